@@ -1,0 +1,90 @@
+"""The cluster back-end interface: what the environment lifecycle needs from a cluster.
+
+`local` (supervisord + nginx on one machine) is the first implementation; `marathon` follows.
+Every method is idempotent: calling it again with the same arguments converges on the same state,
+so an `env up` interrupted half-way can simply be run again.
+"""
+
+
+class BackendError(Exception):
+    """A one-line, user-facing failure of the back end (what failed and how to fix it)."""
+
+
+class AppSpec(object):
+    """One application instance to run in an environment.
+
+    env, app: names (DNS labels / app codes); workdir: the unpacked artifact with rendered config;
+    command: argv list (never a shell string); port: the PORT0 allocated for it;
+    environment: extra environment variables; cpus, mem, instances: resources (advisory on local).
+    """
+
+    def __init__(self, env, app, workdir, command, port, environment=None,
+                 cpus=0.5, mem=256, instances=1):
+        self.env = env
+        self.app = app
+        self.workdir = workdir
+        self.command = list(command)
+        self.port = port
+        self.environment = dict(environment or {})
+        self.cpus = cpus
+        self.mem = mem
+        self.instances = instances
+
+
+class AppState(object):
+    """What the back end knows of one app: state is one of running, starting, stopped, failed,
+    missing; host/port where it answers; log_path for its combined output."""
+
+    def __init__(self, app, state, host=None, port=None, log_path=None, detail=""):
+        self.app = app
+        self.state = state
+        self.host = host
+        self.port = port
+        self.log_path = log_path
+        self.detail = detail
+
+    def as_dict(self):
+        return {"app": self.app, "state": self.state, "host": self.host, "port": self.port,
+                "log_path": self.log_path, "detail": self.detail}
+
+
+class Backend(object):
+    """Abstract cluster back end."""
+
+    name = "abstract"
+
+    def allocate_port(self, env, app):
+        """Return a port for ENV.APP, stable across calls while the environment exists."""
+        raise NotImplementedError
+
+    def ensure_services(self, env, services):
+        """Start the environment's base services. services: {name: options} from the template
+        (mysql: {snapshot: NAME}, redis: {}, ...). Returns {name: {"host", "port", ...}}
+        (mysql adds user, password, database). Already-running services are left as they are."""
+        raise NotImplementedError
+
+    def deploy(self, spec):
+        """Start (or restart) one app from an AppSpec and route APP.ENV.DOMAIN to it.
+        Returns its AppState."""
+        raise NotImplementedError
+
+    def status(self, env):
+        """{app: AppState} for every app of the environment the back end runs."""
+        raise NotImplementedError
+
+    def services_status(self, env):
+        """{name: {"status": "healthy"|"stopped"|..., "host", "port"}} for the env's services."""
+        raise NotImplementedError
+
+    def log_tail(self, env, app, lines=20):
+        """The last lines of the app's output, as text."""
+        raise NotImplementedError
+
+    def destroy(self, env, apps=None):
+        """Stop and remove the environment's apps (all, or only `apps`), their routes, and, when
+        apps is None, its services and data directories. Missing things are not an error."""
+        raise NotImplementedError
+
+    def environments(self):
+        """Names of environments that have anything running or on disk in this back end."""
+        raise NotImplementedError
