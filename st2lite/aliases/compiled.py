@@ -19,4 +19,4 @@ def compile_representation(format_string, where):
         raise AliasValidationError(
             '%s: "%s" is not a valid alias format (%s); escape regex characters such as '
             '( ) [ ] ? * + with a backslash, and use each {{ parameter }} name once'
-            % (where, format_string, error)) from None
+            % (where, format_string, error.msg)) from None
