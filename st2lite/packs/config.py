@@ -1,0 +1,70 @@
+"""Pack configs: `configs/<pack>.yaml` under the state dir (as /opt/stackstorm/configs/ on
+StackStorm), checked against the pack's config.schema.yaml with its defaults applied."""
+import os
+
+import jsonschema
+import yaml
+
+from st2lite.params import ParameterError, render_values
+
+
+class PackConfigError(Exception):
+    """A one-line, user-facing problem with a pack's config."""
+
+
+def config_schema(pack):
+    path = os.path.join(pack.path, "config.schema.yaml")
+    if not os.path.isfile(path):
+        return {}
+    try:
+        with open(path) as f:
+            schema = yaml.safe_load(f) or {}
+    except yaml.YAMLError as e:
+        raise PackConfigError("%s is not valid YAML: %s" % (path, " ".join(str(e).split())))
+    if not isinstance(schema, dict):
+        raise PackConfigError("%s must be a mapping of option name to schema" % path)
+    return schema
+
+
+def load_pack_config(pack, config_dir, kv_lookup):
+    path = os.path.join(config_dir, "%s.yaml" % pack.ref)
+    values = {}
+    if os.path.isfile(path):
+        try:
+            with open(path) as f:
+                values = yaml.safe_load(f) or {}
+        except yaml.YAMLError as e:
+            raise PackConfigError("%s is not valid YAML: %s" % (path, " ".join(str(e).split())))
+        if not isinstance(values, dict):
+            raise PackConfigError("%s must be a YAML mapping of option: value" % path)
+    schema = config_schema(pack)
+    for name, spec in schema.items():
+        if name not in values and isinstance(spec, dict) and "default" in spec:
+            values[name] = spec["default"]
+    try:
+        values = render_values(values, {}, kv_lookup, {})
+    except ParameterError as e:
+        raise PackConfigError("%s: %s" % (path, e))
+    _validate(pack, path, schema, values)
+    return values
+
+
+def _validate(pack, path, schema, values):
+    missing = [n for n, s in sorted(schema.items())
+               if isinstance(s, dict) and s.get("required") and values.get(n) is None]
+    if missing:
+        raise PackConfigError("pack %s needs %s in its config: add them to %s"
+                              % (pack.ref, ", ".join(missing), path))
+    for name, spec in schema.items():
+        if not isinstance(spec, dict) or values.get(name) is None:
+            continue
+        rules = dict((k, v) for k, v in spec.items()
+                     if k not in ("required", "secret", "default", "immutable"))
+        try:
+            jsonschema.validate(values[name], rules, cls=jsonschema.Draft4Validator)
+        except jsonschema.ValidationError as e:
+            raise PackConfigError("%s: option %r: %s" % (path, name, e.message))
+
+
+def secret_config_keys(pack):
+    return [n for n, s in config_schema(pack).items() if isinstance(s, dict) and s.get("secret")]

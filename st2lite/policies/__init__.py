@@ -1,0 +1,1 @@
+"""Action policies: concurrency (delay or cancel over a threshold) and retry."""

@@ -1,0 +1,71 @@
+"""`action.concurrency` and `action.concurrency.attr`: at most `threshold` executions of an action
+(with the same values of `attributes`) run at once; the others wait (delay) or are canceled.
+
+The check and the claim happen in one database transaction, so two st2lite processes on the same
+state directory never both take the last place.
+"""
+import json
+import os
+import time
+
+ACTIVE = ("scheduled", "running")
+POLL_SECONDS = 0.2
+
+
+class ConcurrencyPolicy(object):
+    def __init__(self, policy):
+        params = policy.get("parameters") or {}
+        self.ref = policy["ref"]
+        self.threshold = int(params.get("threshold", 1))
+        self.on_exceed = params.get("action", "delay")
+        self.attributes = list(params.get("attributes") or []) \
+            if policy["policy_type"] == "action.concurrency.attr" else None
+
+    def key(self, parameters):
+        if self.attributes is None:
+            return None
+        return dict((name, parameters.get(name)) for name in self.attributes)
+
+
+def claim(db, execution_id, action_ref, parameters, policies, max_wait):
+    """Mark the execution scheduled once every policy has room; returns "scheduled", or
+    "canceled" when a cancel policy is over its threshold or the wait exceeds max_wait."""
+    deadline = time.time() + max_wait
+    marked_delayed = False
+    while True:
+        with db.transaction() as conn:
+            blocking = _first_full(conn, execution_id, action_ref, parameters, policies)
+            if blocking is None:
+                conn.execute("UPDATE executions SET status='scheduled', pid=? WHERE id=?",
+                             (os.getpid(), execution_id))
+                return "scheduled"
+            if blocking.on_exceed == "cancel" or time.time() > deadline:
+                return "canceled"
+            if not marked_delayed:
+                conn.execute("UPDATE executions SET status='delayed' WHERE id=?", (execution_id,))
+                marked_delayed = True
+        time.sleep(POLL_SECONDS)
+
+
+def _first_full(conn, execution_id, action_ref, parameters, policies):
+    rows = conn.execute("SELECT id, parameters, pid FROM executions WHERE action=? AND status IN "
+                        "(?, ?) AND id != ?", (action_ref,) + ACTIVE + (execution_id,)).fetchall()
+    live = [json.loads(r["parameters"] or "{}") for r in rows if _alive(r["pid"])]
+    for policy in policies:
+        key = policy.key(parameters)
+        same = [p for p in live if policy.key(p) == key]
+        if len(same) >= policy.threshold:
+            return policy
+    return None
+
+
+def _alive(pid):
+    if not pid:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,68 @@
+"""The orquesta runner: a workflow action, its tasks run as child executions of this one."""
+import os
+
+from st2lite.runners.base import RunnerOutcome
+
+MAX_DEPTH = 10
+
+
+def run(request):
+    from st2lite.orquesta import inspect_workflow, run_workflow
+    runtime, action = request.runtime, request.action
+    try:
+        with open(action["entry_point_path"]) as f:
+            definition = f.read()
+    except OSError as e:
+        return _failed("cannot read workflow %s: %s" % (action["entry_point_path"], e.strerror))
+    errors = inspect_workflow(definition)
+    if errors:
+        return RunnerOutcome("failed", {"errors": errors, "output": None})
+    chain = list(request.context.get("workflow_chain") or []) + [action["ref"]]
+    outcome = run_workflow(definition, request.parameters,
+                           _executor(runtime, request.execution_id, request.context, chain),
+                           kv_get=_kv_get(runtime), st2_context=_st2_context(request))
+    result = {"output": outcome.output}
+    if outcome.errors:
+        result["errors"] = outcome.errors
+    return RunnerOutcome(outcome.status, result)
+
+
+def _executor(runtime, parent_id, parent_context, chain):
+    def execute(task_name, item_index, action_ref, parameters):
+        target = runtime.content.actions.get(action_ref)
+        if target is not None and target["runner_type"] == "orquesta" and (
+                action_ref in chain or len(chain) >= MAX_DEPTH):
+            return "failed", {"error": "cyclic sub-workflow: %s calls %s again"
+                              % (" -> ".join(chain), action_ref)}
+        context = {"user": parent_context.get("user"), "parent": {"execution_id": parent_id},
+                   "orquesta": {"task_name": task_name, "item_id": item_index},
+                   "workflow_chain": chain}
+        child = runtime.execute(action_ref, parameters, context=context, parent_id=parent_id,
+                                task=task_name, item=item_index, cast=True)
+        return child["status"], child["result"]
+    return execute
+
+
+def _kv_get(runtime):
+    def kv_get(key, decrypt=False):
+        scope, name = "system", key
+        if key.startswith("system."):
+            name = key[len("system."):]
+        elif key.startswith("user."):
+            scope, name = "user", key[len("user."):]
+        value = runtime.datastore.get(name, scope=scope, decrypt=decrypt)
+        if value is None:
+            raise KeyError(key)
+        return value
+    return kv_get
+
+
+def _st2_context(request):
+    return {"user": request.context.get("user"), "action_execution_id": request.execution_id,
+            "workflow_execution_id": request.execution_id, "pack": request.action["pack"],
+            "api_url": os.environ.get("ST2_API_URL", "")}
+
+
+def _failed(message):
+    return RunnerOutcome("failed", {"errors": [{"type": "error", "message": message}],
+                                    "output": None})

@@ -1,0 +1,72 @@
+"""Runs one python-script action in its own process, as StackStorm's python runner wrapper does.
+
+Reads a JSON spec on stdin: entry_point, pack, parameters, config, lib_paths, state_dir.
+The action's own prints stay on stdout/stderr; the result goes to spec["result_path"] as JSON.
+"""
+import importlib.util
+import inspect
+import json
+import logging
+import os
+import sys
+import traceback
+
+
+def main():
+    spec = json.load(sys.stdin)
+    sys.stdin = open(os.devnull)
+    from st2lite.compat import COMPAT_DIR
+    for path in [os.path.dirname(spec["entry_point"])] + list(spec["lib_paths"]):
+        sys.path.insert(0, path)
+    _add_compat(COMPAT_DIR)
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    action_class = _load_action_class(spec["entry_point"])
+    instance = action_class(config=spec["config"],
+                            action_service=_action_service(spec, action_class))
+    outcome = instance.run(**spec["parameters"])
+    succeeded, result = True, outcome
+    if isinstance(outcome, tuple) and len(outcome) == 2 and isinstance(outcome[0], bool):
+        succeeded, result = outcome
+    with open(spec["result_path"], "w") as f:
+        json.dump({"succeeded": succeeded, "result": result}, f, default=str)
+    return 0 if succeeded else 1
+
+
+def _add_compat(compat_dir):
+    """The compat modules, behind the real ones when StackStorm itself is installed."""
+    try:
+        import st2common.runners.base_action  # noqa: F401
+    except ImportError:
+        sys.path.append(compat_dir)
+
+
+def _load_action_class(path):
+    from st2common.runners.base_action import Action
+    name = "st2lite_action_" + os.path.splitext(os.path.basename(path))[0]
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
+               if issubclass(c, Action) and c is not Action and c.__module__ == module.__name__]
+    if len(classes) != 1:
+        raise ImportError("%s must define exactly one Action subclass, it defines %d"
+                          % (path, len(classes)))
+    return classes[0]
+
+
+def _action_service(spec, action_class):
+    from st2common.services.datastore import ActionService
+    from st2lite.store.db import Database
+    from st2lite.store.datastore import Datastore
+    datastore = Datastore(Database(spec["state_dir"]), spec["state_dir"])
+    logger = logging.getLogger("%s.%s" % (spec["pack"], action_class.__name__))
+    return ActionService(datastore, spec["pack"], action_class.__name__, logger)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception:  # the action's failure: StackStorm shows the traceback in stderr
+        traceback.print_exc()
+        sys.exit(1)

@@ -1,0 +1,272 @@
+"""The runtime: packs, the store and the runners wired together, as StackStorm's services are.
+
+`execute` runs one action to completion and records it; `fire_trigger` hands a trigger instance
+to the rules engine and starts the actions of the rules that match.
+"""
+import json
+import os
+import threading
+import time
+import traceback
+
+from st2lite import params as parameters_mod
+from st2lite.packs.config import PackConfigError, load_pack_config
+from st2lite.packs.loader import load_packs
+from st2lite.policies import concurrency
+from st2lite.runners import runner_for
+from st2lite.runners.base import ActionRequest
+from st2lite.store.datastore import Datastore, GlobalKeys
+from st2lite.store.db import Database
+from st2lite.store.executions import ExecutionStore
+from st2lite.store.triggers import TriggerStore
+
+SYSTEM_USER = "stanley"
+MAX_POLICY_WAIT = 3600
+
+
+class RuntimeError_(Exception):
+    """A one-line, user-facing error (unknown action, bad parameters): exit code 2."""
+
+
+class Runtime(object):
+    def __init__(self, pack_paths, state_dir):
+        self.pack_paths = list(pack_paths)
+        self.state_dir = os.path.abspath(os.path.expanduser(state_dir))
+        self.db = Database(self.state_dir)
+        self.executions = ExecutionStore(self.db)
+        self.datastore = Datastore(self.db, self.state_dir)
+        self.triggers = TriggerStore(self.db)
+        self.sensor_datastore = GlobalKeys(self.datastore)
+        self._content = None
+        self._configs = {}
+        self._threads = []
+        self._lock = threading.Lock()
+
+    # --- content -------------------------------------------------------------------------
+
+    @property
+    def content(self):
+        if self._content is None:
+            self._content = load_packs(self.pack_paths)
+        return self._content
+
+    def action(self, ref):
+        action = self.content.actions.get(ref)
+        if action is None:
+            raise RuntimeError_("unknown action %r: see `st2lite pack list` for the actions of the "
+                                "loaded packs (packs path: %s)" % (ref, ":".join(self.pack_paths)))
+        if not action.get("enabled", True):
+            raise RuntimeError_("action %r is disabled: set enabled: true in %s"
+                                % (ref, action.get("metadata_file")))
+        return action
+
+    def pack_config(self, pack_ref):
+        if pack_ref not in self._configs:
+            pack = self.content.packs.get(pack_ref)
+            self._configs[pack_ref] = load_pack_config(pack, self.config_dir, self.kv_lookup) \
+                if pack else {}
+        return self._configs[pack_ref]
+
+    @property
+    def config_dir(self):
+        return os.path.join(self.state_dir, "configs")
+
+    def pack_lib_paths(self, pack_ref):
+        pack = self.content.packs.get(pack_ref)
+        return pack.lib_paths if pack else []
+
+    def kv_lookup(self, name, scope="system", decrypt=False):
+        return self.datastore.get(name, scope=scope, decrypt=decrypt)
+
+    # --- executions ----------------------------------------------------------------------
+
+    def request(self, ref, given, context=None, parent_id=None, task=None, item=None, cast=False):
+        """Validate what can be validated up front and record a requested execution.
+        Returns (execution_id, action, given) or raises RuntimeError_ for bad input."""
+        action = self.action(ref)
+        schema = parameters_mod.action_schema(action)
+        try:
+            given = parameters_mod.cast_given(schema, given) if cast else dict(given)
+            parameters_mod.check_given(action, given)
+        except parameters_mod.ParameterError as e:
+            raise RuntimeError_(str(e))
+        context = dict(context or {})
+        context.setdefault("user", SYSTEM_USER)
+        execution_id = self.executions.create(ref, action["runner_type"],
+                                              parameters_mod.mask_secrets(schema, given), context,
+                                              parent_id=parent_id, task=task, item=item)
+        return execution_id, action, given
+
+    def execute(self, ref, given, context=None, parent_id=None, task=None, item=None, cast=False):
+        """Run an action to completion; returns the execution as a dict. Inside a workflow an
+        unknown action or bad parameters become a failed child instead of an exception."""
+        try:
+            execution_id, action, given = self.request(ref, given, context, parent_id, task, item,
+                                                       cast)
+        except RuntimeError_ as e:
+            if parent_id is None:
+                raise
+            return self._record_refused(ref, given, context, parent_id, task, item, str(e))
+        return self.run_requested(execution_id, action, given)
+
+    def run_requested(self, execution_id, action, given):
+        record = self.executions.get(execution_id, with_children=False)
+        context = record["context"]
+        policies = self._policies_for(action["ref"])
+        if policies:
+            claimed = concurrency.claim(self.db, execution_id, action["ref"], given,
+                                        [concurrency.ConcurrencyPolicy(p) for p in policies],
+                                        MAX_POLICY_WAIT)
+            if claimed == "canceled":
+                self.executions.update(execution_id, status="canceled", result={
+                    "error": "canceled by the concurrency policy of %s" % action["ref"]})
+                return self._finish(execution_id, action)
+        try:
+            final = parameters_mod.finalize(action, given, context, self.kv_lookup,
+                                            self.pack_config(action["pack"]))
+        except (parameters_mod.ParameterError, PackConfigError) as e:
+            self.executions.update(execution_id, status="failed", result={"error": str(e)})
+            return self._finish(execution_id, action)
+        self.executions.update(execution_id, status="running", pid=os.getpid())
+        status, result = self._run_runner(action, final, execution_id, context)
+        schema = parameters_mod.action_schema(action)
+        self.executions.update(execution_id, status=status,
+                               result=_mask_values(result, schema, final))
+        return self._finish(execution_id, action)
+
+    def _run_runner(self, action, final, execution_id, context):
+        try:
+            outcome = runner_for(action)(ActionRequest(self, action, final, execution_id, context))
+            return outcome.status, outcome.result
+        except Exception as e:  # a fault in a runner must fail the execution, not the runtime
+            return "failed", {"error": "%s: %s" % (type(e).__name__, e),
+                              "traceback": traceback.format_exc()}
+
+    def _finish(self, execution_id, action):
+        execution = self.executions.get(execution_id)
+        self._emit_action_triggers(execution, action)
+        return execution
+
+    def _record_refused(self, ref, given, context, parent_id, task, item, message):
+        context = dict(context or {}, user=(context or {}).get("user", SYSTEM_USER))
+        execution_id = self.executions.create(ref, None, given or {}, context, parent_id=parent_id,
+                                              task=task, item=item)
+        self.executions.update(execution_id, status="failed", result={"error": message})
+        return self.executions.get(execution_id)
+
+    def _policies_for(self, ref):
+        return [p for p in self.content.policies if p.get("enabled", True)
+                and p["resource_ref"] == ref
+                and p["policy_type"] in ("action.concurrency", "action.concurrency.attr")]
+
+    def reap_abandoned(self):
+        """Executions left `running` by a process that died are marked abandoned, so policies
+        and the history do not wait on them."""
+        for execution in self.executions.running():
+            pid = execution.get("pid")
+            if pid and not concurrency._alive(pid):
+                self.executions.update(execution["id"], status="abandoned",
+                                       result=dict(execution["result"] or {},
+                                                   error="the st2lite process running it died"))
+
+    # --- triggers and rules --------------------------------------------------------------
+
+    def fire_trigger(self, trigger_ref, payload, wait=True, trace_tag=None):
+        """Record a trigger instance, evaluate every enabled rule on its type, start the actions
+        of the rules that match. Returns {"trigger_instance", "enforcements"}."""
+        from st2lite.rules import evaluate_rules
+        if trigger_ref not in self.content.trigger_types:
+            raise RuntimeError_("unknown trigger type %r: declare it in a pack's triggers/ folder or "
+                                "in a sensor's trigger_types" % trigger_ref)
+        instance_id = self.triggers.add_instance(trigger_ref, payload)
+        decisions = evaluate_rules(self.content.rules, trigger_ref, payload,
+                                   kv_get=self._kv_get_strict, trigger_instance_id=instance_id)
+        enforcements, threads = [], []
+        for decision in decisions:
+            enforcement, thread = self._enforce(decision, instance_id)
+            enforcements.append(enforcement)
+            if thread:
+                threads.append(thread)
+        self.triggers.set_instance_status(instance_id, "processed")
+        if wait:
+            for thread in threads:
+                thread.join()
+        return {"trigger_instance": instance_id, "enforcements": enforcements}
+
+    def dispatch_trigger(self, trigger_ref, payload, trace_tag=None):
+        """What sensors and core.inject_trigger call: fire without waiting for the actions."""
+        return self.fire_trigger(trigger_ref, payload, wait=False, trace_tag=trace_tag)["trigger_instance"]
+
+    def _enforce(self, decision, instance_id):
+        if decision.failure_reason:
+            return self.triggers.add_enforcement(decision.rule_ref, instance_id, None, "failed",
+                                                 decision.failure_reason), None
+        context = {"user": SYSTEM_USER, "rule": {"ref": decision.rule_ref},
+                   "trigger_instance": {"id": instance_id}}
+        try:
+            execution_id, action, given = self.request(decision.action_ref,
+                                                       decision.parameters or {}, context,
+                                                       cast=True)
+        except RuntimeError_ as e:
+            return self.triggers.add_enforcement(decision.rule_ref, instance_id, None, "failed",
+                                                 str(e)), None
+        enforcement = self.triggers.add_enforcement(decision.rule_ref, instance_id, execution_id,
+                                                    "succeeded")
+        thread = self.start_background(self.run_requested, execution_id, action, given)
+        return enforcement, thread
+
+    def _kv_get_strict(self, key, decrypt=False):
+        value = self.datastore.get(key, decrypt=decrypt)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def _emit_action_triggers(self, execution, action):
+        """core.st2.generic.actiontrigger for every finished execution, and notifytrigger for
+        actions with a notify block, when a rule listens for them."""
+        if execution["status"] not in ("succeeded", "failed", "timeout", "canceled"):
+            return
+        listening = set(r["trigger"]["type"] for r in self.content.rules if r.get("enabled", True))
+        payload = {"execution_id": execution["id"], "status": execution["status"],
+                   "start_timestamp": execution["start_timestamp"],
+                   "action_name": action.get("name"), "action_ref": action["ref"],
+                   "runner_ref": action["runner_type"], "parameters": execution["parameters"],
+                   "result": execution["result"]}
+        if "core.st2.generic.actiontrigger" in listening:
+            self.dispatch_trigger("core.st2.generic.actiontrigger", payload)
+        notify = action.get("notify") or {}
+        if notify and "core.st2.generic.notifytrigger" in listening:
+            key = "on-success" if execution["status"] == "succeeded" else "on-failure"
+            for entry in [notify.get(key), notify.get("on-complete")]:
+                if entry:
+                    self.dispatch_trigger("core.st2.generic.notifytrigger", dict(
+                        payload, end_timestamp=execution["end_timestamp"],
+                        message=entry.get("message"), data=entry.get("data") or {},
+                        channel=(entry.get("routes") or ["chatops"])[0],
+                        route=(entry.get("routes") or ["chatops"])[0]))
+
+    # --- threads -------------------------------------------------------------------------
+
+    def start_background(self, target, *args):
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        thread.start()
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        return thread
+
+    def wait_background(self, timeout=None):
+        deadline = None if timeout is None else time.time() + timeout
+        for thread in list(self._threads):
+            thread.join(None if deadline is None else max(0, deadline - time.time()))
+
+
+def _mask_values(result, schema, final):
+    """Secret parameter values never appear in stored results, wherever the action echoed them."""
+    secrets = [str(final[n]) for n in parameters_mod.secret_names(schema)
+               if final.get(n) not in (None, "")]
+    if not secrets:
+        return result
+    text = json.dumps(result)
+    for secret in secrets:
+        text = text.replace(json.dumps(secret)[1:-1], parameters_mod.MASK)
+    return json.loads(text)

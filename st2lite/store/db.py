@@ -1,0 +1,107 @@
+"""The SQLite database under the state directory: one file, WAL mode, safe for several processes.
+
+Every process and thread gets its own connection; writes are short transactions, so a second
+st2lite process on the same state directory waits on the busy timeout instead of failing.
+"""
+import os
+import sqlite3
+import threading
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS executions (
+    id TEXT PRIMARY KEY,
+    action TEXT NOT NULL,
+    runner TEXT,
+    status TEXT NOT NULL,
+    parameters TEXT NOT NULL DEFAULT '{}',
+    result TEXT,
+    context TEXT NOT NULL DEFAULT '{}',
+    parent_id TEXT,
+    task TEXT,
+    item INTEGER,
+    start_timestamp TEXT,
+    end_timestamp TEXT,
+    pid INTEGER,
+    seq INTEGER
+);
+CREATE INDEX IF NOT EXISTS executions_parent ON executions(parent_id);
+CREATE INDEX IF NOT EXISTS executions_action ON executions(action);
+CREATE TABLE IF NOT EXISTS kv (
+    scope TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    secret INTEGER NOT NULL DEFAULT 0,
+    expire_at REAL,
+    PRIMARY KEY (scope, name)
+);
+CREATE TABLE IF NOT EXISTS trigger_instances (
+    id TEXT PRIMARY KEY,
+    trigger TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    occurrence_time TEXT NOT NULL,
+    status TEXT NOT NULL,
+    seq INTEGER
+);
+CREATE TABLE IF NOT EXISTS rule_enforcements (
+    id TEXT PRIMARY KEY,
+    rule TEXT NOT NULL,
+    trigger_instance_id TEXT NOT NULL,
+    execution_id TEXT,
+    status TEXT NOT NULL,
+    failure_reason TEXT,
+    enforced_at TEXT NOT NULL,
+    seq INTEGER
+);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+class Database(object):
+    """A handle on state_dir/st2lite.sqlite with one connection per thread."""
+
+    def __init__(self, state_dir):
+        os.makedirs(state_dir, exist_ok=True)
+        self.path = os.path.join(state_dir, "st2lite.sqlite")
+        self._local = threading.local()
+        self._pid = os.getpid()
+        self.connection().executescript(SCHEMA)
+
+    def connection(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None or self._pid != os.getpid():
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                   check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+            self._pid = os.getpid()
+        return conn
+
+    def transaction(self):
+        return _Transaction(self.connection())
+
+    def query(self, sql, args=()):
+        return self.connection().execute(sql, args).fetchall()
+
+    def next_seq(self, conn, name):
+        """A monotonically increasing number shared by every process (ordering newest-first)."""
+        conn.execute("INSERT OR IGNORE INTO counters(name, value) VALUES (?, 0)", (name,))
+        conn.execute("UPDATE counters SET value = value + 1 WHERE name = ?", (name,))
+        return conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()[0]
+
+
+class _Transaction(object):
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error: writers never interleave half-written rows."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False
