@@ -16,6 +16,11 @@ function loadConfig() {
   }
 }
 
+const port = Number(process.env.PORT0);
+if (!Number.isInteger(port) || port <= 0) {
+  console.error('stock: PORT0 is not set to a port number; qaeci sets it, or run PORT0=8000 node server.js');
+  process.exit(1);
+}
 const config = loadConfig();
 const call = (...args) => redis.command(config.redis.host, config.redis.port, args);
 
@@ -69,11 +74,6 @@ async function handle(request, response) {
   }
 }
 
-const port = Number(process.env.PORT0);
-if (!Number.isInteger(port) || port <= 0) {
-  console.error('stock: PORT0 is not set to a port number; qaeci sets it, or run PORT0=8000 node server.js');
-  process.exit(1);
-}
 const host = process.env.HOST || '127.0.0.1';
 http.createServer((request, response) => { handle(request, response); })
   .listen(port, host, () => console.log(`stock: listening on ${host}:${port}`));
