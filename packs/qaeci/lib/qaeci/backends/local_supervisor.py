@@ -1,0 +1,382 @@
+"""One supervisord per work directory, driven over XML-RPC through its unix socket.
+
+Programs are named `ENV.APP` and `ENV.svc-NAME` (supervisor accepts dots in program names; it
+refuses only spaces, colons and slashes), each a group of one process with its own config file
+under an include directory, so one program can be added, changed or removed at run time without
+disturbing the others (reloadConfig + addProcessGroup / removeProcessGroup).
+"""
+
+import http.client
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import xmlrpc.client
+
+from qaeci.backends.local_locks import file_lock
+
+from qaeci.backends.base import BackendError
+
+# Supervisor's process states (supervisor.states.ProcessStates).
+STOPPED, STARTING, RUNNING, BACKOFF, STOPPING, EXITED, FATAL, UNKNOWN = (
+    0, 10, 20, 30, 40, 100, 200, 1000)
+TRANSIENT_STATES = (STARTING, BACKOFF, STOPPING)
+
+# Supervisor's XML-RPC fault codes (supervisor.xmlrpc.Faults).
+FAULT_BAD_NAME = 10
+FAULT_NOT_RUNNING = 70
+FAULT_ALREADY_STARTED = 60
+FAULT_ALREADY_ADDED = 90
+FAULT_STILL_RUNNING = 91
+
+MAX_UNIX_SOCKET_PATH = 100
+RPC_TIMEOUT = 60.0
+
+
+class SupervisorError(BackendError):
+    """supervisord could not be started or refused a request."""
+
+
+class _UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, socket_path, timeout):
+        http.client.HTTPConnection.__init__(self, "localhost", timeout=timeout)
+        self.socket_path = socket_path
+
+    def connect(self):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self.socket_path)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+
+
+class UnixSocketTransport(xmlrpc.client.Transport):
+    """An xmlrpc.client transport that speaks HTTP over a unix-domain socket."""
+
+    def __init__(self, socket_path, timeout=RPC_TIMEOUT):
+        xmlrpc.client.Transport.__init__(self)
+        self.socket_path = socket_path
+        self.timeout = timeout
+
+    def make_connection(self, host):
+        return _UnixHTTPConnection(self.socket_path, self.timeout)
+
+
+def supervisor_quote(text):
+    """Escape text for a supervisor config value (it expands %(name)s expressions)."""
+    return str(text).replace("%", "%%")
+
+
+def command_line(argv, environment):
+    """argv with its environment as a supervisor `command=` value.
+
+    Supervisor splits `command=` with shlex (POSIX rules, so any value can be quoted) but its
+    `environment=` parser cannot escape quotes, so variables are passed through env(1).
+    """
+    words = ["/usr/bin/env"] if environment else []
+    for key in sorted(environment):
+        if not key or not key.replace("_", "").isalnum() or key[0].isdigit():
+            raise SupervisorError("environment variable name %r is not valid: use letters, "
+                                  "digits and underscores" % key)
+        words.append("%s=%s" % (key, environment[key]))
+    words.extend(str(arg) for arg in argv)
+    for word in words:
+        if "\n" in word or "\r" in word:
+            raise SupervisorError("%r contains a line break, which a supervisor program cannot "
+                                  "take: remove it" % word)
+    return supervisor_quote(" ".join(shlex.quote(word) for word in words))
+
+
+class ProgramSpec(object):
+    """One supervised program: argv, working directory, environment, combined log file."""
+
+    def __init__(self, name, argv, directory, environment, log_path, stop_wait=10,
+                 start_secs=1, stop_signal="TERM"):
+        self.name = name
+        self.argv = list(argv)
+        self.directory = directory
+        self.environment = dict(environment)
+        self.log_path = log_path
+        self.stop_wait = stop_wait
+        self.start_secs = start_secs
+        self.stop_signal = stop_signal
+
+    def config_text(self):
+        return "\n".join([
+            "[program:%s]" % self.name,
+            "command=%s" % command_line(self.argv, self.environment),
+            "directory=%s" % supervisor_quote(self.directory),
+            "autostart=true",
+            "autorestart=false",
+            # A failed program is left as it failed: no retries, no restarts.
+            "startretries=0",
+            "startsecs=%d" % self.start_secs,
+            "stopsignal=%s" % self.stop_signal,
+            "stopwaitsecs=%d" % self.stop_wait,
+            "stopasgroup=true",
+            "killasgroup=true",
+            "redirect_stderr=true",
+            "stdout_logfile=%s" % supervisor_quote(self.log_path),
+            "stdout_logfile_maxbytes=10MB",
+            "stdout_logfile_backups=1",
+            "",
+        ])
+
+
+def _supervisord_argv():
+    here = os.path.join(os.path.dirname(sys.executable), "supervisord")
+    if os.access(here, os.X_OK):
+        return [here]
+    on_path = shutil.which("supervisord")
+    if on_path:
+        return [on_path]
+    try:
+        import supervisor  # noqa: F401  (only to know whether `-m` will work)
+    except ImportError:
+        raise SupervisorError("supervisord not found: `pip install supervisor` into the Python "
+                              "that runs the pack, or put supervisord on PATH")
+    return [sys.executable, "-m", "supervisor.supervisord"]
+
+
+class Supervisor(object):
+    """The supervisord of one work directory: config, lifecycle and program control."""
+
+    def __init__(self, work_dir):
+        self.root = os.path.join(os.path.abspath(work_dir), "supervisor")
+        self.programs_dir = os.path.join(self.root, "programs")
+        self.config_path = os.path.join(self.root, "supervisord.conf")
+        self.socket_path = os.path.join(self.root, "supervisor.sock")
+        self.pid_path = os.path.join(self.root, "supervisord.pid")
+        self.log_path = os.path.join(self.root, "supervisord.log")
+        if len(self.socket_path) > MAX_UNIX_SOCKET_PATH:
+            raise SupervisorError("work_dir %s is too deep for a unix socket path: choose a "
+                                  "shorter work_dir" % work_dir)
+
+    # -- daemon lifecycle -------------------------------------------------------------------
+    def _rpc(self, timeout=RPC_TIMEOUT):
+        transport = UnixSocketTransport(self.socket_path, timeout)
+        return xmlrpc.client.ServerProxy("http://localhost", transport=transport,
+                                         allow_none=True).supervisor
+
+    def is_running(self):
+        try:
+            return self._rpc(timeout=5).getState()["statecode"] == 1
+        except (OSError, xmlrpc.client.Error, http.client.HTTPException):
+            return False
+
+    def _write_config(self):
+        os.makedirs(self.programs_dir, exist_ok=True)
+        text = "\n".join([
+            "[unix_http_server]",
+            "file=%s" % supervisor_quote(self.socket_path),
+            "chmod=0700",
+            "",
+            "[supervisord]",
+            "logfile=%s" % supervisor_quote(self.log_path),
+            "logfile_maxbytes=5MB",
+            "logfile_backups=1",
+            "pidfile=%s" % supervisor_quote(self.pid_path),
+            "childlogdir=%s" % supervisor_quote(self.root),
+            "directory=%s" % supervisor_quote(self.root),
+            "identifier=qaeci",
+            "nodaemon=false",
+            "",
+            "[rpcinterface:supervisor]",
+            "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+            "",
+            "[include]",
+            "files = %s" % supervisor_quote(os.path.join(self.programs_dir, "*.conf")),
+            "",
+        ])
+        with open(self.config_path, "w") as handle:
+            handle.write(text)
+
+    def ensure_running(self, timeout=15.0):
+        if self.is_running():
+            return
+        os.makedirs(self.root, exist_ok=True)
+        with file_lock(os.path.join(self.root, "start.lock")):
+            if not self.is_running():
+                self._start_daemon(timeout)
+
+    def _start_daemon(self, timeout):
+        self._write_config()
+        if os.path.exists(self.socket_path):
+            os.unlink(self.socket_path)  # stale socket of a supervisord that is gone
+        result = subprocess.run(_supervisord_argv() + ["-c", self.config_path],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                universal_newlines=True, timeout=timeout)
+        if result.returncode != 0:
+            raise SupervisorError("supervisord failed to start: %s (see %s)"
+                                  % (result.stdout.strip().splitlines()[-1:] or ["no output"],
+                                     self.log_path))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.is_running():
+                return
+            time.sleep(0.1)
+        raise SupervisorError("supervisord did not answer on %s within %ds (see %s)"
+                              % (self.socket_path, timeout, self.log_path))
+
+    def shutdown(self, timeout=60.0):
+        """Stop supervisord and, with it, every program it runs."""
+        if not self.is_running():
+            return
+        pid = self._pid()
+        try:
+            self._rpc().shutdown()
+        except (OSError, xmlrpc.client.Error, http.client.HTTPException):
+            pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if pid is None or not _pid_alive(pid):
+                return
+            time.sleep(0.1)
+        raise SupervisorError("supervisord (pid %s) did not stop within %ds" % (pid, timeout))
+
+    def _pid(self):
+        try:
+            with open(self.pid_path) as handle:
+                return int(handle.read().strip())
+        except (OSError, ValueError):
+            return None
+
+    # -- programs ---------------------------------------------------------------------------
+    def program_config_path(self, name):
+        return os.path.join(self.programs_dir, name + ".conf")
+
+    def configured_programs(self):
+        """Names of the programs that have a config file (whether or not they run)."""
+        if not os.path.isdir(self.programs_dir):
+            return []
+        return sorted(entry[:-len(".conf")] for entry in os.listdir(self.programs_dir)
+                      if entry.endswith(".conf"))
+
+    def run(self, spec, timeout=30.0):
+        """Start spec's program (restarting it if it runs); return its final process info."""
+        self.ensure_running()
+        os.makedirs(os.path.dirname(spec.log_path), exist_ok=True)
+        path = self.program_config_path(spec.name)
+        text = spec.config_text()
+        previous = _read(path)
+        with open(path, "w") as handle:
+            handle.write(text)
+        rpc = self._rpc()
+        rpc.reloadConfig()
+        if previous != text:
+            self._remove_group(rpc, spec.name)
+            self._add_group(rpc, spec.name)
+        else:
+            if self._add_group(rpc, spec.name) is False:
+                self._stop(rpc, spec.name)
+                self._call_ignoring(rpc.startProcess, spec.name, False,
+                                    ignore=(FAULT_ALREADY_STARTED,))
+        return self.wait_settled(spec.name, timeout)
+
+    def start(self, name, timeout=30.0):
+        """Start an existing program that is not running."""
+        self.ensure_running()
+        rpc = self._rpc()
+        self._call_ignoring(rpc.startProcess, name, False, ignore=(FAULT_ALREADY_STARTED,))
+        return self.wait_settled(name, timeout)
+
+    def stop(self, name):
+        if not self.is_running():
+            return
+        self._stop(self._rpc(), name)
+
+    def remove(self, name):
+        """Stop the program, forget it and delete its config file."""
+        path = self.program_config_path(name)
+        if self.is_running():
+            rpc = self._rpc()
+            self._remove_group(rpc, name)
+        if os.path.exists(path):
+            os.unlink(path)
+        if self.is_running():
+            self._rpc().reloadConfig()
+
+    def info(self, name):
+        """supervisor's process info for name, or None if supervisord does not know it."""
+        if not self.is_running():
+            return None
+        try:
+            return self._rpc().getProcessInfo(name)
+        except xmlrpc.client.Fault as fault:
+            if fault.faultCode == FAULT_BAD_NAME:
+                return None
+            raise SupervisorError("supervisord: %s" % fault.faultString)
+
+    def all_info(self):
+        if not self.is_running():
+            return {}
+        return {"%s" % info["group"]: info for info in self._rpc().getAllProcessInfo()}
+
+    def wait_settled(self, name, timeout):
+        """Wait (bounded) until the program leaves STARTING/BACKOFF/STOPPING."""
+        deadline = time.monotonic() + timeout
+        info = self.info(name)
+        while info is not None and info["state"] in TRANSIENT_STATES:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+            info = self.info(name)
+        return info
+
+    def _stop(self, rpc, name):
+        self._call_ignoring(rpc.stopProcess, name, True,
+                            ignore=(FAULT_NOT_RUNNING, FAULT_BAD_NAME))
+
+    def _add_group(self, rpc, name):
+        """addProcessGroup; False if it was already there."""
+        try:
+            rpc.addProcessGroup(name)
+            return True
+        except xmlrpc.client.Fault as fault:
+            if fault.faultCode == FAULT_ALREADY_ADDED:
+                return False
+            raise SupervisorError("supervisord could not add %s: %s (check %s)"
+                                  % (name, fault.faultString, self.program_config_path(name)))
+
+    def _remove_group(self, rpc, name):
+        self._stop(rpc, name)
+        self._call_ignoring(rpc.removeProcessGroup, name, ignore=(FAULT_BAD_NAME,))
+
+    @staticmethod
+    def _call_ignoring(method, *args, **kwargs):
+        ignore = kwargs.pop("ignore", ())
+        try:
+            return method(*args)
+        except xmlrpc.client.Fault as fault:
+            if fault.faultCode in ignore:
+                return None
+            raise SupervisorError("supervisord: %s" % fault.faultString)
+
+
+def _read(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie still answers kill(0); it is gone for our purposes.
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False

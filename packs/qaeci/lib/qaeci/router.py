@@ -1,0 +1,289 @@
+"""The local router: one nginx master per work directory that sends `APP.ENV.DOMAIN` to the app.
+
+Every change renders a complete new config directory (`conf-<generation>/`: nginx.conf, one
+include file per environment, the 404 page), checks it with `nginx -t`, and only then points the
+`current` symlink at it and reloads nginx; a config nginx refuses never replaces a working one.
+The nginx master runs under the work directory's supervisord with `daemon off`.
+"""
+
+import html
+import http.client
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+
+from qaeci.backends.base import BackendError
+from qaeci.backends.local_locks import file_lock
+from qaeci.backends.local_supervisor import RUNNING, ProgramSpec
+
+PROGRAM_NAME = "qaeci-router"
+GENERATION_HEADER = "X-Qaeci-Router-Generation"
+PROBE_HOST = "qaeci-router-probe.invalid"
+HOST_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+
+
+class RouterError(BackendError):
+    """nginx refused a config or could not be started or reloaded."""
+
+
+def find_nginx():
+    for candidate in (shutil.which("nginx"), "/usr/sbin/nginx"):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    raise RouterError("nginx not found: run scripts/install-system-deps.sh (Debian package nginx)")
+
+
+class NginxRouter(object):
+    """Routes {env: {app: port}} through one nginx listening on 127.0.0.1:port."""
+
+    def __init__(self, work_dir, supervisor, port=8080, domain="localhost"):
+        self.root = os.path.join(os.path.abspath(work_dir), "router")
+        self.supervisor = supervisor
+        self.port = int(port)
+        self.domain = domain
+        self.state_path = os.path.join(self.root, "routes.json")
+        self.current = os.path.join(self.root, "current")
+        self.error_log = os.path.join(self.root, "logs", "error.log")
+
+    # -- public API --------------------------------------------------------------------------
+    def routes(self):
+        """{env: {app: port}} as currently routed."""
+        return self._load()["routes"]
+
+    def host_for(self, env, app):
+        return "%s.%s.%s" % (app, env, self.domain)
+
+    def public_url(self, env, app):
+        return "http://%s:%d/" % (self.host_for(env, app), self.port)
+
+    def add_route(self, env, app, port):
+        self._change(lambda routes: routes.setdefault(env, {}).__setitem__(app, int(port)))
+
+    def remove_routes(self, env, apps=None):
+        def drop(routes):
+            if apps is None:
+                routes.pop(env, None)
+                return
+            for app in apps:
+                routes.get(env, {}).pop(app, None)
+            if not routes.get(env):
+                routes.pop(env, None)
+        self._change(drop)
+
+    def is_running(self):
+        info = self.supervisor.info(PROGRAM_NAME)
+        return info is not None and info["state"] == RUNNING
+
+    def stop(self):
+        """Stop nginx and forget its program (the config stays, to be reused)."""
+        self.supervisor.remove(PROGRAM_NAME)
+
+    # -- applying changes --------------------------------------------------------------------
+    def _load(self):
+        try:
+            with open(self.state_path) as handle:
+                return json.load(handle)
+        except FileNotFoundError:
+            return {"generation": 0, "routes": {}}
+
+    def _save(self, state):
+        tmp = self.state_path + ".tmp"
+        with open(tmp, "w") as handle:
+            json.dump(state, handle, indent=1, sort_keys=True)
+        os.replace(tmp, self.state_path)
+
+    def _change(self, mutate):
+        os.makedirs(os.path.join(self.root, "logs"), exist_ok=True)
+        with file_lock(os.path.join(self.root, "router.lock")):
+            state = self._load()
+            routes = json.loads(json.dumps(state["routes"]))
+            mutate(routes)
+            for env, apps in routes.items():
+                for app in apps:
+                    self._check_label(env)
+                    self._check_label(app)
+            generation = state["generation"] + 1
+            conf_dir = self._render(generation, routes)
+            self._test(conf_dir)
+            self._activate(conf_dir)
+            self._save({"generation": generation, "routes": routes})
+            if routes:
+                self._run_or_reload(generation)
+            else:
+                self.stop()  # nothing to route: no router process either
+            self._remove_old_configs(conf_dir)
+
+    @staticmethod
+    def _check_label(name):
+        if not HOST_LABEL.match(name):
+            raise RouterError("%r cannot be part of a host name: use letters, digits, '-' "
+                              "and '_' (at most 63)" % name)
+
+    def _render(self, generation, routes):
+        conf_dir = os.path.join(self.root, "conf-%d" % generation)
+        if os.path.isdir(conf_dir):
+            shutil.rmtree(conf_dir)
+        os.makedirs(os.path.join(conf_dir, "envs"))
+        for env in sorted(routes):
+            _write(os.path.join(conf_dir, "envs", env + ".conf"),
+                   self._env_config(env, routes[env]))
+        _write(os.path.join(conf_dir, "routes.html"), self._routes_page(routes))
+        _write(os.path.join(conf_dir, "nginx.conf"), self._main_config(conf_dir, generation))
+        return conf_dir
+
+    def _nginx(self, conf_path, *args):
+        argv = [find_nginx(), "-p", self.root + "/", "-e", self.error_log, "-c", conf_path]
+        return subprocess.run(argv + list(args), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, universal_newlines=True, timeout=30)
+
+    def _test(self, conf_dir):
+        result = self._nginx(os.path.join(conf_dir, "nginx.conf"), "-t", "-q")
+        if result.returncode != 0:
+            shutil.rmtree(conf_dir, ignore_errors=True)
+            detail = " ".join(result.stdout.split())
+            raise RouterError("nginx refused the new router config, kept the old one: %s"
+                              % detail)
+
+    def _activate(self, conf_dir):
+        link = self.current + ".new"
+        if os.path.lexists(link):
+            os.unlink(link)
+        os.symlink(os.path.basename(conf_dir), link)
+        os.replace(link, self.current)
+
+    def _run_or_reload(self, generation):
+        conf_path = os.path.join(self.current, "nginx.conf")
+        if self.is_running():
+            result = self._nginx(conf_path, "-s", "reload")
+            if result.returncode != 0:
+                raise RouterError("nginx reload failed: %s" % " ".join(result.stdout.split()))
+        else:
+            self._start(conf_path)
+        self._wait_for_generation(generation)
+
+    def _start(self, conf_path):
+        argv = [find_nginx(), "-p", self.root + "/", "-e", self.error_log, "-c", conf_path]
+        spec = ProgramSpec(PROGRAM_NAME, argv, self.root, {},
+                           os.path.join(self.root, "logs", "nginx.out"), stop_wait=10,
+                           stop_signal="QUIT")
+        info = self.supervisor.run(spec)
+        if info is None or info["state"] != RUNNING:
+            raise RouterError("nginx did not start on 127.0.0.1:%d (is the port in use? set "
+                              "router_port): %s" % (self.port, self._last_error()))
+
+    def _last_error(self):
+        try:
+            with open(self.error_log) as handle:
+                lines = handle.read().strip().splitlines()
+            return lines[-1] if lines else "no error logged"
+        except OSError:
+            return "no error log"
+
+    def _wait_for_generation(self, generation, timeout=10.0):
+        """nginx reloads asynchronously: wait until workers with the new config answer."""
+        deadline = time.monotonic() + timeout
+        seen = None
+        while time.monotonic() < deadline:
+            seen = self._probe()
+            if seen is not None and int(seen) >= generation:
+                return
+            time.sleep(0.05)
+        raise RouterError("nginx on 127.0.0.1:%d did not take config %d within %ds (it "
+                          "answers %s): %s" % (self.port, generation, timeout, seen,
+                                               self._last_error()))
+
+    def _probe(self):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+        try:
+            connection.request("GET", "/", headers={"Host": PROBE_HOST})
+            response = connection.getresponse()
+            response.read()
+            return response.getheader(GENERATION_HEADER)
+        except (OSError, http.client.HTTPException):
+            return None
+        finally:
+            connection.close()
+
+    def _remove_old_configs(self, keep):
+        for entry in os.listdir(self.root):
+            path = os.path.join(self.root, entry)
+            if entry.startswith("conf-") and path != keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+    # -- config text -------------------------------------------------------------------------
+    def _main_config(self, conf_dir, generation):
+        temp = os.path.join(self.root, "tmp")
+        lines = [
+            "daemon off;",
+            "master_process on;",
+            "worker_processes 1;",
+            "pid %s;" % os.path.join(self.root, "nginx.pid"),
+            "error_log %s warn;" % self.error_log,
+        ]
+        if os.geteuid() == 0:
+            lines.append("user root;")  # workers run as the current user, never as nobody
+        lines += [
+            "events { worker_connections 512; }",
+            "http {",
+            "    access_log %s;" % os.path.join(self.root, "logs", "access.log"),
+        ]
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            lines.append("    %s_temp_path %s;" % (kind, os.path.join(temp, kind)))
+        lines += [
+            "    default_type text/html;",
+            "    server_names_hash_bucket_size 128;",
+            "    proxy_http_version 1.1;",
+            "    proxy_set_header Host $host;",
+            "    proxy_set_header Connection \"\";",
+            "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+            "    proxy_set_header X-Forwarded-Host $host:$server_port;",
+            "    proxy_connect_timeout 5s;",
+            "    server {",
+            "        listen 127.0.0.1:%d default_server;" % self.port,
+            "        server_name _;",
+            "        add_header %s %d always;" % (GENERATION_HEADER, generation),
+            "        error_page 404 /routes.html;",
+            "        location = /routes.html { internal; root %s; }" % conf_dir,
+            "        location / { return 404; }",
+            "    }",
+            "    include envs/*.conf;",
+            "}",
+            "",
+        ]
+        for path in [temp] + [os.path.join(temp, kind) for kind in
+                              ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")]:
+            os.makedirs(path, exist_ok=True)
+        return "\n".join(lines)
+
+    def _env_config(self, env, apps):
+        blocks = ["# environment %s: generated by qaeci, do not edit" % env]
+        for app in sorted(apps):
+            blocks.append("\n".join([
+                "server {",
+                "    listen 127.0.0.1:%d;" % self.port,
+                "    server_name %s;" % self.host_for(env, app),
+                "    location / { proxy_pass http://127.0.0.1:%d; }" % apps[app],
+                "}",
+            ]))
+        return "\n".join(blocks) + "\n"
+
+    def _routes_page(self, routes):
+        items = []
+        for env in sorted(routes):
+            for app in sorted(routes[env]):
+                url = self.public_url(env, app)
+                items.append('<li><a href="%s">%s</a> &rarr; 127.0.0.1:%d</li>'
+                             % (html.escape(url), html.escape(url), routes[env][app]))
+        listing = "\n".join(items) if items else "<li>nothing is routed yet</li>"
+        return ("<!DOCTYPE html>\n<html><head><title>404 unknown app - qaeci router</title>"
+                "</head><body>\n<h1>404: no app answers at this address</h1>\n"
+                "<p>Apps are routed as APP.ENV.%s:%d. Routed now:</p>\n<ul>\n%s\n</ul>\n"
+                "</body></html>\n" % (html.escape(self.domain), self.port, listing))
+
+
+def _write(path, text):
+    with open(path, "w") as handle:
+        handle.write(text)
