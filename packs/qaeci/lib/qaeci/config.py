@@ -1,0 +1,46 @@
+"""The pack config (configs/qaeci.yaml) with DESIGN.md section 6's defaults, and the back end."""
+import importlib
+import os
+
+from qaeci.errors import ConfigError
+
+DEFAULTS = {
+    "backend": "local",
+    "work_dir": "~/.local/state/qaeci",
+    "artifact_store": "file://~/.local/state/qaeci/artifacts",
+    "domain": "localhost",
+    "router_port": 8080,
+    "build_concurrency": 4,
+}
+
+# Back ends by name: module and class, imported only when chosen.
+BACKENDS = {
+    "local": ("qaeci.backends.local", "LocalBackend"),
+}
+
+
+class PackConfig(object):
+    def __init__(self, values):
+        merged = dict(DEFAULTS)
+        merged.update({key: value for key, value in (values or {}).items() if value is not None})
+        if not merged.get("registry_path"):
+            raise ConfigError("pack config has no registry_path; fix: set registry_path in "
+                              "configs/qaeci.yaml to the app tree directory")
+        self.registry_path = os.path.expanduser(merged["registry_path"])
+        self.backend = merged["backend"]
+        self.work_dir = os.path.expanduser(merged["work_dir"])
+        self.artifact_store = merged["artifact_store"]
+        self.domain = merged["domain"]
+        self.router_port = int(merged["router_port"])
+        self.build_concurrency = max(1, int(merged["build_concurrency"]))
+
+
+def open_backend(config, store):
+    """The configured back end, imported lazily (only the chosen one is loaded)."""
+    if config.backend not in BACKENDS:
+        raise ConfigError("backend %r is not available; fix: set backend to one of %s"
+                          % (config.backend, ", ".join(sorted(BACKENDS))))
+    module_name, class_name = BACKENDS[config.backend]
+    module = importlib.import_module(module_name)
+    backend_class = getattr(module, class_name)
+    return backend_class(config.work_dir, config.domain, config.router_port, store)

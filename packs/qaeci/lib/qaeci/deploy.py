@@ -1,0 +1,104 @@
+"""Turn a built artifact into a running, checked app: unpack, render config, start, check."""
+import glob
+import os
+import shutil
+import tempfile
+
+from qaeci import build, checks, render
+from qaeci.backends.base import AppSpec, BackendError
+from qaeci.errors import QaeciError
+
+
+class DeployError(QaeciError):
+    """An app could not be deployed (stage deploy)."""
+
+
+def runtime_command(runtime, workdir):
+    """The argv that starts the app. The command text is the app owner's own (from the
+    registry), run by bash so that $PORT0 and friends expand; exec keeps signals direct."""
+    kind = runtime["type"]
+    command = runtime.get("command")
+    if kind == "command":
+        if not command:
+            raise DeployError("runtime type command needs runtime.command; fix: add the command "
+                              "that starts the app on $PORT0")
+        return ["bash", "-c", "exec " + command]
+    if kind == "python":
+        return ["bash", "-c", "exec python3 " + (command or "app.py")]
+    if kind == "static":
+        return ["bash", "-c", 'exec python3 -m http.server "$PORT0" --bind "$HOST"']
+    if kind == "java":
+        jars = sorted(glob.glob(os.path.join(workdir, "*.jar")))
+        if not jars:
+            raise DeployError("runtime java found no .jar at the top of the artifact; fix: point "
+                              "build.artifact at the jar")
+        opts = runtime.get("java_opts", "")
+        return ["bash", "-c", "exec java %s -Dserver.port=\"$PORT0\" -jar %s %s"
+                % (opts, _quote(os.path.basename(jars[0])), command or "")]
+    raise DeployError("runtime type %s is not supported by the local back end; fix: use command, "
+                      "python, java or static" % kind)
+
+
+def _quote(text):
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def prepare_release(app, key, store, work_dir, env, variables):
+    """Unpack the artifact into a release directory and render its config templates.
+
+    Returns (release_dir, rendered_hash). A release is named by build key and rendered config,
+    so an identical redeploy reuses it; older releases of the app are removed by `prune`.
+    """
+    app_dir = os.path.join(work_dir, "releases", env, app.code)
+    os.makedirs(app_dir, exist_ok=True)
+    staging = tempfile.mkdtemp(dir=app_dir, prefix=".staging-")
+    try:
+        tarball = os.path.join(staging, ".artifact.tar.gz")
+        store.get(key, tarball)
+        tree = os.path.join(staging, "tree")
+        build.unpack(tarball, tree)
+        rendered_hash = render.render_files(tree, app.config_templates, variables, app.code)
+        release = os.path.join(app_dir, "%s-%s" % (os.path.basename(key).split(".")[0][:20],
+                                                  rendered_hash[:12]))
+        if not os.path.isdir(release):
+            os.rename(tree, release)
+        return release, rendered_hash
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def prune_releases(work_dir, env, app_code, keep):
+    app_dir = os.path.join(work_dir, "releases", env, app_code)
+    for path in glob.glob(os.path.join(app_dir, "*")):
+        if os.path.abspath(path) != os.path.abspath(keep):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def remove_releases(work_dir, env, app_codes=None):
+    env_dir = os.path.join(work_dir, "releases", env)
+    if app_codes is None:
+        shutil.rmtree(env_dir, ignore_errors=True)
+        return
+    for code in app_codes:
+        shutil.rmtree(os.path.join(env_dir, code), ignore_errors=True)
+
+
+def start_and_check(backend, app, env, release, address):
+    """Deploy through the back end, then poll the checks. Returns (stage, CheckResult):
+    stage is None when healthy, else "deploy" or "check"."""
+    environment = {"PORT0": str(address["port"]), "HOST": address["host"],
+                   "QAECI_ENV": env, "QAECI_APP": app.code}
+    if app.runtime.get("java_opts"):
+        environment["JAVA_OPTS"] = app.runtime["java_opts"]
+    spec = AppSpec(env, app.code, release, runtime_command(app.runtime, release), address["port"],
+                   environment=environment, cpus=app.runtime.get("cpus", 0.5),
+                   mem=app.runtime.get("mem", 256), instances=app.runtime.get("instances", 1))
+    try:
+        state = backend.deploy(spec)
+    except BackendError as error:
+        return "deploy", checks.CheckResult(False, str(error))
+    if state.state in ("failed", "stopped", "missing"):
+        return "deploy", checks.CheckResult(False, "process %s: %s" % (state.state, state.detail
+                                                                         or "exited at start"))
+    result = checks.wait_healthy(address["url"], app.check_urls, app.check_timeout)
+    return (None if result.ok else "check"), result

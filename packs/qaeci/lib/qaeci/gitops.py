@@ -1,0 +1,68 @@
+"""Git through argv lists only: branch names and URLs never pass through a shell."""
+import os
+import subprocess
+
+from qaeci.errors import BuildError, PlanError
+
+LS_REMOTE_TIMEOUT = 60
+FETCH_TIMEOUT = 600
+
+
+def run_git(args, cwd=None, timeout=FETCH_TIMEOUT, error_class=BuildError):
+    """Run `git ARGS`; return stdout, or raise error_class with git's last line of stderr."""
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0")
+    try:
+        completed = subprocess.run(["git"] + list(args), cwd=cwd, env=env, timeout=timeout,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   universal_newlines=True)
+    except subprocess.TimeoutExpired:
+        raise error_class("git %s timed out after %ss; fix: check the repository is reachable"
+                          % (args[0], timeout))
+    if completed.returncode != 0:
+        detail = (completed.stderr.strip().splitlines() or ["exit %d" % completed.returncode])[-1]
+        raise error_class("git %s failed: %s" % (args[0], detail))
+    return completed.stdout
+
+
+def resolve_commit(url, branch):
+    """The commit sha that BRANCH points to in the repository at URL (git ls-remote)."""
+    output = run_git(["ls-remote", "--", url, "refs/heads/" + branch, "refs/tags/" + branch],
+                     timeout=LS_REMOTE_TIMEOUT, error_class=PlanError)
+    refs = {}
+    for line in output.splitlines():
+        sha, _, ref = line.partition("\t")
+        refs[ref.strip()] = sha.strip()
+    # A branch wins over a tag of the same name; an annotated tag is peeled to its commit.
+    for ref in ("refs/heads/" + branch, "refs/tags/" + branch + "^{}", "refs/tags/" + branch):
+        if ref in refs:
+            return refs[ref]
+    raise PlanError("branch %r not found in %s; fix: push the branch or pick an existing one"
+                    % (branch, url))
+
+
+def sync_workspace(url, workspace, commit):
+    """Clone once into WORKSPACE, then fetch; check out COMMIT (detached) for building.
+
+    Ignored files (node_modules, target/, ...) survive between builds, which keeps the cache warm.
+    """
+    if not os.path.isdir(os.path.join(workspace, ".git")):
+        os.makedirs(os.path.dirname(workspace) or ".", exist_ok=True)
+        run_git(["clone", "--no-checkout", "--quiet", "--", url, workspace])
+    else:
+        run_git(["remote", "set-url", "origin", url], cwd=workspace)
+    if not _has_commit(workspace, commit):
+        run_git(["fetch", "--quiet", "--tags", "origin",
+                 "+refs/heads/*:refs/remotes/origin/*"], cwd=workspace)
+    if not _has_commit(workspace, commit):
+        raise BuildError("commit %s is not in %s any more; fix: run env up again to resolve the "
+                         "branch afresh" % (commit, url))
+    run_git(["checkout", "--quiet", "--force", "--detach", commit], cwd=workspace)
+    run_git(["clean", "-q", "-f", "-d"], cwd=workspace)
+
+
+def _has_commit(workspace, commit):
+    try:
+        run_git(["cat-file", "-e", commit + "^{commit}"], cwd=workspace, timeout=30)
+        return True
+    except BuildError:
+        return False

@@ -1,0 +1,446 @@
+"""The environment lifecycle steps that the pack's actions call, and their output shapes
+(DESIGN.md section 6).
+
+env_up runs as: plan -> (services, builds, deploys in parallel) -> report. Builds and deploys
+are separate executions per app that meet through the datastore: a deploy item waits until its
+own artifact is built (or found in the store), the base services are up, and each of its own
+dependencies has a final outcome in this run; so an app starts as soon as ITS dependencies are
+healthy, never in waves.
+"""
+import time
+import uuid
+
+from qaeci import build as build_mod
+from qaeci import checks, deploy, plan as plan_mod
+from qaeci.artifacts import open_store
+from qaeci.config import PackConfig, open_backend
+from qaeci.errors import EnvironmentNotFound, PermissionRefused, PlanError
+from qaeci.registry import Registry, check_env_name
+from qaeci.state import EnvState, environment_names
+
+FINAL_APP_STATUSES = ("healthy", "failed", "skipped")
+WAIT_INTERVAL = 0.2
+DEFAULT_WAIT_TIMEOUT = 3600
+
+
+class Lifecycle(object):
+    """Everything one action needs: config, registry, artifact store, back end, datastore.
+    The back end and store can be injected (tests); otherwise they come from the config."""
+
+    def __init__(self, config, datastore, backend=None, store=None, registry=None):
+        self.config = config if isinstance(config, PackConfig) else PackConfig(config)
+        self.datastore = datastore
+        self._backend = backend
+        self._store = store
+        self._registry = registry
+
+    @property
+    def store(self):
+        if self._store is None:
+            self._store = open_store(self.config.artifact_store)
+        return self._store
+
+    @property
+    def backend(self):
+        if self._backend is None:
+            self._backend = open_backend(self.config, self.store)
+        return self._backend
+
+    @property
+    def registry(self):
+        if self._registry is None:
+            self._registry = Registry.load(self.config.registry_path)
+        return self._registry
+
+    def state(self, env):
+        return EnvState(self.datastore, env)
+
+    # -- plan ---------------------------------------------------------------------------------
+    def plan(self, env, template=None, apps=None, branch=None, branches=None, requested_by=None):
+        """Validate everything, resolve commits, decide builds and deploys; record the run."""
+        check_env_name(env)
+        state = self.state(env)
+        existing = state.environment()
+        template_name = template or (existing or {}).get("template") or env
+        if existing and existing.get("template") and existing["template"] != template_name:
+            raise PlanError("environment %s was made from template %s; fix: use template=%s or "
+                            "take it down first" % (env, existing["template"], existing["template"]))
+        tmpl = self.registry.template(template_name)
+        registry_apps = self.registry.apps
+        selected = plan_mod.select_apps(tmpl, registry_apps, apps)
+        order = plan_mod.dependency_order(registry_apps, selected)
+        chosen = plan_mod.choose_branches(tmpl, registry_apps, selected, branch, branches or {})
+        commits = plan_mod.resolve_commits(registry_apps, chosen)
+        addresses = {code: plan_mod.address_for(self.backend, env, code, self.config.domain,
+                                                self.config.router_port)
+                     for code in tmpl.app_codes}
+        services = ((state.services() or {}).get("services")) or {}
+        running = self.backend.status(env)
+        run = uuid.uuid4().hex[:12]
+        result = plan_mod.Plan(env, tmpl, {}, order, addresses)
+        for code in order:
+            app = registry_apps[code]
+            branch_used, commit = commits[code]
+            entry = plan_mod.AppPlan(code, branch_used, commit, plan_mod.build_key(app, commit),
+                                     addresses[code], [d for d in app.depends_on if d in selected])
+            entry.needs_build = not self.store.exists(entry.build_key)
+            entry.context_hash = plan_mod.context_hash(entry.build_key, self._variables(
+                env, tmpl, code, addresses, services))
+            app_state = running.get(code)
+            is_running = app_state is not None and app_state.state in ("running", "starting")
+            entry.needs_deploy, entry.deploy_reason = plan_mod.decide_deploy(
+                entry, state.app(code), is_running, app.check_urls)
+            result.apps[code] = entry
+        self._record_plan(state, existing, tmpl, result, run, requested_by)
+        return {"env": env, "template": tmpl.name, "run": run, "build": result.to_build,
+                "deploy": result.to_deploy, "unchanged": result.unchanged,
+                "build_concurrency": self.config.build_concurrency,
+                "reasons": {code: result.apps[code].deploy_reason for code in result.to_deploy}}
+
+    def _record_plan(self, state, existing, tmpl, result, run, requested_by):
+        record = dict(existing or {})
+        record.update({"env": result.env, "template": tmpl.name, "deploy_type": tmpl.deploy_type,
+                       "managers": tmpl.managers, "run": run, "selected": result.order,
+                       "addresses": result.addresses, "service_names": sorted(tmpl.services),
+                       "plan": {code: entry.as_dict() for code, entry in result.apps.items()},
+                       "updated_at": _now()})
+        record.setdefault("creator", requested_by or "unknown")
+        record.setdefault("created_at", _now())
+        known = set(record.get("apps") or []) | set(result.order)
+        record["apps"] = sorted(known)
+        state.save_environment(record)
+        for code in result.order:
+            entry = result.apps[code]
+            if not entry.needs_build:
+                state.save_build(code, {"run": run, "status": "cached", "build_key": entry.build_key,
+                                        "commit": entry.commit, "built": False})
+            if not entry.needs_deploy:
+                state.update_app(code, run=run, status="healthy", built=False, deployed=False,
+                                 stage=None, reason="", last_check={"at": _now(), "ok": True})
+
+    def _variables(self, env, tmpl, code, addresses, services):
+        from qaeci import render
+        return render.template_variables(env, self.config.domain, tmpl.deploy_type, code,
+                                         addresses, services)
+
+    # -- services -----------------------------------------------------------------------------
+    def services(self, env, run):
+        state = self.state(env)
+        tmpl = self.registry.template(state.environment()["template"])
+        try:
+            services = self.backend.ensure_services(env, tmpl.services) if tmpl.services else {}
+            record = {"run": run, "status": "healthy", "services": services}
+        except Exception as error:  # any failure is reported per app that needs the service
+            record = {"run": run, "status": "failed", "reason": _one_line(error), "services": {}}
+        state.save_services(record)
+        return record
+
+    # -- build one app ------------------------------------------------------------------------
+    def build(self, env, app_code, run):
+        state = self.state(env)
+        entry = state.environment()["plan"][app_code]
+        app = self.registry.apps[app_code]
+        state.save_build(app_code, {"run": run, "status": "building", "build_key": entry["build_key"],
+                                    "commit": entry["commit"]})
+        outcome = build_mod.build_app(app, entry["commit"], entry["build_key"], self.store,
+                                      self.config.work_dir)
+        record = {"run": run, "status": "built" if outcome.ok else "failed",
+                  "build_key": entry["build_key"], "commit": entry["commit"], "built": outcome.ok,
+                  "log_path": outcome.log_path, "reason": outcome.reason,
+                  "seconds": round(outcome.seconds, 3)}
+        if not outcome.ok:
+            record["log_tail"] = _tail_file(outcome.log_path)
+        state.save_build(app_code, record)
+        return record
+
+    # -- deploy one app -----------------------------------------------------------------------
+    def deploy(self, env, app_code, run, wait_timeout=DEFAULT_WAIT_TIMEOUT):
+        state = self.state(env)
+        environment = state.environment()
+        entry = environment["plan"][app_code]
+        app = self.registry.apps[app_code]
+        deadline = time.monotonic() + wait_timeout
+        build_record = self._wait_for(lambda: _of_run(state.build(app_code), run, ("built", "cached", "failed")),
+                                      deadline)
+        if build_record is None:
+            return self._fail(state, app_code, run, entry, "build", "no build outcome within %ss"
+                              % wait_timeout)
+        if build_record["status"] == "failed":
+            record = self._fail(state, app_code, run, entry, "build", build_record.get("reason"),
+                                log_tail=build_record.get("log_tail", ""))
+            return record
+        built = build_record.get("built", False)
+        for dependency in entry["depends_on"]:
+            outcome = self._wait_for(lambda: _of_run(state.app(dependency), run, FINAL_APP_STATUSES),
+                                     deadline)
+            if outcome is None or outcome["status"] != "healthy":
+                what = "did not finish in time" if outcome is None else outcome["status"]
+                reason = "depends on %s, which %s" % (dependency, "failed" if what == "skipped"
+                                                        else what)
+                return self._save(state, app_code, {"run": run, "status": "skipped",
+                                                    "reason": reason, "built": built,
+                                                    "deployed": False, "commit": entry["commit"]})
+        services = self._wait_for(lambda: _of_run(state.services(), run, ("healthy", "failed")),
+                                  deadline)
+        if services is None or (services["status"] == "failed" and app.services):
+            reason = "base services failed: %s" % (services or {}).get("reason", "not started in time")
+            return self._fail(state, app_code, run, entry, "deploy", reason, built=built)
+        return self._deploy_now(state, environment, app, entry, run, services["services"], built)
+
+    def _deploy_now(self, state, environment, app, entry, run, services, built):
+        env = state.env
+        tmpl = self.registry.template(environment["template"])
+        variables = self._variables(env, tmpl, app.code, environment["addresses"], services)
+        context_hash = plan_mod.context_hash(entry["build_key"], variables)
+        state.update_app(app.code, run=run, status="deploying", stage="deploy")
+        try:
+            release, _ = deploy.prepare_release(app, entry["build_key"], self.store,
+                                                self.config.work_dir, env, variables)
+            stage, result = deploy.start_and_check(self.backend, app, env, release, entry["address"])
+        except Exception as error:  # render errors, store errors, bad runtime: stage deploy
+            return self._fail(state, app.code, run, entry, "deploy", _one_line(error), built=built)
+        if stage is None:
+            stage, result = self._still_running(env, app.code, result)
+        if stage is not None:
+            return self._fail(state, app.code, run, entry, stage, result.reason, built=built,
+                              deployed=True)
+        deploy.prune_releases(self.config.work_dir, env, app.code, release)
+        return self._save(state, app.code, {
+            "run": run, "status": "healthy", "stage": None, "reason": "", "commit": entry["commit"],
+            "branch": entry["branch"], "build_key": entry["build_key"],
+            "context_hash": context_hash, "port": entry["address"]["port"],
+            "built": built, "deployed": True, "last_check": {"at": _now(), "ok": True}})
+
+    def _still_running(self, env, app_code, result):
+        app_state = self.backend.status(env).get(app_code)
+        if app_state is None or app_state.state not in ("running", "starting"):
+            detail = app_state.detail if app_state is not None else "missing"
+            return "check", checks.CheckResult(False, "process is not running (%s)" % detail)
+        return None, result
+
+    def _fail(self, state, app_code, run, entry, stage, reason, log_tail=None, built=False,
+              deployed=False):
+        if log_tail is None:
+            log_tail = self._log_tail(state.env, app_code)
+        return self._save(state, app_code, {
+            "run": run, "status": "failed", "stage": stage, "reason": _one_line(reason),
+            "commit": entry["commit"], "branch": entry["branch"], "build_key": entry["build_key"],
+            "port": entry["address"]["port"], "built": built, "deployed": deployed,
+            "log_tail": log_tail, "last_check": {"at": _now(), "ok": False,
+                                                 "reason": _one_line(reason)}})
+
+    def _save(self, state, app_code, record):
+        previous = state.app(app_code) or {}
+        if record["status"] != "healthy":
+            # Keep what is known to run, so a later no-op decision compares against reality.
+            for key in ("context_hash",):
+                record.setdefault(key, previous.get(key))
+        state.save_app(app_code, record)
+        return record
+
+    def _log_tail(self, env, app_code):
+        try:
+            return self.backend.log_tail(env, app_code, lines=20) or ""
+        except Exception:
+            return ""
+
+    @staticmethod
+    def _wait_for(probe, deadline):
+        """Poll PROBE until it returns a value or DEADLINE passes (bounded in time and count)."""
+        for _ in range(int(DEFAULT_WAIT_TIMEOUT * 2 / WAIT_INTERVAL) + 1):
+            value = probe()
+            if value is not None:
+                return value
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(WAIT_INTERVAL)
+        return None
+
+    # -- report -------------------------------------------------------------------------------
+    def report(self, env, run=None):
+        """The env_up output for RUN (default: the latest), plus whether every app is healthy."""
+        state = self.state(env)
+        environment = state.environment()
+        if environment is None:
+            raise EnvironmentNotFound("environment %s does not exist; fix: bring it up with "
+                                      "env up %s" % (env, env))
+        run = run or environment.get("run")
+        apps = {}
+        for code in environment.get("selected") or []:
+            record = state.app(code) or {}
+            if record.get("run") != run:
+                record = {"status": "failed", "stage": "deploy",
+                          "reason": "no outcome recorded for this run (interrupted?)"}
+            apps[code] = self._app_output(environment, code, record)
+        services_record = state.services() or {}
+        output = self._envelope(environment, apps, self._services_output(environment, services_record))
+        healthy = bool(apps) and all(entry["status"] == "healthy" for entry in apps.values())
+        return {"healthy": healthy, "output": output}
+
+    def _envelope(self, environment, apps, services):
+        return {"env": environment["env"], "template": environment.get("template"),
+                "deploy_type": environment.get("deploy_type"),
+                "creator": environment.get("creator"), "apps": apps, "services": services}
+
+    def _app_output(self, environment, code, record):
+        url = plan_mod.public_url(code, environment["env"], self.config.domain,
+                                  self.config.router_port)
+        status = record.get("status", "unknown")
+        if status == "skipped":
+            return {"status": status, "reason": record.get("reason", "")}
+        entry = {"status": status, "commit": record.get("commit") or
+                 ((environment.get("plan") or {}).get(code) or {}).get("commit"), "url": url,
+                 "built": bool(record.get("built")), "deployed": bool(record.get("deployed"))}
+        if status != "healthy":
+            entry.update({"stage": record.get("stage"), "reason": record.get("reason", ""),
+                          "log_tail": record.get("log_tail", "")})
+        return entry
+
+    def _services_output(self, environment, record):
+        output = {}
+        healthy = record.get("status") == "healthy"
+        for name in environment.get("service_names") or []:
+            info = (record.get("services") or {}).get(name)
+            if healthy and info:
+                output[name] = {"status": "healthy", "host": info.get("host"),
+                                "port": info.get("port")}
+            else:
+                output[name] = {"status": "failed",
+                                "reason": record.get("reason") or "not started"}
+        return output
+
+    # -- status, list ------------------------------------------------------------------------
+    def status(self, env):
+        """env_status: every app of the environment as it is now (checked once, now)."""
+        check_env_name(env)
+        state = self.state(env)
+        environment = state.environment()
+        if environment is None:
+            raise EnvironmentNotFound("environment %s does not exist; fix: bring it up with "
+                                      "env up %s" % (env, env))
+        running = self.backend.status(env)
+        records = state.apps()
+        apps = {}
+        for code in environment.get("apps") or []:
+            record = records.get(code) or {}
+            entry = self._app_output(environment, code, dict(record, built=False, deployed=False))
+            entry["status"], reason = self._status_now(code, record, running.get(code), environment)
+            if entry["status"] != "healthy" and entry["status"] != "skipped":
+                entry["reason"] = reason or record.get("reason", "")
+                entry.setdefault("stage", record.get("stage"))
+                entry["log_tail"] = self._log_tail(env, code)
+            entry["last_check"] = record.get("last_check")
+            entry.pop("built", None)
+            entry.pop("deployed", None)
+            apps[code] = entry
+        services = {name: dict(info) for name, info in (self.backend.services_status(env) or {}).items()}
+        return self._envelope(environment, apps, services)
+
+    def _status_now(self, code, record, app_state, environment):
+        if app_state is None or app_state.state not in ("running", "starting"):
+            if record.get("status") in ("failed", "skipped"):
+                return record["status"], record.get("reason", "")
+            return "stopped", "not running (%s)" % (app_state.state if app_state else "missing")
+        app = self.registry.apps.get(code)
+        address = ((environment.get("plan") or {}).get(code) or {}).get("address")
+        if app is None or address is None:
+            return "unhealthy", "unknown to the registry"
+        result = checks.check_once(address["url"], app.check_urls)
+        self.state(environment["env"]).update_app(code, last_check={"at": _now(), "ok": result.ok,
+                                                                   "reason": result.reason})
+        return ("healthy", "") if result.ok else ("unhealthy", result.reason)
+
+    def list(self):
+        environments = []
+        for name in environment_names(self.datastore):
+            record = self.state(name).environment() or {}
+            statuses = [((self.state(name).app(code) or {}).get("status")) for code in
+                        record.get("apps") or []]
+            environments.append({"env": name, "template": record.get("template"),
+                                 "creator": record.get("creator"),
+                                 "deploy_type": record.get("deploy_type"),
+                                 "apps": len(statuses),
+                                 "healthy": sum(1 for status in statuses if status == "healthy"),
+                                 "updated_at": record.get("updated_at")})
+        return {"environments": environments}
+
+    # -- permissions, down, rebuild-failed ----------------------------------------------------
+    def authorize(self, env, user, verb):
+        """Refuse USER unless a manager of the env's template or its creator."""
+        environment = self.state(env).environment()
+        if environment is None:
+            raise EnvironmentNotFound("environment %s does not exist; fix: check the name with "
+                                      "env list" % env)
+        managers = list(environment.get("managers") or [])
+        try:
+            managers = self.registry.template(environment["template"]).managers
+        except Exception:  # a template removed since: the recorded managers still apply
+            pass
+        creator = environment.get("creator")
+        if user and (user in managers or user == creator):
+            return environment
+        raise PermissionRefused("%s may not %s environment %s: only its managers (%s) and its "
+                                "creator (%s) may; fix: ask one of them" % (
+                                    user or "an unknown user", verb, env,
+                                    ", ".join(managers) or "none", creator or "unknown"))
+
+    def down(self, env, apps=None, user=None):
+        check_env_name(env)
+        environment = self.authorize(env, user, "take down")
+        known = list(environment.get("apps") or [])
+        if apps:
+            unknown = [code for code in apps if code not in known]
+            if unknown:
+                raise PlanError("%s not in environment %s; fix: pick from %s"
+                                % (", ".join(unknown), env, ", ".join(known) or "none"))
+        self.backend.destroy(env, apps=list(apps) if apps else None)
+        deploy.remove_releases(self.config.work_dir, env, list(apps) if apps else None)
+        state = self.state(env)
+        if apps:
+            for code in apps:
+                state.forget_app(code)
+            environment["apps"] = [code for code in known if code not in apps]
+            environment["selected"] = [c for c in environment.get("selected") or [] if c not in apps]
+            state.save_environment(environment)
+            return {"env": env, "removed": sorted(apps), "remaining": environment["apps"]}
+        state.forget()
+        return {"env": env, "removed": sorted(known), "remaining": []}
+
+    def failed_apps(self, env, user=None):
+        """Apps whose last build, deploy or check failed, plus everything depending on them."""
+        environment = self.authorize(env, user, "rebuild")
+        records = self.state(env).apps()
+        broken = set(code for code in environment.get("apps") or []
+                     if (records.get(code) or {}).get("status") in ("failed", "skipped", None))
+        registry_apps = self.registry.apps
+        grown = True
+        while grown:
+            dependents = set(code for code in environment.get("apps") or []
+                             if code in registry_apps and
+                             set(registry_apps[code].depends_on) & broken) - broken
+            broken |= dependents
+            grown = bool(dependents)
+        return {"env": env, "template": environment["template"], "apps": sorted(broken)}
+
+
+def _of_run(record, run, statuses):
+    if record and record.get("run") == run and record.get("status") in statuses:
+        return record
+    return None
+
+
+def _tail_file(path, lines=20):
+    try:
+        with open(path, errors="replace") as handle:
+            return "".join(handle.readlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _one_line(error):
+    text = str(error).strip().splitlines()
+    return text[0] if text else error.__class__.__name__
+
+
+def _now():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
