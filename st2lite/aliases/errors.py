@@ -13,20 +13,26 @@ class AliasValidationError(AliasError):
     """An alias definition (or one of its formats) is not valid: "file: field: reason"."""
 
 
-class NoMatch(AliasError):
+class _MatchFailure(AliasError):
+    kind = ""
+
+    def __init__(self, message, candidates):
+        super().__init__(message)
+        self.candidates = candidates
+
+    def to_dict(self):
+        """The JSON the CLI prints: {"error", "message", "candidates"}."""
+        return {"error": self.kind, "message": self.message, "candidates": self.candidates}
+
+
+class NoMatch(_MatchFailure):
     """No enabled alias format matches the command; ``candidates`` holds close formats."""
-
-    def __init__(self, message, candidates):
-        super().__init__(message)
-        self.candidates = candidates
+    kind = "no match"
 
 
-class AmbiguousMatch(AliasError):
+class AmbiguousMatch(_MatchFailure):
     """More than one alias format matches the command; ``candidates`` holds all of them."""
-
-    def __init__(self, message, candidates):
-        super().__init__(message)
-        self.candidates = candidates
+    kind = "ambiguous"
 
 
 class FormatMismatch(Exception):

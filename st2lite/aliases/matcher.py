@@ -70,7 +70,8 @@ def _matching_formats(aliases, text) -> List[_Hit]:
 
 def _to_match(hit, text) -> AliasMatch:
     if hit.entry.match_multiple:
-        compiled = compile_representation(hit.entry.representation, alias_ref(hit.alias))
+        compiled = compile_representation(hit.entry.representation,
+                                          "alias %s" % alias_ref(hit.alias))
         parameter_sets = compiled.extract_all(text)
     else:
         parameter_sets = [hit.parameters]

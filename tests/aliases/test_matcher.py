@@ -134,3 +134,14 @@ def test_match_multiple_aliases_are_tried_only_when_nothing_else_matches():
 def test_ordinary_match_has_one_parameter_set():
     found = match_command([DEPLOY], "deploy web to qa2")
     assert found.parameter_sets == [found.parameters] and not found.match_multiple
+
+
+def test_failures_serialise_as_the_cli_prints_them():
+    with pytest.raises(AmbiguousMatch) as ambiguous:
+        match_command([STATUS], "status of qa1")
+    assert ambiguous.value.to_dict()["error"] == "ambiguous"
+    assert ambiguous.value.to_dict()["candidates"] == ambiguous.value.candidates
+    with pytest.raises(NoMatch) as nothing:
+        match_command([STATUS], "STATUS qa1")
+    assert nothing.value.to_dict() == {"error": "no match", "message": nothing.value.message,
+                                       "candidates": nothing.value.candidates}
