@@ -5,6 +5,8 @@ mapping with a ``display`` help text and a ``representation`` list of matchable 
 """
 from typing import Iterator, NamedTuple, Optional
 
+from .errors import AliasValidationError
+
 
 class FormatEntry(NamedTuple):
     display: Optional[str]
@@ -22,6 +24,10 @@ def iter_format_entries(alias) -> Iterator[FormatEntry]:
         if isinstance(alias_format, str):
             yield FormatEntry(alias_format, alias_format, False)
             continue
+        if not isinstance(alias_format, dict):
+            raise AliasValidationError(
+                "alias %s: formats: %r is neither a string nor a mapping with display and "
+                "representation" % (alias_ref(alias), alias_format))
         display = alias_format.get("display")
         representations = alias_format.get("representation") or []
         if isinstance(representations, str):

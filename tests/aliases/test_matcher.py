@@ -145,3 +145,10 @@ def test_failures_serialise_as_the_cli_prints_them():
         match_command([STATUS], "STATUS qa1")
     assert nothing.value.to_dict() == {"error": "no match", "message": nothing.value.message,
                                        "candidates": nothing.value.candidates}
+
+
+def test_format_of_unknown_shape_is_a_clear_error():
+    odd = make_alias("odd", [42])
+    with pytest.raises(AliasValidationError) as raised:
+        match_command([odd], "anything")
+    assert "demo.odd" in raised.value.message and "42" in raised.value.message
