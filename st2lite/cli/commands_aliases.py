@@ -1,6 +1,7 @@
 """`st2lite action-alias match|execute|list`: chat commands as StackStorm resolves them."""
 import sys
 
+from st2lite import params as parameters_mod
 from st2lite.cli.context import current_user, exit_code, runtime_for
 from st2lite.cli.output import execution_for_output, print_json, print_table
 from st2lite.runtime import RuntimeError_
@@ -65,10 +66,12 @@ def cmd_execute(args):
     user = current_user(args)
     context = {"user": user, "api_user": user, "source_channel": args.channel,
                "action_alias_ref": match.ref}
+    from st2lite.aliases.casting import AliasParameterError, cast_alias_parameters
     try:
-        execution_id, action, given = runtime.request(match.alias["action_ref"], match.parameters,
-                                                      context, cast=True)
-    except RuntimeError_ as e:
+        action = runtime.action(match.alias["action_ref"])
+        given = cast_alias_parameters(match.parameters, parameters_mod.action_schema(action))
+        execution_id, action, given = runtime.request(action["ref"], given, context)
+    except (RuntimeError_, AliasParameterError) as e:
         if args.json:
             print_json({"error": "bad parameters", "message": str(e), "candidates": []})
             return EXIT_BAD_INPUT

@@ -41,12 +41,6 @@ RUNNER_PARAMETERS = {
     "inquirer": {},
 }
 
-# Parameters the runner consumes itself, so they are not passed to the action's code.
-RUNNER_ONLY = {
-    "python-script": ("env", "timeout", "log_level", "debug"),
-}
-
-
 def core_actions():
     def action(name, runner, description, parameters=None):
         return {"name": name, "pack": "core", "ref": "core." + name, "runner_type": runner,

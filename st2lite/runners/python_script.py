@@ -4,14 +4,14 @@ import os
 import sys
 import tempfile
 
-from st2lite.packs.builtin import RUNNER_ONLY
+from st2lite.packs.builtin import RUNNER_PARAMETERS
 from st2lite.runners.base import RunnerOutcome, run_process
 
 
 def run(request):
     action, runtime = request.action, request.runtime
     params = dict((k, v) for k, v in request.parameters.items()
-                  if k not in RUNNER_ONLY["python-script"] or k in (action.get("parameters") or {}))
+                  if k not in RUNNER_PARAMETERS["python-script"])
     fd, result_path = tempfile.mkstemp(prefix="st2lite-result-", suffix=".json")
     os.close(fd)
     try:
