@@ -53,7 +53,7 @@ def build_app(app, commit, key, store, work_dir):
     """Build APP at COMMIT unless KEY is already in STORE. Never raises for a failed build:
     the result says what failed and where the log is."""
     started = time.monotonic()
-    log_path = os.path.join(work_dir, "logs", "build", "%s-%s.log" % (app.code, commit[:12]))
+    log_path = os.path.join(work_dir, "build-logs", "%s-%s.log" % (app.code, commit[:12]))
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     workspace = os.path.join(work_dir, "workspaces", app.code)
     os.makedirs(os.path.dirname(workspace), exist_ok=True)

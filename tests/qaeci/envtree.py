@@ -1,0 +1,60 @@
+"""A real app tree for lifecycle tests: git repositories on disk (file:// URLs), real shell and
+make builds, python HTTP servers as apps; and a driver that runs env_up's steps the way the
+Orquesta workflow does (builds and deploys concurrently, meeting in the datastore)."""
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from doubles import SERVER_PY, make_repo, write_registry
+
+SHELL_BUILD = "mkdir -p dist && cp server.py app.conf dist/ && echo built > dist/BUILT"
+MAKEFILE = "all:\n\tmkdir -p dist\n\tcp server.py app.conf dist/\n"
+BROKEN_MAKEFILE = "all:\n\t@echo compiling; exit 3\n"
+
+
+def server_app(repos, code, conf, depends_on=(), method="shell", services=(), broken=False,
+               check_timeout=10):
+    files = {"server.py": SERVER_PY, "app.conf": conf, "secret.key": "never shipped"}
+    if method == "make":
+        files["Makefile"] = BROKEN_MAKEFILE if broken else MAKEFILE
+    url = make_repo(os.path.join(repos, code), files)
+    build = {"method": method, "artifact": "dist", "exclude": ["secret.key"]}
+    if method == "shell":
+        build["command"] = SHELL_BUILD
+    return {"app_code": code, "scm": {"url": url, "branch": "master"}, "build": build,
+            "runtime": {"type": "python", "command": "server.py", "config_templates": ["app.conf"]},
+            "check": {"urls": ["/health"], "timeout": check_timeout},
+            "depends_on": list(depends_on), "services": list(services)}
+
+
+def demo_tree(root, broken=False):
+    repos = os.path.join(root, "repos")
+    apps = [
+        server_app(repos, "api", "api in {{ env.name }} on {{ app.port }} "
+                                 "db={{ services.mysql.host }}:{{ services.mysql.port }}",
+                   services=["mysql"]),
+        server_app(repos, "web", "web calls {{ apps.api.url }}", depends_on=["api"],
+                   method="make"),
+        server_app(repos, "jobs", "jobs use {{ apps.web.url }}", depends_on=["web"]),
+        server_app(repos, "bad", "bad", method="make", broken=broken),
+        server_app(repos, "after_bad", "after", depends_on=["bad"]),
+    ]
+    templates = [{"name": "demo", "deploy_type": "dev", "managers": ["mia"],
+                  "services": {"mysql": {"snapshot": "std"}},
+                  "apps": {code["app_code"]: {} for code in apps}}]
+    return write_registry(os.path.join(root, "registry"), apps, templates), repos
+
+
+def env_up(lifecycle, env, **overrides):
+    """plan -> (services | builds | deploys) -> report, as qaeci.env_up runs them."""
+    overrides.setdefault("template", "demo")
+    planned = lifecycle.plan(env, **overrides)
+    run = planned["run"]
+    with ThreadPoolExecutor(max_workers=2 + len(planned["build"]) + len(planned["deploy"])) as pool:
+        jobs = [pool.submit(lifecycle.services, env, run)]
+        jobs += [pool.submit(lifecycle.build, env, code, run) for code in planned["build"]]
+        jobs += [pool.submit(lifecycle.deploy, env, code, run, 60) for code in planned["deploy"]]
+        for job in jobs:
+            job.result()
+    report = lifecycle.report(env, run)
+    report["plan"] = planned
+    return report

@@ -1,0 +1,193 @@
+"""env up / status / down / rebuild-failed end to end on the library, with real git repos,
+real builds, real processes on loopback (FakeBackend) and the datastore API."""
+import os
+import tarfile
+import urllib.request
+
+import pytest
+
+from doubles import commit_files
+from envtree import demo_tree, env_up
+from qaeci.errors import PermissionRefused, PlanError, RegistryError
+from qaeci.lifecycle import Lifecycle
+
+
+@pytest.fixture
+def tree(tmp_path):
+    return demo_tree(str(tmp_path), broken=True)
+
+
+@pytest.fixture
+def lifecycle(tmp_path, tree, datastore, backend):
+    registry, _ = tree
+    config = {"registry_path": registry, "work_dir": str(tmp_path / "work"),
+              "artifact_store": "file://" + str(tmp_path / "artifacts"), "router_port": 8088}
+    return Lifecycle(config, datastore, backend=backend)
+
+
+def fetch(url):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode()
+
+
+def test_env_up_builds_deploys_in_order_and_reports(lifecycle, backend):
+    report = env_up(lifecycle, "qa1", requested_by="alice")
+    output = report["output"]
+    apps = output["apps"]
+    assert report["healthy"] is False  # bad fails to build
+    assert output["env"] == "qa1" and output["template"] == "demo" and output["creator"] == "alice"
+    assert output["deploy_type"] == "dev"
+    for code in ("api", "web", "jobs"):
+        assert apps[code]["status"] == "healthy", apps[code]
+        assert apps[code]["built"] is True and apps[code]["deployed"] is True
+        assert apps[code]["url"] == "http://%s.qa1.localhost:8088/" % code
+        assert len(apps[code]["commit"]) == 40
+    assert apps["bad"]["status"] == "failed" and apps["bad"]["stage"] == "build"
+    assert "exited with 2" in apps["bad"]["reason"] or "exited with" in apps["bad"]["reason"]
+    assert "compiling" in apps["bad"]["log_tail"]
+    assert apps["after_bad"] == {"status": "skipped", "reason": "depends on bad, which failed"}
+    assert output["services"]["mysql"]["status"] == "healthy"
+    # each app started only after its own dependency was up
+    order = [app for env, app in backend.deploys]
+    assert order.index("api") < order.index("web") < order.index("jobs")
+    # rendered config reaches the app: web knows api's direct URL
+    api_port = lifecycle.backend.allocate_port("qa1", "api")
+    web_port = lifecycle.backend.allocate_port("qa1", "web")
+    assert fetch("http://127.0.0.1:%d/" % web_port) == "web calls http://127.0.0.1:%d" % api_port
+    assert fetch("http://127.0.0.1:%d/" % api_port).startswith("api in qa1 on %d db=127.0.0.1:"
+                                                               % api_port)
+
+
+def test_artifacts_leave_out_excluded_files(lifecycle, tmp_path):
+    env_up(lifecycle, "qa1", apps=["api"], requested_by="alice")
+    keys = lifecycle.store.list("api/")
+    assert len(keys) == 1
+    with tarfile.open(str(tmp_path / "artifacts" / keys[0])) as archive:
+        names = archive.getnames()
+    assert "server.py" in names and "app.conf" in names and "BUILT" in names
+    assert "secret.key" not in names
+
+
+def test_second_env_up_is_a_noop(lifecycle, backend):
+    env_up(lifecycle, "qa1", apps=["jobs"], requested_by="alice")
+    deploys_before = len(backend.deploys)
+    report = env_up(lifecycle, "qa1", apps=["jobs"], requested_by="alice")
+    assert report["healthy"] is True
+    assert report["plan"]["build"] == [] and report["plan"]["deploy"] == []
+    for entry in report["output"]["apps"].values():
+        assert entry["status"] == "healthy" and entry["built"] is False
+        assert entry["deployed"] is False
+    assert len(backend.deploys) == deploys_before
+
+
+def test_a_new_commit_rebuilds_and_redeploys_only_that_app(lifecycle, tree, backend):
+    _, repos = tree
+    env_up(lifecycle, "qa1", apps=["jobs"], requested_by="alice")
+    commit = commit_files(os.path.join(repos, "jobs"), {"app.conf": "jobs v2"}, "v2")
+    report = env_up(lifecycle, "qa1", apps=["jobs"], requested_by="alice")
+    assert report["plan"]["build"] == ["jobs"] and report["plan"]["deploy"] == ["jobs"]
+    assert report["output"]["apps"]["jobs"]["commit"] == commit
+    assert report["output"]["apps"]["web"]["deployed"] is False
+
+
+def test_artifacts_are_shared_across_environments(lifecycle):
+    env_up(lifecycle, "qa1", apps=["api"], requested_by="alice")
+    report = env_up(lifecycle, "qa2", apps=["api"], requested_by="bob")
+    assert report["plan"]["build"] == [] and report["plan"]["deploy"] == ["api"]
+    assert report["output"]["apps"]["api"]["built"] is False
+    assert report["output"]["apps"]["api"]["deployed"] is True
+
+
+def test_a_stopped_app_is_redeployed(lifecycle, backend):
+    env_up(lifecycle, "qa1", apps=["api"], requested_by="alice")
+    backend.destroy("qa1", apps=["api"])
+    report = env_up(lifecycle, "qa1", apps=["api"], requested_by="alice")
+    assert report["plan"]["deploy"] == ["api"] and report["healthy"] is True
+
+
+def test_status_reports_running_stopped_and_failed(lifecycle, backend):
+    env_up(lifecycle, "qa1", requested_by="alice")
+    backend.destroy("qa1", apps=["jobs"])
+    status = lifecycle.status("qa1")
+    apps = status["apps"]
+    assert apps["api"]["status"] == "healthy" and apps["api"]["last_check"]["ok"] is True
+    assert apps["jobs"]["status"] == "stopped"
+    assert apps["bad"]["status"] == "failed" and apps["bad"]["stage"] == "build"
+    assert apps["after_bad"]["status"] == "skipped"
+
+
+def test_failing_check_is_reported_with_log_tail(lifecycle, tree, tmp_path):
+    _, repos = tree
+    commit_files(os.path.join(repos, "api"), {"server.py": "import sys\nprint('boom at start')\n"
+                                              "sys.exit(1)\n"}, "crash")
+    report = env_up(lifecycle, "qa1", apps=["web"], requested_by="alice")
+    api = report["output"]["apps"]["api"]
+    assert api["status"] == "failed" and api["stage"] in ("deploy", "check")
+    assert "boom at start" in api["log_tail"]
+    assert report["output"]["apps"]["web"]["status"] == "skipped"
+
+
+def test_rebuild_failed_selects_failures_and_their_dependents(lifecycle, tree):
+    _, repos = tree
+    env_up(lifecycle, "qa1", requested_by="alice")
+    with pytest.raises(PermissionRefused) as refused:
+        lifecycle.failed_apps("qa1", user="mallory")
+    assert "mia" in str(refused.value) and "alice" in str(refused.value)
+    selection = lifecycle.failed_apps("qa1", user="mia")
+    assert selection["apps"] == ["after_bad", "bad"]
+    commit_files(os.path.join(repos, "bad"), {"Makefile": "all:\n\tmkdir -p dist\n\t"
+                                              "cp server.py app.conf dist/\n"}, "fix")
+    report = env_up(lifecycle, "qa1", apps=selection["apps"], requested_by="mia")
+    assert report["healthy"] is True
+    assert sorted(report["plan"]["deploy"]) == ["after_bad", "bad"]
+    assert lifecycle.report("qa1")["output"]["creator"] == "alice"
+
+
+def test_down_is_refused_to_others_and_allowed_to_the_creator(lifecycle, backend, datastore):
+    env_up(lifecycle, "qa1", apps=["api"], requested_by="alice")
+    with pytest.raises(PermissionRefused) as refused:
+        lifecycle.down("qa1", user="mallory")
+    assert "managers (mia)" in str(refused.value) and "creator (alice)" in str(refused.value)
+    result = lifecycle.down("qa1", user="alice")
+    assert result["removed"] == ["api"]
+    assert backend.status("qa1") == {}
+    assert not [key for key in datastore.values if key.startswith("qaeci.env.qa1")]
+    assert lifecycle.list() == {"environments": []}
+
+
+def test_managers_may_take_down_single_apps(lifecycle, backend):
+    env_up(lifecycle, "qa1", apps=["web"], requested_by="alice")
+    result = lifecycle.down("qa1", apps=["web"], user="mia")
+    assert result == {"env": "qa1", "removed": ["web"], "remaining": ["api"]}
+    assert list(backend.status("qa1")) == ["api"]
+
+
+def test_list_shows_environments(lifecycle):
+    env_up(lifecycle, "qa1", apps=["api"], requested_by="alice")
+    listing = lifecycle.list()["environments"]
+    assert [(e["env"], e["creator"], e["apps"], e["healthy"]) for e in listing] == \
+        [("qa1", "alice", 1, 1)]
+
+
+def test_refusals_happen_before_anything_is_touched(lifecycle, backend, datastore):
+    with pytest.raises(RegistryError):
+        lifecycle.plan("Bad_Name", requested_by="alice")
+    with pytest.raises(PlanError) as caught:
+        lifecycle.plan("qa1", template="demo", apps=["ghost"], requested_by="alice")
+    assert "not in template demo" in str(caught.value)
+    with pytest.raises(PlanError) as caught:
+        lifecycle.plan("qa1", template="demo", branches={"web": "nope"}, apps=["api"],
+                       requested_by="alice")
+    assert "branch override for 'web'" in str(caught.value)
+    with pytest.raises(PlanError) as caught:
+        lifecycle.plan("qa1", template="demo", branches={"api": "no-such-branch"},
+                       requested_by="alice")
+    assert "branch 'no-such-branch' not found" in str(caught.value)
+    assert datastore.values == {} and backend.deploys == []
+
+
+def test_template_of_an_existing_env_cannot_change(lifecycle):
+    env_up(lifecycle, "qa1", apps=["api"], requested_by="alice")
+    with pytest.raises(PlanError) as caught:
+        lifecycle.plan("qa1", template="other", requested_by="alice")
+    assert "made from template demo" in str(caught.value)
