@@ -72,10 +72,11 @@ def demo_tree(built_artifacts, tmp_path, fake_mariadb, fake_redis):
     """Factory: a DemoTree on the stand-ins (not yet deployed)."""
     trees = []
 
-    def make(mysql=None, redis=None):
+    def make(mysql=None, redis=None, real_mariadb_client=False):
         tree = DemoTree(built_artifacts, tmp_path / f"tree{len(trees)}",
                         mysql or fake_mariadb.credentials,
-                        redis or {"host": "127.0.0.1", "port": fake_redis.port}, fake_mariadb.env)
+                        redis or {"host": "127.0.0.1", "port": fake_redis.port},
+                        {} if real_mariadb_client else fake_mariadb.env)
         trees.append(tree)
         return tree
 
