@@ -1,0 +1,156 @@
+"""Drive a Conductor to completion: run the actions of ready tasks on worker threads through the
+runtime's executor, report their completions, and render the output.
+
+Completions are reported in the order their actions were dispatched. When several actions were
+dispatched together, the first completion waits a short grace period for its siblings so that they
+are reported together before new tasks are asked for, as StackStorm's workflow engine sees them
+when they finish at the same time (this decides, for instance, how often a `join: 1` task runs).
+"""
+import queue
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from st2lite.orquesta import statuses as st
+from st2lite.orquesta.conductor import Conductor, Event
+
+SIBLING_GRACE_SECONDS = 0.25
+MAX_ACTIONS = 100000
+DEFAULT_WORKERS = 256
+_EXECUTOR_STATUSES = {"succeeded": st.SUCCEEDED, "failed": st.FAILED, "timeout": st.EXPIRED,
+                      "canceled": st.CANCELED}
+
+
+class _Dispatch(object):
+    __slots__ = ("seq", "batch", "task_id", "route", "item_id", "action", "parameters", "delay")
+
+    def __init__(self, seq, batch, task, action, delay):
+        self.seq = seq
+        self.batch = batch
+        self.task_id = task["id"]
+        self.route = task["route"]
+        self.item_id = action["item_id"]
+        self.action = action["action"]
+        self.parameters = action["input"]
+        self.delay = delay
+
+
+class Driver(object):
+    def __init__(self, conductor, executor, max_workers=None):
+        self.conductor = conductor
+        self.executor = executor
+        self.max_workers = max_workers or DEFAULT_WORKERS
+        self.completions = queue.Queue()
+        self.in_flight = {}
+        self.item_results = {}
+        self.seq = 0
+        self.batch = 0
+
+    def run(self):
+        with ThreadPoolExecutor(max_workers=self.max_workers,
+                                thread_name_prefix="orquesta-action") as pool:
+            self.pool = pool
+            self._dispatch_ready()
+            while self.in_flight:
+                for dispatch, status, result in self._next_completions():
+                    self._report(dispatch, status, result)
+                self._dispatch_ready()
+
+    # -- dispatch -----------------------------------------------------------------------------
+    def _dispatch_ready(self):
+        while True:
+            tasks = self.conductor.get_next_tasks()
+            if not tasks:
+                return
+            self.batch += 1
+            for task in tasks:
+                self._dispatch_task(task)
+            if self.in_flight:
+                return
+
+    def _dispatch_task(self, task):
+        conductor = self.conductor
+        if task.get("items_count") == 0:
+            conductor.update_task_state(task["id"], task["route"], Event(st.RUNNING))
+            conductor.update_task_state(task["id"], task["route"], Event(st.SUCCEEDED, result=[]))
+            return
+        if "items_count" in task:
+            self._prepare_item_results(task)
+        for action in task["actions"]:
+            self.seq += 1
+            if self.seq > MAX_ACTIONS:
+                raise RuntimeError("The workflow started more than %d actions; it looks like a "
+                                   "transition loop that never ends." % MAX_ACTIONS)
+            dispatch = _Dispatch(self.seq, self.batch, task, action, task.get("delay") or 0)
+            conductor.update_task_state(dispatch.task_id, dispatch.route,
+                                        Event(st.RUNNING, item_id=dispatch.item_id))
+            self.in_flight[dispatch.seq] = dispatch
+            self.pool.submit(self._execute, dispatch)
+
+    def _prepare_item_results(self, task):
+        key = (task["id"], task["route"])
+        staged = self.conductor.state.staged_task(*key)
+        fresh = staged is None or all(i["status"] == st.UNSET for i in staged.get("items", []))
+        if fresh or key not in self.item_results:
+            self.item_results[key] = [None] * task["items_count"]
+
+    def _execute(self, dispatch):
+        try:
+            if dispatch.delay:
+                time.sleep(dispatch.delay)
+            status, result = self.executor(dispatch.task_id, dispatch.item_id, dispatch.action,
+                                           dispatch.parameters)
+        except Exception as e:  # the executor should not raise; a crash still fails only this task
+            status, result = "failed", {"error": "%s: %s" % (type(e).__name__, e)}
+        self.completions.put((dispatch, status, result))
+
+    # -- completion ---------------------------------------------------------------------------
+    def _next_completions(self):
+        first = self.completions.get()
+        group = [first]
+        siblings = {d.seq for d in self.in_flight.values() if d.batch == first[0].batch}
+        siblings.discard(first[0].seq)
+        deadline = time.monotonic() + SIBLING_GRACE_SECONDS
+        while siblings:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                done = self.completions.get(timeout=remaining)
+            except queue.Empty:
+                break
+            group.append(done)
+            siblings.discard(done[0].seq)
+        while True:
+            try:
+                group.append(self.completions.get_nowait())
+            except queue.Empty:
+                break
+        return sorted(group, key=lambda c: c[0].seq)
+
+    def _report(self, dispatch, status, result):
+        del self.in_flight[dispatch.seq]
+        task_status = _EXECUTOR_STATUSES.get(status, st.FAILED)
+        if dispatch.item_id is None:
+            event = Event(task_status, result=result)
+        else:
+            results = self.item_results[(dispatch.task_id, dispatch.route)]
+            results[dispatch.item_id] = result
+            event = Event(task_status, result=result, item_id=dispatch.item_id,
+                          accumulated=list(results))
+        self.conductor.update_task_state(dispatch.task_id, dispatch.route, event)
+
+
+def drive(spec, graph, inputs, executor, kv_get=None, context=None, max_workers=None):
+    """Run the workflow to its end; returns the finished Conductor."""
+    conductor = Conductor(spec, graph, inputs=inputs, context=context, kv_get=kv_get)
+    try:
+        Driver(conductor, executor, max_workers).run()
+    except RuntimeError as e:
+        conductor.log_error(str(e))
+        conductor.state.status = st.FAILED
+    if conductor.status == st.RUNNING:
+        conductor.log_error("The workflow stalled: no task is running and none can start.")
+        conductor.state.status = st.FAILED
+    conductor.render_output()
+    return conductor

@@ -1,0 +1,55 @@
+"""The public entry points: inspect a workflow definition, or run it to completion."""
+from st2lite.orquesta import spec as spec_module, statuses as st
+from st2lite.orquesta.errors import WorkflowSpecError
+from st2lite.orquesta.graph import WorkflowGraph
+from st2lite.orquesta.runner import drive
+
+_OUTCOME_STATUS = {st.SUCCEEDED: "succeeded", st.CANCELED: "canceled"}
+
+
+class WorkflowOutcome(object):
+    """How a workflow run ended: status (succeeded|failed|canceled), output (dict or None) and
+    errors (orquesta's error entries; empty when it succeeded, as StackStorm reports them)."""
+
+    def __init__(self, status, output=None, errors=None):
+        self.status = status
+        self.output = output
+        self.errors = errors or []
+
+    def __repr__(self):
+        return "WorkflowOutcome(status=%r, output=%r, errors=%d)" % (
+            self.status, self.output, len(self.errors))
+
+
+def _context(st2_context):
+    return {"st2": dict(st2_context or {})}
+
+
+def inspect_workflow(definition, st2_context=None):
+    """Every problem in the definition (YAML text or dict) as error dicts; empty when valid."""
+    return spec_module.inspect(definition, known_variables=tuple(_context(st2_context)))
+
+
+def _spec_error_entries(error):
+    entries = []
+    for problem in error.errors or [{"message": str(error)}]:
+        entry = {"type": "error", "message": problem["message"]}
+        if problem.get("spec_path"):
+            entry["spec_path"] = problem["spec_path"]
+        entries.append(entry)
+    return entries
+
+
+def run_workflow(definition, inputs, executor, kv_get=None, st2_context=None, max_workers=None):
+    """Run the workflow to completion, calling `executor(task, item_index, action_ref, params)`
+    for every action. An invalid definition gives a failed outcome listing its problems."""
+    context = _context(st2_context)
+    try:
+        spec = spec_module.parse(definition, known_variables=tuple(context))
+    except WorkflowSpecError as e:
+        return WorkflowOutcome("failed", None, _spec_error_entries(e))
+    conductor = drive(spec, WorkflowGraph(spec), dict(inputs or {}), executor, kv_get=kv_get,
+                      context=context, max_workers=max_workers)
+    status = _OUTCOME_STATUS.get(conductor.status, "failed")
+    errors = [] if status == "succeeded" else list(conductor.errors)
+    return WorkflowOutcome(status, conductor.output, errors)
