@@ -157,12 +157,15 @@ class NginxRouter(object):
     def _run_or_reload(self, generation):
         conf_path = os.path.join(self.current, "nginx.conf")
         if self.is_running():
+            old_workers = self._accepting_workers()
             result = self._nginx(conf_path, "-s", "reload")
             if result.returncode != 0:
                 raise RouterError("nginx reload failed: %s" % " ".join(result.stdout.split()))
+            self._wait_for_generation(generation)
+            self._wait_workers_retired(old_workers)
         else:
             self._start(conf_path)
-        self._wait_for_generation(generation)
+            self._wait_for_generation(generation)
 
     def _start(self, conf_path):
         argv = [find_nginx(), "-p", self.root + "/", "-e", self.error_log, "-c", conf_path]
@@ -194,6 +197,32 @@ class NginxRouter(object):
         raise RouterError("nginx on 127.0.0.1:%d did not take config %d within %ds (it "
                           "answers %s): %s" % (self.port, generation, timeout, seen,
                                                self._last_error()))
+
+    def _accepting_workers(self):
+        """Pids of nginx workers that still accept connections (old ones stop on reload)."""
+        master = _read_int(os.path.join(self.root, "nginx.pid"))
+        workers = []
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            stat = _read_text("/proc/%s/stat" % pid)
+            cmdline = _read_text("/proc/%s/cmdline" % pid)
+            if stat is None or cmdline is None or "shutting down" in cmdline:
+                continue
+            fields = stat.rsplit(")", 1)[-1].split()
+            if fields and fields[0] != "Z" and int(fields[1]) == master:
+                workers.append(int(pid))
+        return workers
+
+    def _wait_workers_retired(self, old_workers, timeout=10.0):
+        """An old worker that has not yet seen its QUIT signal can still take a request with
+        the old routes: wait until each has exited or closed its listening socket."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            still = set(old_workers) & set(self._accepting_workers())
+            if not still:
+                return
+            time.sleep(0.02)
 
     def _probe(self):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
@@ -234,6 +263,7 @@ class NginxRouter(object):
             lines.append("    %s_temp_path %s;" % (kind, os.path.join(temp, kind)))
         lines += [
             "    default_type text/html;",
+            "    keepalive_timeout 5s;",
             "    server_names_hash_bucket_size 128;",
             "    proxy_http_version 1.1;",
             "    proxy_set_header Host $host;",
@@ -282,6 +312,22 @@ class NginxRouter(object):
                 "</head><body>\n<h1>404: no app answers at this address</h1>\n"
                 "<p>Apps are routed as APP.ENV.%s:%d. Routed now:</p>\n<ul>\n%s\n</ul>\n"
                 "</body></html>\n" % (html.escape(self.domain), self.port, listing))
+
+
+def _read_text(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def _read_int(path):
+    text = _read_text(path)
+    try:
+        return int(text.strip()) if text else None
+    except ValueError:
+        return None
 
 
 def _write(path, text):

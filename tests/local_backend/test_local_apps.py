@@ -1,0 +1,144 @@
+"""Apps on the local back end: supervisord programs, ports, routes, logs and teardown, with two
+environments side by side."""
+
+import json
+import os
+
+import pytest
+
+from local_backend_helpers import http_get, make_app, process_exists, processes_using, wait_for
+
+
+def deploy_app(backend, work_dir, env, app, config_text=None, environment=None):
+    from qaeci.backends.base import AppSpec
+    workdir, argv = make_app(os.path.join(work_dir, "artifacts", env, app), config_text)
+    port = backend.allocate_port(env, app)
+    return backend.deploy(AppSpec(env, app, workdir, argv, port, environment or {}))
+
+
+def through_router(backend, env, app, path="/"):
+    return http_get(backend.router_port, "%s.%s.localhost" % (app, env), path)
+
+
+@pytest.fixture(scope="module")
+def two_envs(backend, work_dir):
+    for env in ("qa1", "qa2"):
+        for app in ("web", "api"):
+            state = deploy_app(backend, work_dir, env, app, config_text="db=%s-%s" % (env, app),
+                               environment={"GREETING": "hello from %s" % env})
+            assert state.state == "running", state.as_dict()
+    return backend
+
+
+def test_app_gets_its_port_and_environment_through_the_router(two_envs):
+    status, body = through_router(two_envs, "qa1", "web", "/health")
+    assert status == 200
+    seen = json.loads(body)
+    assert seen["env"] == {"PORT0": str(two_envs.ports.lookup("qa1", "web")),
+                           "HOST": "127.0.0.1", "QAECI_ENV": "qa1", "QAECI_APP": "web",
+                           "GREETING": "hello from qa1"}
+    assert seen["path"] == "/health"
+    assert seen["host_header"].startswith("web.qa1.localhost")
+    assert seen["config"] == "db=qa1-web"
+    assert seen["cwd"].endswith(os.path.join("artifacts", "qa1", "web"))
+
+
+def test_environments_are_isolated(two_envs):
+    ports = {(env, app): two_envs.ports.lookup(env, app)
+             for env in ("qa1", "qa2") for app in ("web", "api")}
+    assert len(set(ports.values())) == 4
+    for (env, app), port in ports.items():
+        body = json.loads(through_router(two_envs, env, app)[1])
+        assert body["env"]["QAECI_ENV"] == env and body["env"]["PORT0"] == str(port)
+        assert body["config"] == "db=%s-%s" % (env, app)
+    assert two_envs.environments() == ["qa1", "qa2"]
+
+
+def test_ports_are_stable_per_app(two_envs):
+    assert two_envs.allocate_port("qa1", "web") == two_envs.ports.lookup("qa1", "web")
+
+
+def test_unknown_app_gets_404_listing_the_routes(two_envs):
+    status, body = through_router(two_envs, "qa1", "nope")
+    assert status == 404
+    for env in ("qa1", "qa2"):
+        for app in ("web", "api"):
+            assert "http://%s.%s.localhost:%d/" % (app, env, two_envs.router_port) in body
+
+
+def test_status_reports_each_app(two_envs):
+    states = two_envs.status("qa1")
+    assert sorted(states) == ["api", "web"]
+    web = states["web"]
+    assert (web.state, web.host, web.port) == ("running", "127.0.0.1",
+                                               two_envs.ports.lookup("qa1", "web"))
+    assert web.log_path.endswith(os.path.join("logs", "qa1", "web.log"))
+
+
+def test_log_tail_shows_the_app_output(two_envs):
+    through_router(two_envs, "qa2", "api", "/ping-for-log")
+    tail = wait_for(lambda: "ping-for-log" in two_envs.log_tail("qa2", "api", 5)
+                    and two_envs.log_tail("qa2", "api", 5))
+    assert "ping-for-log" in tail
+    assert len(tail.splitlines()) <= 5
+
+
+def test_redeploy_restarts_only_that_app(two_envs, work_dir):
+    other_pid = two_envs.supervisor.info("qa1.api")["pid"]
+    old_pid = two_envs.supervisor.info("qa1.web")["pid"]
+    state = deploy_app(two_envs, work_dir, "qa1", "web", config_text="db=changed",
+                       environment={"GREETING": "hello from qa1"})
+    assert state.state == "running"
+    assert two_envs.supervisor.info("qa1.web")["pid"] != old_pid
+    assert not process_exists(old_pid)
+    assert two_envs.supervisor.info("qa1.api")["pid"] == other_pid
+    assert json.loads(through_router(two_envs, "qa1", "web")[1])["config"] == "db=changed"
+
+
+def test_failed_app_is_left_failed_with_its_log(two_envs, work_dir):
+    state = deploy_app(two_envs, work_dir, "qa2", "broken", environment={"FAIL_AT_START": "1"})
+    assert state.state == "failed"
+    assert "FAIL_AT_START" in two_envs.log_tail("qa2", "broken")
+    # never restarted: still failed a while later, and not running
+    assert wait_for(lambda: False, timeout=1.5) is False
+    assert two_envs.status("qa2")["broken"].state == "failed"
+    assert through_router(two_envs, "qa2", "broken")[0] == 502
+
+
+def test_destroy_some_apps_keeps_the_rest(two_envs):
+    pid = two_envs.supervisor.info("qa2.api")["pid"]
+    two_envs.destroy("qa2", apps=["api", "broken"])
+    assert sorted(two_envs.status("qa2")) == ["web"]
+    assert not process_exists(pid)
+    assert through_router(two_envs, "qa2", "api")[0] == 404
+    assert through_router(two_envs, "qa2", "web")[0] == 200
+    assert two_envs.ports.lookup("qa2", "api") is None
+
+
+def test_destroy_env_leaves_nothing_of_it_and_spares_the_other(two_envs, work_dir):
+    pids = [two_envs.supervisor.info(name)["pid"] for name in ("qa2.web",)]
+    two_envs.destroy("qa2")
+    assert all(not process_exists(pid) for pid in pids)
+    assert two_envs.status("qa2") == {}
+    assert "qa2" not in two_envs.environments()
+    assert not os.path.exists(os.path.join(work_dir, "envs", "qa2"))
+    assert not os.path.exists(os.path.join(work_dir, "logs", "qa2"))
+    assert "qa2" not in two_envs.router.routes()
+    assert not os.path.exists(os.path.join(work_dir, "router", "current", "envs", "qa2.conf"))
+    assert through_router(two_envs, "qa1", "web")[0] == 200
+    assert two_envs.ports.lookup("qa2", "web") is None
+
+
+def test_destroying_the_last_env_stops_supervisord_and_nginx(two_envs, work_dir):
+    assert processes_using(work_dir)
+    two_envs.destroy("qa1")
+    assert two_envs.environments() == []
+    assert wait_for(lambda: processes_using(work_dir) == [], timeout=10)
+
+
+def test_bad_names_are_refused_with_a_clear_message(backend, work_dir):
+    from qaeci.backends.base import BackendError
+    with pytest.raises(BackendError, match="not a DNS label"):
+        backend.allocate_port("QA_1", "web")
+    with pytest.raises(BackendError, match="app name 'svc-x' is not valid"):
+        deploy_app(backend, work_dir, "qa3", "svc-x")
