@@ -7,6 +7,6 @@
 from st2lite.sensors.container import SensorContainer
 from st2lite.sensors.loader import SensorLoadError
 from st2lite.sensors.service import SensorService
-from st2lite.sensors.timers import TimerError, TimerScheduler
+from st2lite.rules.timers import TimerError, TimerScheduler
 
 __all__ = ["SensorContainer", "SensorService", "SensorLoadError", "TimerScheduler", "TimerError"]

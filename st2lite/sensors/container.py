@@ -9,8 +9,9 @@ st2sensorcontainer runs each in its own process.
 sensors: dicts {"ref", "pack", "class_name", "entry_point" (absolute .py path), "poll_interval",
 "enabled", "trigger_types": [...], "config": {...}, "lib_paths": [...]}, optionally "triggers"
 (trigger dicts passed to add_trigger() after setup()). dispatch(trigger_ref, payload);
-datastore_factory() -> an object with list_values/get_value/set_value/delete_value on full key
-names; logger_factory(name) -> a logging.Logger."""
+datastore_factory: an object with list_values/get_value/set_value/delete_value on full key names
+(local=False semantics), or a no-argument callable returning one; logger_factory(name) -> a
+logging.Logger."""
 import logging
 import threading
 import time
@@ -55,13 +56,19 @@ class SensorContainer(object):
             self._logger.error("Sensor %s not started: %s", sensor["ref"], error)
             return
         logger = self._logger_factory("st2lite.sensors.%s" % sensor["ref"])
-        service = SensorService(sensor["pack"], sensor["class_name"], self._datastore_factory(),
+        service = SensorService(sensor["pack"], sensor["class_name"], self._datastore(),
                                 self._dispatch, logger)
         triggers = self._triggers.setdefault(sensor["ref"], list(sensor.get("triggers") or []))
         runner = SensorRunner(sensor, sensor_class, service, logger, triggers)
         with self._lock:
             self._runners.append(runner)
         runner.start()
+
+    def _datastore(self):
+        factory = self._datastore_factory
+        if callable(factory) and not hasattr(factory, "get_value"):
+            return factory()
+        return factory
 
     def status(self):
         with self._lock:

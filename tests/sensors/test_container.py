@@ -252,3 +252,15 @@ def test_sensor_without_poll_interval_uses_stackstorms_default(tmp_path, run_con
         [sensor(sensors_dir, lib_dir, "tick.py", "TickSensor")], MemoryDatastore())
     assert dispatched.wait_for(lambda items: len(items) >= 1, timeout=5)
     assert dispatched.of("tst.tick")[0]["interval"] == 5
+
+
+def test_datastore_object_given_directly(tmp_path):
+    sensors_dir, lib_dir = write_pack(tmp_path, {"tick.py": POLLING})
+    datastore, dispatched = MemoryDatastore(), Dispatched()
+    container = SensorContainer([sensor(sensors_dir, lib_dir, "tick.py", "TickSensor", poll_interval=0.05)],
+                                dispatched, datastore, logging.getLogger).start()
+    try:
+        assert dispatched.wait_for(lambda items: len(items) >= 1, timeout=5)
+        assert datastore.items["tst.TickSensor:count"].value == "1"
+    finally:
+        container.stop()

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from st2lite.sensors import TimerError, TimerScheduler
+from st2lite.rules.timers import TimerError, TimerScheduler
 
 
 def timer_rule(name, unit="seconds", delta=1, enabled=True):
