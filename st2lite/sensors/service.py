@@ -1,5 +1,6 @@
 """`self.sensor_service` of a pack sensor: dispatching triggers, loggers, and the datastore with
 StackStorm's key naming (with local=True a key lives under "PACK.ClassName:")."""
+import inspect
 import logging
 
 __all__ = ["SensorService", "SYSTEM_SCOPE", "DATASTORE_KEY_SEPARATOR"]
@@ -17,15 +18,18 @@ class SensorService(object):
         self._class_name = class_name
         self._datastore = datastore
         self._dispatch = dispatch
+        self._dispatch_takes_trace_tag = _accepts_keyword(dispatch, "trace_tag")
         self._logger = logger or logging.getLogger("st2lite.sensors.%s.%s" % (pack, class_name))
 
     # Triggers
 
     def dispatch(self, trigger, payload=None, trace_tag=None):
         """Dispatch a trigger instance of `trigger` (a "pack.name" ref) with `payload` (a dict)."""
-        return self.dispatch_with_context(trigger, payload=payload, trace_context=trace_tag)
+        context = {"trace_tag": trace_tag} if trace_tag else None
+        return self.dispatch_with_context(trigger, payload=payload, trace_context=context)
 
     def dispatch_with_context(self, trigger, payload=None, trace_context=None):
+        """As dispatch(); trace_context is a dict (or object) carrying `trace_tag`."""
         if not isinstance(trigger, str) or not trigger:
             raise ValueError("dispatch: trigger must be a trigger type ref such as pack.name, got %r"
                              % (trigger,))
@@ -33,7 +37,12 @@ class SensorService(object):
             raise ValueError("dispatch: payload for %s must be a dict or None, got %s"
                              % (trigger, type(payload).__name__))
         self._logger.debug("Dispatching trigger %s (trace=%s)", trigger, trace_context)
-        self._dispatch(trigger, payload if payload is not None else {})
+        payload = payload if payload is not None else {}
+        trace_tag = _trace_tag(trace_context)
+        if trace_tag and self._dispatch_takes_trace_tag:
+            self._dispatch(trigger, payload, trace_tag=trace_tag)
+        else:
+            self._dispatch(trigger, payload)
 
     # Logging
 
@@ -84,6 +93,20 @@ class SensorService(object):
         if not local:
             return prefix
         return self._local_prefix() + (prefix or "")
+
+
+def _trace_tag(trace_context):
+    if isinstance(trace_context, dict):
+        return trace_context.get("trace_tag")
+    return getattr(trace_context, "trace_tag", None)
+
+
+def _accepts_keyword(function, name):
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind == p.VAR_KEYWORD or p.name == name for p in parameters)
 
 
 def _require_system_scope(scope):

@@ -73,3 +73,16 @@ def test_dispatch(parts):
 def test_get_logger_is_a_child_of_the_sensor_logger(parts):
     service, _, _ = parts
     assert service.get_logger("poller").name == "test.sensor.poller"
+
+
+def test_trace_tag_reaches_a_dispatch_that_takes_it():
+    calls = []
+
+    def dispatch(ref, payload, trace_tag=None):
+        calls.append((ref, payload, trace_tag))
+
+    service = SensorService("p", "S", MemoryDatastore(), dispatch, logging.getLogger("t"))
+    service.dispatch("p.e", {"a": 1}, trace_tag="build-7")
+    service.dispatch_with_context("p.e", {"a": 2}, trace_context={"trace_tag": "build-8"})
+    service.dispatch("p.e", {"a": 3})
+    assert calls == [("p.e", {"a": 1}, "build-7"), ("p.e", {"a": 2}, "build-8"), ("p.e", {"a": 3}, None)]
