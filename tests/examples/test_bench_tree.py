@@ -159,3 +159,14 @@ def test_a_cycle_is_named():
     tree.apps["a"].depends_on = ["d"]
     with pytest.raises(env_up_tree.BenchTreeError, match="dependency cycle: a -> d -> c -> a"):
         env_up_tree.critical_path(tree)
+
+
+def test_the_qaeci_registry_loader_accepts_the_synthetic_registry(default_tree):
+    sys.path.insert(0, str(REPO / "packs" / "qaeci" / "lib"))
+    try:
+        from qaeci.registry import Registry
+    finally:
+        sys.path.pop(0)
+    loaded = Registry.load(str(default_tree.registry_path))
+    loaded.validate_all()
+    assert sorted(loaded.template("bench").app_codes) == sorted(default_tree.apps)

@@ -148,3 +148,15 @@ def test_a_target_repository_path_that_is_not_a_repository_is_refused(tmp_path):
     done = run_setup("--target", str(tmp_path))
     assert done.returncode == 2 and "is not a git repository" in done.stderr
     assert (tmp_path / "git" / "books" / "precious.txt").read_text() == "keep me"
+
+
+def test_the_qaeci_registry_loader_accepts_the_generated_registry(demo):
+    _, registry = demo
+    sys.path.insert(0, str(EXAMPLES.parent / "packs" / "qaeci" / "lib"))
+    try:
+        from qaeci.registry import Registry
+    finally:
+        sys.path.pop(0)
+    loaded = Registry.load(str(registry))
+    loaded.validate_all()
+    assert sorted(loaded.template("demo").app_codes) == sorted(DEMO_APPS)
