@@ -14,7 +14,8 @@ class PathSyntaxError(ValueError):
 
 
 _TOKEN = re.compile(r"""
-      (?P<dots>\.\.?)
+      (?P<root>\$)
+    | (?P<dots>\.\.?)
     | (?P<bracket>\[[^\]]*\])
     | (?P<quoted>'[^']*'|"[^"]*")
     | (?P<star>\*)
@@ -36,6 +37,11 @@ def parse_path(key):
         position = match.end()
         kind, text = match.lastgroup, match.group()
         if kind == "space":
+            continue
+        if kind == "root":
+            if match.start() != 0:
+                raise PathSyntaxError("'$' may only start the path in %r" % key)
+            expect_name = False  # "$" names the root, which every path starts from anyway
             continue
         if kind == "dots":
             if expect_name:

@@ -7,7 +7,11 @@ from functools import lru_cache
 
 import jinja2
 
-__all__ = ["render", "KeyValueLookup", "system_context", "is_template"]
+__all__ = ["render", "KeyValueLookup", "system_context", "is_template", "MissingDatastoreKey"]
+
+
+class MissingDatastoreKey(LookupError):
+    """kv_get raised KeyError: the template names a key the datastore does not hold."""
 
 
 class KeyValueLookup(object):
@@ -32,7 +36,11 @@ class KeyValueLookup(object):
     def value(self, decrypt=False):
         if not self._key or self._kv_get is None:
             return ""
-        found = self._kv_get(self._key, decrypt)
+        try:
+            found = self._kv_get(self._key, decrypt)
+        except KeyError:
+            raise MissingDatastoreKey("st2kv.system.%s: no such key in the datastore; set it with "
+                                      "st2 key set %s VALUE" % (self._key, self._key))
         return "" if found is None else found
 
     def __str__(self):

@@ -131,3 +131,18 @@ def test_trigger_parameters_select_rules_when_given():
              make_rule({}, name="slow", trigger_parameters={"unit": "minutes", "delta": 1})]
     decisions = evaluate_rules(rules, "test.event", {}, trigger_parameters={"unit": "seconds", "delta": 5})
     assert [d.rule_ref for d in decisions] == ["test.fast"]
+
+
+def test_dollar_root_is_accepted():
+    assert matched("$.trigger.labels.team", "eq", "flight") is True
+
+
+def test_datastore_that_refuses_missing_keys_gives_a_clear_reason():
+    def strict(key, decrypt):
+        raise KeyError(key)
+
+    rule = make_rule({}, parameters={"region": "{{ st2kv.system.region }}"})
+    [decision] = evaluate_rules([rule], "test.event", {"a": 1}, kv_get=strict)
+    assert decision.failure_reason == ('Failed to render parameter "region" of the action: '
+                                       'st2kv.system.region: no such key in the datastore; '
+                                       'set it with st2 key set region VALUE')
