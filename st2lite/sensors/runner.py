@@ -56,6 +56,7 @@ class SensorRunner(object):
             if self._stop.wait(delay):
                 break
             self.restarts += 1
+        self._cleanup_current()  # stop() may have come before this instance existed
         self.state = "stopped"
 
     def _note_failure(self, reason, exc_info=None):

@@ -264,3 +264,40 @@ def test_datastore_object_given_directly(tmp_path):
         assert datastore.items["tst.TickSensor:count"].value == "1"
     finally:
         container.stop()
+
+
+SLOW_SETUP = '''
+import time
+from st2reactor.sensor.base import PollingSensor
+
+
+class SlowSensor(PollingSensor):
+    def setup(self):
+        time.sleep(0.3)
+
+    def poll(self):
+        self.sensor_service.dispatch("tst.slow", {})
+
+    def cleanup(self):
+        self.sensor_service.set_value("cleaned", "yes")
+
+    def add_trigger(self, trigger):
+        pass
+
+    def update_trigger(self, trigger):
+        pass
+
+    def remove_trigger(self, trigger):
+        pass
+'''
+
+
+def test_stop_during_setup_still_cleans_up(tmp_path):
+    sensors_dir, lib_dir = write_pack(tmp_path, {"slow.py": SLOW_SETUP})
+    datastore, dispatched = MemoryDatastore(), Dispatched()
+    container = SensorContainer([sensor(sensors_dir, lib_dir, "slow.py", "SlowSensor", poll_interval=0.05)],
+                                dispatched, datastore, logging.getLogger).start()
+    time.sleep(0.1)
+    assert container.stop() is True
+    assert datastore.items["tst.SlowSensor:cleaned"].value == "yes"
+    assert dispatched.items == []  # never polled once stopping
