@@ -45,6 +45,6 @@ def backend(work_dir, store):
     assert processes_using(work_dir) == []
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def require_tools():
     return _require

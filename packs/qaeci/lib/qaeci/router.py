@@ -17,6 +17,7 @@ import time
 
 from qaeci.backends.base import BackendError
 from qaeci.backends.local_locks import file_lock
+from qaeci.backends.local_ports import port_is_free
 from qaeci.backends.local_supervisor import RUNNING, ProgramSpec
 
 PROGRAM_NAME = "qaeci-router"
@@ -168,6 +169,9 @@ class NginxRouter(object):
             self._wait_for_generation(generation)
 
     def _start(self, conf_path):
+        if not port_is_free(self.port):
+            raise RouterError("router port 127.0.0.1:%d is in use by another program: stop it "
+                              "or set router_port to a free port" % self.port)
         argv = [find_nginx(), "-p", self.root + "/", "-e", self.error_log, "-c", conf_path]
         spec = ProgramSpec(PROGRAM_NAME, argv, self.root, {},
                            os.path.join(self.root, "logs", "nginx.out"), stop_wait=10,

@@ -1,0 +1,85 @@
+"""The nginx router on its own: its files stay under work_dir, a config nginx refuses never
+replaces the working one, and routes follow every change."""
+
+import os
+
+import pytest
+
+from local_backend_helpers import free_port, http_get, make_app, processes_using, wait_for
+
+
+@pytest.fixture(scope="module")
+def router(backend, work_dir):
+    import sys
+    from qaeci.backends.local_supervisor import ProgramSpec
+    workdir, argv = make_app(os.path.join(work_dir, "app"))
+    port = free_port()
+    backend.supervisor.run(ProgramSpec("rt.web", argv, workdir,
+                                       {"PORT0": str(port), "HOST": "127.0.0.1"},
+                                       os.path.join(work_dir, "logs", "web.log")))
+    backend.router.add_route("rt", "web", port)
+    backend.router.test_app_port = port
+    yield backend.router
+    backend.router.remove_routes("rt")
+    backend.supervisor.remove("rt.web")
+
+
+def test_nginx_runs_as_its_own_master_with_files_under_work_dir(router, work_dir):
+    masters = [cmd for _pid, cmd in processes_using(work_dir) if "nginx: master" in cmd]
+    assert len(masters) == 1
+    assert "-c %s/router/current/nginx.conf" % work_dir in masters[0]
+    config = open(os.path.join(work_dir, "router", "current", "nginx.conf")).read()
+    paths = [word for word in config.split() if word.startswith("/") and word.count("/") > 1]
+    assert paths and all(path.startswith(work_dir) for path in paths), paths
+    assert "listen 127.0.0.1:%d default_server;" % router.port in config
+
+
+def test_one_include_file_per_environment(router, work_dir):
+    router.add_route("other", "web", router.test_app_port)
+    try:
+        envs = sorted(os.listdir(os.path.join(work_dir, "router", "current", "envs")))
+        assert envs == ["other.conf", "rt.conf"]
+        assert http_get(router.port, "web.other.localhost")[0] == 200
+    finally:
+        router.remove_routes("other")
+    assert http_get(router.port, "web.other.localhost")[0] == 404
+
+
+def test_a_config_nginx_refuses_keeps_the_working_one(router, work_dir):
+    from qaeci.router import RouterError
+    before = os.readlink(os.path.join(work_dir, "router", "current"))
+    with pytest.raises(RouterError, match="nginx refused the new router config, kept the old one"):
+        router.add_route("rt", "bad", 70000)  # not a TCP port: nginx -t says so
+    assert os.readlink(os.path.join(work_dir, "router", "current")) == before
+    assert "bad" not in router.routes()["rt"]
+    assert http_get(router.port, "web.rt.localhost")[0] == 200
+    assert http_get(router.port, "bad.rt.localhost")[0] == 404
+
+
+def test_names_that_cannot_be_host_labels_are_refused(router):
+    from qaeci.router import RouterError
+    with pytest.raises(RouterError, match="cannot be part of a host name"):
+        router.add_route("rt", "two words", 1234)
+
+
+def test_public_url_names_app_env_domain_and_port(router):
+    assert router.public_url("qa1", "web") == "http://web.qa1.localhost:%d/" % router.port
+
+
+def test_router_port_in_use_is_reported(work_dir):
+    import socket
+    from qaeci.backends.local_supervisor import Supervisor
+    from qaeci.router import NginxRouter, RouterError
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen(1)
+    other_dir = os.path.join(work_dir, "busy")
+    supervisor = Supervisor(other_dir)
+    try:
+        busy = NginxRouter(other_dir, supervisor, port=blocker.getsockname()[1])
+        with pytest.raises(RouterError, match="router port 127.0.0.1:[0-9]+ is in use by another program"):
+            busy.add_route("qa1", "web", 1234)
+    finally:
+        blocker.close()
+        supervisor.shutdown()
+    assert wait_for(lambda: processes_using(other_dir) == [], timeout=10)

@@ -1,0 +1,79 @@
+"""supervisord per work_dir over its unix socket: programs come and go one by one, values reach
+the program exactly, failed programs stay failed."""
+
+import os
+import sys
+
+import pytest
+
+from local_backend_helpers import process_exists, wait_for
+
+
+@pytest.fixture(scope="module")
+def supervisor(backend):
+    backend.supervisor.ensure_running()
+    return backend.supervisor
+
+
+def sleeper(supervisor, work_dir, name, environment=None, argv=None):
+    from qaeci.backends.local_supervisor import ProgramSpec
+    script = "import os, time; print(repr(dict(os.environ)), flush=True); time.sleep(300)"
+    spec = ProgramSpec(name, argv or [sys.executable, "-c", script], work_dir,
+                       environment or {}, os.path.join(work_dir, "logs", name + ".log"))
+    return supervisor.run(spec), spec
+
+
+def test_socket_and_config_live_in_work_dir(supervisor, work_dir):
+    assert supervisor.socket_path == os.path.join(work_dir, "supervisor", "supervisor.sock")
+    assert supervisor.is_running()
+
+
+def test_dotted_program_names_and_tricky_values_reach_the_program(supervisor, work_dir):
+    tricky = 'a "quoted", %(not)s expanded $HOME \\ value'
+    info, spec = sleeper(supervisor, work_dir, "sv1.app", {"TRICKY": tricky, "PORT0": "1"})
+    assert info["statename"] == "RUNNING"
+    assert info["name"] == "sv1.app"
+    log = wait_for(lambda: open(spec.log_path).read())
+    assert repr(tricky) in log
+    supervisor.remove("sv1.app")
+
+
+def test_adding_and_removing_one_program_leaves_others_alone(supervisor, work_dir):
+    first, _ = sleeper(supervisor, work_dir, "sv2.one")
+    second, _ = sleeper(supervisor, work_dir, "sv2.two")
+    supervisor.remove("sv2.two")
+    assert not process_exists(second["pid"])
+    assert supervisor.info("sv2.two") is None
+    assert "sv2.two" not in supervisor.configured_programs()
+    assert supervisor.info("sv2.one")["pid"] == first["pid"]
+    supervisor.remove("sv2.one")
+    assert not process_exists(first["pid"])
+
+
+def test_a_program_that_exits_is_not_restarted(supervisor, work_dir):
+    info, _ = sleeper(supervisor, work_dir, "sv3.quits",
+                      argv=[sys.executable, "-c", "import sys; sys.exit(5)"])
+    assert info["statename"] in ("FATAL", "EXITED")
+    assert wait_for(lambda: False, timeout=1.5) is False
+    assert supervisor.info("sv3.quits")["statename"] == info["statename"]
+    supervisor.remove("sv3.quits")
+
+
+def test_a_stop_kills_the_whole_process_group(supervisor, work_dir):
+    script = ("import subprocess, sys, time; "
+              "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)']); "
+              "print(p.pid, flush=True); time.sleep(300)")
+    info, spec = sleeper(supervisor, work_dir, "sv4.parent", argv=[sys.executable, "-c", script])
+    child = int(wait_for(lambda: open(spec.log_path).read().strip()))
+    assert process_exists(child)
+    supervisor.remove("sv4.parent")
+    assert wait_for(lambda: not process_exists(child), timeout=5)
+    assert not process_exists(info["pid"])
+
+
+def test_bad_environment_names_and_line_breaks_are_refused(supervisor, work_dir):
+    from qaeci.backends.local_supervisor import SupervisorError
+    with pytest.raises(SupervisorError, match="environment variable name 'BAD-NAME'"):
+        sleeper(supervisor, work_dir, "sv5.bad", {"BAD-NAME": "x"})
+    with pytest.raises(SupervisorError, match="contains a line break"):
+        sleeper(supervisor, work_dir, "sv5.bad", {"OK": "two\nlines"})
