@@ -8,6 +8,7 @@ PAYLOAD = {
     "env": "qa1", "limit": 8, "used": 10, "allowed": ["qa1", "qa3"], "labels": {"team": "flight"},
     "tags": ["mesos", "oom"], "tasks": [{"host": "agent-1"}, {"host": "agent-2"}],
     "deep": {"a": {"x": 1}, "b": [{"x": 2}]}, "name with space": "yes", "count": "5",
+    "headers": {"X-Custom-Header": "on"},
 }
 
 
@@ -31,6 +32,8 @@ def matched(key, operator, pattern, payload=PAYLOAD, kv=None):
     ("trigger.deep..x", "eq", 1, True),                  # descendants, first found
     ("trigger.deep.*.x", "eq", 1, True),
     ("trigger.'name with space'", "eq", "yes", True),
+    ("trigger.headers['X-Custom-Header']", "eq", "on", True),  # the form StackStorm documents
+    ("trigger.headers.X-Custom-Header", "eq", "on", True),
     ("trigger.env.nothere", "nexists", "x", True),       # a field of text is absent
     ("trigger.labels.team.x", "exists", "x", False),
 ])
