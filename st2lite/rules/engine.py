@@ -101,18 +101,19 @@ def evaluate_rules(rules, trigger_ref, payload, kv_get=None, trigger_instance_id
 
     kv_get(key, decrypt) -> value or None serves `{{ st2kv.system.KEY }}`."""
     candidates = [rule for rule in rules if rule_applies_to(rule, trigger_ref, trigger_parameters)]
-    decisions, standard_matched = [], False
-    for rule in candidates:
-        if _is_backstop(rule):
-            continue
+    context = (payload, kv_get, trigger_instance_id)
+    decisions, any_matched = _run_pass([r for r in candidates if not _is_backstop(r)], *context)
+    if not any_matched:
+        decisions += _run_pass([r for r in candidates if _is_backstop(r)], *context)[0]
+    return decisions
+
+
+def _run_pass(rules, payload, kv_get, trigger_instance_id):
+    """The decisions for these rules, and whether any rule's criteria held."""
+    decisions, any_matched = [], False
+    for rule in rules:
         decision, matched = _decide(rule, payload, kv_get, trigger_instance_id)
-        standard_matched = standard_matched or matched
+        any_matched = any_matched or matched
         if decision is not None:
             decisions.append(decision)
-    if not standard_matched:
-        for rule in candidates:
-            if _is_backstop(rule):
-                decision, _ = _decide(rule, payload, kv_get, trigger_instance_id)
-                if decision is not None:
-                    decisions.append(decision)
-    return decisions
+    return decisions, any_matched
