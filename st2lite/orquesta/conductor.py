@@ -116,8 +116,7 @@ class Conductor(object):
         next_tasks, render_failed = [], False
         for entry in remediation or staged:
             try:
-                task = self._render_task(entry["id"], entry["route"])
-                task = self._trim_items(task, entry)
+                task = self._render_task(entry)
                 if "retry" in entry:
                     task["delay"] = entry["retry"].get("delay") or 0
                 if task["actions"] or task.get("items_count") == 0:
@@ -130,9 +129,9 @@ class Conductor(object):
             return []
         return sorted(next_tasks, key=lambda t: (t["id"], t["route"]))
 
-    def _render_task(self, task_id, route):
-        variables = self._initial_context(task_id, route)
-        scope = self._scope(variables, task_id, route)
+    def _render_task(self, staged):
+        task_id, route = staged["id"], staged["route"]
+        scope = self._scope(self._initial_context(task_id, route), task_id, route)
         task_spec = self.spec.tasks[task_id]
         task = {"id": task_id, "route": route, "actions": []}
         if task_spec.delay is not None:
@@ -144,38 +143,47 @@ class Conductor(object):
             task["actions"].append({"action": evaluate(task_spec.action, scope),
                                     "input": evaluate(task_spec.input, scope), "item_id": None})
             return task
-        items_spec = task_spec.items
-        items = evaluate(items_spec.expression, scope)
-        if not isinstance(items, list):
+        items, concurrency = self._items_of(staged, task_spec.items, scope)
+        task["items_count"], task["concurrency"] = len(items), concurrency
+        for index in self._items_to_start(staged, len(items), concurrency):
+            item_scope = scope.with_item(items[index])
+            task["actions"].append({"action": evaluate(task_spec.action, item_scope),
+                                    "input": evaluate(task_spec.input, item_scope),
+                                    "item_id": index})
+        return task
+
+    def _items_of(self, staged, items_spec, scope):
+        """The task's items (each shaped by its `x, y in` keys) and concurrency, evaluated once
+        per staging of the task since its context does not change meanwhile."""
+        cached = staged.get("rendered_items")
+        if cached is not None and cached["ctxs"] == staged["ctxs"]["in"]:
+            return cached["items"], cached["concurrency"]
+        values = evaluate(items_spec.expression, scope)
+        if not isinstance(values, list):
             raise TaskRenderError('The value of "%s" is not type of list.' % items_spec.expression)
-        for index, item in enumerate(items):
+        items = []
+        for item in values:
             if items_spec.keys and isinstance(item, (list, tuple)):
                 item = dict(zip(items_spec.keys, list(item)))
             elif items_spec.keys and len(items_spec.keys) == 1:
                 item = {items_spec.keys[0]: item}
-            item_scope = scope.with_item(item)
-            task["actions"].append({"action": evaluate(task_spec.action, item_scope),
-                                    "input": evaluate(task_spec.input, item_scope),
-                                    "item_id": index})
-        task["items_count"] = len(items)
-        task["concurrency"] = evaluate(items_spec.concurrency, scope)
-        return task
+            items.append(item)
+        concurrency = evaluate(items_spec.concurrency, scope)
+        staged["rendered_items"] = {"ctxs": list(staged["ctxs"]["in"]), "items": items,
+                                    "concurrency": concurrency}
+        return items, concurrency
 
-    def _trim_items(self, task, staged):
-        """Keep only the items that may start now under the task's concurrency."""
-        if "items_count" not in task:
-            return task
+    @staticmethod
+    def _items_to_start(staged, count, concurrency):
+        """Indexes of the items that may start now under the task's concurrency."""
         if not staged.get("items"):
-            staged["items"] = [{"status": st.UNSET} for _ in range(task["items_count"])]
+            staged["items"] = [{"status": st.UNSET} for _ in range(count)]
         items = staged["items"]
-        not_run = [a for a in task["actions"] if items[a["item_id"]]["status"] == st.UNSET]
-        active = sum(1 for item in items if item["status"] in st.ACTIVE)
-        if task["concurrency"] is not None:
-            available = task["concurrency"] - active
-            task["actions"] = not_run[:available] if available > 0 else []
-        else:
-            task["actions"] = not_run
-        return task
+        not_run = [i for i, item in enumerate(items) if item["status"] == st.UNSET]
+        if concurrency is None:
+            return not_run
+        available = concurrency - sum(1 for item in items if item["status"] in st.ACTIVE)
+        return not_run[:available] if available > 0 else []
 
     # -- inbound criteria (joins) -------------------------------------------------------------
     def inbound_criteria_status(self, task_id, route):
@@ -353,7 +361,7 @@ class Conductor(object):
         for name, value in task_spec.next[transition.ref].publish:
             try:
                 rendered = evaluate(value, scope.with_vars(rolling))
-                rolling[name] = rendered
+                rolling = dict(rolling, **{name: rendered})  # a new dict: expressions memoize by identity
                 published[name] = rendered
             except ExpressionError as e:
                 errors.append(e)
@@ -370,6 +378,7 @@ class Conductor(object):
             staged["prev"][backref] = index
             staged.pop("items", None)
             staged.pop("completed", None)
+            staged.pop("rendered_items", None)
         else:
             staged = self.state.stage(target, next_route, out_ctxs, {backref: index}, ready=False)
         staged["ready"] = self.inbound_criteria_status(target, route) == SATISFIED

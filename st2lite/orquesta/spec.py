@@ -15,6 +15,7 @@ from st2lite.orquesta.errors import WorkflowSpecError
 from st2lite.orquesta.inline import parse_inline_params
 
 ENGINE_COMMANDS = ("continue", "fail", "noop", "retry")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ITEMS_FORM = re.compile(r"^\s*(?:(?P<keys>\w+(?:\s*,\s*\w+)*)\s+in\s+)?(?P<expr>.+?)\s*$", re.DOTALL)
 
 
@@ -131,7 +132,7 @@ def load_definition(definition):
     if not isinstance(definition, str) or not definition.strip():
         raise WorkflowSpecError("The workflow definition is empty: give YAML text or a mapping.")
     try:
-        data = yaml.safe_load(definition)
+        data = yaml.load(definition, Loader=_YAML_LOADER)
     except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
         where = " at line %d" % (line + 1) if line is not None else ""
@@ -298,10 +299,11 @@ def inspect(definition, known_variables=("st2", "parent")):
 
 def parse(definition, known_variables=("st2", "parent")):
     """Inspect and build the WorkflowSpec; raises WorkflowSpecError naming the first problem."""
-    errors = inspect(definition, known_variables)
+    data = load_definition(definition)
+    errors = inspect(data, known_variables)
     if errors:
         first = errors[0]
         more = " (and %d more problems)" % (len(errors) - 1) if len(errors) > 1 else ""
         raise WorkflowSpecError("Invalid workflow definition at %s: %s%s" % (
             first.get("spec_path", "."), first["message"], more), errors)
-    return WorkflowSpec(load_definition(definition))
+    return WorkflowSpec(data)

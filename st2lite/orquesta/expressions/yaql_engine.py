@@ -1,8 +1,10 @@
 """YAQL expressions (`<% ... %>`), evaluated with the `yaql` package as orquesta does."""
+import collections
 import collections.abc  # noqa: F401  (yaql 3.2 needs it imported first on Python 3.11)
 import functools
 import inspect
 import re
+import threading
 
 import yaql
 import yaql.language.exceptions as yaql_exc
@@ -21,10 +23,31 @@ class YaqlEvaluationException(ExpressionError):
 _ENGINE = yaql.language.factory.YaqlFactory().create()
 
 
+_converted = threading.local()
+
+
+def _convert(value):
+    """yaql's view of a value; the last few conversions are remembered (per thread) because every
+    ctx() call in a task's expressions asks for the same, possibly large, variables."""
+    if not isinstance(value, (dict, list)):
+        return yaql_utils.convert_input_data(value)
+    memo = getattr(_converted, "memo", None)
+    if memo is None:
+        memo = _converted.memo = collections.OrderedDict()
+    hit = memo.get(id(value))
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    converted = yaql_utils.convert_input_data(value)
+    memo[id(value)] = (value, converted)
+    if len(memo) > 16:
+        memo.popitem(last=False)
+    return converted
+
+
 def _wrap(func, needs_scope):
     if needs_scope:
         def call(context, *args, **kwargs):
-            return yaql_utils.convert_input_data(func(context["__scope"], *args, **kwargs))
+            return _convert(func(context["__scope"], *args, **kwargs))
     else:
         def call(*args, **kwargs):
             return yaql_utils.convert_input_data(func(*args, **kwargs))
@@ -67,7 +90,6 @@ def validate(text):
 
 def _context(scope):
     context = _ROOT.create_child_context()
-    context["__vars"] = yaql_utils.convert_input_data(scope.vars)
     context["__scope"] = scope
     return context
 
