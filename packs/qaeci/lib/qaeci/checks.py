@@ -31,10 +31,12 @@ def probe(url, timeout=REQUEST_TIMEOUT):
     return False, "%s answered HTTP %d" % (url, status)
 
 
-def wait_healthy(base_url, paths, timeout, interval=POLL_INTERVAL, clock=time.monotonic):
+def wait_healthy(base_url, paths, timeout, interval=POLL_INTERVAL, clock=time.monotonic,
+                 gone=None):
     """Poll every path under BASE_URL until each answers 2xx, or TIMEOUT seconds pass.
 
     A path that has answered 2xx once is not asked again. Bounded in time and in count.
+    gone: optional callable returning a reason once the process has died (stop waiting then).
     """
     deadline = clock() + timeout
     pending = list(paths) or []
@@ -53,6 +55,9 @@ def wait_healthy(base_url, paths, timeout, interval=POLL_INTERVAL, clock=time.mo
             return CheckResult(True)
         if clock() >= deadline:
             break
+        reason = gone() if gone is not None else None
+        if reason:
+            return CheckResult(False, reason)
         time.sleep(min(interval, max(0.0, deadline - clock())))
     return CheckResult(False, "check failed after %ss: %s" % (_seconds(timeout), last_reason))
 

@@ -39,6 +39,15 @@ def runtime_command(runtime, workdir):
                       "python, java or static" % kind)
 
 
+def _exited(backend, env, app_code):
+    """A reason when the app's process is no longer running, else None."""
+    state = backend.status(env).get(app_code)
+    if state is None or state.state in ("failed", "stopped", "missing"):
+        detail = state.detail if state is not None else "missing"
+        return "process exited before its checks passed (%s)" % (detail or "no detail")
+    return None
+
+
 def _quote(text):
     return "'" + text.replace("'", "'\\''") + "'"
 
@@ -100,5 +109,6 @@ def start_and_check(backend, app, env, release, address):
     if state.state in ("failed", "stopped", "missing"):
         return "deploy", checks.CheckResult(False, "process %s: %s" % (state.state, state.detail
                                                                          or "exited at start"))
-    result = checks.wait_healthy(address["url"], app.check_urls, app.check_timeout)
+    result = checks.wait_healthy(address["url"], app.check_urls, app.check_timeout,
+                                 gone=lambda: _exited(backend, env, app.code))
     return (None if result.ok else "check"), result

@@ -7,6 +7,7 @@ own artifact is built (or found in the store), the base services are up, and eac
 dependencies has a final outcome in this run; so an app starts as soon as ITS dependencies are
 healthy, never in waves.
 """
+import re
 import time
 import uuid
 
@@ -14,7 +15,7 @@ from qaeci import build as build_mod
 from qaeci import checks, deploy, plan as plan_mod
 from qaeci.artifacts import open_store
 from qaeci.config import PackConfig, open_backend
-from qaeci.errors import EnvironmentNotFound, PermissionRefused, PlanError
+from qaeci.errors import ConfigError, EnvironmentNotFound, PermissionRefused, PlanError
 from qaeci.registry import Registry, check_env_name
 from qaeci.state import EnvState, environment_names
 
@@ -364,6 +365,28 @@ class Lifecycle(object):
                                  "updated_at": record.get("updated_at")})
         return {"environments": environments}
 
+    # -- MariaDB standard snapshots -----------------------------------------------------------
+    def create_snapshot(self, env, name):
+        check_env_name(env)
+        if not _SNAPSHOT_NAME.match(name or ""):
+            raise PlanError("snapshot name %r is invalid; fix: use lower-case letters, digits, "
+                            "'.', '_' and '-'" % (name,))
+        if self.state(env).environment() is None:
+            raise EnvironmentNotFound("environment %s does not exist; fix: check the name with "
+                                      "env list" % env)
+        create = getattr(self.backend, "create_snapshot", None)
+        if create is None:
+            raise ConfigError("back end %s cannot take snapshots; fix: use the local back end"
+                              % self.config.backend)
+        return {"env": env, "snapshot": name, "details": create(env, name)}
+
+    def list_snapshots(self):
+        lister = getattr(self.backend, "list_snapshots", None)
+        if lister is None:
+            raise ConfigError("back end %s cannot list snapshots; fix: use the local back end"
+                              % self.config.backend)
+        return {"snapshots": lister()}
+
     # -- permissions, down, rebuild-failed ----------------------------------------------------
     def authorize(self, env, user, verb):
         """Refuse USER unless a manager of the env's template or its creator."""
@@ -421,6 +444,9 @@ class Lifecycle(object):
             broken |= dependents
             grown = bool(dependents)
         return {"env": env, "template": environment["template"], "apps": sorted(broken)}
+
+
+_SNAPSHOT_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 
 
 def _of_run(record, run, statuses):

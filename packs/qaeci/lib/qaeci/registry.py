@@ -109,6 +109,9 @@ class Registry(object):
 
 def check_env_name(name):
     """Refuse environment names that are not DNS labels (they become host names)."""
+    if isinstance(name, str) and " " in name.strip():
+        raise RegistryError("environment name %r is not a DNS label; fix: give options as "
+                            "key=value after the name, e.g. env up qa1 template=demo" % (name,))
     if not isinstance(name, str) or not re.match(schemas.DNS_LABEL_PATTERN, name):
         raise RegistryError("environment name %r is not a DNS label; fix: use 1-63 lower-case "
                             "letters, digits and '-', not starting or ending with '-'" % (name,))

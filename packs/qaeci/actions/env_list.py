@@ -1,0 +1,8 @@
+from st2common.runners.base_action import Action
+
+from qaeci.action_support import run_step
+
+
+class EnvList(Action):
+    def run(self):
+        return run_step(self, lambda lifecycle: lifecycle.list())
