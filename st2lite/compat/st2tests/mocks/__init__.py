@@ -1,0 +1,1 @@
+"""Mock services for pack tests, as StackStorm's st2tests.mocks provides them."""
