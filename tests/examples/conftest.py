@@ -2,7 +2,7 @@ import shutil
 
 import pytest
 
-from demo_stand_ins import (DEMO_APPS, FakeMariaDB, FakeRedis, RunningApp, build_artifact, free_port, registry_app,
+from demo_stand_ins import (DEMO_APPS, REGISTRY_APPS, FakeMariaDB, FakeRedis, RunningApp, build_artifact, free_port, registry_app,
                             render_templates, template_variables)
 
 
@@ -18,9 +18,9 @@ def dependency_order(codes):
 
 @pytest.fixture(scope="session")
 def built_artifacts(tmp_path_factory):
-    """Every demo app built once by its registry build method, `exclude` removed: {code: dir}."""
+    """Every registry app built once by its registry build method, `exclude` removed: {code: dir}."""
     workdir = tmp_path_factory.mktemp("demo-builds")
-    return {code: build_artifact(code, workdir) for code in DEMO_APPS}
+    return {code: build_artifact(code, workdir) for code in REGISTRY_APPS}
 
 
 class DemoTree:
@@ -29,7 +29,7 @@ class DemoTree:
     def __init__(self, artifacts, workdir, mysql, redis, extra_env):
         self.artifacts, self.workdir = artifacts, workdir
         self.mysql, self.redis, self.extra_env = mysql, redis, extra_env
-        self.ports = {code: free_port() for code in DEMO_APPS}
+        self.ports = {code: free_port() for code in REGISTRY_APPS}
         self.running = {}
 
     def deploy(self, code):

@@ -54,6 +54,7 @@ def registry_env(name="demo"):
 
 
 DEMO_APPS = list(registry_env("demo")["apps"])
+REGISTRY_APPS = sorted(path.stem for path in (EXAMPLES / "registry" / "apps").glob("*.yaml"))
 
 
 # --- build, package, render ------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from demo_stand_ins import DEMO_APPS, EXAMPLES, free_port, registry_app, seed_rows, unquote_sql
+from demo_stand_ins import DEMO_APPS, EXAMPLES, REGISTRY_APPS, free_port, registry_app, seed_rows, unquote_sql
 
 SEED_TITLES = [unquote_sql(row[1]) for row in seed_rows()]
 
@@ -21,7 +21,7 @@ def test_seed_has_the_books_the_demo_shows():
 
 
 def test_builds_produce_artifacts_without_excluded_files(built_artifacts):
-    for code in DEMO_APPS:
+    for code in REGISTRY_APPS:
         build = registry_app(code)["build"]
         artifact = built_artifacts[code]
         assert (artifact / "conf" / "app.json").is_file(), f"{code}: config template missing from artifact"
@@ -99,7 +99,7 @@ def test_prices_health_fails_when_books_is_down(demo_tree):
     assert status == 503 and str(tree.ports["books"]) in json.loads(body)["error"]
 
 
-@pytest.mark.parametrize("code", DEMO_APPS)
+@pytest.mark.parametrize("code", REGISTRY_APPS)
 def test_an_app_without_port0_exits_with_one_line_naming_it(built_artifacts, code):
     command = registry_app(code)["runtime"]["command"].split()
     env = {k: v for k, v in os.environ.items() if k != "PORT0"}

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from demo_stand_ins import DEMO_APPS, SEED_SQL, free_port, registry_app, seed_rows, unquote_sql
+from demo_stand_ins import DEMO_APPS, SEED_SQL, RunningApp, free_port, registry_app, seed_rows, unquote_sql
 
 START_TIMEOUT_SECONDS = 30
 
@@ -59,8 +59,8 @@ def mariadb_root(socket_path, *args, stdin=None):
 
 
 @pytest.fixture
-def real_mariadb(tmp_path):
-    """A fresh MariaDB with database `demo` loaded from demo_seed.sql and an app account."""
+def empty_mariadb(tmp_path):
+    """A fresh MariaDB with an empty database `demo` and an app account: what qaeci makes without a snapshot."""
     require("mariadbd", "mariadb-install-db", "mariadb")
     datadir, socket_path, log = tmp_path / "mysql", tmp_path / "mysql.sock", tmp_path / "mariadb.log"
     run_as = ["--user=root"] if os.geteuid() == 0 else []
@@ -79,11 +79,17 @@ def real_mariadb(tmp_path):
                          "CREATE USER 'demo'@'%' IDENTIFIED BY 's3cret \\'quoted\\''; "
                          "GRANT ALL ON demo.* TO 'demo'@'%';")
     assert setup.returncode == 0, setup.stderr
-    with open(SEED_SQL) as seed:
-        loaded = mariadb_root(socket_path, "demo", stdin=seed)
-    assert loaded.returncode == 0, loaded.stderr
-    yield credentials
+    yield dict(credentials, socket=socket_path)
     stop(server)
+
+
+@pytest.fixture
+def real_mariadb(empty_mariadb):
+    """The same, with demo_seed.sql loaded: what the snapshot demo-standard holds."""
+    with open(SEED_SQL) as seed:
+        loaded = mariadb_root(empty_mariadb["socket"], "demo", stdin=seed)
+    assert loaded.returncode == 0, loaded.stderr
+    return {key: value for key, value in empty_mariadb.items() if key != "socket"}
 
 
 def test_the_seed_loads_into_real_mariadb_and_books_serves_it(demo_tree, real_mariadb):
@@ -112,3 +118,20 @@ def test_the_whole_demo_on_real_services(demo_tree, real_mariadb, real_redis):
             assert status == 200, f"{code}{url}: {status} {body}"
     status, page = tree["shop"].get("/")
     assert "Continuous Delivery" in page and "sold out" in page
+
+
+def test_dbseed_loads_the_seed_into_an_empty_database_and_books_then_serves_it(demo_tree, empty_mariadb):
+    mysql = {key: value for key, value in empty_mariadb.items() if key != "socket"}
+    tree = demo_tree(mysql=mysql, real_mariadb_client=True)
+    books = tree.deploy("books")
+    assert books.get("/api/books")[0] == 503  # no table yet
+    dbseed = tree.deploy("dbseed")  # loads the seed before it listens
+    status, body = dbseed.get("/health")
+    assert status == 200 and json.loads(body) == {"books": len(seed_rows())}
+    assert len(json.loads(books.get("/api/books")[1])["books"]) == len(seed_rows())
+    dbseed.stop()  # a restart loads the seed again without duplicating rows
+    again = RunningApp("dbseed", tree.workdir / "dbseed", free_port(), tree.extra_env)
+    try:
+        assert json.loads(again.get("/health")[1]) == {"books": len(seed_rows())}
+    finally:
+        again.stop()

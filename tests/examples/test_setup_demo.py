@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from demo_stand_ins import DEMO_APPS, EXAMPLES
+from demo_stand_ins import DEMO_APPS, EXAMPLES, REGISTRY_APPS
 
 SETUP = EXAMPLES / "setup_demo.py"
 APP_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -41,12 +41,13 @@ def demo(tmp_path_factory):
 def test_prints_only_the_registry_path(demo):
     target, registry = demo
     assert registry == target / "registry"
-    assert sorted(p.stem for p in (registry / "apps").glob("*.yaml")) == sorted(DEMO_APPS)
+    assert sorted(p.stem for p in (registry / "apps").glob("*.yaml")) == REGISTRY_APPS
+    assert sorted(p.stem for p in (registry / "envs").glob("*.yaml")) == ["demo", "demo-seed"]
 
 
 def test_each_app_is_a_git_repository_on_main_with_its_source(demo):
     target, _ = demo
-    for code in DEMO_APPS:
+    for code in REGISTRY_APPS:
         repo = target / "git" / code
         remote = subprocess.run(["git", "ls-remote", repo.as_uri()], capture_output=True, text=True,
                                 check=True, timeout=30).stdout
@@ -57,11 +58,13 @@ def test_each_app_is_a_git_repository_on_main_with_its_source(demo):
             assert (EXAMPLES / "apps" / code / relative).read_bytes() == (repo / relative).read_bytes()
     # The fake secret is in the repository: only the build's `exclude` keeps it out of the artifact.
     assert "prod_db.secret" in git(target / "git" / "books", "ls-files").splitlines()
+    # dbseed's seed.sql is a symlink to examples/db/demo_seed.sql: its repository holds the content.
+    assert git(target / "git" / "dbseed", "show", "HEAD:seed.sql") == (EXAMPLES / "db" / "demo_seed.sql").read_text().strip()
 
 
 def test_registry_has_every_field_design_requires(demo):
     target, registry = demo
-    codes = set(DEMO_APPS)
+    codes = set(REGISTRY_APPS)
     for path in sorted((registry / "apps").glob("*.yaml")):
         app = yaml.safe_load(path.read_text())
         assert app["app_code"] == path.stem and APP_CODE.match(app["app_code"])
@@ -76,11 +79,14 @@ def test_registry_has_every_field_design_requires(demo):
         # Everything but the URL is the checked-in registry's.
         original = yaml.safe_load((EXAMPLES / "registry" / "apps" / path.name).read_text())
         assert {k: v for k, v in app.items() if k != "scm"} == {k: v for k, v in original.items() if k != "scm"}
+    for path in sorted((registry / "envs").glob("*.yaml")):
+        env = yaml.safe_load(path.read_text())
+        assert env["name"] == path.stem and DNS_LABEL.match(env["name"])
+        assert env["deploy_type"] in {"dev", "beta"} and env["managers"]
+        assert set(env["apps"]) <= codes
     env = yaml.safe_load((registry / "envs" / "demo.yaml").read_text())
-    assert env["name"] == "demo" and DNS_LABEL.match(env["name"])
-    assert env["deploy_type"] in {"dev", "beta"} and env["managers"]
-    assert set(env["apps"]) == codes
-    used = {service for code in codes for service in
+    assert set(env["apps"]) == set(DEMO_APPS)
+    used = {service for code in DEMO_APPS for service in
             yaml.safe_load((registry / "apps" / f"{code}.yaml").read_text())["services"]}
     assert used == set(env["services"]) == {"mysql", "redis"}
     assert env["services"]["mysql"]["snapshot"] == "demo-standard"
@@ -108,11 +114,11 @@ def test_a_cloned_repository_builds_with_its_registry_command(demo, tmp_path):
 
 def test_running_again_commits_nothing(demo):
     target, _ = demo
-    before = {code: head(target / "git" / code) for code in DEMO_APPS}
+    before = {code: head(target / "git" / code) for code in REGISTRY_APPS}
     done = run_setup("--target", str(target))
     assert done.returncode == 0, done.stderr
-    assert {code: head(target / "git" / code) for code in DEMO_APPS} == before
-    assert done.stderr.count("unchanged") == len(DEMO_APPS)
+    assert {code: head(target / "git" / code) for code in REGISTRY_APPS} == before
+    assert done.stderr.count("unchanged") == len(REGISTRY_APPS)
 
 
 def test_a_changed_source_gets_a_new_commit_in_its_repository_only(tmp_path):
@@ -121,12 +127,12 @@ def test_a_changed_source_gets_a_new_commit_in_its_repository_only(tmp_path):
     target = tmp_path / "target"
     args = ["--target", str(target), "--apps-dir", str(apps_dir)]
     assert run_setup(*args).returncode == 0
-    before = {code: head(target / "git" / code) for code in DEMO_APPS}
+    before = {code: head(target / "git" / code) for code in REGISTRY_APPS}
     (apps_dir / "status" / "server.py").write_text("# changed\n")
     (apps_dir / "status" / ".gitignore").unlink()
     assert run_setup(*args).returncode == 0
-    after = {code: head(target / "git" / code) for code in DEMO_APPS}
-    assert [code for code in DEMO_APPS if after[code] != before[code]] == ["status"]
+    after = {code: head(target / "git" / code) for code in REGISTRY_APPS}
+    assert [code for code in REGISTRY_APPS if after[code] != before[code]] == ["status"]
     repo = target / "git" / "status"
     assert git(repo, "show", "HEAD:server.py") == "# changed"
     assert ".gitignore" not in git(repo, "ls-files").splitlines()

@@ -1,0 +1,1 @@
+../../db/demo_seed.sql
