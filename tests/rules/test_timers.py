@@ -30,8 +30,8 @@ def test_fires_each_interval_with_stackstorms_payload():
              timer_rule("every_two", delta=2), timer_rule("off", delta=1, enabled=False),
              {"name": "other", "enabled": True, "trigger": {"type": "tst.event"}}]
     scheduler = TimerScheduler(rules, recorder)
-    assert [p for p, _ in scheduler.timers] == [{"unit": "seconds", "delta": 1},
-                                                {"unit": "seconds", "delta": 2}]
+    assert [t.parameters for t in scheduler.timers] == [{"unit": "seconds", "delta": 1},
+                                                        {"unit": "seconds", "delta": 2}]
     started = time.monotonic()
     scheduler.start()
     time.sleep(2.5)
@@ -69,7 +69,7 @@ def test_stop_joins_within_one_second_even_for_long_intervals():
 def test_hours_and_minutes_are_converted():
     scheduler = TimerScheduler([timer_rule("h", unit="hours", delta=2), timer_rule("m", unit="minutes", delta=3)],
                                Recorder())
-    assert [s for _, s in scheduler.timers] == [7200, 180]
+    assert [t.schedule.seconds for t in scheduler.timers] == [7200, 180]
 
 
 @pytest.mark.parametrize("unit,delta,message", [

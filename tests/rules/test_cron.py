@@ -1,0 +1,108 @@
+"""core.st2.CronTimer and core.st2.DateTimer schedules, read as StackStorm (APScheduler) reads them."""
+import datetime
+import threading
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from st2lite.rules.cron import CronError, CronSchedule
+from st2lite.rules.timers import TimerError, TimerScheduler
+
+UTC = datetime.timezone.utc
+
+
+def at(text, zone=UTC):
+    return datetime.datetime.fromisoformat(text).replace(tzinfo=zone)
+
+
+def following(parameters, after, count=3, zone=UTC):
+    schedule, moments, moment = CronSchedule(parameters, zone), [], at(after)
+    for _ in range(count):
+        moment = schedule.next_after(moment)
+        moments.append(moment.astimezone(zone).strftime("%Y-%m-%d %a %H:%M:%S"))
+    return moments
+
+
+def test_hour_only_fires_daily_at_the_top_of_the_hour():
+    assert following({"hour": 3}, "2026-03-10T12:00:00") == [
+        "2026-03-11 Wed 03:00:00", "2026-03-12 Thu 03:00:00", "2026-03-13 Fri 03:00:00"]
+
+
+def test_more_significant_fields_are_every_value():
+    assert following({"minute": "*/20"}, "2026-03-10T12:05:00") == [
+        "2026-03-10 Tue 12:20:00", "2026-03-10 Tue 12:40:00", "2026-03-10 Tue 13:00:00"]
+
+
+def test_weekday_names_and_ranges():
+    assert following({"day_of_week": "mon-fri", "hour": 9, "minute": 30}, "2026-03-13T10:00:00") == [
+        "2026-03-16 Mon 09:30:00", "2026-03-17 Tue 09:30:00", "2026-03-18 Wed 09:30:00"]
+    assert following({"day_of_week": "sat,sun", "hour": 0}, "2026-03-10T00:00:00", 2) == [
+        "2026-03-14 Sat 00:00:00", "2026-03-15 Sun 00:00:00"]
+
+
+def test_last_day_of_month_and_month_names():
+    assert following({"day": "last", "hour": 23}, "2026-01-31T23:30:00", 3) == [
+        "2026-02-28 Sat 23:00:00", "2026-03-31 Tue 23:00:00", "2026-04-30 Thu 23:00:00"]
+    assert following({"month": "feb", "day": 29}, "2026-01-01T00:00:00", 1) == ["2028-02-29 Tue 00:00:00"]
+
+
+def test_no_fields_fires_every_second():
+    assert following({}, "2026-03-10T12:00:00", 2) == ["2026-03-10 Tue 12:00:01", "2026-03-10 Tue 12:00:02"]
+
+
+def test_times_are_read_in_the_timezone():
+    schedule = CronSchedule({"hour": 9}, ZoneInfo("Asia/Shanghai"))
+    assert schedule.next_after(at("2026-03-10T00:00:00")) == at("2026-03-10T01:00:00")
+
+
+@pytest.mark.parametrize("parameters,message", [
+    ({"hour": 25}, "cron field hour: 25 is outside 0-23"),
+    ({"day_of_week": "funday"}, "cron field day_of_week: 'funday' is not a number or a name"),
+    ({"minute": "5-1"}, "cron field minute: '5-1' is an empty range"),
+    ({"hours": 1}, "cron: unknown field(s) hours"),
+])
+def test_bad_fields(parameters, message):
+    with pytest.raises(CronError) as caught:
+        CronSchedule(parameters, UTC)
+    assert message in str(caught.value)
+
+
+def timer_rule(kind, parameters, name="t"):
+    return {"name": name, "ref": "tst.%s" % name, "enabled": True, "action": {"ref": "core.noop"},
+            "trigger": {"type": kind, "parameters": parameters}}
+
+
+def run_for(rules, seconds):
+    calls, lock = [], threading.Lock()
+
+    def dispatch(ref, payload, trigger_parameters=None):
+        with lock:
+            calls.append((ref, payload, trigger_parameters))
+
+    scheduler = TimerScheduler(rules, dispatch).start()
+    time.sleep(seconds)
+    assert scheduler.stop() is True
+    return calls
+
+
+def test_cron_and_date_timers_dispatch_their_trigger_types():
+    soon = (datetime.datetime.now(UTC) + datetime.timedelta(seconds=1)).isoformat()
+    calls = run_for([timer_rule("core.st2.CronTimer", {"second": "*", "timezone": "UTC"}, "c"),
+                     timer_rule("core.st2.DateTimer", {"date": soon}, "d"),
+                     timer_rule("core.st2.DateTimer", {"date": "2001-01-01 00:00:00"}, "past")], 2.4)
+    cron = [c for c in calls if c[0] == "core.st2.CronTimer"]
+    dates = [c for c in calls if c[0] == "core.st2.DateTimer"]
+    assert len(cron) >= 2
+    assert len(dates) == 1 and dates[0][2] == {"date": soon}  # once; the past date never
+    assert set(cron[0][1]) == {"executed_at", "schedule"}
+
+
+def test_bad_timer_parameters_name_the_rule():
+    with pytest.raises(TimerError, match="rule tst.t: cron field hour"):
+        TimerScheduler([timer_rule("core.st2.CronTimer", {"hour": 99})], lambda r, p: None)
+    with pytest.raises(TimerError, match="rule tst.t: trigger.parameters.timezone 'Mars/Olympus'"):
+        TimerScheduler([timer_rule("core.st2.CronTimer", {"hour": 1, "timezone": "Mars/Olympus"})],
+                       lambda r, p: None)
+    with pytest.raises(TimerError, match="rule tst.t: trigger.parameters.date 'someday' is not a date"):
+        TimerScheduler([timer_rule("core.st2.DateTimer", {"date": "someday"})], lambda r, p: None)
