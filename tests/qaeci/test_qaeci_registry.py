@@ -1,7 +1,7 @@
 """Every refusal of the registry, with the file, field and fix in one line."""
 import pytest
 
-from doubles import write_registry
+from qaeci_testkit import write_registry
 from qaeci.errors import RegistryError
 from qaeci.registry import Registry, check_env_name
 

@@ -4,7 +4,7 @@ Orquesta workflow does (builds and deploys concurrently, meeting in the datastor
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-from doubles import SERVER_PY, make_repo, write_registry
+from qaeci_testkit import SERVER_PY, make_repo, write_registry
 
 SHELL_BUILD = "mkdir -p dist && cp server.py app.conf dist/ && echo built > dist/BUILT"
 MAKEFILE = "all:\n\tmkdir -p dist\n\tcp server.py app.conf dist/\n"

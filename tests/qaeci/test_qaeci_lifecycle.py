@@ -6,8 +6,8 @@ import urllib.request
 
 import pytest
 
-from doubles import commit_files
-from envtree import demo_tree, env_up
+from qaeci_testkit import commit_files
+from qaeci_envtree import demo_tree, env_up
 from qaeci.errors import PermissionRefused, PlanError, RegistryError
 from qaeci.lifecycle import Lifecycle
 
