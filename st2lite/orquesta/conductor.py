@@ -402,7 +402,8 @@ class Conductor(object):
         remediated = task_status in st.ABENDED and self.has_next_tasks(task_id, route)
         incomplete = self.state.has_staged_tasks or self.has_next_tasks(task_id, route)
         self.state.status = machines.next_workflow_status(
-            self.status, task_status, remediated, self.state.has_active_tasks, incomplete)
+            self.status, task_status, remediated, self.state.has_active_tasks, incomplete,
+            canceled=self.state.has_task_in((st.CANCELED,)))
         if self.status in st.COMPLETED:
             self._fail_on_unreachable_joins()
 

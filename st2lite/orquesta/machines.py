@@ -51,19 +51,20 @@ def next_item_task_status(current, event_status, other_items):
     return st.RUNNING if incomplete else st.SUCCEEDED
 
 
-def next_workflow_status(workflow, task_status, remediated, active, incomplete):
+def next_workflow_status(workflow, task_status, remediated, active, incomplete, canceled=False):
     """New workflow status after a task reached `task_status`.
 
     remediated: the task failed but a transition handles it; active: other tasks still run;
-    incomplete: staged tasks or satisfied transitions remain.
+    incomplete: staged tasks or satisfied transitions remain; canceled: some task was canceled,
+    which cancels the workflow whatever the transitions say.
     """
     if workflow == st.RUNNING:
+        if task_status == st.CANCELED or (canceled and task_status in st.COMPLETED):
+            return st.CANCELING if active else st.CANCELED
         if task_status == st.SUCCEEDED or (task_status in st.ABENDED and remediated):
             return st.RUNNING if active or incomplete else st.SUCCEEDED
         if task_status in (st.FAILED, st.EXPIRED):
             return st.FAILED
-        if task_status == st.CANCELED:
-            return st.CANCELING if active else st.CANCELED
         return workflow
     if workflow == st.CANCELING and task_status in st.COMPLETED | {st.RETRYING}:
         return st.CANCELING if active else st.CANCELED

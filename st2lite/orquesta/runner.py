@@ -68,19 +68,23 @@ class Driver(object):
             if self.in_flight:
                 return
 
+    def _count_start(self):
+        self.seq += 1
+        if self.seq > MAX_ACTIONS:
+            raise RuntimeError("The workflow started more than %d actions; it looks like a "
+                               "transition loop that never ends." % MAX_ACTIONS)
+
     def _dispatch_task(self, task):
         conductor = self.conductor
         if task.get("items_count") == 0:
+            self._count_start()
             conductor.update_task_state(task["id"], task["route"], Event(st.RUNNING))
             conductor.update_task_state(task["id"], task["route"], Event(st.SUCCEEDED, result=[]))
             return
         if "items_count" in task:
             self._prepare_item_results(task)
         for action in task["actions"]:
-            self.seq += 1
-            if self.seq > MAX_ACTIONS:
-                raise RuntimeError("The workflow started more than %d actions; it looks like a "
-                                   "transition loop that never ends." % MAX_ACTIONS)
+            self._count_start()
             dispatch = _Dispatch(self.seq, self.batch, task, action, task.get("delay") or 0)
             conductor.update_task_state(dispatch.task_id, dispatch.route,
                                         Event(st.RUNNING, item_id=dispatch.item_id))

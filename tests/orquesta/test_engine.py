@@ -304,3 +304,37 @@ output:
 """
     outcome = run_workflow(wf, {}, RecordingExecutor())
     assert outcome.output == {"final": {"base": 1, "left": 2, "right": 3}}
+
+
+def test_a_canceled_action_cancels_the_workflow_after_running_siblings_end():
+    wf = """
+version: 1.0
+tasks:
+  stopped:
+    action: test.cancel
+    next:
+      - when: <% completed() %>
+        do: after
+  slow:
+    action: core.noop
+    next:
+      - do: never
+  after:
+    action: core.noop
+  never:
+    action: core.noop
+"""
+    executor = RecordingExecutor({"test.cancel": lambda p: ("canceled", {})})
+    outcome = run_workflow(wf, {}, executor)
+    assert outcome.status == "canceled"
+    assert sorted(executor.tasks()) == ["slow", "stopped"]
+
+
+def test_a_transition_loop_without_end_is_stopped(monkeypatch):
+    from st2lite.orquesta import runner
+    monkeypatch.setattr(runner, "MAX_ACTIONS", 50)
+    wf = "version: 1.0\ntasks:\n  init:\n    action: core.noop\n    next:\n      - do: spin\n" \
+         "  spin:\n    action: core.noop\n    next:\n      - do: spin\n"
+    outcome = run_workflow(wf, {}, RecordingExecutor())
+    assert outcome.status == "failed"
+    assert "more than 50 actions" in outcome.errors[-1]["message"]
