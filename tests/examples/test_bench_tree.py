@@ -170,3 +170,13 @@ def test_the_qaeci_registry_loader_accepts_the_synthetic_registry(default_tree):
     loaded = Registry.load(str(default_tree.registry_path))
     loaded.validate_all()
     assert sorted(loaded.template("bench").app_codes) == sorted(default_tree.apps)
+
+
+def test_the_command_line_prints_the_registry_and_both_times(tmp_path, capsys):
+    assert env_up_tree.main([str(tmp_path / "cli"), "--apps", "6", "--levels", "3", "--spread", "0",
+                             "--build-seconds", "1", "--start-seconds", "2"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"registry: {tmp_path / 'cli' / 'registry'} (env template 'bench', 6 apps)",
+                   "critical path: 7.00 s", "wave schedule: 7.00 s"]
+    assert env_up_tree.main([str(tmp_path / "cli")]) == 2
+    assert "is not empty" in capsys.readouterr().err
