@@ -179,6 +179,11 @@ def _semantic_errors(spec):
                     errors.append(_semantic(
                         'The task "%s" is not defined.' % target,
                         "tasks.%s.next[%d].do" % (name, transition.index)))
+        if task.items is not None and not expressions.has_expressions(task.items.expression):
+            errors.append(_semantic(
+                "The items of a with-items task must be an expression, as `x in <% ctx().xs %>`, "
+                "`x, y in <% zip(...) %>` or `{{ ... }}`; got " + repr(task.items.expression) + ".",
+                "tasks.%s.with.items" % name))
         if task.items is not None and not task.action:
             errors.append(_semantic("The action property is required for with items task.",
                                     "tasks.%s" % name))

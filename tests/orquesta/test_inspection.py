@@ -98,3 +98,9 @@ tasks:
 def test_with_items_task_needs_an_action():
     wf = "version: 1.0\ntasks:\n  a:\n    with: <% list(1) %>\n"
     assert _messages(wf) == [("semantics", "The action property is required for with items task.")]
+
+
+def test_with_items_must_be_an_expression():
+    wf = "version: 1.0\ntasks:\n  a:\n    with: x in [1, 2]\n    action: core.noop\n"
+    [(category, message)] = _messages(wf)
+    assert category == "semantics" and "must be an expression" in message

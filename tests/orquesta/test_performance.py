@@ -1,4 +1,7 @@
-"""Engine overhead stays small: a long sequential workflow and a large with-items task."""
+"""Engine overhead stays small: a long sequential workflow and a large with-items task.
+
+Measured in CPU time of this process (the executor is instant, so that is the engine's own work),
+so that other programs loading this shared machine do not make the figures lie."""
 import time
 
 from st2lite.orquesta import run_workflow
@@ -16,9 +19,9 @@ def test_200_sequential_tasks_cost_at_most_5_ms_each():
         "        publish: n=<%% ctx().n + 1 %%>\n        do: t%d\n" % (i, i + 1) for i in range(count - 1))
     tasks += "  t%d:\n    action: core.noop\n" % (count - 1)
     wf = "version: 1.0\nvars:\n  - n: 0\ntasks:\n" + tasks + "output:\n  - n: <% ctx().n %>\n"
-    started = time.perf_counter()
+    started = time.process_time()
     outcome = run_workflow(wf, {}, _instant)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert outcome.output == {"n": count - 1}
     assert elapsed / count <= 0.005, "%.1f ms per task" % (elapsed * 1000 / count)
 
@@ -40,7 +43,7 @@ tasks:
 output:
   - n: <% ctx().n %>
 """
-    started = time.perf_counter()
+    started = time.process_time()
     outcome = run_workflow(wf, {"xs": list(range(1000))}, _instant)
     assert outcome.output == {"n": 1000}
-    assert time.perf_counter() - started <= 5.0
+    assert time.process_time() - started <= 5.0

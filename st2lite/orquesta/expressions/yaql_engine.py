@@ -64,9 +64,13 @@ def _root_context():
 _ROOT = _root_context()
 
 
+_PARSE_LOCK = threading.Lock()
+
+
 @functools.lru_cache(maxsize=8192)
 def _parse(expression):
-    return _ENGINE(expression)
+    with _PARSE_LOCK:  # the yaql (ply) parser keeps its parsing state on the shared instance
+        return _ENGINE(expression)
 
 
 def _strip(statement):
