@@ -15,14 +15,13 @@ class Event(object):
     """An execution event for a task: `status`, the action `result`, and for an item its index and
     the results of all items so far (`accumulated`)."""
 
-    __slots__ = ("status", "result", "item_id", "accumulated", "engine")
+    __slots__ = ("status", "result", "item_id", "accumulated")
 
-    def __init__(self, status, result=None, item_id=None, accumulated=None, engine=False):
+    def __init__(self, status, result=None, item_id=None, accumulated=None):
         self.status = status
         self.result = result
         self.item_id = item_id
         self.accumulated = accumulated
-        self.engine = engine
 
 
 class Conductor(object):
@@ -280,7 +279,7 @@ class Conductor(object):
         self._update_workflow_status(task_id, route, entry["status"])
         for command, command_route in engine_queue:
             status = machines.ENGINE_COMMAND_STATUS[command]
-            self.update_task_state(command, command_route, Event(status, engine=True))
+            self.update_task_state(command, command_route, Event(status))
         if self.status in st.COMPLETED:
             entry["term"] = True
         return entry

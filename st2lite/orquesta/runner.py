@@ -76,10 +76,13 @@ class Driver(object):
 
     def _dispatch_task(self, task):
         conductor = self.conductor
-        if task.get("items_count") == 0:
+        without_action = "items_count" not in task and task["actions"][0]["action"] is None
+        if task.get("items_count") == 0 or without_action:
+            # Nothing to run (no items, or a task that only transitions): it succeeds at once.
             self._count_start()
             conductor.update_task_state(task["id"], task["route"], Event(st.RUNNING))
-            conductor.update_task_state(task["id"], task["route"], Event(st.SUCCEEDED, result=[]))
+            conductor.update_task_state(task["id"], task["route"], Event(
+                st.SUCCEEDED, result=None if without_action else []))
             return
         if "items_count" in task:
             self._prepare_item_results(task)

@@ -338,3 +338,20 @@ def test_a_transition_loop_without_end_is_stopped(monkeypatch):
     outcome = run_workflow(wf, {}, RecordingExecutor())
     assert outcome.status == "failed"
     assert "more than 50 actions" in outcome.errors[-1]["message"]
+
+
+def test_a_task_without_action_only_transitions():
+    wf = """
+version: 1.0
+tasks:
+  decide:
+    next:
+      - publish: xyz=123
+        do: use
+  use:
+    action: core.echo message=<% ctx().xyz %>
+"""
+    executor = RecordingExecutor()
+    outcome = run_workflow(wf, {}, executor)
+    assert outcome.status == "succeeded"
+    assert executor.calls == [("use", None, "core.echo", {"message": 123})]
