@@ -75,13 +75,12 @@ class Driver(object):
                                "transition loop that never ends." % MAX_ACTIONS)
 
     def _dispatch_task(self, task):
-        conductor = self.conductor
         without_action = "items_count" not in task and task["actions"][0]["action"] is None
         if task.get("items_count") == 0 or without_action:
             # Nothing to run (no items, or a task that only transitions): it succeeds at once.
             self._count_start()
-            conductor.update_task_state(task["id"], task["route"], Event(st.RUNNING))
-            conductor.update_task_state(task["id"], task["route"], Event(
+            self._update(task["id"], task["route"], Event(st.RUNNING))
+            self._update(task["id"], task["route"], Event(
                 st.SUCCEEDED, result=None if without_action else []))
             return
         if "items_count" in task:
@@ -89,8 +88,8 @@ class Driver(object):
         for action in task["actions"]:
             self._count_start()
             dispatch = _Dispatch(self.seq, self.batch, task, action, task.get("delay") or 0)
-            conductor.update_task_state(dispatch.task_id, dispatch.route,
-                                        Event(st.RUNNING, item_id=dispatch.item_id))
+            self._update(dispatch.task_id, dispatch.route,
+                         Event(st.RUNNING, item_id=dispatch.item_id))
             self.in_flight[dispatch.seq] = dispatch
             self.pool.submit(self._execute, dispatch)
 
@@ -145,7 +144,16 @@ class Driver(object):
             results[dispatch.item_id] = result
             event = Event(task_status, result=result, item_id=dispatch.item_id,
                           accumulated=list(results))
-        self.conductor.update_task_state(dispatch.task_id, dispatch.route, event)
+        self._update(dispatch.task_id, dispatch.route, event)
+
+    def _update(self, task_id, route, event):
+        """Report an event; an error while processing it (a retry count or condition that does
+        not evaluate, say) fails the workflow with that error, as StackStorm's engine does."""
+        try:
+            self.conductor.update_task_state(task_id, route, event)
+        except Exception as e:
+            self.conductor.log_exception(e, task_id=task_id, route=route)
+            self.conductor.state.status = st.FAILED
 
 
 def drive(spec, graph, inputs, executor, kv_get=None, context=None, max_workers=None):

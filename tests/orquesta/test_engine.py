@@ -355,3 +355,17 @@ tasks:
     outcome = run_workflow(wf, {}, executor)
     assert outcome.status == "succeeded"
     assert executor.calls == [("use", None, "core.echo", {"message": 123})]
+
+
+def test_a_retry_count_that_is_not_a_number_fails_the_workflow_with_that_error():
+    wf = """
+version: 1.0
+tasks:
+  t:
+    action: test.broken
+    retry:
+      count: <% ctx().st2.user %>
+"""
+    outcome = run_workflow(wf, {}, RecordingExecutor(), st2_context={"user": "ann"})
+    assert outcome.status == "failed"
+    assert 'The retry count for task "t" is not an integer.' in outcome.errors[-1]["message"]
