@@ -191,3 +191,11 @@ def test_template_of_an_existing_env_cannot_change(lifecycle):
     with pytest.raises(PlanError) as caught:
         lifecycle.plan("qa1", template="other", requested_by="alice")
     assert "made from template demo" in str(caught.value)
+
+
+def test_status_after_a_partial_env_up_still_checks_every_app(lifecycle):
+    env_up(lifecycle, "qa1", apps=["web"], requested_by="alice")
+    env_up(lifecycle, "qa1", apps=["api"], requested_by="alice")
+    apps = lifecycle.status("qa1")["apps"]
+    assert {code: entry["status"] for code, entry in apps.items()} == {"api": "healthy",
+                                                                       "web": "healthy"}

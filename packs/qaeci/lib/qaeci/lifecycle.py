@@ -343,7 +343,7 @@ class Lifecycle(object):
                 return record["status"], record.get("reason", "")
             return "stopped", "not running (%s)" % (app_state.state if app_state else "missing")
         app = self.registry.apps.get(code)
-        address = ((environment.get("plan") or {}).get(code) or {}).get("address")
+        address = (environment.get("addresses") or {}).get(code)
         if app is None or address is None:
             return "unhealthy", "unknown to the registry"
         result = checks.check_once(address["url"], app.check_urls)
