@@ -3,6 +3,7 @@
 Order, as StackStorm's RulesMatcher: standard rules in the order given, then `backstop` rules,
 which only apply when no standard rule matched."""
 from st2lite.rules.criteria import CriteriaCheck
+from st2lite.rules.dispatch_scope import current_trigger_parameters
 from st2lite.rules.parameters import ParameterRenderError, render_parameters
 from st2lite.rules.templating import KeyValueLookup
 
@@ -99,7 +100,11 @@ def evaluate_rules(rules, trigger_ref, payload, kv_get=None, trigger_instance_id
     """One RuleDecision per enabled rule on `trigger_ref` that matched `payload` (or that
     could not be evaluated: failure_reason says why), in StackStorm's order.
 
-    kv_get(key, decrypt) -> value or None serves `{{ st2kv.system.KEY }}`."""
+    kv_get(key, decrypt) -> value or None serves `{{ st2kv.system.KEY }}`. trigger_parameters,
+    when given (or when a timer of this type is dispatching on this thread), restricts the
+    rules to those whose trigger.parameters equal them."""
+    if trigger_parameters is None:
+        trigger_parameters = current_trigger_parameters(trigger_ref)
     candidates = [rule for rule in rules if rule_applies_to(rule, trigger_ref, trigger_parameters)]
     context = (payload, kv_get, trigger_instance_id)
     decisions, any_matched = _run_pass([r for r in candidates if not _is_backstop(r)], *context)

@@ -8,9 +8,10 @@ Each distinct (type, parameters) is one timer, shared by every enabled rule that
 (StackStorm keeps one trigger per type and parameters). A firing dispatches StackStorm's
 payload: {"executed_at": "2026-01-02 03:04:05.678901+00:00", "schedule": None}.
 
-dispatch(trigger_ref, payload) is called from the timer's thread. If dispatch also accepts a
-`trigger_parameters` keyword (or **kwargs), it receives the timer's parameters too, so that the
-rules engine can evaluate only that timer's rules (evaluate_rules(..., trigger_parameters=...)).
+dispatch(trigger_ref, payload) is called from the timer's thread, inside
+dispatch_scope.trigger_parameters_scope, so that evaluate_rules called synchronously from it
+considers only that timer's rules. A dispatch that accepts a `trigger_parameters` keyword (or
+**kwargs) also receives the timer's parameters explicitly.
 """
 import datetime
 import inspect
@@ -19,6 +20,7 @@ import os
 import threading
 
 from st2lite.rules.cron import CronError, CronSchedule
+from st2lite.rules.dispatch_scope import trigger_parameters_scope
 
 __all__ = ["TimerScheduler", "TimerError", "INTERVAL_TIMER", "CRON_TIMER", "DATE_TIMER"]
 
@@ -162,10 +164,12 @@ class TimerScheduler(object):
     def _fire(self, timer):
         payload = {"executed_at": str(_utc_now()), "schedule": timer.parameters.get("time")}
         try:
-            if self._pass_parameters:
-                self._dispatch(timer.trigger_type, payload, trigger_parameters=dict(timer.parameters))
-            else:
-                self._dispatch(timer.trigger_type, payload)
+            with trigger_parameters_scope(timer.trigger_type, timer.parameters):
+                if self._pass_parameters:
+                    self._dispatch(timer.trigger_type, payload,
+                                   trigger_parameters=dict(timer.parameters))
+                else:
+                    self._dispatch(timer.trigger_type, payload)
         except Exception:
             _LOG.exception("Dispatching %s failed", timer.trigger_type)
 

@@ -81,3 +81,21 @@ def test_bad_parameters_name_the_rule(unit, delta, message):
     with pytest.raises(TimerError) as caught:
         TimerScheduler([timer_rule("bad", unit=unit, delta=delta)], Recorder())
     assert message in str(caught.value)
+
+
+def test_each_timer_sets_off_only_its_own_rules_through_a_plain_dispatch():
+    from st2lite.rules import evaluate_rules
+    rules = [timer_rule("every_second"), timer_rule("every_two", delta=2)]
+    fired, lock = [], threading.Lock()
+
+    def dispatch(ref, payload):  # what a runtime does: evaluate rules on the same thread
+        decisions = evaluate_rules(rules, ref, payload)
+        with lock:
+            fired.extend(d.rule_ref for d in decisions)
+
+    scheduler = TimerScheduler(rules, dispatch).start()
+    time.sleep(2.5)
+    scheduler.stop()
+    assert sorted(fired) == ["tst.every_second", "tst.every_second", "tst.every_two"]
+    # outside a timer's dispatch, every rule of the type is considered
+    assert len(evaluate_rules(rules, "core.st2.IntervalTimer", {})) == 2
