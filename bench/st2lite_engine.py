@@ -16,7 +16,8 @@ Before timing, the packs are loaded and a 1-task workflow warms the engine up: i
 not per-task overhead, and every later workflow of the process runs without them.
 Each figure is the best of REPEATS runs (as timeit reports): on a shared machine the other
 processes only ever add time, so the best run is the closest to the engine's own cost.
-`--profile DIR` also writes a cProfile of each measurement to DIR (bench-NAME.prof).
+`--profile DIR` also writes a cProfile of each measurement to DIR (bench-NAME.prof); it sees the
+calling thread only: `py-spy record --threads` shows the worker threads that run the tasks.
 """
 import argparse
 import cProfile
