@@ -78,7 +78,8 @@ def prepare_release(app, key, store, work_dir, env, variables):
 
 def prune_releases(work_dir, env, app_code, keep):
     app_dir = os.path.join(work_dir, "releases", env, app_code)
-    for path in glob.glob(os.path.join(app_dir, "*")):
+    # .staging-* directories are what an interrupted deploy left behind.
+    for path in glob.glob(os.path.join(app_dir, "*")) + glob.glob(os.path.join(app_dir, ".staging-*")):
         if os.path.abspath(path) != os.path.abspath(keep):
             shutil.rmtree(path, ignore_errors=True)
 

@@ -12,11 +12,11 @@ import time
 import uuid
 
 from qaeci import build as build_mod
-from qaeci import checks, deploy, plan as plan_mod
+from qaeci import checks, plan as plan_mod
 from qaeci.artifacts import open_store
 from qaeci.config import PackConfig, open_backend
 from qaeci.errors import ConfigError, EnvironmentNotFound, PermissionRefused, PlanError
-from qaeci.registry import Registry, check_env_name
+from qaeci.registry import App, Registry, check_env_name
 from qaeci.state import EnvState, environment_names
 
 FINAL_APP_STATUSES = ("healthy", "failed", "skipped")
@@ -86,7 +86,7 @@ class Lifecycle(object):
                                      addresses[code], [d for d in app.depends_on if d in selected])
             entry.needs_build = not self.store.exists(entry.build_key)
             entry.context_hash = plan_mod.context_hash(entry.build_key, self._variables(
-                env, tmpl, code, addresses, services))
+                env, tmpl.deploy_type, code, addresses, services))
             app_state = running.get(code)
             is_running = app_state is not None and app_state.state in ("running", "starting")
             entry.needs_deploy, entry.deploy_reason = plan_mod.decide_deploy(
@@ -103,8 +103,14 @@ class Lifecycle(object):
         record.update({"env": result.env, "template": tmpl.name, "deploy_type": tmpl.deploy_type,
                        "managers": tmpl.managers, "run": run, "selected": result.order,
                        "addresses": result.addresses, "service_names": sorted(tmpl.services),
+                       "services_wanted": tmpl.services,
                        "plan": {code: entry.as_dict() for code, entry in result.apps.items()},
                        "updated_at": _now()})
+        # The run works from this copy of the app definitions, so later steps need not reload
+        # (or be surprised by edits to) the registry.
+        app_defs = dict(record.get("app_defs") or {})
+        app_defs.update({code: self.registry.apps[code].data for code in result.order})
+        record["app_defs"] = app_defs
         record.setdefault("creator", requested_by or "unknown")
         record.setdefault("created_at", _now())
         known = set(record.get("apps") or []) | set(result.order)
@@ -119,17 +125,15 @@ class Lifecycle(object):
                 state.update_app(code, run=run, status="healthy", built=False, deployed=False,
                                  stage=None, reason="", last_check={"at": _now(), "ok": True})
 
-    def _variables(self, env, tmpl, code, addresses, services):
-        from qaeci import render
-        return render.template_variables(env, self.config.domain, tmpl.deploy_type, code,
-                                         addresses, services)
+    def _variables(self, env, deploy_type, code, addresses, services):
+        return render_variables(env, self.config.domain, deploy_type, code, addresses, services)
 
     # -- services -----------------------------------------------------------------------------
     def services(self, env, run):
         state = self.state(env)
-        tmpl = self.registry.template(state.environment()["template"])
+        wanted = state.environment().get("services_wanted") or {}
         try:
-            services = self.backend.ensure_services(env, tmpl.services) if tmpl.services else {}
+            services = self.backend.ensure_services(env, wanted) if wanted else {}
             record = {"run": run, "status": "healthy", "services": services}
         except Exception as error:  # any failure is reported per app that needs the service
             record = {"run": run, "status": "failed", "reason": _one_line(error), "services": {}}
@@ -139,8 +143,9 @@ class Lifecycle(object):
     # -- build one app ------------------------------------------------------------------------
     def build(self, env, app_code, run):
         state = self.state(env)
-        entry = state.environment()["plan"][app_code]
-        app = self.registry.apps[app_code]
+        environment = state.environment()
+        entry = environment["plan"][app_code]
+        app = recorded_app(environment, app_code)
         state.save_build(app_code, {"run": run, "status": "building", "build_key": entry["build_key"],
                                     "commit": entry["commit"]})
         outcome = build_mod.build_app(app, entry["commit"], entry["build_key"], self.store,
@@ -159,7 +164,7 @@ class Lifecycle(object):
         state = self.state(env)
         environment = state.environment()
         entry = environment["plan"][app_code]
-        app = self.registry.apps[app_code]
+        app = recorded_app(environment, app_code)
         deadline = time.monotonic() + wait_timeout
         build_record = self._wait_for(lambda: _of_run(state.build(app_code), run, ("built", "cached", "failed")),
                                       deadline)
@@ -189,9 +194,10 @@ class Lifecycle(object):
         return self._deploy_now(state, environment, app, entry, run, services["services"], built)
 
     def _deploy_now(self, state, environment, app, entry, run, services, built):
+        from qaeci import deploy  # imports Jinja: only the steps that deploy pay for it
         env = state.env
-        tmpl = self.registry.template(environment["template"])
-        variables = self._variables(env, tmpl, app.code, environment["addresses"], services)
+        variables = self._variables(env, environment.get("deploy_type"), app.code,
+                                    environment["addresses"], services)
         context_hash = plan_mod.context_hash(entry["build_key"], variables)
         state.update_app(app.code, run=run, status="deploying", stage="deploy")
         try:
@@ -342,7 +348,7 @@ class Lifecycle(object):
             if record.get("status") in ("failed", "skipped"):
                 return record["status"], record.get("reason", "")
             return "stopped", "not running (%s)" % (app_state.state if app_state else "missing")
-        app = self.registry.apps.get(code)
+        app = recorded_app(environment, code)
         address = (environment.get("addresses") or {}).get(code)
         if app is None or address is None:
             return "unhealthy", "unknown to the registry"
@@ -417,6 +423,7 @@ class Lifecycle(object):
                 raise PlanError("%s not in environment %s; fix: pick from %s"
                                 % (", ".join(unknown), env, ", ".join(known) or "none"))
         self.backend.destroy(env, apps=list(apps) if apps else None)
+        from qaeci import deploy
         deploy.remove_releases(self.config.work_dir, env, list(apps) if apps else None)
         state = self.state(env)
         if apps:
@@ -435,15 +442,26 @@ class Lifecycle(object):
         records = self.state(env).apps()
         broken = set(code for code in environment.get("apps") or []
                      if (records.get(code) or {}).get("status") in ("failed", "skipped", None))
-        registry_apps = self.registry.apps
+        depends_on = {code: set((definition or {}).get("depends_on") or [])
+                      for code, definition in (environment.get("app_defs") or {}).items()}
         grown = True
         while grown:
             dependents = set(code for code in environment.get("apps") or []
-                             if code in registry_apps and
-                             set(registry_apps[code].depends_on) & broken) - broken
+                             if depends_on.get(code, set()) & broken) - broken
             broken |= dependents
             grown = bool(dependents)
         return {"env": env, "template": environment["template"], "apps": sorted(broken)}
+
+
+def recorded_app(environment, code):
+    """The app definition as planned (None if the environment never planned it)."""
+    definition = (environment.get("app_defs") or {}).get(code)
+    return App(definition, "recorded plan of %s" % environment["env"]) if definition else None
+
+
+def render_variables(env, domain, deploy_type, code, addresses, services):
+    from qaeci import render  # Jinja is imported only by the steps that render
+    return render.template_variables(env, domain, deploy_type, code, addresses, services)
 
 
 _SNAPSHOT_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")

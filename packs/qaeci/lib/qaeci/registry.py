@@ -6,7 +6,6 @@ import glob
 import os
 import re
 
-import jsonschema
 import yaml
 
 from qaeci import schemas
@@ -203,6 +202,7 @@ def _read_yaml(root, path):
 
 
 def _validate(root, path, data, schema):
+    import jsonschema  # imported only where the registry is loaded (the plan step)
     validator = jsonschema.Draft7Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is None:
