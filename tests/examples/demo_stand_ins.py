@@ -129,6 +129,18 @@ class RunningApp:
     def get(self, path):
         return http_get(self.url + path)
 
+    def poll(self, path, accept, attempts=20, pause=0.5):
+        """GET path until accept(status, body) holds, as qaeci polls check URLs; the last answer.
+
+        On a loaded machine an app's own 3 s upstream timeouts can expire once; polling (bounded)
+        keeps such a transient answer from deciding a test."""
+        for _ in range(attempts):
+            status, body = self.get(path)
+            if accept(status, body):
+                break
+            time.sleep(pause)
+        return status, body
+
     def stop(self):
         if self.process.poll() is None:
             self.process.terminate()

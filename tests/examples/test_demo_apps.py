@@ -36,13 +36,13 @@ def test_every_app_answers_its_check_urls(demo_tree):
     tree = demo_tree().deploy_all()
     for code in DEMO_APPS:
         for url in check_urls(code):
-            status, body = tree[code].get(url)
+            status, body = tree[code].poll(url, lambda status, _: status == 200)
             assert status == 200, f"{code}{url} answered {status}: {body}"
 
 
 def test_shop_joins_books_prices_and_stock(demo_tree, fake_redis):
     tree = demo_tree().deploy_all()
-    status, body = tree["shop"].get("/api/catalogue")
+    status, body = tree["shop"].poll("/api/catalogue", lambda status, _: status == 200)
     assert status == 200, body
     rows = {row["title"]: row for row in json.loads(body)["rows"]}
     assert sorted(rows) == sorted(SEED_TITLES)
@@ -51,7 +51,7 @@ def test_shop_joins_books_prices_and_stock(demo_tree, fake_redis):
     assert rows["Site Reliability Engineering"]["copies"] == 0
     # 39.99 + 7% VAT, minus the 20% backlist discount: the book is from 2016.
     assert rows["Site Reliability Engineering"]["price"] == "34.23 EUR"
-    status, page = tree["shop"].get("/")
+    status, page = tree["shop"].poll("/", lambda _, page: "sold out" in page)
     assert status == 200
     assert "Designing Data-Intensive Applications" in page and "sold out" in page
     assert "http://books.t.localhost:8080/" in page
@@ -59,13 +59,13 @@ def test_shop_joins_books_prices_and_stock(demo_tree, fake_redis):
 
 def test_search_and_status_read_the_other_apps(demo_tree):
     tree = demo_tree().deploy_all()
-    status, body = tree["search"].get("/api/search?q=kleppmann")
+    status, body = tree["search"].poll("/api/search?q=kleppmann", lambda status, _: status == 200)
     assert status == 200
     assert [book["title"] for book in json.loads(body)["results"]] == ["Designing Data-Intensive Applications"]
-    status, body = tree["status"].get("/api/status")
+    status, body = tree["status"].poll("/api/status", lambda _, body: json.loads(body)["healthy"])
     report = json.loads(body)
     assert report["healthy"] is True and set(report["apps"]) == set(DEMO_APPS) - {"status"}
-    status, page = tree["status"].get("/")
+    status, page = tree["status"].poll("/", lambda _, page: page.count("✓ healthy") == 5)
     assert status == 200 and page.count("✓ healthy") == 5
 
 
@@ -74,10 +74,13 @@ def test_health_fails_when_redis_goes_away_and_only_its_dependents_suffer(demo_t
     fake_redis.stop()
     assert tree["stock"].get("/health")[0] == 503
     assert tree["shop"].get("/health")[0] == 503
-    status, body = tree["status"].get("/api/status")
-    unhealthy = {code for code, probe in json.loads(body)["apps"].items() if not probe["healthy"]}
-    assert unhealthy == {"stock", "shop"}
-    assert tree["books"].get("/health")[0] == 200
+
+    def unhealthy(body):
+        return {code for code, probe in json.loads(body)["apps"].items() if not probe["healthy"]}
+
+    status, body = tree["status"].poll("/api/status", lambda _, body: unhealthy(body) == {"stock", "shop"})
+    assert unhealthy(body) == {"stock", "shop"}
+    assert tree["books"].poll("/health", lambda status, _: status == 200)[0] == 200
     status, page = tree["shop"].get("/")
     assert status == 200 and "class=\"error\"" in page
 

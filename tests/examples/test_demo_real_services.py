@@ -114,9 +114,9 @@ def test_the_whole_demo_on_real_services(demo_tree, real_mariadb, real_redis):
     tree = demo_tree(mysql=real_mariadb, redis=real_redis, real_mariadb_client=True).deploy_all()
     for code in DEMO_APPS:
         for url in registry_app(code)["check"]["urls"]:
-            status, body = tree[code].get(url)
+            status, body = tree[code].poll(url, lambda status, _: status == 200)
             assert status == 200, f"{code}{url}: {status} {body}"
-    status, page = tree["shop"].get("/")
+    status, page = tree["shop"].poll("/", lambda _, page: "Continuous Delivery" in page)
     assert "Continuous Delivery" in page and "sold out" in page
 
 
