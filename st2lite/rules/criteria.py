@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from st2lite.rules import operators
 from st2lite.rules.payload_lookup import PayloadLookup
-from st2lite.rules.templating import KeyValueLookup, render
+from st2lite.rules.templating import KeyValueLookup, render, resolve, simple_parts, to_complex
 
 __all__ = ["CriteriaCheck", "render_pattern"]
 
@@ -31,6 +31,10 @@ def _typed_variant(pattern):
 def render_pattern(pattern, context):
     if pattern is None or not isinstance(pattern, str):
         return pattern
+    parts = simple_parts(pattern)
+    if parts is not None and len(parts) == 3 and parts[0] == parts[2] == "":
+        # "{{ a.b }}" alone: the same as rendering "{{a.b | to_complex}}" and decoding it.
+        return json.loads(to_complex(resolve(parts[1], context)))
     typed = _typed_variant(pattern)
     if typed is not None:
         try:

@@ -138,8 +138,55 @@ def is_template(text):
     return "{{" in text or "{%" in text or "{#" in text
 
 
+# Templates made only of text and `{{ name.attr.attr }}` expressions are by far the most common
+# in rules; they are rendered here with Jinja's own attribute lookup and undefined handling,
+# which is several times faster than a Jinja render and gives the same text or error.
+_SIMPLE_EXPRESSION = re.compile(r"\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\}\}")
+_JINJA_WORDS = frozenset(("true", "false", "none", "True", "False", "None", "and", "or", "not",
+                          "in", "is", "if", "else", "recursive"))
+
+
+@lru_cache(maxsize=4096)
+def simple_parts(text):
+    """[literal, path, literal, path, ..., literal] (paths are tuples of names), or None when
+    the template needs Jinja itself."""
+    if "\r" in text:
+        return None
+    parts, position = [], 0
+    for match in _SIMPLE_EXPRESSION.finditer(text):
+        path = tuple(match.group(1).split("."))
+        literal = text[position:match.start()]
+        if is_template(literal) or _JINJA_WORDS.intersection(path):
+            return None
+        parts.extend((literal, path))
+        position = match.end()
+    tail = text[position:]
+    if is_template(tail):
+        return None
+    parts.append(tail[:-1] if tail.endswith("\n") else tail)  # Jinja drops one final newline
+    return parts
+
+
+def resolve(path, context):
+    """The value of a dotted name as Jinja computes it (an Undefined when absent)."""
+    if path[0] not in context:
+        return _ENV.undefined(name=path[0])
+    value = context[path[0]]
+    for name in path[1:]:
+        if isinstance(value, jinja2.Undefined):
+            value._fail_with_undefined_error()
+        value = _ENV.getattr(value, name)
+    return value
+
+
 def render(text, context):
     """Render text; raises jinja2 errors (undefined names, syntax) to the caller."""
     if not is_template(text) and not text.endswith("\n"):
         return text  # Jinja would return it unchanged; skipping keeps evaluation fast.
-    return _compile(text).render(context)
+    parts = simple_parts(text)
+    if parts is None:
+        return _compile(text).render(context)
+    pieces = []
+    for index, part in enumerate(parts):
+        pieces.append(part if index % 2 == 0 else str(resolve(part, context)))
+    return "".join(pieces)
