@@ -252,11 +252,16 @@ def _context_errors(spec, known):
         check(value, rolling, "vars")
         rolling.add(name)
     traversed, join_ctx, pending = [], {}, [(n, set(rolling)) for n in spec.start_tasks()]
+    visited = set()
     while pending:
         name, available = pending.pop(0)
         traversed.append(name)
         if available is None:
             available = join_ctx.get(name, set())
+        visit = (name, frozenset(available))
+        if visit in visited:  # the same task with the same variables finds nothing new
+            continue
+        visited.add(visit)
         task = spec.tasks.get(name)
         if task is None:
             continue
@@ -283,7 +288,11 @@ def _context_errors(spec, known):
     for name, value in spec.output:
         check(value, rolling, "output")
         rolling.add(name)
-    return errors
+    unique = []
+    for error in errors:
+        if error not in unique:
+            unique.append(error)
+    return unique
 
 
 def inspect(definition, known_variables=("st2", "parent")):
