@@ -59,6 +59,10 @@ class CriteriaCheck(object):
         self._extra_context = {"system": kv_root, "st2kv": {"system": kv_root}}
 
     def matches(self, criteria, payload):
+        if not isinstance(criteria, dict):
+            self.failures.append("criteria must be a mapping of keys to {type, pattern}, not %s"
+                                 % type(criteria).__name__)
+            return False
         if criteria and not payload:
             return False
         lookup = PayloadLookup(payload, "trigger", self._extra_context)

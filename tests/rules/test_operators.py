@@ -183,3 +183,9 @@ def test_failure_reason_names_rule_instance_and_cause():
     assert decision.failure_reason.startswith('Failed to match rule "test.cmp" against trigger instance "ti-9"')
     assert "'>' not supported" in decision.failure_reason
     assert "\n" not in decision.failure_reason
+
+
+def test_criteria_that_are_not_a_mapping_fail_the_rule():
+    [decision] = evaluate_rules([make_rule(["trigger.v"])], "test.event", {"v": 1})
+    assert decision.status == "failed"
+    assert "criteria must be a mapping" in decision.failure_reason
