@@ -369,3 +369,55 @@ tasks:
     outcome = run_workflow(wf, {}, RecordingExecutor(), st2_context={"user": "ann"})
     assert outcome.status == "failed"
     assert 'The retry count for task "t" is not an integer.' in outcome.errors[-1]["message"]
+
+
+def test_items_of_one_task_can_wait_for_items_of_a_sibling_task():
+    # Builds run two at a time; every deploy item starts at once and waits for its own build.
+    built = {name: threading.Event() for name in "abcde"}
+
+    def build(parameters):
+        time.sleep(0.05)
+        built[parameters["app"]].set()
+        return "succeeded", {"result": parameters["app"]}
+
+    def deploy(parameters):
+        ok = built[parameters["app"]].wait(5)
+        return ("succeeded" if ok else "failed"), {"result": parameters["app"]}
+
+    wf = """
+version: 1.0
+vars:
+  - apps: [a, b, c, d, e]
+tasks:
+  start:
+    action: core.noop
+    next:
+      - do: build, deploy
+  build:
+    with:
+      items: app in <% ctx().apps %>
+      concurrency: 2
+    action: test.build app=<% item(app) %>
+    next:
+      - when: <% completed() %>
+        do: report
+  deploy:
+    with:
+      items: app in <% ctx().apps %>
+    action: test.deploy app=<% item(app) %>
+    next:
+      - when: <% completed() %>
+        publish: deployed=<% result().select($.result) %>
+        do: report
+  report:
+    join: all
+    action: core.noop
+output:
+  - deployed: <% ctx().deployed %>
+"""
+    executor = RecordingExecutor({"test.build": build, "test.deploy": deploy})
+    started = time.monotonic()
+    outcome = run_workflow(wf, {}, executor)
+    assert outcome.status == "succeeded"
+    assert outcome.output == {"deployed": ["a", "b", "c", "d", "e"]}
+    assert time.monotonic() - started < 4
