@@ -148,7 +148,7 @@ def _syntax_errors(data):
     errors = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
         path = "".join("[%d]" % p if isinstance(p, int) else ".%s" % p for p in error.path)
-        errors.append({"category": "syntax", "message": _syntax_message(error),
+        errors.append({"type": "syntax", "message": _syntax_message(error),
                        "spec_path": path.lstrip(".") or ".",
                        "schema_path": ".".join(str(p) for p in error.schema_path)})
     return errors
@@ -192,7 +192,7 @@ def _semantic_errors(spec):
 
 
 def _semantic(message, spec_path):
-    return {"category": "semantics", "message": message, "spec_path": spec_path}
+    return {"type": "semantics", "message": message, "spec_path": spec_path}
 
 
 def _unreachable_joins(spec):
@@ -230,10 +230,10 @@ def _expression_errors(data):
     sections += [("tasks.%s" % n, t) for n, t in (data.get("tasks") or {}).items()]
     for path, value in sections:
         for error in expressions.validate(value):
-            error = dict(error, category="expression", spec_path=path)
-            error["message"] = "Invalid %s expression %s: %s" % (
-                error.pop("type") or "mixed", error["expression"], error["message"])
-            errors.append(error)
+            language = error["type"] or "mixed"
+            errors.append({"type": "expression", "expression": error["expression"],
+                           "spec_path": path, "message": "Invalid %s expression %s: %s" % (
+                               language, error["expression"], error["message"])})
     return errors
 
 
@@ -245,7 +245,7 @@ def _context_errors(spec, known):
     def check(statement, available, path):
         for expression, name in expressions.referenced_variables(statement):
             if name not in available:
-                errors.append({"category": "context", "expression": expression, "spec_path": path,
+                errors.append({"type": "context", "expression": expression, "spec_path": path,
                                "message": 'The variable "%s" is referenced before assigned.' % name})
 
     for name, value in spec.vars:
@@ -300,7 +300,7 @@ def inspect(definition, known_variables=("st2", "parent")):
     try:
         data = load_definition(definition)
     except WorkflowSpecError as e:
-        return [{"category": "syntax", "message": str(e), "spec_path": "."}]
+        return [{"type": "syntax", "message": str(e), "spec_path": "."}]
     errors = _syntax_errors(data)
     if errors:
         return errors

@@ -3,7 +3,7 @@ from st2lite.orquesta import inspect_workflow
 
 
 def _messages(definition):
-    return [(e["category"], e["message"]) for e in inspect_workflow(definition)]
+    return [(e["type"], e["message"]) for e in inspect_workflow(definition)]
 
 
 def test_valid_workflow_has_no_errors():
@@ -19,7 +19,7 @@ def test_missing_version_and_unknown_keys_are_syntax_errors():
 
 def test_unparsable_yaml_names_the_line():
     errors = inspect_workflow("version: 1.0\ntasks: [\n")
-    assert errors[0]["category"] == "syntax" and "line" in errors[0]["message"]
+    assert errors[0]["type"] == "syntax" and "line" in errors[0]["message"]
 
 
 def test_unknown_task_in_do_and_reserved_names():
@@ -39,10 +39,10 @@ def test_a_workflow_where_every_task_has_an_inbound_transition_has_no_start_task
 def test_bad_expressions_are_reported_with_the_expression():
     wf = "version: 1.0\ntasks:\n  a:\n    action: core.echo message=<% ctx(.x %>\n"
     [error] = inspect_workflow(wf)
-    assert error["category"] == "expression" and error["expression"] == "<% ctx(.x %>"
+    assert error["type"] == "expression" and error["expression"] == "<% ctx(.x %>"
     assert error["spec_path"] == "tasks.a"
     wf = "version: 1.0\ntasks:\n  a:\n    action: core.echo message=\"{{ x | }}\"\n"
-    assert inspect_workflow(wf)[0]["category"] == "expression"
+    assert inspect_workflow(wf)[0]["type"] == "expression"
 
 
 def test_variables_read_before_assignment():
