@@ -12,6 +12,7 @@ from st2lite.compat import COMPAT_DIR
 __all__ = ["load_sensor_class", "SensorLoadError", "is_polling_sensor_class"]
 
 _IMPORT_LOCK = threading.Lock()
+_LOADED = {}  # sensor file path -> its module
 
 
 class SensorLoadError(Exception):
@@ -51,22 +52,29 @@ def load_sensor_class(sensor):
         raise SensorLoadError("%s: file not found; check the sensor's entry_point" % path)
     with _IMPORT_LOCK:
         _prepare_path(sensor)
-        name = _module_name(sensor)
-        try:
-            spec = importlib.util.spec_from_file_location(name, path)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
-        except BaseException as error:  # SyntaxError, ImportError, SystemExit from pack code...
-            sys.modules.pop(name, None)
-            if isinstance(error, KeyboardInterrupt):
-                raise
-            raise SensorLoadError("%s: import failed: %s" % (path, _one_line(error)))
+        module = _LOADED.get(path)
+        if module is None:
+            module = _LOADED[path] = _import(_module_name(sensor), path)
     sensor_class = getattr(module, sensor["class_name"], None)
     if not isinstance(sensor_class, type):
         raise SensorLoadError('%s: no class named "%s"; check class_name in the sensor metadata'
                               % (path, sensor["class_name"]))
     return sensor_class
+
+
+def _import(name, path):
+    """Executes the sensor file as a module, once per file (several sensors may share one)."""
+    try:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        return module
+    except BaseException as error:  # SyntaxError, ImportError, SystemExit from pack code...
+        sys.modules.pop(name, None)
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        raise SensorLoadError("%s: import failed: %s" % (path, _one_line(error)))
 
 
 def is_polling_sensor_class(sensor_class):

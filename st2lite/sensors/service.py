@@ -39,10 +39,15 @@ class SensorService(object):
         self._logger.debug("Dispatching trigger %s (trace=%s)", trigger, trace_context)
         payload = payload if payload is not None else {}
         trace_tag = _trace_tag(trace_context)
-        if trace_tag and self._dispatch_takes_trace_tag:
-            self._dispatch(trigger, payload, trace_tag=trace_tag)
-        else:
-            self._dispatch(trigger, payload)
+        try:
+            if trace_tag and self._dispatch_takes_trace_tag:
+                self._dispatch(trigger, payload, trace_tag=trace_tag)
+            else:
+                self._dispatch(trigger, payload)
+        except Exception as error:
+            # On StackStorm a dispatch is a message sent on; what the rules engine makes of it
+            # (an unknown trigger type, a failing rule) never breaks the sensor that sent it.
+            self._logger.error("Dispatching trigger %s failed: %s", trigger, error)
 
     # Logging
 

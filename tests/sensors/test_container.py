@@ -301,3 +301,49 @@ def test_stop_during_setup_still_cleans_up(tmp_path):
     assert container.stop() is True
     assert datastore.items["tst.SlowSensor:cleaned"].value == "yes"
     assert dispatched.items == []  # never polled once stopping
+
+
+TWO_CLASSES = '''
+import os
+from st2reactor.sensor.base import PollingSensor
+
+with open(os.path.join(os.path.dirname(__file__), "imports.log"), "a") as log:
+    log.write("imported\\n")
+
+
+class _Base(PollingSensor):
+    def setup(self):
+        pass
+
+    def poll(self):
+        self.sensor_service.dispatch("tst.%s" % type(self).__name__.lower(), {})
+
+    def cleanup(self):
+        pass
+
+    def add_trigger(self, trigger):
+        pass
+
+    def update_trigger(self, trigger):
+        pass
+
+    def remove_trigger(self, trigger):
+        pass
+
+
+class First(_Base):
+    pass
+
+
+class Second(_Base):
+    pass
+'''
+
+
+def test_two_sensors_in_one_file_share_one_import(tmp_path, run_container):
+    sensors_dir, lib_dir = write_pack(tmp_path, {"pair.py": TWO_CLASSES})
+    container, dispatched = run_container(
+        [sensor(sensors_dir, lib_dir, "pair.py", "First", poll_interval=0.05),
+         sensor(sensors_dir, lib_dir, "pair.py", "Second", poll_interval=0.05)], MemoryDatastore())
+    assert dispatched.wait_for(lambda items: dispatched.of("tst.first") and dispatched.of("tst.second"), 5)
+    assert (sensors_dir / "imports.log").read_text() == "imported\n"

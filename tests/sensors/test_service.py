@@ -86,3 +86,13 @@ def test_trace_tag_reaches_a_dispatch_that_takes_it():
     service.dispatch_with_context("p.e", {"a": 2}, trace_context={"trace_tag": "build-8"})
     service.dispatch("p.e", {"a": 3})
     assert calls == [("p.e", {"a": 1}, "build-7"), ("p.e", {"a": 2}, "build-8"), ("p.e", {"a": 3}, None)]
+
+
+def test_a_failing_dispatch_is_logged_not_raised_into_the_sensor(caplog):
+    def dispatch(ref, payload):
+        raise RuntimeError("unknown trigger type %r" % ref)
+
+    service = SensorService("p", "S", MemoryDatastore(), dispatch, logging.getLogger("t"))
+    with caplog.at_level(logging.ERROR):
+        assert service.dispatch("p.nope", {"a": 1}) is None
+    assert "Dispatching trigger p.nope failed: unknown trigger type 'p.nope'" in caplog.text
