@@ -98,7 +98,8 @@ def _parameter_context(rule_ref, payload, kv_get, trigger_instance_id):
 def evaluate_rules(rules, trigger_ref, payload, kv_get=None, trigger_instance_id=None,
                    trigger_parameters=None):
     """One RuleDecision per enabled rule on `trigger_ref` that matched `payload` (or that
-    could not be evaluated: failure_reason says why), in StackStorm's order.
+    could not be evaluated: failure_reason says why), in StackStorm's order: first the rules
+    whose criteria raised (recorded while matching), then the matched rules in rule order.
 
     kv_get(key, decrypt) -> value or None serves `{{ st2kv.system.KEY }}`. trigger_parameters,
     when given (or when a timer of this type is dispatching on this thread), restricts the
@@ -107,18 +108,20 @@ def evaluate_rules(rules, trigger_ref, payload, kv_get=None, trigger_instance_id
         trigger_parameters = current_trigger_parameters(trigger_ref)
     candidates = [rule for rule in rules if rule_applies_to(rule, trigger_ref, trigger_parameters)]
     context = (payload, kv_get, trigger_instance_id)
-    decisions, any_matched = _run_pass([r for r in candidates if not _is_backstop(r)], *context)
-    if not any_matched:
-        decisions += _run_pass([r for r in candidates if _is_backstop(r)], *context)[0]
-    return decisions
+    failed, matched = _run_pass([r for r in candidates if not _is_backstop(r)], *context)
+    if not matched:
+        backstop_failed, matched = _run_pass([r for r in candidates if _is_backstop(r)], *context)
+        failed += backstop_failed
+    return failed + matched
 
 
 def _run_pass(rules, payload, kv_get, trigger_instance_id):
-    """The decisions for these rules, and whether any rule's criteria held."""
-    decisions, any_matched = [], False
+    """(decisions of rules whose criteria raised, decisions of rules whose criteria held)."""
+    failed, matched = [], []
     for rule in rules:
-        decision, matched = _decide(rule, payload, kv_get, trigger_instance_id)
-        any_matched = any_matched or matched
-        if decision is not None:
-            decisions.append(decision)
-    return decisions, any_matched
+        decision, criteria_held = _decide(rule, payload, kv_get, trigger_instance_id)
+        if criteria_held:
+            matched.append(decision)
+        elif decision is not None:
+            failed.append(decision)
+    return failed, matched

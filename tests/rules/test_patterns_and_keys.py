@@ -149,3 +149,11 @@ def test_datastore_that_refuses_missing_keys_gives_a_clear_reason():
     assert decision.failure_reason == ('Failed to render parameter "region" of the action: '
                                        'st2kv.system.region: no such key in the datastore; '
                                        'set it with st2 key set region VALUE')
+
+
+def test_criteria_failures_come_before_matched_rules_as_stackstorm_records_them():
+    rules = [make_rule({}, name="first"), make_rule({"trigger.a": {"type": "gt", "pattern": 1}}, name="bad"),
+             make_rule({}, name="last")]
+    decisions = evaluate_rules(rules, "test.event", {"a": "text"})
+    assert [(d.rule_ref, d.status) for d in decisions] == [
+        ("test.bad", "failed"), ("test.first", "succeeded"), ("test.last", "succeeded")]
