@@ -115,6 +115,15 @@ class FakeBackend(Backend):
             for key in [k for k in self.ports if k[0] == env]:
                 del self.ports[key]
 
+    def create_snapshot(self, env, name):
+        if (env, "svc-mysql") not in self.listeners:
+            raise BackendError("environment %s has no mysql service to snapshot" % env)
+        self.snapshots = getattr(self, "snapshots", []) + [name]
+        return {"name": name, "key": "snapshots/mysql/%s.tar.gz" % name}
+
+    def list_snapshots(self):
+        return [{"name": name} for name in getattr(self, "snapshots", [])]
+
     def environments(self):
         return sorted(set(e for (e, _) in self.processes) | set(e for (e, _) in self.listeners))
 

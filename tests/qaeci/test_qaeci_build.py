@@ -149,3 +149,14 @@ def test_open_store_refuses_other_schemes(url, message):
     with pytest.raises(ArtifactStoreError) as caught:
         open_store(url)
     assert message in str(caught.value)
+
+
+def test_npm_build_runs_install_and_the_build_script(store, tmp_path):
+    path = str(tmp_path / "npmrepo")
+    url = make_repo(path, {"package.json": '{"name": "svc", "version": "1.0.0", "private": true, '
+                           '"scripts": {"build": "mkdir -p dist && echo npm-built > dist/out.txt"}}'})
+    commit = git(path, "rev-parse", "HEAD")
+    app = make_app(url, method="npm", artifact="dist")
+    result = build.build_app(app, commit, "svc/npm.tar.gz", store, str(tmp_path / "work"))
+    assert result.ok, open(result.log_path).read()
+    assert members(store, "svc/npm.tar.gz", tmp_path) == ["out.txt"]

@@ -199,3 +199,23 @@ def test_status_after_a_partial_env_up_still_checks_every_app(lifecycle):
     apps = lifecycle.status("qa1")["apps"]
     assert {code: entry["status"] for code, entry in apps.items()} == {"api": "healthy",
                                                                        "web": "healthy"}
+
+
+def test_mysql_snapshots_go_through_the_back_end(lifecycle):
+    env_up(lifecycle, "qa1", apps=["api"], requested_by="alice")
+    assert lifecycle.create_snapshot("qa1", "std-2024")["details"]["name"] == "std-2024"
+    assert lifecycle.list_snapshots() == {"snapshots": [{"name": "std-2024"}]}
+    with pytest.raises(PlanError) as caught:
+        lifecycle.create_snapshot("qa1", "Bad Name")
+    assert "snapshot name 'Bad Name' is invalid" in str(caught.value)
+
+
+def test_an_unexpected_build_crash_is_recorded_so_nobody_waits(lifecycle, monkeypatch):
+    from qaeci import build as build_module
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+    monkeypatch.setattr(build_module, "build_app", explode)
+    report = env_up(lifecycle, "qa1", apps=["api"], requested_by="alice")
+    api = report["output"]["apps"]["api"]
+    assert api["status"] == "failed" and api["stage"] == "build" and api["reason"] == "disk full"

@@ -20,7 +20,9 @@ from qaeci.registry import App, Registry, check_env_name
 from qaeci.state import EnvState, environment_names
 
 FINAL_APP_STATUSES = ("healthy", "failed", "skipped")
-WAIT_INTERVAL = 0.2
+# Waiting deploy items poll the datastore: quickly at first, then more gently.
+WAIT_FIRST_INTERVAL = 0.1
+WAIT_MAX_INTERVAL = 0.5
 DEFAULT_WAIT_TIMEOUT = 3600
 
 
@@ -148,8 +150,11 @@ class Lifecycle(object):
         app = recorded_app(environment, app_code)
         state.save_build(app_code, {"run": run, "status": "building", "build_key": entry["build_key"],
                                     "commit": entry["commit"]})
-        outcome = build_mod.build_app(app, entry["commit"], entry["build_key"], self.store,
-                                      self.config.work_dir)
+        try:
+            outcome = build_mod.build_app(app, entry["commit"], entry["build_key"], self.store,
+                                          self.config.work_dir)
+        except Exception as error:  # record it: deploy steps are waiting for this outcome
+            outcome = build_mod.BuildResult(False, entry["build_key"], "", _one_line(error))
         record = {"run": run, "status": "built" if outcome.ok else "failed",
                   "build_key": entry["build_key"], "commit": entry["commit"], "built": outcome.ok,
                   "log_path": outcome.log_path, "reason": outcome.reason,
@@ -161,6 +166,14 @@ class Lifecycle(object):
 
     # -- deploy one app -----------------------------------------------------------------------
     def deploy(self, env, app_code, run, wait_timeout=DEFAULT_WAIT_TIMEOUT):
+        try:
+            return self._deploy(env, app_code, run, wait_timeout)
+        except Exception as error:  # record it: dependents are waiting for this outcome
+            state = self.state(env)
+            entry = state.environment()["plan"][app_code]
+            return self._fail(state, app_code, run, entry, "deploy", _one_line(error))
+
+    def _deploy(self, env, app_code, run, wait_timeout):
         state = self.state(env)
         environment = state.environment()
         entry = environment["plan"][app_code]
@@ -254,13 +267,15 @@ class Lifecycle(object):
     @staticmethod
     def _wait_for(probe, deadline):
         """Poll PROBE until it returns a value or DEADLINE passes (bounded in time and count)."""
-        for _ in range(int(DEFAULT_WAIT_TIMEOUT * 2 / WAIT_INTERVAL) + 1):
+        interval = WAIT_FIRST_INTERVAL
+        for _ in range(int(DEFAULT_WAIT_TIMEOUT * 2 / WAIT_FIRST_INTERVAL) + 1):
             value = probe()
             if value is not None:
                 return value
             if time.monotonic() >= deadline:
                 return None
-            time.sleep(WAIT_INTERVAL)
+            time.sleep(interval)
+            interval = min(WAIT_MAX_INTERVAL, interval * 1.5)
         return None
 
     # -- report -------------------------------------------------------------------------------
