@@ -4,8 +4,9 @@ It knows nothing about how actions run. A driver asks `get_next_tasks()`, report
 start and end with `update_task_state()`, and renders the output once the workflow completed.
 """
 from st2lite.orquesta import dicts, machines, statuses as st
-from st2lite.orquesta.errors import ExpressionError, TaskRenderError
+from st2lite.orquesta.errors import ExpressionError
 from st2lite.orquesta.expressions import Scope, evaluate
+from st2lite.orquesta.rendering import render_task
 from st2lite.orquesta.state import WorkflowState
 
 SATISFIED, WIP, NOT_SATISFIED = "satisfied", "in_progress", "not_satisfied"
@@ -115,7 +116,9 @@ class Conductor(object):
         next_tasks, render_failed = [], False
         for entry in remediation or staged:
             try:
-                task = self._render_task(entry)
+                scope = self._scope(self._initial_context(entry["id"], entry["route"]),
+                                    entry["id"], entry["route"])
+                task = render_task(self.spec.tasks[entry["id"]], entry, scope)
                 if "retry" in entry:
                     task["delay"] = entry["retry"].get("delay") or 0
                 if task["actions"] or task.get("items_count") == 0:
@@ -127,62 +130,6 @@ class Conductor(object):
             self.state.status = st.FAILED
             return []
         return sorted(next_tasks, key=lambda t: (t["id"], t["route"]))
-
-    def _render_task(self, staged):
-        task_id, route = staged["id"], staged["route"]
-        scope = self._scope(self._initial_context(task_id, route), task_id, route)
-        task_spec = self.spec.tasks[task_id]
-        task = {"id": task_id, "route": route, "actions": []}
-        if task_spec.delay is not None:
-            delay = evaluate(task_spec.delay, scope)
-            if not isinstance(delay, int) or isinstance(delay, bool):
-                raise TypeError("The value of task delay is not type of integer.")
-            task["delay"] = delay
-        if task_spec.items is None:
-            task["actions"].append({"action": evaluate(task_spec.action, scope),
-                                    "input": evaluate(task_spec.input, scope), "item_id": None})
-            return task
-        items, concurrency = self._items_of(staged, task_spec.items, scope)
-        task["items_count"], task["concurrency"] = len(items), concurrency
-        for index in self._items_to_start(staged, len(items), concurrency):
-            item_scope = scope.with_item(items[index])
-            task["actions"].append({"action": evaluate(task_spec.action, item_scope),
-                                    "input": evaluate(task_spec.input, item_scope),
-                                    "item_id": index})
-        return task
-
-    def _items_of(self, staged, items_spec, scope):
-        """The task's items (each shaped by its `x, y in` keys) and concurrency, evaluated once
-        per staging of the task since its context does not change meanwhile."""
-        cached = staged.get("rendered_items")
-        if cached is not None and cached["ctxs"] == staged["ctxs"]["in"]:
-            return cached["items"], cached["concurrency"]
-        values = evaluate(items_spec.expression, scope)
-        if not isinstance(values, list):
-            raise TaskRenderError('The value of "%s" is not type of list.' % items_spec.expression)
-        items = []
-        for item in values:
-            if items_spec.keys and isinstance(item, (list, tuple)):
-                item = dict(zip(items_spec.keys, list(item)))
-            elif items_spec.keys and len(items_spec.keys) == 1:
-                item = {items_spec.keys[0]: item}
-            items.append(item)
-        concurrency = evaluate(items_spec.concurrency, scope)
-        staged["rendered_items"] = {"ctxs": list(staged["ctxs"]["in"]), "items": items,
-                                    "concurrency": concurrency}
-        return items, concurrency
-
-    @staticmethod
-    def _items_to_start(staged, count, concurrency):
-        """Indexes of the items that may start now under the task's concurrency."""
-        if not staged.get("items"):
-            staged["items"] = [{"status": st.UNSET} for _ in range(count)]
-        items = staged["items"]
-        not_run = [i for i, item in enumerate(items) if item["status"] == st.UNSET]
-        if concurrency is None:
-            return not_run
-        available = concurrency - sum(1 for item in items if item["status"] in st.ACTIVE)
-        return not_run[:available] if available > 0 else []
 
     # -- inbound criteria (joins) -------------------------------------------------------------
     def inbound_criteria_status(self, task_id, route):

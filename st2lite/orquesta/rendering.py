@@ -1,0 +1,70 @@
+"""Render a staged task into the actions to start now: its action reference and input evaluated
+against the task's context, once per item for a with-items task (within its concurrency)."""
+from st2lite.orquesta import statuses as st
+from st2lite.orquesta.errors import TaskRenderError
+from st2lite.orquesta.expressions import evaluate
+
+
+def render_task(task_spec, staged, scope):
+    """{"id", "route", "actions": [{"action", "input", "item_id"}], "delay"?, "items_count"?,
+    "concurrency"?} for the staged entry `staged` of `task_spec`."""
+    task = {"id": staged["id"], "route": staged["route"], "actions": []}
+    if task_spec.delay is not None:
+        task["delay"] = _delay(task_spec.delay, scope)
+    if task_spec.items is None:
+        task["actions"].append(_action(task_spec, scope, None))
+        return task
+    items, concurrency = _items_of(staged, task_spec.items, scope)
+    task["items_count"], task["concurrency"] = len(items), concurrency
+    for index in _items_to_start(staged, len(items), concurrency):
+        task["actions"].append(_action(task_spec, scope.with_item(items[index]), index))
+    return task
+
+
+def _action(task_spec, scope, item_id):
+    return {"action": evaluate(task_spec.action, scope), "input": evaluate(task_spec.input, scope),
+            "item_id": item_id}
+
+
+def _delay(delay, scope):
+    value = evaluate(delay, scope)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("The value of task delay is not type of integer.")
+    return value
+
+
+def _items_of(staged, items_spec, scope):
+    """The task's items (each shaped by its `x, y in` keys) and concurrency, evaluated once per
+    staging of the task since its context does not change meanwhile."""
+    cached = staged.get("rendered_items")
+    if cached is not None and cached["ctxs"] == staged["ctxs"]["in"]:
+        return cached["items"], cached["concurrency"]
+    values = evaluate(items_spec.expression, scope)
+    if not isinstance(values, list):
+        raise TaskRenderError('The value of "%s" is not type of list.' % items_spec.expression)
+    items = [_shape_item(item, items_spec.keys) for item in values]
+    concurrency = evaluate(items_spec.concurrency, scope)
+    staged["rendered_items"] = {"ctxs": list(staged["ctxs"]["in"]), "items": items,
+                                "concurrency": concurrency}
+    return items, concurrency
+
+
+def _shape_item(item, keys):
+    """`x, y in <% zip(...) %>` names the parts of each item; `x in ...` names the item."""
+    if keys and isinstance(item, (list, tuple)):
+        return dict(zip(keys, list(item)))
+    if keys and len(keys) == 1:
+        return {keys[0]: item}
+    return item
+
+
+def _items_to_start(staged, count, concurrency):
+    """Indexes of the items that may start now under the task's concurrency."""
+    if not staged.get("items"):
+        staged["items"] = [{"status": st.UNSET} for _ in range(count)]
+    items = staged["items"]
+    not_run = [i for i, item in enumerate(items) if item["status"] == st.UNSET]
+    if concurrency is None:
+        return not_run
+    available = concurrency - sum(1 for item in items if item["status"] in st.ACTIVE)
+    return not_run[:available] if available > 0 else []
