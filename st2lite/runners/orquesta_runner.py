@@ -1,4 +1,5 @@
-"""The orquesta runner: a workflow action, its tasks run as child executions of this one."""
+"""The orquesta runner: a workflow action, its tasks run as child executions of this one.
+run_workflow checks the definition itself: an invalid one fails before any task runs."""
 import os
 
 from st2lite.runners.base import RunnerOutcome
@@ -7,16 +8,13 @@ MAX_DEPTH = 10
 
 
 def run(request):
-    from st2lite.orquesta import inspect_workflow, run_workflow
+    from st2lite.orquesta import run_workflow
     runtime, action = request.runtime, request.action
     try:
         with open(action["entry_point_path"]) as f:
             definition = f.read()
     except OSError as e:
         return _failed("cannot read workflow %s: %s" % (action["entry_point_path"], e.strerror))
-    errors = inspect_workflow(definition)
-    if errors:
-        return RunnerOutcome("failed", {"errors": errors, "output": None})
     chain = list(request.context.get("workflow_chain") or []) + [action["ref"]]
     outcome = run_workflow(definition, request.parameters,
                            _executor(runtime, request.execution_id, request.context, chain),
