@@ -7,7 +7,6 @@ are reported together before new tasks are asked for, as StackStorm's workflow e
 when they finish at the same time (this decides, for instance, how often a `join: 1` task runs).
 """
 import queue
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 

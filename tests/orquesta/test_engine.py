@@ -3,7 +3,7 @@ engine commands, failure handling, concurrency and the datastore."""
 import threading
 import time
 
-from engine_helpers import RecordingExecutor, local_result
+from engine_helpers import RecordingExecutor
 
 from st2lite.orquesta import run_workflow
 
