@@ -347,3 +347,45 @@ def test_two_sensors_in_one_file_share_one_import(tmp_path, run_container):
          sensor(sensors_dir, lib_dir, "pair.py", "Second", poll_interval=0.05)], MemoryDatastore())
     assert dispatched.wait_for(lambda items: dispatched.of("tst.first") and dispatched.of("tst.second"), 5)
     assert (sensors_dir / "imports.log").read_text() == "imported\n"
+
+
+ALWAYS_CRASHING = '''
+from st2reactor.sensor.base import Sensor
+
+
+class BrokenSensor(Sensor):
+    def setup(self):
+        pass
+
+    def run(self):
+        raise ValueError("cannot reach upstream")
+
+    def cleanup(self):
+        pass
+
+    def add_trigger(self, trigger):
+        pass
+
+    def update_trigger(self, trigger):
+        pass
+
+    def remove_trigger(self, trigger):
+        pass
+'''
+
+
+def test_backoff_doubles_up_to_the_cap(tmp_path, run_container, caplog, monkeypatch):
+    from st2lite.sensors import runner
+    monkeypatch.setattr(runner, "FIRST_DELAY", 0.02)  # the same sequence as 1 s ... 60 s, faster
+    monkeypatch.setattr(runner, "MAX_DELAY", 0.16)
+    sensors_dir, lib_dir = write_pack(tmp_path, {"broken.py": ALWAYS_CRASHING})
+    caplog.set_level(logging.ERROR)
+    container, _ = run_container([sensor(sensors_dir, lib_dir, "broken.py", "BrokenSensor")],
+                                 MemoryDatastore())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and container.status()[0]["restarts"] < 6:
+        time.sleep(0.02)
+    container.stop()
+    delays = [r.getMessage().rsplit("restarting in ", 1)[1] for r in caplog.records
+              if "cannot reach upstream" in r.getMessage()]
+    assert delays[:6] == ["0.02 s", "0.04 s", "0.08 s", "0.16 s", "0.16 s", "0.16 s"]
