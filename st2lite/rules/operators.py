@@ -8,6 +8,8 @@ import re
 import datetime
 from functools import lru_cache
 
+from st2lite.rules.dates import parse_date
+
 __all__ = ["get_operator", "OPERATORS", "SEARCH", "UnknownOperatorError", "UnrecognizedConditionError"]
 
 SEARCH = "search"
@@ -125,11 +127,7 @@ def iregex(value, pattern):
 
 
 def _parse_date(text):
-    try:
-        from dateutil import parser as date_parser
-        parsed = date_parser.parse(text)
-    except ImportError:  # pragma: no cover - dateutil is present where st2lite is installed
-        parsed = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    parsed = parse_date(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=datetime.timezone.utc)
     return parsed

@@ -20,6 +20,7 @@ import os
 import threading
 
 from st2lite.rules.cron import CronError, CronSchedule
+from st2lite.rules.dates import parse_date
 from st2lite.rules.dispatch_scope import trigger_parameters_scope
 
 __all__ = ["TimerScheduler", "TimerError", "INTERVAL_TIMER", "CRON_TIMER", "DATE_TIMER"]
@@ -78,9 +79,8 @@ def _timezone(parameters, rule_ref):
 
 
 def _date_schedule(parameters, rule_ref):
-    from dateutil import parser as date_parser
     try:
-        when = date_parser.parse(str(parameters.get("date")))
+        when = parse_date(str(parameters.get("date")))
     except (ValueError, OverflowError) as error:
         raise TimerError("rule %s: trigger.parameters.date %r is not a date: %s"
                          % (rule_ref, parameters.get("date"), error))
