@@ -13,6 +13,7 @@ from st2lite import params as parameters_mod
 from st2lite.packs.config import PackConfigError, load_pack_config
 from st2lite.packs.loader import load_packs
 from st2lite.policies import concurrency
+from st2lite.policies.retry import RetryPolicy
 from st2lite.runners import runner_for
 from st2lite.runners.base import ActionRequest
 from st2lite.store.datastore import Datastore, GlobalKeys
@@ -107,9 +108,17 @@ class Runtime(object):
             if parent_id is None:
                 raise
             return self._record_refused(ref, given, context, parent_id, task, item, str(e))
-        return self.run_requested(execution_id, action, given)
+        return self._retry(self._run_once(execution_id, action, given), action, given)
 
     def run_requested(self, execution_id, action, given):
+        """Run a recorded execution; returns it when done. An `action.retry` policy then re-runs
+        it as new executions in the background, as StackStorm does after the original ends."""
+        execution = self._run_once(execution_id, action, given)
+        if self._retry_policies(action["ref"]):
+            self.start_background(self._retry, execution, action, given)
+        return execution
+
+    def _run_once(self, execution_id, action, given):
         record = self.executions.get(execution_id, with_children=False)
         context = record["context"]
         policies = self._policies_for(action["ref"])
@@ -153,6 +162,25 @@ class Runtime(object):
                                               task=task, item=item)
         self.executions.update(execution_id, status="failed", result={"error": message})
         return self.executions.get(execution_id)
+
+    def _retry_policies(self, ref):
+        return [RetryPolicy(p) for p in self.content.policies if p.get("enabled", True)
+                and p["resource_ref"] == ref and p["policy_type"] == "action.retry"]
+
+    def _retry(self, execution, action, given):
+        """Re-run while a retry policy says so; returns the last attempt. Every attempt is
+        recorded, each linked to the one it retried by context.policies.retry."""
+        for policy in self._retry_policies(action["ref"]):
+            context = policy.next_context(execution)
+            while context is not None:
+                time.sleep(policy.delay)
+                execution_id = self.executions.create(
+                    action["ref"], action["runner_type"], execution["parameters"], context,
+                    parent_id=execution.get("parent"), task=execution.get("task"),
+                    item=execution.get("item"))
+                execution = self._run_once(execution_id, action, given)
+                context = policy.next_context(execution)
+        return execution
 
     def _policies_for(self, ref):
         return [p for p in self.content.policies if p.get("enabled", True)

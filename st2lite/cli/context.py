@@ -1,4 +1,5 @@
 """Shared helpers of the CLI commands: the runtime for the parsed options, the current user."""
+import atexit
 import getpass
 import os
 
@@ -8,6 +9,8 @@ from st2lite.runtime import Runtime
 def runtime_for(args):
     runtime = Runtime(args.packs, args.state)
     runtime.reap_abandoned()
+    # Work started in the background (policy retries, rule actions) finishes before we exit.
+    atexit.register(runtime.wait_background)
     return runtime
 
 

@@ -82,11 +82,24 @@ def trigger_problems(meta):
     return problems
 
 
+POLICY_TYPES = ("action.concurrency", "action.concurrency.attr", "action.retry")
+
+
 def policy_problems(meta):
     problems = _unknown_keys(meta, POLICY_KEYS)
     for key in ("name", "resource_ref", "policy_type"):
         if not meta.get(key):
             problems.append((key, "is required for a policy"))
+    if meta.get("policy_type") and meta["policy_type"] not in POLICY_TYPES:
+        problems.append(("policy_type", "%r is not a policy type st2lite enforces; use one of %s"
+                         % (meta["policy_type"], ", ".join(POLICY_TYPES))))
+    params = meta.get("parameters") or {}
+    if meta.get("policy_type") == "action.retry" and params.get("retry_on", "failure") not in (
+            "failure", "timeout"):
+        problems.append(("parameters.retry_on", "must be failure or timeout"))
+    if meta.get("policy_type", "").startswith("action.concurrency") and params.get(
+            "action", "delay") not in ("delay", "cancel"):
+        problems.append(("parameters.action", "must be delay or cancel"))
     return problems
 
 

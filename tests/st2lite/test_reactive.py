@@ -108,3 +108,21 @@ def test_datastore_scopes_ttl_and_encryption(cli):
     assert cli.run("key", "delete", "db_password").returncode == 0
     proc = cli.run("key", "set", "x", "y", "--scope", "galaxy")
     assert proc.returncode == 2 and "unknown datastore scope" in proc.stderr
+
+
+def test_retry_policy_reruns_a_failed_execution(cli):
+    rc, first = cli.json("run", "fx.flaky")
+    assert rc == 1 and first["status"] == "failed"  # the original, as `st2 run` shows it
+    rc, rows = cli.json("execution", "list", "--action", "fx.flaky")
+    attempts = list(reversed(rows))
+    assert [a["status"] for a in attempts] == ["failed", "failed", "succeeded"]
+    assert [a["result"]["result"]["calls"] for a in attempts] == [1, 2, 3]
+    retry = attempts[2]["context"]["policies"]["retry"]
+    assert retry == {"applied_policy": "fx.flaky_retry", "retry_count": 2,
+                     "retried_liveaction_id": attempts[1]["id"]}
+
+
+def test_retry_policy_gives_up_after_max_retry_count(cli):
+    rc, first = cli.json("run", "fx.flaky", "succeed_on=9")
+    rc, rows = cli.json("execution", "list", "--action", "fx.flaky")
+    assert [r["status"] for r in rows] == ["failed"] * 3
