@@ -208,7 +208,7 @@ class Runtime(object):
                                 "in a sensor's trigger_types" % trigger_ref)
         instance_id = self.triggers.add_instance(trigger_ref, payload)
         decisions = evaluate_rules(self.content.rules, trigger_ref, payload,
-                                   kv_get=self._kv_get_strict, trigger_instance_id=instance_id)
+                                   kv_get=self._kv_get_or_empty, trigger_instance_id=instance_id)
         enforcements, threads = [], []
         for decision in decisions:
             enforcement, thread = self._enforce(decision, instance_id)
@@ -243,11 +243,10 @@ class Runtime(object):
         thread = self.start_background(self.run_requested, execution_id, action, given)
         return enforcement, thread
 
-    def _kv_get_strict(self, key, decrypt=False):
+    def _kv_get_or_empty(self, key, decrypt=False):
+        """StackStorm renders a missing `st2kv.system.x` in a rule as an empty string."""
         value = self.datastore.get(key, decrypt=decrypt)
-        if value is None:
-            raise KeyError(key)
-        return value
+        return "" if value is None else value
 
     def _emit_action_triggers(self, execution, action):
         """core.st2.generic.actiontrigger for every finished execution, and notifytrigger for

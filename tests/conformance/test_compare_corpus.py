@@ -26,4 +26,6 @@ def test_corpus_matches_stackstorm(mode, extra):
     proc = subprocess.run([sys.executable, COMPARE, mode, ST2LITE] + extra,
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert "match" in proc.stdout.strip().splitlines()[-1]
+    counted = proc.stdout.strip().splitlines()[-1].split()[0]  # "N/M ...": every case agreed
+    done, total = counted.split("/")
+    assert done == total and int(total) > 0, proc.stdout[-2000:]
