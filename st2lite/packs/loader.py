@@ -62,6 +62,7 @@ def _pack_dirs(search_paths):
         for path in candidates:
             real = os.path.realpath(path)
             if os.path.isfile(os.path.join(path, "pack.yaml")) and real not in seen:
+                path = os.path.abspath(path)
                 seen.add(real)
                 found.append(path)
     return found
@@ -107,46 +108,65 @@ def _metadata_files(pack, folder):
     return sorted(glob.glob(os.path.join(base, "*.yaml")) + glob.glob(os.path.join(base, "*.yml")))
 
 
-def _check_pack_field(content, pack, path, meta):
-    if meta.get("pack") not in (None, pack.ref):
-        content.problem(path, "pack", "says %r but the file is in pack %r" % (meta["pack"], pack.ref))
-        return False
-    return True
+def _documents(content, pack, folder):
+    """(path, metadata) of each readable file in the folder that belongs to this pack."""
+    for path in _metadata_files(pack, folder):
+        meta = read_yaml(content, path)
+        if meta is None:
+            continue
+        if meta.get("pack") not in (None, pack.ref):
+            content.problem(path, "pack", "says %r but the file is in pack %r"
+                            % (meta["pack"], pack.ref))
+            continue
+        yield path, meta
+
+
+def _accepted(content, path, problems):
+    """Record the problems; True when there are none."""
+    for field, reason in problems:
+        content.problem(path, field, reason)
+    return not problems
+
+
+def _entry_point(pack, folder, meta, problems):
+    """The entry point's path when the metadata is otherwise valid and it stays in the pack."""
+    if problems or not meta.get("entry_point"):
+        return None
+    try:
+        return metadata.resolve_entry_point(os.path.join(pack.path, folder), pack.path,
+                                            meta["entry_point"])
+    except ValueError as e:
+        problems.append(("entry_point", str(e)))
+        return None
+
+
+def _validated_by(validate, error_class, meta, path):
+    try:
+        validate(meta, path)
+    except error_class as e:
+        return [(None, str(e))]
+    return []
+
+
+def _with_ref(pack, meta, path, **extra):
+    return dict(meta, pack=pack.ref, ref="%s.%s" % (pack.ref, meta["name"]), metadata_file=path,
+                **extra)
 
 
 def _load_actions(content, pack):
-    base = os.path.join(pack.path, "actions")
-    for path in _metadata_files(pack, "actions"):
-        meta = read_yaml(content, path)
-        if meta is None or not _check_pack_field(content, pack, path, meta):
-            continue
+    for path, meta in _documents(content, pack, "actions"):
         problems = metadata.action_problems(meta)
-        entry_point = None
-        if not problems and meta.get("entry_point"):
-            try:
-                entry_point = metadata.resolve_entry_point(base, pack.path, meta["entry_point"])
-            except ValueError as e:
-                problems.append(("entry_point", str(e)))
-        if problems:
-            for field, reason in problems:
-                content.problem(path, field, reason)
-            continue
-        action = dict(meta, pack=pack.ref, ref="%s.%s" % (pack.ref, meta["name"]),
-                      entry_point_path=entry_point, pack_path=pack.path,
-                      metadata_file=path, enabled=meta.get("enabled", True),
-                      parameters=meta.get("parameters") or {})
-        content.actions[action["ref"]] = action
+        entry_point = _entry_point(pack, "actions", meta, problems)
+        if _accepted(content, path, problems):
+            action = _with_ref(pack, meta, path, entry_point_path=entry_point,
+                               pack_path=pack.path, enabled=meta.get("enabled", True),
+                               parameters=meta.get("parameters") or {})
+            content.actions[action["ref"]] = action
 
 
 def _load_triggers(content, pack):
-    for path in _metadata_files(pack, "triggers"):
-        meta = read_yaml(content, path)
-        if meta is None or not _check_pack_field(content, pack, path, meta):
-            continue
-        problems = metadata.trigger_problems(meta)
-        for field, reason in problems:
-            content.problem(path, field, reason)
-        if not problems:
+    for path, meta in _documents(content, pack, "triggers"):
+        if _accepted(content, path, metadata.trigger_problems(meta)):
             _add_trigger_type(content, pack, meta)
 
 
@@ -156,70 +176,38 @@ def _add_trigger_type(content, pack, meta):
 
 
 def _load_sensors(content, pack):
-    base = os.path.join(pack.path, "sensors")
-    for path in _metadata_files(pack, "sensors"):
-        meta = read_yaml(content, path)
-        if meta is None or not _check_pack_field(content, pack, path, meta):
-            continue
+    for path, meta in _documents(content, pack, "sensors"):
         problems = metadata.sensor_problems(meta)
-        entry_point = None
-        if not problems:
-            try:
-                entry_point = metadata.resolve_entry_point(base, pack.path, meta["entry_point"])
-            except ValueError as e:
-                problems.append(("entry_point", str(e)))
-        if problems:
-            for field, reason in problems:
-                content.problem(path, field, reason)
+        entry_point = _entry_point(pack, "sensors", meta, problems)
+        if not _accepted(content, path, problems):
             continue
-        for trigger in meta.get("trigger_types") or []:
+        triggers = meta.get("trigger_types") or []
+        for trigger in triggers:
             _add_trigger_type(content, pack, trigger)
         content.sensors.append({
             "ref": "%s.%s" % (pack.ref, meta["class_name"]), "pack": pack.ref,
             "class_name": meta["class_name"], "entry_point": os.path.abspath(entry_point),
             "poll_interval": meta.get("poll_interval"), "enabled": meta.get("enabled", True),
-            "trigger_types": ["%s.%s" % (pack.ref, t["name"]) for t in meta.get("trigger_types") or []],
+            "trigger_types": ["%s.%s" % (pack.ref, t["name"]) for t in triggers],
             "lib_paths": pack.lib_paths, "metadata_file": path})
 
 
 def _load_rules(content, pack):
     from st2lite.rules import RuleValidationError, validate_rule
-    for path in _metadata_files(pack, "rules"):
-        meta = read_yaml(content, path)
-        if meta is None or not _check_pack_field(content, pack, path, meta):
-            continue
-        try:
-            validate_rule(meta, path)
-        except RuleValidationError as e:
-            content.problem(path, None, str(e))
-            continue
-        content.rules.append(dict(meta, pack=pack.ref, ref="%s.%s" % (pack.ref, meta["name"]),
-                                  metadata_file=path))
+    for path, meta in _documents(content, pack, "rules"):
+        if _accepted(content, path, _validated_by(validate_rule, RuleValidationError, meta, path)):
+            content.rules.append(_with_ref(pack, meta, path))
 
 
 def _load_aliases(content, pack):
     from st2lite.aliases import AliasValidationError, validate_alias
-    for path in _metadata_files(pack, "aliases"):
-        meta = read_yaml(content, path)
-        if meta is None or not _check_pack_field(content, pack, path, meta):
-            continue
-        try:
-            validate_alias(meta, path)
-        except AliasValidationError as e:
-            content.problem(path, None, str(e))
-            continue
-        content.aliases.append(dict(meta, pack=pack.ref, ref="%s.%s" % (pack.ref, meta["name"]),
-                                    metadata_file=path))
+    for path, meta in _documents(content, pack, "aliases"):
+        if _accepted(content, path, _validated_by(validate_alias, AliasValidationError, meta,
+                                                  path)):
+            content.aliases.append(_with_ref(pack, meta, path))
 
 
 def _load_policies(content, pack):
-    for path in _metadata_files(pack, "policies"):
-        meta = read_yaml(content, path)
-        if meta is None or not _check_pack_field(content, pack, path, meta):
-            continue
-        problems = metadata.policy_problems(meta)
-        for field, reason in problems:
-            content.problem(path, field, reason)
-        if not problems:
-            content.policies.append(dict(meta, pack=pack.ref, ref="%s.%s" % (pack.ref, meta["name"]),
-                                         enabled=meta.get("enabled", True), metadata_file=path))
+    for path, meta in _documents(content, pack, "policies"):
+        if _accepted(content, path, metadata.policy_problems(meta)):
+            content.policies.append(_with_ref(pack, meta, path, enabled=meta.get("enabled", True)))
