@@ -10,6 +10,7 @@ healthy, never in waves.
 import re
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from qaeci import build as build_mod
 from qaeci import checks, plan as plan_mod
@@ -24,6 +25,7 @@ FINAL_APP_STATUSES = ("healthy", "failed", "skipped")
 WAIT_FIRST_INTERVAL = 0.1
 WAIT_MAX_INTERVAL = 0.5
 DEFAULT_WAIT_TIMEOUT = 3600
+PLAN_THREADS = 8
 
 
 class Lifecycle(object):
@@ -64,11 +66,7 @@ class Lifecycle(object):
         check_env_name(env)
         state = self.state(env)
         existing = state.environment()
-        template_name = template or (existing or {}).get("template") or env
-        if existing and existing.get("template") and existing["template"] != template_name:
-            raise PlanError("environment %s was made from template %s; fix: use template=%s or "
-                            "take it down first" % (env, existing["template"], existing["template"]))
-        tmpl = self.registry.template(template_name)
+        tmpl = self._template_for(env, template, existing)
         registry_apps = self.registry.apps
         selected = plan_mod.select_apps(tmpl, registry_apps, apps)
         order = plan_mod.dependency_order(registry_apps, selected)
@@ -81,24 +79,40 @@ class Lifecycle(object):
         running = self.backend.status(env)
         run = uuid.uuid4().hex[:12]
         result = plan_mod.Plan(env, tmpl, {}, order, addresses)
-        for code in order:
-            app = registry_apps[code]
-            branch_used, commit = commits[code]
-            entry = plan_mod.AppPlan(code, branch_used, commit, plan_mod.build_key(app, commit),
-                                     addresses[code], [d for d in app.depends_on if d in selected])
-            entry.needs_build = not self.store.exists(entry.build_key)
-            entry.context_hash = plan_mod.context_hash(entry.build_key, self._variables(
-                env, tmpl.deploy_type, code, addresses, services))
-            app_state = running.get(code)
-            is_running = app_state is not None and app_state.state in ("running", "starting")
-            entry.needs_deploy, entry.deploy_reason = plan_mod.decide_deploy(
-                entry, state.app(code), is_running, app.check_urls)
-            result.apps[code] = entry
+        # Deciding may probe check URLs of unchanged apps: do it for all apps at once.
+        with ThreadPoolExecutor(max_workers=PLAN_THREADS) as pool:
+            entries = pool.map(lambda code: self._plan_app(
+                state, tmpl, registry_apps[code], commits[code], addresses, services,
+                running.get(code), selected), order)
+            result.apps = {entry.code: entry for entry in entries}
         self._record_plan(state, existing, tmpl, result, run, requested_by)
         return {"env": env, "template": tmpl.name, "run": run, "build": result.to_build,
                 "deploy": result.to_deploy, "unchanged": result.unchanged,
                 "build_concurrency": self.config.build_concurrency,
                 "reasons": {code: result.apps[code].deploy_reason for code in result.to_deploy}}
+
+    def _template_for(self, env, template, existing):
+        """The template asked for, else the one the env was made from, else the env's name."""
+        recorded = (existing or {}).get("template")
+        name = template or recorded or env
+        if recorded and recorded != name:
+            raise PlanError("environment %s was made from template %s; fix: use template=%s or "
+                            "take it down first" % (env, recorded, recorded))
+        return self.registry.template(name)
+
+    def _plan_app(self, state, tmpl, app, branch_and_commit, addresses, services, app_state,
+                  selected):
+        """One app's plan entry: build key, whether to build, whether to (re)deploy and why."""
+        branch, commit = branch_and_commit
+        entry = plan_mod.AppPlan(app.code, branch, commit, plan_mod.build_key(app, commit),
+                                 addresses[app.code], [d for d in app.depends_on if d in selected])
+        entry.needs_build = not self.store.exists(entry.build_key)
+        entry.context_hash = plan_mod.context_hash(entry.build_key, self._variables(
+            state.env, tmpl.deploy_type, app.code, addresses, services))
+        is_running = app_state is not None and app_state.state in ("running", "starting")
+        entry.needs_deploy, entry.deploy_reason = plan_mod.decide_deploy(
+            entry, state.app(app.code), is_running, app.check_urls)
+        return entry
 
     def _record_plan(self, state, existing, tmpl, result, run, requested_by):
         record = dict(existing or {})
