@@ -107,7 +107,7 @@ class Runtime(object):
         except RuntimeError_ as e:
             if parent_id is None:
                 raise
-            return self._record_refused(ref, given, context, parent_id, task, item, str(e))
+            return self.record_refused(ref, given, context, parent_id, task, item, str(e))
         return self._retry(self._run_once(execution_id, action, given), action, given)
 
     def run_requested(self, execution_id, action, given):
@@ -156,7 +156,9 @@ class Runtime(object):
         self._emit_action_triggers(execution, action)
         return execution
 
-    def _record_refused(self, ref, given, context, parent_id, task, item, message):
+    def record_refused(self, ref, given, context, parent_id, task, item, message):
+        """A child execution that never ran (unknown action, bad parameters, a cycle): recorded
+        as failed with the reason, so the workflow's history shows why."""
         context = dict(context or {}, user=(context or {}).get("user", SYSTEM_USER))
         execution_id = self.executions.create(ref, None, given or {}, context, parent_id=parent_id,
                                               task=task, item=item)

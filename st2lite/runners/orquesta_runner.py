@@ -27,16 +27,18 @@ def run(request):
 
 def _executor(runtime, parent_id, parent_context, chain):
     def execute(task_name, item_index, action_ref, parameters):
-        target = runtime.content.actions.get(action_ref)
-        if target is not None and target["runner_type"] == "orquesta" and (
-                action_ref in chain or len(chain) >= MAX_DEPTH):
-            return "failed", {"error": "cyclic sub-workflow: %s calls %s again"
-                              % (" -> ".join(chain), action_ref)}
         context = {"user": parent_context.get("user"), "parent": {"execution_id": parent_id},
                    "orquesta": {"task_name": task_name, "item_id": item_index},
                    "workflow_chain": chain}
-        child = runtime.execute(action_ref, parameters, context=context, parent_id=parent_id,
-                                task=task_name, item=item_index, cast=True)
+        target = runtime.content.actions.get(action_ref)
+        if target is not None and target["runner_type"] == "orquesta" and (
+                action_ref in chain or len(chain) >= MAX_DEPTH):
+            child = runtime.record_refused(action_ref, parameters, context, parent_id, task_name,
+                                           item_index, "cyclic sub-workflow: %s calls %s again"
+                                           % (" -> ".join(chain), action_ref))
+        else:
+            child = runtime.execute(action_ref, parameters, context=context, parent_id=parent_id,
+                                    task=task_name, item=item_index, cast=True)
         return child["status"], child["result"]
     return execute
 

@@ -1,0 +1,48 @@
+"""What a person sees: the live task tree, `execution get` and `execution tail`."""
+import io
+import os
+
+from rich.console import Console
+
+from st2lite.cli.live import render_tree
+from st2lite.runtime import Runtime
+
+PACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "packs")
+
+
+def _text(renderable):
+    console = Console(file=io.StringIO(), width=120, color_system=None)
+    console.print(renderable)
+    return console.file.getvalue()
+
+
+def test_task_tree_shows_each_task_with_status_and_elapsed_time(tmp_path):
+    runtime = Runtime([PACKS], str(tmp_path))
+    execution = runtime.execute("fx.chain", {"who": "kim"})
+    assert execution["status"] == "succeeded"
+    lines = _text(render_tree(runtime, execution["id"])).splitlines()
+    assert lines[0].startswith("succeeded fx.chain (")
+    assert any("succeeded first (fx.greet)" in line for line in lines[1:])
+    assert any("succeeded second (core.echo)" in line for line in lines[1:])
+    assert all(line.rstrip().endswith("s)") for line in lines)
+
+
+def test_execution_get_and_tail_show_the_children(cli):
+    rc, ex = cli.json("run", "fx.chain")
+    shown = cli.run("execution", "get", ex["id"]).stdout
+    assert "status: succeeded" in shown and "first" in shown and "core.echo" in shown
+    tail = cli.run("execution", "tail", ex["id"])
+    assert tail.returncode == 0
+    assert [line.split()[1:] for line in tail.stdout.splitlines()[:2]] == [
+        ["first", "succeeded"], ["second", "succeeded"]]
+    assert tail.stdout.splitlines()[-1] == "execution %s succeeded" % ex["id"]
+
+
+def test_cyclic_sub_workflows_fail_instead_of_recursing(cli):
+    rc, ex = cli.json("run", "fx.loop_a")
+    assert rc == 1 and ex["status"] == "failed"
+    rc, child = cli.json("execution", "get", ex["children"][0]["id"])
+    grandchild = child["children"][0]
+    assert grandchild["status"] == "failed"
+    assert "cyclic sub-workflow: fx.loop_a -> fx.loop_b calls fx.loop_a again" in \
+        grandchild["result"]["error"]
