@@ -155,6 +155,8 @@ def _syntax_errors(data):
 
 
 def _syntax_message(error):
+    if error.validator == "required" and "'version'" in error.message:
+        return "'version' is a required property; add `version: 1.0` at the top"
     if error.validator == "additionalProperties":
         return "%s (allowed: %s)" % (error.message, ", ".join(sorted(error.schema.get(
             "properties", {}))) or "task names made of letters, digits and _")
@@ -167,8 +169,8 @@ def _semantic_errors(spec):
     errors = []
     for name in spec.tasks:
         if name in ENGINE_COMMANDS:
-            errors.append(_semantic('The task name "%s" is reserved with special function.' % name,
-                                    "tasks.%s" % name))
+            errors.append(_semantic('The task name "%s" is reserved with special function; '
+                                    'rename the task.' % name, "tasks.%s" % name))
     if not spec.start_tasks():
         errors.append(_semantic("The workflow has no start task: every task is the target of a "
                                 "transition; leave at least one task with no inbound `do`.", "tasks"))
@@ -177,7 +179,8 @@ def _semantic_errors(spec):
             for target in transition.do:
                 if not spec.has_task(target):
                     errors.append(_semantic(
-                        'The task "%s" is not defined.' % target,
+                        'The task "%s" is not defined; define it under `tasks` or correct the '
+                        'name in `do`.' % target,
                         "tasks.%s.next[%d].do" % (name, transition.index)))
         if task.items is not None and not expressions.has_expressions(task.items.expression):
             errors.append(_semantic(
@@ -185,8 +188,8 @@ def _semantic_errors(spec):
                 "`x, y in <% zip(...) %>` or `{{ ... }}`; got " + repr(task.items.expression) + ".",
                 "tasks.%s.with.items" % name))
         if task.items is not None and not task.action:
-            errors.append(_semantic("The action property is required for with items task.",
-                                    "tasks.%s" % name))
+            errors.append(_semantic("The action property is required for with items task; add "
+                                    "the `action` each item runs.", "tasks.%s" % name))
     errors.extend(_unreachable_joins(spec))
     return errors
 
@@ -218,7 +221,8 @@ def _unreachable_joins(spec):
         if spec.is_join(name) and any(entry["splits"] != staging[p]["splits"] for p in entry["prev"]):
             errors.append(_semantic(
                 'The join task "%s" is unreachable. A join task is determined to be unreachable if '
-                'there are nested forks from multi-referenced tasks that join on the said task.'
+                'there are nested forks from multi-referenced tasks that join on the said task; '
+                'join branches that split at the same level, or drop `join`.'
                 % name, "tasks.%s" % name))
     return errors
 

@@ -268,7 +268,8 @@ def test_invalid_definition_gives_a_failed_outcome_naming_the_problem():
     executor = RecordingExecutor()
     outcome = run_workflow(wf, {}, executor)
     assert outcome.status == "failed" and executor.calls == []
-    assert outcome.errors == [{"type": "error", "message": 'The task "nowhere" is not defined.',
+    assert outcome.errors == [{"type": "error", "message": 'The task "nowhere" is not defined; define it under '
+                               '`tasks` or correct the name in `do`.',
                                "spec_path": "tasks.a.next[0].do"}]
 
 

@@ -13,7 +13,7 @@ def test_valid_workflow_has_no_errors():
 def test_missing_version_and_unknown_keys_are_syntax_errors():
     errors = inspect_workflow("tasks:\n  a:\n    actoin: core.noop\n")
     assert [e["spec_path"] for e in errors] == [".", "tasks.a"]
-    assert errors[0]["message"] == "'version' is a required property"
+    assert errors[0]["message"].startswith("'version' is a required property; add `version: 1.0`")
     assert "'actoin' was unexpected" in errors[1]["message"] and "action" in errors[1]["message"]
 
 
@@ -25,8 +25,9 @@ def test_unparsable_yaml_names_the_line():
 def test_unknown_task_in_do_and_reserved_names():
     wf = "version: 1.0\ntasks:\n  noop:\n    action: core.noop\n    next:\n      - do: b, c\n  b:\n    action: core.noop\n"
     assert _messages(wf) == [
-        ("semantics", 'The task name "noop" is reserved with special function.'),
-        ("semantics", 'The task "c" is not defined.'),
+        ("semantics", 'The task name "noop" is reserved with special function; rename the task.'),
+        ("semantics", 'The task "c" is not defined; define it under `tasks` or correct the name '
+                      'in `do`.'),
     ]
 
 
@@ -97,7 +98,8 @@ tasks:
 
 def test_with_items_task_needs_an_action():
     wf = "version: 1.0\ntasks:\n  a:\n    with: <% list(1) %>\n"
-    assert _messages(wf) == [("semantics", "The action property is required for with items task.")]
+    assert _messages(wf) == [("semantics", "The action property is required for with items task; "
+                                           "add the `action` each item runs.")]
 
 
 def test_with_items_must_be_an_expression():
