@@ -7,6 +7,7 @@ are reported together before new tasks are asked for, as StackStorm's workflow e
 when they finish at the same time (this decides, for instance, how often a `join: 1` task runs).
 """
 import queue
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,7 +16,6 @@ from st2lite.orquesta.conductor import Conductor, Event
 
 SIBLING_GRACE_SECONDS = 0.25
 MAX_ACTIONS = 100000
-DEFAULT_WORKERS = 256
 _EXECUTOR_STATUSES = {"succeeded": st.SUCCEEDED, "failed": st.FAILED, "timeout": st.EXPIRED,
                       "canceled": st.CANCELED}
 
@@ -38,7 +38,8 @@ class Driver(object):
     def __init__(self, conductor, executor, max_workers=None):
         self.conductor = conductor
         self.executor = executor
-        self.max_workers = max_workers or DEFAULT_WORKERS
+        self.max_workers = max_workers
+        self.pool = None
         self.completions = queue.Queue()
         self.in_flight = {}
         self.item_results = {}
@@ -46,14 +47,29 @@ class Driver(object):
         self.batch = 0
 
     def run(self):
+        if self.max_workers is None:
+            self._loop()
+            return
         with ThreadPoolExecutor(max_workers=self.max_workers,
                                 thread_name_prefix="orquesta-action") as pool:
             self.pool = pool
+            self._loop()
+
+    def _loop(self):
+        self._dispatch_ready()
+        while self.in_flight:
+            for dispatch, status, result in self._next_completions():
+                self._report(dispatch, status, result)
             self._dispatch_ready()
-            while self.in_flight:
-                for dispatch, status, result in self._next_completions():
-                    self._report(dispatch, status, result)
-                self._dispatch_ready()
+
+    def _start(self, dispatch):
+        """On the pool when the caller bounded the workers, else on a thread of its own: an
+        action may wait for another one (a deploy for its build), so none may starve."""
+        if self.pool is not None:
+            self.pool.submit(self._execute, dispatch)
+        else:
+            threading.Thread(target=self._execute, args=(dispatch,), daemon=True,
+                             name="orquesta-%s" % dispatch.task_id).start()
 
     # -- dispatch -----------------------------------------------------------------------------
     def _dispatch_ready(self):
@@ -90,7 +106,7 @@ class Driver(object):
             self._update(dispatch.task_id, dispatch.route,
                          Event(st.RUNNING, item_id=dispatch.item_id))
             self.in_flight[dispatch.seq] = dispatch
-            self.pool.submit(self._execute, dispatch)
+            self._start(dispatch)
 
     def _prepare_item_results(self, task):
         key = (task["id"], task["route"])

@@ -422,3 +422,17 @@ output:
     assert outcome.status == "succeeded"
     assert outcome.output == {"deployed": ["a", "b", "c", "d", "e"]}
     assert time.monotonic() - started < 4
+
+
+def test_max_workers_bounds_the_actions_running_at_once():
+    wf = """
+version: 1.0
+tasks:
+  each:
+    with: x in <% list(1, 2, 3, 4, 5, 6) %>
+    action: core.echo message=<% item(x) %>
+"""
+    executor = RecordingExecutor(pause=0.05)
+    outcome = run_workflow(wf, {}, executor, max_workers=2)
+    assert outcome.status == "succeeded" and len(executor.calls) == 6
+    assert executor.peak == 2
