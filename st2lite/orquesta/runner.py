@@ -1,6 +1,10 @@
 """Drive a Conductor to completion: run the actions of ready tasks on worker threads through the
 runtime's executor, report their completions, and render the output.
 
+Each action runs on a thread of its own (or on a pool of `max_workers`) and always reports back
+exactly once, so the driver's wait ends after at most as many completions as it started actions
+(bounded by MAX_ACTIONS); how long one action may take is the executor's own timeout.
+
 Completions are reported in the order their actions were dispatched. When several actions were
 dispatched together, the first completion waits a short grace period for its siblings so that they
 are reported together before new tasks are asked for, as StackStorm's workflow engine sees them
@@ -121,7 +125,8 @@ class Driver(object):
                 time.sleep(dispatch.delay)
             status, result = self.executor(dispatch.task_id, dispatch.item_id, dispatch.action,
                                            dispatch.parameters)
-        except Exception as e:  # the executor should not raise; a crash still fails only this task
+        except BaseException as e:  # noqa: B036 - every started action must report back once,
+            # or the driver would wait for it forever; a crash fails only this task.
             status, result = "failed", {"error": "%s: %s" % (type(e).__name__, e)}
         self.completions.put((dispatch, status, result))
 
