@@ -141,3 +141,21 @@ def test_every_command_form_matches_exactly_one_format(site, command, alias, par
     assert code == 0, out + err
     match = json.loads(out)
     assert match["alias"] == alias and match["parameters"] == parameters
+
+
+def test_two_env_up_on_one_environment_never_interleave(site):
+    command = [ST2LITE, "--packs", os.path.join(REPO, "packs"), "--state", site["state"], "run",
+               "qaeci.env_up", "env=qa2", "template=demo", "apps=api", "--json"]
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=REPO, text=True)
+    second = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=REPO, text=True)
+    runs = [json.loads(process.communicate(timeout=300)[0]) for process in (first, second)]
+    assert [run["status"] for run in runs] == ["succeeded", "succeeded"]
+    spans = sorted((min(child["start_timestamp"] for child in run["children"]),
+                    max(child["end_timestamp"] for child in run["children"])) for run in runs)
+    assert spans[0][1] <= spans[1][0], spans  # the later one's steps all start after the first ends
+
+
+def test_the_requesting_user_cannot_be_overridden(site):
+    code, out, err = st2lite(site, "run", "qaeci.env_down", "env=qa1", "requested_by=mia",
+                             "--user", "mallory")
+    assert code == 2 and "immutable" in (out + err)

@@ -116,3 +116,29 @@ def test_unchanged_running_and_healthy_is_left_alone():
 def test_unchanged_but_failing_its_check_now_is_redeployed():
     needs, reason = plan.decide_deploy(entry(), PREVIOUS, True, ["/health"])
     assert needs is True and reason.startswith("check failing")
+
+
+@pytest.mark.parametrize("runtime, argv", [
+    ({"type": "command", "command": "node server.js"}, ["bash", "-c", "exec node server.js"]),
+    ({"type": "command", "command": "cd app && ./run"}, ["bash", "-c", "cd app && ./run"]),
+    ({"type": "python"}, ["bash", "-c", "exec python3 app.py"]),
+    ({"type": "python", "command": "server.py --port $PORT0"},
+     ["bash", "-c", "exec python3 server.py --port $PORT0"]),
+    ({"type": "static"}, ["bash", "-c", 'exec python3 -m http.server "$PORT0" --bind "$HOST"']),
+])
+def test_runtime_commands(runtime, argv, tmp_path):
+    from qaeci.deploy import runtime_command
+    assert runtime_command(runtime, str(tmp_path)) == argv
+
+
+def test_runtime_refusals(tmp_path):
+    from qaeci.deploy import DeployError, runtime_command
+    with pytest.raises(DeployError) as caught:
+        runtime_command({"type": "command"}, str(tmp_path))
+    assert "needs runtime.command" in str(caught.value)
+    with pytest.raises(DeployError) as caught:
+        runtime_command({"type": "java"}, str(tmp_path))
+    assert "found no .jar" in str(caught.value)
+    (tmp_path / "svc.jar").write_text("")
+    assert runtime_command({"type": "java", "java_opts": "-Xmx64m"}, str(tmp_path))[2].startswith(
+        "exec java -Xmx64m")

@@ -22,9 +22,9 @@ def runtime_command(runtime, workdir):
         if not command:
             raise DeployError("runtime type command needs runtime.command; fix: add the command "
                               "that starts the app on $PORT0")
-        return ["bash", "-c", "exec " + command]
+        return ["bash", "-c", _exec(command)]
     if kind == "python":
-        return ["bash", "-c", "exec python3 " + (command or "app.py")]
+        return ["bash", "-c", _exec("python3 " + (command or "app.py"))]
     if kind == "static":
         return ["bash", "-c", 'exec python3 -m http.server "$PORT0" --bind "$HOST"']
     if kind == "java":
@@ -37,6 +37,14 @@ def runtime_command(runtime, workdir):
                 % (opts, _quote(os.path.basename(jars[0])), command or "")]
     raise DeployError("runtime type %s is not supported by the local back end; fix: use command, "
                       "python, java or static" % kind)
+
+
+def _exec(command):
+    """Let a simple command replace the shell (so stop signals reach the app itself); a compound
+    one (`cd x && ./run`) runs as written."""
+    if any(operator in command for operator in (";", "&", "|", "\n", "(", "`")):
+        return command
+    return "exec " + command
 
 
 def _exited(backend, env, app_code):
