@@ -18,7 +18,7 @@ import shutil
 
 from qaeci.backends.base import AppState, Backend, BackendError
 from qaeci.backends.local_locks import file_lock
-from qaeci.backends.local_ports import PortRegistry
+from qaeci.backends.local_ports import PortRegistry, port_is_free
 from qaeci.backends.local_supervisor import (BACKOFF, EXITED, FATAL, RUNNING, STARTING, STOPPED,
                                              STOPPING, ProgramSpec, Supervisor)
 from qaeci.router import NginxRouter
@@ -171,8 +171,11 @@ class LocalBackend(Backend):
 
     def _ensure_service(self, env, name, options):
         port = self.ports.allocate(env, SERVICE_PREFIX + name)
-        self._record_service(env, name, port, options)
         service = service_for(name, self.supervisor, self.artifact_store)
+        data_dir = self.service_data_dir(env, name)
+        if service.status(env, data_dir, port) != "healthy" and not port_is_free(port):
+            port = self.ports.reallocate(env, SERVICE_PREFIX + name)
+        self._record_service(env, name, port, options)
         info = service.start(env, self.service_data_dir(env, name), port, options)
         return {key: value for key, value in info.items() if key != "socket"}
 

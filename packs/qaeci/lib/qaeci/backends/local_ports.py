@@ -5,6 +5,7 @@ import contextlib
 import json
 import os
 import socket
+import zlib
 
 from qaeci.backends.base import BackendError
 from qaeci.backends.local_locks import file_lock
@@ -55,19 +56,38 @@ class PortRegistry(object):
             json.dump(ports, handle, indent=1, sort_keys=True)
         os.replace(tmp, self.path)
 
+    def _candidates(self):
+        # Each work_dir starts its scan at its own offset, so that back ends of different
+        # work_dirs on one machine rarely pick the same port before either binds it.
+        size = self.high - self.low + 1
+        offset = zlib.crc32(self.path.encode("utf-8")) % size
+        for step in range(size):
+            yield self.low + (offset + step) % size
+
+    def _first_free(self, ports):
+        taken = set(ports.values())
+        for port in self._candidates():
+            if port not in taken and port_is_free(port):
+                return port
+        raise PortExhaustedError("no free port left in %d-%d: destroy unused environments"
+                                 % (self.low, self.high))
+
     def allocate(self, env, owner):
         key = "%s.%s" % (env, owner)
         with self._locked() as ports:
-            if key in ports:
-                return ports[key]
-            taken = set(ports.values())
-            for port in range(self.low, self.high + 1):
-                if port not in taken and port_is_free(port):
-                    ports[key] = port
-                    self._save(ports)
-                    return port
-        raise PortExhaustedError("no free port left in %d-%d: destroy unused environments"
-                                 % (self.low, self.high))
+            if key not in ports:
+                ports[key] = self._first_free(ports)
+                self._save(ports)
+            return ports[key]
+
+    def reallocate(self, env, owner):
+        """A new port for ENV.OWNER, when another program has taken its recorded one."""
+        key = "%s.%s" % (env, owner)
+        with self._locked() as ports:
+            ports.pop(key, None)
+            ports[key] = self._first_free(ports)
+            self._save(ports)
+            return ports[key]
 
     def lookup(self, env, owner):
         return self._load().get("%s.%s" % (env, owner))

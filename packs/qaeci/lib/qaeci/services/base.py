@@ -75,7 +75,9 @@ class BaseService(object):
         if self.status(env, data_dir, port) != "healthy":
             spec = ProgramSpec(self.program_name(env), self.argv(env, data_dir, port, options),
                                data_dir, {"QAECI_ENV": env, "QAECI_APP": "svc-" + self.name},
-                               self.log_path(data_dir), stop_wait=self.stop_wait)
+                               self.log_path(data_dir), stop_wait=self.stop_wait,
+                               # the health probe, not a fixed delay, says when it is up
+                               start_secs=0)
             self.supervisor.run(spec)
             self._wait_healthy(env, data_dir, port)
         return self.after_start(env, data_dir, port, options, info)
