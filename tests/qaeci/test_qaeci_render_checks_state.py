@@ -157,3 +157,23 @@ def test_a_malformed_branch_override_is_refused():
     with pytest.raises(PlanError) as caught:
         parse_branches(["web"])
     assert "is not APP=BRANCH" in str(caught.value)
+
+
+def test_report_marks_apps_without_an_outcome_of_this_run_as_interrupted():
+    from qaeci.report import run_report
+    environment = {"env": "qa1", "template": "demo", "deploy_type": "dev", "creator": "alice",
+                   "selected": ["api", "web"], "service_names": ["redis"],
+                   "plan": {"web": {"commit": "c" * 40}}}
+    records = {"api": {"run": "r2", "status": "healthy", "commit": "a" * 40, "built": True,
+                       "deployed": True},
+               "web": {"run": "r1", "status": "healthy"}}
+    healthy, output = run_report(environment, records, "r2", {"status": "failed",
+                                                              "reason": "redis died"},
+                                 "localhost", 8080)
+    assert healthy is False
+    assert output["apps"]["api"] == {"status": "healthy", "commit": "a" * 40, "built": True,
+                                     "deployed": True, "url": "http://api.qa1.localhost:8080/"}
+    assert output["apps"]["web"]["status"] == "failed"
+    assert "interrupted" in output["apps"]["web"]["reason"]
+    assert output["apps"]["web"]["commit"] == "c" * 40
+    assert output["services"] == {"redis": {"status": "failed", "reason": "redis died"}}

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from qaeci import build as build_mod
 from qaeci import checks, plan as plan_mod
+from qaeci import report as report_mod
 from qaeci.artifacts import open_store
 from qaeci.config import PackConfig, open_backend
 from qaeci.errors import ConfigError, EnvironmentNotFound, PermissionRefused, PlanError
@@ -296,81 +297,46 @@ class Lifecycle(object):
     def report(self, env, run=None):
         """The env_up output for RUN (default: the latest), plus whether every app is healthy."""
         state = self.state(env)
+        environment = self._existing(state)
+        healthy, output = report_mod.run_report(
+            environment, state.apps(), run or environment.get("run"), state.services(),
+            self.config.domain, self.config.router_port)
+        return {"healthy": healthy, "output": output}
+
+    @staticmethod
+    def _existing(state):
         environment = state.environment()
         if environment is None:
             raise EnvironmentNotFound("environment %s does not exist; fix: bring it up with "
-                                      "env up %s" % (env, env))
-        run = run or environment.get("run")
-        apps = {}
-        for code in environment.get("selected") or []:
-            record = state.app(code) or {}
-            if record.get("run") != run:
-                record = {"status": "failed", "stage": "deploy",
-                          "reason": "no outcome recorded for this run (interrupted?)"}
-            apps[code] = self._app_output(environment, code, record)
-        services_record = state.services() or {}
-        output = self._envelope(environment, apps, self._services_output(environment, services_record))
-        healthy = bool(apps) and all(entry["status"] == "healthy" for entry in apps.values())
-        return {"healthy": healthy, "output": output}
-
-    def _envelope(self, environment, apps, services):
-        return {"env": environment["env"], "template": environment.get("template"),
-                "deploy_type": environment.get("deploy_type"),
-                "creator": environment.get("creator"), "apps": apps, "services": services}
-
-    def _app_output(self, environment, code, record):
-        url = plan_mod.public_url(code, environment["env"], self.config.domain,
-                                  self.config.router_port)
-        status = record.get("status", "unknown")
-        if status == "skipped":
-            return {"status": status, "reason": record.get("reason", "")}
-        entry = {"status": status, "commit": record.get("commit") or
-                 ((environment.get("plan") or {}).get(code) or {}).get("commit"), "url": url,
-                 "built": bool(record.get("built")), "deployed": bool(record.get("deployed"))}
-        if status != "healthy":
-            entry.update({"stage": record.get("stage"), "reason": record.get("reason", ""),
-                          "log_tail": record.get("log_tail", "")})
-        return entry
-
-    def _services_output(self, environment, record):
-        output = {}
-        healthy = record.get("status") == "healthy"
-        for name in environment.get("service_names") or []:
-            info = (record.get("services") or {}).get(name)
-            if healthy and info:
-                output[name] = {"status": "healthy", "host": info.get("host"),
-                                "port": info.get("port")}
-            else:
-                output[name] = {"status": "failed",
-                                "reason": record.get("reason") or "not started"}
-        return output
+                                      "env up %s" % (state.env, state.env))
+        return environment
 
     # -- status, list ------------------------------------------------------------------------
     def status(self, env):
         """env_status: every app of the environment as it is now (checked once, now)."""
         check_env_name(env)
         state = self.state(env)
-        environment = state.environment()
-        if environment is None:
-            raise EnvironmentNotFound("environment %s does not exist; fix: bring it up with "
-                                      "env up %s" % (env, env))
+        environment = self._existing(state)
         running = self.backend.status(env)
         records = state.apps()
-        apps = {}
-        for code in environment.get("apps") or []:
-            record = records.get(code) or {}
-            entry = self._app_output(environment, code, dict(record, built=False, deployed=False))
-            entry["status"], reason = self._status_now(code, record, running.get(code), environment)
-            if entry["status"] != "healthy" and entry["status"] != "skipped":
-                entry["reason"] = reason or record.get("reason", "")
-                entry.setdefault("stage", record.get("stage"))
-                entry["log_tail"] = self._log_tail(env, code)
-            entry["last_check"] = record.get("last_check")
-            entry.pop("built", None)
-            entry.pop("deployed", None)
-            apps[code] = entry
-        services = {name: dict(info) for name, info in (self.backend.services_status(env) or {}).items()}
-        return self._envelope(environment, apps, services)
+        apps = {code: self._app_now(environment, code, records.get(code) or {}, running.get(code))
+                for code in environment.get("apps") or []}
+        services = {name: dict(info) for name, info in
+                    (self.backend.services_status(env) or {}).items()}
+        return report_mod.envelope(environment, apps, services)
+
+    def _app_now(self, environment, code, record, app_state):
+        entry = report_mod.app_output(environment, code, record, self.config.domain,
+                                      self.config.router_port)
+        entry["status"], reason = self._status_now(code, record, app_state, environment)
+        if entry["status"] not in ("healthy", "skipped"):
+            entry["reason"] = reason or record.get("reason", "")
+            entry.setdefault("stage", record.get("stage"))
+            entry["log_tail"] = self._log_tail(environment["env"], code)
+        entry["last_check"] = record.get("last_check")
+        entry.pop("built", None)
+        entry.pop("deployed", None)
+        return entry
 
     def _status_now(self, code, record, app_state, environment):
         if app_state is None or app_state.state not in ("running", "starting"):
