@@ -14,7 +14,7 @@ from st2lite.packs.config import PackConfigError, load_pack_config
 from st2lite.packs.loader import load_packs
 from st2lite.policies import concurrency
 from st2lite.policies.retry import RetryPolicy
-from st2lite.runners import runner_for
+from st2lite.runners.registry import runner_for
 from st2lite.runners.base import ActionRequest
 from st2lite.store.datastore import Datastore, GlobalKeys
 from st2lite.store.db import Database

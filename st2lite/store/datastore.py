@@ -2,8 +2,6 @@
 import os
 import time
 
-from cryptography.fernet import Fernet, InvalidToken
-
 SYSTEM_SCOPE = "system"
 USER_SCOPE = "user"
 SCOPES = (SYSTEM_SCOPE, USER_SCOPE)
@@ -88,6 +86,7 @@ class Datastore(object):
         return pairs
 
     def _cipher(self):
+        from cryptography.fernet import Fernet  # only for encrypted keys: keeps action start-up light
         if self._fernet is None:
             if not os.path.exists(self._key_path):
                 os.makedirs(os.path.dirname(self._key_path), exist_ok=True)
@@ -102,6 +101,7 @@ class Datastore(object):
         return self._cipher().encrypt(text.encode("utf-8")).decode("ascii")
 
     def _decrypt(self, text):
+        from cryptography.fernet import InvalidToken
         try:
             return self._cipher().decrypt(text.encode("ascii")).decode("utf-8")
         except (InvalidToken, ValueError):
