@@ -4,7 +4,8 @@ from qaeci.action_support import failure_report, parse_branches, run_step
 
 
 class EnvPlan(Action):
-    def run(self, env_name, template=None, apps=None, branch=None, branches=None, requested_by=None):
+    def run(self, env_name, template=None, apps=None, branch=None, branches=None,
+            requested_by=None):
         def step(lifecycle):
             return lifecycle.plan(env_name, template=template, apps=apps, branch=branch,
                                   branches=parse_branches(branches), requested_by=requested_by)

@@ -22,6 +22,7 @@ from qaeci.registry import App, Registry, check_env_name
 from qaeci.state import EnvState, environment_names
 
 FINAL_APP_STATUSES = ("healthy", "failed", "skipped")
+BUILD_OUTCOMES = ("built", "cached", "failed")
 # Waiting deploy items poll the datastore: quickly at first, then more gently.
 WAIT_FIRST_INTERVAL = 0.1
 WAIT_MAX_INTERVAL = 0.5
@@ -194,8 +195,8 @@ class Lifecycle(object):
         entry = environment["plan"][app_code]
         app = recorded_app(environment, app_code)
         deadline = time.monotonic() + wait_timeout
-        build_record = self._wait_for(lambda: _of_run(state.build(app_code), run, ("built", "cached", "failed")),
-                                      deadline)
+        build_record = self._wait_for(
+            lambda: _of_run(state.build(app_code), run, BUILD_OUTCOMES), deadline)
         if build_record is None:
             return self._fail(state, app_code, run, entry, "build", "no build outcome within %ss"
                               % wait_timeout)
@@ -205,8 +206,8 @@ class Lifecycle(object):
             return record
         built = build_record.get("built", False)
         for dependency in entry["depends_on"]:
-            outcome = self._wait_for(lambda: _of_run(state.app(dependency), run, FINAL_APP_STATUSES),
-                                     deadline)
+            outcome = self._wait_for(
+                lambda: _of_run(state.app(dependency), run, FINAL_APP_STATUSES), deadline)
             if outcome is None or outcome["status"] != "healthy":
                 what = "did not finish in time" if outcome is None else outcome["status"]
                 reason = "depends on %s, which %s" % (dependency, "failed" if what == "skipped"
@@ -217,7 +218,8 @@ class Lifecycle(object):
         services = self._wait_for(lambda: _of_run(state.services(), run, ("healthy", "failed")),
                                   deadline)
         if services is None or (services["status"] == "failed" and app.services):
-            reason = "base services failed: %s" % (services or {}).get("reason", "not started in time")
+            reason = "base services failed: %s" % (services or {}).get("reason",
+                                                                      "not started in time")
             return self._fail(state, app_code, run, entry, "deploy", reason, built=built)
         return self._deploy_now(state, environment, app, entry, run, services["services"], built)
 
@@ -231,7 +233,8 @@ class Lifecycle(object):
         try:
             release, _ = deploy.prepare_release(app, entry["build_key"], self.store,
                                                 self.config.work_dir, env, variables)
-            stage, result = deploy.start_and_check(self.backend, app, env, release, entry["address"])
+            stage, result = deploy.start_and_check(self.backend, app, env, release,
+                                                   entry["address"])
         except Exception as error:  # render errors, store errors, bad runtime: stage deploy
             return self._fail(state, app.code, run, entry, "deploy", _one_line(error), built=built)
         if stage is None:
@@ -425,7 +428,8 @@ class Lifecycle(object):
             for code in apps:
                 state.forget_app(code)
             environment["apps"] = [code for code in known if code not in apps]
-            environment["selected"] = [c for c in environment.get("selected") or [] if c not in apps]
+            environment["selected"] = [code for code in environment.get("selected") or []
+                                       if code not in apps]
             state.save_environment(environment)
             return {"env": env, "removed": sorted(apps), "remaining": environment["apps"]}
         state.forget()

@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from qaeci import checks, gitops
 from qaeci.errors import PlanError
-from qaeci.registry import check_env_name
 
 RESOLVE_THREADS = 8
 DEFAULT_BRANCH = "master"
