@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from st2lite.orquesta import statuses as st
 from st2lite.orquesta.conductor import Conductor, Event
 
-SIBLING_GRACE_SECONDS = 0.25
+SIBLING_GRACE_SECONDS = 0.5
 MAX_ACTIONS = 100000
 _EXECUTOR_STATUSES = {"succeeded": st.SUCCEEDED, "failed": st.FAILED, "timeout": st.EXPIRED,
                       "canceled": st.CANCELED}
