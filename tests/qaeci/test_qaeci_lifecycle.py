@@ -219,3 +219,37 @@ def test_an_unexpected_build_crash_is_recorded_so_nobody_waits(lifecycle, monkey
     report = env_up(lifecycle, "qa1", apps=["api"], requested_by="alice")
     api = report["output"]["apps"]["api"]
     assert api["status"] == "failed" and api["stage"] == "build" and api["reason"] == "disk full"
+
+
+def test_an_interrupted_env_up_is_finished_by_the_next_one(lifecycle, backend):
+    planned = lifecycle.plan("qa1", template="demo", apps=["web"], requested_by="alice")
+    lifecycle.build("qa1", "api", planned["run"])  # ...and then the runtime died
+    interrupted = lifecycle.report("qa1", planned["run"])["output"]["apps"]
+    assert interrupted["web"]["status"] == "failed" and "interrupted" in interrupted["web"]["reason"]
+    report = env_up(lifecycle, "qa1", apps=["web"], requested_by="alice")
+    assert report["healthy"] is True
+    assert report["plan"]["build"] == ["web"]  # api's artifact from the dead run is reused
+    assert report["output"]["apps"]["api"]["built"] is False
+
+
+def test_an_interrupted_env_up_can_be_taken_down(lifecycle, backend, datastore):
+    planned = lifecycle.plan("qa1", template="demo", apps=["api"], requested_by="alice")
+    lifecycle.build("qa1", "api", planned["run"])
+    lifecycle.down("qa1", user="alice")
+    assert not [key for key in datastore.values if key.startswith("qaeci.env.qa1")]
+
+
+def test_two_environments_side_by_side_are_isolated(lifecycle):
+    first = env_up(lifecycle, "qa1", apps=["api"], requested_by="alice")
+    second = env_up(lifecycle, "qa2", apps=["api"], requested_by="bob")
+    assert first["healthy"] and second["healthy"]
+    port1 = lifecycle.backend.allocate_port("qa1", "api")
+    port2 = lifecycle.backend.allocate_port("qa2", "api")
+    assert port1 != port2
+    assert fetch("http://127.0.0.1:%d/" % port1).startswith("api in qa1 on %d" % port1)
+    assert fetch("http://127.0.0.1:%d/" % port2).startswith("api in qa2 on %d" % port2)
+    db1 = lifecycle.state("qa1").services()["services"]["mysql"]["port"]
+    db2 = lifecycle.state("qa2").services()["services"]["mysql"]["port"]
+    assert db1 != db2
+    lifecycle.down("qa1", user="alice")
+    assert fetch("http://127.0.0.1:%d/" % port2).startswith("api in qa2")
