@@ -91,7 +91,8 @@ class Lifecycle(object):
         return {"env": env, "template": tmpl.name, "run": run, "build": result.to_build,
                 "deploy": result.to_deploy, "unchanged": result.unchanged,
                 "build_concurrency": self.config.build_concurrency,
-                "reasons": {code: result.apps[code].deploy_reason for code in result.to_deploy}}
+                "reasons": {code: result.apps[code].deploy_reason for code in result.to_deploy},
+                "branches": {code: result.apps[code].branch for code in result.order}}
 
     def _template_for(self, env, template, existing):
         """The template asked for, else the one the env was made from, else the env's name."""
