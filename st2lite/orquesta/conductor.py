@@ -215,6 +215,7 @@ class Conductor(object):
         engine_queue = []
         if new_status in st.COMPLETED:
             result = self._task_result(task_id, event)
+            entry["result"] = result
             self._settle_staging(task_id, route, new_status)
             context = self.task_context(entry["ctxs"]["in"])
             scope = self._scope(context, task_id, route, result, has_result=True)

@@ -39,17 +39,20 @@ class WorkflowState(object):
     def has_active_tasks(self):
         return self.has_task_in(statuses.ACTIVE)
 
-    def task_status(self, task_id, route):
-        """Status of a task as seen from `route`; falls back to the routes it split from."""
+    def visible_entry(self, task_id, route):
+        """The task's latest entry as seen from `route`, or from the routes it split from."""
         entry = self.task_entry(task_id, route)
-        if entry is not None:
-            return entry.get("status", statuses.UNSET)
-        if route > 0:
-            current = set(self.routes[route])
-            for offset, earlier in enumerate(reversed(self.routes[:route])):
-                if not set(earlier) - current:
-                    return self.task_status(task_id, route - offset - 1)
-        return statuses.UNSET
+        if entry is not None or not route:
+            return entry
+        current = set(self.routes[route])
+        for offset, earlier in enumerate(reversed(self.routes[:route])):
+            if not set(earlier) - current:
+                return self.visible_entry(task_id, route - offset - 1)
+        return None
+
+    def task_status(self, task_id, route):
+        entry = self.visible_entry(task_id, route)
+        return statuses.UNSET if entry is None else entry.get("status", statuses.UNSET)
 
     def terminal_entries(self):
         return [t for t in self.sequence if t.get("term")]

@@ -436,3 +436,22 @@ tasks:
     outcome = run_workflow(wf, {}, executor, max_workers=2)
     assert outcome.status == "succeeded" and len(executor.calls) == 6
     assert executor.peak == 2
+
+
+def test_task_function_gives_an_earlier_task_result_and_status():
+    wf = """
+version: 1.0
+tasks:
+  first:
+    action: core.echo message="one"
+    next:
+      - do: second
+  second:
+    action: core.echo message="<% task(first).result.stdout %>-<% task(first).status %>"
+    next:
+      - publish: got=<% result().stdout %>
+output:
+  - got: <% ctx().got %>
+"""
+    outcome = run_workflow(wf, {}, RecordingExecutor())
+    assert outcome.output == {"got": "one-succeeded"}

@@ -35,6 +35,18 @@ def task_status_(scope, task_id):
     return scope.state.task_status(task_id, route)
 
 
+def task_(scope, task_id=None, route=None):
+    """StackStorm's task(): the named (else the current) task's id, route, status and result."""
+    current = scope.current_task or {}
+    task_id = task_id or current.get("id")
+    route = current.get("route", 0) if route is None else route
+    entry = scope.state.visible_entry(task_id, route) if scope.state and task_id else None
+    if entry is None:
+        raise ExpressionError('Unable to find task execution for "%s".' % task_id)
+    return {"task_id": entry["id"], "task_name": entry["id"], "route": entry["route"],
+            "status": entry.get("status"), "result": entry.get("result")}
+
+
 def succeeded_(scope):
     task = _current_task(scope)
     return scope.state.task_status(task["id"], task["route"]) == statuses.SUCCEEDED
@@ -140,6 +152,7 @@ def regex_substring(value, pattern, result_index=0, ignorecase=False):
 CATALOG = {
     "ctx": (ctx_, True),
     "task_status": (task_status_, True),
+    "task": (task_, True),
     "succeeded": (succeeded_, True),
     "failed": (failed_, True),
     "completed": (completed_, True),
