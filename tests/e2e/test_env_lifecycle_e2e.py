@@ -1,0 +1,214 @@
+"""The environment lifecycle end to end, with real processes: the demo brought up by
+scripts/demo.py (supervisord, nginx, MariaDB, Redis, six apps), then driven through
+`st2lite` as a user and a chat user drive it.
+
+The tests share one state dir and run in file order: each leaves the environments as the next
+expects them (qa1 up; qa2 up from the isolation test on; qa3 only inside the crash test)."""
+
+import re
+
+import pytest
+
+from e2e_site import (CREATOR, FIRST_ENV, MANAGER, app_outcomes, built_apps, deployed_apps,
+                     kill_process_group, mysql_query, redis_command, wait_until)
+
+pytestmark = pytest.mark.e2e
+
+DEMO_APPS = ["books", "prices", "search", "shop", "status", "stock"]
+MANAGERS_TEXT = "alice, qa.lead"
+SECOND_ENV = "qa2"
+CRASH_ENV = "qa3"
+NOOP_SECONDS = 10.0
+APP_READY_SECONDS = 120.0
+
+
+def env_up(site, env, user=None):
+    return site.run("qaeci.env_up", "env=" + env, "template=demo", user=user)
+
+
+def assert_all_healthy(execution):
+    assert execution["status"] == "succeeded", execution["result"]
+    statuses = {code: entry[0] for code, entry in app_outcomes(execution).items()}
+    assert statuses == {code: "healthy" for code in DEMO_APPS}
+
+
+def assert_every_app_answers(site, env):
+    for app in DEMO_APPS:
+        status, body = site.get(app, env)
+        assert status == 200, "%s.%s answered %d: %s" % (app, env, status, body[:300])
+
+
+def shop_row(page, title):
+    """The cells of the shop page's table row for a title, or None."""
+    match = re.search(r"<tr><td>%s</td>(.*?)</tr>" % re.escape(title), page)
+    return re.findall(r"<td>(.*?)</td>", match.group(1)) if match else None
+
+
+def services_of(site, env):
+    code, execution = site.run("qaeci.env_status", "env=" + env)
+    assert code == 0, execution["result"]
+    return execution["result"]["output"]["services"]
+
+
+def books_titles(site, env):
+    status, body = site.get("books", env, "/api/books")
+    assert status == 200, body[:300]
+    return body
+
+
+def test_st2lite_takes_a_relative_packs_directory(site):
+    # DESIGN section 2 and the outside checks call `st2lite --packs packs ...` from the repo root.
+    code, out, err = site.st2lite_relative_packs("run", "qaeci.env_list", "--json")
+    assert code == 0, (out + err)[-1500:]
+
+
+def test_every_app_answers_through_the_router(site):
+    assert_every_app_answers(site, FIRST_ENV)
+    for app in DEMO_APPS:
+        status, body = site.get(app, FIRST_ENV, "/health")
+        assert status == 200, "%s /health: %s" % (app, body[:300])
+    status, _ = site.get("nosuchapp", FIRST_ENV)
+    assert status == 404
+
+
+def test_the_shop_page_shows_rows_from_mariadb_and_levels_from_redis(site):
+    services = services_of(site, FIRST_ENV)
+    mysql_query(site.rendered_config(FIRST_ENV, "books"),
+                "INSERT INTO books (id, title, author, published_year, list_price_cents) "
+                "VALUES (901, 'Only In qa1', 'E2E Tester', 2024, 1000)")
+    redis_command(services["redis"]["port"], "HSET", "stock:levels", "3", "4242")
+
+    status, page = site.get("shop", FIRST_ENV)
+
+    assert status == 200
+    assert shop_row(page, "Only In qa1") is not None, page[:2000]
+    assert shop_row(page, "Designing Data-Intensive Applications")[-1] == "4242", page[:2000]
+
+
+def test_env_up_again_changes_nothing_and_is_fast(site):
+    code, execution, seconds = site.timed_run("qaeci.env_up", "env=" + FIRST_ENV,
+                                              "template=demo")
+    assert code == 0
+    assert_all_healthy(execution)
+    assert app_outcomes(execution) == {code: ("healthy", False, False) for code in DEMO_APPS}
+    assert not {child["task"] for child in execution["children"]} & {"build", "deploy"}
+    assert seconds < NOOP_SECONDS, "a no-op env up took %.1f s" % seconds
+
+
+def test_env_status_through_chat_lists_every_app_with_its_url(site):
+    code, answer = site.alias("env status %s" % FIRST_ENV)
+    assert code == 0, answer
+    assert FIRST_ENV in answer["ack"]
+    assert answer["execution"]["context"]["action_alias_ref"] == "qaeci.env_status"
+    for app in DEMO_APPS:
+        url = "http://%s.%s.localhost:%d/" % (app, FIRST_ENV, site.router_port)
+        line = next((l for l in answer["result"].splitlines() if l.startswith("✓ %s " % app)),
+                    None)
+        assert line is not None and url in line, answer["result"]
+    assert "✗" not in answer["result"]
+
+
+def test_only_managers_or_the_creator_may_take_an_environment_down(site):
+    code, execution = site.run("qaeci.env_down", "env=" + FIRST_ENV, user="mallory")
+    assert code == 1 and execution["status"] == "failed"
+    error = execution["result"]["output"]["error"]
+    assert MANAGERS_TEXT in error and CREATOR in error, error
+
+    code, answer = site.alias("env down %s" % FIRST_ENV, user="mallory")
+    assert code == 1 and answer["execution"]["status"] == "failed"
+    assert answer["execution"]["context"]["user"] == "mallory"
+    assert MANAGERS_TEXT in answer["result"], answer["result"]
+
+    code, status = site.run("qaeci.env_status", "env=" + FIRST_ENV)
+    assert {code_: entry[0] for code_, entry in app_outcomes(status).items()} == {
+        app: "healthy" for app in DEMO_APPS}
+    assert_every_app_answers(site, FIRST_ENV)
+
+
+def test_one_app_taken_down_comes_back_alone(site):
+    # `status` watches the five others and nothing depends on it: bringing it back must not
+    # rebuild or restart any other app.
+    code, execution = site.run("qaeci.env_down", "env=" + FIRST_ENV, "apps=status", user=MANAGER)
+    assert code == 0, execution["result"]
+    assert execution["result"]["output"]["removed"] == ["status"]
+    assert site.get("status", FIRST_ENV)[0] == 404
+    assert site.get("shop", FIRST_ENV)[0] == 200
+
+    code, execution = env_up(site, FIRST_ENV)
+
+    assert code == 0
+    assert_all_healthy(execution)
+    assert built_apps(execution) == []
+    assert deployed_apps(execution) == ["status"]
+    assert site.get("status", FIRST_ENV)[0] == 200
+
+
+def test_a_second_environment_runs_side_by_side_in_isolation(site):
+    code, execution = env_up(site, SECOND_ENV)
+    assert code == 0
+    assert_all_healthy(execution)
+    assert built_apps(execution) == []  # same commits: artifacts are shared across environments
+
+    first, second = services_of(site, FIRST_ENV), services_of(site, SECOND_ENV)
+    first_ports = set(site.app_ports(FIRST_ENV).values()) | {s["port"] for s in first.values()}
+    second_ports = set(site.app_ports(SECOND_ENV).values()) | {s["port"] for s in second.values()}
+    assert len(first_ports) == len(second_ports) == len(DEMO_APPS) + 2
+    assert first_ports.isdisjoint(second_ports)
+
+    config = site.rendered_config(SECOND_ENV, "books")
+    assert config["env"] == SECOND_ENV
+    assert config["mysql"]["port"] == second["mysql"]["port"] != first["mysql"]["port"]
+    shop_links = site.rendered_config(SECOND_ENV, "shop")["links"]
+    assert shop_links["books"] == "http://books.%s.localhost:%d/" % (SECOND_ENV, site.router_port)
+
+    mysql_query(config, "INSERT INTO books (id, title, author, published_year, "
+                        "list_price_cents) VALUES (902, 'Only In qa2', 'E2E Tester', 2024, 1000)")
+    assert "Only In qa2" in books_titles(site, SECOND_ENV)
+    assert "Only In qa2" not in books_titles(site, FIRST_ENV)
+    assert "Only In qa1" in books_titles(site, FIRST_ENV)
+    assert "Only In qa1" not in books_titles(site, SECOND_ENV)
+    assert_every_app_answers(site, FIRST_ENV)
+    assert_every_app_answers(site, SECOND_ENV)
+
+
+def test_a_crash_in_the_middle_of_env_up_is_finished_by_the_next_one(site):
+    runner = site.start_background("qaeci.env_up", "env=" + CRASH_ENV, "template=demo")
+    try:
+        # Deploys are under way once the first app answers; the apps after it are not yet.
+        first_app_up = wait_until(lambda: site.get("books", CRASH_ENV)[0] == 200,
+                                  APP_READY_SECONDS, interval=0.2)
+        assert runner.poll() is None, "env_up ended (exit %s) before it was killed" % runner.poll()
+    finally:
+        killed = kill_process_group(runner)
+    assert first_app_up and killed
+
+    code, execution = env_up(site, CRASH_ENV)
+    assert code == 0
+    assert_all_healthy(execution)
+    assert_every_app_answers(site, CRASH_ENV)
+
+    code, execution = site.run("qaeci.env_down", "env=" + CRASH_ENV)  # by its creator
+    assert code == 0, execution["result"]
+    assert sorted(execution["result"]["output"]["removed"]) == DEMO_APPS
+    assert site.env_processes(CRASH_ENV) == []
+    assert not [path for path in site.route_files() if CRASH_ENV in path]
+    assert not [path for path in site.data_dirs() if path.endswith("/" + CRASH_ENV)]
+    assert site.get("books", CRASH_ENV)[0] == 404
+    assert_every_app_answers(site, FIRST_ENV)
+
+
+def test_taking_every_environment_down_leaves_nothing_behind(site):
+    code, listing = site.run("qaeci.env_list")
+    names = sorted(entry["env"] for entry in listing["result"]["result"]["environments"])
+    assert names == [FIRST_ENV, SECOND_ENV]
+
+    for env in names:
+        code, execution = site.run("qaeci.env_down", "env=" + env, user=MANAGER)
+        assert code == 0, execution["result"]
+
+    code, listing = site.run("qaeci.env_list")
+    assert listing["result"]["result"]["environments"] == []
+    gone = wait_until(lambda: not site.processes(), 10.0)
+    assert gone, "left running: %s" % site.processes()
+    assert site.route_files() == []
+    assert site.data_dirs() == []
