@@ -67,10 +67,11 @@ def _start(args, runtime, ref, given, context):
         else:
             print("To get the results, execute:\n st2lite execution get %s" % execution_id)
         return 0
-    if args.json or not sys.stdout.isatty():
+    if args.json:
         execution = runtime.run_requested(execution_id, action, given)
     else:
-        execution = live.run_with_progress(runtime, execution_id, action, given)
+        execution = live.run_with_progress(runtime, execution_id, action, given,
+                                           tty=sys.stdout.isatty())
     if args.json:
         print_json(execution_for_output(execution))
     else:
@@ -142,15 +143,7 @@ def cmd_tail(args):
     seen = set()
     execution = runtime.executions.get(args.id)
     while True:
-        for child in execution.get("children") or []:
-            key = (child["id"], child["status"])
-            if key not in seen:
-                seen.add(key)
-                label = child.get("task") or child["action"]
-                if child.get("item") is not None:
-                    label += "[%d]" % child["item"]
-                print("%s  %-30s %s" % (child["start_timestamp"], label, child["status"]))
-                sys.stdout.flush()
+        live.print_new_task_lines(execution, seen)
         if execution["status"] in FINAL_STATES or time.time() > deadline:
             break
         time.sleep(0.5)

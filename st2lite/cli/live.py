@@ -1,5 +1,6 @@
 """A live view of a running execution on a terminal: its tasks and items, state and elapsed time."""
 import calendar
+import sys
 import threading
 import time
 
@@ -12,19 +13,44 @@ STYLE = {"succeeded": "green", "failed": "red", "timeout": "red", "canceled": "y
 REFRESH_SECONDS = 0.25
 
 
-def run_with_progress(runtime, execution_id, action, given):
-    """Run the execution in a thread and redraw its tree until it finishes."""
+def run_with_progress(runtime, execution_id, action, given, tty=True):
+    """Run the execution in a thread; on a terminal redraw its task tree until it finishes,
+    elsewhere print one plain line per task state change."""
     holder = {}
     worker = threading.Thread(target=lambda: holder.update(
         execution=runtime.run_requested(execution_id, action, given)), daemon=True)
     worker.start()
-    console = Console()
-    with Live(console=console, refresh_per_second=4, transient=False) as live:
+    if tty:
+        _redraw_tree(runtime, execution_id, worker)
+    else:
+        seen = set()
+        while worker.is_alive():
+            print_new_task_lines(runtime.executions.get(execution_id), seen)
+            worker.join(REFRESH_SECONDS)
+        print_new_task_lines(runtime.executions.get(execution_id), seen)
+    return holder.get("execution") or runtime.executions.get(execution_id)
+
+
+def _redraw_tree(runtime, execution_id, worker):
+    with Live(console=Console(), refresh_per_second=4, transient=False) as live:
         while worker.is_alive():
             live.update(render_tree(runtime, execution_id))
             worker.join(REFRESH_SECONDS)
         live.update(render_tree(runtime, execution_id))
-    return holder.get("execution") or runtime.executions.get(execution_id)
+
+
+def print_new_task_lines(execution, seen):
+    """One line per child whose (id, status) was not printed yet: time, task[item], status."""
+    for child in execution.get("children") or []:
+        key = (child["id"], child["status"])
+        if key in seen:
+            continue
+        seen.add(key)
+        label = child.get("task") or child["action"]
+        if child.get("item") is not None:
+            label += "[%d]" % child["item"]
+        sys.stdout.write("%s  %-30s %s\n" % (child["start_timestamp"], label, child["status"]))
+        sys.stdout.flush()
 
 
 def render_tree(runtime, execution_id, depth=0):

@@ -46,3 +46,13 @@ def test_cyclic_sub_workflows_fail_instead_of_recursing(cli):
     assert grandchild["status"] == "failed"
     assert "cyclic sub-workflow: fx.loop_a -> fx.loop_b calls fx.loop_a again" in \
         grandchild["result"]["error"]
+
+
+def test_run_without_a_terminal_prints_plain_task_lines_then_the_result(cli):
+    proc = cli.run("run", "fx.chain", "who=lee")
+    assert proc.returncode == 0
+    task_lines = [line.split()[1:] for line in proc.stdout.split("id: ")[0].splitlines()]
+    finished = [words for words in task_lines if words[1] == "succeeded"]
+    assert finished == [["first", "succeeded"], ["second", "succeeded"]]
+    assert all(words[1] in ("running", "succeeded") for words in task_lines)
+    assert "status: succeeded" in proc.stdout and "echoed: hello lee hello lee" in proc.stdout
