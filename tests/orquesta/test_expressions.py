@@ -43,10 +43,13 @@ def test_inline_parameters_types():
     ("{{ ctx('xs') | length }} and {{ result().n[0] }}", "3 and 1"),
     ("{% for x in ctx().xs %}{{ x }}{% endfor %}", "132"),
     ("{{ to_json_string(ctx().m) }}", '{"k":"v"}'),
+    ("<% to_human_time_from_seconds(3723) %>", "1h2m3s"),
+    ("{{ json_escape(ctx().quote) }}", 'say \\"hi\\"'),
+    ("<% regex_replace('a-b', '-', '+') %>", "a+b"),
     ("no expression", "no expression"),
 ])
 def test_yaql_and_jinja_evaluate(text, expected):
-    assert evaluate(text, _scope(xs=[1, 3, 2], m={"k": "v"})) == expected
+    assert evaluate(text, _scope(xs=[1, 3, 2], m={"k": "v"}, quote='say "hi"')) == expected
 
 
 def test_nested_statements_in_dicts_and_lists():

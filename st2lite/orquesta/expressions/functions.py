@@ -148,6 +148,24 @@ def regex_substring(value, pattern, result_index=0, ignorecase=False):
     return re.findall(pattern, value, flags)[result_index]
 
 
+def json_escape(value):
+    """The text `value` escaped to sit inside a JSON string."""
+    return json.dumps(value)[1:-1]
+
+
+def to_human_time_from_seconds(seconds):
+    """Seconds as StackStorm shows them: "1h2m3s", "4m", "12s"."""
+    seconds = int(seconds)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            parts.append("%d%s" % (seconds // size, unit))
+            seconds %= size
+    if seconds or not parts:
+        parts.append("%ds" % seconds)
+    return "".join(parts)
+
+
 # name -> (function, needs the scope)
 CATALOG = {
     "ctx": (ctx_, True),
@@ -163,6 +181,9 @@ CATALOG = {
     "zip": (zip_, False),
     "to_json_string": (to_json_string, False),
     "json_dump": (to_json_string, False),
+    "to_complex": (to_json_string, False),
+    "json_escape": (json_escape, False),
+    "to_human_time_from_seconds": (to_human_time_from_seconds, False),
     "from_json_string": (from_json_string, False),
     "json_parse": (from_json_string, False),
     "to_yaml_string": (to_yaml_string, False),
