@@ -62,7 +62,7 @@ class Conductor(object):
         for name, value in entries:
             try:
                 rendered = evaluate(value, self._scope(rolling))
-                rolling = dict(rolling, **{name: rendered})
+                rolling = _with(rolling, name, rendered)
                 if target is not None:
                     target[name] = rendered
             except ExpressionError as e:
@@ -308,7 +308,7 @@ class Conductor(object):
         for name, value in task_spec.next[transition.ref].publish:
             try:
                 rendered = evaluate(value, scope.with_vars(rolling))
-                rolling = dict(rolling, **{name: rendered})  # a new dict: expressions memoize by identity
+                rolling = _with(rolling, name, rendered)
                 published[name] = rendered
             except ExpressionError as e:
                 errors.append(e)
@@ -386,3 +386,10 @@ class Conductor(object):
             self.log_exception(error)
         if errors and self.status != st.CANCELED:
             self.state.status = st.FAILED
+
+
+def _with(variables, name, value):
+    """A new dict (expressions memoize their view of a dict by identity, so never mutate one)."""
+    extended = dict(variables)
+    extended[name] = value
+    return extended
