@@ -10,7 +10,6 @@ from local_backend_helpers import free_port, http_get, make_app, processes_using
 
 @pytest.fixture(scope="module")
 def router(backend, work_dir):
-    import sys
     from qaeci.backends.local_supervisor import ProgramSpec
     workdir, argv = make_app(os.path.join(work_dir, "app"))
     port = free_port()

@@ -268,7 +268,7 @@ class Supervisor(object):
         with open(path, "w") as handle:
             handle.write(text)
         rpc = self._rpc()
-        rpc.reloadConfig()
+        self._call_ignoring(rpc.reloadConfig)
         if previous != text:
             self._remove_group(rpc, spec.name)
             self._add_group(rpc, spec.name)
@@ -300,7 +300,7 @@ class Supervisor(object):
         if os.path.exists(path):
             os.unlink(path)
         if self.is_running():
-            self._rpc().reloadConfig()
+            self._call_ignoring(self._rpc().reloadConfig)
 
     def info(self, name):
         """supervisor's process info for name, or None if supervisord does not know it."""

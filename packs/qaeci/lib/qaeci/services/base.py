@@ -10,7 +10,7 @@ import socket
 import time
 
 from qaeci.backends.base import BackendError
-from qaeci.backends.local_supervisor import RUNNING, STARTING, ProgramSpec
+from qaeci.backends.local_supervisor import BACKOFF, RUNNING, STARTING, ProgramSpec
 
 HOST = "127.0.0.1"
 
@@ -89,7 +89,7 @@ class BaseService(object):
             return "stopped"
         if info["state"] == RUNNING:
             return "healthy" if self.probe(data_dir, port) else "unhealthy"
-        if info["state"] == STARTING:
+        if info["state"] in (STARTING, BACKOFF):
             return "starting"
         if info["statename"] in ("STOPPED", "STOPPING"):
             return "stopped"
