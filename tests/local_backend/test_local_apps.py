@@ -98,6 +98,7 @@ def test_redeploy_restarts_only_that_app(two_envs, work_dir):
 def test_failed_app_is_left_failed_with_its_log(two_envs, work_dir):
     state = deploy_app(two_envs, work_dir, "qa2", "broken", environment={"FAIL_AT_START": "1"})
     assert state.state == "failed"
+    assert state.detail == "exited at start: refusing to start: FAIL_AT_START is set"
     assert "FAIL_AT_START" in two_envs.log_tail("qa2", "broken")
     # never restarted: still failed a while later, and not running
     assert wait_for(lambda: False, timeout=1.5) is False
@@ -134,6 +135,31 @@ def test_destroying_the_last_env_stops_supervisord_and_nginx(two_envs, work_dir)
     two_envs.destroy("qa1")
     assert two_envs.environments() == []
     assert wait_for(lambda: processes_using(work_dir) == [], timeout=10)
+
+
+def test_a_missing_command_fails_with_the_reason(backend, work_dir):
+    from qaeci.backends.base import AppSpec
+    workdir = os.path.join(work_dir, "artifacts", "qa4", "ghost")
+    os.makedirs(workdir)
+    state = backend.deploy(AppSpec("qa4", "ghost", workdir, ["no-such-program-xyz"],
+                                   backend.allocate_port("qa4", "ghost")))
+    assert state.state == "failed"
+    assert "no-such-program-xyz" in state.detail
+    backend.destroy("qa4")
+
+
+def test_an_app_that_dies_later_is_reported_with_its_exit_status(backend, work_dir):
+    import sys
+    from qaeci.backends.base import AppSpec
+    workdir = os.path.join(work_dir, "artifacts", "qa5", "flaky")
+    os.makedirs(workdir)
+    script = "import sys, time; time.sleep(1.5); print('lost the database'); sys.exit(4)"
+    state = backend.deploy(AppSpec("qa5", "flaky", workdir, [sys.executable, "-c", script],
+                                   backend.allocate_port("qa5", "flaky")))
+    assert state.state == "running"
+    assert wait_for(lambda: backend.status("qa5")["flaky"].state == "failed", timeout=10)
+    assert backend.status("qa5")["flaky"].detail == "exited with status 4: lost the database"
+    backend.destroy("qa5")
 
 
 def test_bad_names_are_refused_with_a_clear_message(backend, work_dir):

@@ -115,7 +115,14 @@ class LocalBackend(Backend):
         state = STATE_NAMES.get(info["state"], "failed")
         detail = info.get("description", "")
         if state == "failed":
-            detail = info.get("spawnerr") or "exited with status %s" % info.get("exitstatus")
+            detail = info.get("spawnerr") or ""
+            if info["state"] == EXITED:
+                detail = "exited with status %s" % info.get("exitstatus")
+            elif not detail or detail.startswith("Exited too quickly"):
+                detail = "exited at start"  # supervisor keeps no exit status for FATAL
+            last_line = tail(log_path, 1).strip()
+            if last_line:
+                detail = "%s: %s" % (detail, last_line[:200])
         return AppState(app, state, HOST, port, log_path, detail)
 
     def log_tail(self, env, app, lines=20):
