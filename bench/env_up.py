@@ -1,0 +1,240 @@
+"""env_up benchmark: a cold and a no-op `qaeci.env_up` of a synthetic 40-app tree, through st2lite
+and the local back end, against the ideal schedules.
+
+Prints one `name: value unit` line per figure and exits 1 when a figure misses its target (2 when
+a run itself went wrong):
+
+    env_up_cold: X s                  wall time of `st2lite run qaeci.env_up` with nothing built
+    critical_path_lower_bound: X s    every build at once, each app started as soon as its own
+                                      dependencies are healthy (bench/env_up_tree.critical_path)
+    cold_vs_critical_path: X x        env_up_cold / critical_path_lower_bound (<= 1.15)
+    wave_schedule: X s                all builds, then one dependency level after the other
+    env_up_noop: X s                  the same env_up again: nothing to build or deploy (<= 2)
+
+The tree (bench/env_up_tree.make_tree: 40 apps, 5 levels, shell builds and python servers that
+sleep their set times) and a fresh st2lite state dir with a qaeci config (free router port,
+build_concurrency = number of apps, as the critical path assumes every build at once) live in a
+temporary directory; the environment is taken down and the directory removed at the end.
+`--timeline` also prints, on stderr, where the cold run's time went: the workflow's steps and,
+per app, build start and end (and its set build time), its deploy item's start and end (the
+item waits for its artifact, its dependencies and the base services, then starts the app and
+polls its check), when its dependencies were healthy, its set start time, and the overhead: deploy
+end - (latest of build end, dependencies healthy, services ready) - set start time.
+"""
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO_ROOT, "bench"))
+
+from env_up_tree import BenchTreeError, critical_path, make_tree, wave_schedule_time  # noqa: E402,E501
+
+ST2LITE = os.path.join(os.path.dirname(sys.executable), "st2lite")
+PACKS = os.path.join(REPO_ROOT, "packs")
+ENV = "bench"
+USER = "bench"
+RUN_TIMEOUT_SECONDS = 900
+TARGET_COLD_RATIO = 1.15
+TARGET_NOOP_SECONDS = 2.0
+
+
+class BenchRunError(Exception):
+    """A measured run did not do what it measures (e.g. an app failed): one line."""
+
+
+def free_port():
+    with contextlib.closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- the site: tree, st2lite state, pack config -----------------------------------------------
+
+def write_config(state, registry, build_concurrency):
+    work = os.path.join(state, "qaeci")
+    os.makedirs(os.path.join(state, "configs"))
+    with open(os.path.join(state, "configs", "qaeci.yaml"), "w") as handle:
+        handle.write("registry_path: %s\nbackend: local\nwork_dir: %s\nartifact_store: file://%s\n"
+                     "domain: localhost\nrouter_port: %d\nbuild_concurrency: %d\n"
+                     % (registry, work, os.path.join(work, "artifacts"), free_port(),
+                        build_concurrency))
+    return work
+
+
+def st2lite(state, *args):
+    """(exit code, parsed --json output, seconds) of one st2lite command."""
+    argv = [ST2LITE, "--packs", PACKS, "--state", state] + list(args) + ["--json"]
+    started = time.monotonic()
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS,
+                          env=dict(os.environ, ST2LITE_USER=USER))
+    seconds = time.monotonic() - started
+    try:
+        return done.returncode, json.loads(done.stdout), seconds
+    except ValueError:
+        raise BenchRunError("st2lite %s printed no JSON: %s"
+                            % (" ".join(args), (done.stderr or done.stdout).strip()[-300:]))
+
+
+def env_up(state):
+    code, execution, seconds = st2lite(state, "run", "qaeci.env_up", "env=" + ENV,
+                                       "template=" + ENV)
+    if code != 0:
+        raise BenchRunError("env_up failed (execution %s): %s"
+                            % (execution.get("id"), failure_summary(execution)))
+    return execution, seconds
+
+
+def failure_summary(execution):
+    result = execution.get("result") or {}
+    apps = (result.get("output") or {}).get("apps") or {}
+    failed = ["%s: %s" % (code, app.get("reason")) for code, app in sorted(apps.items())
+              if app.get("status") != "healthy"]
+    return "; ".join(failed[:5]) or json.dumps(result.get("errors"))[:300]
+
+
+def tear_down(state, work_dir):
+    """env_down, then stop the work dir's supervisord and nginx if anything is left running."""
+    try:
+        st2lite(state, "run", "qaeci.env_down", "env=" + ENV)
+    finally:
+        lib = os.path.join(PACKS, "qaeci", "lib")
+        if lib not in sys.path:
+            sys.path.append(lib)
+        from qaeci.backends.local import LocalBackend
+        backend = LocalBackend(work_dir)
+        for env in backend.environments():
+            backend.destroy(env)
+        backend.shutdown()
+
+
+# --- where the time went -----------------------------------------------------------------------
+
+def moment(timestamp):
+    return datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+
+
+def timeline(execution, tree):
+    """Lines describing the cold run: workflow steps, then per app against the ideal."""
+    origin = moment(execution["start_timestamp"])
+    at = lambda ts: moment(ts) - origin  # noqa: E731
+    steps = {}
+    builds, deploys = {}, {}
+    for child in execution["children"]:
+        span = (at(child["start_timestamp"]), at(child["end_timestamp"]))
+        app = (child.get("parameters") or {}).get("app")
+        if child["task"] == "build":
+            builds[app] = span
+        elif child["task"] == "deploy":
+            deploys[app] = span
+        else:
+            steps[child["task"]] = span
+    lines = ["workflow %s: %.2f s" % (execution["id"], at(execution["end_timestamp"]))]
+    lines += ["  step %-16s %6.2f -> %6.2f s" % (name, start, end)
+              for name, (start, end) in sorted(steps.items(), key=lambda item: item[1])]
+    services_ok = steps.get("services", (0.0, 0.0))[1]
+    lines.append("  %-14s %5s %13s %8s %13s %8s %8s %8s" % (
+        "app", "level", "build", "(set)", "deploy", "deps_ok", "(start)", "overhead"))
+    for code in sorted(tree.apps, key=lambda c: deploys.get(c, (0, 0))[1]):
+        build = builds.get(code, (0.0, 0.0))
+        deploy = deploys.get(code, (float("nan"), float("nan")))
+        deps_ok = max((deploys.get(dep, (0, 0))[1] for dep in tree.apps[code].depends_on),
+                      default=0.0)
+        # Ideally healthy once built, its dependencies and the base services are, plus its start.
+        ready = max(build[1], deps_ok, services_ok)
+        overhead = deploy[1] - ready - tree.start_time(code)
+        lines.append("  %-14s %5d %6.2f-%6.2f %8.2f %6.2f-%6.2f %8.2f %8.2f %8.2f" % (
+            code, tree.apps[code].level, build[0], build[1], tree.build_time(code),
+            deploy[0], deploy[1], deps_ok, tree.start_time(code), overhead))
+    return lines
+
+
+# --- the figures -------------------------------------------------------------------------------
+
+def figures(cold_seconds, noop_seconds, tree):
+    bound = critical_path(tree)
+    return [
+        ("env_up_cold", cold_seconds, "s"),
+        ("critical_path_lower_bound", bound, "s"),
+        ("cold_vs_critical_path", cold_seconds / bound, "x"),
+        ("wave_schedule", wave_schedule_time(tree), "s"),
+        ("env_up_noop", noop_seconds, "s"),
+    ]
+
+
+def missed_targets(values):
+    missed = []
+    if values["cold_vs_critical_path"] > TARGET_COLD_RATIO:
+        missed.append("cold_vs_critical_path %.2f > %.2f" % (values["cold_vs_critical_path"],
+                                                            TARGET_COLD_RATIO))
+    if values["env_up_noop"] > TARGET_NOOP_SECONDS:
+        missed.append("env_up_noop %.2f s > %.1f s" % (values["env_up_noop"],
+                                                      TARGET_NOOP_SECONDS))
+    return missed
+
+
+def check_noop(execution):
+    apps = execution["result"]["output"]["apps"]
+    changed = sorted(code for code, app in apps.items() if app.get("built") or app.get("deployed"))
+    if changed:
+        raise BenchRunError("the second env_up was not a no-op: it built or deployed %s"
+                            % ", ".join(changed))
+
+
+def measure(args, root):
+    tree = make_tree(os.path.join(root, "tree"), apps=args.apps, levels=args.levels,
+                     build_seconds=args.build_seconds, start_seconds=args.start_seconds)
+    state = os.path.join(root, "st")
+    work_dir = write_config(state, str(tree.registry_path), args.build_concurrency or args.apps)
+    try:
+        cold, cold_seconds = env_up(state)
+        noop, noop_seconds = env_up(state)
+        check_noop(noop)
+    finally:
+        tear_down(state, work_dir)
+    if args.timeline:
+        sys.stderr.write("\n".join(timeline(cold, tree)) + "\n")
+    return figures(cold_seconds, noop_seconds, tree)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--apps", type=int, default=40)
+    parser.add_argument("--levels", type=int, default=5)
+    parser.add_argument("--build-seconds", type=float, default=3.0,
+                        help="mean build time of an app (default 3)")
+    parser.add_argument("--start-seconds", type=float, default=3.0,
+                        help="mean start-up time of an app (default 3)")
+    parser.add_argument("--build-concurrency", type=int, default=0,
+                        help="the pack config's build_concurrency (default: the number of apps)")
+    parser.add_argument("--timeline", action="store_true",
+                        help="print where the cold run's time went on stderr")
+    args = parser.parse_args(argv)
+    # Short path: supervisord's unix socket under it must stay under ~100 characters.
+    root = tempfile.mkdtemp(prefix="qbench-", dir="/tmp")
+    try:
+        results = measure(args, root)
+    except (BenchRunError, BenchTreeError) as error:
+        sys.stderr.write("env_up bench: %s\n" % error)
+        return 2
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    for name, value, unit in results:
+        print("%s: %.2f %s" % (name, value, unit))
+    missed = missed_targets({name: value for name, value, _unit in results})
+    if missed:
+        sys.stderr.write("env_up bench: target missed: %s\n" % "; ".join(missed))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
