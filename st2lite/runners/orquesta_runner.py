@@ -44,12 +44,14 @@ def _executor(runtime, parent_id, parent_context, chain):
 
 
 def _kv_get(runtime):
+    """st2kv('system.k') reads the system scope; st2kv('k') and st2kv('user.k') the user scope,
+    as StackStorm's st2kv function does."""
     def kv_get(key, decrypt=False):
-        scope, name = "system", key
+        scope, name = "user", key
         if key.startswith("system."):
-            name = key[len("system."):]
+            scope, name = "system", key[len("system."):]
         elif key.startswith("user."):
-            scope, name = "user", key[len("user."):]
+            name = key[len("user."):]
         value = runtime.datastore.get(name, scope=scope, decrypt=decrypt)
         if value is None:
             raise KeyError(key)

@@ -126,3 +126,10 @@ def test_retry_policy_gives_up_after_max_retry_count(cli):
     rc, first = cli.json("run", "fx.flaky", "succeed_on=9")
     rc, rows = cli.json("execution", "list", "--action", "fx.flaky")
     assert [r["status"] for r in rows] == ["failed"] * 3
+
+
+def test_workflows_read_the_datastore_by_scope(cli):
+    cli.run("key", "set", "color", "red")
+    cli.run("key", "set", "color", "blue", "--scope", "user")
+    rc, ex = cli.json("run", "fx.kv")
+    assert ex["result"]["output"] == {"sys": "red", "usr": "blue"}
