@@ -75,6 +75,11 @@ def test_services_run_as_supervised_programs_and_zookeeper_admin_is_off(backend,
         assert backend.supervisor.info("sa.svc-" + name)["statename"] == "RUNNING"
     assert "admin.enableServer=false" in open(
         os.path.join(backend.service_data_dir("sa", "zookeeper"), "zoo.cfg")).read()
+    pid = backend.supervisor.info("sa.svc-memcached")["pid"]
+    with open("/proc/%d/environ" % pid, "rb") as handle:
+        environ = dict(item.split(b"=", 1) for item in handle.read().split(b"\0") if item)
+    assert environ[b"PORT0"] == str(env_a["memcached"]["port"]).encode()
+    assert (environ[b"QAECI_ENV"], environ[b"QAECI_APP"]) == (b"sa", b"svc-memcached")
     assert "Ready to accept connections" in backend.log_tail("sa", "svc-redis", 20)
     assert "ready for connections" in backend.log_tail("sa", "svc-mysql", 50)
 
@@ -98,6 +103,14 @@ def test_ensure_services_again_leaves_running_services_alone(backend, env_a):
     again = backend.ensure_services("sa", ALL)
     assert again == env_a
     assert {name: backend.supervisor.info("sa.svc-" + name)["pid"] for name in ALL} == pids
+
+
+def test_snapshot_names_are_checked_before_anything_is_done(backend, env_a):
+    from qaeci.backends.base import BackendError
+    with pytest.raises(BackendError, match="snapshot name '../x' is not valid"):
+        backend.create_snapshot("sa", "../x")
+    with pytest.raises(BackendError, match="environment zz has no mysql service to snapshot"):
+        backend.create_snapshot("zz", "x")
 
 
 def test_snapshot_is_a_datadir_tarball_in_the_store(backend, snapshot, store):

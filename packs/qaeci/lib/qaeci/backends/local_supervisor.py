@@ -33,7 +33,8 @@ FAULT_ALREADY_ADDED = 90
 FAULT_STILL_RUNNING = 91
 
 MAX_UNIX_SOCKET_PATH = 100
-RPC_TIMEOUT = 60.0
+# Longer than any program's stopwaitsecs: stopProcess answers only once the process is gone.
+RPC_TIMEOUT = 180.0
 
 
 class SupervisorError(BackendError):

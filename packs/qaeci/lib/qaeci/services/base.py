@@ -74,7 +74,8 @@ class BaseService(object):
         info = self.prepare(env, data_dir, port, options)
         if self.status(env, data_dir, port) != "healthy":
             spec = ProgramSpec(self.program_name(env), self.argv(env, data_dir, port, options),
-                               data_dir, {"QAECI_ENV": env, "QAECI_APP": "svc-" + self.name},
+                               data_dir, {"PORT0": str(port), "HOST": HOST, "QAECI_ENV": env,
+                                          "QAECI_APP": "svc-" + self.name},
                                self.log_path(data_dir), stop_wait=self.stop_wait,
                                # the health probe, not a fixed delay, says when it is up
                                start_secs=0)
