@@ -32,7 +32,7 @@ FAULT_ALREADY_STARTED = 60
 FAULT_ALREADY_ADDED = 90
 FAULT_STILL_RUNNING = 91
 
-MAX_UNIX_SOCKET_PATH = 100
+MAX_UNIX_SOCKET_PATH = 107  # sun_path holds 108 bytes with the final NUL
 # Longer than any program's stopwaitsecs: stopProcess answers only once the process is gone.
 RPC_TIMEOUT = 180.0
 
