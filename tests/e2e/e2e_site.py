@@ -141,9 +141,10 @@ class Site(object):
                 or "/releases/%s/" % env in row.cmdline + row.cwd + "/"]
 
     def app_ports(self, env):
-        """{app: PORT0} of the running app processes of env (services excluded)."""
+        """{app: PORT0} of the running processes of env's apps (base services excluded)."""
         return {row.environ["QAECI_APP"]: int(row.environ["PORT0"]) for row in process_table()
-                if row.environ.get("QAECI_ENV") == env and "PORT0" in row.environ}
+                if row.environ.get("QAECI_ENV") == env and "PORT0" in row.environ
+                and not row.environ.get("QAECI_APP", "svc-").startswith("svc-")}
 
 
 class ProcessRow(object):

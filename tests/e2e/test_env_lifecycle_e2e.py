@@ -44,6 +44,11 @@ def shop_row(page, title):
     return re.findall(r"<td>(.*?)</td>", match.group(1)) if match else None
 
 
+def plan_reasons(execution):
+    plan = next(child for child in execution["children"] if child["task"] == "plan")
+    return plan["result"]["result"].get("reasons")
+
+
 def services_of(site, env):
     code, execution = site.run("qaeci.env_status", "env=" + env)
     assert code == 0, execution["result"]
@@ -139,7 +144,8 @@ def test_one_app_taken_down_comes_back_alone(site):
     assert code == 0
     assert_all_healthy(execution)
     assert built_apps(execution) == []
-    assert deployed_apps(execution) == ["status"]
+    assert deployed_apps(execution) == ["status"], "redeployed, with the plan's reasons: %s" % (
+        plan_reasons(execution))
     assert site.get("status", FIRST_ENV)[0] == 200
 
 
@@ -150,9 +156,11 @@ def test_a_second_environment_runs_side_by_side_in_isolation(site):
     assert built_apps(execution) == []  # same commits: artifacts are shared across environments
 
     first, second = services_of(site, FIRST_ENV), services_of(site, SECOND_ENV)
-    first_ports = set(site.app_ports(FIRST_ENV).values()) | {s["port"] for s in first.values()}
-    second_ports = set(site.app_ports(SECOND_ENV).values()) | {s["port"] for s in second.values()}
-    assert len(first_ports) == len(second_ports) == len(DEMO_APPS) + 2
+    first_apps, second_apps = site.app_ports(FIRST_ENV), site.app_ports(SECOND_ENV)
+    assert set(first_apps) == set(second_apps) == set(DEMO_APPS), (first_apps, second_apps)
+    first_ports = set(first_apps.values()) | {s["port"] for s in first.values()}
+    second_ports = set(second_apps.values()) | {s["port"] for s in second.values()}
+    assert len(first_ports) == len(second_ports) == len(DEMO_APPS) + 2, (first, second)
     assert first_ports.isdisjoint(second_ports)
 
     config = site.rendered_config(SECOND_ENV, "books")
@@ -181,6 +189,7 @@ def test_a_crash_in_the_middle_of_env_up_is_finished_by_the_next_one(site):
     finally:
         killed = kill_process_group(runner)
     assert first_app_up and killed
+    assert site.get("status", CRASH_ENV)[0] != 200, "env_up was not killed in its middle"
 
     code, execution = env_up(site, CRASH_ENV)
     assert code == 0
