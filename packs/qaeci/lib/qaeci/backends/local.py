@@ -229,7 +229,7 @@ class LocalBackend(Backend):
             shutil.rmtree(self.env_dir(env), ignore_errors=True)
             shutil.rmtree(os.path.join(self.work_dir, "logs", env), ignore_errors=True)
         else:
-            self.ports.release(env, list(apps))
+            # Ports stay while the environment exists: other apps' rendered config names them.
             for app in apps:
                 path = self.app_log_path(env, app)
                 if os.path.exists(path):
