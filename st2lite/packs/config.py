@@ -12,31 +12,27 @@ class PackConfigError(Exception):
     """A one-line, user-facing problem with a pack's config."""
 
 
-def config_schema(pack):
-    path = os.path.join(pack.path, "config.schema.yaml")
+def _read_mapping(path, what):
+    """The YAML mapping in path ({} when the file is absent)."""
     if not os.path.isfile(path):
         return {}
     try:
         with open(path) as f:
-            schema = yaml.safe_load(f) or {}
+            data = yaml.safe_load(f) or {}
     except yaml.YAMLError as e:
         raise PackConfigError("%s is not valid YAML: %s" % (path, " ".join(str(e).split())))
-    if not isinstance(schema, dict):
-        raise PackConfigError("%s must be a mapping of option name to schema" % path)
-    return schema
+    if not isinstance(data, dict):
+        raise PackConfigError("%s must be a YAML mapping of %s" % (path, what))
+    return data
+
+
+def config_schema(pack):
+    return _read_mapping(os.path.join(pack.path, "config.schema.yaml"), "option name: schema")
 
 
 def load_pack_config(pack, config_dir, kv_lookup):
     path = os.path.join(config_dir, "%s.yaml" % pack.ref)
-    values = {}
-    if os.path.isfile(path):
-        try:
-            with open(path) as f:
-                values = yaml.safe_load(f) or {}
-        except yaml.YAMLError as e:
-            raise PackConfigError("%s is not valid YAML: %s" % (path, " ".join(str(e).split())))
-        if not isinstance(values, dict):
-            raise PackConfigError("%s must be a YAML mapping of option: value" % path)
+    values = _read_mapping(path, "option: value")
     schema = config_schema(pack)
     for name, spec in schema.items():
         if name not in values and isinstance(spec, dict) and "default" in spec:
