@@ -89,3 +89,13 @@ def test_async_run_completes_in_the_background(cli):
             break
         time.sleep(0.2)
     assert got["status"] == "succeeded" and got["result"]["result"]["text"] == "hello bg"
+
+
+def test_a_bad_pack_config_fails_the_run_with_one_line_naming_the_file(cli):
+    with open(cli.state + "/configs/fx.yaml", "w") as f:
+        f.write("greeting: [not, a, string]\n")
+    rc, ex = cli.json("run", "fx.greet", "who=al")
+    assert rc == 1 and ex["status"] == "failed"
+    assert "configs/fx.yaml: option 'greeting'" in ex["result"]["error"]
+    rc, report = cli.json("pack", "validate")
+    assert rc == 2 and report["problems"][0]["field"] == "config"
