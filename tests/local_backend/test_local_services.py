@@ -116,7 +116,11 @@ def test_snapshot_names_are_checked_before_anything_is_done(backend, env_a):
 def test_snapshot_is_a_datadir_tarball_in_the_store(backend, snapshot, store):
     import tarfile
     assert snapshot["database"] == "qaeci" and snapshot["source_env"] == "sa"
-    assert [item["name"] for item in backend.list_snapshots()] == ["books-standard"]
+    listed = backend.list_snapshots()
+    assert [item["name"] for item in listed] == ["books-standard"]
+    assert listed[0]["database"] == "qaeci" and listed[0]["source_env"] == "sa"
+    assert listed[0]["key"] == "mysql-snapshots/books-standard.tar.gz"
+    assert listed[0]["size"] == os.path.getsize(os.path.join(store.root, listed[0]["key"]))
     archive = os.path.join(store.root, "mysql-snapshots", "books-standard.tar.gz")
     with tarfile.open(archive) as tar:
         names = tar.getnames()

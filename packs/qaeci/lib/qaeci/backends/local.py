@@ -210,7 +210,7 @@ class LocalBackend(Backend):
         from qaeci.services import snapshots
         if self.artifact_store is None:
             return []
-        return snapshots.list_snapshots(self.artifact_store)
+        return snapshots.list_snapshots(self.artifact_store, with_metadata=True)
 
     # -- teardown ------------------------------------------------------------------------------
     def destroy(self, env, apps=None):

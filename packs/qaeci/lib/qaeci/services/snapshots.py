@@ -136,11 +136,15 @@ def _key_name(item):
     return item if isinstance(item, str) else item.get("key", "")
 
 
-def list_snapshots(store):
-    """[{"name": ..., "key": ...}] for every snapshot archive in the store, by name."""
+def list_snapshots(store, with_metadata=False):
+    """[{"name", "key"}] for every snapshot archive in the store, by name; with_metadata adds
+    what publish() recorded (database, source_env, created, size)."""
     found = []
     for key in sorted(_key_name(item) for item in store.list(PREFIX)):
         if key.startswith(PREFIX) and key.endswith(".tar.gz"):
             name = key[len(PREFIX):-len(".tar.gz")]
-            found.append({"name": name, "key": key})
+            entry = {"name": name, "key": key}
+            if with_metadata:
+                entry = dict(read_metadata(store, name, tempfile.gettempdir()), **entry)
+            found.append(entry)
     return found
