@@ -7,7 +7,7 @@
 set -eu
 
 PACKAGES="nginx mariadb-server mariadb-client mariadb-backup redis-server memcached zookeeper
-git make pigz ca-certificates procps curl"
+git make pigz isal ca-certificates procps curl"
 SERVICES="nginx mariadb mysql redis-server memcached zookeeper"
 
 if [ "$(id -u)" -eq 0 ]; then

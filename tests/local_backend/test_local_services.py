@@ -151,6 +151,12 @@ def test_unknown_service_and_missing_snapshot_are_refused(backend, env_b):
     with pytest.raises(BackendError, match="mysql snapshot 'nope' is not in the artifact store "
                                            r"\(available: books-standard\)"):
         backend.ensure_services("sc", {"mysql": {"snapshot": "nope"}})
+    # the failed restore left no datadir that looks whole: a fresh start goes through
+    data_dir = backend.service_data_dir("sc", "mysql")
+    assert not os.path.exists(os.path.join(data_dir, "db"))
+    os.makedirs(os.path.join(data_dir, "db.partial", "mysql"))  # as a crash mid-unpack leaves
+    fresh = backend.ensure_services("sc", {"mysql": {}})["mysql"]
+    assert sql(fresh, "SHOW TABLES") == ""
     backend.destroy("sc")
 
 

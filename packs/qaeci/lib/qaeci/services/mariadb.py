@@ -42,11 +42,15 @@ class MariaDBService(BaseService):
         for sub in ("run", "tmp"):
             os.makedirs(os.path.join(data_dir, sub), exist_ok=True)
         credentials = self._load_credentials(data_dir)
-        if not os.path.isdir(os.path.join(self.datadir(data_dir), "mysql")):
-            database = self._new_datadir(data_dir, options)
+        if not os.path.isdir(self.datadir(data_dir)):
+            # Filled beside, then renamed: a crash half-way leaves no datadir that looks whole.
+            partial = self.datadir(data_dir) + ".partial"
+            shutil.rmtree(partial, ignore_errors=True)
+            database = self._new_datadir(data_dir, partial, options)
             credentials = {"user": APP_USER, "password": secrets.token_urlsafe(18),
                            "database": options.get("database") or database}
             self._save_credentials(data_dir, credentials)
+            os.rename(partial, self.datadir(data_dir))
         elif credentials is None:
             raise ServiceError("MariaDB datadir %s has no credentials file %s: destroy the "
                                "environment to start it afresh" %
@@ -55,9 +59,8 @@ class MariaDBService(BaseService):
                 "password": credentials["password"], "database": credentials["database"],
                 "socket": self.socket_path(data_dir)}
 
-    def _new_datadir(self, data_dir, options):
-        """Fill the datadir; return the database name the snapshot holds (or the default)."""
-        target = self.datadir(data_dir)
+    def _new_datadir(self, data_dir, target, options):
+        """Fill target; return the database name the snapshot holds (or the default)."""
         snapshot = options.get("snapshot")
         if snapshot:
             if self.artifact_store is None:
