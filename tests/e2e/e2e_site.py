@@ -100,6 +100,27 @@ class Site(object):
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 cwd=REPO, env=self.environ(), start_new_session=True)
 
+    # -- the demo's git repositories (examples/setup_demo.py made them under the state dir) --------
+    def commit_to_app(self, app, filename, append_text, message):
+        """Commit a change to one demo app's repository, as a developer pushes one."""
+        repo = self.app_repo(app)
+        with open(os.path.join(repo, filename), "a") as handle:
+            handle.write(append_text)
+        git(repo, "add", filename)
+        git(repo, "commit", "-q", "-m", message)
+        return self.app_head(app)
+
+    def revert_last_commit(self, app):
+        repo = self.app_repo(app)
+        git(repo, "revert", "--no-edit", "HEAD")
+        return self.app_head(app)
+
+    def app_head(self, app):
+        return git(self.app_repo(app), "rev-parse", "HEAD").strip()
+
+    def app_repo(self, app):
+        return os.path.join(self.state, "demo", "git", app)
+
     # -- HTTP through the router -----------------------------------------------------------------
     def get(self, app, env, path="/"):
         """(status, body) of GET path at APP.ENV.localhost through the nginx router."""
@@ -129,20 +150,25 @@ class Site(object):
 
     def processes(self):
         """[(pid, command line)] of live processes started from or working in the state dir."""
-        return [(row.pid, row.cmdline) for row in process_table()
+        return [(row.pid, row.cmdline) for row in self._own_processes()]
+
+    def _own_processes(self):
+        return [row for row in process_table()
                 if self.state in row.cmdline or row.cwd == self.state
                 or row.cwd.startswith(self.state + os.sep)]
 
     def env_processes(self, env):
-        """[(pid, command line)] of live processes the back end started for environment env."""
-        return [(row.pid, row.cmdline) for row in process_table()
+        """[(pid, command line)] of this state dir's live processes for environment env."""
+        marks = [os.path.join(self.work_dir, folder, env) + os.sep
+                 for folder in ("envs", "releases", "logs")]
+        return [(row.pid, row.cmdline) for row in self._own_processes()
                 if row.environ.get("QAECI_ENV") == env
-                or "/envs/%s/" % env in row.cmdline + row.cwd + "/"
-                or "/releases/%s/" % env in row.cmdline + row.cwd + "/"]
+                or any(mark in row.cmdline + " " + row.cwd + os.sep for mark in marks)]
 
     def app_ports(self, env):
         """{app: PORT0} of the running processes of env's apps (base services excluded)."""
-        return {row.environ["QAECI_APP"]: int(row.environ["PORT0"]) for row in process_table()
+        return {row.environ["QAECI_APP"]: int(row.environ["PORT0"])
+                for row in self._own_processes()
                 if row.environ.get("QAECI_ENV") == env and "PORT0" in row.environ
                 and not row.environ.get("QAECI_APP", "svc-").startswith("svc-")}
 
@@ -176,6 +202,15 @@ def process_table():
             continue
         rows.append(ProcessRow(int(entry), cmdline, cwd, environ))
     return rows
+
+
+def git(repo, *args):
+    identity = ["-c", "user.name=qaeci e2e", "-c", "user.email=e2e@qaeci.invalid",
+                "-c", "commit.gpgsign=false"]
+    done = subprocess.run(["git", "-C", repo] + identity + list(args), capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, "git %s: %s" % (" ".join(args), done.stderr.strip())
+    return done.stdout
 
 
 def process_group_alive(pgid):

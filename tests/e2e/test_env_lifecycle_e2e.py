@@ -5,7 +5,9 @@ scripts/demo.py (supervisord, nginx, MariaDB, Redis, six apps), then driven thro
 The tests share one state dir and run in file order: each leaves the environments as the next
 expects them (qa1 up; qa2 up from the isolation test on; qa3 only inside the crash test)."""
 
+import contextlib
 import re
+import socket
 
 import pytest
 
@@ -26,8 +28,17 @@ def env_up(site, env, user=None):
     return site.run("qaeci.env_up", "env=" + env, "template=demo", user=user)
 
 
+def why(execution):
+    """The failed apps' reasons, else the workflow's errors: what a failed assertion shows."""
+    result = execution.get("result") or {}
+    apps = (result.get("output") or {}).get("apps") or {}
+    failed = {code: (entry.get("stage"), entry.get("reason")) for code, entry in apps.items()
+              if entry.get("status") != "healthy"}
+    return failed or result.get("errors") or result
+
+
 def assert_all_healthy(execution):
-    assert execution["status"] == "succeeded", execution["result"]
+    assert execution["status"] == "succeeded", why(execution)
     statuses = {code: entry[0] for code, entry in app_outcomes(execution).items()}
     assert statuses == {code: "healthy" for code in DEMO_APPS}
 
@@ -42,6 +53,29 @@ def shop_row(page, title):
     """The cells of the shop page's table row for a title, or None."""
     match = re.search(r"<tr><td>%s</td>(.*?)</tr>" % re.escape(title), page)
     return re.findall(r"<td>(.*?)</td>", match.group(1)) if match else None
+
+
+@contextlib.contextmanager
+def holding_port(port):
+    """A listening socket on 127.0.0.1:port for the duration (SO_REUSEADDR: the port's last
+    connections may still linger in TIME_WAIT)."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen(1)
+        yield sock
+    finally:
+        sock.close()
+
+
+def bring_back(site, env):
+    """After a test that breaks env on purpose: env_up again unless every app is healthy, so
+    one failed test does not fail the ones after it."""
+    code, status = site.run("qaeci.env_status", "env=" + env)
+    states = {entry[0] for entry in app_outcomes(status).values()}
+    if code != 0 or states != {"healthy"} or len(app_outcomes(status)) != len(DEMO_APPS):
+        env_up(site, env)
 
 
 def plan_reasons(execution):
@@ -93,7 +127,7 @@ def test_the_shop_page_shows_rows_from_mariadb_and_levels_from_redis(site):
 def test_env_up_again_changes_nothing_and_is_fast(site):
     code, execution, seconds = site.timed_run("qaeci.env_up", "env=" + FIRST_ENV,
                                               "template=demo")
-    assert code == 0
+    assert code == 0, why(execution)
     assert_all_healthy(execution)
     assert app_outcomes(execution) == {code: ("healthy", False, False) for code in DEMO_APPS}
     assert not {child["task"] for child in execution["children"]} & {"build", "deploy"}
@@ -130,28 +164,88 @@ def test_only_managers_or_the_creator_may_take_an_environment_down(site):
     assert_every_app_answers(site, FIRST_ENV)
 
 
-def test_one_app_taken_down_comes_back_alone(site):
-    # `status` watches the five others and nothing depends on it: bringing it back must not
-    # rebuild or restart any other app.
+def take_status_down(site):
     code, execution = site.run("qaeci.env_down", "env=" + FIRST_ENV, "apps=status", user=MANAGER)
     assert code == 0, execution["result"]
     assert execution["result"]["output"]["removed"] == ["status"]
     assert site.get("status", FIRST_ENV)[0] == 404
     assert site.get("shop", FIRST_ENV)[0] == 200
 
-    code, execution = env_up(site, FIRST_ENV)
 
-    assert code == 0
+def assert_only_status_came_back(execution):
     assert_all_healthy(execution)
     assert built_apps(execution) == []
     assert deployed_apps(execution) == ["status"], "redeployed, with the plan's reasons: %s" % (
         plan_reasons(execution))
+
+
+def test_one_app_taken_down_comes_back_alone(site):
+    # `status` watches the five others and nothing depends on it: bringing it back must not
+    # rebuild or restart any other app.
+    take_status_down(site)
+
+    code, execution = env_up(site, FIRST_ENV)
+
+    assert code == 0, why(execution)
+    assert_only_status_came_back(execution)
     assert site.get("status", FIRST_ENV)[0] == 200
+
+
+def test_one_app_comes_back_alone_when_its_old_port_was_taken_meanwhile(site):
+    # On a busy machine another program may bind the port of an app that is down: the app
+    # comes back on a free port, and still no other app is restarted (none names status's URL).
+    old_port = site.app_ports(FIRST_ENV)["status"]
+    take_status_down(site)
+
+    try:
+        with holding_port(old_port):
+            code, execution = env_up(site, FIRST_ENV)
+
+        assert code == 0, why(execution)
+        assert_only_status_came_back(execution)
+        assert site.app_ports(FIRST_ENV)["status"] != old_port
+        assert site.get("status", FIRST_ENV)[0] == 200
+    finally:
+        bring_back(site, FIRST_ENV)
+
+
+def test_a_failed_build_is_rebuilt_alone(site):
+    broken_commit = site.commit_to_app("prices", "server.py", "\ndef broken(:\n",
+                                       "a syntax error slips in")
+    try:
+        code, execution = env_up(site, FIRST_ENV)
+
+        assert code == 1 and execution["status"] == "failed"
+        outcomes = execution["result"]["output"]["apps"]
+        assert outcomes["prices"]["status"] == "failed", outcomes["prices"]
+        assert outcomes["prices"]["stage"] == "build"
+        assert "server.py" in outcomes["prices"]["log_tail"]
+        # Nothing was deployed: the running prices, and shop and status that call it, stay.
+        for untouched in ("books", "search", "stock", "shop", "status"):
+            assert app_outcomes(execution)[untouched] == ("healthy", False, False)
+        assert site.get("shop", FIRST_ENV)[0] == 200
+
+        fixed_commit = site.revert_last_commit("prices")
+        code, answer = site.alias("env rebuild-failed %s" % FIRST_ENV, user=MANAGER)
+
+        assert code == 0, answer["result"]
+        for app in ("prices", "shop", "status"):
+            assert "✓ %s" % app in answer["result"], answer["result"]
+        rebuilt = answer["execution"]["result"]["output"]["apps"]
+        assert rebuilt["prices"]["built"] and rebuilt["prices"]["deployed"]
+        assert rebuilt["prices"]["commit"] == fixed_commit
+        assert [code_ for code_, entry in rebuilt.items()
+                if entry.get("built") or entry.get("deployed")] == ["prices"]
+        assert_every_app_answers(site, FIRST_ENV)
+    finally:
+        if site.app_head("prices") == broken_commit:
+            site.revert_last_commit("prices")
+        bring_back(site, FIRST_ENV)
 
 
 def test_a_second_environment_runs_side_by_side_in_isolation(site):
     code, execution = env_up(site, SECOND_ENV)
-    assert code == 0
+    assert code == 0, why(execution)
     assert_all_healthy(execution)
     assert built_apps(execution) == []  # same commits: artifacts are shared across environments
 
@@ -192,7 +286,7 @@ def test_a_crash_in_the_middle_of_env_up_is_finished_by_the_next_one(site):
     assert site.get("status", CRASH_ENV)[0] != 200, "env_up was not killed in its middle"
 
     code, execution = env_up(site, CRASH_ENV)
-    assert code == 0
+    assert code == 0, why(execution)
     assert_all_healthy(execution)
     assert_every_app_answers(site, CRASH_ENV)
 
