@@ -285,12 +285,14 @@ def test_a_crash_in_the_middle_of_env_up_is_finished_by_the_next_one(site):
     assert first_app_up and killed
     assert site.get("status", CRASH_ENV)[0] != 200, "env_up was not killed in its middle"
 
-    code, execution = env_up(site, CRASH_ENV)
-    assert code == 0, why(execution)
-    assert_all_healthy(execution)
-    assert_every_app_answers(site, CRASH_ENV)
+    try:
+        code, execution = env_up(site, CRASH_ENV)
+        assert code == 0, why(execution)
+        assert_all_healthy(execution)
+        assert_every_app_answers(site, CRASH_ENV)
+    finally:
+        code, execution = site.run("qaeci.env_down", "env=" + CRASH_ENV)  # by its creator
 
-    code, execution = site.run("qaeci.env_down", "env=" + CRASH_ENV)  # by its creator
     assert code == 0, execution["result"]
     assert sorted(execution["result"]["output"]["removed"]) == DEMO_APPS
     assert site.env_processes(CRASH_ENV) == []
@@ -303,7 +305,6 @@ def test_a_crash_in_the_middle_of_env_up_is_finished_by_the_next_one(site):
 def test_taking_every_environment_down_leaves_nothing_behind(site):
     code, listing = site.run("qaeci.env_list")
     names = sorted(entry["env"] for entry in listing["result"]["result"]["environments"])
-    assert names == [FIRST_ENV, SECOND_ENV]
 
     for env in names:
         code, execution = site.run("qaeci.env_down", "env=" + env, user=MANAGER)
@@ -315,3 +316,4 @@ def test_taking_every_environment_down_leaves_nothing_behind(site):
     assert gone, "left running: %s" % site.processes()
     assert site.route_files() == []
     assert site.data_dirs() == []
+    assert names == [FIRST_ENV, SECOND_ENV]
