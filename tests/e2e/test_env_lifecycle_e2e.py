@@ -6,6 +6,7 @@ The tests share one state dir and run in file order: each leaves the environment
 expects them (qa1 up; qa2 up from the isolation test on; qa3 only inside the crash test)."""
 
 import contextlib
+import json
 import re
 import socket
 
@@ -81,6 +82,15 @@ def bring_back(site, env):
 def plan_reasons(execution):
     plan = next(child for child in execution["children"] if child["task"] == "plan")
     return plan["result"]["result"].get("reasons")
+
+
+def env_up_history(site, env):
+    """env_up executions of env, oldest first, as `st2lite execution list` shows them."""
+    code, out, err = site.st2lite("execution", "list", "--action", "qaeci.env_up", "-n", "50",
+                                  "--json")
+    assert code == 0, err
+    runs = [run for run in json.loads(out) if run["parameters"].get("env") == env]
+    return sorted(runs, key=lambda run: run["start_timestamp"])
 
 
 def services_of(site, env):
@@ -290,6 +300,8 @@ def test_a_crash_in_the_middle_of_env_up_is_finished_by_the_next_one(site):
         assert code == 0, why(execution)
         assert_all_healthy(execution)
         assert_every_app_answers(site, CRASH_ENV)
+        assert [run["status"] for run in env_up_history(site, CRASH_ENV)] == [
+            "abandoned", "succeeded"]
     finally:
         code, execution = site.run("qaeci.env_down", "env=" + CRASH_ENV)  # by its creator
 
