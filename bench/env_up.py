@@ -36,7 +36,8 @@ from datetime import datetime
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, "bench"))
 
-from env_up_tree import BenchTreeError, critical_path, make_tree, wave_schedule_time  # noqa: E402,E501
+from env_up_tree import (BenchTreeError, critical_path, make_tree,  # noqa: E402
+                         wave_schedule_time)
 
 ST2LITE = os.path.join(os.path.dirname(sys.executable), "st2lite")
 PACKS = os.path.join(REPO_ROOT, "packs")
@@ -119,41 +120,65 @@ def tear_down(state, work_dir):
 # --- where the time went -----------------------------------------------------------------------
 
 def moment(timestamp):
-    return datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
 
-def timeline(execution, tree):
-    """Lines describing the cold run: workflow steps, then per app against the ideal."""
+def spans(execution):
+    """({step: (start, end)}, {app: build span}, {app: deploy span}) in seconds from the start."""
     origin = moment(execution["start_timestamp"])
-    at = lambda ts: moment(ts) - origin  # noqa: E731
-    steps = {}
-    builds, deploys = {}, {}
+    steps, builds, deploys = {}, {}, {}
     for child in execution["children"]:
-        span = (at(child["start_timestamp"]), at(child["end_timestamp"]))
+        span = (moment(child["start_timestamp"]) - origin, moment(child["end_timestamp"]) - origin)
         app = (child.get("parameters") or {}).get("app")
-        if child["task"] == "build":
-            builds[app] = span
-        elif child["task"] == "deploy":
-            deploys[app] = span
-        else:
-            steps[child["task"]] = span
-    lines = ["workflow %s: %.2f s" % (execution["id"], at(execution["end_timestamp"]))]
-    lines += ["  step %-16s %6.2f -> %6.2f s" % (name, start, end)
-              for name, (start, end) in sorted(steps.items(), key=lambda item: item[1])]
-    services_ok = steps.get("services", (0.0, 0.0))[1]
-    lines.append("  %-14s %5s %13s %8s %13s %8s %8s %8s" % (
-        "app", "level", "build", "(set)", "deploy", "deps_ok", "(start)", "overhead"))
+        target = {"build": builds, "deploy": deploys}.get(child["task"], steps)
+        target[app if child["task"] in ("build", "deploy") else child["task"]] = span
+    return steps, builds, deploys
+
+
+def app_timings(tree, builds, deploys, services_ok):
+    """Per app: (code, level, build span, set build, deploy span, deps healthy, set start,
+    overhead), ordered by when each became healthy."""
+    rows = []
     for code in sorted(tree.apps, key=lambda c: deploys.get(c, (0, 0))[1]):
         build = builds.get(code, (0.0, 0.0))
         deploy = deploys.get(code, (float("nan"), float("nan")))
         deps_ok = max((deploys.get(dep, (0, 0))[1] for dep in tree.apps[code].depends_on),
                       default=0.0)
         # Ideally healthy once built, its dependencies and the base services are, plus its start.
-        ready = max(build[1], deps_ok, services_ok)
-        overhead = deploy[1] - ready - tree.start_time(code)
-        lines.append("  %-14s %5d %6.2f-%6.2f %8.2f %6.2f-%6.2f %8.2f %8.2f %8.2f" % (
-            code, tree.apps[code].level, build[0], build[1], tree.build_time(code),
-            deploy[0], deploy[1], deps_ok, tree.start_time(code), overhead))
+        overhead = deploy[1] - max(build[1], deps_ok, services_ok) - tree.start_time(code)
+        rows.append((code, tree.apps[code].level, build, tree.build_time(code), deploy, deps_ok,
+                     tree.start_time(code), overhead))
+    return rows
+
+
+def timeline(execution, tree):
+    """Lines describing the cold run: workflow steps, a summary, then each app."""
+    steps, builds, deploys = spans(execution)
+    services_ok = steps.get("services", (0.0, 0.0))[1]
+    rows = app_timings(tree, builds, deploys, services_ok)
+    lines = ["workflow %s: %.2f s" % (execution["id"], moment(execution["end_timestamp"])
+                                      - moment(execution["start_timestamp"]))]
+    lines += ["  step %-16s %6.2f -> %6.2f s" % (name, start, end)
+              for name, (start, end) in sorted(steps.items(), key=lambda item: item[1])]
+    lines += summary(rows)
+    lines.append("  %-14s %5s %13s %8s %13s %8s %8s %8s" % (
+        "app", "level", "build", "(set)", "deploy", "deps_ok", "(start)", "overhead"))
+    lines += ["  %-14s %5d %6.2f-%6.2f %8.2f %6.2f-%6.2f %8.2f %8.2f %8.2f"
+              % (code, level, build[0], build[1], set_build, deploy[0], deploy[1], deps_ok,
+                 set_start, overhead)
+              for code, level, build, set_build, deploy, deps_ok, set_start, overhead in rows]
+    return lines
+
+
+def summary(rows):
+    mean = lambda values: sum(values) / len(values) if values else float("nan")  # noqa: E731
+    took = [build[1] - build[0] for _c, _l, build, _sb, _d, _do, _ss, _o in rows]
+    lines = ["  builds: set %.2f s on average, took %.2f s (last ended at %.2f s)" % (
+        mean([row[3] for row in rows]), mean(took), max(row[2][1] for row in rows))]
+    for level in sorted({row[1] for row in rows}):
+        overheads = [row[7] for row in rows if row[1] == level]
+        lines.append("  level %d: deploy overhead %.2f s on average, %.2f s at most"
+                     % (level, mean(overheads), max(overheads)))
     return lines
 
 
