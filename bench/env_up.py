@@ -245,6 +245,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     # Short path: supervisord's unix socket under it must stay under ~100 characters.
     root = tempfile.mkdtemp(prefix="qbench-", dir="/tmp")
+    sys.stderr.write("env_up bench: working in %s (removed at the end)\n" % root)
     try:
         results = measure(args, root)
     except (BenchRunError, BenchTreeError) as error:
