@@ -118,6 +118,9 @@ class Site(object):
     def app_head(self, app):
         return git(self.app_repo(app), "rev-parse", "HEAD").strip()
 
+    def registry_path(self):
+        return os.path.join(self.state, "demo", "registry")
+
     def app_repo(self, app):
         return os.path.join(self.state, "demo", "git", app)
 
@@ -164,6 +167,15 @@ class Site(object):
         return [(row.pid, row.cmdline) for row in self._own_processes()
                 if row.environ.get("QAECI_ENV") == env
                 or any(mark in row.cmdline + " " + row.cwd + os.sep for mark in marks)]
+
+    def app_pids(self, env):
+        """{app: [pid, ...]} of the running processes of env's apps (base services excluded)."""
+        pids = {}
+        for row in self._own_processes():
+            app = row.environ.get("QAECI_APP", "svc-")
+            if row.environ.get("QAECI_ENV") == env and not app.startswith("svc-"):
+                pids.setdefault(app, []).append(row.pid)
+        return {app: sorted(found) for app, found in pids.items()}
 
     def app_ports(self, env):
         """{app: PORT0} of the running processes of env's apps (base services excluded)."""

@@ -7,6 +7,7 @@ expects them (qa1 up; qa2 up from the isolation test on; qa3 only inside the cra
 
 import contextlib
 import json
+import os
 import re
 import socket
 
@@ -171,6 +172,66 @@ def test_only_managers_or_the_creator_may_take_an_environment_down(site):
     code, status = site.run("qaeci.env_status", "env=" + FIRST_ENV)
     assert {code_: entry[0] for code_, entry in app_outcomes(status).items()} == {
         app: "healthy" for app in DEMO_APPS}
+    assert_every_app_answers(site, FIRST_ENV)
+
+
+def test_others_may_not_rebuild_an_environment_either(site):
+    code, answer = site.alias("env rebuild-failed %s" % FIRST_ENV, user="mallory")
+    assert code == 1 and answer["execution"]["status"] == "failed"
+    assert MANAGERS_TEXT in answer["result"], answer["result"]
+
+
+@pytest.mark.parametrize("params, says", [
+    (["env=QA_1", "template=demo"], ["QA_1", "DNS label"]),
+    (["env=qa9", "template=nosuch"], ["nosuch", "demo"]),
+    (["env=" + FIRST_ENV, "apps=books,nosuch"], ["nosuch"]),
+])
+def test_bad_requests_are_refused_before_anything_is_touched(site, params, says):
+    pids = site.app_pids(FIRST_ENV)
+
+    code, execution = site.run("qaeci.env_up", *params)
+
+    assert code == 1 and execution["status"] == "failed"
+    message = step_error(execution)
+    assert all(word in message for word in says), message
+    assert "\n" not in message
+    assert_nothing_touched(site, pids)
+
+
+def test_a_dependency_cycle_is_refused_and_named(site):
+    pids = site.app_pids(FIRST_ENV)
+    registry_app = os.path.join(site.registry_path(), "apps", "books.yaml")
+    with open(registry_app) as handle:
+        original = handle.read()
+    try:
+        with open(registry_app, "w") as handle:
+            handle.write(re.sub(r"(?m)^depends_on:.*$", "depends_on: [status]", original))
+
+        code, execution = env_up(site, FIRST_ENV)
+    finally:
+        with open(registry_app, "w") as handle:
+            handle.write(original)
+
+    assert code == 1 and execution["status"] == "failed"
+    message = step_error(execution)
+    assert "cycle" in message and "books" in message and "status" in message, message
+    assert_nothing_touched(site, pids)
+
+
+def step_error(execution):
+    """The one-line error of the step that refused (what the chat reply shows)."""
+    for error in execution["result"].get("errors") or []:
+        result = error.get("result")
+        if isinstance(result, dict) and isinstance(result.get("result"), dict):
+            if result["result"].get("error"):
+                return result["result"]["error"]
+    raise AssertionError("no step error in %s" % execution["result"])
+
+
+def assert_nothing_touched(site, pids_before):
+    code, listing = site.run("qaeci.env_list")
+    assert [entry["env"] for entry in listing["result"]["result"]["environments"]] == [FIRST_ENV]
+    assert site.app_pids(FIRST_ENV) == pids_before
     assert_every_app_answers(site, FIRST_ENV)
 
 
