@@ -94,10 +94,12 @@ class Site(object):
         assert out.strip(), "action-alias execute %r printed nothing; stderr: %s" % (text, err)
         return code, json.loads(out)
 
-    def start_background(self, ref, *params):
-        """st2lite run in its own process group (so the test can kill all of it at once)."""
+    def start_background(self, ref, *params, capture=False):
+        """st2lite run in its own process group (so the test can kill all of it at once);
+        with capture, its output is read through communicate()."""
+        output = subprocess.PIPE if capture else subprocess.DEVNULL
         return subprocess.Popen(self.argv("run", ref, *(list(params) + ["--json"])),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                stdout=output, stderr=output, text=True,
                                 cwd=REPO, env=self.environ(), start_new_session=True)
 
     # -- the demo's git repositories (examples/setup_demo.py made them under the state dir) --------

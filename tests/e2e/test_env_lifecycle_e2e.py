@@ -145,6 +145,27 @@ def test_env_up_again_changes_nothing_and_is_fast(site):
     assert seconds < NOOP_SECONDS, "a no-op env up took %.1f s" % seconds
 
 
+def test_two_env_up_of_one_environment_never_interleave(site):
+    runners = [site.start_background("qaeci.env_up", "env=" + FIRST_ENV, "template=demo",
+                                     capture=True) for _ in range(2)]
+    executions = []
+    for runner in runners:
+        out, _err = runner.communicate(timeout=300)
+        assert runner.returncode == 0, out[-1500:]
+        executions.append(json.loads(out))
+
+    first, second = sorted(executions, key=lambda e: steps_span(e)[0])
+    assert steps_span(second)[0] >= steps_span(first)[1], (
+        "the second env_up's steps ran while the first's still did")
+
+
+def steps_span(execution):
+    """(first step's start, last step's end) of an execution, as ISO-8601 text (sortable)."""
+    children = execution["children"]
+    return (min(c["start_timestamp"] for c in children),
+            max(c["end_timestamp"] for c in children))
+
+
 def test_env_status_through_chat_lists_every_app_with_its_url(site):
     code, answer = site.alias("env status %s" % FIRST_ENV)
     assert code == 0, answer
