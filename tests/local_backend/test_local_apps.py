@@ -164,6 +164,25 @@ def test_an_app_that_dies_later_is_reported_with_its_exit_status(backend, work_d
     backend.destroy("qa5")
 
 
+def test_a_port_taken_while_its_app_was_down_is_replaced(backend, work_dir):
+    import socket
+    deploy_app(backend, work_dir, "qa6", "web")
+    old_port = backend.ports.lookup("qa6", "web")
+    assert backend.allocate_port("qa6", "web") == old_port  # its own process holds it
+    backend.destroy("qa6", apps=["web"])
+    squatter = socket.socket()
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    squatter.bind(("127.0.0.1", old_port))
+    squatter.listen(1)
+    try:
+        new_port = backend.allocate_port("qa6", "web")
+        assert new_port != old_port
+        assert backend.allocate_port("qa6", "web") == new_port
+    finally:
+        squatter.close()
+    backend.destroy("qa6")
+
+
 def test_bad_names_are_refused_with_a_clear_message(backend, work_dir):
     from qaeci.backends.base import BackendError
     with pytest.raises(BackendError, match="not a DNS label"):

@@ -72,8 +72,17 @@ class LocalBackend(Backend):
 
     # -- ports ---------------------------------------------------------------------------------
     def allocate_port(self, env, app):
+        """The recorded port of ENV.APP, or a new free one. A recorded port that another
+        program has bound while the app was not running is replaced by a free one."""
         check_env(env)
-        return self.ports.allocate(env, app)
+        port = self.ports.allocate(env, app)
+        if not port_is_free(port) and not self._holds_its_port(env, app):
+            port = self.ports.reallocate(env, app)
+        return port
+
+    def _holds_its_port(self, env, app):
+        info = self.supervisor.info(self.program_name(env, app))
+        return info is not None and info["state"] in (RUNNING, STARTING, BACKOFF, STOPPING)
 
     # -- apps ----------------------------------------------------------------------------------
     def deploy(self, spec):

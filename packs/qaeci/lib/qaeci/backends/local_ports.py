@@ -19,6 +19,9 @@ class PortExhaustedError(BackendError):
 
 def port_is_free(port):
     with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        # As servers do: connections of a stopped server lingering in TIME_WAIT leave the
+        # port usable, while any live listener still makes bind() fail.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
