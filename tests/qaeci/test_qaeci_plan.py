@@ -142,3 +142,32 @@ def test_runtime_refusals(tmp_path):
     (tmp_path / "svc.jar").write_text("")
     assert runtime_command({"type": "java", "java_opts": "-Xmx64m"}, str(tmp_path))[2].startswith(
         "exec java -Xmx64m")
+
+
+def _variables(web_port, api_port):
+    from qaeci.render import template_variables
+    addresses = {"web": {"host": "127.0.0.1", "port": web_port, "url": "http://127.0.0.1:%d" % web_port,
+                         "public_url": "http://web.qa1.localhost:8080/"},
+                 "api": {"host": "127.0.0.1", "port": api_port, "url": "http://127.0.0.1:%d" % api_port,
+                         "public_url": "http://api.qa1.localhost:8080/"}}
+    return template_variables("qa1", "localhost", "dev", "web", addresses, {})
+
+
+def test_config_changes_only_when_a_variable_the_templates_read_changes():
+    from qaeci.render import render_text
+    reads = {}
+    render_text("listen={{ app.port }} api={{ apps.api.url }}", _variables(20001, 20002), "web:conf",
+                reads)
+    deployed = {"config_inputs": reads}
+    before = plan.context_hash("key", reads)
+    # another app that web's config never names moves: same config
+    assert plan.config_hash("key", _variables(20001, 20002), deployed) == before
+    quiet = {}
+    render_text("listen={{ app.port }}", _variables(20001, 20002), "web:conf", quiet)
+    assert plan.config_hash("key", _variables(20001, 29999), {"config_inputs": quiet}) == \
+        plan.context_hash("key", quiet)
+    # the api it calls moves: its config changes
+    assert plan.config_hash("key", _variables(20001, 29999), deployed) != before
+    # a record from before config_inputs were noted compares every variable
+    assert plan.config_hash("key", _variables(20001, 20002), {}) == \
+        plan.context_hash("key", _variables(20001, 20002))

@@ -60,8 +60,9 @@ def _quote(text):
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def prepare_release(app, key, store, work_dir, env, variables):
-    """Unpack the artifact into a release directory and render its config templates.
+def prepare_release(app, key, store, work_dir, env, variables, reads=None):
+    """Unpack the artifact into a release directory and render its config templates (`reads`,
+    when given, receives the variables they read).
 
     Returns (release_dir, rendered_hash). A release is named by build key and rendered config,
     so an identical redeploy reuses it; older releases of the app are removed by `prune`.
@@ -74,7 +75,8 @@ def prepare_release(app, key, store, work_dir, env, variables):
         store.get(key, tarball)
         tree = os.path.join(staging, "tree")
         build.unpack(tarball, tree)
-        rendered_hash = render.render_files(tree, app.config_templates, variables, app.code)
+        rendered_hash = render.render_files(tree, app.config_templates, variables, app.code,
+                                            reads)
         release = os.path.join(app_dir, "%s-%s" % (os.path.basename(key).split(".")[0][:20],
                                                   rendered_hash[:12]))
         if not os.path.isdir(release):

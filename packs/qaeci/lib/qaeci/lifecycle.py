@@ -110,11 +110,12 @@ class Lifecycle(object):
         entry = plan_mod.AppPlan(app.code, branch, commit, plan_mod.build_key(app, commit),
                                  addresses[app.code], [d for d in app.depends_on if d in selected])
         entry.needs_build = not self.store.exists(entry.build_key)
-        entry.context_hash = plan_mod.context_hash(entry.build_key, self._variables(
-            state.env, tmpl.deploy_type, app.code, addresses, services))
+        previous = state.app(app.code)
+        entry.context_hash = plan_mod.config_hash(entry.build_key, self._variables(
+            state.env, tmpl.deploy_type, app.code, addresses, services), previous)
         is_running = app_state is not None and app_state.state in ("running", "starting")
         entry.needs_deploy, entry.deploy_reason = plan_mod.decide_deploy(
-            entry, state.app(app.code), is_running, app.check_urls)
+            entry, previous, is_running, app.check_urls)
         return entry
 
     def _record_plan(self, state, existing, tmpl, result, run, requested_by):
@@ -229,11 +230,11 @@ class Lifecycle(object):
         env = state.env
         variables = self._variables(env, environment.get("deploy_type"), app.code,
                                     environment["addresses"], services)
-        context_hash = plan_mod.context_hash(entry["build_key"], variables)
+        reads = {}
         state.update_app(app.code, run=run, status="deploying", stage="deploy")
         try:
             release, _ = deploy.prepare_release(app, entry["build_key"], self.store,
-                                                self.config.work_dir, env, variables)
+                                                self.config.work_dir, env, variables, reads)
             stage, result = deploy.start_and_check(self.backend, app, env, release,
                                                    entry["address"])
         except Exception as error:  # render errors, store errors, bad runtime: stage deploy
@@ -247,7 +248,8 @@ class Lifecycle(object):
         return self._save(state, app.code, {
             "run": run, "status": "healthy", "stage": None, "reason": "", "commit": entry["commit"],
             "branch": entry["branch"], "build_key": entry["build_key"],
-            "context_hash": context_hash, "port": entry["address"]["port"],
+            "context_hash": plan_mod.context_hash(entry["build_key"], reads),
+            "config_inputs": reads, "port": entry["address"]["port"],
             "built": built, "deployed": True, "last_check": {"at": _now(), "ok": True}})
 
     def _still_running(self, env, app_code, result):
@@ -272,7 +274,7 @@ class Lifecycle(object):
         previous = state.app(app_code) or {}
         if record["status"] != "healthy":
             # Keep what is known to run, so a later no-op decision compares against reality.
-            for key in ("context_hash",):
+            for key in ("context_hash", "config_inputs"):
                 record.setdefault(key, previous.get(key))
         state.save_app(app_code, record)
         return record

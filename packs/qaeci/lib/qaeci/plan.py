@@ -163,6 +163,34 @@ def context_hash(build_key_, variables):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def config_hash(build_key_, variables, previous):
+    """What decides whether an app's rendered config changed. After a deploy that noted which
+    variables its templates read (`config_inputs`), only those count: another app's new port
+    does not redeploy an app whose config never names it."""
+    inputs = (previous or {}).get("config_inputs")
+    if inputs is None:
+        return context_hash(build_key_, variables)
+    return context_hash(build_key_, read_again(variables, inputs))
+
+
+def read_again(variables, reads):
+    """The values the same reads give with these variables ({dotted path: value}; a path ending
+    in `[]` stands for the keys of a mapping that a template iterated)."""
+    return dict((path, _lookup(variables, path)) for path in reads)
+
+
+def _lookup(variables, path):
+    keys_wanted = path.endswith("[]")
+    node = variables
+    for part in [p for p in (path[:-2] if keys_wanted else path).split(".") if p]:
+        if not isinstance(node, dict) or part not in node:
+            return "<absent>"
+        node = node[part]
+    if keys_wanted:
+        return sorted(node) if isinstance(node, dict) else "<absent>"
+    return node
+
+
 def decide_deploy(app_plan, previous, running, check_paths):
     """(needs_deploy, reason). check_paths: the app's check URLs, probed once if all else holds."""
     if app_plan.needs_build:

@@ -12,33 +12,48 @@ from qaeci.errors import RenderError
 
 
 class Namespace(object):
-    """Read-only variables that know their own dotted path, for precise error messages.
+    """Read-only variables that know their own dotted path, for precise error messages, and
+    note every value a template reads (`reads`: {dotted path: value}; a path ending in `[]`
+    holds the keys when a template iterated or tested membership).
 
     Not a dict on purpose: `apps.items` must mean the app named `items`, not dict.items.
     """
 
-    __slots__ = ("_values", "_path")
+    __slots__ = ("_values", "_path", "_reads")
 
-    def __init__(self, values, path):
+    def __init__(self, values, path, reads=None):
         object.__setattr__(self, "_values", values)
         object.__setattr__(self, "_path", path)
+        object.__setattr__(self, "_reads", reads)
 
     def __getattr__(self, name):
         if name.startswith("__") or name not in self._values:
             raise AttributeError(name)
-        return self._values[name]
+        return self._read(name)
 
     def __getitem__(self, name):
-        return self._values[name]
+        return self._read(name)
 
     def __iter__(self):
-        return iter(sorted(self._values))
+        return iter(self._keys())
 
     def __len__(self):
-        return len(self._values)
+        return len(self._keys())
 
     def __contains__(self, name):
-        return name in self._values
+        return name in self._keys()
+
+    def _read(self, name):
+        value = self._values[name]
+        if self._reads is not None and not isinstance(value, Namespace):
+            self._reads[_join(self._path, name)] = value
+        return value
+
+    def _keys(self):
+        keys = sorted(self._values)
+        if self._reads is not None:
+            self._reads[self._path + "[]"] = keys
+        return keys
 
 
 class _NamedUndefined(StrictUndefined):
@@ -54,11 +69,11 @@ class _NamedUndefined(StrictUndefined):
         return "undefined value"
 
 
-def wrap(values, path=""):
-    """Turn nested dicts into Namespaces carrying their paths."""
+def wrap(values, path="", reads=None):
+    """Turn nested dicts into Namespaces carrying their paths (and noting reads into `reads`)."""
     if isinstance(values, dict):
-        return Namespace({key: wrap(value, _join(path, key)) for key, value in values.items()},
-                         path)
+        return Namespace({key: wrap(value, _join(path, key), reads)
+                          for key, value in values.items()}, path, reads)
     return values
 
 
@@ -71,12 +86,12 @@ def _environment():
                                 autoescape=False)
 
 
-def render_text(text, variables, source):
-    """Render TEXT (from file SOURCE) with VARIABLES (plain nested dicts)."""
-    namespace = wrap(variables)
+def render_text(text, variables, source, reads=None):
+    """Render TEXT (from file SOURCE) with VARIABLES (plain nested dicts); note what it read."""
+    namespace = wrap(variables, reads=reads)
     try:
         template = _environment().from_string(text)
-        return template.render({key: namespace[key] for key in namespace})
+        return template.render(dict((key, namespace._values[key]) for key in namespace._values))
     except TemplateSyntaxError as error:
         raise RenderError("%s line %s: template syntax error: %s; fix: correct the Jinja syntax"
                           % (source, error.lineno, error.message))
@@ -88,8 +103,9 @@ def render_text(text, variables, source):
                           "filters" % (source, error))
 
 
-def render_files(root, relative_paths, variables, app_code):
-    """Render each config template in place under ROOT; return a hash of the rendered files."""
+def render_files(root, relative_paths, variables, app_code, reads=None):
+    """Render each config template in place under ROOT; return a hash of the rendered files.
+    `reads` (a dict), when given, receives every variable the templates read."""
     digest = hashlib.sha256()
     for relative in relative_paths:
         path = os.path.normpath(os.path.join(root, relative))
@@ -98,7 +114,8 @@ def render_files(root, relative_paths, variables, app_code):
                               "runtime.config_templates or include the file in build.artifact"
                               % (relative, app_code))
         with open(path) as handle:
-            rendered = render_text(handle.read(), variables, "%s:%s" % (app_code, relative))
+            rendered = render_text(handle.read(), variables, "%s:%s" % (app_code, relative),
+                                   reads)
         with open(path, "w") as handle:
             handle.write(rendered)
         digest.update(relative.encode("utf-8") + b"\0" + rendered.encode("utf-8") + b"\0")
