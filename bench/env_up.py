@@ -123,16 +123,28 @@ def moment(timestamp):
     return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
 
+BUILD_ACTION = "qaeci.app_build"
+DEPLOY_ACTION = "qaeci.app_deploy"
+SERVICES_ACTION = "qaeci.env_services"
+
+
 def spans(execution):
-    """({step: (start, end)}, {app: build span}, {app: deploy span}) in seconds from the start."""
+    """({step: (start, end)}, {app: build span}, {app: deploy span}, services ready at) in
+    seconds from the start. Steps are told apart by action, whatever the workflow names them."""
     origin = moment(execution["start_timestamp"])
-    steps, builds, deploys = {}, {}, {}
+    steps, builds, deploys, services_ok = {}, {}, {}, 0.0
     for child in execution["children"]:
         span = (moment(child["start_timestamp"]) - origin, moment(child["end_timestamp"]) - origin)
         app = (child.get("parameters") or {}).get("app")
-        target = {"build": builds, "deploy": deploys}.get(child["task"], steps)
-        target[app if child["task"] in ("build", "deploy") else child["task"]] = span
-    return steps, builds, deploys
+        if child["action"] == BUILD_ACTION:
+            builds[app] = span
+        elif child["action"] == DEPLOY_ACTION:
+            deploys[app] = span
+        else:
+            steps[child["task"]] = span
+            if child["action"] == SERVICES_ACTION:
+                services_ok = span[1]
+    return steps, builds, deploys, services_ok
 
 
 def app_timings(tree, builds, deploys, services_ok):
@@ -153,8 +165,7 @@ def app_timings(tree, builds, deploys, services_ok):
 
 def timeline(execution, tree):
     """Lines describing the cold run: workflow steps, a summary, then each app."""
-    steps, builds, deploys = spans(execution)
-    services_ok = steps.get("services", (0.0, 0.0))[1]
+    steps, builds, deploys, services_ok = spans(execution)
     rows = app_timings(tree, builds, deploys, services_ok)
     lines = ["workflow %s: %.2f s" % (execution["id"], moment(execution["end_timestamp"])
                                       - moment(execution["start_timestamp"]))]
