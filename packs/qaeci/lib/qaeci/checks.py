@@ -4,6 +4,7 @@ import urllib.error
 import urllib.request
 
 POLL_INTERVAL = 0.5
+FIRST_INTERVAL = 0.05
 REQUEST_TIMEOUT = 5.0
 
 
@@ -41,7 +42,9 @@ def wait_healthy(base_url, paths, timeout, interval=POLL_INTERVAL, clock=time.mo
     deadline = clock() + timeout
     pending = list(paths) or []
     last_reason = ""
-    max_rounds = int(timeout / interval) + 2
+    # Start fast (an app that is quick to start is seen healthy at once), then ease off.
+    wait = min(FIRST_INTERVAL, interval)
+    max_rounds = int(timeout / wait) + 2
     for _ in range(max_rounds):
         still_failing = []
         for path in pending:
@@ -58,7 +61,8 @@ def wait_healthy(base_url, paths, timeout, interval=POLL_INTERVAL, clock=time.mo
         reason = gone() if gone is not None else None
         if reason:
             return CheckResult(False, reason)
-        time.sleep(min(interval, max(0.0, deadline - clock())))
+        time.sleep(min(wait, max(0.0, deadline - clock())))
+        wait = min(interval, wait * 1.5)
     return CheckResult(False, "check failed after %ss: %s" % (_seconds(timeout), last_reason))
 
 

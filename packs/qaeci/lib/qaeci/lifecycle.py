@@ -24,8 +24,8 @@ from qaeci.state import EnvState, environment_names
 FINAL_APP_STATUSES = ("healthy", "failed", "skipped")
 BUILD_OUTCOMES = ("built", "cached", "failed")
 # Waiting deploy items poll the datastore: quickly at first, then more gently.
-WAIT_FIRST_INTERVAL = 0.1
-WAIT_MAX_INTERVAL = 0.5
+WAIT_FIRST_INTERVAL = 0.05
+WAIT_MAX_INTERVAL = 0.25
 DEFAULT_WAIT_TIMEOUT = 3600
 PLAN_THREADS = 8
 
