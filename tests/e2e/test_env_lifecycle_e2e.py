@@ -22,8 +22,10 @@ DEMO_APPS = ["books", "prices", "search", "shop", "status", "stock"]
 MANAGERS_TEXT = "alice, qa.lead"
 SECOND_ENV = "qa2"
 CRASH_ENV = "qa3"
+BUILD_CRASH_ENV = "qa4"
 NOOP_SECONDS = 10.0
 APP_READY_SECONDS = 120.0
+BUILD_START_SECONDS = 60.0
 
 
 def env_up(site, env, user=None):
@@ -81,7 +83,8 @@ def bring_back(site, env):
 
 
 def plan_reasons(execution):
-    plan = next(child for child in execution["children"] if child["task"] == "plan")
+    plan = next(child for child in execution["children"]
+                if child["action"] == "qaeci.env_plan")
     return plan["result"]["result"].get("reasons")
 
 
@@ -141,7 +144,8 @@ def test_env_up_again_changes_nothing_and_is_fast(site):
     assert code == 0, why(execution)
     assert_all_healthy(execution)
     assert app_outcomes(execution) == {code: ("healthy", False, False) for code in DEMO_APPS}
-    assert not {child["task"] for child in execution["children"]} & {"build", "deploy"}
+    assert not {child["action"] for child in execution["children"]} & {
+        "qaeci.app_build", "qaeci.app_deploy"}
     assert seconds < NOOP_SECONDS, "a no-op env up took %.1f s" % seconds
 
 
@@ -394,6 +398,42 @@ def test_a_crash_in_the_middle_of_env_up_is_finished_by_the_next_one(site):
     assert not [path for path in site.data_dirs() if path.endswith("/" + CRASH_ENV)]
     assert site.get("books", CRASH_ENV)[0] == 404
     assert_every_app_answers(site, FIRST_ENV)
+
+
+def test_a_crash_in_the_middle_of_a_build_is_finished_by_the_next_env_up(site):
+    slow_commit = site.commit_to_app("prices", "build.sh", "sleep 6\n", "a slow build step")
+    runner = site.start_background("qaeci.env_up", "env=" + BUILD_CRASH_ENV, "template=demo")
+    try:
+        building = wait_until(lambda: running_build(site, BUILD_CRASH_ENV, "prices"),
+                              BUILD_START_SECONDS, interval=0.3)
+    finally:
+        killed = kill_process_group(runner)
+    try:
+        assert building and killed
+
+        code, execution = env_up(site, BUILD_CRASH_ENV)
+
+        assert code == 0, why(execution)
+        assert_all_healthy(execution)
+        prices = execution["result"]["output"]["apps"]["prices"]
+        assert prices["built"] and prices["commit"] == slow_commit
+        assert_every_app_answers(site, BUILD_CRASH_ENV)
+    finally:
+        code, execution = site.run("qaeci.env_down", "env=" + BUILD_CRASH_ENV)
+        site.revert_last_commit("prices")
+    assert code == 0, execution["result"]
+    assert site.env_processes(BUILD_CRASH_ENV) == []
+
+
+def running_build(site, env, app):
+    """True while the history shows env's running env_up building app."""
+    running = [run for run in env_up_history(site, env) if run["status"] == "running"]
+    if not running:
+        return False
+    code, out, _err = site.st2lite("execution", "get", running[-1]["id"], "--json")
+    children = json.loads(out)["children"] if code == 0 else []
+    return any(child["action"] == "qaeci.app_build" and child["status"] == "running"
+               and child["parameters"].get("app") == app for child in children)
 
 
 def test_taking_every_environment_down_leaves_nothing_behind(site):
