@@ -3,7 +3,8 @@ scripts/demo.py (supervisord, nginx, MariaDB, Redis, six apps), then driven thro
 `st2lite` as a user and a chat user drive it.
 
 The tests share one state dir and run in file order: each leaves the environments as the next
-expects them (qa1 up; qa2 up from the isolation test on; qa3 only inside the crash test)."""
+expects them (qa1 up throughout, restored by the tests that break it on purpose; qa2 up from the
+isolation test on; qa3 and qa4 only inside the crash tests; nothing after the last test)."""
 
 import contextlib
 import json
