@@ -8,13 +8,20 @@ import inspect
 import json
 import logging
 import os
+import signal
 import sys
+import threading
+import time
 import traceback
+
+
+PARENT_POLL_SECONDS = 0.5
 
 
 def main():
     spec = json.load(sys.stdin)
     sys.stdin = open(os.devnull)
+    _end_with_the_runtime(os.getppid())
     from st2lite.compat import COMPAT_DIR
     for path in [os.path.dirname(spec["entry_point"])] + list(spec["lib_paths"]):
         sys.path.insert(0, path)
@@ -31,6 +38,16 @@ def main():
     with open(spec["result_path"], "w") as f:
         json.dump({"succeeded": succeeded, "result": result}, f, default=str)
     return 0 if succeeded else 1
+
+
+def _end_with_the_runtime(parent_pid):
+    """When the st2lite process that started this action dies, the action (and whatever it
+    started in its process group) ends too, instead of running on unrecorded."""
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_POLL_SECONDS)
+        os.killpg(os.getpgid(0), signal.SIGKILL)
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
 def _add_compat(compat_dir):

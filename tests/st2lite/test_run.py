@@ -99,3 +99,34 @@ def test_a_bad_pack_config_fails_the_run_with_one_line_naming_the_file(cli):
     assert "configs/fx.yaml: option 'greeting'" in ex["result"]["error"]
     rc, report = cli.json("pack", "validate")
     assert rc == 2 and report["problems"][0]["field"] == "config"
+
+
+def test_a_python_action_ends_when_the_runtime_running_it_dies(cli):
+    import os
+    import signal
+    import subprocess
+    import time
+    proc = cli.start("run", "fx.crash", "mode=sleep", "timeout=60")
+    deadline = time.time() + 20
+    wrappers = []
+    while time.time() < deadline and not wrappers:
+        out = subprocess.run(["ps", "-eo", "pid,ppid,args"], capture_output=True, text=True).stdout
+        wrappers = [int(line.split()[0]) for line in out.splitlines()
+                    if "python_wrapper" in line and int(line.split()[1]) == proc.pid]
+        time.sleep(0.2)
+    assert wrappers, "the action's process never started"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    deadline = time.time() + 10
+    while time.time() < deadline and _alive(wrappers[0]):
+        time.sleep(0.2)
+    assert not _alive(wrappers[0])
+
+
+def _alive(pid):
+    import os
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
