@@ -23,9 +23,24 @@ def outcome(operator, pattern, payload, key="trigger.v", condition=None):
     return "failed" if decisions[0].failure_reason else True
 
 
-def iso(seconds_from_now):
-    moment = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds_from_now)
-    return moment.isoformat()
+class iso(object):
+    """A time relative to when the test runs (not when the cases were collected: a long suite
+    would otherwise push "a minute ago" past the operators' thresholds)."""
+
+    def __init__(self, seconds_from_now):
+        self.seconds_from_now = seconds_from_now
+
+    def text(self):
+        moment = (datetime.datetime.now(datetime.timezone.utc)
+                  + datetime.timedelta(seconds=self.seconds_from_now))
+        return moment.isoformat()
+
+    def __repr__(self):
+        return "iso(%+d s)" % self.seconds_from_now
+
+
+def resolve_times(payload):
+    return dict((k, v.text() if isinstance(v, iso) else v) for k, v in payload.items())
 
 
 CASES = [
@@ -104,7 +119,7 @@ CASES = [
 
 @pytest.mark.parametrize("operator,pattern,payload,expected", CASES)
 def test_operator(operator, pattern, payload, expected):
-    assert outcome(operator, pattern, payload) == expected
+    assert outcome(operator, pattern, resolve_times(payload)) == expected
 
 
 def test_operators_without_pattern_are_false_except_negations():
