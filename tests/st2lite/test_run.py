@@ -110,7 +110,7 @@ def test_a_python_action_ends_when_the_runtime_running_it_dies(cli):
     deadline = time.time() + 20
     wrappers = []
     while time.time() < deadline and not wrappers:
-        out = subprocess.run(["ps", "-eo", "pid,ppid,args"], capture_output=True, text=True).stdout
+        out = subprocess.run(["ps", "-ww", "-eo", "pid,ppid,args"], capture_output=True, text=True).stdout
         wrappers = [int(line.split()[0]) for line in out.splitlines()
                     if "python_wrapper" in line and int(line.split()[1]) == proc.pid]
         time.sleep(0.2)
