@@ -4,7 +4,6 @@ import ast
 import copy
 import json
 
-import jsonschema
 from jinja2.sandbox import SandboxedEnvironment
 
 from st2lite.packs.builtin import RUNNER_PARAMETERS
@@ -171,17 +170,38 @@ def _is_template(value):
     return isinstance(value, str) and ("{{" in value or "{%" in value)
 
 
+# JSON Schema (draft 4) types as Python types; bool is not a number there.
+_JSON_TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
+               "array": (list, tuple), "object": (dict,), "null": (type(None),)}
+_DESCRIPTIVE_KEYS = {"type", "description", "title"}
+
+
 def validate_values(ref, schema, values):
     for name, value in values.items():
         spec = dict((k, v) for k, v in (schema.get(name) or {}).items() if k not in ST2_ONLY_KEYS)
         if value is None and not spec.get("enum"):
             continue
-        try:
-            jsonschema.validate(value, spec, cls=jsonschema.Draft4Validator)
-        except jsonschema.ValidationError as e:
-            raise ParameterError("parameter %r of %s: %s" % (name, ref, e.message))
-        except jsonschema.SchemaError as e:
-            raise ParameterError("parameter %r of %s has an invalid schema: %s" % (name, ref, e.message))
+        if set(spec) <= _DESCRIPTIVE_KEYS and spec.get("type") in _JSON_TYPES:
+            _check_type(ref, name, value, spec["type"])
+        else:
+            _validate_schema(ref, name, value, spec)
+
+
+def _check_type(ref, name, value, kind):
+    """The common case (a bare `type`) without jsonschema: it runs for every action started."""
+    is_bool = isinstance(value, bool)
+    if not isinstance(value, _JSON_TYPES[kind]) or (is_bool and kind != "boolean"):
+        raise ParameterError("parameter %r of %s: %r is not of type %r" % (name, ref, value, kind))
+
+
+def _validate_schema(ref, name, value, spec):
+    import jsonschema  # loaded only for richer schemas: it costs a tenth of a second to import
+    try:
+        jsonschema.validate(value, spec, cls=jsonschema.Draft4Validator)
+    except jsonschema.ValidationError as e:
+        raise ParameterError("parameter %r of %s: %s" % (name, ref, e.message))
+    except jsonschema.SchemaError as e:
+        raise ParameterError("parameter %r of %s has an invalid schema: %s" % (name, ref, e.message))
 
 
 class _KeyTree(object):

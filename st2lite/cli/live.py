@@ -4,9 +4,6 @@ import sys
 import threading
 import time
 
-from rich.console import Console
-from rich.live import Live
-from rich.tree import Tree
 
 STYLE = {"succeeded": "green", "failed": "red", "timeout": "red", "canceled": "yellow",
          "running": "cyan", "delayed": "yellow", "requested": "dim", "scheduled": "dim"}
@@ -32,6 +29,8 @@ def run_with_progress(runtime, execution_id, action, given, tty=True):
 
 
 def _redraw_tree(runtime, execution_id, worker):
+    from rich.console import Console
+    from rich.live import Live
     with Live(console=Console(), refresh_per_second=4, transient=False) as live:
         while worker.is_alive():
             live.update(render_tree(runtime, execution_id))
@@ -54,6 +53,7 @@ def print_new_task_lines(execution, seen):
 
 
 def render_tree(runtime, execution_id, depth=0):
+    from rich.tree import Tree  # only a terminal's live view needs rich
     execution = runtime.executions.get(execution_id)
     tree = Tree(_label(execution, execution["action"]))
     _add_children(runtime, tree, execution, depth)

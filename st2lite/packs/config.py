@@ -2,7 +2,6 @@
 StackStorm), checked against the pack's config.schema.yaml with its defaults applied."""
 import os
 
-import jsonschema
 import yaml
 
 from st2lite.params import ParameterError, render_values
@@ -46,6 +45,7 @@ def load_pack_config(pack, config_dir, kv_lookup):
 
 
 def _validate(pack, path, schema, values):
+    import jsonschema  # only packs with a config schema pay for it
     missing = [n for n, s in sorted(schema.items())
                if isinstance(s, dict) and s.get("required") and values.get(n) is None]
     if missing:
