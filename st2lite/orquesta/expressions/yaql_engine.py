@@ -12,6 +12,7 @@ from yaql.language import utils as yaql_utils
 
 from st2lite.orquesta.errors import ExpressionError
 from st2lite.orquesta.expressions import functions
+from st2lite.orquesta.expressions.yaql_tables import cached_tables
 
 STATEMENT = re.compile(r"<%.*?%>", re.DOTALL)
 
@@ -20,7 +21,8 @@ class YaqlEvaluationException(ExpressionError):
     pass
 
 
-_ENGINE = yaql.language.factory.YaqlFactory().create()
+with cached_tables():
+    _ENGINE = yaql.language.factory.YaqlFactory().create()
 
 
 _converted = threading.local()

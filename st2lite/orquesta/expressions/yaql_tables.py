@@ -1,0 +1,79 @@
+"""A disk cache for the YAQL parser's LR tables.
+
+yaql builds its parser with a vendored PLY whose LALR table generation takes ~0.4 s of pure
+Python on every interpreter start, and PLY's own table files are gone from that version. The
+tables are a pure function of the grammar, so they are kept in a JSON file named by a hash of
+the grammar's productions and precedence. A missing, unreadable or stale file only means the
+tables are computed (and written) again.
+"""
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+
+from yaql._ply import yacc
+
+CACHE_ENV = "ST2LITE_CACHE_DIR"
+
+
+def cache_dir():
+    explicit = os.environ.get(CACHE_ENV)
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "st2lite")
+
+
+def grammar_key(grammar):
+    text = json.dumps([[str(p) for p in grammar.Productions],
+                       sorted((k, list(v)) for k, v in grammar.Precedence.items()),
+                       grammar.Start], sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def _load(path):
+    try:
+        with open(path) as handle:
+            data = json.load(handle)
+        return ({int(s): acts for s, acts in data["action"].items()},
+                {int(s): gotos for s, gotos in data["goto"].items()})
+    except (OSError, ValueError, KeyError, AttributeError):
+        return None
+
+
+def _save(path, action, goto):
+    with contextlib.suppress(OSError):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".yaql-lr-")
+        with os.fdopen(fd, "w") as handle:
+            json.dump({"action": action, "goto": goto}, handle)
+        os.replace(tmp, path)
+
+
+class CachedLRTable(yacc.LRTable):
+    """PLY's LRTable, read from the cache when the grammar is one already seen."""
+
+    def __init__(self, grammar, log=None):
+        path = os.path.join(cache_dir(), "yaql-lr-%s.json" % grammar_key(grammar))
+        cached = _load(path)
+        if cached is None:
+            super().__init__(grammar, log)
+            _save(path, self.lr_action, self.lr_goto)
+            return
+        self.grammar = grammar
+        self.log = log or yacc.NullLogger()
+        self.lr_action, self.lr_goto = cached
+        self.lr_productions = grammar.Productions
+        self.sr_conflicts, self.rr_conflicts = [], []
+
+
+@contextlib.contextmanager
+def cached_tables():
+    """While active, yacc.yacc() builds parsers from cached tables."""
+    original = yacc.LRTable
+    yacc.LRTable = CachedLRTable
+    try:
+        yield
+    finally:
+        yacc.LRTable = original
