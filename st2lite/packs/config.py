@@ -4,6 +4,8 @@ import os
 
 import yaml
 
+from st2lite.packs.loader import YAML_LOADER
+
 from st2lite.params import ParameterError, render_values
 
 
@@ -17,7 +19,7 @@ def _read_mapping(path, what):
         return {}
     try:
         with open(path) as f:
-            data = yaml.safe_load(f) or {}
+            data = yaml.load(f, Loader=YAML_LOADER) or {}
     except yaml.YAMLError as e:
         raise PackConfigError("%s is not valid YAML: %s" % (path, " ".join(str(e).split())))
     if not isinstance(data, dict):

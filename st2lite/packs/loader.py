@@ -8,6 +8,8 @@ import os
 
 import yaml
 
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
+
 from st2lite.packs import metadata
 from st2lite.packs.builtin import core_actions, core_trigger_types
 from st2lite.packs.errors import ContentProblem
@@ -71,7 +73,7 @@ def _pack_dirs(search_paths):
 def read_yaml(content, path):
     try:
         with open(path) as f:
-            data = yaml.safe_load(f)
+            data = yaml.load(f, Loader=YAML_LOADER)
     except (OSError, yaml.YAMLError) as e:
         content.problem(path, None, "not valid YAML: %s" % " ".join(str(e).split()))
         return None
