@@ -1,10 +1,15 @@
-"""The python-script runner: the action's Action class, run in a process of its own."""
+"""The python-script runner: the action's Action class, run in a process of its own.
+
+That process is forked from a warm fork server (python_forkclient) unless ST2LITE_PYTHON_FORK=0
+or the server cannot be used; then it is a fresh `python -m st2lite.runners.python_wrapper`.
+"""
 import json
 import os
 import sys
 import tempfile
 
 from st2lite.packs.builtin import RUNNER_PARAMETERS
+from st2lite.runners import python_forkclient
 from st2lite.runners.base import RunnerOutcome, run_process
 
 
@@ -22,10 +27,10 @@ def run(request):
         env = dict(os.environ, ST2_ACTION_EXECUTION_ID=request.execution_id,
                    ST2_ACTION_PACK_NAME=action["pack"], ST2_ACTION_API_URL="",
                    PYTHONUNBUFFERED="1", **_string_env(request.parameters.get("env")))
-        code, out, err, timed_out = run_process(
-            [sys.executable, "-m", "st2lite.runners.python_wrapper"],
-            timeout=request.parameters.get("timeout") or 600, env=env,
-            cwd=os.path.dirname(action["entry_point_path"]), stdin_text=json.dumps(spec, default=str))
+        code, out, err, timed_out = _run_wrapper(
+            spec, env, cwd=os.path.dirname(action["entry_point_path"]),
+            timeout=request.parameters.get("timeout") or 600,
+            pack_dirs=sorted(p.path for p in runtime.content.packs.values()))
         returned = _read_result(result_path)
     finally:
         os.unlink(result_path)
@@ -34,6 +39,18 @@ def run(request):
         result["error"] = "Action failed to complete in %s seconds" % request.parameters.get("timeout")
         return RunnerOutcome("timeout", result)
     return RunnerOutcome("succeeded" if code == 0 and returned.get("succeeded") else "failed", result)
+
+
+def _run_wrapper(spec, env, cwd, timeout, pack_dirs):
+    """(return_code, stdout, stderr, timed_out) of the wrapper run for this spec."""
+    if python_forkclient.enabled(env):
+        try:
+            return python_forkclient.run_action(spec, env, cwd, timeout, pack_dirs)
+        except python_forkclient.ForkServerUnavailable:
+            pass  # not started: a fresh process runs it, as it would without the server
+    return run_process([sys.executable, "-m", "st2lite.runners.python_wrapper"],
+                       timeout=timeout, env=env, cwd=cwd,
+                       stdin_text=json.dumps(spec, default=str))
 
 
 def _read_result(path):

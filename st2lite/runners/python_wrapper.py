@@ -1,7 +1,9 @@
 """Runs one python-script action in its own process, as StackStorm's python runner wrapper does.
 
-Reads a JSON spec on stdin: entry_point, pack, parameters, config, lib_paths, state_dir.
-The action's own prints stay on stdout/stderr; the result goes to spec["result_path"] as JSON.
+The spec (JSON): entry_point, pack, parameters, config, lib_paths, state_dir, result_path.
+`python -m st2lite.runners.python_wrapper` reads it on stdin; the fork server's children call
+`exit_code_of_action(spec)` instead. The action's own prints stay on stdout/stderr; the result
+goes to spec["result_path"] as JSON.
 """
 import importlib.util
 import inspect
@@ -18,14 +20,23 @@ import traceback
 PARENT_POLL_SECONDS = 0.5
 
 
-def main():
-    spec = json.load(sys.stdin)
+def exit_code_of_action(spec):
+    """Runs the action; returns the process exit code. A SystemExit raised by the action
+    propagates, as it would end a fresh interpreter."""
+    try:
+        return run_action(spec)
+    except Exception:  # the action's failure: StackStorm shows the traceback in stderr
+        traceback.print_exc()
+        return 1
+
+
+def run_action(spec):
     sys.stdin = open(os.devnull)
     _end_with_the_runtime(os.getppid())
     from st2lite.compat import COMPAT_DIR
     for path in [os.path.dirname(spec["entry_point"])] + list(spec["lib_paths"]):
         sys.path.insert(0, path)
-    _add_compat(COMPAT_DIR)
+    add_compat(COMPAT_DIR)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     action_class = _load_action_class(spec["entry_point"])
@@ -41,8 +52,9 @@ def main():
 
 
 def _end_with_the_runtime(parent_pid):
-    """When the st2lite process that started this action dies, the action (and whatever it
-    started in its process group) ends too, instead of running on unrecorded."""
+    """When the process that started this action dies (the st2lite process, or the fork server
+    that dies with it), the action and whatever it started in its process group end too,
+    instead of running on unrecorded."""
     def watch():
         while os.getppid() == parent_pid:
             time.sleep(PARENT_POLL_SECONDS)
@@ -50,7 +62,7 @@ def _end_with_the_runtime(parent_pid):
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
-def _add_compat(compat_dir):
+def add_compat(compat_dir):
     """The compat modules, behind the real ones when StackStorm itself is installed."""
     try:
         import st2common.runners.base_action  # noqa: F401
@@ -81,9 +93,14 @@ def _action_service(spec, action_class):
     return ActionService(datastore, spec["pack"], action_class.__name__, logger)
 
 
-if __name__ == "__main__":
+def main():
     try:
-        sys.exit(main())
-    except Exception:  # the action's failure: StackStorm shows the traceback in stderr
-        traceback.print_exc()
-        sys.exit(1)
+        spec = json.load(sys.stdin)
+    except ValueError as e:
+        sys.stderr.write("python_wrapper: stdin is not a JSON action spec: %s\n" % e)
+        return 2
+    return exit_code_of_action(spec)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,321 @@
+"""python-script actions forked from the warm fork server behave as in a fresh wrapper process
+(ST2LITE_PYTHON_FORK=0): result, output, exit codes, environment, timeouts, lifetimes."""
+import os
+import signal
+import subprocess
+import textwrap
+import time
+
+import pytest
+
+from conftest import Cli
+
+FRESH = {"ST2LITE_PYTHON_FORK": "0"}
+FORKED = {"ST2LITE_PYTHON_FORK": "1"}
+
+PROBE = '''
+import logging, os, sys
+from st2common.runners.base_action import Action
+
+
+class Probe(Action):
+    def run(self, word):
+        print("out " + word)
+        sys.stderr.write("err " + word + "\\n")
+        with open("/proc/%d/cmdline" % os.getppid()) as f:
+            parent = f.read().replace("\\0", " ")
+        streams = [(s.encoding, s.errors, s.line_buffering, s.write_through, s.fileno())
+                   for s in (sys.stdout, sys.stderr)]
+        return {"word": word, "cwd": os.getcwd(), "argv0": os.path.basename(sys.argv[0]),
+                "pack_name": os.environ["ST2_ACTION_PACK_NAME"],
+                "execution_id": os.environ["ST2_ACTION_EXECUTION_ID"],
+                "api_url": os.environ["ST2_ACTION_API_URL"],
+                "custom": os.environ.get("CUSTOM_VAR"), "unbuffered": os.environ["PYTHONUNBUFFERED"],
+                "session_leader": os.getsid(0) == os.getpid() == os.getpgid(0),
+                "stdin": sys.stdin.read(), "streams": streams, "path": sys.path[0:3],
+                "main": sys.modules["__main__"].__name__, "logging": len(logging.getLogger().handlers),
+                "forked": "python_forkserver" in parent}
+'''
+
+ENDINGS = '''
+import atexit, sys, threading, time
+from st2common.runners.base_action import Action
+
+
+class Endings(Action):
+    def run(self, mode):
+        atexit.register(lambda: print("atexit ran"))
+        if mode == "exit3":
+            sys.exit(3)
+        if mode == "exit_text":
+            sys.exit("leaving early")
+        if mode == "tuple":
+            return (False, {"why": "refused"})
+        if mode == "thread":
+            threading.Thread(target=lambda: (time.sleep(0.3), print("thread done"))).start()
+            return "returned"
+        raise ValueError("boom " + mode)
+'''
+
+SPAWNER = '''
+import subprocess, time
+from st2common.runners.base_action import Action
+
+
+class Spawner(Action):
+    def run(self, pid_file):
+        child = subprocess.Popen(["sleep", "60"])
+        with open(pid_file, "w") as f:
+            f.write("%d" % child.pid)
+        print("spawned", flush=True)
+        time.sleep(60)
+'''
+
+EDITS_ITSELF = '''
+import os
+import helper
+from st2common.runners.base_action import Action
+
+
+class EditsItself(Action):
+    def run(self):
+        with open(helper.__file__, "w") as f:
+            f.write("VERSION = 'edited by the first run'\\n")
+        with open(__file__) as f:
+            source = f.read()
+        with open(__file__, "w") as f:
+            f.write(source.replace("'first action source'", "'second action source, longer'"))
+        return {"helper": helper.VERSION, "action": 'first action source'}
+'''
+
+EDITS_TWICE = '''
+version: 1.0
+tasks:
+  first:
+    action: fs.edits_itself
+    next:
+      - publish: first=<% result().result %>
+        do: second
+  second:
+    action: fs.edits_itself
+    next:
+      - publish: second=<% result().result %>
+output:
+  - first: <% ctx().first %>
+  - second: <% ctx().second %>
+'''
+
+MANY = '''
+version: 1.0
+input:
+  - words
+tasks:
+  each:
+    with:
+      items: <% ctx().words %>
+      concurrency: 20
+    action: fs.probe word=<% item() %>
+    next:
+      - publish: results=<% result().select($.result) %>
+output:
+  - results: <% ctx().results %>
+'''
+
+
+class FsCli(Cli):
+    """The real command line against a pack written for these tests."""
+
+    def __init__(self, state, packs):
+        Cli.__init__(self, state)
+        self.packs = str(packs)
+
+    def argv(self, *args):
+        return Cli.argv(self, *args)[:2] + [self.packs] + Cli.argv(self, *args)[3:]
+
+
+def _action(actions, name, source, parameters, runner="python-script", entry=None):
+    entry = entry or name + ".py"
+    with open(os.path.join(actions, entry), "w") as f:
+        f.write(textwrap.dedent(source))
+    lines = ["name: %s" % name, "runner_type: %s" % runner, "entry_point: %s" % entry,
+             "parameters:"] + ["  %s" % p for p in parameters or ["{}"]]
+    if not parameters:
+        lines[-2:] = ["parameters: {}"]
+    with open(os.path.join(actions, name + ".yaml"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+@pytest.fixture
+def fs(tmp_path):
+    pack = tmp_path / "packs" / "fs"
+    actions = pack / "actions"
+    os.makedirs(str(actions / "workflows"))
+    os.makedirs(str(pack / "lib"))
+    (pack / "pack.yaml").write_text("ref: fs\nname: fs\ndescription: fork server tests\n"
+                                    "version: 1.0.0\nauthor: tests\nemail: t@example.com\n")
+    (pack / "lib" / "helper.py").write_text("VERSION = 'as shipped'\n")
+    _action(str(actions), "probe", PROBE, ["word: {type: string, default: hi}"])
+    _action(str(actions), "endings", ENDINGS, ["mode: {type: string, required: true}"])
+    _action(str(actions), "spawner", SPAWNER, ["pid_file: {type: string, required: true}",
+                                               "timeout: {default: 1}"])
+    _action(str(actions), "edits_itself", EDITS_ITSELF, [])
+    _action(str(actions), "edits_twice", EDITS_TWICE, [], runner="orquesta",
+            entry="workflows/edits_twice.yaml")
+    _action(str(actions), "many", MANY, ["words: {type: array}"], runner="orquesta",
+            entry="workflows/many.yaml")
+    return FsCli(tmp_path / "state", tmp_path / "packs")
+
+
+def _both(fs, *args):
+    """(forked, fresh) executions of one command."""
+    outcomes = []
+    for env in (FORKED, FRESH):
+        rc, ex = fs.json(*args, env=env)
+        outcomes.append((rc, ex))
+    return outcomes
+
+
+def test_the_action_sees_what_a_fresh_process_sees(fs):
+    (rc_fork, forked), (rc_fresh, fresh) = _both(fs, "run", "fs.probe", "word=zed",
+                                                 "env={\"CUSTOM_VAR\": \"custom\"}")
+    assert rc_fork == rc_fresh == 0
+    fork_result, fresh_result = forked["result"]["result"], fresh["result"]["result"]
+    assert fork_result.pop("forked") is True and fresh_result.pop("forked") is False
+    assert fork_result.pop("execution_id") == forked["id"]
+    assert fresh_result.pop("execution_id") == fresh["id"]
+    assert fork_result == fresh_result
+    assert fork_result["cwd"] == os.path.join(fs.packs, "fs", "actions")
+    assert fork_result["custom"] == "custom" and fork_result["session_leader"] is True
+    # the pack's lib, the action's directory, then the working directory `python -m` adds
+    assert fork_result["path"] == [os.path.join(fs.packs, "fs", "lib")] + [fork_result["cwd"]] * 2
+    for ex in (forked, fresh):
+        assert ex["result"]["stdout"] == "out zed\n"
+        assert ex["result"]["stderr"] == "err zed\n"
+        assert ex["result"]["exit_code"] == 0
+
+
+@pytest.mark.parametrize("mode,status,code,stdout,stderr_end", [
+    ("exit3", "failed", 3, "atexit ran\n", ""),
+    ("exit_text", "failed", 1, "atexit ran\n", "leaving early\n"),
+    ("tuple", "failed", 1, "atexit ran\n", ""),
+    ("thread", "succeeded", 0, "thread done\natexit ran\n", ""),
+    ("raise", "failed", 1, "atexit ran\n", "ValueError: boom raise\n"),
+])
+def test_exits_and_failures_end_the_same_way(fs, mode, status, code, stdout, stderr_end):
+    for rc, ex in _both(fs, "run", "fs.endings", "mode=" + mode):
+        assert (ex["status"], ex["result"]["exit_code"]) == (status, code), ex
+        assert ex["result"]["stdout"] == stdout
+        assert ex["result"]["stderr"].endswith(stderr_end)
+    forked, fresh = _both(fs, "run", "fs.endings", "mode=" + mode)
+    assert forked[1]["result"]["result"] == fresh[1]["result"]["result"]
+
+
+def test_a_timeout_kills_the_action_and_what_it_started(fs, tmp_path):
+    for env in (FORKED, FRESH):
+        pid_file = str(tmp_path / ("pid-" + env["ST2LITE_PYTHON_FORK"]))
+        started = time.time()
+        rc, ex = fs.json("run", "fs.spawner", "pid_file=" + pid_file, env=env)
+        assert time.time() - started < 15
+        assert rc == 1 and ex["status"] == "timeout"
+        assert ex["result"]["exit_code"] == -9
+        assert ex["result"]["stdout"] == "spawned\n"
+        assert ex["result"]["error"] == "Action failed to complete in 1 seconds"
+        with open(pid_file) as f:
+            assert _gone_within(int(f.read()), 5)
+
+
+def test_twenty_concurrent_actions_all_succeed(fs):
+    words = ["w%02d" % i for i in range(20)]
+    rc, ex = fs.json("run", "fs.many", "words=" + ",".join(words), env=FORKED)
+    assert rc == 0 and ex["status"] == "succeeded", ex
+    results = ex["result"]["output"]["results"]
+    assert [r["word"] for r in results] == words
+    assert all(r["forked"] for r in results)
+    assert len(set(r["execution_id"] for r in results)) == 20
+
+
+def test_an_edited_pack_file_takes_effect_on_the_next_run_in_the_same_process(fs):
+    rc, ex = fs.json("run", "fs.edits_twice", env=FORKED)
+    assert rc == 0, ex
+    output = ex["result"]["output"]
+    assert output["first"] == {"helper": "as shipped", "action": "first action source"}
+    assert output["second"] == {"helper": "edited by the first run",
+                                "action": "second action source, longer"}
+
+
+def test_the_server_and_its_action_end_when_the_runtime_is_killed(fs, tmp_path):
+    proc = subprocess.Popen(fs.argv("run", "fs.spawner", "pid_file=" + str(tmp_path / "p"),
+                                    "timeout=60"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=dict(os.environ, **FORKED))
+    try:
+        tree = _wait_for(lambda: _grandchildren(proc.pid), 20)
+        assert tree, "the action never started"
+        server = [pid for pid, ppid, args in _processes() if ppid == proc.pid
+                  and "python_forkserver" in args]
+        assert server, "the action did not run in the fork server"
+        socket_dirs = [d for d in _open_paths(server[0]) if "st2lite-fork-" in d]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        for pid in server + tree:
+            assert _gone_within(pid, 5), "pid %d outlived the st2lite process" % pid
+        assert all(os.stat(d).st_mode & 0o777 == 0o700 for d in socket_dirs if os.path.exists(d))
+    finally:
+        proc.kill()
+
+
+def test_the_server_is_closed_when_st2lite_exits(fs):
+    before = set(_fork_servers())
+    rc, ex = fs.json("run", "fs.probe", env=FORKED)
+    assert rc == 0 and ex["result"]["result"]["forked"]
+    assert _wait_for(lambda: not (set(_fork_servers()) - before), 5)
+
+
+def _fork_servers():
+    return [pid for pid, _, args in _processes() if "python_forkserver" in args]
+
+
+def _grandchildren(pid):
+    children = [p for p, ppid, _ in _processes() if ppid == pid]
+    return [p for p, ppid, _ in _processes() if ppid in children]
+
+
+def _processes():
+    out = subprocess.run(["ps", "-ww", "-eo", "pid,ppid,args"], capture_output=True,
+                         text=True).stdout
+    rows = []
+    for line in out.splitlines()[1:]:
+        pid, ppid, args = (line.split(None, 2) + [""])[:3]
+        rows.append((int(pid), int(ppid), args))
+    return rows
+
+
+def _open_paths(pid):
+    paths = []
+    for name in os.listdir("/proc/%d/fd" % pid):
+        try:
+            paths.append(os.path.dirname(os.readlink("/proc/%d/fd/%s" % (pid, name))))
+        except OSError:
+            pass
+    return paths
+
+
+def _wait_for(check, seconds):
+    deadline = time.time() + seconds
+    while True:
+        value = check()
+        if value or time.time() > deadline:
+            return value
+        time.sleep(0.2)
+
+
+def _gone_within(pid, seconds):
+    return _wait_for(lambda: not _alive(pid), seconds)
+
+
+def _alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
