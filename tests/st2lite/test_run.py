@@ -102,25 +102,40 @@ def test_a_bad_pack_config_fails_the_run_with_one_line_naming_the_file(cli):
 
 
 def test_a_python_action_ends_when_the_runtime_running_it_dies(cli):
-    import os
     import signal
-    import subprocess
     import time
     proc = cli.start("run", "fx.crash", "mode=sleep", "timeout=60")
     deadline = time.time() + 20
-    wrappers = []
-    while time.time() < deadline and not wrappers:
-        out = subprocess.run(["ps", "-ww", "-eo", "pid,ppid,args"], capture_output=True, text=True).stdout
-        wrappers = [int(line.split()[0]) for line in out.splitlines()
-                    if "python_wrapper" in line and int(line.split()[1]) == proc.pid]
+    actions = []
+    while time.time() < deadline and not actions:
+        # a fresh wrapper is a child of st2lite; one forked by the fork server a grandchild
+        below = _descendants(proc.pid)
+        actions = [pid for pid, (ppid, args) in below.items() if "python_wrapper" in args
+                   or "python_forkserver" in below.get(ppid, (0, ""))[1]]
         time.sleep(0.2)
-    assert wrappers, "the action's process never started"
+    assert actions, "the action's process never started"
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     deadline = time.time() + 10
-    while time.time() < deadline and _alive(wrappers[0]):
+    while time.time() < deadline and any(_alive(pid) for pid in actions):
         time.sleep(0.2)
-    assert not _alive(wrappers[0])
+    assert not any(_alive(pid) for pid in actions)
+
+
+def _descendants(root):
+    """{pid: (ppid, args)} of every process below root."""
+    import subprocess
+    out = subprocess.run(["ps", "-ww", "-eo", "pid,ppid,args"], capture_output=True, text=True).stdout
+    rows = [(line.split(None, 2) + [""])[:3] for line in out.splitlines()[1:]]
+    below, found = {root}, {}
+    for _ in range(len(rows)):
+        more = dict((int(pid), (int(ppid), args)) for pid, ppid, args in rows
+                    if int(ppid) in below and int(pid) not in below)
+        if not more:
+            break
+        below.update(more)
+        found.update(more)
+    return found
 
 
 def _alive(pid):
