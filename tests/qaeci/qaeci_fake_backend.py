@@ -52,7 +52,7 @@ class FakeBackend(Backend):
     def _log_path(self, env, app):
         return os.path.join(self.work_dir, "fake-logs", "%s.%s.log" % (env, app))
 
-    def deploy(self, spec):
+    def deploy(self, spec, settle=True):
         self._stop(spec.env, spec.app)
         log_path = self._log_path(spec.env, spec.app)
         os.makedirs(os.path.dirname(log_path), exist_ok=True)
@@ -65,7 +65,8 @@ class FakeBackend(Backend):
         with self.lock:
             self.processes[(spec.env, spec.app)] = process
             self.deploys.append((spec.env, spec.app))
-        time.sleep(0.05)
+        if settle:
+            time.sleep(0.05)
         return self._state(spec.env, spec.app)
 
     def _state(self, env, app):

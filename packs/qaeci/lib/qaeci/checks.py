@@ -3,7 +3,7 @@ import time
 import urllib.error
 import urllib.request
 
-POLL_INTERVAL = 0.5
+POLL_INTERVAL = 0.25
 FIRST_INTERVAL = 0.05
 REQUEST_TIMEOUT = 5.0
 

@@ -49,7 +49,7 @@ def _exec(command):
 
 def _exited(backend, env, app_code):
     """A reason when the app's process is no longer running, else None."""
-    state = backend.status(env).get(app_code)
+    state = backend.app_status(env, app_code)
     if state is None or state.state in ("failed", "stopped", "missing"):
         detail = state.detail if state is not None else "missing"
         return "process exited before its checks passed (%s)" % (detail or "no detail")
@@ -114,7 +114,7 @@ def start_and_check(backend, app, env, release, address):
                    environment=environment, cpus=app.runtime.get("cpus", 0.5),
                    mem=app.runtime.get("mem", 256), instances=app.runtime.get("instances", 1))
     try:
-        state = backend.deploy(spec)
+        state = backend.deploy(spec, settle=False)  # the checks tell when it is ready
     except BackendError as error:
         return "deploy", checks.CheckResult(False, str(error))
     if state.state in ("failed", "stopped", "missing"):

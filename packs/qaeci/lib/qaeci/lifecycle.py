@@ -25,7 +25,7 @@ FINAL_APP_STATUSES = ("healthy", "failed", "skipped")
 BUILD_OUTCOMES = ("built", "cached", "failed")
 # Waiting deploy items poll the datastore: quickly at first, then more gently.
 WAIT_FIRST_INTERVAL = 0.05
-WAIT_MAX_INTERVAL = 0.25
+WAIT_MAX_INTERVAL = 0.1
 DEFAULT_WAIT_TIMEOUT = 3600
 PLAN_THREADS = 8
 
@@ -253,7 +253,7 @@ class Lifecycle(object):
             "built": built, "deployed": True, "last_check": {"at": _now(), "ok": True}})
 
     def _still_running(self, env, app_code, result):
-        app_state = self.backend.status(env).get(app_code)
+        app_state = self.backend.app_status(env, app_code)
         if app_state is None or app_state.state not in ("running", "starting"):
             detail = app_state.detail if app_state is not None else "missing"
             return "check", checks.CheckResult(False, "process is not running (%s)" % detail)

@@ -11,6 +11,8 @@ import yaml
 from qaeci import schemas
 from qaeci.errors import RegistryError
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
+
 DEFAULT_CHECK_TIMEOUT = 120
 
 
@@ -189,7 +191,7 @@ def _yaml_files(root, folder):
 def _read_yaml(root, path):
     try:
         with open(path) as handle:
-            data = yaml.safe_load(handle)
+            data = yaml.load(handle, Loader=_YAML_LOADER)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = " line %d" % (mark.line + 1) if mark else ""

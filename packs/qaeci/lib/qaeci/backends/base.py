@@ -63,14 +63,20 @@ class Backend(object):
         (mysql adds user, password, database). Already-running services are left as they are."""
         raise NotImplementedError
 
-    def deploy(self, spec):
+    def deploy(self, spec, settle=True):
         """Start (or restart) one app from an AppSpec and route APP.ENV.DOMAIN to it.
-        Returns its AppState."""
+        Returns its AppState: once it has left its starting phase when settle, else as soon as
+        it is launched (for callers that poll its checks themselves)."""
         raise NotImplementedError
 
     def status(self, env):
         """{app: AppState} for every app of the environment the back end runs."""
         raise NotImplementedError
+
+    def app_status(self, env, app):
+        """The AppState of one app, or None when the back end does not run it. Polled while an
+        app starts, so back ends answer it without listing the whole environment."""
+        return self.status(env).get(app)
 
     def services_status(self, env):
         """{name: {"status": "healthy"|"stopped"|..., "host", "port"}} for the env's services."""

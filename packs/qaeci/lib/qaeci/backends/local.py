@@ -85,7 +85,7 @@ class LocalBackend(Backend):
         return info is not None and info["state"] in (RUNNING, STARTING, BACKOFF, STOPPING)
 
     # -- apps ----------------------------------------------------------------------------------
-    def deploy(self, spec):
+    def deploy(self, spec, settle=True):
         check_env(spec.env)
         check_app(spec.app)
         if not os.path.isdir(spec.workdir):
@@ -99,7 +99,7 @@ class LocalBackend(Backend):
         program = ProgramSpec(self.program_name(spec.env, spec.app), spec.command, spec.workdir,
                               environment, log_path)
         os.makedirs(self.env_dir(spec.env), exist_ok=True)
-        info = self.supervisor.run(program)
+        info = self.supervisor.run(program, settle=settle)
         self.router.add_route(spec.env, spec.app, port)
         return self._app_state(spec.app, info, port, log_path)
 
@@ -108,14 +108,23 @@ class LocalBackend(Backend):
         prefix = env + "."
         infos = self.supervisor.all_info()
         names = set(self.supervisor.configured_programs()) | set(infos)
+        ports = self.ports.of_env(env)
         states = {}
         for name in sorted(names):
             app = name[len(prefix):]
             if not name.startswith(prefix) or app.startswith(SERVICE_PREFIX):
                 continue
-            states[app] = self._app_state(app, infos.get(name), self.ports.lookup(env, app),
+            states[app] = self._app_state(app, infos.get(name), ports.get(app),
                                           self.app_log_path(env, app))
         return states
+
+    def app_status(self, env, app):
+        check_env(env)
+        name = self.program_name(env, app)
+        info = self.supervisor.info(name)
+        if info is None and not os.path.exists(self.supervisor.program_config_path(name)):
+            return None
+        return self._app_state(app, info, self.ports.lookup(env, app), self.app_log_path(env, app))
 
     @staticmethod
     def _app_state(app, info, port, log_path):

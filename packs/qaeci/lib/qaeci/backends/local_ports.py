@@ -95,6 +95,12 @@ class PortRegistry(object):
     def lookup(self, env, owner):
         return self._load().get("%s.%s" % (env, owner))
 
+    def of_env(self, env):
+        """{owner: port} of every app and service of env, from one read."""
+        prefix = env + "."
+        return {key[len(prefix):]: port for key, port in self._load().items()
+                if key.startswith(prefix)}
+
     def release(self, env, owners=None):
         """Forget the ports of env (all of them, or only those of `owners`)."""
         with self._locked() as ports:

@@ -35,6 +35,7 @@ FAULT_STILL_RUNNING = 91
 MAX_UNIX_SOCKET_PATH = 107  # sun_path holds 108 bytes with the final NUL
 # Longer than any program's stopwaitsecs: stopProcess answers only once the process is gone.
 RPC_TIMEOUT = 180.0
+INFO_TIMEOUT = 30.0
 
 
 class SupervisorError(BackendError):
@@ -259,8 +260,10 @@ class Supervisor(object):
         return sorted(entry[:-len(".conf")] for entry in os.listdir(self.programs_dir)
                       if entry.endswith(".conf"))
 
-    def run(self, spec, timeout=30.0):
-        """Start spec's program (restarting it if it runs); return its final process info."""
+    def run(self, spec, timeout=30.0, settle=True):
+        """Start spec's program (restarting it if it runs); return its process info, once it has
+        left STARTING when settle (else as soon as it is spawned: callers that check readiness
+        themselves need not wait out startsecs)."""
         self.ensure_running()
         os.makedirs(os.path.dirname(spec.log_path), exist_ok=True)
         path = self.program_config_path(spec.name)
@@ -278,7 +281,7 @@ class Supervisor(object):
                 self._stop(rpc, spec.name)
                 self._call_ignoring(rpc.startProcess, spec.name, False,
                                     ignore=(FAULT_ALREADY_STARTED,))
-        return self.wait_settled(spec.name, timeout)
+        return self.wait_settled(spec.name, timeout) if settle else self.info(spec.name)
 
     def start(self, name, timeout=30.0):
         """Start an existing program that is not running."""
@@ -305,14 +308,14 @@ class Supervisor(object):
 
     def info(self, name):
         """supervisor's process info for name, or None if supervisord does not know it."""
-        if not self.is_running():
-            return None
         try:
-            return self._rpc().getProcessInfo(name)
+            return self._rpc(timeout=INFO_TIMEOUT).getProcessInfo(name)
         except xmlrpc.client.Fault as fault:
             if fault.faultCode == FAULT_BAD_NAME:
                 return None
             raise SupervisorError("supervisord: %s" % fault.faultString)
+        except (OSError, http.client.HTTPException):
+            return None  # supervisord is not running, so neither is the program
 
     def all_info(self):
         if not self.is_running():
