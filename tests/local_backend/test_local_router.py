@@ -82,3 +82,49 @@ def test_router_port_in_use_is_reported(work_dir):
         blocker.close()
         supervisor.shutdown()
     assert wait_for(lambda: processes_using(other_dir) == [], timeout=10)
+
+
+def _add_routes_at_once(router, names_and_ports):
+    """add_route from one thread per route, started together: {name: error or None}."""
+    import threading
+    outcomes, start = {}, threading.Barrier(len(names_and_ports))
+
+    def add(name, port):
+        start.wait(timeout=10)
+        try:
+            router.add_route("burst", name, port)
+            outcomes[name] = None
+        except Exception as error:  # the test looks at which ones failed
+            outcomes[name] = str(error)
+    threads = [threading.Thread(target=add, args=item) for item in names_and_ports]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_routes_asked_for_at_once_share_reloads_and_all_answer(router, work_dir):
+    import json
+    names = ["app%d" % index for index in range(10)]
+    generation = json.load(open(os.path.join(work_dir, "router", "routes.json")))["generation"]
+    try:
+        outcomes = _add_routes_at_once(router, [(name, router.test_app_port) for name in names])
+        assert outcomes == {name: None for name in names}
+        after = json.load(open(os.path.join(work_dir, "router", "routes.json")))["generation"]
+        assert after - generation < len(names)  # batched: fewer reloads than routes
+        assert all(http_get(router.port, "%s.burst.localhost" % name)[0] == 200 for name in names)
+    finally:
+        router.remove_routes("burst")
+    assert not os.listdir(os.path.join(work_dir, "router", "queue"))
+
+
+def test_one_bad_route_in_a_burst_fails_alone(router):
+    good = [("good%d" % index, router.test_app_port) for index in range(4)]
+    try:
+        outcomes = _add_routes_at_once(router, good + [("bad", 70000)])
+        assert "nginx refused the new router config" in outcomes.pop("bad")
+        assert outcomes == {name: None for name, _port in good}
+        assert sorted(router.routes()["burst"]) == sorted(name for name, _port in good)
+    finally:
+        router.remove_routes("burst")

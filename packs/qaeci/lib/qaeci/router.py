@@ -6,6 +6,7 @@ include file per environment, the 404 page), checks it with `nginx -t`, and only
 The nginx master runs under the work directory's supervisord with `daemon off`.
 """
 
+import glob
 import html
 import http.client
 import json
@@ -13,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 
 from qaeci.backends.base import BackendError
@@ -23,6 +25,7 @@ from qaeci.backends.local_supervisor import RUNNING, ProgramSpec
 PROGRAM_NAME = "qaeci-router"
 GENERATION_HEADER = "X-Qaeci-Router-Generation"
 PROBE_HOST = "qaeci-router-probe.invalid"
+FAILED_SUFFIX = ".failed"
 HOST_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 
 
@@ -48,6 +51,7 @@ class NginxRouter(object):
         self.state_path = os.path.join(self.root, "routes.json")
         self.current = os.path.join(self.root, "current")
         self.error_log = os.path.join(self.root, "logs", "error.log")
+        self.queue_dir = os.path.join(self.root, "queue")
 
     # -- public API --------------------------------------------------------------------------
     def routes(self):
@@ -61,18 +65,13 @@ class NginxRouter(object):
         return "http://%s:%d/" % (self.host_for(env, app), self.port)
 
     def add_route(self, env, app, port):
-        self._change(lambda routes: routes.setdefault(env, {}).__setitem__(app, int(port)))
+        self._check_label(env)
+        self._check_label(app)
+        self._apply({"op": "add", "env": env, "app": app, "port": int(port)})
 
     def remove_routes(self, env, apps=None):
-        def drop(routes):
-            if apps is None:
-                routes.pop(env, None)
-                return
-            for app in apps:
-                routes.get(env, {}).pop(app, None)
-            if not routes.get(env):
-                routes.pop(env, None)
-        self._change(drop)
+        self._apply({"op": "remove", "env": env,
+                     "apps": None if apps is None else sorted(apps)})
 
     def is_running(self):
         info = self.supervisor.info(PROGRAM_NAME)
@@ -96,26 +95,74 @@ class NginxRouter(object):
             json.dump(state, handle, indent=1, sort_keys=True)
         os.replace(tmp, self.state_path)
 
-    def _change(self, mutate):
-        os.makedirs(os.path.join(self.root, "logs"), exist_ok=True)
+    def _apply(self, change):
+        """Queue CHANGE, then apply it with every other queued change under one reload.
+
+        Deploying many apps at once asks for many routes at once: whoever holds the lock takes
+        all the changes queued so far, so N routes cost about one nginx reload, not N."""
+        ticket = self._queue(change)
         with file_lock(os.path.join(self.root, "router.lock")):
-            state = self._load()
-            routes = json.loads(json.dumps(state["routes"]))
-            mutate(routes)
-            for env, apps in routes.items():
-                for app in apps:
-                    self._check_label(env)
-                    self._check_label(app)
-            generation = state["generation"] + 1
-            conf_dir = self._render(generation, routes)
-            self._test(conf_dir)
-            self._activate(conf_dir)
-            self._save({"generation": generation, "routes": routes})
-            if routes:
-                self._run_or_reload(generation)
-            else:
-                self.stop()  # nothing to route: no router process either
-            self._remove_old_configs(conf_dir)
+            if os.path.exists(ticket):  # not taken by an earlier holder's batch
+                self._apply_queued()
+        failure = _read_text(ticket + FAILED_SUFFIX)
+        if failure is not None:
+            os.unlink(ticket + FAILED_SUFFIX)
+            raise RouterError(failure)
+
+    def _queue(self, change):
+        os.makedirs(os.path.join(self.root, "logs"), exist_ok=True)
+        os.makedirs(self.queue_dir, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=self.queue_dir, prefix=".new-")
+        with os.fdopen(handle, "w") as out:
+            json.dump(change, out)
+        # Names sort in queue order: nanoseconds, then a unique suffix from mkstemp.
+        ticket = os.path.join(self.queue_dir, "%020d-%s.json" % (time.time_ns(),
+                                                                 os.path.basename(tmp)[5:]))
+        os.rename(tmp, ticket)
+        return ticket
+
+    def _apply_queued(self):
+        tickets = sorted(glob.glob(os.path.join(self.queue_dir, "*.json")))
+        try:
+            changes = [json.loads(_read_text(ticket) or "null") for ticket in tickets]
+            try:
+                self._publish_changes(changes)
+            except Exception:
+                if len(changes) == 1:
+                    raise
+                # One bad change must not fail the others: apply them one at a time instead.
+                for ticket, change in zip(tickets, changes):
+                    self._publish_or_record(ticket, [change])
+        except Exception as error:  # whatever stops the batch fails every change in it
+            for ticket in tickets:
+                _write(ticket + FAILED_SUFFIX, str(error))
+        finally:
+            for ticket in tickets:
+                os.unlink(ticket)
+
+    def _publish_or_record(self, ticket, changes):
+        try:
+            self._publish_changes(changes)
+        except Exception as error:  # reported to the one who asked for this change
+            _write(ticket + FAILED_SUFFIX, str(error))
+
+    def _publish_changes(self, changes):
+        state = self._load()
+        routes = json.loads(json.dumps(state["routes"]))
+        for change in changes:
+            _mutate(routes, change)
+        self._publish(state["generation"] + 1, routes)
+
+    def _publish(self, generation, routes):
+        conf_dir = self._render(generation, routes)
+        self._test(conf_dir)
+        self._activate(conf_dir)
+        self._save({"generation": generation, "routes": routes})
+        if routes:
+            self._run_or_reload(generation)
+        else:
+            self.stop()  # nothing to route: no router process either
+        self._remove_old_configs(conf_dir)
 
     @staticmethod
     def _check_label(name):
@@ -316,6 +363,21 @@ class NginxRouter(object):
                 "</head><body>\n<h1>404: no app answers at this address</h1>\n"
                 "<p>Apps are routed as APP.ENV.%s:%d. Routed now:</p>\n<ul>\n%s\n</ul>\n"
                 "</body></html>\n" % (html.escape(self.domain), self.port, listing))
+
+
+def _mutate(routes, change):
+    """Apply one queued change to {env: {app: port}}."""
+    env = change["env"]
+    if change["op"] == "add":
+        routes.setdefault(env, {})[change["app"]] = change["port"]
+        return
+    if change["apps"] is None:
+        routes.pop(env, None)
+        return
+    for app in change["apps"]:
+        routes.get(env, {}).pop(app, None)
+    if not routes.get(env):
+        routes.pop(env, None)
 
 
 def _read_text(path):
