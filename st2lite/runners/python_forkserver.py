@@ -2,9 +2,11 @@
 
 `python -m st2lite.runners.python_forkserver --listen-fd FD --parent PID [PACK_DIR...]`
 
-It preloads the wrapper and the modules the packs' code imports (python_preload), then serves
-requests on the listening unix socket it was handed. A request is one length-prefixed JSON
-message {"spec", "env", "cwd"} carrying the action's stdin, stdout and stderr fds (SCM_RIGHTS).
+It preloads the wrapper, then serves requests on the listening unix socket it was handed; before
+forking for an action it imports the outside modules that action's code imports (once per
+action, see python_preload), so later children start with them in memory. A request is one
+length-prefixed JSON message {"spec", "env", "cwd"} carrying the action's stdin, stdout and
+stderr fds (SCM_RIGHTS).
 The reply is JSON lines on the same connection: {"pid": N} once forked, {"exit": CODE} when
 the child is reaped (CODE as subprocess reports it: negative for a signal).
 
@@ -36,16 +38,19 @@ class BadRequest(Exception):
     """A request that is not a length-prefixed JSON message with three fds."""
 
 
+class UnsafeToFork(Exception):
+    """The server has threads now; a forked child could inherit a lock held by one of them."""
+
+
 def main(argv=None):
     args = _parse_args(argv)
     listener = socket.socket(fileno=args.listen_fd)
-    from st2lite.runners.python_preload import preload
-    preload(args.pack_dirs)
-    if threading.active_count() > 1:
-        sys.stderr.write("python_forkserver: a preloaded module started a thread; forking "
-                         "would not be safe, so the server does not serve\n")
-        return 3
-    Server(listener, args.parent).serve()
+    from st2lite.runners.python_preload import ActionImports, preload_wrapper
+    preload_wrapper()
+    try:
+        Server(listener, args.parent, ActionImports(args.pack_dirs)).serve()
+    except SystemExit as e:  # closed by the client (SIGTERM) or no longer safe to fork
+        return e.code if isinstance(e.code, int) else 1
     return 0
 
 
@@ -58,8 +63,9 @@ def _parse_args(argv):
 
 
 class Server(object):
-    def __init__(self, listener, parent_pid):
+    def __init__(self, listener, parent_pid, action_imports):
         self.listener = listener
+        self.action_imports = action_imports
         self.parent_pid = parent_pid
         self.children = {}  # pid -> the connection waiting for its exit code
         self.wake_r, self.wake_w = os.pipe()
@@ -93,17 +99,26 @@ class Server(object):
         try:
             conn.settimeout(REQUEST_READ_SECONDS)
             request, fds = _read_request(conn)
+            self._preload(request["spec"])
             pid = os.fork()
             if pid == 0:
                 _run_child(self, conn, request, fds)
             self.children[pid] = conn
             _send_line(conn, {"pid": pid})
-        except (OSError, BadRequest, ValueError) as e:
+        except (OSError, BadRequest, ValueError, UnsafeToFork) as e:
             _send_line(conn, {"error": str(e)})
             conn.close()
+            if isinstance(e, UnsafeToFork):
+                raise SystemExit(3)
         finally:
             for fd in fds:
                 os.close(fd)
+
+    def _preload(self, spec):
+        self.action_imports.preload_for(spec["entry_point"], spec.get("lib_paths") or [])
+        if threading.active_count() > 1:
+            raise UnsafeToFork("a module imported for %s started a thread: forking would not be "
+                               "safe, so this server stops" % spec["entry_point"])
 
     def _reap(self):
         while self.children:
@@ -283,4 +298,5 @@ def _system_exit_code(exit_exception):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # os._exit: tearing down every preloaded module would only make the client wait at its exit
+    os._exit(main())

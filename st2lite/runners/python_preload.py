@@ -1,36 +1,57 @@
-"""Which modules the fork server imports before forking: the wrapper's own, and the stdlib and
-installed modules that the loaded packs' python code imports.
+"""What the fork server imports before forking: the wrapper's own modules at start, then, the
+first time each action is asked for, the stdlib and installed modules its code imports.
 
-Pack code itself is never preloaded (an edited action takes effect on the next run), nor is any
-module whose name a pack could resolve from its own directories: in a fresh interpreter those
+An action's imports are found by following its entry file's static imports (read with `ast`,
+nothing executed) through the pack's own modules. Pack code itself is never preloaded (an
+edited action or lib module takes effect on the next run), nor is any module whose top-level
+name a loaded pack could resolve from its own directories: in a fresh interpreter those
 directories come first on sys.path, so a cached module of the same name would shadow the pack's.
+Importing what an action needs before forking costs what the child would have spent on it,
+once, and every later child starts with it in memory.
 """
 import ast
 import importlib
 import os
-import sys
 
 WRAPPER_MODULES = ["st2lite.runners.python_wrapper", "st2lite.compat",
                    "st2common.runners.base_action", "st2common.services.datastore",
                    "st2lite.store.db", "st2lite.store.datastore"]
-COMMON_MODULES = ["json", "logging", "cryptography.fernet", "yaml", "jinja2", "urllib.request",
-                  "urllib.parse", "urllib.error", "http.client", "email.message", "xmlrpc.client",
-                  "tarfile", "zipfile", "sqlite3", "subprocess", "socket", "ssl", "hashlib",
-                  "tempfile", "shutil", "datetime", "uuid", "base64", "argparse"]
-MAX_FILES = 2000
+MAX_FILES_PER_ACTION = 500
 MAX_FILE_BYTES = 1000000
 NEVER = {"__future__", "__main__", "antigravity", "this"}
 
 
-def preload(pack_dirs):
-    """Imports what actions of these packs would import; returns the names that imported."""
+def preload_wrapper():
     from st2lite.compat import COMPAT_DIR
     from st2lite.runners.python_wrapper import add_compat
     add_compat(COMPAT_DIR)
-    pack_paths = module_dirs(pack_dirs)
-    wanted = [n for n in COMMON_MODULES + sorted(imported_modules(pack_paths))
-              if not resolvable_in(n, pack_paths)]
-    return [name for name in WRAPPER_MODULES + wanted if _try_import(name)]
+    return [name for name in WRAPPER_MODULES if _try_import(name)]
+
+
+class ActionImports(object):
+    """Preloads, once per action entry point, the outside modules that action imports."""
+
+    def __init__(self, pack_dirs):
+        self.pack_paths = module_dirs(pack_dirs)
+        self.done = set()
+        self.tried = set()
+        self.file_imports = {}  # a pack file read once serves every action that imports it
+
+    def preload_for(self, entry_point, lib_paths):
+        """The names that imported (empty when this entry point was preloaded before)."""
+        if entry_point in self.done:
+            return []
+        self.done.add(entry_point)
+        search = list(lib_paths) + [os.path.dirname(entry_point)]
+        wanted = external_imports(entry_point, search, self.pack_paths, self._imports_in)
+        wanted = sorted(set(wanted) - self.tried)
+        self.tried.update(wanted)
+        return [name for name in wanted if _try_import(name)]
+
+    def _imports_in(self, path):
+        if path not in self.file_imports:
+            self.file_imports[path] = list(imports_in(path))
+        return self.file_imports[path]
 
 
 def module_dirs(pack_dirs):
@@ -48,17 +69,25 @@ def module_dirs(pack_dirs):
     return found
 
 
-def imported_modules(directories):
-    """Absolute module names imported anywhere in the .py files below these directories."""
-    names = set()
-    for path in _python_files(directories):
-        try:
-            with open(path, "rb") as f:
-                tree = ast.parse(f.read(MAX_FILE_BYTES), path)
-        except (OSError, SyntaxError, ValueError):
+def external_imports(entry_point, search_dirs, pack_paths, read_imports=None):
+    """Absolute module names imported by entry_point and the pack modules it imports (found
+    in search_dirs), that no pack directory could resolve."""
+    seen, external, queue = set(), set(), [entry_point]
+    while queue and len(seen) < MAX_FILES_PER_ACTION:
+        path = queue.pop()
+        if path in seen:
             continue
-        names.update(_imports_of(tree))
-    return names
+        seen.add(path)
+        for level, name in (read_imports or imports_in)(path):
+            if level:
+                queue.extend(_package_files(_parent_dir(path, level), name.split(".")))
+                continue
+            local = _local_files(name, search_dirs)
+            if local is not None:
+                queue.extend(local)
+            elif not resolvable_in(name, pack_paths):
+                external.add(name)
+    return external
 
 
 def resolvable_in(name, directories):
@@ -74,28 +103,52 @@ def resolvable_in(name, directories):
     return False
 
 
-def _python_files(directories):
-    seen = set()
-    for directory in directories:
-        for root, dirs, files in os.walk(directory):
-            dirs[:] = [d for d in dirs if not d.startswith((".", "__pycache__"))]
-            for f in files:
-                path = os.path.join(root, f)
-                if f.endswith(".py") and path not in seen and len(seen) < MAX_FILES:
-                    seen.add(path)
-                    yield path
+def _local_files(name, search_dirs):
+    """The pack files importing `name` would execute, from the first directory that has it;
+    None when no search directory has it."""
+    parts = name.split(".")
+    for directory in search_dirs:
+        if resolvable_in(parts[0], [directory]):
+            return _package_files(directory, parts)
+    return None
 
 
-def _imports_of(tree):
+def _package_files(directory, parts):
+    files = []
+    for part in [p for p in parts if p]:
+        module = os.path.join(directory, part + ".py")
+        directory = os.path.join(directory, part)
+        init = os.path.join(directory, "__init__.py")
+        files += [f for f in (module, init) if os.path.isfile(f)]
+    return files
+
+
+def _parent_dir(path, level):
+    directory = os.path.dirname(path)
+    for _ in range(level - 1):
+        directory = os.path.dirname(directory)
+    return directory
+
+
+def imports_in(path):
+    """(level, dotted name) of every import in the file: level 0 for absolute imports. For
+    `from m import n`, both m and m.n (n may be a submodule)."""
+    try:
+        with open(path, "rb") as f:
+            tree = ast.parse(f.read(MAX_FILE_BYTES), path)
+    except (OSError, SyntaxError, ValueError):
+        return
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                yield alias.name
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            yield node.module
+                yield 0, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if base:
+                yield node.level, base
             for alias in node.names:
                 if alias.name != "*":
-                    yield node.module + "." + alias.name
+                    yield node.level, (base + "." + alias.name).lstrip(".")
 
 
 def _try_import(name):
