@@ -121,6 +121,72 @@ output:
   - results: <% ctx().results %>
 '''
 
+USES_YAML = '''
+import yaml
+from st2common.runners.base_action import Action
+
+
+class UsesYaml(Action):
+    def run(self):
+        return yaml.safe_load("a: 1")
+'''
+
+SHADOWED = '''
+import yaml
+from st2common.runners.base_action import Action
+
+
+class Shadowed(Action):
+    def run(self):
+        return yaml.SHADOW
+'''
+
+YAML_THEN_SHADOW = '''
+version: 1.0
+tasks:
+  real:
+    action: fs.uses_yaml
+    next:
+      - publish: real=<% result().result %>
+        do: shadowed
+  shadowed:
+    action: fs2.shadowed
+    next:
+      - publish: shadowed=<% result().result %>
+output:
+  - real: <% ctx().real %>
+  - shadowed: <% ctx().shadowed %>
+'''
+
+KILLS_ITS_PARENT = '''
+import os, signal, time
+from st2common.runners.base_action import Action
+
+
+class KillsItsParent(Action):
+    def run(self):
+        os.kill(os.getppid(), signal.SIGKILL)
+        time.sleep(10)
+'''
+
+SERVER_DIES = '''
+version: 1.0
+tasks:
+  kill:
+    action: fs.kills_its_parent
+    next:
+      - when: <% failed() %>
+        publish: killed=<% result().exit_code %>
+        do: after
+  after:
+    action: fs.probe
+    next:
+      - publish: forked=<% result().result.forked %>
+output:
+  - killed: <% ctx().killed %>
+  - forked: <% ctx().forked %>
+'''
+
 
 class FsCli(Cli):
     """The real command line against a pack written for these tests."""
@@ -163,6 +229,19 @@ def fs(tmp_path):
             entry="workflows/edits_twice.yaml")
     _action(str(actions), "many", MANY, ["words: {type: array}"], runner="orquesta",
             entry="workflows/many.yaml")
+    _action(str(actions), "uses_yaml", USES_YAML, [])
+    _action(str(actions), "yaml_then_shadow", YAML_THEN_SHADOW, [], runner="orquesta",
+            entry="workflows/yaml_then_shadow.yaml")
+    _action(str(actions), "kills_its_parent", KILLS_ITS_PARENT, [])
+    _action(str(actions), "server_dies", SERVER_DIES, [], runner="orquesta",
+            entry="workflows/server_dies.yaml")
+    other = tmp_path / "packs" / "fs2"
+    os.makedirs(str(other / "actions"))
+    os.makedirs(str(other / "lib"))
+    (other / "pack.yaml").write_text("ref: fs2\nname: fs2\ndescription: shadows yaml\n"
+                                     "version: 1.0.0\nauthor: tests\nemail: t@example.com\n")
+    (other / "lib" / "yaml.py").write_text("SHADOW = 'the pack lib yaml'\n")
+    _action(str(other / "actions"), "shadowed", SHADOWED, [])
     return FsCli(tmp_path / "state", tmp_path / "packs")
 
 
@@ -241,6 +320,22 @@ def test_an_edited_pack_file_takes_effect_on_the_next_run_in_the_same_process(fs
     assert output["first"] == {"helper": "as shipped", "action": "first action source"}
     assert output["second"] == {"helper": "edited by the first run",
                                 "action": "second action source, longer"}
+
+
+def test_a_pack_module_is_not_shadowed_by_a_module_preloaded_for_another_pack(fs):
+    for rc, ex in _both(fs, "run", "fs.yaml_then_shadow"):
+        assert rc == 0, ex
+        assert ex["result"]["output"] == {"real": {"a": 1}, "shadowed": "the pack lib yaml"}
+
+
+def test_interpreter_settings_in_the_action_env_get_a_fresh_process(fs):
+    rc, ex = fs.json("run", "fs.probe", "env={\"PYTHONHASHSEED\": \"7\"}", env=FORKED)
+    assert rc == 0 and ex["result"]["result"]["forked"] is False
+
+
+def test_an_action_ends_with_its_server_and_the_next_one_gets_a_new_server(fs):
+    rc, ex = fs.json("run", "fs.server_dies", env=FORKED)
+    assert ex["result"]["output"] == {"killed": -9, "forked": True}, ex
 
 
 def test_the_server_and_its_action_end_when_the_runtime_is_killed(fs, tmp_path):
