@@ -99,10 +99,14 @@ class _ServerPool(object):
     restarted if it died, given up on after MAX_SERVER_STARTS."""
 
     def __init__(self):
+        self.forget()
+        self._registered = False
+
+    def forget(self):
+        """In a forked copy of st2lite the servers are not its own: it starts its own."""
         self._lock = threading.Lock()
         self._servers = {}
         self._starts = 0
-        self._registered = False
 
     def server_for(self, pack_dirs):
         with self._lock:
@@ -128,6 +132,7 @@ class _ServerPool(object):
 
 
 _POOL = _ServerPool()
+os.register_at_fork(after_in_child=_POOL.forget)
 
 
 def _start_child(server, request):

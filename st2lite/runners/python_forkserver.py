@@ -45,6 +45,8 @@ class UnsafeToFork(Exception):
 def main(argv=None):
     args = _parse_args(argv)
     listener = socket.socket(fileno=args.listen_fd)
+    if sys.path and sys.path[0] == os.getcwd():
+        del sys.path[0]  # `-m` put the server's cwd first; preloads must not import from it
     from st2lite.runners.python_preload import ActionImports, preload_wrapper
     preload_wrapper()
     try:
@@ -253,7 +255,7 @@ def _take_environment(env, cwd):
     os.chdir(cwd)
     from st2lite.runners import python_wrapper
     sys.argv = [python_wrapper.__file__]
-    sys.path[0] = os.getcwd()  # `python -m` puts the working directory first
+    sys.path.insert(0, os.getcwd())  # as `python -m` puts the working directory first
 
 
 def _run_like_the_interpreter(spec):

@@ -51,6 +51,11 @@ class Endings(Action):
             sys.exit("leaving early")
         if mode == "tuple":
             return (False, {"why": "refused"})
+        if mode == "chatty":
+            for i in range(2000):
+                print("o" * 99)
+                sys.stderr.write("e" * 99 + "\\n")
+            return "said a lot"
         if mode == "thread":
             threading.Thread(target=lambda: (time.sleep(0.3), print("thread done"))).start()
             return "returned"
@@ -287,6 +292,13 @@ def test_exits_and_failures_end_the_same_way(fs, mode, status, code, stdout, std
         assert ex["result"]["stderr"].endswith(stderr_end)
     forked, fresh = _both(fs, "run", "fs.endings", "mode=" + mode)
     assert forked[1]["result"]["result"] == fresh[1]["result"]["result"]
+
+
+def test_a_chatty_action_is_heard_in_full(fs):
+    for rc, ex in _both(fs, "run", "fs.endings", "mode=chatty"):
+        assert rc == 0 and ex["result"]["result"] == "said a lot"
+        assert ex["result"]["stdout"] == ("o" * 99 + "\n") * 2000 + "atexit ran\n"
+        assert ex["result"]["stderr"] == ("e" * 99 + "\n") * 2000
 
 
 def test_a_timeout_kills_the_action_and_what_it_started(fs, tmp_path):
