@@ -3,8 +3,12 @@ import time
 import urllib.error
 import urllib.request
 
-POLL_INTERVAL = 0.25
+POLL_INTERVAL = 0.5
 FIRST_INTERVAL = 0.05
+# Most apps start within seconds: poll those first seconds closely (every 0.1 s at most, so a
+# dependent starts within a tenth of a second), then ease off to POLL_INTERVAL.
+EAGER_SECONDS = 10.0
+EAGER_INTERVAL = 0.1
 REQUEST_TIMEOUT = 5.0
 
 
@@ -39,10 +43,10 @@ def wait_healthy(base_url, paths, timeout, interval=POLL_INTERVAL, clock=time.mo
     A path that has answered 2xx once is not asked again. Bounded in time and in count.
     gone: optional callable returning a reason once the process has died (stop waiting then).
     """
-    deadline = clock() + timeout
+    started = clock()
+    deadline = started + timeout
     pending = list(paths) or []
     last_reason = ""
-    # Start fast (an app that is quick to start is seen healthy at once), then ease off.
     wait = min(FIRST_INTERVAL, interval)
     max_rounds = int(timeout / wait) + 2
     for _ in range(max_rounds):
@@ -62,7 +66,8 @@ def wait_healthy(base_url, paths, timeout, interval=POLL_INTERVAL, clock=time.mo
         if reason:
             return CheckResult(False, reason)
         time.sleep(min(wait, max(0.0, deadline - clock())))
-        wait = min(interval, wait * 1.5)
+        eager = clock() - started < EAGER_SECONDS
+        wait = min(min(interval, EAGER_INTERVAL) if eager else interval, wait * 1.5)
     return CheckResult(False, "check failed after %ss: %s" % (_seconds(timeout), last_reason))
 
 

@@ -45,7 +45,8 @@ def sync_workspace(url, workspace, commit):
 
     Ignored files (node_modules, target/, ...) survive between builds, which keeps the cache warm.
     """
-    if not os.path.isdir(os.path.join(workspace, ".git")):
+    fresh = not os.path.isdir(os.path.join(workspace, ".git"))
+    if fresh:
         os.makedirs(os.path.dirname(workspace) or ".", exist_ok=True)
         run_git(["clone", "--no-checkout", "--quiet", "--", url, workspace])
     else:
@@ -57,7 +58,8 @@ def sync_workspace(url, workspace, commit):
         raise BuildError("commit %s is not in %s any more; fix: run env up again to resolve the "
                          "branch afresh" % (commit, url))
     run_git(["checkout", "--quiet", "--force", "--detach", commit], cwd=workspace)
-    run_git(["clean", "-q", "-f", "-d"], cwd=workspace)
+    if not fresh:  # a fresh clone holds nothing untracked
+        run_git(["clean", "-q", "-f", "-d"], cwd=workspace)
 
 
 def _has_commit(workspace, commit):
