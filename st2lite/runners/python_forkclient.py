@@ -23,7 +23,7 @@ from st2lite.runners.python_forkserver import HEADER
 SWITCH = "ST2LITE_PYTHON_FORK"
 START_SECONDS = 60  # a first action waits for the server's imports
 KILL_GRACE_SECONDS = 5
-MAX_SERVER_STARTS = 3
+MAX_SERVERS_LOST = 3
 LISTEN_BACKLOG = 128
 CHUNK = 65536
 # Read once by an interpreter at start-up: a child forked from a server started with other
@@ -96,7 +96,7 @@ class _ServerProcess(object):
 
 class _ServerPool(object):
     """One server per set of pack directories (their names decide what it may preload),
-    restarted if it died, given up on after MAX_SERVER_STARTS."""
+    replaced if it died; after MAX_SERVERS_LOST, every action gets a fresh process."""
 
     def __init__(self):
         self.forget()
@@ -106,7 +106,7 @@ class _ServerPool(object):
         """In a forked copy of st2lite the servers are not its own: it starts its own."""
         self._lock = threading.Lock()
         self._servers = {}
-        self._starts = 0
+        self._lost = 0
 
     def server_for(self, pack_dirs):
         with self._lock:
@@ -115,14 +115,22 @@ class _ServerPool(object):
                 return server
             if server is not None:
                 server.remove_directory()
-            if self._starts >= MAX_SERVER_STARTS:
-                raise ForkServerUnavailable("the fork server stopped %d times" % self._starts)
-            self._starts += 1
+                self._lost += 1
+            if self._lost >= MAX_SERVERS_LOST:
+                raise ForkServerUnavailable("%d fork servers were lost" % self._lost)
             if not self._registered:
                 atexit.register(self.stop_all)
                 self._registered = True
             server = self._servers[pack_dirs] = _ServerProcess(pack_dirs)
             return server
+
+    def discard(self, server):
+        with self._lock:
+            for key, known in list(self._servers.items()):
+                if known is server:
+                    del self._servers[key]
+                    self._lost += 1
+        server.stop()
 
     def stop_all(self):
         with self._lock:
@@ -153,6 +161,8 @@ def _start_child(server, request):
         if not pid:
             raise ForkServerUnavailable("the fork server did not start the action")
     except (OSError, ValueError, ForkServerUnavailable) as e:
+        if isinstance(e, socket.timeout):
+            _POOL.discard(server)  # alive but not answering: an import that hangs, say
         conn.close()
         os.close(out_r)
         os.close(err_r)

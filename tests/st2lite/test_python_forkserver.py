@@ -192,6 +192,32 @@ output:
   - forked: <% ctx().forked %>
 '''
 
+SERVERS_LOST = '''
+version: 1.0
+tasks:
+  kill1:
+    action: fs.kills_its_parent
+    next:
+      - when: <% failed() %>
+        do: kill2
+  kill2:
+    action: fs.kills_its_parent
+    next:
+      - when: <% failed() %>
+        do: kill3
+  kill3:
+    action: fs.kills_its_parent
+    next:
+      - when: <% failed() %>
+        do: after
+  after:
+    action: fs.probe
+    next:
+      - publish: forked=<% result().result.forked %>
+output:
+  - forked: <% ctx().forked %>
+'''
+
 
 class FsCli(Cli):
     """The real command line against a pack written for these tests."""
@@ -240,6 +266,8 @@ def fs(tmp_path):
     _action(str(actions), "kills_its_parent", KILLS_ITS_PARENT, [])
     _action(str(actions), "server_dies", SERVER_DIES, [], runner="orquesta",
             entry="workflows/server_dies.yaml")
+    _action(str(actions), "servers_lost", SERVERS_LOST, [], runner="orquesta",
+            entry="workflows/servers_lost.yaml")
     other = tmp_path / "packs" / "fs2"
     os.makedirs(str(other / "actions"))
     os.makedirs(str(other / "lib"))
@@ -348,6 +376,11 @@ def test_interpreter_settings_in_the_action_env_get_a_fresh_process(fs):
 def test_an_action_ends_with_its_server_and_the_next_one_gets_a_new_server(fs):
     rc, ex = fs.json("run", "fs.server_dies", env=FORKED)
     assert ex["result"]["output"] == {"killed": -9, "forked": True}, ex
+
+
+def test_after_three_servers_are_lost_actions_run_in_fresh_processes(fs):
+    rc, ex = fs.json("run", "fs.servers_lost", env=FORKED)
+    assert ex["result"]["output"] == {"forked": False}, ex
 
 
 def test_the_server_and_its_action_end_when_the_runtime_is_killed(fs, tmp_path):
