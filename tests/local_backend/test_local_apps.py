@@ -169,14 +169,20 @@ def test_a_port_taken_while_its_app_was_down_is_replaced(backend, work_dir):
     deploy_app(backend, work_dir, "qa6", "web")
     old_port = backend.ports.lookup("qa6", "web")
     assert backend.allocate_port("qa6", "web") == old_port  # its own process holds it
+    deploy_app(backend, work_dir, "qa6", "api")
+    assert backend.allocate_ports("qa6", ["web", "api"]) == {
+        "web": old_port, "api": backend.ports.lookup("qa6", "api")}  # both held by their own
     backend.destroy("qa6", apps=["web"])
     squatter = socket.socket()
     squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     squatter.bind(("127.0.0.1", old_port))
     squatter.listen(1)
     try:
-        new_port = backend.allocate_port("qa6", "web")
-        assert new_port != old_port
+        api_port = backend.ports.lookup("qa6", "api")
+        ports = backend.allocate_ports("qa6", ["web", "api", "db"])
+        new_port = ports["web"]
+        assert new_port != old_port and ports["api"] == api_port
+        assert len(set(ports.values())) == 3
         assert backend.allocate_port("qa6", "web") == new_port
     finally:
         squatter.close()

@@ -74,9 +74,8 @@ class Lifecycle(object):
         order = plan_mod.dependency_order(registry_apps, selected)
         chosen = plan_mod.choose_branches(tmpl, registry_apps, selected, branch, branches or {})
         commits = plan_mod.resolve_commits(registry_apps, chosen)
-        addresses = {code: plan_mod.address_for(self.backend, env, code, self.config.domain,
-                                                self.config.router_port)
-                     for code in tmpl.app_codes}
+        addresses = plan_mod.addresses_for(self.backend, env, tmpl.app_codes, self.config.domain,
+                                           self.config.router_port)
         services = ((state.services() or {}).get("services")) or {}
         running = self.backend.status(env)
         run = uuid.uuid4().hex[:12]

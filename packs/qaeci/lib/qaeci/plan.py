@@ -151,10 +151,11 @@ def public_url(app_code, env, domain, router_port):
     return "http://%s.%s.%s:%s/" % (app_code, env, domain, router_port)
 
 
-def address_for(backend, env, code, domain, router_port):
-    port = backend.allocate_port(env, code)
-    return {"host": "127.0.0.1", "port": port, "url": "http://127.0.0.1:%d" % port,
-            "public_url": public_url(code, env, domain, router_port)}
+def addresses_for(backend, env, codes, domain, router_port):
+    """{code: address} of each app: its port, direct URL and public URL."""
+    return {code: {"host": "127.0.0.1", "port": port, "url": "http://127.0.0.1:%d" % port,
+                   "public_url": public_url(code, env, domain, router_port)}
+            for code, port in backend.allocate_ports(env, codes).items()}
 
 
 def context_hash(build_key_, variables):

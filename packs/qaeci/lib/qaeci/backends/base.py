@@ -57,6 +57,11 @@ class Backend(object):
         """Return a port for ENV.APP, stable across calls while the environment exists."""
         raise NotImplementedError
 
+    def allocate_ports(self, env, apps):
+        """{app: port} for each of APPS, as allocate_port gives them (back ends may do it in
+        one go)."""
+        return {app: self.allocate_port(env, app) for app in apps}
+
     def ensure_services(self, env, services):
         """Start the environment's base services. services: {name: options} from the template
         (mysql: {snapshot: NAME}, redis: {}, ...). Returns {name: {"host", "port", ...}}

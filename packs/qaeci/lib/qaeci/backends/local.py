@@ -32,6 +32,11 @@ STATE_NAMES = {RUNNING: "running", STARTING: "starting", BACKOFF: "starting",
                STOPPED: "stopped", STOPPING: "stopped", EXITED: "failed", FATAL: "failed"}
 
 
+def _holds_port(info):
+    """Whether a program with this supervisor info may be the one bound to its port."""
+    return info is not None and info["state"] in (RUNNING, STARTING, BACKOFF, STOPPING)
+
+
 def check_env(env):
     if not ENV_NAME.match(env or ""):
         raise BackendError("environment name %r is not a DNS label: use lowercase letters, "
@@ -80,9 +85,19 @@ class LocalBackend(Backend):
             port = self.ports.reallocate(env, app)
         return port
 
+    def allocate_ports(self, env, apps):
+        check_env(env)
+        ports = self.ports.allocate_many(env, apps)
+        busy = [app for app, port in ports.items() if not port_is_free(port)]
+        if busy:
+            infos = self.supervisor.all_info()
+            for app in busy:
+                if not _holds_port(infos.get(self.program_name(env, app))):
+                    ports[app] = self.ports.reallocate(env, app)
+        return ports
+
     def _holds_its_port(self, env, app):
-        info = self.supervisor.info(self.program_name(env, app))
-        return info is not None and info["state"] in (RUNNING, STARTING, BACKOFF, STOPPING)
+        return _holds_port(self.supervisor.info(self.program_name(env, app)))
 
     # -- apps ----------------------------------------------------------------------------------
     def deploy(self, spec, settle=True):

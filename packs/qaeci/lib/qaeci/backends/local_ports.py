@@ -83,6 +83,17 @@ class PortRegistry(object):
                 self._save(ports)
             return ports[key]
 
+    def allocate_many(self, env, owners):
+        """{owner: port} of each owner, allocating the missing ones, under one lock."""
+        keys = {owner: "%s.%s" % (env, owner) for owner in owners}
+        with self._locked() as ports:
+            missing = [key for key in keys.values() if key not in ports]
+            for key in missing:
+                ports[key] = self._first_free(ports)
+            if missing:
+                self._save(ports)
+            return {owner: ports[key] for owner, key in keys.items()}
+
     def reallocate(self, env, owner):
         """A new port for ENV.OWNER, when another program has taken its recorded one."""
         key = "%s.%s" % (env, owner)
