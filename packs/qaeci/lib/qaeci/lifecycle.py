@@ -206,6 +206,17 @@ class Lifecycle(object):
                                 log_tail=build_record.get("log_tail", ""))
             return record
         built = build_record.get("built", False)
+        services = self._wait_for(lambda: _of_run(state.services(), run, ("healthy", "failed")),
+                                  deadline)
+        if services is None or (services["status"] == "failed" and app.services):
+            reason = "base services failed: %s" % (services or {}).get("reason",
+                                                                      "not started in time")
+            return self._fail(state, app_code, run, entry, "deploy", reason, built=built)
+        # Unpack and render while the dependencies start: it needs only their addresses.
+        try:
+            release, reads = self._prepare(state, environment, app, entry, services["services"])
+        except Exception as error:  # render errors, store errors: stage deploy
+            return self._fail(state, app_code, run, entry, "deploy", _one_line(error), built=built)
         for dependency in entry["depends_on"]:
             outcome = self._wait_for(
                 lambda: _of_run(state.app(dependency), run, FINAL_APP_STATUSES), deadline)
@@ -216,27 +227,26 @@ class Lifecycle(object):
                 return self._save(state, app_code, {"run": run, "status": "skipped",
                                                     "reason": reason, "built": built,
                                                     "deployed": False, "commit": entry["commit"]})
-        services = self._wait_for(lambda: _of_run(state.services(), run, ("healthy", "failed")),
-                                  deadline)
-        if services is None or (services["status"] == "failed" and app.services):
-            reason = "base services failed: %s" % (services or {}).get("reason",
-                                                                      "not started in time")
-            return self._fail(state, app_code, run, entry, "deploy", reason, built=built)
-        return self._deploy_now(state, environment, app, entry, run, services["services"], built)
+        return self._start(state, app, entry, run, release, reads, built)
 
-    def _deploy_now(self, state, environment, app, entry, run, services, built):
+    def _prepare(self, state, environment, app, entry, services):
+        """(release directory, config variables its templates read)."""
         from qaeci import deploy  # imports Jinja: only the steps that deploy pay for it
-        env = state.env
-        variables = self._variables(env, environment.get("deploy_type"), app.code,
+        variables = self._variables(state.env, environment.get("deploy_type"), app.code,
                                     environment["addresses"], services)
         reads = {}
+        release, _ = deploy.prepare_release(app, entry["build_key"], self.store,
+                                            self.config.work_dir, state.env, variables, reads)
+        return release, reads
+
+    def _start(self, state, app, entry, run, release, reads, built):
+        from qaeci import deploy
+        env = state.env
         state.update_app(app.code, run=run, status="deploying", stage="deploy")
         try:
-            release, _ = deploy.prepare_release(app, entry["build_key"], self.store,
-                                                self.config.work_dir, env, variables, reads)
             stage, result = deploy.start_and_check(self.backend, app, env, release,
                                                    entry["address"])
-        except Exception as error:  # render errors, store errors, bad runtime: stage deploy
+        except Exception as error:  # a bad runtime or a back-end failure: stage deploy
             return self._fail(state, app.code, run, entry, "deploy", _one_line(error), built=built)
         if stage is None:
             stage, result = self._still_running(env, app.code, result)
