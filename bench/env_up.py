@@ -36,8 +36,8 @@ from datetime import datetime
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, "bench"))
 
-from env_up_tree import (BenchTreeError, critical_path, make_tree,  # noqa: E402
-                         wave_schedule_time)
+from env_up_tree import (BenchTreeError, critical_path, ideal_healthy_times,  # noqa: E402
+                         make_tree, wave_schedule_time)
 
 ST2LITE = os.path.join(os.path.dirname(sys.executable), "st2lite")
 PACKS = os.path.join(REPO_ROOT, "packs")
@@ -172,12 +172,33 @@ def timeline(execution, tree):
     lines += ["  step %-16s %6.2f -> %6.2f s" % (name, start, end)
               for name, (start, end) in sorted(steps.items(), key=lambda item: item[1])]
     lines += summary(rows)
+    lines += critical_chain(tree, builds, deploys)
     lines.append("  %-14s %5s %13s %8s %13s %8s %8s %8s" % (
         "app", "level", "build", "(set)", "deploy", "deps_ok", "(start)", "overhead"))
     lines += ["  %-14s %5d %6.2f-%6.2f %8.2f %6.2f-%6.2f %8.2f %8.2f %8.2f"
               % (code, level, build[0], build[1], set_build, deploy[0], deploy[1], deps_ok,
                  set_start, overhead)
               for code, level, build, set_build, deploy, deps_ok, set_start, overhead in rows]
+    return lines
+
+
+def critical_chain(tree, builds, deploys):
+    """The chain of apps that sets the critical path, each with its ideal and actual healthy
+    time: the growth of the lag from one app to the next is what that step added."""
+    ideal = ideal_healthy_times(tree)
+    chain = [max(ideal, key=ideal.get)]
+    while True:
+        app = tree.apps[chain[-1]]
+        ready = max((ideal[dep] for dep in app.depends_on), default=0.0)
+        if ready <= tree.build_time(app.code):
+            break  # its own build, not a dependency, decided when it could start
+        chain.append(max(app.depends_on, key=ideal.get))
+    lines = ["  critical chain (ideal healthy -> actual healthy, lag):"]
+    for code in reversed(chain):
+        actual = deploys.get(code, (float("nan"),) * 2)[1]
+        lines.append("    %-14s build set %5.2f, ended %5.2f   healthy %6.2f -> %6.2f   lag %5.2f"
+                     % (code, tree.build_time(code), builds.get(code, (0.0, 0.0))[1],
+                        ideal[code], actual, actual - ideal[code]))
     return lines
 
 

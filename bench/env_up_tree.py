@@ -268,13 +268,19 @@ def critical_path(tree: Union[BenchTree, str, Path], build_seconds: Optional[flo
     """Ideal wall time: every app built at once from t=0, each started as soon as it is built and all
     its own dependencies are healthy, healthy once its start time has passed. The means default to
     the tree's; other means scale every app's time alike."""
+    return max(ideal_healthy_times(tree, build_seconds, start_seconds).values())
+
+
+def ideal_healthy_times(tree: Union[BenchTree, str, Path], build_seconds: Optional[float] = None,
+                        start_seconds: Optional[float] = None) -> Dict[str, float]:
+    """{app: when it is healthy in the critical-path schedule}."""
     tree = as_tree(tree)
     healthy_at: Dict[str, float] = {}
     for code in sorted(tree.apps, key=depth_levels(tree).__getitem__):
         deps_ready = max((healthy_at[d] for d in tree.apps[code].depends_on), default=0.0)
         start = max(tree.build_time(code, build_seconds), deps_ready)
         healthy_at[code] = start + tree.start_time(code, start_seconds)
-    return max(healthy_at.values())
+    return healthy_at
 
 
 def wave_schedule_time(tree: Union[BenchTree, str, Path], build_seconds: Optional[float] = None,
