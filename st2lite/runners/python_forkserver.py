@@ -42,6 +42,11 @@ class UnsafeToFork(Exception):
     """The server has threads now; a forked child could inherit a lock held by one of them."""
 
 
+class ServerClosed(BaseException):
+    """SIGTERM from the client. Not an Exception, nor a SystemExit that a preloaded module's
+    import could raise: nothing on the way catches it."""
+
+
 def main(argv=None):
     args = _parse_args(argv)
     listener = socket.socket(fileno=args.listen_fd)
@@ -51,8 +56,10 @@ def main(argv=None):
     preload_wrapper()
     try:
         Server(listener, args.parent, ActionImports(args.pack_dirs)).serve()
-    except SystemExit as e:  # closed by the client (SIGTERM) or no longer safe to fork
-        return e.code if isinstance(e.code, int) else 1
+    except ServerClosed:
+        pass
+    except UnsafeToFork:
+        return 3
     return 0
 
 
@@ -102,6 +109,7 @@ class Server(object):
             conn.settimeout(REQUEST_READ_SECONDS)
             request, fds = _read_request(conn)
             self._preload(request["spec"])
+            request["spec"]["parent_pid"] = os.getpid()
             pid = os.fork()
             if pid == 0:
                 _run_child(self, conn, request, fds)
@@ -111,7 +119,7 @@ class Server(object):
             _send_line(conn, {"error": str(e)})
             conn.close()
             if isinstance(e, UnsafeToFork):
-                raise SystemExit(3)
+                raise
         finally:
             for fd in fds:
                 os.close(fd)
@@ -156,7 +164,7 @@ class Server(object):
 
 
 def _stop_serving(signum, frame):
-    raise SystemExit(0)  # the client closes the server: its actions end with it (finally)
+    raise ServerClosed()  # its running actions end with it (serve's finally)
 
 
 def _read_request(conn):
@@ -165,7 +173,7 @@ def _read_request(conn):
         if len(fds) != FDS_PER_REQUEST:
             raise BadRequest("expected %d fds (stdin, stdout, stderr), got %d"
                              % (FDS_PER_REQUEST, len(fds)))
-        return _read_message(conn, data), fds
+        return _checked(_read_message(conn, data)), fds
     except BaseException:
         for fd in fds:
             os.close(fd)
@@ -183,6 +191,14 @@ def _read_message(conn, data):
     while len(body) < length:
         body += _recv_some(conn)
     return json.loads(bytes(body).decode("utf-8"))
+
+
+def _checked(request):
+    spec = request.get("spec") if isinstance(request, dict) else None
+    if not isinstance(spec, dict) or "entry_point" not in spec or \
+            not isinstance(request.get("env"), dict) or not isinstance(request.get("cwd"), str):
+        raise BadRequest("a request needs spec (with entry_point), env and cwd")
+    return request
 
 
 def _recv_some(conn):

@@ -157,5 +157,5 @@ def _try_import(name):
     try:
         importlib.import_module(name)
         return True
-    except BaseException:  # a module that fails or exits on import is simply not preloaded
+    except (Exception, SystemExit):  # a module that fails or exits on import is not preloaded
         return False

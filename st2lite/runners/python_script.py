@@ -23,7 +23,7 @@ def run(request):
         spec = {"entry_point": action["entry_point_path"], "pack": action["pack"],
                 "parameters": params, "config": runtime.pack_config(action["pack"]),
                 "lib_paths": runtime.pack_lib_paths(action["pack"]), "state_dir": runtime.state_dir,
-                "result_path": result_path}
+                "result_path": result_path, "parent_pid": os.getpid()}
         env = dict(os.environ, ST2_ACTION_EXECUTION_ID=request.execution_id,
                    ST2_ACTION_PACK_NAME=action["pack"], ST2_ACTION_API_URL="",
                    PYTHONUNBUFFERED="1", **_string_env(request.parameters.get("env")))

@@ -1,6 +1,7 @@
 """Runs one python-script action in its own process, as StackStorm's python runner wrapper does.
 
-The spec (JSON): entry_point, pack, parameters, config, lib_paths, state_dir, result_path.
+The spec (JSON): entry_point, pack, parameters, config, lib_paths, state_dir, result_path, and
+parent_pid (the process whose end ends the action; if it is already gone, the action ends).
 `python -m st2lite.runners.python_wrapper` reads it on stdin; the fork server's children call
 `exit_code_of_action(spec)` instead. The action's own prints stay on stdout/stderr; the result
 goes to spec["result_path"] as JSON.
@@ -32,7 +33,7 @@ def exit_code_of_action(spec):
 
 def run_action(spec):
     sys.stdin = open(os.devnull)
-    _end_with_the_runtime(os.getppid())
+    _end_with_the_runtime(spec.get("parent_pid") or os.getppid())
     from st2lite.compat import COMPAT_DIR
     for path in [os.path.dirname(spec["entry_point"])] + list(spec["lib_paths"]):
         sys.path.insert(0, path)
