@@ -256,8 +256,8 @@ class _Child(object):
             selector.unregister(self.replies.conn)
 
     def _kill_group(self):
-        if self.exit_code is not None:
-            return
+        """Also once the child has exited: what it started may hold its output open. Linux
+        does not reuse a pid as long as a process group of that id has members."""
         try:
             os.killpg(self.pid, signal.SIGKILL)  # the child made itself a group leader
         except (ProcessLookupError, PermissionError):

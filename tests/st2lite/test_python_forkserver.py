@@ -51,6 +51,10 @@ class Endings(Action):
             sys.exit("leaving early")
         if mode == "tuple":
             return (False, {"why": "refused"})
+        if mode == "background":
+            import subprocess
+            print(subprocess.Popen(["sleep", "60"]).pid)
+            return "left running"
         if mode == "chatty":
             for i in range(2000):
                 print("o" * 99)
@@ -341,6 +345,12 @@ def test_a_timeout_kills_the_action_and_what_it_started(fs, tmp_path):
         assert ex["result"]["error"] == "Action failed to complete in 1 seconds"
         with open(pid_file) as f:
             assert _gone_within(int(f.read()), 5)
+
+
+def test_output_held_open_by_what_the_action_left_running_ends_in_a_timeout(fs):
+    for rc, ex in _both(fs, "run", "fs.endings", "mode=background", "timeout=2"):
+        assert ex["status"] == "timeout" and ex["result"]["exit_code"] == -9, ex
+        assert _gone_within(int(ex["result"]["stdout"].split()[0]), 5)
 
 
 def test_twenty_concurrent_actions_all_succeed(fs):
