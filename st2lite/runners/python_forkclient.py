@@ -65,7 +65,7 @@ class _ServerProcess(object):
         try:
             listener.bind(self.path)
             listener.listen(LISTEN_BACKLOG)
-            argv = [sys.executable, "-m", "st2lite.runners.python_forkserver",
+            argv = [sys.executable, "-m", "st2lite.runners.python_forkserver", self.path,
                     "--listen-fd", str(listener.fileno()), "--parent", str(os.getpid())]
             self.proc = subprocess.Popen(argv + list(pack_dirs), cwd="/", env=env,
                                          pass_fds=[listener.fileno()], stdin=subprocess.DEVNULL,

@@ -1,8 +1,9 @@
 """The fork server: a warm interpreter that forks one child per python-script action.
 
-`python -m st2lite.runners.python_forkserver --listen-fd FD --parent PID [PACK_DIR...]`
+`python -m st2lite.runners.python_forkserver SOCKET_PATH --listen-fd FD --parent PID [PACK_DIR...]`
 
-It preloads the wrapper, then serves requests on the listening unix socket it was handed; before
+It preloads the wrapper, then serves requests on the listening unix socket it was handed (bound
+at SOCKET_PATH, in a private directory it removes when it ends); before
 forking for an action it imports the outside modules that action's code imports (once per
 action, see python_preload), so later children start with them in memory. A request is one
 length-prefixed JSON message {"spec", "env", "cwd"} carrying the action's stdin, stdout and
@@ -60,15 +61,27 @@ def main(argv=None):
         pass
     except UnsafeToFork:
         return 3
+    finally:
+        _remove_socket(args.socket_path)
     return 0
+
+
+def _remove_socket(path):
+    """Also when st2lite was killed and could not clean up: the socket and its private dir."""
+    try:
+        os.unlink(path)
+        os.rmdir(os.path.dirname(path))
+    except OSError:
+        pass
 
 
 def _parse_args(argv):
     parser = argparse.ArgumentParser(prog="python_forkserver")
+    parser.add_argument("socket_path")
     parser.add_argument("--listen-fd", type=int, required=True)
     parser.add_argument("--parent", type=int, required=True)
     parser.add_argument("pack_dirs", nargs="*")
-    return parser.parse_args(argv)
+    return parser.parse_intermixed_args(argv)
 
 
 class Server(object):

@@ -3,6 +3,7 @@
 import os
 import signal
 import subprocess
+import tempfile
 import textwrap
 import time
 
@@ -404,21 +405,25 @@ def test_the_server_and_its_action_end_when_the_runtime_is_killed(fs, tmp_path):
         server = [pid for pid, ppid, args in _processes() if ppid == proc.pid
                   and "python_forkserver" in args]
         assert server, "the action did not run in the fork server"
-        socket_dirs = [d for d in _open_paths(server[0]) if "st2lite-fork-" in d]
+        socket_dir = _socket_dir(server[0])
+        assert os.stat(socket_dir).st_mode & 0o777 == 0o700
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         for pid in server + tree:
             assert _gone_within(pid, 5), "pid %d outlived the st2lite process" % pid
-        assert all(os.stat(d).st_mode & 0o777 == 0o700 for d in socket_dirs if os.path.exists(d))
+        assert not os.path.exists(socket_dir)
     finally:
         proc.kill()
 
 
 def test_the_server_is_closed_when_st2lite_exits(fs):
+    started = time.time() - 1
     before = set(_fork_servers())
     rc, ex = fs.json("run", "fs.probe", env=FORKED)
     assert rc == 0 and ex["result"]["result"]["forked"]
     assert _wait_for(lambda: not (set(_fork_servers()) - before), 5)
+    assert not [d for d in os.listdir(tempfile.gettempdir()) if d.startswith("st2lite-fork-")
+                and os.stat(os.path.join(tempfile.gettempdir(), d)).st_mtime > started]
 
 
 def _fork_servers():
@@ -440,14 +445,10 @@ def _processes():
     return rows
 
 
-def _open_paths(pid):
-    paths = []
-    for name in os.listdir("/proc/%d/fd" % pid):
-        try:
-            paths.append(os.path.dirname(os.readlink("/proc/%d/fd/%s" % (pid, name))))
-        except OSError:
-            pass
-    return paths
+def _socket_dir(pid):
+    with open("/proc/%d/cmdline" % pid) as f:
+        argv = f.read().split("\0")
+    return os.path.dirname(argv[argv.index("st2lite.runners.python_forkserver") + 1])
 
 
 def _wait_for(check, seconds):
