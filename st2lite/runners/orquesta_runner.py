@@ -8,8 +8,10 @@ MAX_DEPTH = 10
 
 
 def run(request):
-    from st2lite.orquesta import run_workflow
+    from st2lite.runners.python_script import warm_pack
     runtime, action = request.runtime, request.action
+    warm_pack(runtime, action["pack"])  # its python tasks' imports load while it starts
+    from st2lite.orquesta import run_workflow
     try:
         with open(action["entry_point_path"]) as f:
             definition = f.read()

@@ -48,6 +48,22 @@ def run_action(spec, env, cwd, timeout, pack_dirs):
     return child.collect(timeout)
 
 
+def warm(specs, pack_dirs):
+    """Have the server (started now if need be) preload for these actions (specs with
+    entry_point and lib_paths) while the caller goes on; returns at once. Best effort."""
+    if not enabled(os.environ) or not specs:
+        return
+    message = json.dumps({"warm": specs}).encode("utf-8")
+    try:
+        server = _POOL.server_for(tuple(pack_dirs))
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(START_SECONDS)
+            conn.connect(server.path)
+            conn.sendall(HEADER.pack(len(message)) + message)
+    except (OSError, ForkServerUnavailable):
+        pass  # each action still preloads for itself when it is asked for
+
+
 def startup_env(env):
     return dict((k, v) for k, v in env.items()
                 if k.startswith("PYTHON") or k in STARTUP_VARIABLES)

@@ -7,7 +7,8 @@ at SOCKET_PATH, in a private directory it removes when it ends); before
 forking for an action it imports the outside modules that action's code imports (once per
 action, see python_preload), so later children start with them in memory. A request is one
 length-prefixed JSON message {"spec", "env", "cwd"} carrying the action's stdin, stdout and
-stderr fds (SCM_RIGHTS).
+stderr fds (SCM_RIGHTS); {"warm": [spec, ...]} without fds asks for those actions' preloads
+ahead of time, and gets no answer.
 The reply is JSON lines on the same connection: {"pid": N} once forked, {"exit": CODE} when
 the child is reaped (CODE as subprocess reports it: negative for a signal).
 
@@ -53,10 +54,12 @@ def main(argv=None):
     listener = socket.socket(fileno=args.listen_fd)
     if sys.path and sys.path[0] == os.getcwd():
         del sys.path[0]  # `-m` put the server's cwd first; preloads must not import from it
-    from st2lite.runners.python_preload import ActionImports, preload_wrapper
+    from st2lite.runners.python_preload import ActionImports, CompiledSources, preload_wrapper
     preload_wrapper()
+    compiled = CompiledSources()
+    compiled.install()
     try:
-        Server(listener, args.parent, ActionImports(args.pack_dirs)).serve()
+        Server(listener, args.parent, ActionImports(args.pack_dirs, compiled)).serve()
     except ServerClosed:
         pass
     except UnsafeToFork:
@@ -121,6 +124,11 @@ class Server(object):
         try:
             conn.settimeout(REQUEST_READ_SECONDS)
             request, fds = _read_request(conn)
+            if "warm" in request:
+                for spec in request["warm"]:
+                    self._preload(spec)
+                conn.close()
+                return
             self._preload(request["spec"])
             request["spec"]["parent_pid"] = os.getpid()
             pid = os.fork()
@@ -183,10 +191,13 @@ def _stop_serving(signum, frame):
 def _read_request(conn):
     data, fds, _, _ = socket.recv_fds(conn, 65536, FDS_PER_REQUEST)
     try:
+        request = _read_message(conn, data)
+        if isinstance(request, dict) and "warm" in request and not fds:
+            return _checked_warm(request), fds
         if len(fds) != FDS_PER_REQUEST:
             raise BadRequest("expected %d fds (stdin, stdout, stderr), got %d"
                              % (FDS_PER_REQUEST, len(fds)))
-        return _checked(_read_message(conn, data)), fds
+        return _checked(request), fds
     except BaseException:
         for fd in fds:
             os.close(fd)
@@ -211,6 +222,15 @@ def _checked(request):
     if not isinstance(spec, dict) or "entry_point" not in spec or \
             not isinstance(request.get("env"), dict) or not isinstance(request.get("cwd"), str):
         raise BadRequest("a request needs spec (with entry_point), env and cwd")
+    return request
+
+
+def _checked_warm(request):
+    """{"warm": [spec, ...]}: preload for these actions now, before any of them is asked for."""
+    specs = request["warm"]
+    if not isinstance(specs, list) or not all(
+            isinstance(spec, dict) and isinstance(spec.get("entry_point"), str) for spec in specs):
+        raise BadRequest("warm takes a list of specs with an entry_point each")
     return request
 
 

@@ -11,6 +11,7 @@ once, and every later child starts with it in memory.
 """
 import ast
 import importlib
+import importlib.machinery
 import os
 
 WRAPPER_MODULES = ["st2lite.runners.python_wrapper", "st2lite.compat",
@@ -31,8 +32,9 @@ def preload_wrapper():
 class ActionImports(object):
     """Preloads, once per action entry point, the outside modules that action imports."""
 
-    def __init__(self, pack_dirs):
+    def __init__(self, pack_dirs, compiled=None):
         self.pack_paths = module_dirs(pack_dirs)
+        self.compiled = compiled
         self.done = set()
         self.tried = set()
         self.file_imports = {}  # a pack file read once serves every action that imports it
@@ -50,8 +52,39 @@ class ActionImports(object):
 
     def _imports_in(self, path):
         if path not in self.file_imports:
-            self.file_imports[path] = list(imports_in(path))
+            data, tree = _parse(path)
+            self.file_imports[path] = list(_imports_of(tree))
+            if self.compiled is not None and tree is not None:
+                self.compiled.remember(path, data, tree)
         return self.file_imports[path]
+
+
+class CompiledSources(object):
+    """Pack sources compiled once in the server, for children that would compile them again:
+    with PYTHONDONTWRITEBYTECODE set (or a read-only pack) every fresh interpreter recompiles
+    each module it imports. Like a .pyc, an entry serves only the exact source it was compiled
+    from, so an edited file is compiled afresh."""
+
+    def __init__(self):
+        self.code = {}  # path -> (source bytes, code object)
+
+    def remember(self, path, data, tree):
+        try:
+            self.code[path] = (data, compile(tree, path, "exec", dont_inherit=True))
+        except (SyntaxError, ValueError):
+            pass  # the child's own import reports it
+
+    def install(self):
+        """From now on (and in every child forked later) imports use what was compiled."""
+        original = importlib.machinery.SourceFileLoader.source_to_code
+        known = self.code
+
+        def source_to_code(loader, data, path, *, _optimize=-1):
+            hit = known.get(path)
+            if hit is not None and _optimize == -1 and hit[0] == data:
+                return hit[1]
+            return original(loader, data, path, _optimize=_optimize)
+        importlib.machinery.SourceFileLoader.source_to_code = source_to_code
 
 
 def module_dirs(pack_dirs):
@@ -133,10 +166,23 @@ def _parent_dir(path, level):
 def imports_in(path):
     """(level, dotted name) of every import in the file: level 0 for absolute imports. For
     `from m import n`, both m and m.n (n may be a submodule)."""
+    return _imports_of(_parse(path)[1])
+
+
+def _parse(path):
+    """(source bytes, ast) of a python file; (None, None) when it cannot be read or parsed."""
     try:
         with open(path, "rb") as f:
-            tree = ast.parse(f.read(MAX_FILE_BYTES), path)
+            data = f.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            return None, None
+        return data, ast.parse(data, path)
     except (OSError, SyntaxError, ValueError):
+        return None, None
+
+
+def _imports_of(tree):
+    if tree is None:
         return
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

@@ -30,7 +30,7 @@ def run(request):
         code, out, err, timed_out = _run_wrapper(
             spec, env, cwd=os.path.dirname(action["entry_point_path"]),
             timeout=request.parameters.get("timeout") or 600,
-            pack_dirs=sorted(p.path for p in runtime.content.packs.values()))
+            pack_dirs=_pack_dirs(runtime))
         returned = _read_result(result_path)
     finally:
         os.unlink(result_path)
@@ -39,6 +39,20 @@ def run(request):
         result["error"] = "Action failed to complete in %s seconds" % request.parameters.get("timeout")
         return RunnerOutcome("timeout", result)
     return RunnerOutcome("succeeded" if code == 0 and returned.get("succeeded") else "failed", result)
+
+
+def warm_pack(runtime, pack):
+    """Let the fork server preload for the pack's python actions now (a workflow calls this as
+    it starts, so its first python task does not wait for those imports)."""
+    specs = [{"entry_point": action["entry_point_path"], "lib_paths": runtime.pack_lib_paths(pack)}
+             for action in runtime.content.actions.values()
+             if action["pack"] == pack and action["runner_type"] == "python-script"
+             and action.get("entry_point_path")]
+    python_forkclient.warm(specs, _pack_dirs(runtime))
+
+
+def _pack_dirs(runtime):
+    return sorted(p.path for p in runtime.content.packs.values())
 
 
 def _run_wrapper(spec, env, cwd, timeout, pack_dirs):

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import Cli
+from st2lite_cli import Cli
 
 FRESH = {"ST2LITE_PYTHON_FORK": "0"}
 FORKED = {"ST2LITE_PYTHON_FORK": "1"}
@@ -224,6 +224,38 @@ output:
 '''
 
 
+USES_COLORSYS = '''
+import colorsys
+from st2common.runners.base_action import Action
+
+
+class UsesColorsys(Action):
+    def run(self):
+        return colorsys.rgb_to_hsv(1, 0, 0)
+'''
+
+LOADED = '''
+import sys
+from st2common.runners.base_action import Action
+
+
+class Loaded(Action):
+    def run(self):
+        return "colorsys" in sys.modules
+'''
+
+ONLY_LOADED = '''
+version: 1.0
+tasks:
+  look:
+    action: fs.loaded
+    next:
+      - publish: loaded=<% result().result %>
+output:
+  - loaded: <% ctx().loaded %>
+'''
+
+
 class FsCli(Cli):
     """The real command line against a pack written for these tests."""
 
@@ -273,6 +305,10 @@ def fs(tmp_path):
             entry="workflows/server_dies.yaml")
     _action(str(actions), "servers_lost", SERVERS_LOST, [], runner="orquesta",
             entry="workflows/servers_lost.yaml")
+    _action(str(actions), "uses_colorsys", USES_COLORSYS, [])
+    _action(str(actions), "loaded", LOADED, [])
+    _action(str(actions), "only_loaded", ONLY_LOADED, [], runner="orquesta",
+            entry="workflows/only_loaded.yaml")
     other = tmp_path / "packs" / "fs2"
     os.makedirs(str(other / "actions"))
     os.makedirs(str(other / "lib"))
@@ -470,3 +506,41 @@ def _alive(pid):
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_workflow_has_the_server_preload_for_all_its_packs_actions_as_it_starts(fs):
+    (forked_rc, forked), (fresh_rc, fresh) = _both(fs, "run", "fs.only_loaded")
+    assert forked_rc == 0 and fresh_rc == 0, (forked, fresh)
+    # fs.uses_colorsys never ran, yet its import was loaded before fs.loaded was forked
+    assert forked["result"]["output"]["loaded"] is True
+    assert fresh["result"]["output"]["loaded"] is False
+
+
+COMPILED_SOURCES = """
+import ast, importlib, sys
+from st2lite.runners.python_preload import CompiledSources
+path, other_source = sys.argv[1], sys.argv[2]
+data = open(path, "rb").read()
+compiled = CompiledSources()
+# compiled from other source but filed under this file's exact bytes: used only while they match
+compiled.remember(path, data, ast.parse(other_source))
+compiled.install()
+sys.path.insert(0, sys.argv[3])
+import cached_mod
+print(cached_mod.ORIGIN)
+open(path, "w").write("ORIGIN = 'edited on disk'\\n")
+importlib.reload(cached_mod)
+print(cached_mod.ORIGIN)
+"""
+
+
+def test_compiled_sources_serve_only_the_exact_source_they_were_compiled_for(tmp_path):
+    import sys
+    module = tmp_path / "cached_mod.py"
+    module.write_text("ORIGIN = 'compiled by the child'\n")
+    done = subprocess.run([sys.executable, "-c", COMPILED_SOURCES, str(module),
+                           "ORIGIN = 'compiled by the server'", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["compiled by the server", "edited on disk"]
