@@ -167,12 +167,13 @@ def timeline(execution, tree):
     """Lines describing the cold run: workflow steps, a summary, then each app."""
     steps, builds, deploys, services_ok = spans(execution)
     rows = app_timings(tree, builds, deploys, services_ok)
+    marks = deploy_marks(execution)
     lines = ["workflow %s: %.2f s" % (execution["id"], moment(execution["end_timestamp"])
                                       - moment(execution["start_timestamp"]))]
     lines += ["  step %-16s %6.2f -> %6.2f s" % (name, start, end)
               for name, (start, end) in sorted(steps.items(), key=lambda item: item[1])]
     lines += summary(rows)
-    lines += critical_chain(tree, builds, deploys)
+    lines += critical_chain(tree, builds, deploys, marks)
     lines.append("  %-14s %5s %13s %8s %13s %8s %8s %8s" % (
         "app", "level", "build", "(set)", "deploy", "deps_ok", "(start)", "overhead"))
     lines += ["  %-14s %5d %6.2f-%6.2f %8.2f %6.2f-%6.2f %8.2f %8.2f %8.2f"
@@ -182,7 +183,19 @@ def timeline(execution, tree):
     return lines
 
 
-def critical_chain(tree, builds, deploys):
+def deploy_marks(execution):
+    """{app: {mark: seconds from the start}} from the timings each deploy records."""
+    origin = moment(execution["start_timestamp"])
+    marks = {}
+    for child in execution["children"]:
+        if child["action"] == DEPLOY_ACTION:
+            record = ((child.get("result") or {}).get("result")) or {}
+            marks[(child.get("parameters") or {}).get("app")] = {
+                name: at - origin for name, at in (record.get("timings") or {}).items()}
+    return marks
+
+
+def critical_chain(tree, builds, deploys, marks):
     """The chain of apps that sets the critical path, each with its ideal and actual healthy
     time: the growth of the lag from one app to the next is what that step added."""
     ideal = ideal_healthy_times(tree)
@@ -193,12 +206,18 @@ def critical_chain(tree, builds, deploys):
         if ready <= tree.build_time(app.code):
             break  # its own build, not a dependency, decided when it could start
         chain.append(max(app.depends_on, key=ideal.get))
-    lines = ["  critical chain (ideal healthy -> actual healthy, lag):"]
+    lines = ["  critical chain (ideal healthy -> actual healthy, lag; then when its deploy had "
+             "it prepared, its dependencies healthy, launched, healthy, with the set start):"]
     for code in reversed(chain):
         actual = deploys.get(code, (float("nan"),) * 2)[1]
         lines.append("    %-14s build set %5.2f, ended %5.2f   healthy %6.2f -> %6.2f   lag %5.2f"
                      % (code, tree.build_time(code), builds.get(code, (0.0, 0.0))[1],
                         ideal[code], actual, actual - ideal[code]))
+        mark = marks.get(code, {})
+        lines.append("      prepared %6.2f  deps %6.2f  launched %6.2f  healthy %6.2f  (start %.2f)"
+                     % tuple([mark.get(name, float("nan")) for name in
+                              ("prepared", "dependencies_healthy", "launched", "healthy")]
+                             + [tree.start_time(code)]))
     return lines
 
 

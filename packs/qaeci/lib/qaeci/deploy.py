@@ -3,6 +3,7 @@ import glob
 import os
 import shutil
 import tempfile
+import time
 
 from qaeci import build, checks, render
 from qaeci.backends.base import AppSpec, BackendError
@@ -103,9 +104,10 @@ def remove_releases(work_dir, env, app_codes=None):
         shutil.rmtree(os.path.join(env_dir, code), ignore_errors=True)
 
 
-def start_and_check(backend, app, env, release, address):
+def start_and_check(backend, app, env, release, address, timings=None):
     """Deploy through the back end, then poll the checks. Returns (stage, CheckResult):
-    stage is None when healthy, else "deploy" or "check"."""
+    stage is None when healthy, else "deploy" or "check". timings, when given, gets the time
+    the back end had the app launched ("launched", epoch seconds)."""
     environment = {"PORT0": str(address["port"]), "HOST": address["host"],
                    "QAECI_ENV": env, "QAECI_APP": app.code}
     if app.runtime.get("java_opts"):
@@ -117,6 +119,8 @@ def start_and_check(backend, app, env, release, address):
         state = backend.deploy(spec, settle=False)  # the checks tell when it is ready
     except BackendError as error:
         return "deploy", checks.CheckResult(False, str(error))
+    if timings is not None:
+        timings["launched"] = round(time.time(), 3)
     if state.state in ("failed", "stopped", "missing"):
         return "deploy", checks.CheckResult(False, "process %s: %s" % (state.state, state.detail
                                                                          or "exited at start"))

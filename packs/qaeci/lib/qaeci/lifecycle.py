@@ -217,6 +217,7 @@ class Lifecycle(object):
             release, reads = self._prepare(state, environment, app, entry, services["services"])
         except Exception as error:  # render errors, store errors: stage deploy
             return self._fail(state, app_code, run, entry, "deploy", _one_line(error), built=built)
+        timings = {"prepared": _epoch()}
         for dependency in entry["depends_on"]:
             outcome = self._wait_for(
                 lambda: _of_run(state.app(dependency), run, FINAL_APP_STATUSES), deadline)
@@ -227,7 +228,7 @@ class Lifecycle(object):
                 return self._save(state, app_code, {"run": run, "status": "skipped",
                                                     "reason": reason, "built": built,
                                                     "deployed": False, "commit": entry["commit"]})
-        return self._start(state, app, entry, run, release, reads, built)
+        return self._start(state, app, entry, run, release, reads, built, timings)
 
     def _prepare(self, state, environment, app, entry, services):
         """(release directory, config variables its templates read)."""
@@ -239,13 +240,17 @@ class Lifecycle(object):
                                             self.config.work_dir, state.env, variables, reads)
         return release, reads
 
-    def _start(self, state, app, entry, run, release, reads, built):
+    def _start(self, state, app, entry, run, release, reads, built, timings):
+        """Launch the prepared release and wait for its checks. The record's timings say when
+        (epoch seconds) it was prepared, its dependencies were healthy, it was launched and it
+        passed its checks: where a slow deploy spent its time."""
         from qaeci import deploy
         env = state.env
+        timings["dependencies_healthy"] = _epoch()
         state.update_app(app.code, run=run, status="deploying", stage="deploy")
         try:
             stage, result = deploy.start_and_check(self.backend, app, env, release,
-                                                   entry["address"])
+                                                   entry["address"], timings)
         except Exception as error:  # a bad runtime or a back-end failure: stage deploy
             return self._fail(state, app.code, run, entry, "deploy", _one_line(error), built=built)
         if stage is None:
@@ -259,7 +264,8 @@ class Lifecycle(object):
             "branch": entry["branch"], "build_key": entry["build_key"],
             "context_hash": plan_mod.context_hash(entry["build_key"], reads),
             "config_inputs": reads, "port": entry["address"]["port"],
-            "built": built, "deployed": True, "last_check": {"at": _now(), "ok": True}})
+            "built": built, "deployed": True, "last_check": {"at": _now(), "ok": True},
+            "timings": dict(timings, healthy=_epoch())})
 
     def _still_running(self, env, app_code, result):
         app_state = self.backend.app_status(env, app_code)
@@ -495,6 +501,10 @@ def _tail_file(path, lines=20):
 def _one_line(error):
     text = str(error).strip().splitlines()
     return text[0] if text else error.__class__.__name__
+
+
+def _epoch():
+    return round(time.time(), 3)
 
 
 def _now():
