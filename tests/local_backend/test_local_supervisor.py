@@ -77,3 +77,42 @@ def test_bad_environment_names_and_line_breaks_are_refused(supervisor, work_dir)
         sleeper(supervisor, work_dir, "sv5.bad", {"BAD-NAME": "x"})
     with pytest.raises(SupervisorError, match="contains a line break"):
         sleeper(supervisor, work_dir, "sv5.bad", {"OK": "two\nlines"})
+
+
+def test_programs_started_at_once_all_run_and_share_config_reloads(supervisor, work_dir,
+                                                                    monkeypatch):
+    import threading
+    from qaeci.backends import local_supervisor
+    reloads = []
+    real_rpc = local_supervisor.Supervisor._rpc
+
+    class CountingProxy(object):
+        def __init__(self, proxy):
+            self.proxy = proxy
+
+        def __getattr__(self, name):
+            if name == "reloadConfig":
+                reloads.append(name)
+            return getattr(self.proxy, name)
+
+    monkeypatch.setattr(local_supervisor.Supervisor, "_rpc",
+                        lambda self, timeout=180: CountingProxy(real_rpc(self, timeout)))
+    names = ["burst.app%d" % index for index in range(8)]
+    start = threading.Barrier(len(names))
+    infos = {}
+
+    def run(name):
+        start.wait(timeout=10)
+        infos[name] = sleeper(supervisor, work_dir, name)[0]
+    threads = [threading.Thread(target=run, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    try:
+        assert sorted(infos) == names
+        assert all(info["statename"] == "RUNNING" for info in infos.values())
+        assert len(reloads) < len(names)
+    finally:
+        for name in names:
+            supervisor.remove(name)

@@ -26,6 +26,7 @@ PROGRAM_NAME = "qaeci-router"
 GENERATION_HEADER = "X-Qaeci-Router-Generation"
 PROBE_HOST = "qaeci-router-probe.invalid"
 FAILED_SUFFIX = ".failed"
+PROBE_INTERVAL = 0.01  # a reload takes effect within milliseconds
 HOST_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 
 
@@ -220,9 +221,10 @@ class NginxRouter(object):
             raise RouterError("router port 127.0.0.1:%d is in use by another program: stop it "
                               "or set router_port to a free port" % self.port)
         argv = [find_nginx(), "-p", self.root + "/", "-e", self.error_log, "-c", conf_path]
+        # startsecs 0: whether nginx came up is told by _wait_for_generation's probes, at once
         spec = ProgramSpec(PROGRAM_NAME, argv, self.root, {},
                            os.path.join(self.root, "logs", "nginx.out"), stop_wait=10,
-                           stop_signal="QUIT")
+                           start_secs=0, stop_signal="QUIT")
         info = self.supervisor.run(spec)
         if info is None or info["state"] != RUNNING:
             raise RouterError("nginx did not start on 127.0.0.1:%d (is the port in use? set "
@@ -240,11 +242,16 @@ class NginxRouter(object):
         """nginx reloads asynchronously: wait until workers with the new config answer."""
         deadline = time.monotonic() + timeout
         seen = None
-        while time.monotonic() < deadline:
+        for attempt in range(int(timeout / PROBE_INTERVAL) + 1):
             seen = self._probe()
             if seen is not None and int(seen) >= generation:
                 return
-            time.sleep(0.05)
+            if time.monotonic() >= deadline:
+                break
+            if seen is None and attempt % 10 == 9 and not self.is_running():
+                raise RouterError("nginx on 127.0.0.1:%d exited: %s (is the port in use? set "
+                                  "router_port)" % (self.port, self._last_error()))
+            time.sleep(PROBE_INTERVAL)
         raise RouterError("nginx on 127.0.0.1:%d did not take config %d within %ds (it "
                           "answers %s): %s" % (self.port, generation, timeout, seen,
                                                self._last_error()))

@@ -156,6 +156,8 @@ class Supervisor(object):
         self.socket_path = os.path.join(self.root, "supervisor.sock")
         self.pid_path = os.path.join(self.root, "supervisord.pid")
         self.log_path = os.path.join(self.root, "supervisord.log")
+        self.reload_lock_path = os.path.join(self.root, "reload.lock")
+        self.reload_mark_path = os.path.join(self.root, "reload.started")
         if len(self.socket_path) > MAX_UNIX_SOCKET_PATH:
             raise SupervisorError("work_dir %s is too deep for a unix socket path: choose a "
                                   "shorter work_dir" % work_dir)
@@ -272,12 +274,12 @@ class Supervisor(object):
         with open(path, "w") as handle:
             handle.write(text)
         rpc = self._rpc()
-        self._call_ignoring(rpc.reloadConfig)
+        self._reload_config(rpc, time.time_ns())
         if previous != text:
             self._remove_group(rpc, spec.name)
-            self._add_group(rpc, spec.name)
+            self._add_group_reloading(rpc, spec.name)
         else:
-            if self._add_group(rpc, spec.name) is False:
+            if self._add_group_reloading(rpc, spec.name) is False:
                 self._stop(rpc, spec.name)
                 self._call_ignoring(rpc.startProcess, spec.name, False,
                                     ignore=(FAULT_ALREADY_STARTED,))
@@ -304,7 +306,7 @@ class Supervisor(object):
         if os.path.exists(path):
             os.unlink(path)
         if self.is_running():
-            self._call_ignoring(self._rpc().reloadConfig)
+            self._reload_config(self._rpc(), time.time_ns())
 
     def info(self, name):
         """supervisor's process info for name, or None if supervisord does not know it."""
@@ -337,14 +339,38 @@ class Supervisor(object):
         self._call_ignoring(rpc.stopProcess, name, True,
                             ignore=(FAULT_NOT_RUNNING, FAULT_BAD_NAME))
 
-    def _add_group(self, rpc, name):
-        """addProcessGroup; False if it was already there."""
+    def _reload_config(self, rpc, changed_at):
+        """reloadConfig, unless one that started after CHANGED_AT (time_ns) has read the change
+        already: each costs supervisord a parse of every program's file, so programs written
+        at once share one."""
+        with file_lock(self.reload_lock_path):
+            if (_read_int(self.reload_mark_path) or 0) > changed_at:
+                return
+            started = time.time_ns()
+            self._call_ignoring(rpc.reloadConfig)
+            with open(self.reload_mark_path, "w") as handle:
+                handle.write("%d\n" % started)
+
+    def _add_group_reloading(self, rpc, name):
+        """_add_group, reloading the config first if supervisord does not know the name yet
+        (a shared reload that missed it, say because the clock went back)."""
+        added = self._add_group(rpc, name, retry_unknown=True)
+        if added is None:
+            self._call_ignoring(rpc.reloadConfig)
+            added = self._add_group(rpc, name)
+        return added
+
+    def _add_group(self, rpc, name, retry_unknown=False):
+        """addProcessGroup; False if it was already there (None if supervisord does not know
+        the name and retry_unknown)."""
         try:
             rpc.addProcessGroup(name)
             return True
         except xmlrpc.client.Fault as fault:
             if fault.faultCode == FAULT_ALREADY_ADDED:
                 return False
+            if fault.faultCode == FAULT_BAD_NAME and retry_unknown:
+                return None
             raise SupervisorError("supervisord could not add %s: %s (check %s)"
                                   % (name, fault.faultString, self.program_config_path(name)))
 
@@ -361,6 +387,13 @@ class Supervisor(object):
             if fault.faultCode in ignore:
                 return None
             raise SupervisorError("supervisord: %s" % fault.faultString)
+
+
+def _read_int(path):
+    try:
+        return int((_read(path) or "").strip())
+    except ValueError:
+        return None
 
 
 def _read(path):
