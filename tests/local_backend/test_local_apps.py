@@ -195,3 +195,23 @@ def test_bad_names_are_refused_with_a_clear_message(backend, work_dir):
         backend.allocate_port("QA_1", "web")
     with pytest.raises(BackendError, match="app name 'svc-x' is not valid"):
         deploy_app(backend, work_dir, "qa3", "svc-x")
+
+
+def test_prepare_stages_an_app_without_touching_what_runs(backend, work_dir):
+    from qaeci.backends.base import AppSpec
+    workdir, argv = make_app(os.path.join(work_dir, "artifacts", "qa7", "web"))
+    port = backend.allocate_port("qa7", "web")
+    first = AppSpec("qa7", "web", workdir, argv, port, {"GREETING": "first"})
+    backend.prepare(first)
+    assert backend.app_status("qa7", "web").state == "stopped"  # configured, not started
+    assert backend.router.routes()["qa7"] == {"web": port}
+    assert backend.deploy(first).state == "running"
+    pid = backend.supervisor.info("qa7.web")["pid"]
+    second = AppSpec("qa7", "web", workdir, argv, port, {"GREETING": "second"})
+    backend.prepare(second)
+    assert backend.supervisor.info("qa7.web")["pid"] == pid  # still the first, untouched
+    assert "first" in through_router(backend, "qa7", "web")[1]
+    assert backend.deploy(second).state == "running"
+    assert backend.supervisor.info("qa7.web")["pid"] != pid
+    assert json.loads(through_router(backend, "qa7", "web")[1])["env"]["GREETING"] == "second"
+    backend.destroy("qa7")

@@ -104,17 +104,22 @@ def remove_releases(work_dir, env, app_codes=None):
         shutil.rmtree(os.path.join(env_dir, code), ignore_errors=True)
 
 
-def start_and_check(backend, app, env, release, address, timings=None):
-    """Deploy through the back end, then poll the checks. Returns (stage, CheckResult):
-    stage is None when healthy, else "deploy" or "check". timings, when given, gets the time
-    the back end had the app launched ("launched", epoch seconds)."""
+def app_spec(app, env, release, address):
+    """What the back end runs for APP of ENV from RELEASE, listening at ADDRESS."""
     environment = {"PORT0": str(address["port"]), "HOST": address["host"],
                    "QAECI_ENV": env, "QAECI_APP": app.code}
     if app.runtime.get("java_opts"):
         environment["JAVA_OPTS"] = app.runtime["java_opts"]
-    spec = AppSpec(env, app.code, release, runtime_command(app.runtime, release), address["port"],
+    return AppSpec(env, app.code, release, runtime_command(app.runtime, release), address["port"],
                    environment=environment, cpus=app.runtime.get("cpus", 0.5),
                    mem=app.runtime.get("mem", 256), instances=app.runtime.get("instances", 1))
+
+
+def start_and_check(backend, app, spec, address, timings=None):
+    """Deploy SPEC through the back end, then poll APP's checks. Returns (stage, CheckResult):
+    stage is None when healthy, else "deploy" or "check". timings, when given, gets the time
+    the back end had the app launched ("launched", epoch seconds)."""
+    env = spec.env
     try:
         state = backend.deploy(spec, settle=False)  # the checks tell when it is ready
     except BackendError as error:

@@ -212,9 +212,10 @@ class Lifecycle(object):
             reason = "base services failed: %s" % (services or {}).get("reason",
                                                                       "not started in time")
             return self._fail(state, app_code, run, entry, "deploy", reason, built=built)
-        # Unpack and render while the dependencies start: it needs only their addresses.
+        # Unpack, render and stage it while the dependencies start: it needs only their
+        # addresses.
         try:
-            release, reads = self._prepare(state, environment, app, entry, services["services"])
+            spec, reads = self._prepare(state, environment, app, entry, services["services"])
         except Exception as error:  # render errors, store errors: stage deploy
             return self._fail(state, app_code, run, entry, "deploy", _one_line(error), built=built)
         timings = {"prepared": _epoch()}
@@ -228,19 +229,21 @@ class Lifecycle(object):
                 return self._save(state, app_code, {"run": run, "status": "skipped",
                                                     "reason": reason, "built": built,
                                                     "deployed": False, "commit": entry["commit"]})
-        return self._start(state, app, entry, run, release, reads, built, timings)
+        return self._start(state, app, entry, run, spec, reads, built, timings)
 
     def _prepare(self, state, environment, app, entry, services):
-        """(release directory, config variables its templates read)."""
+        """(the back end's AppSpec, staged; config variables its templates read)."""
         from qaeci import deploy  # imports Jinja: only the steps that deploy pay for it
         variables = self._variables(state.env, environment.get("deploy_type"), app.code,
                                     environment["addresses"], services)
         reads = {}
         release, _ = deploy.prepare_release(app, entry["build_key"], self.store,
                                             self.config.work_dir, state.env, variables, reads)
-        return release, reads
+        spec = deploy.app_spec(app, state.env, release, entry["address"])
+        self.backend.prepare(spec)
+        return spec, reads
 
-    def _start(self, state, app, entry, run, release, reads, built, timings):
+    def _start(self, state, app, entry, run, spec, reads, built, timings):
         """Launch the prepared release and wait for its checks. The record's timings say when
         (epoch seconds) it was prepared, its dependencies were healthy, it was launched and it
         passed its checks: where a slow deploy spent its time."""
@@ -249,8 +252,8 @@ class Lifecycle(object):
         timings["dependencies_healthy"] = _epoch()
         state.update_app(app.code, run=run, status="deploying", stage="deploy")
         try:
-            stage, result = deploy.start_and_check(self.backend, app, env, release,
-                                                   entry["address"], timings)
+            stage, result = deploy.start_and_check(self.backend, app, spec, entry["address"],
+                                                   timings)
         except Exception as error:  # a bad runtime or a back-end failure: stage deploy
             return self._fail(state, app.code, run, entry, "deploy", _one_line(error), built=built)
         if stage is None:
@@ -258,7 +261,7 @@ class Lifecycle(object):
         if stage is not None:
             return self._fail(state, app.code, run, entry, stage, result.reason, built=built,
                               deployed=True)
-        deploy.prune_releases(self.config.work_dir, env, app.code, release)
+        deploy.prune_releases(self.config.work_dir, env, app.code, spec.workdir)
         return self._save(state, app.code, {
             "run": run, "status": "healthy", "stage": None, "reason": "", "commit": entry["commit"],
             "branch": entry["branch"], "build_key": entry["build_key"],

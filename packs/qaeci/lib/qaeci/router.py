@@ -68,6 +68,8 @@ class NginxRouter(object):
     def add_route(self, env, app, port):
         self._check_label(env)
         self._check_label(app)
+        if self.routes().get(env, {}).get(app) == int(port) and self.is_running():
+            return  # routed already (an app prepared before it starts, a redeploy)
         self._apply({"op": "add", "env": env, "app": app, "port": int(port)})
 
     def remove_routes(self, env, apps=None):
@@ -158,11 +160,11 @@ class NginxRouter(object):
         conf_dir = self._render(generation, routes)
         self._test(conf_dir)
         self._activate(conf_dir)
-        self._save({"generation": generation, "routes": routes})
         if routes:
             self._run_or_reload(generation)
         else:
             self.stop()  # nothing to route: no router process either
+        self._save({"generation": generation, "routes": routes})  # only once nginx has them
         self._remove_old_configs(conf_dir)
 
     @staticmethod

@@ -68,6 +68,10 @@ class Backend(object):
         (mysql adds user, password, database). Already-running services are left as they are."""
         raise NotImplementedError
 
+    def prepare(self, spec):
+        """Get everything ready to start spec's app at once later (config, route), without
+        starting it or touching what runs now. Optional: deploy works without it."""
+
     def deploy(self, spec, settle=True):
         """Start (or restart) one app from an AppSpec and route APP.ENV.DOMAIN to it.
         Returns its AppState: once it has left its starting phase when settle, else as soon as

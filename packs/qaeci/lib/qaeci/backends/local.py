@@ -100,9 +100,23 @@ class LocalBackend(Backend):
         return _holds_port(self.supervisor.info(self.program_name(env, app)))
 
     # -- apps ----------------------------------------------------------------------------------
+    def prepare(self, spec):
+        check_env(spec.env)
+        check_app(spec.app)
+        program, port = self._program(spec)
+        self.supervisor.stage(program)
+        self.router.add_route(spec.env, spec.app, port)
+
     def deploy(self, spec, settle=True):
         check_env(spec.env)
         check_app(spec.app)
+        program, port = self._program(spec)
+        info = self.supervisor.run(program, settle=settle)
+        self.router.add_route(spec.env, spec.app, port)
+        return self._app_state(spec.app, info, port, program.log_path)
+
+    def _program(self, spec):
+        """(the supervisor ProgramSpec that runs spec, its port)."""
         if not os.path.isdir(spec.workdir):
             raise BackendError("working directory %s of %s.%s does not exist: unpack the "
                                "artifact first" % (spec.workdir, spec.env, spec.app))
@@ -110,13 +124,10 @@ class LocalBackend(Backend):
         environment = dict(spec.environment)
         environment.update({"PORT0": str(port), "HOST": HOST, "QAECI_ENV": spec.env,
                             "QAECI_APP": spec.app})
-        log_path = self.app_log_path(spec.env, spec.app)
-        program = ProgramSpec(self.program_name(spec.env, spec.app), spec.command, spec.workdir,
-                              environment, log_path)
         os.makedirs(self.env_dir(spec.env), exist_ok=True)
-        info = self.supervisor.run(program, settle=settle)
-        self.router.add_route(spec.env, spec.app, port)
-        return self._app_state(spec.app, info, port, log_path)
+        program = ProgramSpec(self.program_name(spec.env, spec.app), spec.command, spec.workdir,
+                              environment, self.app_log_path(spec.env, spec.app))
+        return program, port
 
     def status(self, env):
         check_env(env)

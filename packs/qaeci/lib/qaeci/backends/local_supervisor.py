@@ -36,6 +36,7 @@ MAX_UNIX_SOCKET_PATH = 107  # sun_path holds 108 bytes with the final NUL
 # Longer than any program's stopwaitsecs: stopProcess answers only once the process is gone.
 RPC_TIMEOUT = 180.0
 INFO_TIMEOUT = 30.0
+MTIME_SLACK_NS = 50 * 1000 * 1000
 
 
 class SupervisorError(BackendError):
@@ -255,6 +256,11 @@ class Supervisor(object):
     def program_config_path(self, name):
         return os.path.join(self.programs_dir, name + ".conf")
 
+    def applied_config_path(self, name):
+        """The config the program's running group was added with (supervisord keeps using it
+        until the group is removed and added again)."""
+        return os.path.join(self.root, "applied", name + ".conf")
+
     def configured_programs(self):
         """Names of the programs that have a config file (whether or not they run)."""
         if not os.path.isdir(self.programs_dir):
@@ -262,27 +268,35 @@ class Supervisor(object):
         return sorted(entry[:-len(".conf")] for entry in os.listdir(self.programs_dir)
                       if entry.endswith(".conf"))
 
-    def run(self, spec, timeout=30.0, settle=True):
-        """Start spec's program (restarting it if it runs); return its process info, once it has
-        left STARTING when settle (else as soon as it is spawned: callers that check readiness
-        themselves need not wait out startsecs)."""
+    def stage(self, spec):
+        """Make supervisord read spec's program config, without starting it: what `run` then
+        has left to do is quick. A program config already read is not read again."""
         self.ensure_running()
         os.makedirs(os.path.dirname(spec.log_path), exist_ok=True)
         path = self.program_config_path(spec.name)
         text = spec.config_text()
-        previous = _read(path)
-        with open(path, "w") as handle:
-            handle.write(text)
+        if _read(path) != text:
+            with open(path, "w") as handle:
+                handle.write(text)
+        # File times come from a coarse clock (a tick or so behind): allow for it.
+        self._reload_config(self._rpc(), os.stat(path).st_mtime_ns + MTIME_SLACK_NS)
+
+    def run(self, spec, timeout=30.0, settle=True):
+        """Start spec's program (restarting it if it runs); return its process info, once it has
+        left STARTING when settle (else as soon as it is spawned: callers that check readiness
+        themselves need not wait out startsecs)."""
+        self.stage(spec)
+        text = spec.config_text()
         rpc = self._rpc()
-        self._reload_config(rpc, time.time_ns())
-        if previous != text:
+        if _read(self.applied_config_path(spec.name)) != text:
+            # supervisord runs a group with the config it had when the group was added
             self._remove_group(rpc, spec.name)
             self._add_group_reloading(rpc, spec.name)
-        else:
-            if self._add_group_reloading(rpc, spec.name) is False:
-                self._stop(rpc, spec.name)
-                self._call_ignoring(rpc.startProcess, spec.name, False,
-                                    ignore=(FAULT_ALREADY_STARTED,))
+            _write_atomically(self.applied_config_path(spec.name), text)
+        elif self._add_group_reloading(rpc, spec.name) is False:
+            self._stop(rpc, spec.name)
+            self._call_ignoring(rpc.startProcess, spec.name, False,
+                                ignore=(FAULT_ALREADY_STARTED,))
         return self.wait_settled(spec.name, timeout) if settle else self.info(spec.name)
 
     def start(self, name, timeout=30.0):
@@ -303,8 +317,9 @@ class Supervisor(object):
         if self.is_running():
             rpc = self._rpc()
             self._remove_group(rpc, name)
-        if os.path.exists(path):
-            os.unlink(path)
+        for stale in (path, self.applied_config_path(name)):
+            if os.path.exists(stale):
+                os.unlink(stale)
         if self.is_running():
             self._reload_config(self._rpc(), time.time_ns())
 
@@ -387,6 +402,14 @@ class Supervisor(object):
             if fault.faultCode in ignore:
                 return None
             raise SupervisorError("supervisord: %s" % fault.faultString)
+
+
+def _write_atomically(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    with open(tmp, "w") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
 
 
 def _read_int(path):
