@@ -128,3 +128,21 @@ def test_one_bad_route_in_a_burst_fails_alone(router):
         assert sorted(router.routes()["burst"]) == sorted(name for name, _port in good)
     finally:
         router.remove_routes("burst")
+
+
+def test_routing_ahead_takes_one_reload_and_later_adds_of_the_same_routes_none(
+        router, backend, work_dir):
+    import json
+
+    def generation():
+        return json.load(open(os.path.join(work_dir, "router", "routes.json")))["generation"]
+    before = generation()
+    ports = {"app%d" % index: router.test_app_port for index in range(6)}
+    try:
+        backend.route_ahead("ahead", ports)
+        assert generation() == before + 1
+        assert all(http_get(router.port, "%s.ahead.localhost" % app)[0] == 200 for app in ports)
+        router.add_route("ahead", "app3", router.test_app_port)  # as a deploy does later
+        assert generation() == before + 1
+    finally:
+        router.remove_routes("ahead")

@@ -157,7 +157,17 @@ class Lifecycle(object):
         except Exception as error:  # any failure is reported per app that needs the service
             record = {"run": run, "status": "failed", "reason": _one_line(error), "services": {}}
         state.save_services(record)
+        self._route_ahead(state.env, state.environment())
         return record
+
+    def _route_ahead(self, env, environment):
+        """All of this run's apps routed in one go, while they build: no app waits for its
+        route when it starts. A failure here is not final: each deploy routes its app too."""
+        ports = {code: entry["address"]["port"] for code, entry in environment["plan"].items()}
+        try:
+            self.backend.route_ahead(env, ports)
+        except Exception:  # reported by the deploy of the app concerned, if it persists
+            pass
 
     # -- build one app ------------------------------------------------------------------------
     def build(self, env, app_code, run):

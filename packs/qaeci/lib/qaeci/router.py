@@ -66,11 +66,18 @@ class NginxRouter(object):
         return "http://%s:%d/" % (self.host_for(env, app), self.port)
 
     def add_route(self, env, app, port):
+        self.add_routes(env, {app: port})
+
+    def add_routes(self, env, ports):
+        """Route APP.ENV.DOMAIN to 127.0.0.1:PORT for each {app: port}, under one reload."""
         self._check_label(env)
-        self._check_label(app)
-        if self.routes().get(env, {}).get(app) == int(port) and self.is_running():
-            return  # routed already (an app prepared before it starts, a redeploy)
-        self._apply({"op": "add", "env": env, "app": app, "port": int(port)})
+        for app in ports:
+            self._check_label(app)
+        wanted = {app: int(port) for app, port in ports.items()}
+        routed = self.routes().get(env, {})
+        if all(routed.get(app) == port for app, port in wanted.items()) and self.is_running():
+            return  # routed already (routed ahead of the start, or a redeploy)
+        self._apply({"op": "add", "env": env, "apps": wanted})
 
     def remove_routes(self, env, apps=None):
         self._apply({"op": "remove", "env": env,
@@ -378,7 +385,7 @@ def _mutate(routes, change):
     """Apply one queued change to {env: {app: port}}."""
     env = change["env"]
     if change["op"] == "add":
-        routes.setdefault(env, {})[change["app"]] = change["port"]
+        routes.setdefault(env, {}).update(change["apps"])
         return
     if change["apps"] is None:
         routes.pop(env, None)

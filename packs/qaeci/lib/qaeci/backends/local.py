@@ -100,6 +100,12 @@ class LocalBackend(Backend):
         return _holds_port(self.supervisor.info(self.program_name(env, app)))
 
     # -- apps ----------------------------------------------------------------------------------
+    def route_ahead(self, env, ports):
+        check_env(env)
+        for app in ports:
+            check_app(app)
+        self.router.add_routes(env, ports)
+
     def prepare(self, spec):
         check_env(spec.env)
         check_app(spec.app)
