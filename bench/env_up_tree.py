@@ -43,11 +43,24 @@ mkdir -p dist
 cp server.py dist/server.py
 """
 
-SERVER_SCRIPT = '''"""Synthetic app: take the set start-up time, then answer /health on $PORT0."""
+SERVER_SCRIPT = '''"""Synthetic app: take the set start-up time from its launch, then answer /health on $PORT0."""
 import os
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
+
+
+def seconds_since_launch():
+    """How long ago this process was launched: the interpreter's own start-up (a version
+    manager's shim, imports) is part of the set start time, not added to it."""
+    try:
+        with open("/proc/self/stat") as f:
+            started_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+        return max(0.0, uptime - started_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -67,7 +80,7 @@ def main():
     port = os.environ.get("PORT0", "")
     if not port.isdigit():
         sys.exit("PORT0 is not set to a port number")
-    time.sleep(float(sys.argv[1]))
+    time.sleep(max(0.0, float(sys.argv[1]) - seconds_since_launch()))
     HTTPServer((os.environ.get("HOST", "127.0.0.1"), int(port)), Handler).serve_forever()
 
 
