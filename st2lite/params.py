@@ -174,6 +174,7 @@ def _is_template(value):
 _JSON_TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
                "array": (list, tuple), "object": (dict,), "null": (type(None),)}
 _DESCRIPTIVE_KEYS = {"type", "description", "title"}
+_SIMPLE_KEYS = _DESCRIPTIVE_KEYS | {"enum"}
 
 
 def validate_values(ref, schema, values):
@@ -183,8 +184,21 @@ def validate_values(ref, schema, values):
             continue
         if set(spec) <= _DESCRIPTIVE_KEYS and spec.get("type") in _JSON_TYPES:
             _check_type(ref, name, value, spec["type"])
-        else:
+        elif not simply_valid(value, spec):
             _validate_schema(ref, name, value, spec)
+
+
+def simply_valid(value, spec):
+    """Whether value satisfies a schema of only a type and an enum (and descriptions), decided
+    without jsonschema. False means jsonschema must decide: a richer schema, or a value that
+    fails and needs its explanation."""
+    kind = spec.get("type")
+    if not set(spec) <= _SIMPLE_KEYS or not isinstance(kind, str) or kind not in _JSON_TYPES:
+        return False
+    if not isinstance(value, _JSON_TYPES[kind]) or (isinstance(value, bool) and kind != "boolean"):
+        return False
+    return "enum" not in spec or any(
+        option == value and type(option) is type(value) for option in spec["enum"])
 
 
 def _check_type(ref, name, value, kind):

@@ -6,7 +6,7 @@ import yaml
 
 from st2lite.packs.loader import YAML_LOADER
 
-from st2lite.params import ParameterError, render_values
+from st2lite.params import ParameterError, render_values, simply_valid
 
 
 class PackConfigError(Exception):
@@ -47,7 +47,6 @@ def load_pack_config(pack, config_dir, kv_lookup):
 
 
 def _validate(pack, path, schema, values):
-    import jsonschema  # only packs with a config schema pay for it
     missing = [n for n, s in sorted(schema.items())
                if isinstance(s, dict) and s.get("required") and values.get(n) is None]
     if missing:
@@ -58,6 +57,9 @@ def _validate(pack, path, schema, values):
             continue
         rules = dict((k, v) for k, v in spec.items()
                      if k not in ("required", "secret", "default", "immutable"))
+        if simply_valid(values[name], rules):
+            continue
+        import jsonschema  # only for richer schemas or a value to explain: slow to import
         try:
             jsonschema.validate(values[name], rules, cls=jsonschema.Draft4Validator)
         except jsonschema.ValidationError as e:
