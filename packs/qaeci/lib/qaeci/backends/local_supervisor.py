@@ -158,6 +158,7 @@ class Supervisor(object):
         self.pid_path = os.path.join(self.root, "supervisord.pid")
         self.log_path = os.path.join(self.root, "supervisord.log")
         self.reload_lock_path = os.path.join(self.root, "reload.lock")
+        self._staged = {}  # program name -> config text supervisord read on our request
         self.reload_mark_path = os.path.join(self.root, "reload.started")
         if len(self.socket_path) > MAX_UNIX_SOCKET_PATH:
             raise SupervisorError("work_dir %s is too deep for a unix socket path: choose a "
@@ -275,11 +276,14 @@ class Supervisor(object):
         os.makedirs(os.path.dirname(spec.log_path), exist_ok=True)
         path = self.program_config_path(spec.name)
         text = spec.config_text()
+        if _read(path) == text and self._staged.get(spec.name) == text:
+            return  # this process had supervisord read it already
         if _read(path) != text:
             with open(path, "w") as handle:
                 handle.write(text)
         # File times come from a coarse clock (a tick or so behind): allow for it.
         self._reload_config(self._rpc(), os.stat(path).st_mtime_ns + MTIME_SLACK_NS)
+        self._staged[spec.name] = text
 
     def run(self, spec, timeout=30.0, settle=True):
         """Start spec's program (restarting it if it runs); return its process info, once it has
