@@ -229,6 +229,7 @@ class Lifecycle(object):
         except Exception as error:  # render errors, store errors: stage deploy
             return self._fail(state, app_code, run, entry, "deploy", _one_line(error), built=built)
         timings = {"prepared": _epoch()}
+        state.update_app(app_code, run=run, status="deploying", stage="deploy")
         for dependency in entry["depends_on"]:
             outcome = self._wait_for(
                 lambda: _of_run(state.app(dependency), run, FINAL_APP_STATUSES), deadline)
@@ -260,7 +261,6 @@ class Lifecycle(object):
         from qaeci import deploy
         env = state.env
         timings["dependencies_healthy"] = _epoch()
-        state.update_app(app.code, run=run, status="deploying", stage="deploy")
         try:
             stage, result = deploy.start_and_check(self.backend, app, spec, entry["address"],
                                                    timings)

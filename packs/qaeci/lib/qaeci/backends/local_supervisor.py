@@ -272,12 +272,12 @@ class Supervisor(object):
     def stage(self, spec):
         """Make supervisord read spec's program config, without starting it: what `run` then
         has left to do is quick. A program config already read is not read again."""
-        self.ensure_running()
-        os.makedirs(os.path.dirname(spec.log_path), exist_ok=True)
         path = self.program_config_path(spec.name)
         text = spec.config_text()
         if _read(path) == text and self._staged.get(spec.name) == text:
             return  # this process had supervisord read it already
+        self.ensure_running()
+        os.makedirs(os.path.dirname(spec.log_path), exist_ok=True)
         if _read(path) != text:
             with open(path, "w") as handle:
                 handle.write(text)
@@ -294,8 +294,9 @@ class Supervisor(object):
         rpc = self._rpc()
         if _read(self.applied_config_path(spec.name)) != text:
             # supervisord runs a group with the config it had when the group was added
-            self._remove_group(rpc, spec.name)
-            self._add_group_reloading(rpc, spec.name)
+            if self._add_group_reloading(rpc, spec.name) is False:
+                self._remove_group(rpc, spec.name)
+                self._add_group_reloading(rpc, spec.name)
             _write_atomically(self.applied_config_path(spec.name), text)
         elif self._add_group_reloading(rpc, spec.name) is False:
             self._stop(rpc, spec.name)
