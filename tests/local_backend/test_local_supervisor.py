@@ -79,11 +79,11 @@ def test_bad_environment_names_and_line_breaks_are_refused(supervisor, work_dir)
         sleeper(supervisor, work_dir, "sv5.bad", {"OK": "two\nlines"})
 
 
-def test_programs_started_at_once_all_run_and_share_config_reloads(supervisor, work_dir,
-                                                                    monkeypatch):
-    import threading
+@pytest.fixture
+def reloads(monkeypatch):
+    """The reloadConfig calls made to any supervisord while the test runs."""
     from qaeci.backends import local_supervisor
-    reloads = []
+    calls = []
     real_rpc = local_supervisor.Supervisor._rpc
 
     class CountingProxy(object):
@@ -92,11 +92,17 @@ def test_programs_started_at_once_all_run_and_share_config_reloads(supervisor, w
 
         def __getattr__(self, name):
             if name == "reloadConfig":
-                reloads.append(name)
+                calls.append(name)
             return getattr(self.proxy, name)
 
     monkeypatch.setattr(local_supervisor.Supervisor, "_rpc",
                         lambda self, timeout=180: CountingProxy(real_rpc(self, timeout)))
+    return calls
+
+
+def test_programs_started_at_once_all_run_and_share_config_reloads(supervisor, work_dir,
+                                                                    reloads):
+    import threading
     names = ["burst.app%d" % index for index in range(8)]
     start = threading.Barrier(len(names))
     infos = {}
@@ -116,3 +122,22 @@ def test_programs_started_at_once_all_run_and_share_config_reloads(supervisor, w
     finally:
         for name in names:
             supervisor.remove(name)
+
+
+def test_programs_staged_together_take_one_reload_and_none_again_when_they_start(
+        supervisor, work_dir, reloads):
+    from qaeci.backends.local_supervisor import ProgramSpec, Supervisor
+    specs = [ProgramSpec("staged.app%d" % index, [sys.executable, "-c", "import time; "
+                         "time.sleep(300)"], work_dir, {}, os.path.join(work_dir, "logs",
+                                                                        "staged%d.log" % index))
+             for index in range(5)]
+    try:
+        supervisor.stage_all(specs)
+        assert len(reloads) == 1
+        assert supervisor.info("staged.app0") is None  # read, but not a process yet
+        another_process = Supervisor(work_dir)  # knows only what is on disk
+        assert another_process.run(specs[0], settle=False)["statename"] in ("STARTING", "RUNNING")
+        assert len(reloads) == 1
+    finally:
+        for spec in specs:
+            supervisor.remove(spec.name)

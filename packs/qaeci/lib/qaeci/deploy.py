@@ -14,6 +14,9 @@ class DeployError(QaeciError):
     """An app could not be deployed (stage deploy)."""
 
 
+CURRENT = "current"
+
+
 def runtime_command(runtime, workdir):
     """The argv that starts the app. The command text is the app owner's own (from the
     registry), run by bash so that $PORT0 and friends expand; exec keeps signals direct."""
@@ -29,7 +32,7 @@ def runtime_command(runtime, workdir):
     if kind == "static":
         return ["bash", "-c", 'exec python3 -m http.server "$PORT0" --bind "$HOST"']
     if kind == "java":
-        jars = sorted(glob.glob(os.path.join(workdir, "*.jar")))
+        jars = sorted(glob.glob(os.path.join(workdir, "*.jar"))) if workdir else []
         if not jars:
             raise DeployError("runtime java found no .jar at the top of the artifact; fix: point "
                               "build.artifact at the jar")
@@ -91,7 +94,7 @@ def prune_releases(work_dir, env, app_code, keep):
     app_dir = os.path.join(work_dir, "releases", env, app_code)
     # .staging-* directories are what an interrupted deploy left behind.
     for path in glob.glob(os.path.join(app_dir, "*")) + glob.glob(os.path.join(app_dir, ".staging-*")):
-        if os.path.abspath(path) != os.path.abspath(keep):
+        if os.path.abspath(path) != os.path.abspath(keep) and os.path.basename(path) != CURRENT:
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -104,15 +107,34 @@ def remove_releases(work_dir, env, app_codes=None):
         shutil.rmtree(os.path.join(env_dir, code), ignore_errors=True)
 
 
-def app_spec(app, env, release, address):
-    """What the back end runs for APP of ENV from RELEASE, listening at ADDRESS."""
+def app_spec(app, env, work_dir, address, release=None):
+    """What the back end runs for APP of ENV, listening at ADDRESS: always from the app's
+    release link (so its config does not change with each release, and can be staged before
+    the artifact exists), with the command RELEASE calls for (java needs its jar's name)."""
     environment = {"PORT0": str(address["port"]), "HOST": address["host"],
                    "QAECI_ENV": env, "QAECI_APP": app.code}
     if app.runtime.get("java_opts"):
         environment["JAVA_OPTS"] = app.runtime["java_opts"]
-    return AppSpec(env, app.code, release, runtime_command(app.runtime, release), address["port"],
+    return AppSpec(env, app.code, release_link(work_dir, env, app.code),
+                   runtime_command(app.runtime, release), address["port"],
                    environment=environment, cpus=app.runtime.get("cpus", 0.5),
                    mem=app.runtime.get("mem", 256), instances=app.runtime.get("instances", 1))
+
+
+def release_link(work_dir, env, app_code):
+    """The symlink an app runs from: it names the release being started."""
+    return os.path.join(work_dir, "releases", env, app_code, CURRENT)
+
+
+def activate_release(work_dir, env, app_code, release):
+    """Point the app's release link at RELEASE, atomically (a process already running keeps
+    the directory it started in)."""
+    link = release_link(work_dir, env, app_code)
+    staged = link + ".new"
+    if os.path.lexists(staged):
+        os.unlink(staged)
+    os.symlink(os.path.basename(release), staged)
+    os.replace(staged, link)
 
 
 def start_and_check(backend, app, spec, address, timings=None):

@@ -17,7 +17,8 @@ from qaeci import checks, plan as plan_mod
 from qaeci import report as report_mod
 from qaeci.artifacts import open_store
 from qaeci.config import PackConfig, open_backend
-from qaeci.errors import ConfigError, EnvironmentNotFound, PermissionRefused, PlanError
+from qaeci.errors import (ConfigError, EnvironmentNotFound, PermissionRefused, PlanError,
+                          QaeciError)
 from qaeci.registry import App, Registry, check_env_name
 from qaeci.state import EnvState, environment_names
 
@@ -157,15 +158,25 @@ class Lifecycle(object):
         except Exception as error:  # any failure is reported per app that needs the service
             record = {"run": run, "status": "failed", "reason": _one_line(error), "services": {}}
         state.save_services(record)
-        self._route_ahead(state.env, state.environment())
+        self._prepare_ahead(state.env, state.environment())
         return record
 
-    def _route_ahead(self, env, environment):
-        """All of this run's apps routed in one go, while they build: no app waits for its
-        route when it starts. A failure here is not final: each deploy routes its app too."""
-        ports = {code: entry["address"]["port"] for code, entry in environment["plan"].items()}
+    def _prepare_ahead(self, env, environment):
+        """Everything the back end can ready before the builds end (each app's program config
+        and route), for all of this run's deploys in one go, while they build: no app waits
+        for it when it starts. Not final: each deploy prepares its own app again."""
+        from qaeci import deploy
+        specs = []
+        for code, entry in environment["plan"].items():
+            if not entry.get("needs_deploy"):
+                continue
+            try:
+                specs.append(deploy.app_spec(recorded_app(environment, code), env,
+                                             self.config.work_dir, entry["address"]))
+            except QaeciError:
+                continue  # its command needs the artifact (java): prepared by its deploy
         try:
-            self.backend.route_ahead(env, ports)
+            self.backend.prepare_all(specs)
         except Exception:  # reported by the deploy of the app concerned, if it persists
             pass
 
@@ -225,7 +236,8 @@ class Lifecycle(object):
         # Unpack, render and stage it while the dependencies start: it needs only their
         # addresses.
         try:
-            spec, reads = self._prepare(state, environment, app, entry, services["services"])
+            spec, release, reads = self._prepare(state, environment, app, entry,
+                                                 services["services"])
         except Exception as error:  # render errors, store errors: stage deploy
             return self._fail(state, app_code, run, entry, "deploy", _one_line(error), built=built)
         timings = {"prepared": _epoch()}
@@ -240,28 +252,31 @@ class Lifecycle(object):
                 return self._save(state, app_code, {"run": run, "status": "skipped",
                                                     "reason": reason, "built": built,
                                                     "deployed": False, "commit": entry["commit"]})
-        return self._start(state, app, entry, run, spec, reads, built, timings)
+        return self._start(state, app, entry, run, (spec, release), reads, built, timings)
 
     def _prepare(self, state, environment, app, entry, services):
-        """(the back end's AppSpec, staged; config variables its templates read)."""
+        """(the back end's AppSpec, staged; its release directory; config variables its
+        templates read)."""
         from qaeci import deploy  # imports Jinja: only the steps that deploy pay for it
         variables = self._variables(state.env, environment.get("deploy_type"), app.code,
                                     environment["addresses"], services)
         reads = {}
         release, _ = deploy.prepare_release(app, entry["build_key"], self.store,
                                             self.config.work_dir, state.env, variables, reads)
-        spec = deploy.app_spec(app, state.env, release, entry["address"])
+        spec = deploy.app_spec(app, state.env, self.config.work_dir, entry["address"], release)
         self.backend.prepare(spec)
-        return spec, reads
+        return spec, release, reads
 
-    def _start(self, state, app, entry, run, spec, reads, built, timings):
+    def _start(self, state, app, entry, run, prepared, reads, built, timings):
         """Launch the prepared release and wait for its checks. The record's timings say when
         (epoch seconds) it was prepared, its dependencies were healthy, it was launched and it
         passed its checks: where a slow deploy spent its time."""
         from qaeci import deploy
         env = state.env
         timings["dependencies_healthy"] = _epoch()
+        spec, release = prepared
         try:
+            deploy.activate_release(self.config.work_dir, env, app.code, release)
             stage, result = deploy.start_and_check(self.backend, app, spec, entry["address"],
                                                    timings)
         except Exception as error:  # a bad runtime or a back-end failure: stage deploy
@@ -271,7 +286,7 @@ class Lifecycle(object):
         if stage is not None:
             return self._fail(state, app.code, run, entry, stage, result.reason, built=built,
                               deployed=True)
-        deploy.prune_releases(self.config.work_dir, env, app.code, spec.workdir)
+        deploy.prune_releases(self.config.work_dir, env, app.code, release)
         return self._save(state, app.code, {
             "run": run, "status": "healthy", "stage": None, "reason": "", "commit": entry["commit"],
             "branch": entry["branch"], "build_key": entry["build_key"],

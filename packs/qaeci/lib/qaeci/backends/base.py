@@ -68,13 +68,15 @@ class Backend(object):
         (mysql adds user, password, database). Already-running services are left as they are."""
         raise NotImplementedError
 
-    def route_ahead(self, env, ports):
-        """Route APP.ENV.DOMAIN to each app's port ({app: port}) before the apps start, all at
-        once (until an app listens, its URL answers 502). Optional: deploy routes each app."""
-
     def prepare(self, spec):
         """Get everything ready to start spec's app at once later (config, route), without
-        starting it or touching what runs now. Optional: deploy works without it."""
+        starting it or touching what runs now (until it listens, its URL answers 502).
+        Optional: deploy works without it."""
+
+    def prepare_all(self, specs):
+        """prepare for several apps (back ends may do it in one go)."""
+        for spec in specs:
+            self.prepare(spec)
 
     def deploy(self, spec, settle=True):
         """Start (or restart) one app from an AppSpec and route APP.ENV.DOMAIN to it.

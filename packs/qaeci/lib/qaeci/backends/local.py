@@ -100,22 +100,28 @@ class LocalBackend(Backend):
         return _holds_port(self.supervisor.info(self.program_name(env, app)))
 
     # -- apps ----------------------------------------------------------------------------------
-    def route_ahead(self, env, ports):
-        check_env(env)
-        for app in ports:
-            check_app(app)
-        self.router.add_routes(env, ports)
-
     def prepare(self, spec):
-        check_env(spec.env)
-        check_app(spec.app)
-        program, port = self._program(spec)
-        self.supervisor.stage(program)
-        self.router.add_route(spec.env, spec.app, port)
+        self.prepare_all([spec])
+
+    def prepare_all(self, specs):
+        programs, routes = [], {}
+        for spec in specs:
+            check_env(spec.env)
+            check_app(spec.app)
+            program, port = self._program(spec)
+            programs.append(program)
+            routes.setdefault(spec.env, {})[spec.app] = port
+        if programs:
+            self.supervisor.stage_all(programs)
+        for env, ports in sorted(routes.items()):
+            self.router.add_routes(env, ports)
 
     def deploy(self, spec, settle=True):
         check_env(spec.env)
         check_app(spec.app)
+        if not os.path.isdir(spec.workdir):
+            raise BackendError("working directory %s of %s.%s does not exist: unpack the "
+                               "artifact first" % (spec.workdir, spec.env, spec.app))
         program, port = self._program(spec)
         info = self.supervisor.run(program, settle=settle)
         self.router.add_route(spec.env, spec.app, port)
@@ -123,9 +129,6 @@ class LocalBackend(Backend):
 
     def _program(self, spec):
         """(the supervisor ProgramSpec that runs spec, its port)."""
-        if not os.path.isdir(spec.workdir):
-            raise BackendError("working directory %s of %s.%s does not exist: unpack the "
-                               "artifact first" % (spec.workdir, spec.env, spec.app))
         port = spec.port or self.allocate_port(spec.env, spec.app)
         environment = dict(spec.environment)
         environment.update({"PORT0": str(port), "HOST": HOST, "QAECI_ENV": spec.env,

@@ -6,7 +6,9 @@ under an include directory, so one program can be added, changed or removed at r
 disturbing the others (reloadConfig + addProcessGroup / removeProcessGroup).
 """
 
+import hashlib
 import http.client
+import json
 import os
 import shlex
 import shutil
@@ -36,7 +38,6 @@ MAX_UNIX_SOCKET_PATH = 107  # sun_path holds 108 bytes with the final NUL
 # Longer than any program's stopwaitsecs: stopProcess answers only once the process is gone.
 RPC_TIMEOUT = 180.0
 INFO_TIMEOUT = 30.0
-MTIME_SLACK_NS = 50 * 1000 * 1000
 
 
 class SupervisorError(BackendError):
@@ -158,8 +159,7 @@ class Supervisor(object):
         self.pid_path = os.path.join(self.root, "supervisord.pid")
         self.log_path = os.path.join(self.root, "supervisord.log")
         self.reload_lock_path = os.path.join(self.root, "reload.lock")
-        self._staged = {}  # program name -> config text supervisord read on our request
-        self.reload_mark_path = os.path.join(self.root, "reload.started")
+        self.read_configs_path = os.path.join(self.root, "read-configs.json")
         if len(self.socket_path) > MAX_UNIX_SOCKET_PATH:
             raise SupervisorError("work_dir %s is too deep for a unix socket path: choose a "
                                   "shorter work_dir" % work_dir)
@@ -272,23 +272,38 @@ class Supervisor(object):
     def stage(self, spec):
         """Make supervisord read spec's program config, without starting it: what `run` then
         has left to do is quick. A program config already read is not read again."""
-        path = self.program_config_path(spec.name)
-        text = spec.config_text()
-        if _read(path) == text and self._staged.get(spec.name) == text:
-            return  # this process had supervisord read it already
+        self.stage_all([spec])
+
+    def stage_all(self, specs):
+        """stage for several programs, with one config reload for all of them."""
+        texts = {spec.name: spec.config_text() for spec in specs}
+        if all(self._read_already(name, text) for name, text in texts.items()):
+            return
         self.ensure_running()
-        os.makedirs(os.path.dirname(spec.log_path), exist_ok=True)
-        if _read(path) != text:
-            with open(path, "w") as handle:
-                handle.write(text)
-        # File times come from a coarse clock (a tick or so behind): allow for it.
-        self._reload_config(self._rpc(), os.stat(path).st_mtime_ns + MTIME_SLACK_NS)
-        self._staged[spec.name] = text
+        for spec in specs:
+            os.makedirs(os.path.dirname(spec.log_path), exist_ok=True)
+            path = self.program_config_path(spec.name)
+            if _read(path) != texts[spec.name]:
+                _write_atomically(path, texts[spec.name])
+        self._reload_config(self._rpc(), texts)
+
+    def _read_already(self, name, text):
+        return _read(self.program_config_path(name)) == text and \
+            self._read_configs().get(name) == _digest(text)
+
+    def _read_configs(self):
+        """{program: digest of the config text} as supervisord last read them."""
+        try:
+            with open(self.read_configs_path) as handle:
+                return json.load(handle)
+        except (OSError, ValueError):
+            return {}
 
     def run(self, spec, timeout=30.0, settle=True):
         """Start spec's program (restarting it if it runs); return its process info, once it has
         left STARTING when settle (else as soon as it is spawned: callers that check readiness
         themselves need not wait out startsecs)."""
+        self.ensure_running()
         self.stage(spec)
         text = spec.config_text()
         rpc = self._rpc()
@@ -326,7 +341,7 @@ class Supervisor(object):
             if os.path.exists(stale):
                 os.unlink(stale)
         if self.is_running():
-            self._reload_config(self._rpc(), time.time_ns())
+            self._reload_config(self._rpc())
 
     def info(self, name):
         """supervisor's process info for name, or None if supervisord does not know it."""
@@ -359,17 +374,19 @@ class Supervisor(object):
         self._call_ignoring(rpc.stopProcess, name, True,
                             ignore=(FAULT_NOT_RUNNING, FAULT_BAD_NAME))
 
-    def _reload_config(self, rpc, changed_at):
-        """reloadConfig, unless one that started after CHANGED_AT (time_ns) has read the change
+    def _reload_config(self, rpc, wanted=None):
+        """reloadConfig, unless one since has read every config in WANTED ({program: text})
         already: each costs supervisord a parse of every program's file, so programs written
-        at once share one."""
+        at once share one. What a reload reads is recorded from the files as they were just
+        before it, so a file changed meanwhile only costs one more reload later."""
         with file_lock(self.reload_lock_path):
-            if (_read_int(self.reload_mark_path) or 0) > changed_at:
+            read = self._read_configs()
+            if wanted and all(read.get(name) == _digest(text) for name, text in wanted.items()):
                 return
-            started = time.time_ns()
+            before = {name: _digest(_read(self.program_config_path(name)) or "")
+                      for name in self.configured_programs()}
             self._call_ignoring(rpc.reloadConfig)
-            with open(self.reload_mark_path, "w") as handle:
-                handle.write("%d\n" % started)
+            _write_atomically(self.read_configs_path, json.dumps(before, sort_keys=True))
 
     def _add_group_reloading(self, rpc, name):
         """_add_group, reloading the config first if supervisord does not know the name yet
@@ -417,11 +434,8 @@ def _write_atomically(path, text):
     os.replace(tmp, path)
 
 
-def _read_int(path):
-    try:
-        return int((_read(path) or "").strip())
-    except ValueError:
-        return None
+def _digest(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def _read(path):
