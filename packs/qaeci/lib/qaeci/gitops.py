@@ -1,6 +1,7 @@
 """Git through argv lists only: branch names and URLs never pass through a shell."""
 import os
 import subprocess
+import urllib.parse
 
 from qaeci.errors import BuildError, PlanError
 
@@ -46,20 +47,40 @@ def sync_workspace(url, workspace, commit):
     Ignored files (node_modules, target/, ...) survive between builds, which keeps the cache warm.
     """
     fresh = not os.path.isdir(os.path.join(workspace, ".git"))
+    source = _clone_source(url) if fresh else url
     if fresh:
         os.makedirs(os.path.dirname(workspace) or ".", exist_ok=True)
-        run_git(["clone", "--no-checkout", "--quiet", "--", url, workspace])
-    else:
+        run_git(["clone", "--no-checkout", "--quiet", "--", source, workspace])
+    if source != url or not fresh:
         run_git(["remote", "set-url", "origin", url], cwd=workspace)
-    if not _has_commit(workspace, commit):
-        run_git(["fetch", "--quiet", "--tags", "origin",
-                 "+refs/heads/*:refs/remotes/origin/*"], cwd=workspace)
+    if fresh or _has_commit(workspace, commit):
+        try:  # a fresh clone has every branch's commits: no need to ask first
+            run_git(["checkout", "--quiet", "--force", "--detach", commit], cwd=workspace)
+        except BuildError:
+            _fetch_and_checkout(url, workspace, commit)
+    else:
+        _fetch_and_checkout(url, workspace, commit)
+    if not fresh:  # a fresh clone holds nothing untracked
+        run_git(["clean", "-q", "-f", "-d"], cwd=workspace)
+
+
+def _fetch_and_checkout(url, workspace, commit):
+    run_git(["fetch", "--quiet", "--tags", "origin",
+             "+refs/heads/*:refs/remotes/origin/*"], cwd=workspace)
     if not _has_commit(workspace, commit):
         raise BuildError("commit %s is not in %s any more; fix: run env up again to resolve the "
                          "branch afresh" % (commit, url))
     run_git(["checkout", "--quiet", "--force", "--detach", commit], cwd=workspace)
-    if not fresh:  # a fresh clone holds nothing untracked
-        run_git(["clean", "-q", "-f", "-d"], cwd=workspace)
+
+
+def _clone_source(url):
+    """A file:// repository is cloned from its path: git then links its objects instead of
+    packing and sending them (fetches still go to the URL, the workspace's origin)."""
+    if url.startswith("file://"):
+        path = urllib.parse.unquote(urllib.parse.urlparse(url).path)
+        if os.path.isdir(path):
+            return path
+    return url
 
 
 def _has_commit(workspace, commit):
