@@ -73,6 +73,7 @@ def test_workspace_is_cloned_once_then_fetched(repo, store, tmp_path):
     assert build.build_app(app, second, "svc/b.tar.gz", store, work).ok
     assert os.stat(os.path.join(workspace, ".git")).st_ino == git_dir_inode  # not re-cloned
     assert git(workspace, "rev-parse", "HEAD") == second
+    assert git(workspace, "remote", "get-url", "origin") == url  # fetches go to the registry's URL
     local = str(tmp_path / "b.tar.gz")
     store.get("svc/b.tar.gz", local)
     with tarfile.open(local) as archive:
