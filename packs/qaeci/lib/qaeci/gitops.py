@@ -26,13 +26,40 @@ def run_git(args, cwd=None, timeout=FETCH_TIMEOUT, error_class=BuildError):
 
 
 def resolve_commit(url, branch):
-    """The commit sha that BRANCH points to in the repository at URL (git ls-remote)."""
-    output = run_git(["ls-remote", "--", url, "refs/heads/" + branch, "refs/tags/" + branch],
-                     timeout=LS_REMOTE_TIMEOUT, error_class=PlanError)
+    """The commit sha that BRANCH points to in the repository at URL (git ls-remote; a file://
+    repository's refs are read in place, a third of the cost)."""
+    wanted = ["refs/heads/" + branch, "refs/tags/" + branch]
+    path = _local_path(url)
+    refs = _local_refs(path, wanted) if path else _remote_refs(url, wanted)
+    return _pick(refs, branch, url)
+
+
+def _remote_refs(url, wanted):
+    peeled = [ref + "^{}" for ref in wanted if ref.startswith("refs/tags/")]
+    output = run_git(["ls-remote", "--", url] + wanted + peeled, timeout=LS_REMOTE_TIMEOUT,
+                     error_class=PlanError)
     refs = {}
     for line in output.splitlines():
         sha, _, ref = line.partition("\t")
         refs[ref.strip()] = sha.strip()
+    return refs
+
+
+def _local_refs(path, wanted):
+    """{ref: sha} as ls-remote shows them: an annotated tag also as REF^{} (its commit)."""
+    output = run_git(["for-each-ref", "--format=%(objectname) %(refname) %(*objectname)"]
+                     + wanted, cwd=path, timeout=LS_REMOTE_TIMEOUT, error_class=PlanError)
+    refs = {}
+    for line in output.splitlines():
+        fields = line.split()
+        if len(fields) >= 2:
+            refs[fields[1]] = fields[0]
+        if len(fields) == 3:
+            refs[fields[1] + "^{}"] = fields[2]
+    return refs
+
+
+def _pick(refs, branch, url):
     # A branch wins over a tag of the same name; an annotated tag is peeled to its commit.
     for ref in ("refs/heads/" + branch, "refs/tags/" + branch + "^{}", "refs/tags/" + branch):
         if ref in refs:
@@ -76,11 +103,16 @@ def _fetch_and_checkout(url, workspace, commit):
 def _clone_source(url):
     """A file:// repository is cloned from its path: git then links its objects instead of
     packing and sending them (fetches still go to the URL, the workspace's origin)."""
+    return _local_path(url) or url
+
+
+def _local_path(url):
+    """The directory of a file:// repository (None for any other URL, or a missing one)."""
     if url.startswith("file://"):
         path = urllib.parse.unquote(urllib.parse.urlparse(url).path)
         if os.path.isdir(path):
             return path
-    return url
+    return None
 
 
 def _has_commit(workspace, commit):
