@@ -140,11 +140,14 @@ class Site(object):
 
     # -- what the local back end left on disk ----------------------------------------------------
     def rendered_config(self, env, app):
-        """The app's rendered conf/app.json of its current release."""
-        paths = glob.glob(os.path.join(self.work_dir, "releases", env, app, "*", "conf",
-                                       "app.json"))
+        """The app's rendered conf/app.json of its current release (the only one kept)."""
+        app_dir = os.path.join(self.work_dir, "releases", env, app)
+        paths = [path for path in glob.glob(os.path.join(app_dir, "*", "conf", "app.json"))
+                 if not path.startswith(os.path.join(app_dir, "current") + os.sep)]
         assert len(paths) == 1, "expected one release of %s.%s, found %s" % (env, app, paths)
-        with open(paths[0]) as handle:
+        current = os.path.join(app_dir, "current", "conf", "app.json")
+        assert os.path.realpath(current) == os.path.realpath(paths[0])  # the one that runs
+        with open(current) as handle:
             return json.load(handle)
 
     def route_files(self):

@@ -2,7 +2,7 @@
 
 import socket
 
-from qaeci.backends.local_ports import PortRegistry
+from qaeci.backends.local_ports import PortRegistry, port_is_free
 
 
 def test_ports_are_stable_distinct_and_persisted(tmp_path):
@@ -17,10 +17,20 @@ def test_ports_are_stable_distinct_and_persisted(tmp_path):
     assert again.environments() == ["qa1", "qa2"]
 
 
+def _busy_port_before_a_free_one(attempts=50):
+    """A bound socket whose port + 1 is free (other tests take ephemeral ports meanwhile)."""
+    for _ in range(attempts):
+        busy = socket.socket()
+        busy.bind(("127.0.0.1", 0))
+        port = busy.getsockname()[1]
+        if port < 65535 and port_is_free(port + 1):
+            return busy, port
+        busy.close()
+    raise AssertionError("no free port next to a bound one in %d attempts" % attempts)
+
+
 def test_a_port_in_use_by_another_process_is_skipped(tmp_path):
-    busy = socket.socket()
-    busy.bind(("127.0.0.1", 0))
-    port = busy.getsockname()[1]
+    busy, port = _busy_port_before_a_free_one()
     try:
         ports = PortRegistry(str(tmp_path), port_range=(port, port + 1))
         assert ports.allocate("qa1", "web") == port + 1
