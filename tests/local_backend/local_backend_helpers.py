@@ -10,9 +10,12 @@ import sys
 import textwrap
 import time
 
+from qaeci.artifacts.base import ArtifactStore
 
-class DirectoryStore(object):
-    """The artifact store interface (put/get/exists/list) over a plain directory."""
+
+class DirectoryStore(ArtifactStore):
+    """The artifact store interface (put/get/exists/list) over a plain directory, offering no
+    local path: like a remote store, every read downloads a copy."""
 
     def __init__(self, root):
         self.root = root

@@ -141,6 +141,10 @@ def test_file_store_lists_and_refuses_escaping_keys(store, tmp_path):
     with pytest.raises(ArtifactStoreError) as caught:
         store.get("c/missing.tar.gz", str(tmp_path / "x"))
     assert "is not in the store" in str(caught.value)
+    assert open(store.local_path("a/one.tar.gz")).read() == "data"  # readable in place
+    assert store.local_path("c/missing.tar.gz") is None
+    with pytest.raises(ArtifactStoreError):
+        store.local_path("../outside")
 
 
 @pytest.mark.parametrize("url, message", [("s3://bucket/x", "not supported yet"),

@@ -15,6 +15,11 @@ class ArtifactStore(object):
         """Download KEY to the local file DEST."""
         raise NotImplementedError
 
+    def local_path(self, key):
+        """A path to read KEY in place, or None when it must be downloaded with get (the
+        default: only a store on this machine's file system can offer one)."""
+        return None
+
     def list(self, prefix=""):
         """Keys starting with PREFIX, sorted."""
         raise NotImplementedError

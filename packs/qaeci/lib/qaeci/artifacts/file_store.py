@@ -45,6 +45,10 @@ class FileStore(ArtifactStore):
         shutil.copyfile(source, dest)
         return dest
 
+    def local_path(self, key):
+        path = self._path(key)
+        return path if os.path.isfile(path) else None
+
     def list(self, prefix=""):
         keys = []
         for directory, _, files in os.walk(self.root):

@@ -117,6 +117,10 @@ def restore_snapshot(store, name, datadir, tmp_dir):
                             "create it with the snapshot action or fix the template"
                             % (name, available))
     os.makedirs(tmp_dir, exist_ok=True)
+    in_place = store.local_path(archive_key(name))
+    if in_place:  # a store on this disk: unpack from it, no copy of a gigabyte first
+        unpack_datadir(in_place, datadir)
+        return read_metadata(store, name, tmp_dir)
     handle, archive = tempfile.mkstemp(suffix=".tar.gz", dir=tmp_dir)
     os.close(handle)
     try:
