@@ -151,14 +151,15 @@ class Lifecycle(object):
     # -- services -----------------------------------------------------------------------------
     def services(self, env, run):
         state = self.state(env)
-        wanted = state.environment().get("services_wanted") or {}
+        environment = state.environment()
+        wanted = environment.get("services_wanted") or {}
         try:
             services = self.backend.ensure_services(env, wanted) if wanted else {}
             record = {"run": run, "status": "healthy", "services": services}
         except Exception as error:  # any failure is reported per app that needs the service
             record = {"run": run, "status": "failed", "reason": _one_line(error), "services": {}}
         state.save_services(record)
-        self._prepare_ahead(state.env, state.environment())
+        self._prepare_ahead(state.env, environment)
         return record
 
     def _prepare_ahead(self, env, environment):
@@ -252,7 +253,7 @@ class Lifecycle(object):
                 return self._save(state, app_code, {"run": run, "status": "skipped",
                                                     "reason": reason, "built": built,
                                                     "deployed": False, "commit": entry["commit"]})
-        return self._start(state, app, entry, run, (spec, release), reads, built, timings)
+        return self._start(state, app, entry, run, spec, release, reads, built, timings)
 
     def _prepare(self, state, environment, app, entry, services):
         """(the back end's AppSpec, staged; its release directory; config variables its
@@ -267,14 +268,13 @@ class Lifecycle(object):
         self.backend.prepare(spec)
         return spec, release, reads
 
-    def _start(self, state, app, entry, run, prepared, reads, built, timings):
+    def _start(self, state, app, entry, run, spec, release, reads, built, timings):
         """Launch the prepared release and wait for its checks. The record's timings say when
         (epoch seconds) it was prepared, its dependencies were healthy, it was launched and it
         passed its checks: where a slow deploy spent its time."""
         from qaeci import deploy
         env = state.env
         timings["dependencies_healthy"] = _epoch()
-        spec, release = prepared
         try:
             deploy.activate_release(self.config.work_dir, env, app.code, release)
             stage, result = deploy.start_and_check(self.backend, app, spec, entry["address"],

@@ -277,8 +277,10 @@ class Supervisor(object):
     def stage_all(self, specs):
         """stage for several programs, with one config reload for all of them."""
         texts = {spec.name: spec.config_text() for spec in specs}
-        if all(self._read_already(name, text) for name, text in texts.items()):
-            return
+        read = self._read_configs()
+        if all(_read(self.program_config_path(name)) == text and read.get(name) == _digest(text)
+               for name, text in texts.items()):
+            return  # supervisord has read each of them already
         self.ensure_running()
         for spec in specs:
             os.makedirs(os.path.dirname(spec.log_path), exist_ok=True)
@@ -286,10 +288,6 @@ class Supervisor(object):
             if _read(path) != texts[spec.name]:
                 _write_atomically(path, texts[spec.name])
         self._reload_config(self._rpc(), texts)
-
-    def _read_already(self, name, text):
-        return _read(self.program_config_path(name)) == text and \
-            self._read_configs().get(name) == _digest(text)
 
     def _read_configs(self):
         """{program: digest of the config text} as supervisord last read them."""
