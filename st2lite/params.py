@@ -195,16 +195,21 @@ def simply_valid(value, spec):
     kind = spec.get("type")
     if not set(spec) <= _SIMPLE_KEYS or not isinstance(kind, str) or kind not in _JSON_TYPES:
         return False
-    if not isinstance(value, _JSON_TYPES[kind]) or (isinstance(value, bool) and kind != "boolean"):
+    if not is_json_type(value, kind):
         return False
     return "enum" not in spec or any(
         option == value and type(option) is type(value) for option in spec["enum"])
 
 
+def is_json_type(value, kind):
+    """Whether value is of JSON Schema type KIND (a name in _JSON_TYPES); bool is no number."""
+    return isinstance(value, _JSON_TYPES[kind]) and (kind == "boolean"
+                                                     or not isinstance(value, bool))
+
+
 def _check_type(ref, name, value, kind):
     """The common case (a bare `type`) without jsonschema: it runs for every action started."""
-    is_bool = isinstance(value, bool)
-    if not isinstance(value, _JSON_TYPES[kind]) or (is_bool and kind != "boolean"):
+    if not is_json_type(value, kind):
         raise ParameterError("parameter %r of %s: %r is not of type %r" % (name, ref, value, kind))
 
 

@@ -3,6 +3,8 @@
 Beyond the schema, every representation must compile to a regular expression: on
 StackStorm a broken one breaks matching for every command, so it is refused at load time.
 """
+from st2lite.params import is_json_type
+
 from .compiled import compile_representation
 from .errors import AliasValidationError
 from .formats import iter_format_entries
@@ -68,16 +70,12 @@ def _check_known_fields(alias, path):
                                    % (path, unknown[0], ", ".join(sorted(ALIAS_SCHEMA["properties"]))))
 
 
-_JSON_TYPES = {"string": str, "boolean": bool, "object": dict, "array": list,
-               "null": type(None)}
-
-
 def _conforms(value, schema):
     """Whether value satisfies schema, for the keywords ALIAS_SCHEMA uses: the common, valid
     case is decided without importing jsonschema (a tenth of a second of every load)."""
     kinds = schema.get("type")
     if kinds is not None and not any(
-            type(value) is _JSON_TYPES[kind] for kind in ([kinds] if isinstance(kinds, str) else kinds)):
+            is_json_type(value, kind) for kind in ([kinds] if isinstance(kinds, str) else kinds)):
         return False
     if "anyOf" in schema and not any(_conforms(value, option) for option in schema["anyOf"]):
         return False
