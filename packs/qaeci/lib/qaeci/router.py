@@ -18,6 +18,7 @@ import tempfile
 import time
 
 from qaeci.backends.base import BackendError
+from qaeci.backends.local_files import write_json
 from qaeci.backends.local_locks import file_lock
 from qaeci.backends.local_ports import port_is_free
 from qaeci.backends.local_supervisor import RUNNING, ProgramSpec
@@ -100,10 +101,7 @@ class NginxRouter(object):
             return {"generation": 0, "routes": {}}
 
     def _save(self, state):
-        tmp = self.state_path + ".tmp"
-        with open(tmp, "w") as handle:
-            json.dump(state, handle, indent=1, sort_keys=True)
-        os.replace(tmp, self.state_path)
+        write_json(self.state_path, state)
 
     def _apply(self, change):
         """Queue CHANGE, then apply it with every other queued change under one reload.

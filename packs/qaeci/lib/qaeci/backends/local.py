@@ -17,6 +17,7 @@ import re
 import shutil
 
 from qaeci.backends.base import AppState, Backend, BackendError
+from qaeci.backends.local_files import write_json
 from qaeci.backends.local_locks import file_lock
 from qaeci.backends.local_ports import PortRegistry, port_is_free
 from qaeci.backends.local_supervisor import (BACKOFF, EXITED, FATAL, RUNNING, STARTING, STOPPED,
@@ -203,10 +204,7 @@ class LocalBackend(Backend):
         with file_lock(self._services_path(env) + ".lock"):
             recorded = self._recorded_services(env)
             recorded[name] = {"port": port, "options": options}
-            tmp = self._services_path(env) + ".tmp"
-            with open(tmp, "w") as handle:
-                json.dump(recorded, handle, indent=1, sort_keys=True)
-            os.replace(tmp, self._services_path(env))
+            write_json(self._services_path(env), recorded)
 
     def ensure_services(self, env, services):
         check_env(env)

@@ -8,6 +8,7 @@ import socket
 import zlib
 
 from qaeci.backends.base import BackendError
+from qaeci.backends.local_files import write_json
 from qaeci.backends.local_locks import file_lock
 
 DEFAULT_RANGE = (20000, 29999)
@@ -54,10 +55,7 @@ class PortRegistry(object):
                                "then gets a new port on its next deploy)" % self.path)
 
     def _save(self, ports):
-        tmp = self.path + ".tmp"
-        with open(tmp, "w") as handle:
-            json.dump(ports, handle, indent=1, sort_keys=True)
-        os.replace(tmp, self.path)
+        write_json(self.path, ports)
 
     def _candidates(self):
         # Each work_dir starts its scan at its own offset, so that back ends of different

@@ -18,6 +18,7 @@ import sys
 import time
 import xmlrpc.client
 
+from qaeci.backends.local_files import write_atomically, write_json
 from qaeci.backends.local_locks import file_lock
 
 from qaeci.backends.base import BackendError
@@ -286,7 +287,7 @@ class Supervisor(object):
             os.makedirs(os.path.dirname(spec.log_path), exist_ok=True)
             path = self.program_config_path(spec.name)
             if _read(path) != texts[spec.name]:
-                _write_atomically(path, texts[spec.name])
+                write_atomically(path, texts[spec.name])
         self._reload_config(self._rpc(), texts)
 
     def _read_configs(self):
@@ -310,7 +311,7 @@ class Supervisor(object):
             if self._add_group_reloading(rpc, spec.name) is False:
                 self._remove_group(rpc, spec.name)
                 self._add_group_reloading(rpc, spec.name)
-            _write_atomically(self.applied_config_path(spec.name), text)
+            write_atomically(self.applied_config_path(spec.name), text)
         elif self._add_group_reloading(rpc, spec.name) is False:
             self._stop(rpc, spec.name)
             self._call_ignoring(rpc.startProcess, spec.name, False,
@@ -384,7 +385,7 @@ class Supervisor(object):
             before = {name: _digest(_read(self.program_config_path(name)) or "")
                       for name in self.configured_programs()}
             self._call_ignoring(rpc.reloadConfig)
-            _write_atomically(self.read_configs_path, json.dumps(before, sort_keys=True))
+            write_json(self.read_configs_path, before)
 
     def _add_group_reloading(self, rpc, name):
         """_add_group, reloading the config first if supervisord does not know the name yet
@@ -422,14 +423,6 @@ class Supervisor(object):
             if fault.faultCode in ignore:
                 return None
             raise SupervisorError("supervisord: %s" % fault.faultString)
-
-
-def _write_atomically(path, text):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = "%s.%d.tmp" % (path, os.getpid())
-    with open(tmp, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 def _digest(text):
