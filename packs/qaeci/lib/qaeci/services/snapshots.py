@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 
+from qaeci.services import direct_untar
 from qaeci.services.base import ServiceError, current_user
 from qaeci.services.mariadb_tools import find_tool
 
@@ -42,33 +43,40 @@ def meta_key(name):
     return PREFIX + check_name(name) + ".json"
 
 
-def _gzip_program(preferred):
-    """tar's -I option for the fastest gzip program at hand (plain -z without one)."""
-    for program in preferred:
-        if shutil.which(program):
-            return ["-I", program]
-    return ["-z"]
-
-
-def _tar(args, what, unpacking=False):
-    # pigz compresses on every core; igzip (ISA-L) inflates about twice as fast as zlib.
-    programs = ("igzip", "pigz") if unpacking else ("pigz",)
-    result = subprocess.run(["tar"] + _gzip_program(programs) + args, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, universal_newlines=True, timeout=3600)
-    if result.returncode != 0:
-        raise SnapshotError("%s failed: %s" % (what, result.stdout.strip()[:300]))
+def _gzip_tool(preferred):
+    """The fastest gzip program at hand: pigz compresses on every core; igzip (ISA-L) inflates
+    about twice as fast as zlib."""
+    return next((program for program in preferred if shutil.which(program)), "gzip")
 
 
 def pack_datadir(datadir, archive_path):
-    _tar(["-C", datadir, "--exclude=./*.pid", "--exclude=./*.sock", "-cf", archive_path, "."],
-         "archiving %s" % datadir)
+    result = subprocess.run(
+        ["tar", "-I", _gzip_tool(("pigz",)), "-C", datadir, "--exclude=./*.pid",
+         "--exclude=./*.sock", "-cf", archive_path, "."],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=3600)
+    if result.returncode != 0:
+        raise SnapshotError("archiving %s failed: %s" % (datadir, result.stdout.strip()[:300]))
 
 
 def unpack_datadir(archive_path, datadir):
+    """Unpack with direct I/O (see direct_untar): the files go to disk, not into memory."""
     os.makedirs(datadir, exist_ok=True)
-    # 1 MiB records: far fewer, larger writes than tar's 10 KiB default (about 30% faster).
-    _tar(["-C", datadir, "--read-full-records", "--blocking-factor=2048", "-xf", archive_path],
-         "unpacking %s" % archive_path, unpacking=True)
+    inflate = subprocess.Popen([_gzip_tool(("igzip", "pigz")), "-dc", archive_path],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    problem = None
+    try:
+        direct_untar.untar(inflate.stdout.fileno(), datadir)
+    except (direct_untar.UntarError, OSError) as exc:
+        problem = str(exc)
+    finally:
+        inflate.stdout.close()
+        errors = inflate.stderr.read().decode("utf-8", "replace").strip()
+        inflate.stderr.close()
+        code = inflate.wait(timeout=60)
+    if code != 0:  # a damaged archive: the decompressor says best what is wrong
+        problem = errors.splitlines()[-1][:300] if errors else "decompressor exit %d" % code
+    if problem:
+        raise SnapshotError("unpacking %s into %s failed: %s" % (archive_path, datadir, problem))
 
 
 def backup_running_server(socket_path, datadir, target_dir, log_path):
