@@ -13,6 +13,7 @@ import ast
 import importlib
 import importlib.machinery
 import os
+import sys
 
 WRAPPER_MODULES = ["st2lite.runners.python_wrapper", "st2lite.compat",
                    "st2common.runners.base_action", "st2common.services.datastore",
@@ -38,6 +39,8 @@ class ActionImports(object):
         self.done = set()
         self.tried = set()
         self.file_imports = {}  # a pack file read once serves every action that imports it
+        self.listings = _ListingCache()
+        self.file_edges = {}
 
     def preload_for(self, entry_point, lib_paths):
         """The names that imported (empty when this entry point was preloaded before)."""
@@ -45,7 +48,8 @@ class ActionImports(object):
             return []
         self.done.add(entry_point)
         search = list(lib_paths) + [os.path.dirname(entry_point)]
-        wanted = external_imports(entry_point, search, self.pack_paths, self._imports_in)
+        wanted = external_imports(entry_point, search, self.pack_paths, self._imports_in,
+                                  self.listings.names, self.file_edges)
         wanted = sorted(set(wanted) - self.tried)
         self.tried.update(wanted)
         return [name for name in wanted if _try_import(name)]
@@ -102,46 +106,83 @@ def module_dirs(pack_dirs):
     return found
 
 
-def external_imports(entry_point, search_dirs, pack_paths, read_imports=None):
+def external_imports(entry_point, search_dirs, pack_paths, read_imports=None,
+                     module_names=None, edges=None):
     """Absolute module names imported by entry_point and the pack modules it imports (found
-    in search_dirs), that no pack directory could resolve."""
+    in search_dirs), that no pack directory could resolve. `edges` keeps what each file was
+    found to import, for the next entry point that reaches it."""
+    edges = {} if edges is None else edges
     seen, external, queue = set(), set(), [entry_point]
     while queue and len(seen) < MAX_FILES_PER_ACTION:
         path = queue.pop()
         if path in seen:
             continue
         seen.add(path)
-        for level, name in (read_imports or imports_in)(path):
-            if level:
-                queue.extend(_package_files(_parent_dir(path, level), name.split(".")))
-                continue
-            local = _local_files(name, search_dirs)
-            if local is not None:
-                queue.extend(local)
-            elif not resolvable_in(name, pack_paths):
-                external.add(name)
+        key = (path, tuple(search_dirs))
+        if key not in edges:
+            edges[key] = _edges_of(path, search_dirs, pack_paths, read_imports or imports_in,
+                                   module_names)
+        local, outside = edges[key]
+        queue.extend(local)
+        external.update(outside)
     return external
 
 
-def resolvable_in(name, directories):
+def _edges_of(path, search_dirs, pack_paths, read_imports, module_names):
+    """(pack files, outside module names) that the file at path imports."""
+    local, outside = [], set()
+    for level, name in read_imports(path):
+        if level:
+            local.extend(_package_files(_parent_dir(path, level), name.split(".")))
+            continue
+        files = _local_files(name, search_dirs, module_names)
+        if files is not None:
+            local.extend(files)
+        elif not resolvable_in(name, pack_paths, module_names):
+            outside.add(name)
+    return local, outside
+
+
+def resolvable_in(name, directories, module_names=None):
     top = name.split(".")[0]
     for directory in directories:
         try:
-            entries = os.listdir(directory)
+            if top in (module_names or top_level_names)(directory):
+                return True
         except OSError:
             continue
-        if top in entries or any(e.split(".")[0] == top and e.endswith((".py", ".so", ".pyc"))
-                                 for e in entries):
-            return True
     return False
 
 
-def _local_files(name, search_dirs):
+def top_level_names(directory):
+    """The names an import could find in directory: its entries (packages, namespace
+    directories) and its modules' names."""
+    entries = os.listdir(directory)
+    return set(entries).union(e.split(".")[0] for e in entries
+                              if e.endswith((".py", ".so", ".pyc")))
+
+
+class _ListingCache(object):
+    """top_level_names, read again only when the directory changed: a preload asks about the
+    same few directories for every import it follows."""
+
+    def __init__(self):
+        self.listings = {}  # directory -> (its mtime, its names)
+
+    def names(self, directory):
+        changed = os.stat(directory).st_mtime_ns  # raises OSError as listdir would
+        known = self.listings.get(directory)
+        if known is None or known[0] != changed:
+            known = self.listings[directory] = (changed, top_level_names(directory))
+        return known[1]
+
+
+def _local_files(name, search_dirs, module_names=None):
     """The pack files importing `name` would execute, from the first directory that has it;
     None when no search directory has it."""
     parts = name.split(".")
     for directory in search_dirs:
-        if resolvable_in(parts[0], [directory]):
+        if resolvable_in(parts[0], [directory], module_names):
             return _package_files(directory, parts)
     return None
 
@@ -203,5 +244,22 @@ def _try_import(name):
     try:
         importlib.import_module(name)
         return True
+    except ImportError:
+        return _try_attribute(name)
     except (Exception, SystemExit):  # a module that fails or exits on import is not preloaded
+        return False
+
+
+def _try_attribute(name):
+    """`from m import n` where n is not a module: some packages import n's module only when n
+    is first asked for (concurrent.futures' ThreadPoolExecutor), so ask for it, as the action's
+    own import will."""
+    parent, _, attribute = name.rpartition(".")
+    module = sys.modules.get(parent)
+    if module is None or not attribute:
+        return False
+    try:
+        getattr(module, attribute)
+        return True
+    except (Exception, SystemExit):
         return False

@@ -1,5 +1,4 @@
 """The pack config (configs/qaeci.yaml) with DESIGN.md section 6's defaults, and the back end."""
-import importlib
 import os
 
 from qaeci.errors import ConfigError
@@ -13,9 +12,17 @@ DEFAULTS = {
     "build_concurrency": 4,
 }
 
-# Back ends by name: module and class, imported only when chosen.
+
+def _local_backend():
+    # A plain import, not importlib: readers of static imports (st2lite's fork server, which
+    # preloads what an action imports) then see what a back end needs.
+    from qaeci.backends.local import LocalBackend
+    return LocalBackend
+
+
+# Back ends by name, each imported only when chosen.
 BACKENDS = {
-    "local": ("qaeci.backends.local", "LocalBackend"),
+    "local": _local_backend,
 }
 
 
@@ -40,7 +47,5 @@ def open_backend(config, store):
     if config.backend not in BACKENDS:
         raise ConfigError("backend %r is not available; fix: set backend to one of %s"
                           % (config.backend, ", ".join(sorted(BACKENDS))))
-    module_name, class_name = BACKENDS[config.backend]
-    module = importlib.import_module(module_name)
-    backend_class = getattr(module, class_name)
+    backend_class = BACKENDS[config.backend]()
     return backend_class(config.work_dir, config.domain, config.router_port, store)
