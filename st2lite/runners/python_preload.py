@@ -52,7 +52,11 @@ class ActionImports(object):
                                   self.listings.names, self.file_edges)
         wanted = sorted(set(wanted) - self.tried)
         self.tried.update(wanted)
-        return [name for name in wanted if _try_import(name)]
+        loaded = [name for name in wanted if _try_import(name)]
+        if "socket" in sys.modules and "encodings.idna" not in sys.modules:
+            # no import statement shows it: socket imports this codec at its first host name
+            loaded += [name for name in ["encodings.idna"] if _try_import(name)]
+        return loaded
 
     def _imports_in(self, path):
         if path not in self.file_imports:

@@ -20,7 +20,7 @@ for entry_point, new_lib_module in steps:
         open(pack + "/lib/" + new_lib_module, "w").write("WHO = 'the pack'\\n")
     loaded = imports.preload_for(pack + "/actions/" + entry_point, [pack + "/lib"])
     seen.append({"loaded": loaded, "modules": sorted(m for m in sys.modules
-                 if m in ("concurrent.futures.thread", "colorsys", "wave"))})
+                 if m in ("concurrent.futures.thread", "colorsys", "wave", "encodings.idna"))})
 print(json.dumps(seen))
 """
 
@@ -55,3 +55,10 @@ def test_a_module_the_pack_gained_since_the_last_preload_is_left_to_the_pack(tmp
     assert first["loaded"] == ["colorsys"]
     # lib/ now has wave.py: the stdlib's wave would shadow it in the child, so it stays out
     assert second["loaded"] == [] and "wave" not in second["modules"]
+
+
+def test_the_codec_a_host_name_lookup_loads_is_preloaded_with_the_network_modules(tmp_path):
+    pack = _pack(tmp_path, {"fetch.py": "import urllib.request\n"})
+    [seen] = _preload(pack, [["fetch.py", None]])
+    assert "urllib.request" in seen["loaded"] and "encodings.idna" in seen["loaded"]
+    assert "encodings.idna" in seen["modules"]
