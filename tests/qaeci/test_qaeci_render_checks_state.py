@@ -115,6 +115,34 @@ def test_checks_against_a_closed_port_say_it_did_not_answer():
     assert not result.ok and "did not answer" in result.reason
 
 
+def test_an_app_without_check_urls_is_healthy_without_listening_anywhere():
+    assert checks.wait_healthy("http://127.0.0.1:1", [], timeout=30).ok
+
+
+def test_checks_find_an_app_that_starts_listening_late(http_server):
+    port = http_server.server_address[1]
+    http_server.shutdown()
+    http_server.server_close()  # nothing listens on the port for now
+    servers = []
+
+    def listen_late():
+        late = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        late.hits, late.fail_first = 0, 1
+        servers.append(late)
+        late.serve_forever()
+
+    starter = threading.Timer(0.4, listen_late)
+    starter.start()
+    try:
+        result = checks.wait_healthy("http://127.0.0.1:%d" % port, ["/health"], timeout=10)
+        assert result.ok and servers[0].hits == 2  # refused, then a 503, then a 2xx
+    finally:
+        for late in servers:
+            late.shutdown()
+            late.server_close()
+        starter.join(5)
+
+
 def test_checks_stop_early_when_the_process_is_gone():
     started = time.monotonic()
     result = checks.wait_healthy("http://127.0.0.1:1", ["/health"], timeout=30, interval=0.05,

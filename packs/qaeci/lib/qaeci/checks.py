@@ -1,6 +1,12 @@
-"""Poll an app's check URLs (the direct http://HOST:PORT form) until 2xx or its timeout."""
+"""Poll an app's check URLs (the direct http://HOST:PORT form) until 2xx or its timeout.
+
+Until the app's port accepts a connection, only the port is tried: a refused connect costs a
+fraction of an HTTP request, so it is asked often and an app is seen the moment it listens.
+"""
+import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 POLL_INTERVAL = 0.5
@@ -9,6 +15,7 @@ FIRST_INTERVAL = 0.05
 # dependent starts within a tenth of a second), then ease off to POLL_INTERVAL.
 EAGER_SECONDS = 10.0
 EAGER_INTERVAL = 0.1
+PORT_INTERVAL = 0.02  # while nothing listens on the app's port yet
 # Asking whether the process died costs the back end more than a probe: not every round.
 GONE_INTERVAL = 0.5
 REQUEST_TIMEOUT = 5.0
@@ -38,6 +45,19 @@ def probe(url, timeout=REQUEST_TIMEOUT):
     return False, "%s answered HTTP %d" % (url, status)
 
 
+def port_refuses(base_url):
+    """The reason BASE_URL's port refuses connections; "" once something listens there."""
+    parts = urllib.parse.urlsplit(base_url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=REQUEST_TIMEOUT):
+            return ""
+    except ConnectionRefusedError as error:
+        return "%s did not answer (%s)" % (base_url, error.strerror)
+    except OSError:
+        return ""  # not a plain refusal: the HTTP probe tells what is wrong
+
+
 def wait_healthy(base_url, paths, timeout, interval=POLL_INTERVAL, clock=time.monotonic,
                  gone=None):
     """Poll every path under BASE_URL until each answers 2xx, or TIMEOUT seconds pass.
@@ -45,24 +65,24 @@ def wait_healthy(base_url, paths, timeout, interval=POLL_INTERVAL, clock=time.mo
     A path that has answered 2xx once is not asked again. Bounded in time and in count.
     gone: optional callable returning a reason once the process has died (stop waiting then).
     """
+    pending = list(paths or [])
+    if not pending:
+        return CheckResult(True)  # nothing to ask: an app without check URLs (a worker, say)
     started = clock()
     deadline = started + timeout
     next_gone_check = started
-    pending = list(paths) or []
     last_reason = ""
+    listening = False
     wait = min(FIRST_INTERVAL, interval)
-    max_rounds = int(timeout / wait) + 2
+    max_rounds = int(timeout / min(wait, PORT_INTERVAL)) + 2
     for _ in range(max_rounds):
-        still_failing = []
-        for path in pending:
-            remaining = max(0.1, deadline - clock())
-            ok, reason = probe(base_url + path, timeout=min(REQUEST_TIMEOUT, remaining))
-            if not ok:
-                still_failing.append(path)
-                last_reason = reason
-        pending = still_failing
-        if not pending:
-            return CheckResult(True)
+        if not listening:
+            last_reason = port_refuses(base_url)
+            listening = not last_reason
+        if listening:
+            pending, last_reason = _probe_all(base_url, pending, deadline, clock, last_reason)
+            if not pending:
+                return CheckResult(True)
         if clock() >= deadline:
             break
         if gone is not None and clock() >= next_gone_check:
@@ -70,10 +90,23 @@ def wait_healthy(base_url, paths, timeout, interval=POLL_INTERVAL, clock=time.mo
             if reason:
                 return CheckResult(False, reason)
             next_gone_check = clock() + GONE_INTERVAL
-        time.sleep(min(wait, max(0.0, deadline - clock())))
         eager = clock() - started < EAGER_SECONDS
+        pause = min(wait, PORT_INTERVAL) if eager and not listening else wait
+        time.sleep(min(pause, max(0.0, deadline - clock())))
         wait = min(min(interval, EAGER_INTERVAL) if eager else interval, wait * 1.5)
     return CheckResult(False, "check failed after %ss: %s" % (_seconds(timeout), last_reason))
+
+
+def _probe_all(base_url, paths, deadline, clock, last_reason):
+    """(the paths still failing, the last failure's reason) after one request to each."""
+    still_failing = []
+    for path in paths:
+        remaining = max(0.1, deadline - clock())
+        ok, reason = probe(base_url + path, timeout=min(REQUEST_TIMEOUT, remaining))
+        if not ok:
+            still_failing.append(path)
+            last_reason = reason
+    return still_failing, last_reason
 
 
 def check_once(base_url, paths):
