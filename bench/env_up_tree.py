@@ -20,6 +20,7 @@ the wave schedule, which waits for the slowest app of every level. Pure standard
 import argparse
 import json
 import random
+import shlex
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
@@ -33,6 +34,10 @@ MAX_EXTRA_DEPENDENCIES = 2
 GIT_IDENTITY = ["-c", "user.name=qaeci bench", "-c", "user.email=bench@qaeci.invalid",
                 "-c", "commit.gpgsign=false"]
 GIT_TIMEOUT_SECONDS = 60
+# The servers run on this interpreter, not on whatever `python3` the PATH finds: behind a
+# version manager's shim (pyenv's is a shell script that forks about 35 shells per start) that
+# would add the shim's CPU to every start, which is no part of the set start time.
+APP_INTERPRETER = shlex.quote(sys.executable)
 
 BUILD_SCRIPT = """#!/bin/sh
 # Synthetic build: take the set time, then assemble dist/.
@@ -199,7 +204,7 @@ def app_yaml(app: BenchApp, repo: Path, build_seconds: float, start_seconds: flo
         "  artifact: dist/",
         "runtime:",
         "  type: command",
-        f"  command: {json.dumps(f'python3 server.py {start_seconds:.3f}')}",
+        f"  command: {json.dumps(f'{APP_INTERPRETER} server.py {start_seconds:.3f}')}",
         "  cpus: 0.1",
         "  mem: 32",
         "  instances: 1",
