@@ -7,19 +7,10 @@ import traceback
 
 from st2lite.cli import commands_actions, commands_aliases, commands_keys, commands_packs
 from st2lite.cli import commands_serve, commands_triggers
+from st2lite.cli.defaults import default_packs, default_state
 from st2lite.cli.errors import USER_ERRORS, UsageError
 
 EXIT_BAD_INPUT = 2
-
-
-def default_packs():
-    paths = [os.path.abspath("packs")]
-    paths += [p for p in os.environ.get("ST2LITE_PACKS_PATH", "").split(":") if p]
-    return paths
-
-
-def default_state():
-    return os.environ.get("ST2LITE_STATE") or os.path.expanduser("~/.local/state/st2lite")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -11,6 +11,7 @@ import yaml
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
 
 from st2lite.packs import metadata
+from st2lite.packs.discovery import pack_dirs
 from st2lite.packs.builtin import core_actions, core_trigger_types
 from st2lite.packs.errors import ContentProblem
 
@@ -48,26 +49,9 @@ class PackContent(object):
 
 def load_packs(search_paths):
     content = PackContent()
-    for pack_dir in _pack_dirs(search_paths):
+    for pack_dir in pack_dirs(search_paths):
         _load_pack(content, pack_dir)
     return content
-
-
-def _pack_dirs(search_paths):
-    """Each directory with a pack.yaml, either a search path itself or one of its children."""
-    seen, found = set(), []
-    for base in search_paths:
-        if not os.path.isdir(base):
-            continue
-        candidates = [base] if os.path.isfile(os.path.join(base, "pack.yaml")) else [
-            os.path.join(base, name) for name in sorted(os.listdir(base))]
-        for path in candidates:
-            real = os.path.realpath(path)
-            if os.path.isfile(os.path.join(path, "pack.yaml")) and real not in seen:
-                path = os.path.abspath(path)
-                seen.add(real)
-                found.append(path)
-    return found
 
 
 def read_yaml(content, path):

@@ -244,6 +244,30 @@ class Loaded(Action):
         return "colorsys" in sys.modules
 '''
 
+COUNTS_SERVERS = '''
+import os
+from st2common.runners.base_action import Action
+
+
+def _parent(pid):
+    with open("/proc/%s/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+class CountsServers(Action):
+    def run(self):
+        st2lite = _parent(os.getppid())  # this action's server, then the server's st2lite
+        servers = 0
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    command = f.read()
+                servers += _parent(pid) == st2lite and b"python_forkserver" in command
+            except OSError:
+                continue
+        return servers
+'''
+
 ONLY_LOADED = '''
 version: 1.0
 tasks:
@@ -307,6 +331,7 @@ def fs(tmp_path):
             entry="workflows/servers_lost.yaml")
     _action(str(actions), "uses_colorsys", USES_COLORSYS, [])
     _action(str(actions), "loaded", LOADED, [])
+    _action(str(actions), "counts_servers", COUNTS_SERVERS, [])
     _action(str(actions), "only_loaded", ONLY_LOADED, [], runner="orquesta",
             entry="workflows/only_loaded.yaml")
     other = tmp_path / "packs" / "fs2"
@@ -532,6 +557,17 @@ open(path, "w").write("ORIGIN = 'edited on disk'\\n")
 importlib.reload(cached_mod)
 print(cached_mod.ORIGIN)
 """
+
+
+def test_a_run_has_the_server_preload_for_the_actions_pack_before_the_packs_load(fs):
+    rc, ex = fs.json("run", "fs.loaded", env=FORKED)
+    # fs.uses_colorsys never ran: the server was asked for the whole pack as st2lite started
+    assert rc == 0 and ex["result"]["result"] is True, ex
+
+
+def test_the_server_started_early_is_the_one_the_run_uses(fs):
+    rc, ex = fs.json("run", "fs.counts_servers", env=FORKED)
+    assert rc == 0 and ex["result"]["result"] == 1, ex
 
 
 def test_compiled_sources_serve_only_the_exact_source_they_were_compiled_for(tmp_path):
