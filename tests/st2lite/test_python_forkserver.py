@@ -421,7 +421,7 @@ def test_twenty_concurrent_actions_all_succeed(fs):
     assert rc == 0 and ex["status"] == "succeeded", ex
     results = ex["result"]["output"]["results"]
     assert [r["word"] for r in results] == words
-    assert all(r["forked"] for r in results)
+    assert all(r["forked"] for r in results), [r for r in results if not r["forked"]]
     assert len(set(r["execution_id"] for r in results)) == 20
 
 
