@@ -73,11 +73,23 @@ def test_workspace_is_cloned_once_then_fetched(repo, store, tmp_path):
     assert build.build_app(app, second, "svc/b.tar.gz", store, work).ok
     assert os.stat(os.path.join(workspace, ".git")).st_ino == git_dir_inode  # not re-cloned
     assert git(workspace, "rev-parse", "HEAD") == second
-    assert git(workspace, "remote", "get-url", "origin") == url  # fetches go to the registry's URL
     local = str(tmp_path / "b.tar.gz")
     store.get("svc/b.tar.gz", local)
     with tarfile.open(local) as archive:
         assert archive.extractfile("index.html").read() == b"v2"
+
+
+def test_an_app_whose_repository_moved_is_fetched_from_its_new_url(repo, store, tmp_path):
+    path, url = repo
+    work = str(tmp_path / "work")
+    app = make_app(url, method="none", artifact="src")
+    assert build.build_app(app, git(path, "rev-parse", "HEAD"), "svc/a.tar.gz", store, work).ok
+    moved = str(tmp_path / "moved")
+    git(str(tmp_path), "clone", "--quiet", path, moved)
+    only_there = commit_files(moved, {"src/index.html": "moved"}, "only in the new home")
+    app = make_app("file://" + moved, method="none", artifact="src")
+    assert build.build_app(app, only_there, "svc/m.tar.gz", store, work).ok
+    assert git(os.path.join(work, "workspaces", "svc"), "rev-parse", "HEAD") == only_there
 
 
 def test_a_failing_build_reports_and_keeps_its_log(repo, store, tmp_path):

@@ -74,12 +74,11 @@ def sync_workspace(url, workspace, commit):
     Ignored files (node_modules, target/, ...) survive between builds, which keeps the cache warm.
     """
     fresh = not os.path.isdir(os.path.join(workspace, ".git"))
-    source = _clone_source(url) if fresh else url
     if fresh:
         os.makedirs(os.path.dirname(workspace) or ".", exist_ok=True)
-        run_git(["clone", "--no-checkout", "--quiet", "--", source, workspace])
-    if source != url or not fresh:
-        run_git(["remote", "set-url", "origin", url], cwd=workspace)
+        # No template: a build needs none of the sample hooks git would copy in.
+        run_git(["clone", "--template=", "--no-checkout", "--quiet", "--", _clone_source(url),
+                 workspace])
     if fresh or _has_commit(workspace, commit):
         try:  # a fresh clone has every branch's commits: no need to ask first
             run_git(["checkout", "--quiet", "--force", "--detach", commit], cwd=workspace)
@@ -92,8 +91,10 @@ def sync_workspace(url, workspace, commit):
 
 
 def _fetch_and_checkout(url, workspace, commit):
-    run_git(["fetch", "--quiet", "--tags", "origin",
-             "+refs/heads/*:refs/remotes/origin/*"], cwd=workspace)
+    # From the registry's URL itself, whatever the workspace was cloned from (a file://
+    # repository's path, or the app's URL before it moved).
+    run_git(["fetch", "--quiet", "--tags", "--", url, "+refs/heads/*:refs/remotes/origin/*"],
+            cwd=workspace)
     if not _has_commit(workspace, commit):
         raise BuildError("commit %s is not in %s any more; fix: run env up again to resolve the "
                          "branch afresh" % (commit, url))
@@ -102,7 +103,7 @@ def _fetch_and_checkout(url, workspace, commit):
 
 def _clone_source(url):
     """A file:// repository is cloned from its path: git then links its objects instead of
-    packing and sending them (fetches still go to the URL, the workspace's origin)."""
+    packing and sending them (fetches go to the URL)."""
     return _local_path(url) or url
 
 
