@@ -4,7 +4,8 @@ A restored MariaDB datadir is written once and then read by InnoDB, which opens 
 O_DIRECT and keeps pages in its own buffer pool. Writing the files through the page cache would
 only fill a gigabyte of memory with dirty copies nobody reads, and allocating that memory is
 what a restore spent most of its time on (on a VM, first-touched pages are slow). So file data
-goes from the decompressor's pipe into one aligned buffer and from there straight to disk.
+goes from the decompressor's pipe into aligned buffers and from there straight to disk, one
+buffer being written while the next is read.
 
 Only what a data directory holds is accepted: regular files, directories and symlinks, with GNU
 long names and pax paths; every member passes tarfile's `data_filter`, so nothing lands outside
