@@ -193,10 +193,11 @@ def simply_valid(value, spec):
     without jsonschema. False means jsonschema must decide: a richer schema, or a value that
     fails and needs its explanation."""
     kind = spec.get("type")
-    if not set(spec) <= _SIMPLE_KEYS or not isinstance(kind, str) or kind not in _JSON_TYPES:
+    if not set(spec) <= _SIMPLE_KEYS:
         return False
-    if not is_json_type(value, kind):
-        return False
+    if kind is not None and not (isinstance(kind, str) and kind in _JSON_TYPES
+                                 and is_json_type(value, kind)):
+        return False  # no type at all (an untyped parameter) takes any value
     return "enum" not in spec or any(
         option == value and type(option) is type(value) for option in spec["enum"])
 

@@ -15,6 +15,8 @@ CASES = [
     ({"type": "string", "description": "d", "enum": ["a"]}, "a"),
     ({"type": "string", "pattern": "^a"}, "b"), ({"type": "integer", "minimum": 5}, 3),
     ({"enum": ["a"]}, "a"), ({"type": ["string", "null"]}, None),
+    ({}, "x"), ({}, None), ({"description": "d"}, [1]), ({"enum": ["a"]}, "b"),
+    ({"enum": [1]}, True), ({"enum": [1]}, 1.0),
 ]
 
 
@@ -27,4 +29,5 @@ def test_quick_check_accepts_only_what_jsonschema_accepts(spec, value):
 def test_quick_check_decides_the_common_valid_cases_itself():
     assert simply_valid("local", {"type": "string", "enum": ["local", "marathon"]})
     assert simply_valid(8080, {"type": "integer", "description": "port"})
+    assert simply_valid({"any": "value"}, {"description": "an untyped parameter"})
     assert not simply_valid("x", {"type": "string", "pattern": "^x$"})  # left to jsonschema
