@@ -7,10 +7,9 @@ reserved task names, unreachable joins, start tasks), expressions (do they parse
 import re
 from collections import OrderedDict
 
-import jsonschema
 import yaml
 
-from st2lite.orquesta import expressions, schema
+from st2lite.orquesta import expressions, schema, valid_definitions
 from st2lite.orquesta.errors import WorkflowSpecError
 from st2lite.orquesta.inline import parse_inline_params
 
@@ -144,6 +143,10 @@ def load_definition(definition):
 
 
 def _syntax_errors(data):
+    key = valid_definitions.digest(schema.WORKFLOW, data)
+    if valid_definitions.known_valid(key):
+        return []
+    import jsonschema  # only for a definition not known to be valid (see valid_definitions)
     validator = jsonschema.Draft4Validator(schema.WORKFLOW)
     errors = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
@@ -151,6 +154,8 @@ def _syntax_errors(data):
         errors.append({"type": "syntax", "message": _syntax_message(error),
                        "spec_path": path.lstrip(".") or ".",
                        "schema_path": ".".join(str(p) for p in error.schema_path)})
+    if not errors:
+        valid_definitions.remember_valid(key)
     return errors
 
 

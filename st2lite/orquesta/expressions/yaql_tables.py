@@ -14,15 +14,7 @@ import tempfile
 
 from yaql._ply import yacc
 
-CACHE_ENV = "ST2LITE_CACHE_DIR"
-
-
-def cache_dir():
-    explicit = os.environ.get(CACHE_ENV)
-    if explicit:
-        return explicit
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "st2lite")
+from st2lite.caching import cache_dir
 
 
 def grammar_key(grammar):
