@@ -334,32 +334,37 @@ class Lifecycle(object):
             return ""
 
     @staticmethod
-    def _wait_for(probe, deadline):
-        """Poll PROBE until it returns a value or DEADLINE passes (bounded in time and count)."""
+    def _wait_for(probe, deadline, pace=None):
+        """Poll PROBE until it returns a value or DEADLINE passes (bounded in time and count).
+        pace() gives the seconds until the next poll; by default quickly at first, then more
+        gently."""
         interval = WAIT_FIRST_INTERVAL
-        for _ in range(int(DEFAULT_WAIT_TIMEOUT * 2 / WAIT_FIRST_INTERVAL) + 1):
+        shortest = min(WAIT_FIRST_INTERVAL, DEPENDENCY_CHECKING_INTERVAL)
+        for _ in range(int(DEFAULT_WAIT_TIMEOUT * 2 / shortest) + 1):
             value = probe()
             if value is not None:
                 return value
             if time.monotonic() >= deadline:
                 return None
-            time.sleep(interval)
+            time.sleep(pace() if pace else interval)
             interval = min(WAIT_MAX_INTERVAL, interval * 1.5)
         return None
 
-    @staticmethod
-    def _wait_for_dependency(state, dependency, run, deadline):
-        """DEPENDENCY's final record in RUN, or None at DEADLINE (bounded in time and count)."""
-        for _ in range(int(DEFAULT_WAIT_TIMEOUT * 2 / DEPENDENCY_CHECKING_INTERVAL) + 1):
-            record = state.app(dependency)
-            final = _of_run(record, run, FINAL_APP_STATUSES)
-            if final is not None:
-                return final
-            if time.monotonic() >= deadline:
-                return None
+    def _wait_for_dependency(self, state, dependency, run, deadline):
+        """DEPENDENCY's final record in RUN, or None at DEADLINE; polled quickly only while
+        the dependency is being checked."""
+        last = {}
+
+        def final_record():
+            last["record"] = state.app(dependency)
+            return _of_run(last["record"], run, FINAL_APP_STATUSES)
+
+        def pace():
+            record = last["record"]
             checking = _of_run(record, run, ("deploying",)) and record.get("stage") == "check"
-            time.sleep(DEPENDENCY_CHECKING_INTERVAL if checking else DEPENDENCY_WAITING_INTERVAL)
-        return None
+            return DEPENDENCY_CHECKING_INTERVAL if checking else DEPENDENCY_WAITING_INTERVAL
+
+        return self._wait_for(final_record, deadline, pace)
 
     # -- report -------------------------------------------------------------------------------
     def report(self, env, run=None):
