@@ -42,6 +42,10 @@ class MemoryDatastore(object):
                     if prefix is None or name.startswith(prefix)]
 
 
+# Commits name their author here: a fresh machine's HOME has no git identity.
+GIT_IDENTITY = ["-c", "user.name=qaeci tests", "-c", "user.email=tests@qaeci.invalid"]
+
+
 def git(cwd, *args):
     return subprocess.run(["git"] + list(args), cwd=cwd, check=True, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, universal_newlines=True).stdout.strip()
@@ -51,8 +55,6 @@ def make_repo(path, files, branch="master"):
     """A real git repository at PATH with FILES committed on BRANCH; returns its file:// URL."""
     os.makedirs(path, exist_ok=True)
     git(path, "init", "-q", "-b", branch)
-    git(path, "config", "user.email", "t@example.com")
-    git(path, "config", "user.name", "t")
     commit_files(path, files, "initial")
     return "file://" + path
 
@@ -64,7 +66,7 @@ def commit_files(path, files, message):
         with open(full, "w") as handle:
             handle.write(text)
     git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", message)
+    git(path, *GIT_IDENTITY, "commit", "-q", "-m", message)
     return git(path, "rev-parse", "HEAD")
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from qaeci import gitops
 from qaeci.errors import PlanError
-from qaeci_testkit import commit_files, git, make_repo
+from qaeci_testkit import GIT_IDENTITY, commit_files, git, make_repo
 
 
 @pytest.fixture
@@ -13,8 +13,7 @@ def repo(tmp_path):
     url = make_repo(path, {"a.txt": "one"}, branch="main")
     first = git(path, "rev-parse", "HEAD")
     git(path, "tag", "light")
-    git(path, "-c", "user.email=t@example.com", "-c", "user.name=t", "tag", "-a", "-m", "v1",
-        "annotated")
+    git(path, *GIT_IDENTITY, "tag", "-a", "-m", "v1", "annotated")
     git(path, "branch", "light-and-branch")
     second = commit_files(path, {"a.txt": "two"}, "two")
     git(path, "branch", "-f", "light-and-branch", second)
