@@ -3,12 +3,14 @@
 Prints exactly three lines, `name: value unit`, and exits 1 when a figure misses its target
 (2 when a measured run itself went wrong):
 
-    orquesta_task_overhead: X ms       a 200-task sequential workflow of core.noop tasks through
+    orquesta_task_overhead: X ms       a 200-task sequential workflow of core.noop tasks, each
+                                       publishing a counter the next one reads, through
                                        st2lite.runtime.Runtime.execute; wall time / 200 (<= 5)
     with_items_fanout_1000: X s        one task over 1,000 items, concurrency 50, core.noop (<= 5)
     rule_evaluations_per_second: X /s  50 rules on one trigger type, st2lite.rules.evaluate_rules
                                        over many payloads; one evaluation = one rule against one
-                                       payload (>= 5000)
+                                       payload, rendering its action parameters when it matches
+                                       (>= 5000)
 
 The workflows run in a generated pack under a temporary directory, with a fresh state directory.
 Before timing, the packs are loaded and a 1-task workflow warms the engine up: its one-time costs
@@ -56,14 +58,16 @@ class BenchRunError(Exception):
 # --- the generated pack ---------------------------------------------------------------------
 
 def sequential_workflow(tasks):
-    """t0 -> t1 -> ... -> t(N-1), each a core.noop, each starting when the previous succeeded."""
+    """t0 -> t1 -> ... -> t(N-1), each a core.noop, each starting when the previous succeeded
+    and publishing n + 1: the output n is N - 1 when the data went through every task."""
     spec = {}
     for number in range(tasks):
         task = {"action": "core.noop"}
         if number + 1 < tasks:
-            task["next"] = [{"when": "<% succeeded() %>", "do": "t%d" % (number + 1)}]
+            task["next"] = [{"when": "<% succeeded() %>", "publish": [{"n": "<% ctx().n + 1 %>"}],
+                             "do": "t%d" % (number + 1)}]
         spec["t%d" % number] = task
-    return {"version": 1.0, "tasks": spec}
+    return {"version": 1.0, "vars": [{"n": 0}], "tasks": spec, "output": [{"n": "<% ctx().n %>"}]}
 
 
 def fanout_workflow(concurrency):
@@ -96,9 +100,9 @@ def _dump(path, data):
 
 # --- the measurements -----------------------------------------------------------------------
 
-def run_workflow(runtime, ref, parameters, expected_children):
+def run_workflow(runtime, ref, parameters, expected_children, expected_output=None):
     """Seconds to run the workflow to completion; BenchRunError unless it succeeded with the
-    expected number of task executions."""
+    expected number of task executions (and, when given, the expected output)."""
     started = time.perf_counter()
     execution = runtime.execute(ref, parameters)
     elapsed = time.perf_counter() - started
@@ -109,11 +113,15 @@ def run_workflow(runtime, ref, parameters, expected_children):
     if children != expected_children:
         raise BenchRunError("%s ran %d task executions, expected %d"
                             % (ref, children, expected_children))
+    output = (execution.get("result") or {}).get("output")
+    if expected_output is not None and output != expected_output:
+        raise BenchRunError("%s returned %s, expected %s" % (ref, _one_line(output), expected_output))
     return elapsed
 
 
 def measure_task_overhead(runtime):
-    seconds = min(run_workflow(runtime, "%s.sequential" % PACK, {}, SEQUENTIAL_TASKS)
+    seconds = min(run_workflow(runtime, "%s.sequential" % PACK, {}, SEQUENTIAL_TASKS,
+                               {"n": SEQUENTIAL_TASKS - 1})
                   for _ in range(REPEATS))
     return seconds * 1000.0 / SEQUENTIAL_TASKS
 
@@ -132,12 +140,14 @@ OPERATOR_CRITERIA = [
     ("trigger.message", "contains", "deploy"),
     ("trigger.env", "matchwildcard", "qa*"),
     ("trigger.tags", "search", None),
+    ("trigger.env", "equals", "{{ trigger.env }}"),  # a pattern rendered from the payload
 ]
 
 
 def make_rules(count):
     """`count` valid rules on TRIGGER, cycling through the operators; about half match a
-    given payload, so both the matching and the non-matching paths are measured."""
+    given payload, so both the matching and the non-matching paths are measured. A matched
+    rule renders its action's message from the payload."""
     rules = []
     for number in range(count):
         key, operator, pattern = OPERATOR_CRITERIA[number % len(OPERATOR_CRITERIA)]
@@ -149,7 +159,8 @@ def make_rules(count):
             criterion = {"type": operator, "pattern": int(value) if value.isdigit() else value}
         rule = {"name": "r%d" % number, "pack": PACK, "ref": "%s.r%d" % (PACK, number),
                 "enabled": True, "trigger": {"type": TRIGGER}, "criteria": {key: criterion},
-                "action": {"ref": "core.noop", "parameters": {}}}
+                "action": {"ref": "core.echo",
+                           "parameters": {"message": "{{ trigger.env }} {{ trigger.count }}"}}}
         validate_rule(rule, "generated rule r%d" % number)
         rules.append(rule)
     return rules

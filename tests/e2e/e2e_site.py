@@ -80,11 +80,6 @@ class Site(object):
         assert out.strip(), "st2lite run %s printed nothing; stderr: %s" % (ref, err)
         return code, json.loads(out)
 
-    def timed_run(self, ref, *params, user=None):
-        started = time.monotonic()
-        code, execution = self.run(ref, *params, user=user)
-        return code, execution, time.monotonic() - started
-
     def alias(self, text, user=None):
         """(exit code, {"ack", "result", "execution"}) of `action-alias execute TEXT --json`."""
         args = ["action-alias", "execute", text, "--json"]

@@ -155,10 +155,18 @@ def test_an_app_that_dies_later_is_reported_with_its_exit_status(backend, work_d
     from qaeci.backends.base import AppSpec
     workdir = os.path.join(work_dir, "artifacts", "qa5", "flaky")
     os.makedirs(workdir)
-    script = "import sys, time; time.sleep(1.5); print('lost the database'); sys.exit(4)"
-    state = backend.deploy(AppSpec("qa5", "flaky", workdir, [sys.executable, "-c", script],
+    # The app runs until the test lets it die (at most a minute): it dies after the deploy.
+    with open(os.path.join(workdir, "flaky.py"), "w") as script:
+        script.write("import os, sys, time\n"
+                     "deadline = time.monotonic() + 60\n"
+                     "while not os.path.exists('die') and time.monotonic() < deadline:\n"
+                     "    time.sleep(0.05)\n"
+                     "print('lost the database')\n"
+                     "sys.exit(4)\n")
+    state = backend.deploy(AppSpec("qa5", "flaky", workdir, [sys.executable, "flaky.py"],
                                    backend.allocate_port("qa5", "flaky")))
     assert state.state == "running"
+    open(os.path.join(workdir, "die"), "w").close()
     assert wait_for(lambda: backend.status("qa5")["flaky"].state == "failed", timeout=10)
     assert backend.status("qa5")["flaky"].detail == "exited with status 4: lost the database"
     backend.destroy("qa5")

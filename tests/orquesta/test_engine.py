@@ -56,21 +56,31 @@ output:
 
 
 def test_parallel_branches_run_at_the_same_time():
+    # Each branch waits (bounded) until all three are running: only branches run at the same
+    # time get past the barrier.
+    all_running = threading.Barrier(3, timeout=10)
+
+    def meet(parameters):
+        try:
+            all_running.wait()
+        except threading.BrokenBarrierError:
+            return "failed", {"result": "the other branches were not running"}
+        return "succeeded", {"result": None}
+
     wf = """
 version: 1.0
 tasks:
   a:
-    action: core.noop
+    action: test.meet
   b:
-    action: core.noop
+    action: test.meet
   c:
-    action: core.noop
+    action: test.meet
 """
-    executor = RecordingExecutor(pause=0.3)
-    started = time.monotonic()
+    executor = RecordingExecutor({"test.meet": meet})
     outcome = run_workflow(wf, {}, executor)
     assert outcome.status == "succeeded"
-    assert executor.peak == 3 and time.monotonic() - started < 0.8
+    assert executor.peak == 3
 
 
 def test_a_branch_does_not_wait_for_a_slow_sibling():
@@ -126,14 +136,22 @@ output:
 """
     outcome = run_workflow(wf, {}, RecordingExecutor({"test.flaky": flaky}))
     assert outcome.output == {"n": 3} and outcome.status == "succeeded"
-    assert attempts[1] - attempts[0] >= 0.9 and attempts[2] - attempts[1] >= 0.9
+    assert attempts == sorted(attempts)
+    assert attempts[1] - attempts[0] >= 1 and attempts[2] - attempts[1] >= 1  # the retry delay
 
 
 def test_task_delay_postpones_the_action():
-    wf = "version: 1.0\ntasks:\n  later:\n    delay: 1\n    action: core.noop\n"
+    called = []
+
+    def note(parameters):
+        called.append(time.monotonic())
+        return "succeeded", {"result": None}
+
+    wf = "version: 1.0\ntasks:\n  later:\n    delay: 1\n    action: test.note\n"
+    executor = RecordingExecutor({"test.note": note})
     started = time.monotonic()
-    assert run_workflow(wf, {}, RecordingExecutor()).status == "succeeded"
-    assert time.monotonic() - started >= 0.9
+    assert run_workflow(wf, {}, executor).status == "succeeded"
+    assert len(called) == 1 and called[0] - started >= 1  # the task's delay
 
 
 def test_unhandled_failure_fails_the_workflow_and_renders_what_it_can():
@@ -417,11 +435,9 @@ output:
   - deployed: <% ctx().deployed %>
 """
     executor = RecordingExecutor({"test.build": build, "test.deploy": deploy})
-    started = time.monotonic()
     outcome = run_workflow(wf, {}, executor)
-    assert outcome.status == "succeeded"
+    assert outcome.status == "succeeded"  # no deploy gave up waiting for its build
     assert outcome.output == {"deployed": ["a", "b", "c", "d", "e"]}
-    assert time.monotonic() - started < 4
 
 
 def test_max_workers_bounds_the_actions_running_at_once():

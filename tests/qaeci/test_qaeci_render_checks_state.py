@@ -2,7 +2,6 @@
 environment state kept through the datastore API."""
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -104,10 +103,17 @@ def test_checks_pass_once_the_app_answers_2xx(http_server):
 
 
 def test_checks_give_up_at_the_timeout_with_the_reason(http_server):
-    started = time.monotonic()
-    result = checks.wait_healthy(base(http_server), ["/missing"], timeout=0.6, interval=0.1)
-    assert not result.ok and "answered HTTP 404" in result.reason
-    assert time.monotonic() - started < 3
+    # Time passes only while the app answers, 0.25 s a request: the 0.6 s timeout has passed
+    # after the third request, and no fourth is made.
+    def clock():
+        return http_server.hits * 0.25
+
+    result = checks.wait_healthy(base(http_server), ["/missing"], timeout=0.6, interval=0.1,
+                                 clock=clock)
+    assert not result.ok
+    assert result.reason == "check failed after 0.6s: %s/missing answered HTTP 404" % base(
+        http_server)
+    assert http_server.hits == 3
 
 
 def test_checks_against_a_closed_port_say_it_did_not_answer():
@@ -143,12 +149,12 @@ def test_checks_find_an_app_that_starts_listening_late(http_server):
         starter.join(5)
 
 
-def test_checks_stop_early_when_the_process_is_gone():
-    started = time.monotonic()
-    result = checks.wait_healthy("http://127.0.0.1:1", ["/health"], timeout=30, interval=0.05,
+def test_checks_stop_early_when_the_process_is_gone(http_server):
+    http_server.fail_first = 10 ** 6  # the port answers, 503, until the 30 s timeout
+    result = checks.wait_healthy(base(http_server), ["/health"], timeout=30, interval=0.05,
                                  gone=lambda: "process exited (status 1)")
     assert not result.ok and result.reason == "process exited (status 1)"
-    assert time.monotonic() - started < 2
+    assert http_server.hits == 1  # one request, then the process was seen gone
 
 
 def test_state_records_are_json_per_app_and_listable(datastore):

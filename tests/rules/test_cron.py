@@ -1,11 +1,10 @@
 """core.st2.CronTimer and core.st2.DateTimer schedules, read as StackStorm (APScheduler) reads them."""
 import datetime
-import threading
-import time
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from helpers import DispatchRecorder
 from st2lite.rules.cron import CronError, CronSchedule
 from st2lite.rules.timers import TimerError, TimerScheduler
 
@@ -73,27 +72,29 @@ def timer_rule(kind, parameters, name="t"):
             "trigger": {"type": kind, "parameters": parameters}}
 
 
-def run_for(rules, seconds):
-    calls, lock = [], threading.Lock()
+def of_type(calls, trigger_type):
+    return [call for call in calls if call[0] == trigger_type]
 
-    def dispatch(ref, payload, trigger_parameters=None):
-        with lock:
-            calls.append((ref, payload, trigger_parameters))
 
-    scheduler = TimerScheduler(rules, dispatch).start()
-    time.sleep(seconds)
+def run_until(rules, predicate):
+    """The timers' dispatches (ref, payload, trigger_parameters), once predicate(calls) holds."""
+    recorder = DispatchRecorder()
+    scheduler = TimerScheduler(rules, recorder).start()
+    fired = recorder.wait_for(predicate)
     assert scheduler.stop() is True
-    return calls
+    assert fired, "the timers did not fire as expected: %s" % recorder.calls
+    return list(recorder.calls)
 
 
 def test_cron_and_date_timers_dispatch_their_trigger_types():
     soon = (datetime.datetime.now(UTC) + datetime.timedelta(seconds=1)).isoformat()
-    calls = run_for([timer_rule("core.st2.CronTimer", {"second": "*", "timezone": "UTC"}, "c"),
-                     timer_rule("core.st2.DateTimer", {"date": soon}, "d"),
-                     timer_rule("core.st2.DateTimer", {"date": "2001-01-01 00:00:00"}, "past")], 2.4)
-    cron = [c for c in calls if c[0] == "core.st2.CronTimer"]
-    dates = [c for c in calls if c[0] == "core.st2.DateTimer"]
-    assert len(cron) >= 2
+    calls = run_until([timer_rule("core.st2.CronTimer", {"second": "*", "timezone": "UTC"}, "c"),
+                       timer_rule("core.st2.DateTimer", {"date": soon}, "d"),
+                       timer_rule("core.st2.DateTimer", {"date": "2001-01-01 00:00:00"}, "past")],
+                      lambda calls: len(of_type(calls, "core.st2.CronTimer")) >= 2
+                      and of_type(calls, "core.st2.DateTimer"))
+    cron = of_type(calls, "core.st2.CronTimer")
+    dates = of_type(calls, "core.st2.DateTimer")
     assert len(dates) == 1 and dates[0][2] == {"date": soon}  # once; the past date never
     assert set(cron[0][1]) == {"executed_at", "schedule"}
 
