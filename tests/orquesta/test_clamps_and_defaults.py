@@ -92,11 +92,49 @@ def test_a_boolean_retry_count_counts_as_one_retry():
     assert executor.tasks() == ["t", "t"]
 
 
+def test_a_retry_count_that_is_not_an_integer_starts_no_action():
+    wf = "version: 1.0\ntasks:\n  t:\n    action: core.noop\n    retry:\n      count: <% 1.5 %>\n"
+    executor = RecordingExecutor()
+    outcome = run_workflow(wf, {}, executor)
+    assert outcome.status == "failed" and executor.calls == []
+    assert [e["message"] for e in outcome.errors] == [
+        'ValueError: The retry count for task "t" is not an integer.']
+
+
 def test_a_boolean_task_delay_is_a_delay_of_one_second(clock):
     wf = "version: 1.0\ntasks:\n  t:\n    delay: <% true %>\n    action: core.noop\n"
     executor = RecordingExecutor()
     assert run_workflow(wf, {}, executor).status == "succeeded"
     assert executor.tasks() == ["t"] and clock.delays == [True]
+
+
+def test_a_negative_delay_fails_the_workflow_without_running_the_task_or_its_remediation(clock):
+    wf = """
+version: 1.0
+tasks:
+  t:
+    delay: <% -1 %>
+    action: core.noop
+    next:
+      - when: <% failed() %>
+        do: cleanup
+  cleanup:
+    action: core.noop
+"""
+    executor = RecordingExecutor()
+    outcome = run_workflow(wf, {}, executor)
+    assert outcome.status == "failed" and executor.calls == [] and clock.delays == []
+    assert outcome.errors == [{
+        "type": "error", "task_id": "t", "route": 0,
+        "message": 'ValueError: The delay of task "t" is -1; give a number of seconds of 0 or more.'}]
+
+
+@pytest.mark.parametrize("concurrency,delays", [(2, [3, 3]), ("<% null %>", [3, 3, 3, 3])])
+def test_a_with_items_delay_holds_back_the_items_below_the_concurrency(clock, concurrency, delays):
+    wf = items_workflow(concurrency, items="<% list(1, 2, 3, 4) %>", extra="\n    delay: 3")
+    executor = RecordingExecutor()
+    assert run_workflow(wf, {}, executor).status == "succeeded"
+    assert len(executor.calls) == 4 and clock.delays == delays
 
 
 # -- joins and failures ------------------------------------------------------------------------
