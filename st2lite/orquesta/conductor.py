@@ -150,14 +150,16 @@ class Conductor(object):
             return WIP
         return NOT_SATISFIED
 
-    def has_next_tasks(self, task_id, route):
+    def has_next_tasks(self, task_id, route, eval_join_ready=True):
+        """Whether a completed task has a satisfied transition to follow; to a join, only when
+        the join can still be satisfied unless `eval_join_ready` is false."""
         entry = self.state.task_entry(task_id, route)
         if entry is None or entry.get("status") not in st.COMPLETED:
             return False
         for transition in self.graph.next_transitions(task_id):
             if transition.target == "continue" or not entry["next"].get(transition.id):
                 continue
-            if self.graph.barrier(transition.target) and \
+            if self.graph.has_barrier(transition.target) and eval_join_ready and \
                     self.inbound_criteria_status(transition.target, route) == NOT_SATISFIED:
                 continue
             return True
@@ -178,7 +180,7 @@ class Conductor(object):
         for field in ("delay", "count"):
             if isinstance(retry.get(field), str):
                 value = evaluate(retry[field], scope)
-                if not isinstance(value, int) or isinstance(value, bool):
+                if not isinstance(value, int):  # a boolean passes, as in orquesta
                     raise ValueError('The retry %s for task "%s" is not an integer.' % (field, task_id))
                 retry[field] = value
         return retry
@@ -198,9 +200,9 @@ class Conductor(object):
             self.state.unstage(task_id, route)
         if staged is not None and event.item_id is not None:
             staged["items"][event.item_id] = {"status": event.status}
-        if event.status in (st.FAILED, st.EXPIRED):
+        if event.status == st.FAILED:  # as orquesta: not for a timeout, and without the route
             self.log_error("Execution failed. See result for details.", task_id=task_id,
-                           route=route, result=event.result)
+                           result=event.result)
 
         old_status = entry.get("status", st.UNSET)
         entry["status"] = self._task_status_after(entry, staged, event)
@@ -346,7 +348,10 @@ class Conductor(object):
     def _update_workflow_status(self, task_id, route, task_status):
         if task_status not in st.COMPLETED and task_status != st.RETRYING:
             return
-        remediated = task_status in st.ABENDED and self.has_next_tasks(task_id, route)
+        # A failure is remediated by any satisfied transition, one to a join that can no longer
+        # be satisfied included (the workflow then fails on that unreachable join once it ends).
+        remediated = task_status in st.ABENDED and self.has_next_tasks(
+            task_id, route, eval_join_ready=False)
         incomplete = self.state.has_staged_tasks or self.has_next_tasks(task_id, route)
         self.state.status = machines.next_workflow_status(
             self.status, task_status, remediated, self.state.has_active_tasks, incomplete,
@@ -361,8 +366,8 @@ class Conductor(object):
                 continue
             if self.inbound_criteria_status(staged["id"], staged["route"]) == NOT_SATISFIED:
                 self.state.status = st.FAILED
-                self.log_error('UnreachableJoinError: The join task "%s" at route %s is unreachable.'
-                               % (staged["id"], staged["route"]),
+                self.log_error('UnreachableJoinError: The join task|route "%s|%s" is partially '
+                               'satisfied but unreachable.' % (staged["id"], staged["route"]),
                                task_id=staged["id"], route=staged["route"])
 
     # -- output -------------------------------------------------------------------------------

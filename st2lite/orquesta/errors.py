@@ -16,7 +16,3 @@ class ExpressionError(Exception):
 class VariableUndefinedError(ExpressionError):
     def __init__(self, name):
         super().__init__('The variable "%s" is referenced before assigned.' % name)
-
-
-class TaskRenderError(Exception):
-    """A task's action, input or items could not be rendered."""

@@ -79,6 +79,10 @@ class WorkflowGraph(object):
     def barrier(self, name):
         return self.nodes[name]["barrier"] if name in self.nodes else None
 
+    def has_barrier(self, name):
+        """A join task, `join: 0` included (which waits for one inbound branch, as `join: 1`)."""
+        return self.barrier(name) is not None
+
     def barriers(self):
         return [n for n, node in self.nodes.items() if node["barrier"]]
 

@@ -77,13 +77,19 @@ class Driver(object):
 
     # -- dispatch -----------------------------------------------------------------------------
     def _dispatch_ready(self):
+        """Mark every ready task running, then request each in turn, as StackStorm's workflow
+        service does: when marking fails (a retry count that is not an integer, say), nothing of
+        the batch starts; when a request fails, the tasks after it do not start either."""
         while True:
             tasks = self.conductor.get_next_tasks()
             if not tasks:
                 return
             self.batch += 1
+            if not all(self._mark_running(task) for task in tasks):
+                return
             for task in tasks:
-                self._dispatch_task(task)
+                if not self._request(task):
+                    return
             if self.in_flight:
                 return
 
@@ -93,24 +99,35 @@ class Driver(object):
             raise RuntimeError("The workflow started more than %d actions; it looks like a "
                                "transition loop that never ends." % MAX_ACTIONS)
 
-    def _dispatch_task(self, task):
+    def _mark_running(self, task):
+        if "items_count" in task:
+            self._prepare_item_results(task)
+        if task.get("items_count") == 0:
+            return self._update(task["id"], task["route"], Event(st.RUNNING))
+        return all(self._update(task["id"], task["route"], Event(st.RUNNING, item_id=a["item_id"]))
+                   for a in task["actions"])
+
+    def _request(self, task):
         without_action = "items_count" not in task and task["actions"][0]["action"] is None
         if task.get("items_count") == 0 or without_action:
             # Nothing to run (no items, or a task that only transitions): it succeeds at once.
             self._count_start()
-            self._update(task["id"], task["route"], Event(st.RUNNING))
             self._update(task["id"], task["route"], Event(
                 st.SUCCEEDED, result=None if without_action else []))
-            return
-        if "items_count" in task:
-            self._prepare_item_results(task)
+            return True
+        if (task.get("delay") or 0) < 0:
+            # StackStorm's task execution record refuses a negative delay: the workflow fails.
+            self.conductor.log_error(
+                "ValueError: The delay of task \"%s\" is %s; give a number of seconds of 0 or "
+                "more." % (task["id"], task["delay"]), task_id=task["id"], route=task["route"])
+            self.conductor.state.status = st.FAILED
+            return False
         for action in task["actions"]:
             self._count_start()
-            dispatch = _Dispatch(self.seq, self.batch, task, action, task.get("delay") or 0)
-            self._update(dispatch.task_id, dispatch.route,
-                         Event(st.RUNNING, item_id=dispatch.item_id))
+            dispatch = _Dispatch(self.seq, self.batch, task, action, _action_delay(task, action))
             self.in_flight[dispatch.seq] = dispatch
             self._start(dispatch)
+        return True
 
     def _prepare_item_results(self, task):
         key = (task["id"], task["route"])
@@ -168,12 +185,25 @@ class Driver(object):
 
     def _update(self, task_id, route, event):
         """Report an event; an error while processing it (a retry count or condition that does
-        not evaluate, say) fails the workflow with that error, as StackStorm's engine does."""
+        not evaluate, say) fails the workflow with that error, as StackStorm's engine does.
+        Returns whether the event was processed."""
         try:
             self.conductor.update_task_state(task_id, route, event)
+            return True
         except Exception as e:
             self.conductor.log_exception(e, task_id=task_id, route=route)
             self.conductor.state.status = st.FAILED
+            return False
+
+
+def _action_delay(task, action):
+    """StackStorm delays a with-items task's items only up to its concurrency (item indexes below
+    it), and all of them when it has none."""
+    delay = task.get("delay")
+    concurrency = task.get("concurrency")
+    if delay and "items_count" in task and concurrency and action["item_id"] >= concurrency:
+        return 0
+    return delay or 0
 
 
 def drive(spec, graph, inputs, executor, kv_get=None, context=None, max_workers=None):

@@ -27,8 +27,8 @@ class TransitionSpec(object):
             publish = parse_inline_params(publish)
         self.publish = [next(iter(entry.items())) for entry in publish]
         targets = data.get("do") or "continue"
-        if isinstance(targets, str):
-            targets = [t for t in re.split(r"[,\s]+", targets) if t]
+        if isinstance(targets, str):  # "a, b": names are separated by commas only, as orquesta
+            targets = [t.strip() for t in targets.split(",")]
         self.do = list(targets)
 
 
@@ -185,7 +185,7 @@ def _semantic_errors(spec):
                 if not spec.has_task(target):
                     errors.append(_semantic(
                         'The task "%s" is not defined; define it under `tasks` or correct the '
-                        'name in `do`.' % target,
+                        'name in `do`%s.' % (target, _separator_hint(target)),
                         "tasks.%s.next[%d].do" % (name, transition.index)))
         if task.items is not None and not expressions.has_expressions(task.items.expression):
             errors.append(_semantic(
@@ -197,6 +197,10 @@ def _semantic_errors(spec):
                                     "the `action` each item runs.", "tasks.%s" % name))
     errors.extend(_unreachable_joins(spec))
     return errors
+
+
+def _separator_hint(target):
+    return " (separate task names with commas)" if len(target.split()) > 1 else ""
 
 
 def _semantic(message, spec_path):

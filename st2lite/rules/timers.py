@@ -1,8 +1,9 @@
 """StackStorm's built-in timer triggers, as st2timersengine runs them:
 `core.st2.IntervalTimer` {unit: weeks|days|hours|minutes|seconds, delta}, `core.st2.CronTimer`
-(APScheduler cron fields, see cron.py) and `core.st2.DateTimer` {date} (fires once; a date in the
-past is not scheduled). Cron and date timers read their times in parameters.timezone, else in
-$ST2LITE_TIMER_TIMEZONE, else in America/Los_Angeles (StackStorm's default local_timezone).
+(APScheduler's CronTrigger, see cron.py) and `core.st2.DateTimer` {date} (fires once; a date in the
+past is not scheduled). Cron and date timers read their times in parameters.timezone, else in the
+host's local time zone (TZ, else /etc/localtime), as APScheduler does for StackStorm: its
+timersengine.local_timezone setting does not reach the triggers it builds.
 
 Each distinct (type, parameters) is one timer, shared by every enabled rule that uses it
 (StackStorm keeps one trigger per type and parameters). A firing dispatches StackStorm's
@@ -16,7 +17,6 @@ considers only that timer's rules. A dispatch that accepts a `trigger_parameters
 import datetime
 import inspect
 import logging
-import os
 import threading
 
 from st2lite.rules.cron import CronError, CronSchedule
@@ -28,7 +28,6 @@ __all__ = ["TimerScheduler", "TimerError", "INTERVAL_TIMER", "CRON_TIMER", "DATE
 INTERVAL_TIMER = "core.st2.IntervalTimer"
 CRON_TIMER = "core.st2.CronTimer"
 DATE_TIMER = "core.st2.DateTimer"
-DEFAULT_TIMEZONE = "America/Los_Angeles"
 _UNIT_SECONDS = {"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
 _LOG = logging.getLogger("st2lite.timers")
 
@@ -70,10 +69,13 @@ class DateSchedule(object):
 
 def _timezone(parameters, rule_ref):
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-    name = parameters.get("timezone") or os.environ.get("ST2LITE_TIMER_TIMEZONE") or DEFAULT_TIMEZONE
+    name = parameters.get("timezone")
+    if name is None:
+        from tzlocal import get_localzone  # APScheduler's own default (tzlocal comes with it)
+        return get_localzone()
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise TimerError("rule %s: trigger.parameters.timezone %r is not a known time zone "
                          "(e.g. UTC, Asia/Shanghai)" % (rule_ref, name))
 

@@ -172,7 +172,7 @@ output:
     assert outcome.status == "failed"
     assert outcome.output == {"kept": "kept"}
     assert outcome.errors == [{"type": "error", "message": "Execution failed. See result for details.",
-                               "task_id": "bad", "route": 0,
+                               "task_id": "bad",
                                "result": {"error": 'Action "test.broken" is not found.'}}]
 
 

@@ -46,6 +46,21 @@ def test_last_day_of_month_and_month_names():
     assert following({"month": "feb", "day": 29}, "2026-01-01T00:00:00", 1) == ["2028-02-29 Tue 00:00:00"]
 
 
+def test_xth_weekday_of_the_month():
+    assert following({"day": "2nd fri", "hour": 10}, "2026-03-10T00:00:00") == [
+        "2026-03-13 Fri 10:00:00", "2026-04-10 Fri 10:00:00", "2026-05-08 Fri 10:00:00"]
+
+
+def test_last_weekday_of_the_month_next_to_a_first_one():
+    assert following({"day": "1st mon,last fri", "hour": 9}, "2026-03-01T00:00:00", 4) == [
+        "2026-03-02 Mon 09:00:00", "2026-03-27 Fri 09:00:00", "2026-04-06 Mon 09:00:00",
+        "2026-04-24 Fri 09:00:00"]
+
+
+def test_a_date_that_never_comes_is_never_scheduled():
+    assert CronSchedule({"month": 2, "day": 30}, UTC).next_after(at("2026-01-01T00:00:00")) is None
+
+
 def test_no_fields_fires_every_second():
     assert following({}, "2026-03-10T12:00:00", 2) == ["2026-03-10 Tue 12:00:01", "2026-03-10 Tue 12:00:02"]
 
@@ -57,14 +72,22 @@ def test_times_are_read_in_the_timezone():
 
 @pytest.mark.parametrize("parameters,message", [
     ({"hour": 25}, "cron field hour: 25 is outside 0-23"),
-    ({"day_of_week": "funday"}, "cron field day_of_week: 'funday' is not a number or a name"),
-    ({"minute": "5-1"}, "cron field minute: '5-1' is an empty range"),
-    ({"hours": 1}, "cron: unknown field(s) hours"),
+    ({"hour": "25"}, "cron field hour: '25': Error validating expression '25': the last value "
+                     "(25) is higher than the maximum value (23)"),
+    ({"hour": True}, "cron field hour: True must be a whole number or text such as '*/5'"),
+    ({"hour": None}, "cron field hour: None must be a whole number or text such as '*/5'"),
+    ({"day_of_week": "funday"}, "cron field day_of_week: 'funday': Invalid weekday name \"funday\""),
+    ({"day": "6th fri"}, "cron field day: '6th fri': Unrecognized expression \"6th fri\" for "
+                         "field \"day\""),
+    ({"minute": "5-1"}, "cron field minute: '5-1': The minimum value in a range must not be "
+                        "higher than the maximum"),
+    ({"hours": 1}, "cron: unknown field(s) hours; use year, month, day, week, day_of_week, hour, "
+                   "minute, second or timezone"),
 ])
 def test_bad_fields(parameters, message):
     with pytest.raises(CronError) as caught:
         CronSchedule(parameters, UTC)
-    assert message in str(caught.value)
+    assert str(caught.value) == message
 
 
 def timer_rule(kind, parameters, name="t"):
@@ -99,9 +122,27 @@ def test_cron_and_date_timers_dispatch_their_trigger_types():
     assert set(cron[0][1]) == {"executed_at", "schedule"}
 
 
+@pytest.fixture
+def host_in_shanghai(monkeypatch):
+    import tzlocal
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    tzlocal.reload_localzone()
+    yield
+    monkeypatch.undo()
+    tzlocal.reload_localzone()
+
+
+def test_without_a_timezone_the_fields_are_read_in_the_hosts_time_zone(host_in_shanghai):
+    scheduler = TimerScheduler([timer_rule("core.st2.CronTimer", {"hour": 9})], lambda r, p: None)
+    schedule = scheduler.timers[0].schedule
+    assert schedule.next_after(at("2026-03-10T00:00:00")) == at("2026-03-10T01:00:00")
+
+
 def test_bad_timer_parameters_name_the_rule():
     with pytest.raises(TimerError, match="rule tst.t: cron field hour"):
         TimerScheduler([timer_rule("core.st2.CronTimer", {"hour": 99})], lambda r, p: None)
+    with pytest.raises(TimerError, match="rule tst.t: cron field day: 'last funday'"):
+        TimerScheduler([timer_rule("core.st2.CronTimer", {"day": "last funday"})], lambda r, p: None)
     with pytest.raises(TimerError, match="rule tst.t: trigger.parameters.timezone 'Mars/Olympus'"):
         TimerScheduler([timer_rule("core.st2.CronTimer", {"hour": 1, "timezone": "Mars/Olympus"})],
                        lambda r, p: None)
