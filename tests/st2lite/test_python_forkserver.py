@@ -21,6 +21,8 @@ from st2common.runners.base_action import Action
 
 class Probe(Action):
     def run(self, word):
+        with open(os.path.join(os.path.dirname(__file__), "ran.log"), "a") as f:
+            f.write(word + "\\n")
         print("out " + word)
         sys.stderr.write("err " + word + "\\n")
         with open("/proc/%d/cmdline" % os.getppid()) as f:
@@ -423,6 +425,8 @@ def test_twenty_concurrent_actions_all_succeed(fs):
     assert [r["word"] for r in results] == words
     assert all(r["forked"] for r in results), [r for r in results if not r["forked"]]
     assert len(set(r["execution_id"] for r in results)) == 20
+    with open(os.path.join(fs.packs, "fs", "actions", "ran.log")) as f:
+        assert sorted(f.read().split()) == words  # each ran once: none again in a fresh process
 
 
 def test_an_edited_pack_file_takes_effect_on_the_next_run_in_the_same_process(fs):
@@ -580,3 +584,60 @@ def test_compiled_sources_serve_only_the_exact_source_they_were_compiled_for(tmp
                           env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["compiled by the server", "edited on disk"]
+
+
+ENDS_BEFORE_THE_SEND_RETURNS = """
+import json, os, select, socket, sys
+from st2lite.runners import python_forkclient
+pack, state = sys.argv[1], sys.argv[2]
+real_send_fds = socket.send_fds
+
+
+def send_fds_then_stall(conn, buffers, fds, *args):
+    # as a client thread that loses the CPU right after sending: the action runs and ends,
+    # and the server closes the connection, before this thread goes on
+    sent = real_send_fds(conn, buffers, fds, *args)
+    poller = select.poll()
+    poller.register(conn, 0)  # reports only the hang-up
+    poller.poll(30000)
+    return sent
+
+
+socket.send_fds = send_fds_then_stall
+result_path = os.path.join(state, "result.json")
+spec = {"entry_point": os.path.join(pack, "actions", "once.py"), "pack": "once",
+        "parameters": {}, "config": {}, "lib_paths": [], "state_dir": state,
+        "result_path": result_path, "parent_pid": os.getpid()}
+code, out, err, timed_out = python_forkclient.run_action(
+    spec, dict(os.environ, PYTHONUNBUFFERED="1"), os.path.join(pack, "actions"), 60, [pack])
+with open(result_path) as f:
+    print(json.dumps({"code": code, "out": out, "result": json.load(f)["result"]}))
+"""
+
+RUNS_ONCE = '''
+import os
+from st2common.runners.base_action import Action
+
+
+class Once(Action):
+    def run(self):
+        with open(os.path.join(os.path.dirname(__file__), "runs.log"), "a") as f:
+            f.write("ran\\n")
+        print("done")
+        return "ran"
+'''
+
+
+def test_an_action_that_ends_before_its_request_is_acknowledged_is_collected_not_rerun(tmp_path):
+    import json
+    import sys
+    actions = tmp_path / "once" / "actions"
+    actions.mkdir(parents=True)
+    (actions / "once.py").write_text(textwrap.dedent(RUNS_ONCE))
+    (tmp_path / "state").mkdir()
+    done = subprocess.run([sys.executable, "-c", ENDS_BEFORE_THE_SEND_RETURNS,
+                           str(tmp_path / "once"), str(tmp_path / "state")],
+                          capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"code": 0, "out": "done\n", "result": "ran"}
+    assert (actions / "runs.log").read_text() == "ran\n"
