@@ -546,20 +546,24 @@ def test_a_workflow_has_the_server_preload_for_all_its_packs_actions_as_it_start
 
 
 COMPILED_SOURCES = """
-import ast, importlib, sys
+import ast, importlib, json, os, sys
 from st2lite.runners.python_preload import CompiledSources
-path, other_source = sys.argv[1], sys.argv[2]
-data = open(path, "rb").read()
-compiled = CompiledSources()
-# compiled from other source but filed under this file's exact bytes: used only while they match
-compiled.remember(path, data, ast.parse(other_source))
+pack, outside = sys.argv[1], sys.argv[2]
+compiled = CompiledSources([pack])
+# compiled from other source but filed under each file's exact bytes: used only while they match,
+# and only for modules under a pack directory
+for directory, name in ((pack, "cached_mod"), (outside, "outside_mod")):
+    path = os.path.join(directory, name + ".py")
+    with open(path, "rb") as f:
+        compiled.remember(path, f.read(), ast.parse("ORIGIN = 'compiled by the server'"))
 compiled.install()
-sys.path.insert(0, sys.argv[3])
-import cached_mod
-print(cached_mod.ORIGIN)
-open(path, "w").write("ORIGIN = 'edited on disk'\\n")
-importlib.reload(cached_mod)
-print(cached_mod.ORIGIN)
+sys.path[:0] = [pack, outside]
+import cached_mod, outside_mod
+seen = [cached_mod.ORIGIN, outside_mod.ORIGIN]
+with open(cached_mod.__file__, "w") as f:
+    f.write("ORIGIN = 'edited on disk'\\n")
+seen.append(importlib.reload(cached_mod).ORIGIN)
+print(json.dumps(seen))
 """
 
 
@@ -575,15 +579,17 @@ def test_the_server_started_early_is_the_one_the_run_uses(fs):
 
 
 def test_compiled_sources_serve_only_the_exact_source_they_were_compiled_for(tmp_path):
+    import json
     import sys
-    module = tmp_path / "cached_mod.py"
-    module.write_text("ORIGIN = 'compiled by the child'\n")
-    done = subprocess.run([sys.executable, "-c", COMPILED_SOURCES, str(module),
-                           "ORIGIN = 'compiled by the server'", str(tmp_path)],
-                          capture_output=True, text=True, timeout=60,
+    for directory, name in (("pack", "cached_mod"), ("outside", "outside_mod")):
+        (tmp_path / directory).mkdir()
+        (tmp_path / directory / (name + ".py")).write_text("ORIGIN = 'compiled by the child'\n")
+    done = subprocess.run([sys.executable, "-c", COMPILED_SOURCES, str(tmp_path / "pack"),
+                           str(tmp_path / "outside")], capture_output=True, text=True, timeout=60,
                           env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["compiled by the server", "edited on disk"]
+    assert json.loads(done.stdout) == ["compiled by the server", "compiled by the child",
+                                       "edited on disk"]
 
 
 ENDS_BEFORE_THE_SEND_RETURNS = """
