@@ -1,8 +1,10 @@
 """python-script actions forked from the warm fork server behave as in a fresh wrapper process
 (ST2LITE_PYTHON_FORK=0): result, output, exit codes, environment, timeouts, lifetimes."""
+import json
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import textwrap
 import time
@@ -579,8 +581,6 @@ def test_the_server_started_early_is_the_one_the_run_uses(fs):
 
 
 def test_compiled_sources_serve_only_the_exact_source_they_were_compiled_for(tmp_path):
-    import json
-    import sys
     for directory, name in (("pack", "cached_mod"), ("outside", "outside_mod")):
         (tmp_path / directory).mkdir()
         (tmp_path / directory / (name + ".py")).write_text("ORIGIN = 'compiled by the child'\n")
@@ -635,8 +635,6 @@ class Once(Action):
 
 
 def test_an_action_that_ends_before_its_request_is_acknowledged_is_collected_not_rerun(tmp_path):
-    import json
-    import sys
     actions = tmp_path / "once" / "actions"
     actions.mkdir(parents=True)
     (actions / "once.py").write_text(textwrap.dedent(RUNS_ONCE))
