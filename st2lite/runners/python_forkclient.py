@@ -171,7 +171,10 @@ def _start_child(server, request):
         conn.settimeout(START_SECONDS)
         conn.connect(server.path)
         sent = socket.send_fds(conn, [message[:CHUNK]], [stdin_r, out_w, err_w])
-        conn.sendall(message[sent:])
+        if sent < len(message):
+            # only while the request is incomplete: once it is all sent, the action may have
+            # run and ended already, and a send to the closed connection would fail
+            conn.sendall(message[sent:])
         replies = _Replies(conn)
         pid = replies.next_message().get("pid")
         if not pid:

@@ -56,7 +56,7 @@ def main(argv=None):
         del sys.path[0]  # `-m` put the server's cwd first; preloads must not import from it
     from st2lite.runners.python_preload import ActionImports, CompiledSources, preload_wrapper
     preload_wrapper()
-    compiled = CompiledSources()
+    compiled = CompiledSources(args.pack_dirs)
     compiled.install()
     try:
         Server(listener, args.parent, ActionImports(args.pack_dirs, compiled)).serve()

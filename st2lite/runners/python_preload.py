@@ -71,10 +71,12 @@ class CompiledSources(object):
     """Pack sources compiled once in the server, for children that would compile them again:
     with PYTHONDONTWRITEBYTECODE set (or a read-only pack) every fresh interpreter recompiles
     each module it imports. Like a .pyc, an entry serves only the exact source it was compiled
-    from, so an edited file is compiled afresh."""
+    from, so an edited file is compiled afresh. Served through an import path hook for the
+    packs' directories (the public way to choose how a directory's modules load)."""
 
-    def __init__(self):
+    def __init__(self, pack_dirs):
         self.code = {}  # path -> (source bytes, code object)
+        self.roots = tuple(os.path.join(os.path.abspath(d), "") for d in pack_dirs)
 
     def remember(self, path, data, tree):
         try:
@@ -83,16 +85,28 @@ class CompiledSources(object):
             pass  # the child's own import reports it
 
     def install(self):
-        """From now on (and in every child forked later) imports use what was compiled."""
-        original = importlib.machinery.SourceFileLoader.source_to_code
-        known = self.code
+        """From now on (and in every child forked later) modules imported from a directory
+        under a pack use what was compiled; the entry file is loaded by the wrapper, as ever."""
+        machinery, known = importlib.machinery, self.code
 
-        def source_to_code(loader, data, path, *, _optimize=-1):
-            hit = known.get(path)
-            if hit is not None and _optimize == -1 and hit[0] == data:
-                return hit[1]
-            return original(loader, data, path, _optimize=_optimize)
-        importlib.machinery.SourceFileLoader.source_to_code = source_to_code
+        class CompiledLoader(machinery.SourceFileLoader):
+            def get_code(self, fullname):
+                path = self.get_filename(fullname)
+                hit = known.get(path)
+                if hit is not None and hit[0] == self.get_data(path):
+                    return hit[1]
+                return super().get_code(fullname)
+
+        finder_for = machinery.FileFinder.path_hook(
+            (machinery.ExtensionFileLoader, machinery.EXTENSION_SUFFIXES),
+            (CompiledLoader, machinery.SOURCE_SUFFIXES),
+            (machinery.SourcelessFileLoader, machinery.BYTECODE_SUFFIXES))
+
+        def pack_directory_hook(path):
+            if not os.path.join(os.path.abspath(path), "").startswith(self.roots):
+                raise ImportError("not a pack directory")  # the next hook takes it
+            return finder_for(path)
+        sys.path_hooks.insert(0, pack_directory_hook)
 
 
 def module_dirs(pack_dirs):

@@ -1,8 +1,10 @@
 """python-script actions forked from the warm fork server behave as in a fresh wrapper process
 (ST2LITE_PYTHON_FORK=0): result, output, exit codes, environment, timeouts, lifetimes."""
+import json
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import textwrap
 import time
@@ -21,6 +23,8 @@ from st2common.runners.base_action import Action
 
 class Probe(Action):
     def run(self, word):
+        with open(os.path.join(os.path.dirname(__file__), "ran.log"), "a") as f:
+            f.write(word + "\\n")
         print("out " + word)
         sys.stderr.write("err " + word + "\\n")
         with open("/proc/%d/cmdline" % os.getppid()) as f:
@@ -422,6 +426,8 @@ def test_twenty_concurrent_actions_all_succeed(fs):
     assert [r["word"] for r in results] == words
     assert all(r["forked"] for r in results), [r for r in results if not r["forked"]]
     assert len(set(r["execution_id"] for r in results)) == 20
+    with open(os.path.join(fs.packs, "fs", "actions", "ran.log")) as f:
+        assert sorted(f.read().split()) == words  # each ran once: none again in a fresh process
 
 
 def test_an_edited_pack_file_takes_effect_on_the_next_run_in_the_same_process(fs):
@@ -541,20 +547,24 @@ def test_a_workflow_has_the_server_preload_for_all_its_packs_actions_as_it_start
 
 
 COMPILED_SOURCES = """
-import ast, importlib, sys
+import ast, importlib, json, os, sys
 from st2lite.runners.python_preload import CompiledSources
-path, other_source = sys.argv[1], sys.argv[2]
-data = open(path, "rb").read()
-compiled = CompiledSources()
-# compiled from other source but filed under this file's exact bytes: used only while they match
-compiled.remember(path, data, ast.parse(other_source))
+pack, outside = sys.argv[1], sys.argv[2]
+compiled = CompiledSources([pack])
+# compiled from other source but filed under each file's exact bytes: used only while they match,
+# and only for modules under a pack directory
+for directory, name in ((pack, "cached_mod"), (outside, "outside_mod")):
+    path = os.path.join(directory, name + ".py")
+    with open(path, "rb") as f:
+        compiled.remember(path, f.read(), ast.parse("ORIGIN = 'compiled by the server'"))
 compiled.install()
-sys.path.insert(0, sys.argv[3])
-import cached_mod
-print(cached_mod.ORIGIN)
-open(path, "w").write("ORIGIN = 'edited on disk'\\n")
-importlib.reload(cached_mod)
-print(cached_mod.ORIGIN)
+sys.path[:0] = [pack, outside]
+import cached_mod, outside_mod
+seen = [cached_mod.ORIGIN, outside_mod.ORIGIN]
+with open(cached_mod.__file__, "w") as f:
+    f.write("ORIGIN = 'edited on disk'\\n")
+seen.append(importlib.reload(cached_mod).ORIGIN)
+print(json.dumps(seen))
 """
 
 
@@ -570,12 +580,67 @@ def test_the_server_started_early_is_the_one_the_run_uses(fs):
 
 
 def test_compiled_sources_serve_only_the_exact_source_they_were_compiled_for(tmp_path):
-    import sys
-    module = tmp_path / "cached_mod.py"
-    module.write_text("ORIGIN = 'compiled by the child'\n")
-    done = subprocess.run([sys.executable, "-c", COMPILED_SOURCES, str(module),
-                           "ORIGIN = 'compiled by the server'", str(tmp_path)],
-                          capture_output=True, text=True, timeout=60,
+    for directory, name in (("pack", "cached_mod"), ("outside", "outside_mod")):
+        (tmp_path / directory).mkdir()
+        (tmp_path / directory / (name + ".py")).write_text("ORIGIN = 'compiled by the child'\n")
+    done = subprocess.run([sys.executable, "-c", COMPILED_SOURCES, str(tmp_path / "pack"),
+                           str(tmp_path / "outside")], capture_output=True, text=True, timeout=60,
                           env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["compiled by the server", "edited on disk"]
+    assert json.loads(done.stdout) == ["compiled by the server", "compiled by the child",
+                                       "edited on disk"]
+
+
+ENDS_BEFORE_THE_SEND_RETURNS = """
+import json, os, select, socket, sys
+from st2lite.runners import python_forkclient
+pack, state = sys.argv[1], sys.argv[2]
+real_send_fds = socket.send_fds
+
+
+def send_fds_then_stall(conn, buffers, fds, *args):
+    # as a client thread that loses the CPU right after sending: the action runs and ends,
+    # and the server closes the connection, before this thread goes on
+    sent = real_send_fds(conn, buffers, fds, *args)
+    poller = select.poll()
+    poller.register(conn, 0)  # reports only the hang-up
+    poller.poll(30000)
+    return sent
+
+
+socket.send_fds = send_fds_then_stall
+result_path = os.path.join(state, "result.json")
+spec = {"entry_point": os.path.join(pack, "actions", "once.py"), "pack": "once",
+        "parameters": {}, "config": {}, "lib_paths": [], "state_dir": state,
+        "result_path": result_path, "parent_pid": os.getpid()}
+code, out, err, timed_out = python_forkclient.run_action(
+    spec, dict(os.environ, PYTHONUNBUFFERED="1"), os.path.join(pack, "actions"), 60, [pack])
+with open(result_path) as f:
+    print(json.dumps({"code": code, "out": out, "result": json.load(f)["result"]}))
+"""
+
+RUNS_ONCE = '''
+import os
+from st2common.runners.base_action import Action
+
+
+class Once(Action):
+    def run(self):
+        with open(os.path.join(os.path.dirname(__file__), "runs.log"), "a") as f:
+            f.write("ran\\n")
+        print("done")
+        return "ran"
+'''
+
+
+def test_an_action_that_ends_before_its_request_is_acknowledged_is_collected_not_rerun(tmp_path):
+    actions = tmp_path / "once" / "actions"
+    actions.mkdir(parents=True)
+    (actions / "once.py").write_text(textwrap.dedent(RUNS_ONCE))
+    (tmp_path / "state").mkdir()
+    done = subprocess.run([sys.executable, "-c", ENDS_BEFORE_THE_SEND_RETURNS,
+                           str(tmp_path / "once"), str(tmp_path / "state")],
+                          capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"code": 0, "out": "done\n", "result": "ran"}
+    assert (actions / "runs.log").read_text() == "ran\n"
