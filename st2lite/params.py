@@ -150,7 +150,7 @@ def check_given(action, given):
             action["ref"], ", ".join(repr(u) for u in unknown), ", ".join(sorted(schema)) or "none"))
     for name in given:
         spec = schema[name]
-        if spec.get("immutable") and "default" in spec and given[name] != spec["default"]:
+        if spec.get("immutable"):  # even at its default value, as StackStorm refuses it
             raise ParameterError("parameter %r of %s is immutable: leave it out" % (name, action["ref"]))
     _check_required(action["ref"], schema, dict(
         (n, s.get("default")) for n, s in schema.items() if "default" in s), given)

@@ -129,6 +129,14 @@ def test_rule_and_alias_values_arrive_rendered_and_stay_as_they_are():
     assert run(act, chat, API, store)["who"] == "s3cret"
 
 
+def test_an_immutable_parameter_is_refused_even_at_its_default_and_its_default_applies():
+    act = action(mode={"type": "string", "immutable": True, "default": "{{ action_context.user }}"})
+    assert run(act) == {"mode": "alice"}
+    for given in ("{{ action_context.user }}", "bob"):
+        with pytest.raises(ParameterError, match="immutable"):
+            run(act, {"mode": given})
+
+
 def test_a_given_template_gives_way_to_a_template_default_as_on_stackstorm():
     # StackStorm adds a default over any parameter without a value, and a given template is no
     # value: a template default then replaces it (a plain default does not).
