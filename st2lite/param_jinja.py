@@ -45,7 +45,7 @@ class DatastoreLookup(object):
     def __float__(self):
         return float(str(self))
 
-    def decrypted(self):
+    def _decrypted(self):  # a leading underscore: no template can reach it as a key name
         value = self._kv_lookup(self._key, self._scope, True)
         if value in (None, ""):
             raise ValueError('Referenced datastore item "%s" doesn\'t exist or it contains an '
@@ -62,7 +62,7 @@ def datastore_scopes(kv_lookup):
 def _decrypt_kv(value):
     if not isinstance(value, DatastoreLookup):
         raise ValueError("decrypt_kv decrypts a datastore key: write st2kv.system.KEY | decrypt_kv")
-    return value.decrypted()
+    return value._decrypted()
 
 
 def _text(value):

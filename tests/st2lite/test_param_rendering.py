@@ -157,3 +157,18 @@ def test_config_values_render_once():
     rendered = render_values({"token": "{{ st2kv.system.token }}", "hosts": ["{{ 1 + 1 }}"],
                               "plain": 3}, {}, kv_lookup(store), {})
     assert rendered == {"token": "{{ nosuch }}", "hosts": ["2"], "plain": 3}
+
+
+def test_decrypt_kv_reads_the_secret_and_key_names_are_never_methods():
+    def lookup(name, scope="system", decrypt=False):
+        return {"token": "plain" if decrypt else "cipher", "decrypted": "key", "n": "41"}.get(name)
+    act = action(token={"type": "string", "default": "{{ st2kv.system.token | decrypt_kv }}"},
+                 raw={"type": "string", "default": "{{ st2kv.system.token }}"},
+                 odd={"type": "string", "default": "{{ st2kv.system.decrypted }}"},
+                 limit={"type": "integer", "default": "{{ st2kv.system.n | int + 1 }}"})
+    assert finalize(act, {}, API, lookup, {}) == {"token": "plain", "raw": "cipher", "odd": "key",
+                                                  "limit": 42}
+    act = action(gone={"type": "string", "default": "{{ st2kv.system.gone | decrypt_kv }}"})
+    with pytest.raises(ParameterError, match='^Failed to render parameter "gone": .*"gone" '
+                                             "doesn't exist"):
+        finalize(act, {}, API, lookup, {})
