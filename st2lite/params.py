@@ -1,17 +1,18 @@
 """Action parameters as StackStorm treats them: runner + action schemas merged, text cast by type,
-defaults and Jinja rendered, immutables and required checked, values validated, secrets masked."""
+immutables and required checked, defaults and Jinja rendered once in dependency order
+(param_graph), values cast and validated, secrets masked."""
 import ast
 import copy
 import json
 
-from jinja2.sandbox import SandboxedEnvironment
-
 from st2lite.packs.builtin import RUNNER_PARAMETERS
+from st2lite.param_graph import ParameterGraph, RenderError
+from st2lite.param_jinja import NONE_MAGIC_VALUE, datastore_scopes, is_template as _is_template
+from st2lite.param_jinja import render
 
 MASK = "********"
 # Attributes of a StackStorm parameter that are not JSON Schema keywords.
 ST2_ONLY_KEYS = ("required", "immutable", "secret", "position", "default")
-_JINJA = SandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
 
 
 class ParameterError(Exception):
@@ -37,20 +38,32 @@ def mask_secrets(schema, params):
 
 # --- casting -------------------------------------------------------------------------------
 
+def cast_value(name, value, spec):
+    """A value cast to its parameter's declared type as StackStorm casts it (st2common.util.casts):
+    text to a structure or boolean, every integer through int() and number through float(), the
+    `use_none` marker to None. None, and the value of an untyped parameter, stay as they are."""
+    kind = (spec or {}).get("type")
+    if value is None or kind not in _CASTS:
+        return value
+    try:
+        return _CASTS[kind](value)
+    except (ValueError, SyntaxError, TypeError):
+        raise ParameterError("parameter %r: %r is not a valid %s" % (name, value, kind))
+
+
 def cast_given(schema, params):
-    """Cast values given to a workflow task or rule as StackStorm's cast_params does (strings to
-    the declared JSON type); untyped parameters take any value uncast."""
-    result = {}
-    for name, value in params.items():
-        kind = (schema.get(name) or {}).get("type")
-        try:
-            result[name] = _CASTS[kind](value) if kind in _CASTS else value
-        except (ValueError, SyntaxError, TypeError):
-            raise ParameterError("parameter %r: %r is not a valid %s" % (name, value, kind))
-    return result
+    """Values given to a workflow task or rule, cast as StackStorm's cast_params casts them.
+    A template is cast once rendered."""
+    return dict((name, value if _is_template(value) else cast_value(name, value, schema.get(name)))
+                for name, value in params.items())
+
+
+def _none_marker_to_none(value):
+    return None if value == NONE_MAGIC_VALUE else value
 
 
 def _cast_structure(value):
+    value = _none_marker_to_none(value)
     if isinstance(value, str):
         try:
             return json.loads(value)
@@ -60,20 +73,21 @@ def _cast_structure(value):
 
 
 def _cast_boolean(value):
+    value = _none_marker_to_none(value)
     if isinstance(value, str):
         return ast.literal_eval(value.capitalize())
     return value
 
 
 def _cast_string(value):
-    if value is not None and not isinstance(value, str):
+    if not isinstance(value, str):
         raise ValueError(value)
-    return value
+    return _none_marker_to_none(value)
 
 
 _CASTS = {"array": _cast_structure, "object": _cast_structure, "boolean": _cast_boolean,
-          "integer": lambda v: int(v) if v is not None else v,
-          "number": lambda v: float(v) if v is not None else v, "string": _cast_string}
+          "integer": lambda v: int(_none_marker_to_none(v)),
+          "number": lambda v: float(_none_marker_to_none(v)), "string": _cast_string}
 
 _TRUE_WORDS = ("true", "1", "yes", "y", "on")
 _FALSE_WORDS = ("false", "0", "no", "n", "off")
@@ -136,7 +150,7 @@ def check_given(action, given):
             action["ref"], ", ".join(repr(u) for u in unknown), ", ".join(sorted(schema)) or "none"))
     for name in given:
         spec = schema[name]
-        if spec.get("immutable") and "default" in spec and given[name] != spec["default"]:
+        if spec.get("immutable"):  # even at its default value, as StackStorm refuses it
             raise ParameterError("parameter %r of %s is immutable: leave it out" % (name, action["ref"]))
     _check_required(action["ref"], schema, dict(
         (n, s.get("default")) for n, s in schema.items() if "default" in s), given)
@@ -146,16 +160,74 @@ def check_given(action, given):
 
 
 def finalize(action, given, context, kv_lookup, pack_config):
-    """The parameters the action runs with: defaults added, Jinja rendered, then validated."""
+    """The parameters the action runs with, as StackStorm's runner container gets them: every
+    parameter declared (None where there is neither value nor default), Jinja rendered once in
+    dependency order, values cast to their types; then checked."""
     schema = check_given(action, given)
-    values = dict((n, copy.deepcopy(s["default"])) for n, s in schema.items() if "default" in s)
-    values.update(given)
-    rendered = render_values(values, context, kv_lookup, pack_config)
-    templated = dict((k, v) for k, v in rendered.items() if v != values[k])
-    values = dict(rendered, **cast_given(schema, templated))
+    contexts = render_contexts(action, context, kv_lookup, pack_config)
+    live = dict(given) if given_is_rendered(context) else render_live(schema, given, contexts)
+    values = render_final(schema, live, contexts)
     _check_required(action["ref"], schema, values, {})
-    validate_values(action["ref"], schema, values)
+    validate_values(action["ref"], schema, dict(
+        (k, v) for k, v in values.items() if v is not None or k in given))
     return values
+
+
+def given_is_rendered(context):
+    """Whether the values given arrive already rendered. StackStorm's API and workflow engine
+    render them (render_live_params); its rules engine renders a rule's parameters with the
+    trigger payload itself (st2lite.rules does, before the request), and an alias execution
+    is requested without rendering: chat text is never Jinja."""
+    return "rule" in (context or {}) or "action_alias_ref" in (context or {})
+
+
+def render_contexts(action, context, kv_lookup, pack_config):
+    """What templates read besides the parameters: the datastore, the execution's context (with
+    the action's pack, which StackStorm adds to every execution's) and the pack's config."""
+    return {"st2kv": datastore_scopes(kv_lookup),
+            "action_context": dict(context or {}, pack=action["pack"]),
+            "config_context": pack_config or {}}
+
+
+def render_live(schema, given, contexts):
+    """StackStorm's render_live_params: the values given, rendered and cast, plus the defaults
+    that are templates, rendered (they are the values the execution then holds)."""
+    rendered = _resolve(schema, given, contexts, given_as_templates=True)
+    live = dict((name, cast_value(name, rendered[name], schema.get(name))) for name in given)
+    for name, spec in schema.items():
+        if name not in given and _default_rendered(spec, rendered[name]):
+            live[name] = cast_value(name, rendered[name], spec)
+    return live
+
+
+def render_final(schema, live, contexts):
+    """StackStorm's render_final_params: the live values as they are (never rendered again),
+    the other parameters from their defaults, every one cast."""
+    rendered = _resolve(schema, live, contexts, given_as_templates=False)
+    return dict((name, cast_value(name, rendered[name], spec)) for name, spec in schema.items())
+
+
+def _resolve(schema, values, contexts, given_as_templates):
+    graph = ParameterGraph(contexts)
+    for name, value in values.items():
+        if given_as_templates:
+            graph.add(name, value)
+        else:
+            graph.add_value(name, value)
+    # A default applies where there is no value (None counts as none, a template too), and
+    # always to an immutable parameter.
+    for name, spec in schema.items():
+        if not graph.has_value(name) or spec.get("immutable"):
+            graph.add(name, copy.deepcopy(spec.get("default")))
+    try:
+        return graph.resolve()
+    except RenderError as e:
+        raise ParameterError(str(e))
+
+
+def _default_rendered(spec, value):
+    default = spec.get("default")
+    return not spec.get("immutable") and _is_template(default) and default != value
 
 
 def _check_required(ref, schema, defaults, given):
@@ -164,10 +236,6 @@ def _check_required(ref, schema, defaults, given):
     if missing:
         raise ParameterError("%s needs %s: give %s" % (
             ref, ", ".join(repr(m) for m in missing), " ".join("%s=..." % m for m in missing)))
-
-
-def _is_template(value):
-    return isinstance(value, str) and ("{{" in value or "{%" in value)
 
 
 # JSON Schema (draft 4) types as Python types; bool is not a number there.
@@ -224,63 +292,23 @@ def _validate_schema(ref, name, value, spec):
         raise ParameterError("parameter %r of %s has an invalid schema: %s" % (name, ref, e.message))
 
 
-class _KeyTree(object):
-    """`st2kv.system.a.b` in Jinja: attribute access builds the key, str() looks it up."""
-
-    def __init__(self, lookup, scope, prefix=""):
-        self._lookup, self._scope, self._prefix = lookup, scope, prefix
-
-    def __getattr__(self, name):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return _KeyTree(self._lookup, self._scope, self._prefix + ("." if self._prefix else "") + name)
-
-    __getitem__ = __getattr__
-
-    def __str__(self):
-        value = self._lookup(self._prefix, self._scope)
-        return "" if value is None else str(value)
-
-    def get_value(self):
-        return self._lookup(self._prefix, self._scope)
-
-    @property
-    def decrypt_kv(self):
-        return self._lookup(self._prefix, self._scope, True)
+def render_values(values, context, kv_lookup, pack_config):
+    """Jinja in each value (within lists and dicts too) rendered once, reading the values as
+    they are given and the datastore; what a rendered value holds is not rendered again. For
+    pack configs, whose values StackStorm renders one by one."""
+    env = dict(values, st2kv=datastore_scopes(kv_lookup), action_context=context or {},
+               config_context=pack_config or {})
+    return dict((name, _render_nested(value, env, name)) for name, value in values.items())
 
 
-def jinja_context(values, context, kv_lookup, pack_config):
-    scope_tree = {"system": _KeyTree(kv_lookup, "system"), "user": _KeyTree(kv_lookup, "user")}
-    return dict(values, st2kv=scope_tree, action_context=context or {},
-                config_context=pack_config or {})
-
-
-def render_values(values, context, kv_lookup, pack_config, max_passes=5):
-    """Render Jinja in parameter values; a parameter may refer to another, so repeat until stable."""
-    current = dict(values)
-    for _ in range(max_passes):
-        changed = False
-        env = jinja_context(current, context, kv_lookup, pack_config)
-        for name, value in current.items():
-            rendered = _render(value, env, name)
-            if rendered != value:
-                current[name] = rendered
-                changed = True
-        if not changed:
-            break
-    return current
-
-
-def _render(value, env, name):
-    if isinstance(value, str) and ("{{" in value or "{%" in value):
+def _render_nested(value, env, name):
+    if _is_template(value):
         try:
-            text = _JINJA.from_string(value).render(env)
+            return render(value, env)
         except Exception as e:  # a template error of the user's: report it in one line
             raise ParameterError("parameter %r: could not render %r: %s" % (name, value, e))
-        return text
     if isinstance(value, list):
-        return [_render(v, env, name) for v in value]
+        return [_render_nested(v, env, name) for v in value]
     if isinstance(value, dict):
-        return dict((k, _render(v, env, name)) for k, v in value.items())
+        return dict((k, _render_nested(v, env, name)) for k, v in value.items())
     return value
-

@@ -21,7 +21,8 @@ if not os.path.isfile(COMPARE):
     ("workflows", [os.path.join(CORPUS, "orquesta-fixtures")]),
     ("aliases", []),
     ("rules", []),
-], ids=["workflows", "orquesta-fixtures", "aliases", "rules"])
+    ("params", []),
+], ids=["workflows", "orquesta-fixtures", "aliases", "rules", "params"])
 def test_corpus_matches_stackstorm(mode, extra):
     proc = subprocess.run([sys.executable, COMPARE, mode, ST2LITE] + extra,
                           capture_output=True, text=True, timeout=900)
