@@ -1,11 +1,11 @@
 """Which tar members may be unpacked under a directory, and with what permissions.
 
 tarfile's `data_filter` decides where this Python has it (3.12, and the 3.8.17, 3.9.17,
-3.10.12 and 3.11.4 security releases onwards). Common 3.8 builds predate it: there the same rules are checked here, for
-the member kinds a data directory holds (files, directories, links). A member is refused when
-it would land outside the target, when a link is absolute or points outside the target, or
-when it is a special file (device, FIFO); leading slashes are dropped from names, as tar does,
-and permissions lose setuid/setgid and group/other write bits.
+3.10.12 and 3.11.4 security releases onwards). Common 3.8 builds predate it: there the same
+rules are checked here, for the member kinds a data directory holds (files, directories,
+links). A member is refused when it would land outside the target, when a link is absolute or
+points outside the target, or when it is a special file (device, FIFO); leading slashes are
+dropped from names, as tar does, and permissions lose setuid/setgid and group/other write bits.
 """
 
 import copy
