@@ -14,7 +14,6 @@ the tests run the same under StackStorm's st2-run-pack-tests.
 """
 
 import glob
-import json
 import os
 import shutil
 import subprocess
@@ -117,10 +116,11 @@ class QaeciActionTestCase(BaseActionTestCase):
         self.assertTrue(ok, "%s failed: %s" % (action_cls.__name__, result))
         return result
 
-    def record(self, key):
-        """A record the pack keeps in the datastore (JSON), or None."""
-        value = self.action_service.get_value(key, local=False)
-        return json.loads(value) if value else None
+    def assertRefused(self, outcome, message):
+        """The action failed with exactly this one-line error."""
+        ok, result = outcome
+        self.assertFalse(ok, result)
+        self.assertEqual(result["error"], message)
 
     def artifacts(self):
         """Keys of everything in the artifact store."""

@@ -42,7 +42,7 @@ class AppDeployOnTheLocalBackEndTestCase(LocalSiteTestCase):
         status, body = self.through_router("hello", "qa1")
         self.assertEqual((status, body),
                          (200, "hello from qa1, docs at http://127.0.0.1:%d\n"
-                          % self.record("qaeci.env.qa1")["addresses"]["docs"]["port"]))
+                          % deployed["docs"]["port"]))
         self.assertEqual(self.through_router("docs", "qa1"), (200, "<h1>docs</h1>\n"))
         report = self.run_ok(EnvReport, env_name="qa1", run=plan["run"])
         self.assertTrue(report["healthy"], report)

@@ -9,11 +9,6 @@ class EnvPlanTestCase(QaeciActionTestCase):
     def plan(self, **parameters):
         return self.get_action_instance(config=self.config()).run(**parameters)
 
-    def assertRefused(self, outcome, message):
-        ok, result = outcome
-        self.assertFalse(ok, result)
-        self.assertEqual(result["error"], message)
-
     def test_a_new_environment_builds_and_deploys_every_app_after_its_dependencies(self):
         ok, result = self.plan(env_name="qa1", template="demo", requested_by="alice")
         self.assertTrue(ok, result)

@@ -12,11 +12,6 @@ class MysqlSnapshotCreateTestCase(QaeciActionTestCase):
     def create(self, env, name):
         return self.get_action_instance(config=self.config()).run(env_name=env, name=name)
 
-    def assertRefused(self, outcome, message):
-        ok, result = outcome
-        self.assertFalse(ok, result)
-        self.assertEqual(result["error"], message)
-
     def test_a_name_that_is_no_file_name_is_refused(self):
         self.assertRefused(self.create("qa1", "Standard DB"),
                            "snapshot name 'Standard DB' is invalid; fix: use lower-case letters, "
