@@ -1,52 +1,105 @@
+"""The chat commands: each alias's format takes the commands a user types, with every option as a
+trailing key=value, and extracts the parameters its action gets; near misses match no alias;
+no command matches two aliases (StackStorm would refuse it as ambiguous)."""
+
 from st2tests.base import BaseActionAliasTestCase
 
+from qaeci_pack_testkit import alias_format_strings, pack_resources
 
-class EnvUpAliasTestCase(BaseActionAliasTestCase):
+
+def all_format_strings():
+    return [text for alias in pack_resources("aliases").values()
+            for text in alias_format_strings(alias)]
+
+
+class QaeciAliasTestCase(BaseActionAliasTestCase):
+    """FORMAT is the alias's one format string; COMMANDS {typed: extracted parameters};
+    NEAR_MISSES are commands that must match no alias of the pack."""
+
+    FORMAT = None
+    COMMANDS = {}
+    NEAR_MISSES = []
+
+    def check_alias(self):
+        alias = pack_resources("aliases")[self.action_alias_name]
+        self.assertEqual(alias_format_strings(alias), [self.FORMAT])
+        self.assertEqual(alias["action_ref"], "qaeci." + self.action_alias_name)
+        for command, parameters in sorted(self.COMMANDS.items()):
+            self.assertExtractedParametersMatch(self.FORMAT, command, parameters)
+            self.assertCommandMatchesExactlyOneFormatString(all_format_strings(), command)
+        for command in self.NEAR_MISSES:
+            with self.assertRaisesRegex(AssertionError, "didn't match any of the provided format"):
+                self.assertCommandMatchesExactlyOneFormatString(all_format_strings(), command)
+
+
+class EnvUpAliasTestCase(QaeciAliasTestCase):
     action_alias_name = "env_up"
     FORMAT = "env up {{ env }}"
-
-    def test_env_up_with_options(self):
-        format_string = self.FORMAT
-        self.assertExtractedParametersMatch(format_string, "env up qa1", {"env": "qa1"})
-        self.assertExtractedParametersMatch(
-            format_string, "env up qa1 template=demo apps=web,api branch=dev branches=web=feat",
+    COMMANDS = {
+        "env up qa1": {"env": "qa1"},
+        "env up qa1 template=demo": {"env": "qa1", "template": "demo"},
+        "env up qa1 apps=web,api": {"env": "qa1", "apps": "web,api"},
+        "env up qa1 template=demo apps=web,api branch=dev branches=web=feat":
             {"env": "qa1", "template": "demo", "apps": "web,api", "branch": "dev",
-             "branches": "web=feat"})
+             "branches": "web=feat"},
+        "env up qa1 branches=web=feature-x,api:fix-1":
+            {"env": "qa1", "branches": "web=feature-x,api:fix-1"},
+        # Not an option: the whole text is the env name, which env_plan refuses with a hint.
+        "env up qa1 from demo": {"env": "qa1 from demo"},
+    }
+    NEAR_MISSES = ["env up", "env upp qa1", "envup qa1", "please env up qa1"]
 
-    def test_one_format_only(self):
-        format_string = self.FORMAT
-        self.assertCommandMatchesExactlyOneFormatString([format_string], "env up qa1 from demo")
+    def test_env_up(self):
+        self.check_alias()
 
 
-class EnvDownAliasTestCase(BaseActionAliasTestCase):
+class EnvDownAliasTestCase(QaeciAliasTestCase):
     action_alias_name = "env_down"
     FORMAT = "env down {{ env }}"
+    COMMANDS = {
+        "env down qa1": {"env": "qa1"},
+        "env down qa1 apps=web": {"env": "qa1", "apps": "web"},
+        "env down qa1 apps=web,api": {"env": "qa1", "apps": "web,api"},
+    }
+    NEAR_MISSES = ["env down", "env dwn qa1", "env downs qa1"]
 
     def test_env_down(self):
-        format_string = self.FORMAT
-        self.assertExtractedParametersMatch(format_string, "env down qa1", {"env": "qa1"})
-        self.assertExtractedParametersMatch(format_string, "env down qa1 apps=web",
-                                            {"env": "qa1", "apps": "web"})
+        self.check_alias()
 
 
-class EnvStatusAliasTestCase(BaseActionAliasTestCase):
+class EnvStatusAliasTestCase(QaeciAliasTestCase):
     action_alias_name = "env_status"
+    FORMAT = "env status {{ env }}"
+    COMMANDS = {"env status qa1": {"env": "qa1"}}
+    NEAR_MISSES = ["env status", "env stat qa1", "env qa1 status"]
 
     def test_env_status(self):
-        self.assertExtractedParametersMatch("env status {{ env }}", "env status qa1",
-                                            {"env": "qa1"})
+        self.check_alias()
 
 
-class EnvRebuildFailedAliasTestCase(BaseActionAliasTestCase):
+class EnvRebuildFailedAliasTestCase(QaeciAliasTestCase):
     action_alias_name = "env_rebuild_failed"
+    FORMAT = "env rebuild-failed {{ env }}"
+    COMMANDS = {"env rebuild-failed qa1": {"env": "qa1"}}
+    NEAR_MISSES = ["env rebuild-failed", "env rebuild failed qa1", "env rebuild qa1"]
 
     def test_env_rebuild_failed(self):
-        self.assertExtractedParametersMatch("env rebuild-failed {{ env }}",
-                                            "env rebuild-failed qa1", {"env": "qa1"})
+        self.check_alias()
 
 
-class EnvListAliasTestCase(BaseActionAliasTestCase):
+class EnvListAliasTestCase(QaeciAliasTestCase):
     action_alias_name = "env_list"
+    FORMAT = "env list"
+    COMMANDS = {"env list": {}}
+    NEAR_MISSES = ["env lists", "env list all", "list envs"]
 
     def test_env_list(self):
-        self.assertExtractedParametersMatch("env list", "env list", {})
+        self.check_alias()
+
+
+class EveryAliasIsTestedTestCase(BaseActionAliasTestCase):
+    action_alias_name = "env_list"
+
+    def test_every_alias_of_the_pack_has_a_test_case_here(self):
+        tested = set(case.action_alias_name for case in QaeciAliasTestCase.__subclasses__())
+        self.assertEqual(sorted(pack_resources("aliases")), sorted(tested))

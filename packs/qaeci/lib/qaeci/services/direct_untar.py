@@ -8,8 +8,9 @@ goes from the decompressor's pipe into aligned buffers and from there straight t
 buffer being written while the next is read.
 
 Only what a data directory holds is accepted: regular files, directories and symlinks, with GNU
-long names and pax paths; every member passes tarfile's `data_filter`, so nothing lands outside
-the target. Where the file system refuses O_DIRECT (tmpfs), files are written normally.
+long names and pax paths; every member passes tarfile's `data_filter` (or, on a Python without
+it, the same checks: see tar_members), so nothing lands outside the target. Where the file
+system refuses O_DIRECT (tmpfs), files are written normally.
 """
 
 import errno
@@ -19,10 +20,15 @@ import os
 import tarfile
 from concurrent.futures import ThreadPoolExecutor
 
+from qaeci.services.tar_members import MemberRefused, data_member
+
 BLOCK = tarfile.BLOCKSIZE
 CHUNK = 8 << 20  # bytes per direct write
 ALIGN = 4096  # O_DIRECT needs offsets, lengths and the buffer aligned to the device's block
 PIPE_BYTES = 1 << 20
+# fcntl names F_SETPIPE_SZ from Python 3.10 on; the pack also runs on 3.8, where Linux's value
+# is used (elsewhere the call fails with OSError, which is allowed).
+LINUX_F_SETPIPE_SZ = 1031
 EXTENDED_HEADERS = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE,
                     tarfile.XGLTYPE)
 MAX_EXTENDED_HEADER = 1 << 20
@@ -40,7 +46,8 @@ class _Reader:
         self.fd = fd
         self.header = bytearray(BLOCK)
         try:
-            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)  # fewer, larger reads
+            set_pipe_size = getattr(fcntl, "F_SETPIPE_SZ", LINUX_F_SETPIPE_SZ)
+            fcntl.fcntl(fd, set_pipe_size, PIPE_BYTES)  # fewer, larger reads
         except OSError:
             pass  # not a pipe, or the system's pipe limit is lower: default reads still work
 
@@ -185,8 +192,8 @@ def _pax_records(data):
 
 def _unpack_member(reader, writer, target, member, directories):
     try:
-        member = tarfile.data_filter(member, target)
-    except tarfile.FilterError as exc:
+        member = data_member(member, target)
+    except MemberRefused as exc:
         raise UntarError("archive member refused: %s" % exc) from None
     path = os.path.join(target, member.name)
     if member.isdir():
