@@ -1,11 +1,14 @@
 """An st2lite process killed at the wrong moment, then st2lite used again on the same state
 directory: what it was running is settled, never waited on, and what it left is cleaned up."""
+import glob
 import json
 import os
 import signal
 import sqlite3
 import subprocess
 import time
+
+import pytest
 
 from st2lite_cli import PACKS
 
@@ -106,3 +109,25 @@ def test_a_run_killed_while_delayed_is_canceled_and_blocks_nothing(cli, tmp_path
     assert sorted(row["status"] for row in rows) == ["canceled", "succeeded", "succeeded"]
     canceled = [row for row in rows if row["status"] == "canceled"][0]
     assert "ended before it started" in canceled["result"]["error"]
+
+
+@pytest.mark.parametrize("ending", ["succeeded", "failed", "timeout", "st2lite killed"])
+def test_no_action_result_file_is_left_behind(cli, tmp_path, ending):
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {"TMPDIR": str(temp)}
+    if ending == "st2lite killed":
+        proc, started, _released = _hold(cli, tmp_path, "killed", env=env)
+        _wait_until(started.exists, "the action to start")
+        _kill(proc)
+        cli.run("execution", "list", env=env)  # a later st2lite on the same state directory
+    elif ending == "succeeded":
+        proc, _started, _released = _hold(cli, tmp_path, "done", release=False, env=env)
+        assert _finish(proc)["status"] == "succeeded"
+    else:  # failed: the action raises; timeout: st2lite kills the action's process
+        mode = {"failed": "raise", "timeout": "sleep"}[ending]
+        rc, execution = cli.json("run", "fx.crash", "mode=%s" % mode, "timeout=1", env=env)
+        assert execution["status"] == ending
+    left = [path for root in (str(temp), cli.state)
+            for path in glob.glob(os.path.join(root, "**", "*result*"), recursive=True)]
+    assert left == []
