@@ -19,10 +19,15 @@ from st2lite.runners.base import ActionRequest
 from st2lite.store.datastore import Datastore, GlobalKeys
 from st2lite.store.db import Database
 from st2lite.store.executions import ExecutionStore
+from st2lite.store.runtimes import RuntimeRegistry
 from st2lite.store.triggers import TriggerStore
 
 SYSTEM_USER = "stanley"
 MAX_POLICY_WAIT = 3600
+NOT_STARTED = ("canceled", "the st2lite process that was to run it ended before it started")
+# (status, error) of an execution whose st2lite process died, by the status it was left in
+ORPHANED = {"scheduled": NOT_STARTED, "delayed": NOT_STARTED,
+            "running": ("abandoned", "the st2lite process running it died")}
 
 
 class RuntimeError_(Exception):
@@ -38,6 +43,8 @@ class Runtime(object):
         self.datastore = Datastore(self.db, self.state_dir)
         self.triggers = TriggerStore(self.db)
         self.sensor_datastore = GlobalKeys(self.datastore)
+        self.runtimes = RuntimeRegistry(self.state_dir)
+        self.registration = self.runtimes.register()
         self._content = None
         self._configs = {}
         self._threads = []
@@ -71,6 +78,12 @@ class Runtime(object):
     @property
     def config_dir(self):
         return os.path.join(self.state_dir, "configs")
+
+    @property
+    def scratch_dir(self):
+        """A directory of this runtime's own for files passed between processes (action
+        results): removed with whatever is left in it once this process has ended."""
+        return self.registration.directory
 
     def pack_lib_paths(self, pack_ref):
         pack = self.content.packs.get(pack_ref)
@@ -123,8 +136,8 @@ class Runtime(object):
         context = record["context"]
         policies = self._policies_for(action["ref"])
         if policies:
-            claimed = concurrency.claim(self.db, execution_id, action["ref"], given,
-                                        [concurrency.ConcurrencyPolicy(p) for p in policies],
+            claimed = concurrency.claim(self.db, self.registration, execution_id, action["ref"],
+                                        given, [concurrency.ConcurrencyPolicy(p) for p in policies],
                                         MAX_POLICY_WAIT)
             if claimed == "canceled":
                 self.executions.update(execution_id, status="canceled", result={
@@ -136,7 +149,8 @@ class Runtime(object):
         except (parameters_mod.ParameterError, PackConfigError) as e:
             self.executions.update(execution_id, status="failed", result={"error": str(e)})
             return self._finish(execution_id, action)
-        self.executions.update(execution_id, status="running", pid=os.getpid())
+        self.executions.update(execution_id, status="running", pid=os.getpid(),
+                               runtime=self.registration.token)
         status, result = self._run_runner(action, final, execution_id, context)
         schema = parameters_mod.action_schema(action)
         self.executions.update(execution_id, status=status,
@@ -190,14 +204,18 @@ class Runtime(object):
                 and p["policy_type"] in ("action.concurrency", "action.concurrency.attr")]
 
     def reap_abandoned(self):
-        """Executions left `running` by a process that died are marked abandoned, so policies
-        and the history do not wait on them."""
+        """Settle the executions of st2lite processes that died (however: killed, a reboot, a
+        container restart), so that neither policies nor the history wait on them; then remove
+        what those processes left in the state directory. As StackStorm abandons the executions
+        of a worker that goes away, one that was running is `abandoned` (its outcome is
+        unknown); one that never started (scheduled, or delayed by a policy) is `canceled`."""
         for execution in self.executions.running():
-            pid = execution.get("pid")
-            if pid and not concurrency._alive(pid):
-                self.executions.update(execution["id"], status="abandoned",
-                                       result=dict(execution["result"] or {},
-                                                   error="the st2lite process running it died"))
+            if execution["status"] == "requested" or self.runtimes.is_alive(execution["runtime"]):
+                continue  # requested: not yet taken by a runtime (a --async worker's, say)
+            status, error = ORPHANED.get(execution["status"], ORPHANED["running"])
+            self.executions.update(execution["id"], status=status,
+                                   result=dict(execution["result"] or {}, error=error))
+        self.runtimes.sweep()
 
     # --- triggers and rules --------------------------------------------------------------
 

@@ -17,7 +17,7 @@ def print_yaml_block(data, indent=2):
 
 def execution_for_output(execution):
     """The execution as DESIGN.md's --json shape: internal columns dropped."""
-    shaped = dict((k, v) for k, v in execution.items() if k not in ("pid", "runner", "parent"))
+    shaped = dict((k, v) for k, v in execution.items() if k not in ("pid", "runtime", "runner", "parent"))
     if "children" in execution:
         shaped["children"] = [execution_for_output(c) for c in execution["children"]]
     return shaped

@@ -2,7 +2,8 @@
 (with the same values of `attributes`) run at once; the others wait (delay) or are canceled.
 
 The check and the claim happen in one database transaction, so two st2lite processes on the same
-state directory never both take the last place.
+state directory never both take the last place. An execution holds a place only while the
+runtime that claimed it is alive (st2lite.store.runtimes): one whose process died holds none.
 """
 import json
 import os
@@ -27,45 +28,40 @@ class ConcurrencyPolicy(object):
         return dict((name, parameters.get(name)) for name in self.attributes)
 
 
-def claim(db, execution_id, action_ref, parameters, policies, max_wait):
-    """Mark the execution scheduled once every policy has room; returns "scheduled", or
-    "canceled" when a cancel policy is over its threshold or the wait exceeds max_wait."""
+def claim(db, owner, execution_id, action_ref, parameters, policies, max_wait):
+    """Mark the execution scheduled, owned by OWNER (this process's runtime Registration), once
+    every policy has room; returns "scheduled", or "canceled" when a cancel policy is over its
+    threshold or the wait exceeds max_wait. While it waits it is `delayed`, owned by OWNER too,
+    so that it is settled if this process dies waiting."""
     deadline = time.time() + max_wait
     marked_delayed = False
     while True:
         with db.transaction() as conn:
-            blocking = _first_full(conn, execution_id, action_ref, parameters, policies)
+            blocking = _first_full(conn, owner.is_alive, execution_id, action_ref, parameters,
+                                   policies)
             if blocking is None:
-                conn.execute("UPDATE executions SET status='scheduled', pid=? WHERE id=?",
-                             (os.getpid(), execution_id))
+                _mark(conn, execution_id, "scheduled", owner)
                 return "scheduled"
             if blocking.on_exceed == "cancel" or time.time() > deadline:
                 return "canceled"
             if not marked_delayed:
-                conn.execute("UPDATE executions SET status='delayed' WHERE id=?", (execution_id,))
+                _mark(conn, execution_id, "delayed", owner)
                 marked_delayed = True
         time.sleep(POLL_SECONDS)
 
 
-def _first_full(conn, execution_id, action_ref, parameters, policies):
-    rows = conn.execute("SELECT id, parameters, pid FROM executions WHERE action=? AND status IN "
-                        "(?, ?) AND id != ?", (action_ref,) + ACTIVE + (execution_id,)).fetchall()
-    live = [json.loads(r["parameters"] or "{}") for r in rows if _alive(r["pid"])]
+def _mark(conn, execution_id, status, owner):
+    conn.execute("UPDATE executions SET status=?, pid=?, runtime=? WHERE id=?",
+                 (status, os.getpid(), owner.token, execution_id))
+
+
+def _first_full(conn, is_alive, execution_id, action_ref, parameters, policies):
+    rows = conn.execute("SELECT id, parameters, runtime FROM executions WHERE action=? AND status "
+                        "IN (?, ?) AND id != ?", (action_ref,) + ACTIVE + (execution_id,)).fetchall()
+    live = [json.loads(r["parameters"] or "{}") for r in rows if is_alive(r["runtime"])]
     for policy in policies:
         key = policy.key(parameters)
         same = [p for p in live if policy.key(p) == key]
         if len(same) >= policy.threshold:
             return policy
     return None
-
-
-def _alive(pid):
-    if not pid:
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

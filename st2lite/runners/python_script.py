@@ -17,7 +17,9 @@ def run(request):
     action, runtime = request.action, request.runtime
     params = dict((k, v) for k, v in request.parameters.items()
                   if k not in RUNNER_PARAMETERS["python-script"])
-    fd, result_path = tempfile.mkstemp(prefix="st2lite-result-", suffix=".json")
+    # In the runtime's own directory: if st2lite is killed before the finally below, the file
+    # goes with that directory when the next st2lite sweeps those of ended processes.
+    fd, result_path = tempfile.mkstemp(prefix="result-", suffix=".json", dir=runtime.scratch_dir)
     os.close(fd)
     try:
         spec = {"entry_point": action["entry_point_path"], "pack": action["pack"],

@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS executions (
     start_timestamp TEXT,
     end_timestamp TEXT,
     pid INTEGER,
-    seq INTEGER
+    seq INTEGER,
+    runtime TEXT
 );
 CREATE INDEX IF NOT EXISTS executions_parent ON executions(parent_id);
 CREATE INDEX IF NOT EXISTS executions_action ON executions(action);
@@ -54,6 +55,8 @@ CREATE TABLE IF NOT EXISTS rule_enforcements (
 );
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
+# Columns added since the first release: {table: [(column, definition)]}, added where missing.
+ADDED_COLUMNS = {"executions": [("runtime", "TEXT")]}
 
 
 class Database(object):
@@ -65,6 +68,7 @@ class Database(object):
         self._local = threading.local()
         self._pid = os.getpid()
         self.connection().executescript(SCHEMA)
+        self._add_missing_columns()
 
     def connection(self):
         conn = getattr(self._local, "conn", None)
@@ -78,6 +82,22 @@ class Database(object):
             self._local.conn = conn
             self._pid = os.getpid()
         return conn
+
+    def _add_missing_columns(self):
+        """A state directory made by an older st2lite gets the columns added since."""
+        for table, columns in ADDED_COLUMNS.items():
+            present = self._columns(self.connection(), table)
+            if all(name in present for name, _definition in columns):
+                continue
+            with self.transaction() as conn:  # another process may be adding them too
+                present = self._columns(conn, table)
+                for name, definition in columns:
+                    if name not in present:
+                        conn.execute("ALTER TABLE %s ADD COLUMN %s %s" % (table, name, definition))
+
+    @staticmethod
+    def _columns(conn, table):
+        return set(row["name"] for row in conn.execute("PRAGMA table_info(%s)" % table))
 
     def transaction(self):
         return _Transaction(self.connection())

@@ -87,6 +87,7 @@ class ExecutionStore(object):
             "context": json.loads(row["context"] or "{}"),
             "start_timestamp": row["start_timestamp"], "end_timestamp": row["end_timestamp"],
             "parent": row["parent_id"], "task": row["task"], "item": row["item"], "pid": row["pid"],
+            "runtime": row["runtime"],
         }
         if with_children:
             execution["children"] = self.children(row["id"])

@@ -146,3 +146,39 @@ def test_routes_added_together_take_one_reload_and_later_adds_of_the_same_routes
         assert generation() == before + 1
     finally:
         router.remove_routes("ahead")
+
+
+def _ask_for_route_then_get_killed(router, work_dir, env, app, port):
+    """What a `qaeci env up` killed while waiting for the router leaves behind: its route
+    change queued, never applied, its process gone."""
+    import subprocess
+    import sys
+    from qaeci.backends.local_locks import file_lock
+    lib = os.path.join(os.path.dirname(__file__), "..", "..", "packs", "qaeci", "lib")
+    queue = os.path.join(work_dir, "router", "queue")
+    before = set(os.listdir(queue)) if os.path.isdir(queue) else set()
+    script = ("import sys; from qaeci.backends.local import LocalBackend; "
+              "LocalBackend(sys.argv[1], router_port=int(sys.argv[2])).router"
+              ".add_route(sys.argv[3], sys.argv[4], int(sys.argv[5]))")
+    with file_lock(os.path.join(work_dir, "router", "router.lock")):  # the router is busy
+        child = subprocess.Popen([sys.executable, "-c", script, work_dir, str(router.port), env,
+                                  app, str(port)], env=dict(os.environ, PYTHONPATH=lib))
+        try:
+            queued = wait_for(lambda: set(os.listdir(queue)) - before, timeout=20)
+        finally:
+            child.kill()
+            child.wait(timeout=10)
+    assert queued, "the route change was never queued"
+
+
+def test_a_route_change_of_a_killed_process_is_never_applied(router, backend, work_dir):
+    _ask_for_route_then_get_killed(router, work_dir, "gone", "web", router.test_app_port)
+    backend.destroy("gone")  # env down of the environment whose env up was killed
+    router.add_route("next", "web", router.test_app_port)  # any later change of the routes
+    try:
+        assert "gone" not in router.routes()
+        assert http_get(router.port, "web.gone.localhost")[0] == 404
+        assert http_get(router.port, "web.next.localhost")[0] == 200
+        assert os.listdir(os.path.join(work_dir, "router", "queue")) == []
+    finally:
+        router.remove_routes("next")

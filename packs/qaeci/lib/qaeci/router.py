@@ -6,7 +6,6 @@ include file per environment, the 404 page), checks it with `nginx -t`, and only
 The nginx master runs under the work directory's supervisord with `daemon off`.
 """
 
-import glob
 import html
 import http.client
 import json
@@ -14,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 
 from qaeci.backends.base import BackendError
@@ -22,11 +20,11 @@ from qaeci.backends.local_files import write_json
 from qaeci.backends.local_locks import file_lock
 from qaeci.backends.local_ports import port_is_free
 from qaeci.backends.local_supervisor import RUNNING, ProgramSpec
+from qaeci.router_queue import PENDING, RouteQueue
 
 PROGRAM_NAME = "qaeci-router"
 GENERATION_HEADER = "X-Qaeci-Router-Generation"
 PROBE_HOST = "qaeci-router-probe.invalid"
-FAILED_SUFFIX = ".failed"
 PROBE_INTERVAL = 0.01  # a reload takes effect within milliseconds
 HOST_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 
@@ -53,7 +51,7 @@ class NginxRouter(object):
         self.state_path = os.path.join(self.root, "routes.json")
         self.current = os.path.join(self.root, "current")
         self.error_log = os.path.join(self.root, "logs", "error.log")
-        self.queue_dir = os.path.join(self.root, "queue")
+        self.queue = RouteQueue(os.path.join(self.root, "queue"))
 
     # -- public API --------------------------------------------------------------------------
     def routes(self):
@@ -108,51 +106,45 @@ class NginxRouter(object):
 
         Deploying many apps at once asks for many routes at once: whoever holds the lock takes
         all the changes queued so far, so N routes cost about one nginx reload, not N."""
-        ticket = self._queue(change)
-        with file_lock(os.path.join(self.root, "router.lock")):
-            if os.path.exists(ticket):  # not taken by an earlier holder's batch
-                self._apply_queued()
-        failure = _read_text(ticket + FAILED_SUFFIX)
+        ticket = self.queue.submit(change)
+        try:
+            with file_lock(os.path.join(self.root, "router.lock")):
+                if ticket.is_pending():  # not taken by an earlier holder's batch
+                    self._apply_queued()
+            failure = ticket.failure()
+        finally:
+            ticket.close()
         if failure is not None:
-            os.unlink(ticket + FAILED_SUFFIX)
             raise RouterError(failure)
 
-    def _queue(self, change):
-        os.makedirs(os.path.join(self.root, "logs"), exist_ok=True)
-        os.makedirs(self.queue_dir, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(dir=self.queue_dir, prefix=".new-")
-        with os.fdopen(handle, "w") as out:
-            json.dump(change, out)
-        # Names sort in queue order: nanoseconds, then a unique suffix from mkstemp.
-        ticket = os.path.join(self.queue_dir, "%020d-%s.json" % (time.time_ns(),
-                                                                 os.path.basename(tmp)[5:]))
-        os.rename(tmp, ticket)
-        return ticket
-
     def _apply_queued(self):
-        tickets = sorted(glob.glob(os.path.join(self.queue_dir, "*.json")))
+        os.makedirs(os.path.join(self.root, "logs"), exist_ok=True)
+        tickets = self.queue.take_pending()
         try:
-            changes = [json.loads(_read_text(ticket) or "null") for ticket in tickets]
-            try:
-                self._publish_changes(changes)
-            except Exception:
-                if len(changes) == 1:
-                    raise
-                # One bad change must not fail the others: apply them one at a time instead.
-                for ticket, change in zip(tickets, changes):
-                    self._publish_or_record(ticket, [change])
+            errors = self._publish_batch(tickets)
         except Exception as error:  # whatever stops the batch fails every change in it
-            for ticket in tickets:
-                _write(ticket + FAILED_SUFFIX, str(error))
-        finally:
-            for ticket in tickets:
-                os.unlink(ticket)
+            errors = {stem: str(error) for stem, _change in tickets}
+        for stem, _change in tickets:
+            self.queue.mark_served(stem, errors.get(stem))
 
-    def _publish_or_record(self, ticket, changes):
+    def _publish_batch(self, tickets):
+        """{stem: why} of the tickets whose change was refused; the others are routed."""
+        errors = {stem: "the queued route change %s%s is unreadable: ask for it again"
+                  % (stem, PENDING) for stem, change in tickets if change is None}
+        readable = [(stem, change) for stem, change in tickets if change is not None]
         try:
-            self._publish_changes(changes)
-        except Exception as error:  # reported to the one who asked for this change
-            _write(ticket + FAILED_SUFFIX, str(error))
+            self._publish_changes([change for _stem, change in readable])
+            return errors
+        except Exception:
+            if len(readable) == 1:
+                raise
+        # One bad change must not fail the others: apply them one at a time instead.
+        for stem, change in readable:
+            try:
+                self._publish_changes([change])
+            except Exception as error:  # reported to the one who asked for this change
+                errors[stem] = str(error)
+        return errors
 
     def _publish_changes(self, changes):
         state = self._load()

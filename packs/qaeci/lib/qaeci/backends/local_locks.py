@@ -23,3 +23,19 @@ def file_lock(path):
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def held_by_another(path):
+    """Whether some open file description other than ours holds an flock on PATH: a process
+    holding one is alive, whatever has become of its pid, as the kernel releases the locks of
+    a process that dies. False if PATH does not exist."""
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        return False  # closing the handle releases the shared lock just taken
