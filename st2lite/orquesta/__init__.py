@@ -2,9 +2,11 @@
 
     errors = inspect_workflow(definition)             # [] when valid, else error dicts
     outcome = run_workflow(definition, inputs, executor, kv_get=None, st2_context=None,
-                           max_workers=None)          # WorkflowOutcome(status, output, errors)
+                           max_workers=None, actions=None)
+                                                      # WorkflowOutcome(status, output, errors)
 
-Modules, as orquesta splits them: `spec` (parsing and inspection, with `schema` and `inline`),
+Modules, as orquesta splits them: `spec` (parsing and inspection, with `schema` and `inline`;
+`contents` checks the actions tasks name against the registered ones, as StackStorm does),
 `graph` (the composed task graph), `expressions` (YAQL, Jinja and their functions), `state`,
 `machines` and `conductor` (the state machine), `rendering` (tasks into actions), `runner`
 (threads that run actions through the executor) and `workflow` (this public API).

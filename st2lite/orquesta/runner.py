@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from st2lite.orquesta import statuses as st
 from st2lite.orquesta.conductor import Conductor, Event
+from st2lite.orquesta.errors import ActionRequestError, action_not_found
 
 SIBLING_GRACE_SECONDS = 0.5
 MAX_ACTIONS = 100000
@@ -39,9 +40,10 @@ class _Dispatch(object):
 
 
 class Driver(object):
-    def __init__(self, conductor, executor, max_workers=None):
+    def __init__(self, conductor, executor, max_workers=None, actions=None):
         self.conductor = conductor
         self.executor = executor
+        self.actions = actions
         self.max_workers = max_workers
         self.pool = None
         self.completions = queue.Queue()
@@ -79,7 +81,8 @@ class Driver(object):
     def _dispatch_ready(self):
         """Mark every ready task running, then request each in turn, as StackStorm's workflow
         service does: when marking fails (a retry count that is not an integer, say), nothing of
-        the batch starts; when a request fails, the tasks after it do not start either."""
+        the batch starts; when a request fails (an action that cannot be found, say), the
+        workflow fails and the tasks after it do not start either."""
         while True:
             tasks = self.conductor.get_next_tasks()
             if not tasks:
@@ -108,26 +111,52 @@ class Driver(object):
                    for a in task["actions"])
 
     def _request(self, task):
-        without_action = "items_count" not in task and task["actions"][0]["action"] is None
-        if task.get("items_count") == 0 or without_action:
+        if task.get("items_count") == 0 or self._is_action_less(task):
             # Nothing to run (no items, or a task that only transitions): it succeeds at once.
             self._count_start()
             self._update(task["id"], task["route"], Event(
-                st.SUCCEEDED, result=None if without_action else []))
+                st.SUCCEEDED, result=[] if "items_count" in task else None))
             return True
         if (task.get("delay") or 0) < 0:
             # StackStorm's task execution record refuses a negative delay: the workflow fails.
-            self.conductor.log_error(
+            return self._fail_workflow(
                 "ValueError: The delay of task \"%s\" is %s; give a number of seconds of 0 or "
-                "more." % (task["id"], task["delay"]), task_id=task["id"], route=task["route"])
-            self.conductor.state.status = st.FAILED
-            return False
+                "more." % (task["id"], task["delay"]), task["id"], task["route"])
         for action in task["actions"]:
+            refusal = self._refusal(action)
+            if refusal is not None:
+                # StackStorm fails the workflow itself: the task's own `next` handlers never run.
+                return self._fail_workflow(refusal, task["id"], task["route"])
             self._count_start()
             dispatch = _Dispatch(self.seq, self.batch, task, action, _action_delay(task, action))
             self.in_flight[dispatch.seq] = dispatch
             self._start(dispatch)
         return True
+
+    def _is_action_less(self, task):
+        """A task without an `action` in its definition; one whose action expression renders to
+        nothing is not, and cannot start."""
+        return "items_count" not in task and self.conductor.spec.tasks[task["id"]].action is None
+
+    def _refusal(self, action):
+        """Why the action cannot be requested, as the workflow's error message, or None."""
+        ref = action["action"]
+        try:
+            if not ref or not isinstance(ref, str):
+                raise action_not_found(ref)
+            if self.actions is not None:
+                self.actions.check_request(ref, action["input"])
+        except ActionRequestError as e:
+            return "%s: %s" % (e.kind, e)
+        return None
+
+    def _fail_workflow(self, message, task_id=None, route=None):
+        """Fail the workflow with one error, as StackStorm's fail_workflow_execution does: its
+        output is rendered now, from the tasks completed so far. Returns False."""
+        self.conductor.log_error(message, task_id=task_id, route=route)
+        self.conductor.state.status = st.FAILED
+        self.conductor.render_output()
+        return False
 
     def _prepare_item_results(self, task):
         key = (task["id"], task["route"])
@@ -206,11 +235,12 @@ def _action_delay(task, action):
     return delay or 0
 
 
-def drive(spec, graph, inputs, executor, kv_get=None, context=None, max_workers=None):
+def drive(spec, graph, inputs, executor, kv_get=None, context=None, max_workers=None,
+          actions=None):
     """Run the workflow to its end; returns the finished Conductor."""
     conductor = Conductor(spec, graph, inputs=inputs, context=context, kv_get=kv_get)
     try:
-        Driver(conductor, executor, max_workers).run()
+        Driver(conductor, executor, max_workers, actions).run()
     except RuntimeError as e:
         conductor.log_error(str(e))
         conductor.state.status = st.FAILED

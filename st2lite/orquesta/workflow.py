@@ -1,5 +1,6 @@
 """The public entry points: inspect a workflow definition, or run it to completion."""
 from st2lite.orquesta import spec as spec_module, statuses as st
+from st2lite.orquesta.contents import inspect_task_contents
 from st2lite.orquesta.errors import WorkflowSpecError
 from st2lite.orquesta.graph import WorkflowGraph
 from st2lite.orquesta.runner import drive
@@ -40,16 +41,27 @@ def _spec_error_entries(error):
     return entries
 
 
-def run_workflow(definition, inputs, executor, kv_get=None, st2_context=None, max_workers=None):
+def run_workflow(definition, inputs, executor, kv_get=None, st2_context=None, max_workers=None,
+                 actions=None):
     """Run the workflow to completion, calling `executor(task, item_index, action_ref, params)`
-    for every action. An invalid definition gives a failed outcome listing its problems."""
+    for every action. An invalid definition gives a failed outcome listing its problems.
+
+    `actions`, when given, is the catalog of registered actions, asked as StackStorm asks its
+    database: `parameters(ref)` (the specs of the action's and its runner's parameters, or None
+    when it is not registered) before the workflow starts, and `check_request(ref, parameters)`
+    (raises ActionRequestError) before each action starts. A task whose action fails either
+    check fails the whole workflow, as on StackStorm; without a catalog every action is left to
+    the executor."""
     context = _context(st2_context)
     try:
         spec = spec_module.parse(definition, known_variables=tuple(context))
     except WorkflowSpecError as e:
         return WorkflowOutcome("failed", None, _spec_error_entries(e))
+    content_errors = inspect_task_contents(spec, actions) if actions is not None else []
+    if content_errors:
+        return WorkflowOutcome("failed", None, content_errors)
     conductor = drive(spec, WorkflowGraph(spec), dict(inputs or {}), executor, kv_get=kv_get,
-                      context=context, max_workers=max_workers)
+                      context=context, max_workers=max_workers, actions=actions)
     status = _OUTCOME_STATUS.get(conductor.status, "failed")
     errors = [] if status == "succeeded" else list(conductor.errors)
     return WorkflowOutcome(status, conductor.output, errors)

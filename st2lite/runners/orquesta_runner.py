@@ -2,6 +2,7 @@
 run_workflow checks the definition itself: an invalid one fails before any task runs."""
 import os
 
+from st2lite import params
 from st2lite.runners.base import RunnerOutcome
 
 MAX_DEPTH = 10
@@ -20,7 +21,8 @@ def run(request):
     chain = list(request.context.get("workflow_chain") or []) + [action["ref"]]
     outcome = run_workflow(definition, request.parameters,
                            _executor(runtime, request.execution_id, request.context, chain),
-                           kv_get=_kv_get(runtime), st2_context=_st2_context(request))
+                           kv_get=_kv_get(runtime), st2_context=_st2_context(request),
+                           actions=RegisteredActions(runtime))
     result = {"output": outcome.output}
     if outcome.errors:
         result["errors"] = outcome.errors
@@ -43,6 +45,37 @@ def _executor(runtime, parent_id, parent_context, chain):
                                     task=task_name, item=item_index, cast=True)
         return child["status"], child["result"]
     return execute
+
+
+class RegisteredActions(object):
+    """The workflow engine's view of the loaded packs' actions: what StackStorm's workflow
+    service checks in its database before a workflow starts and before each task's action."""
+
+    def __init__(self, runtime):
+        self.runtime = runtime
+
+    def parameters(self, ref):
+        action = self.runtime.content.actions.get(ref)
+        return None if action is None else params.action_schema(action)
+
+    def check_request(self, ref, parameters):
+        """Raise ActionRequestError, named as StackStorm's exception for the same refusal: the
+        action is unknown, its input cannot be cast, it is disabled, or its input is invalid."""
+        from st2lite.orquesta.errors import ActionRequestError, action_not_found
+        action = self.runtime.content.actions.get(ref)
+        if action is None:
+            raise action_not_found(ref)
+        try:
+            given = params.cast_given(params.action_schema(action), parameters)
+        except params.ParameterError as e:
+            raise ActionRequestError("ValueError", str(e))
+        if not action.get("enabled", True):
+            raise ActionRequestError("ValueError", 'Unable to execute. Action "%s" is disabled.'
+                                     % ref)
+        try:
+            params.check_given(action, given)
+        except params.ParameterError as e:
+            raise ActionRequestError("ValidationError", str(e))
 
 
 def _kv_get(runtime):
