@@ -4,6 +4,7 @@ Orquesta workflow does (builds and deploys concurrently, meeting in the datastor
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+from qaeci import build_step, deploy_step, plan_step, services_step, status
 from qaeci_testkit import SERVER_PY, make_repo, write_registry
 
 SHELL_BUILD = "mkdir -p dist && cp server.py app.conf dist/ && echo built > dist/BUILT"
@@ -44,17 +45,19 @@ def demo_tree(root, broken=False):
     return write_registry(os.path.join(root, "registry"), apps, templates), repos
 
 
-def env_up(lifecycle, env, **overrides):
+def env_up(context, env, **overrides):
     """plan -> (services | builds | deploys) -> report, as qaeci.env_up runs them."""
     overrides.setdefault("template", "demo")
-    planned = lifecycle.plan(env, **overrides)
+    planned = plan_step.plan(context, env, **overrides)
     run = planned["run"]
     with ThreadPoolExecutor(max_workers=2 + len(planned["build"]) + len(planned["deploy"])) as pool:
-        jobs = [pool.submit(lifecycle.services, env, run)]
-        jobs += [pool.submit(lifecycle.build, env, code, run) for code in planned["build"]]
-        jobs += [pool.submit(lifecycle.deploy, env, code, run, 60) for code in planned["deploy"]]
+        jobs = [pool.submit(services_step.start_services, context, env, run)]
+        jobs += [pool.submit(build_step.build, context, env, code, run)
+                 for code in planned["build"]]
+        jobs += [pool.submit(deploy_step.deploy, context, env, code, run, 60)
+                 for code in planned["deploy"]]
         for job in jobs:
             job.result()
-    report = lifecycle.report(env, run)
+    report = status.run_report(context, env, run)
     report["plan"] = planned
     return report

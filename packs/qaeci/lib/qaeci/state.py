@@ -12,6 +12,26 @@ import json
 
 PREFIX = "qaeci.env."
 
+# What a run's records say. A build item ends its record as one of BUILD_OUTCOMES (cached: the
+# plan found the artifact in the store), the services step as one of SERVICES_OUTCOMES, and a
+# deploy item as one of FINAL_APP_STATUSES; while its app starts and is checked, a deploy
+# record is "deploying" at stage "check".
+BUILD_OUTCOMES = ("built", "cached", "failed")
+SERVICES_OUTCOMES = ("healthy", "failed")
+FINAL_APP_STATUSES = ("healthy", "failed", "skipped")
+
+
+def of_run(record, run, statuses):
+    """RECORD if it belongs to RUN and has one of STATUSES, else None."""
+    if record and record.get("run") == run and record.get("status") in statuses:
+        return record
+    return None
+
+
+def being_checked(record, run):
+    """Whether RECORD says its app was launched in RUN and its checks are running."""
+    return bool(of_run(record, run, ("deploying",))) and record.get("stage") == "check"
+
 
 def _env_key(env):
     return PREFIX + env
