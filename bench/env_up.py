@@ -219,9 +219,11 @@ def reads_summary(reads, execution):
     deploy_intervals = [(start, moment(child["end_timestamp"]))
                         for child in execution["descendants"] if child["action"] == DEPLOY_ACTION
                         for start in [moment(child["start_timestamp"])]]
+    rounds = sum(1 for child in execution["descendants"] if child["runner"] == "orquesta")
     return ["  datastore reads: %d (%s), %d in the busiest second; deploy actions running at "
-            "once: %d at most" % (len(reads), ", ".join("%s %d" % item for item in sorted(
-                kinds.items())), max(per_second.values()), peak_overlap(deploy_intervals))]
+            "once: %d at most; sub-workflows: %d" % (
+                len(reads), ", ".join("%s %d" % item for item in sorted(kinds.items())),
+                max(per_second.values()), peak_overlap(deploy_intervals), rounds)]
 
 
 def app_timings(tree, builds, deploys, services_ok):

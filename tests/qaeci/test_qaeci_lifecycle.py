@@ -51,6 +51,12 @@ def test_env_up_builds_deploys_in_order_and_reports(context, backend):
     # each app started only after its own dependency was up
     order = [app for env, app in backend.deploys]
     assert order.index("api") < order.index("web") < order.index("jobs")
+    # one deploy per app, each handed out once its dependencies were launched (a later round)
+    round_of = {code: index for index, batch in enumerate(report["rounds"]) for code in batch}
+    assert sorted(round_of) == sorted(report["plan"]["deploy"])
+    assert sum(len(batch) for batch in report["rounds"]) == len(round_of)
+    assert round_of["api"] < round_of["web"] < round_of["jobs"]
+    assert round_of["bad"] < round_of["after_bad"]
     # rendered config reaches the app: web knows api's direct URL
     api_port = context.backend.allocate_port("qa1", "api")
     web_port = context.backend.allocate_port("qa1", "web")

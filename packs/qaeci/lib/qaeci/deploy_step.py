@@ -2,6 +2,11 @@
 unpack and render its release while its dependencies finish their checks, start it the moment
 they pass, check it, and record the outcome (healthy, failed at a stage, or skipped because a
 dependency did not come up). Its dependents wait for that record.
+
+env_deploy dispatches this step only once the app is nearly ready (deploy_dispatch), so the
+waits below are normally short: the build and services records are there at the first read,
+and only dependencies being checked are waited for. The waits still stand on their own, with
+a deadline, so the step is right whenever it is started.
 """
 import time
 
@@ -13,13 +18,17 @@ from qaeci.step_context import epoch, now, one_line, recorded_app, render_variab
 from qaeci.waiting import Backoff, wait_for
 
 DEFAULT_WAIT_TIMEOUT = 3600
-# Waiting for the artifact and the base services: quickly at first, then more gently.
+# The artifact and the base services are normally recorded before this step starts.
 RECORD_FIRST_INTERVAL = 0.05
 RECORD_LONGEST_INTERVAL = 0.1
-# A dependency is polled quickly only while it is being checked (about to pass): its
-# dependents then start within 0.05 s of it. Every poll wakes a process.
+# A dependency's record is read quickly only once it is being checked and its port accepts
+# connections (its checks are about to pass): its dependents then start within 0.05 s of it.
+# Until then it is read gently, and while it is being checked its port is watched in between
+# (a refused connect costs no datastore read, which is an API call on StackStorm).
 DEPENDENCY_CHECKING_INTERVAL = 0.05
 DEPENDENCY_WAITING_INTERVAL = 0.25
+PORT_WATCH_INTERVAL = 0.05
+PORT_WATCH_TIMEOUT = 0.05
 
 
 def deploy(context, env, app_code, run, wait_timeout=DEFAULT_WAIT_TIMEOUT):
@@ -62,7 +71,7 @@ def _deploy(context, state, app_code, run, wait_timeout):
     timings = {"prepared": epoch()}
     state.update_app(app_code, run=run, status="deploying", stage="deploy")
     for dependency in entry["depends_on"]:
-        outcome = _wait_for_dependency(state, dependency, run, deadline)
+        outcome = _DependencyWatch(state, environment, dependency, run).wait(deadline)
         if outcome is None or outcome["status"] != "healthy":
             what = "did not finish in time" if outcome is None else outcome["status"]
             reason = "depends on %s, which %s" % (dependency, "failed" if what == "skipped"
@@ -78,20 +87,46 @@ def _wait_for_record(probe, deadline):
                                              RECORD_LONGEST_INTERVAL).after)
 
 
-def _wait_for_dependency(state, dependency, run, deadline):
-    """DEPENDENCY's final record in RUN, or None at DEADLINE; polled quickly only while the
-    dependency is being checked."""
-    last = {}
+class _DependencyWatch(object):
+    """Waits for a dependency's final record in a run."""
 
-    def final_record():
-        last["record"] = state.app(dependency)
-        return of_run(last["record"], run, FINAL_APP_STATUSES)
+    def __init__(self, state, environment, dependency, run):
+        self.state = state
+        self.dependency = dependency
+        self.run = run
+        self.url = ((environment.get("addresses") or {}).get(dependency) or {}).get("url")
+        app = recorded_app(environment, dependency)
+        # Without check URLs (or an address) its checks pass as it launches: nothing to watch.
+        self.listening = not (app and app.check_urls and self.url)
+        self.record = None
 
-    def pace():
-        checking = being_checked(last["record"], run)
-        return DEPENDENCY_CHECKING_INTERVAL if checking else DEPENDENCY_WAITING_INTERVAL
+    def wait(self, deadline):
+        """The dependency's final record, or None at DEADLINE (time.monotonic())."""
+        return wait_for(self._final_record, deadline, self._pace, self._sleep)
 
-    return wait_for(final_record, deadline, pace)
+    def _final_record(self):
+        self.record = self.state.app(self.dependency)
+        return of_run(self.record, self.run, FINAL_APP_STATUSES)
+
+    def _checked_now(self):
+        return being_checked(self.record, self.run)
+
+    def _pace(self):
+        if self._checked_now() and self.listening:
+            return DEPENDENCY_CHECKING_INTERVAL
+        return DEPENDENCY_WAITING_INTERVAL
+
+    def _sleep(self, seconds):
+        """Sleep SECONDS; while the dependency is being checked, watch its port meanwhile and
+        wake up as soon as something listens there."""
+        end = time.monotonic() + seconds
+        while self._checked_now() and not self.listening:
+            self.listening = not checks.port_refuses(self.url, timeout=PORT_WATCH_TIMEOUT)
+            remaining = end - time.monotonic()
+            if self.listening or remaining <= 0:
+                return
+            time.sleep(min(PORT_WATCH_INTERVAL, remaining))
+        time.sleep(max(0.0, end - time.monotonic()))
 
 
 def _prepare(context, state, environment, app, entry, services):

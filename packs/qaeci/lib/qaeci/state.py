@@ -100,6 +100,21 @@ class EnvState(object):
         return {name[len(marker):]: record
                 for name, record in self._list(marker).items()}
 
+    def run_records(self):
+        """(services record, {app: build record}, {app: deploy record}), in one datastore
+        read: what a step waiting on several apps of a run polls."""
+        prefix = _env_key(self.env) + "."
+        services, builds, apps = None, {}, {}
+        for name, record in self._list(prefix).items():
+            kind, _, app = name[len(prefix):].partition(".")
+            if kind == "services" and not app:
+                services = record
+            elif kind == "build" and app:
+                builds[app] = record
+            elif kind == "app" and app:
+                apps[app] = record
+        return services, builds, apps
+
     def forget_app(self, app):
         self._delete("%s.app.%s" % (_env_key(self.env), app))
         self._delete("%s.build.%s" % (_env_key(self.env), app))
