@@ -10,6 +10,12 @@ a run itself went wrong):
     cold_vs_critical_path: X x        env_up_cold / critical_path_lower_bound (<= 1.15)
     wave_schedule: X s                all builds, then one dependency level after the other
     env_up_noop: X s                  the same env_up again: nothing to build or deploy (<= 2)
+    datastore_reads_per_second: X /s  datastore reads st2lite served during the cold run (every
+                                      get and list, counted by st2lite itself through
+                                      $ST2LITE_DATASTORE_READ_LOG), per second of that run
+    peak_waiting_deploys: N actions   the most deploy actions running at once while not yet
+                                      launched (waiting for their artifact, the base services
+                                      or their dependencies): each holds a process
 
 The tree (bench/env_up_tree.make_tree: 40 apps, 5 levels, shell builds and python servers that
 sleep their set times) and a fresh st2lite state dir with a qaeci config (free router port,
@@ -46,6 +52,7 @@ USER = "bench"
 RUN_TIMEOUT_SECONDS = 900
 TARGET_COLD_RATIO = 1.15
 TARGET_NOOP_SECONDS = 2.0
+READ_LOG_VARIABLE = "ST2LITE_DATASTORE_READ_LOG"
 
 
 class BenchRunError(Exception):
@@ -71,12 +78,13 @@ def write_config(state, registry, build_concurrency):
     return work
 
 
-def st2lite(state, *args):
-    """(exit code, parsed --json output, seconds) of one st2lite command."""
+def st2lite(state, *args, **environ):
+    """(exit code, parsed --json output, seconds) of one st2lite command; ENVIRON adds to its
+    environment."""
     argv = [ST2LITE, "--packs", PACKS, "--state", state] + list(args) + ["--json"]
     started = time.monotonic()
     done = subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS,
-                          env=dict(os.environ, ST2LITE_USER=USER))
+                          env=dict(os.environ, ST2LITE_USER=USER, **environ))
     seconds = time.monotonic() - started
     try:
         return done.returncode, json.loads(done.stdout), seconds
@@ -85,13 +93,28 @@ def st2lite(state, *args):
                             % (" ".join(args), (done.stderr or done.stdout).strip()[-300:]))
 
 
-def env_up(state):
+def env_up(state, **environ):
     code, execution, seconds = st2lite(state, "run", "qaeci.env_up", "env=" + ENV,
-                                       "template=" + ENV)
+                                       "template=" + ENV, **environ)
     if code != 0:
         raise BenchRunError("env_up failed (execution %s): %s"
                             % (execution.get("id"), failure_summary(execution)))
+    execution["descendants"] = descendants(state, execution)
     return execution, seconds
+
+
+def descendants(state, execution):
+    """Every execution under EXECUTION (children, theirs, ...), from st2lite's history: the
+    deploys of env_up run inside sub-workflows."""
+    from st2lite.store.db import Database
+    from st2lite.store.executions import ExecutionStore
+    store = ExecutionStore(Database(state))
+    found, parents = [], [execution["id"]]
+    while parents:
+        children = store.children(parents.pop())
+        found += children
+        parents += [child["id"] for child in children if child["runner"] == "orquesta"]
+    return found
 
 
 def failure_summary(execution):
@@ -130,21 +153,77 @@ SERVICES_ACTION = "qaeci.env_services"
 
 def spans(execution):
     """({step: (start, end)}, {app: build span}, {app: deploy span}, services ready at) in
-    seconds from the start. Steps are told apart by action, whatever the workflow names them."""
+    seconds from the start. Steps (the workflow's own tasks) are told apart by action, whatever
+    the workflow names them."""
     origin = moment(execution["start_timestamp"])
     steps, builds, deploys, services_ok = {}, {}, {}, 0.0
-    for child in execution["children"]:
+    for child in execution["descendants"]:
         span = (moment(child["start_timestamp"]) - origin, moment(child["end_timestamp"]) - origin)
         app = (child.get("parameters") or {}).get("app")
         if child["action"] == BUILD_ACTION:
             builds[app] = span
         elif child["action"] == DEPLOY_ACTION:
             deploys[app] = span
-        else:
+        elif child["parent"] == execution["id"]:
             steps[child["task"]] = span
             if child["action"] == SERVICES_ACTION:
                 services_ok = span[1]
     return steps, builds, deploys, services_ok
+
+
+def waiting_spans(execution):
+    """(start, end) of every deploy action while it had not launched its app yet (waiting for
+    its artifact, the base services or its dependencies, or preparing), in epoch seconds."""
+    found = []
+    for child in execution["descendants"]:
+        if child["action"] != DEPLOY_ACTION:
+            continue
+        record = ((child.get("result") or {}).get("result")) or {}
+        launched = (record.get("timings") or {}).get("dependencies_healthy")
+        found.append((moment(child["start_timestamp"]),
+                      launched or moment(child["end_timestamp"])))
+    return found
+
+
+def peak_overlap(intervals):
+    """The most intervals open at one moment."""
+    events = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals],
+                    key=lambda event: (event[0], event[1]))
+    peak = open_now = 0
+    for _, step in events:
+        open_now += step
+        peak = max(peak, open_now)
+    return peak
+
+
+def datastore_reads(log_path):
+    """[(epoch seconds, "get"|"list", key)] that st2lite logged, or [] without a log."""
+    try:
+        with open(log_path) as handle:
+            rows = [line.split(" ", 2) for line in handle if line.strip()]
+    except OSError:
+        return []
+    return [(float(at), kind, key.rstrip("\n")) for at, kind, key in rows]
+
+
+def reads_summary(reads, execution):
+    """Lines on the cold run's datastore reads: by kind and the busiest second."""
+    if not reads:
+        return ["  datastore reads: none logged"]
+    per_second = {}
+    for at, _kind, _key in reads:
+        per_second[int(at)] = per_second.get(int(at), 0) + 1
+    kinds = {}
+    for _at, kind, _key in reads:
+        kinds[kind] = kinds.get(kind, 0) + 1
+    deploy_intervals = [(start, moment(child["end_timestamp"]))
+                        for child in execution["descendants"] if child["action"] == DEPLOY_ACTION
+                        for start in [moment(child["start_timestamp"])]]
+    rounds = sum(1 for child in execution["descendants"] if child["runner"] == "orquesta")
+    return ["  datastore reads: %d (%s), %d in the busiest second; deploy actions running at "
+            "once: %d at most; sub-workflows: %d" % (
+                len(reads), ", ".join("%s %d" % item for item in sorted(kinds.items())),
+                max(per_second.values()), peak_overlap(deploy_intervals), rounds)]
 
 
 def app_timings(tree, builds, deploys, services_ok):
@@ -163,7 +242,7 @@ def app_timings(tree, builds, deploys, services_ok):
     return rows
 
 
-def timeline(execution, tree):
+def timeline(execution, tree, reads):
     """Lines describing the cold run: workflow steps, a summary, then each app."""
     steps, builds, deploys, services_ok = spans(execution)
     rows = app_timings(tree, builds, deploys, services_ok)
@@ -172,6 +251,7 @@ def timeline(execution, tree):
                                       - moment(execution["start_timestamp"]))]
     lines += ["  step %-16s %6.2f -> %6.2f s" % (name, start, end)
               for name, (start, end) in sorted(steps.items(), key=lambda item: item[1])]
+    lines += reads_summary(reads, execution)
     lines += summary(rows)
     lines += critical_chain(tree, builds, deploys, marks)
     lines.append("  %-14s %5s %13s %8s %13s %8s %8s %8s" % (
@@ -187,7 +267,7 @@ def deploy_marks(execution):
     """{app: {mark: seconds from the start}} from the timings each deploy records."""
     origin = moment(execution["start_timestamp"])
     marks = {}
-    for child in execution["children"]:
+    for child in execution["descendants"]:
         if child["action"] == DEPLOY_ACTION:
             record = ((child.get("result") or {}).get("result")) or {}
             marks[(child.get("parameters") or {}).get("app")] = {
@@ -235,7 +315,7 @@ def summary(rows):
 
 # --- the figures -------------------------------------------------------------------------------
 
-def figures(cold_seconds, noop_seconds, tree):
+def figures(cold_seconds, noop_seconds, tree, reads, cold):
     bound = critical_path(tree)
     return [
         ("env_up_cold", cold_seconds, "s"),
@@ -243,6 +323,8 @@ def figures(cold_seconds, noop_seconds, tree):
         ("cold_vs_critical_path", cold_seconds / bound, "x"),
         ("wave_schedule", wave_schedule_time(tree), "s"),
         ("env_up_noop", noop_seconds, "s"),
+        ("datastore_reads_per_second", len(reads) / cold_seconds, "/s"),
+        ("peak_waiting_deploys", peak_overlap(waiting_spans(cold)), "actions"),
     ]
 
 
@@ -270,15 +352,20 @@ def measure(args, root):
                      build_seconds=args.build_seconds, start_seconds=args.start_seconds)
     state = os.path.join(root, "st")
     work_dir = write_config(state, str(tree.registry_path), args.build_concurrency or args.apps)
+    read_log = os.path.join(root, "datastore-reads.log")
     try:
-        cold, cold_seconds = env_up(state)
+        cold, cold_seconds = env_up(state, **{READ_LOG_VARIABLE: read_log})
         noop, noop_seconds = env_up(state)
         check_noop(noop)
     finally:
         tear_down(state, work_dir)
+    reads = datastore_reads(read_log)
+    if not reads:
+        raise BenchRunError("st2lite logged no datastore read to %s: does it honour $%s?"
+                            % (read_log, READ_LOG_VARIABLE))
     if args.timeline:
-        sys.stderr.write("\n".join(timeline(cold, tree)) + "\n")
-    return figures(cold_seconds, noop_seconds, tree)
+        sys.stderr.write("\n".join(timeline(cold, tree, reads)) + "\n")
+    return figures(cold_seconds, noop_seconds, tree, reads, cold)
 
 
 def main(argv=None):
@@ -305,7 +392,7 @@ def main(argv=None):
     finally:
         shutil.rmtree(root, ignore_errors=True)
     for name, value, unit in results:
-        print("%s: %.2f %s" % (name, value, unit))
+        print(("%s: %d %s" if isinstance(value, int) else "%s: %.2f %s") % (name, value, unit))
     missed = missed_targets({name: value for name, value, _unit in results})
     if missed:
         sys.stderr.write("env_up bench: target missed: %s\n" % "; ".join(missed))

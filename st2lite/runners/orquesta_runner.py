@@ -1,11 +1,16 @@
 """The orquesta runner: a workflow action, its tasks run as child executions of this one.
-run_workflow checks the definition itself: an invalid one fails before any task runs."""
+run_workflow checks the definition itself: an invalid one fails before any task runs.
+
+A workflow may call itself, or a workflow that called it, as on StackStorm (a recursion that
+ends, e.g. one round per batch of work). Each level holds a thread here until its sub-workflow
+ends, so sub-workflows nested deeper than MAX_DEPTH are refused: only a recursion that never
+ends gets there."""
 import os
 
 from st2lite import params
 from st2lite.runners.base import RunnerOutcome
 
-MAX_DEPTH = 10
+MAX_DEPTH = 500
 
 
 def run(request):
@@ -35,11 +40,11 @@ def _executor(runtime, parent_id, parent_context, chain):
                    "orquesta": {"task_name": task_name, "item_id": item_index},
                    "workflow_chain": chain}
         target = runtime.content.actions.get(action_ref)
-        if target is not None and target["runner_type"] == "orquesta" and (
-                action_ref in chain or len(chain) >= MAX_DEPTH):
-            child = runtime.record_refused(action_ref, parameters, context, parent_id, task_name,
-                                           item_index, "cyclic sub-workflow: %s calls %s again"
-                                           % (" -> ".join(chain), action_ref))
+        if target is not None and target["runner_type"] == "orquesta" and len(chain) >= MAX_DEPTH:
+            child = runtime.record_refused(
+                action_ref, parameters, context, parent_id, task_name, item_index,
+                "sub-workflows nested more than %d deep (%s -> ... -> %s calls %s): a "
+                "recursion that never ends?" % (MAX_DEPTH, chain[0], chain[-1], action_ref))
         else:
             child = runtime.execute(action_ref, parameters, context=context, parent_id=parent_id,
                                     task=task_name, item=item_index, cast=True)

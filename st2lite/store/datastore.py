@@ -5,6 +5,9 @@ import time
 SYSTEM_SCOPE = "system"
 USER_SCOPE = "user"
 SCOPES = (SYSTEM_SCOPE, USER_SCOPE)
+# A measuring aid (bench/env_up.py): when set, every read this process serves appends one line,
+# "<epoch seconds> get|list <key or prefix>", to the file it names.
+READ_LOG_VARIABLE = "ST2LITE_DATASTORE_READ_LOG"
 
 
 class DatastoreError(Exception):
@@ -37,10 +40,12 @@ class Datastore(object):
         self.db = db
         self._key_path = os.path.join(state_dir, "keys", "datastore.key")
         self._fernet = None
+        self._read_log = os.environ.get(READ_LOG_VARIABLE)
 
     def get(self, name, scope=SYSTEM_SCOPE, decrypt=False):
         """The value of a key, or None when absent or expired."""
         _check_scope(scope)
+        self._note_read("get", name)
         rows = self.db.query("SELECT value, secret, expire_at FROM kv WHERE scope=? AND name=?",
                              (scope, name))
         if not rows or _expired(rows[0]["expire_at"]):
@@ -73,6 +78,7 @@ class Datastore(object):
 
     def list(self, prefix=None, scope=SYSTEM_SCOPE, decrypt=False):
         _check_scope(scope)
+        self._note_read("list", prefix or "")
         rows = self.db.query("SELECT name, value, secret, expire_at FROM kv WHERE scope=? "
                              "AND substr(name, 1, ?) = ? ORDER BY name",
                              (scope, len(prefix or ""), prefix or ""))
@@ -84,6 +90,17 @@ class Datastore(object):
             pairs.append(KeyValuePair(row["name"], value, scope, bool(row["secret"]),
                                       row["expire_at"]))
         return pairs
+
+    def _note_read(self, kind, name):
+        if not self._read_log:
+            return
+        line = ("%.3f %s %s\n" % (time.time(), kind, name)).encode("utf-8")
+        # One O_APPEND write per line: lines from concurrent processes never interleave.
+        fd = os.open(self._read_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
 
     def _cipher(self):
         from cryptography.fernet import Fernet  # only for encrypted keys: keeps action start-up light

@@ -1,9 +1,10 @@
 """A real app tree for lifecycle tests: git repositories on disk (file:// URLs), real shell and
 make builds, python HTTP servers as apps; and a driver that runs env_up's steps the way the
-Orquesta workflow does (builds and deploys concurrently, meeting in the datastore)."""
+Orquesta workflows do (builds and deploys concurrently, meeting in the datastore)."""
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+from qaeci import build_step, deploy_dispatch, deploy_step, plan_step, services_step, status
 from qaeci_testkit import SERVER_PY, make_repo, write_registry
 
 SHELL_BUILD = "mkdir -p dist && cp server.py app.conf dist/ && echo built > dist/BUILT"
@@ -44,17 +45,35 @@ def demo_tree(root, broken=False):
     return write_registry(os.path.join(root, "registry"), apps, templates), repos
 
 
-def env_up(lifecycle, env, **overrides):
-    """plan -> (services | builds | deploys) -> report, as qaeci.env_up runs them."""
+def env_up(context, env, **overrides):
+    """plan -> (services | builds | deploys) -> report, as qaeci.env_up runs them: the deploys
+    in rounds, as env_deploy dispatches them."""
     overrides.setdefault("template", "demo")
-    planned = lifecycle.plan(env, **overrides)
+    planned = plan_step.plan(context, env, **overrides)
     run = planned["run"]
-    with ThreadPoolExecutor(max_workers=2 + len(planned["build"]) + len(planned["deploy"])) as pool:
-        jobs = [pool.submit(lifecycle.services, env, run)]
-        jobs += [pool.submit(lifecycle.build, env, code, run) for code in planned["build"]]
-        jobs += [pool.submit(lifecycle.deploy, env, code, run, 60) for code in planned["deploy"]]
+    with ThreadPoolExecutor(max_workers=3 + len(planned["build"]) + len(planned["deploy"])) as pool:
+        jobs = [pool.submit(services_step.start_services, context, env, run)]
+        jobs += [pool.submit(build_step.build, context, env, code, run)
+                 for code in planned["build"]]
+        jobs += [pool.submit(dispatch_deploys, context, env, run, planned["deploy"], pool)]
         for job in jobs:
             job.result()
-    report = lifecycle.report(env, run)
+    report = status.run_report(context, env, run)
     report["plan"] = planned
+    report["rounds"] = jobs[-1].result()
     return report
+
+
+def dispatch_deploys(context, env, run, apps, pool):
+    """env_deploy's rounds: each deploys the apps the dispatcher finds nearly ready, while the
+    next round waits for the rest. Returns the apps of each round."""
+    rounds, deploys = [], []
+    while apps:
+        batch = deploy_dispatch.next_deploys(context, env, run, apps, wait_timeout=60)
+        rounds.append(batch["ready"])
+        deploys += [pool.submit(deploy_step.deploy, context, env, code, run, 60)
+                    for code in batch["ready"]]
+        apps = batch["rest"]
+    for deploy in deploys:
+        deploy.result()
+    return rounds

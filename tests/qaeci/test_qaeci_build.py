@@ -86,6 +86,8 @@ def test_an_app_whose_repository_moved_is_fetched_from_its_new_url(repo, store, 
     assert build.build_app(app, git(path, "rev-parse", "HEAD"), "svc/a.tar.gz", store, work).ok
     moved = str(tmp_path / "moved")
     git(str(tmp_path), "clone", "--quiet", path, moved)
+    git(moved, "config", "user.email", "t@example.com")  # no identity in an empty HOME
+    git(moved, "config", "user.name", "t")
     only_there = commit_files(moved, {"src/index.html": "moved"}, "only in the new home")
     app = make_app("file://" + moved, method="none", artifact="src")
     assert build.build_app(app, only_there, "svc/m.tar.gz", store, work).ok

@@ -38,14 +38,26 @@ def test_execution_get_and_tail_show_the_children(cli):
     assert tail.stdout.splitlines()[-1] == "execution %s succeeded" % ex["id"]
 
 
-def test_cyclic_sub_workflows_fail_instead_of_recursing(cli):
-    rc, ex = cli.json("run", "fx.loop_a")
-    assert rc == 1 and ex["status"] == "failed"
-    rc, child = cli.json("execution", "get", ex["children"][0]["id"])
-    grandchild = child["children"][0]
-    assert grandchild["status"] == "failed"
-    assert "cyclic sub-workflow: fx.loop_a -> fx.loop_b calls fx.loop_a again" in \
-        grandchild["result"]["error"]
+def test_a_workflow_may_call_itself_as_on_stackstorm(tmp_path):
+    runtime = Runtime([PACKS], str(tmp_path))
+    execution = runtime.execute("fx.countdown", {"n": 3})
+    assert execution["status"] == "succeeded", execution["result"]
+    assert execution["result"]["output"] == {"reached": 3}
+
+
+def test_a_recursion_that_never_ends_is_refused_at_the_depth_limit(tmp_path, monkeypatch):
+    from st2lite.runners import orquesta_runner
+    monkeypatch.setattr(orquesta_runner, "MAX_DEPTH", 6)
+    runtime = Runtime([PACKS], str(tmp_path))
+    execution = runtime.execute("fx.loop_a", {})
+    assert execution["status"] == "failed"
+    levels, child = 0, execution
+    while child["children"]:
+        levels += 1
+        child = runtime.executions.get(child["children"][0]["id"])
+    assert levels == 6 and child["status"] == "failed"
+    assert "sub-workflows nested more than 6 deep (fx.loop_a -> ... -> fx.loop_b calls " \
+        "fx.loop_a)" in child["result"]["error"]
 
 
 def test_run_without_a_terminal_prints_plain_task_lines_then_the_result(cli):

@@ -1,8 +1,9 @@
 from st2common.runners.base_action import Action
 
+from qaeci import build_step
 from qaeci.action_support import run_step
 
 
 class AppBuild(Action):
     def run(self, env_name, app, run):
-        return run_step(self, lambda lifecycle: lifecycle.build(env_name, app, run))
+        return run_step(self, lambda context: build_step.build(context, env_name, app, run))

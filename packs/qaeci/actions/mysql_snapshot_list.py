@@ -1,8 +1,9 @@
 from st2common.runners.base_action import Action
 
+from qaeci import mysql_snapshots
 from qaeci.action_support import run_step
 
 
 class MysqlSnapshotList(Action):
     def run(self):
-        return run_step(self, lambda lifecycle: lifecycle.list_snapshots())
+        return run_step(self, mysql_snapshots.list_snapshots)

@@ -5,4 +5,4 @@ from qaeci.action_support import run_step
 
 class RegistryValidate(Action):
     def run(self):
-        return run_step(self, lambda lifecycle: lifecycle.registry.validate_all())
+        return run_step(self, lambda context: context.registry.validate_all())

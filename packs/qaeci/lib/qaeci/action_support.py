@@ -1,28 +1,37 @@
-"""What every pack action shares: build a Lifecycle from the action, turn errors into a failed
-execution whose result carries the one-line message, parse chat-friendly parameters."""
+"""What every pack action shares: a StepContext over the action's config and datastore, one
+failure shape for every step, and chat-friendly parameter parsing."""
 import re
+import sys
+import traceback
 
 from qaeci.backends.base import BackendError
 from qaeci.errors import PlanError, QaeciError
-from qaeci.lifecycle import Lifecycle
+from qaeci.step_context import StepContext, one_line
 
 _BRANCH_OVERRIDE = re.compile(r"^\s*([a-z][a-z0-9_]{1,39})\s*[=:]\s*(\S+)\s*$")
 
 
-def lifecycle_for(action):
-    """A Lifecycle over the action's pack config and its datastore (action_service)."""
-    return Lifecycle(action.config or {}, action.action_service)
+def context_for(action):
+    """A StepContext over the action's pack config and its datastore (action_service)."""
+    return StepContext(action.config or {}, action.action_service)
 
 
-def run_step(action, step, failure_extra=None):
-    """(True, step(lifecycle)) or (False, {"error": one line, **failure_extra})."""
+def run_step(action, step):
+    """(True, step(context)), or (False, {"error": one line}) whatever went wrong: every step
+    of the pack fails with that one shape, which its workflow reads as result().result.error.
+
+    A refusal (QaeciError, BackendError) is the user's one line. Anything else is a bug: its
+    line names the exception's type, and its traceback goes to the action's stderr, where
+    StackStorm shows it in the execution."""
     try:
-        return True, step(lifecycle_for(action))
+        return True, step(context_for(action))
     except (QaeciError, BackendError) as error:
-        return False, dict(failure_extra or {}, error=str(error))
-    except Exception as error:  # unexpected: still one line, with the type for the bug report
-        return False, dict(failure_extra or {}, error="internal error (%s): %s" % (
-            type(error).__name__, str(error).strip().splitlines()[0] if str(error).strip() else ""))
+        return False, {"error": str(error)}
+    except Exception as error:
+        traceback.print_exc(file=sys.stderr)
+        message = str(error).strip()
+        return False, {"error": "internal error (%s): %s" % (
+            type(error).__name__, one_line(error) if message else "")}
 
 
 def parse_branches(values):
@@ -44,9 +53,3 @@ def parse_branches(values):
                             "branches=web=feature-x,api=fix-1" % (value,))
         branches[match.group(1)] = match.group(2)
     return branches
-
-
-def failure_report(env, template):
-    """The env_up output shape when nothing could be planned."""
-    return {"env": env, "template": template, "deploy_type": None, "creator": None, "apps": {},
-            "services": {}}

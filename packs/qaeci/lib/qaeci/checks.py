@@ -45,12 +45,12 @@ def probe(url, timeout=REQUEST_TIMEOUT):
     return False, "%s answered HTTP %d" % (url, status)
 
 
-def port_refuses(base_url):
+def port_refuses(base_url, timeout=REQUEST_TIMEOUT):
     """The reason BASE_URL's port refuses connections; "" once something listens there."""
     parts = urllib.parse.urlsplit(base_url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        with socket.create_connection((parts.hostname, port), timeout=REQUEST_TIMEOUT):
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
             return ""
     except ConnectionRefusedError as error:
         return "%s did not answer (%s)" % (base_url, error.strerror)

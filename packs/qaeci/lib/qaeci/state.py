@@ -12,6 +12,26 @@ import json
 
 PREFIX = "qaeci.env."
 
+# What a run's records say. A build item ends its record as one of BUILD_OUTCOMES (cached: the
+# plan found the artifact in the store), the services step as one of SERVICES_OUTCOMES, and a
+# deploy item as one of FINAL_APP_STATUSES; while its app starts and is checked, a deploy
+# record is "deploying" at stage "check".
+BUILD_OUTCOMES = ("built", "cached", "failed")
+SERVICES_OUTCOMES = ("healthy", "failed")
+FINAL_APP_STATUSES = ("healthy", "failed", "skipped")
+
+
+def of_run(record, run, statuses):
+    """RECORD if it belongs to RUN and has one of STATUSES, else None."""
+    if record and record.get("run") == run and record.get("status") in statuses:
+        return record
+    return None
+
+
+def being_checked(record, run):
+    """Whether RECORD says its app was launched in RUN and its checks are running."""
+    return bool(of_run(record, run, ("deploying",))) and record.get("stage") == "check"
+
 
 def _env_key(env):
     return PREFIX + env
@@ -79,6 +99,21 @@ class EnvState(object):
         marker = _env_key(self.env) + ".app."
         return {name[len(marker):]: record
                 for name, record in self._list(marker).items()}
+
+    def run_records(self):
+        """(services record, {app: build record}, {app: deploy record}), in one datastore
+        read: what a step waiting on several apps of a run polls."""
+        prefix = _env_key(self.env) + "."
+        services, builds, apps = None, {}, {}
+        for name, record in self._list(prefix).items():
+            kind, _, app = name[len(prefix):].partition(".")
+            if kind == "services" and not app:
+                services = record
+            elif kind == "build" and app:
+                builds[app] = record
+            elif kind == "app" and app:
+                apps[app] = record
+        return services, builds, apps
 
     def forget_app(self, app):
         self._delete("%s.app.%s" % (_env_key(self.env), app))
