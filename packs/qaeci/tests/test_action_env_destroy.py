@@ -55,5 +55,5 @@ class EnvDestroyTestCase(QaeciActionTestCase):
     def test_an_unknown_environment_is_refused(self):
         ok, result = self.destroy("ghost", "mia")
         self.assertFalse(ok)
-        self.assertEqual(result, {"env": "ghost", "error": "environment ghost does not exist; "
-                                                           "fix: check the name with env list"})
+        self.assertEqual(result, {"error": "environment ghost does not exist; "
+                                           "fix: check the name with env list"})

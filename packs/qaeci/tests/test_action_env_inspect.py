@@ -30,6 +30,5 @@ class EnvInspectTestCase(QaeciActionTestCase):
     def test_an_unknown_environment_is_refused(self):
         ok, result = self.inspect("ghost")
         self.assertFalse(ok)
-        self.assertEqual(result["error"], "environment ghost does not exist; fix: bring it up "
-                                          "with env up ghost")
-        self.assertEqual(result["report"]["env"], "ghost")
+        self.assertEqual(result, {"error": "environment ghost does not exist; fix: bring it up "
+                                           "with env up ghost"})

@@ -9,6 +9,7 @@ import unittest
 
 from env_destroy import EnvDestroy
 from env_inspect import EnvInspect
+from env_next_deploys import EnvNextDeploys
 from env_plan import EnvPlan
 from env_report import EnvReport
 from env_select_failed import EnvSelectFailed
@@ -188,6 +189,10 @@ class WorkflowStepResultsTestCase(QaeciActionTestCase):
                                         dict(ghost, requested_by="alice")),
             "qaeci.env_destroy": (EnvDestroy, dict(env, requested_by="alice"),
                                   dict(ghost, requested_by="alice")),
+            # No wait: every pending app is handed out (its deploy records why it cannot come up).
+            "qaeci.env_next_deploys": (EnvNextDeploys, dict(env, run="r0", apps=["api"],
+                                                            wait_timeout=0),
+                                       dict(ghost, run="r0", apps=["api"], wait_timeout=0)),
         }
 
     def test_each_step_returns_what_its_workflows_read(self):

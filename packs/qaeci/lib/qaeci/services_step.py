@@ -7,8 +7,8 @@ from qaeci.step_context import one_line, recorded_app
 
 def start_services(context, env, run):
     """The services record of RUN: {run, status healthy|failed, services, reason}."""
+    environment = context.existing_environment(env)
     state = context.state(env)
-    environment = state.environment()
     wanted = environment.get("services_wanted") or {}
     try:
         services = context.backend.ensure_services(env, wanted) if wanted else {}
