@@ -31,7 +31,6 @@ import json
 import os
 import queue
 import re
-import socket
 import socketserver
 import threading
 import time
@@ -63,7 +62,8 @@ APP_DEFAULTS = {
     "role": "*",
 }
 FETCH_DEFAULTS = {"extract": True, "executable": False, "cache": False}
-FIRST_SERVICE_PORT = load_json("marathon", "rest", "info_get.json")["marathon_config"]["local_port_min"]
+FIRST_SERVICE_PORT = load_json("marathon", "rest",
+                               "info_get.json")["marathon_config"]["local_port_min"]
 
 
 def now_iso():
@@ -273,6 +273,8 @@ class MarathonCluster(object):
         self.streams = {}            # SseStream -> front end
         self.events = []             # (event_type, body) in publication order, for tests
         self.leader = None
+        self.requests = []           # (method, path, status) answered, for tests
+        self.starved_apps = set()    # apps no offer fits: their tasks wait in the queue
         self.failing_apps = {}       # app id -> the message its tasks fail with
         self.http_statuses = {}      # app id -> the status its responders answer
         self.next_service_port = FIRST_SERVICE_PORT
@@ -506,11 +508,12 @@ class MarathonCluster(object):
                 if app is None:
                     return True
                 wanted = app.definition["instances"]
-                current = sorted(app.live_tasks(app.version), key=lambda task: task.state != RUNNING)
+                current = sorted(app.live_tasks(app.version),
+                                 key=lambda task: task.state != RUNNING)
                 if len([task for task in current if task.state == RUNNING]) >= wanted:
                     self._kill_surplus(app, current[wanted:], restart)
                     return True
-                if time.monotonic() >= app.next_launch_at:
+                if time.monotonic() >= app.next_launch_at and app_id not in self.starved_apps:
                     for _ in range(wanted - len(current)):
                         self._launch(app)
                 self.changed.wait(timeout=max(self.start_delay, 0.01))
@@ -551,7 +554,8 @@ class MarathonCluster(object):
             if failure:
                 self._kill(app, task, "TASK_FAILED", failure)
                 app.failures += 1
-                app.next_launch_at = time.monotonic() + self.start_delay * min(2 ** app.failures, 16)
+                back_off = self.start_delay * min(2 ** app.failures, 16)
+                app.next_launch_at = time.monotonic() + back_off
                 return
             app.failures = 0
             self._status_event(task, STARTING, "")
@@ -723,6 +727,8 @@ class MarathonHandler(http.server.BaseHTTPRequestHandler):
             status, body, headers = self._route(method, path)
         except HttpReply as reply:
             status, body, headers = reply.status, reply.body, reply.headers
+        with self.cluster.lock:
+            self.cluster.requests.append((method, path, status))
         if isinstance(body, str):
             self._send(status, body.encode(), headers, "text/plain")
         else:
@@ -784,11 +790,13 @@ class MarathonHandler(http.server.BaseHTTPRequestHandler):
                          leader=leader.hostport), {}
 
     def _list_apps(self):
-        embed = self._query().get("embed", [])
+        query = self._query()
+        embed = query.get("embed", [])
+        wanted = query.get("id", [""])[-1].lower()    # Marathon: the id contains it
         with self.cluster.lock:
             apps = [self.cluster.app_json(app_id, "apps.tasks" in embed,
                                           "apps.lastTaskFailure" in embed)
-                    for app_id in sorted(self.cluster.apps)]
+                    for app_id in sorted(self.cluster.apps) if wanted in app_id.lower()]
         return 200, {"apps": apps}, {}
 
     def _validated(self, body, app_id=None, whole=True):
@@ -1011,6 +1019,22 @@ class MarathonDouble(object):
         """From now on the app's tasks fail while starting (TASK_FAILED with message)."""
         with self.cluster.lock:
             self.cluster.failing_apps[app_id] = message
+
+    def starve(self, app_id, starved=True):
+        """No resource offer fits the app (starved) or they fit again: its tasks wait in the
+        launch queue meanwhile, and its deployment with them."""
+        with self.cluster.lock:
+            if starved:
+                self.cluster.starved_apps.add(app_id)
+            else:
+                self.cluster.starved_apps.discard(app_id)
+            self.cluster.changed.notify_all()
+
+    def requests(self, method=None, status=None):
+        """[(method, path, status)] of the REST requests answered so far."""
+        with self.cluster.lock:
+            return [entry for entry in self.cluster.requests
+                    if method in (None, entry[0]) and status in (None, entry[2])]
 
     def answer_with(self, app_id, status):
         """The app's tasks answer every HTTP request with this status from now on."""
