@@ -1,0 +1,79 @@
+"""Bad configuration is one line naming the Marathon and the fix; the pack config picks the
+Marathon by deploy type."""
+import socket
+
+import pytest
+
+from qaeci.backends.base import BackendError
+from qaeci.backends.marathon import MarathonBackend
+from qaeci.backends.marathon_client import MarathonClient
+from qaeci.config import PackConfig, open_backend
+from qaeci.errors import ConfigError
+from conftest import CREDENTIALS, make_backend
+from tests.doubles.marathon import MarathonDouble
+
+
+def one_line_error(call):
+    with pytest.raises(BackendError) as failed:
+        call()
+    message = str(failed.value)
+    assert "\n" not in message
+    return message
+
+
+def test_wrong_credentials(marathon, store, tmp_path):
+    backend = make_backend(marathon, store, tmp_path, credentials="qaeci:wrong")
+    message = one_line_error(lambda: backend.status("e1"))
+    assert "Marathon dev (%s) refused the credentials" % marathon.url in message
+    assert "fix: set clusters.dev.marathon_auth" in message
+
+
+def test_an_unreachable_marathon(store, tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    url = "http://127.0.0.1:%d" % closed_port
+    backend = MarathonBackend({"dev": MarathonClient("dev", url)}, store, str(tmp_path), "x")
+    message = one_line_error(lambda: backend.environments())
+    assert "Marathon dev (%s) is unreachable" % url in message
+    assert "fix: check clusters.dev.marathon_url" in message
+
+
+def test_a_tls_failure(marathon, store, tmp_path):
+    url = marathon.url.replace("http://", "https://")             # it speaks plain HTTP
+    backend = MarathonBackend({"dev": MarathonClient("dev", url, CREDENTIALS)}, store,
+                              str(tmp_path), "x")
+    message = one_line_error(lambda: backend.environments())
+    assert "Marathon dev (%s) failed TLS verification" % url in message
+    assert "clusters.dev.marathon_ca_file" in message
+
+
+def config(tmp_path, **values):
+    values.setdefault("registry_path", str(tmp_path))
+    values.setdefault("work_dir", str(tmp_path / "work"))
+    return PackConfig(values)
+
+
+def test_backend_marathon_needs_clusters_with_a_url(tmp_path):
+    with pytest.raises(ConfigError, match="fix: add clusters.DEPLOY_TYPE.marathon_url"):
+        config(tmp_path, backend="marathon")
+    with pytest.raises(ConfigError, match="clusters.beta has no marathon_url"):
+        config(tmp_path, backend="marathon", clusters={"beta": {"mesos_url": "http://m:5050"}})
+
+
+def test_the_deploy_type_picks_the_marathon(marathon, store, tmp_path, spec_for):
+    with MarathonDouble(credentials=CREDENTIALS, start_delay=0.02) as beta:
+        clusters = {"dev": {"marathon_url": marathon.url, "marathon_auth": CREDENTIALS},
+                    "beta": {"marathon_url": beta.url, "marathon_auth": CREDENTIALS}}
+        backend = open_backend(config(tmp_path, backend="marathon", clusters=clusters,
+                                      marathon={"lock_wait": 5}), store)
+        backend.deploy(spec_for(env="b1", deploy_type="beta"))
+        assert (marathon.apps(), beta.apps()) == ([], ["/qaeci/b1/web"])
+        # A later call that does not name the deploy type finds the env where it lives.
+        fresh = open_backend(config(tmp_path, backend="marathon", clusters=clusters), store)
+        assert fresh.app_status("b1", "web").state == "running"
+        assert fresh.status("never") == {}
+        message = one_line_error(lambda: fresh.deploy(spec_for(env="n1")))
+        assert "deploy type was not given" in message
+        message = one_line_error(lambda: fresh.deploy(spec_for(env="n1", deploy_type="prod")))
+        assert "fix: add clusters.prod.marathon_url" in message
