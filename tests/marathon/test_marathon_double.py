@@ -176,3 +176,18 @@ def test_leadership_moves_to_the_second_front_end(marathon):
         assert call(second, "GET", "/v2/info")[2]["elected"] is True
     finally:
         second.stop()
+
+
+def test_cancelling_a_deployment_reverts_it_unless_forced(marathon):
+    marathon.starve("/qaeci/env1/web")
+    _, headers, _ = call(marathon, "POST", "/v2/apps", APP)
+    deployment_id = headers["Marathon-Deployment-Id"]
+    status, headers, body = call(marathon, "DELETE", "/v2/deployments/" + deployment_id)
+    assert status == 200 and body["deploymentId"] == headers["Marathon-Deployment-Id"]
+    marathon.wait_for(lambda: not marathon.cluster.deployments)
+    assert marathon.apps() == []                                 # the new app was reverted
+    assert call(marathon, "DELETE", "/v2/deployments/" + deployment_id)[0] == 404
+    _, headers, _ = call(marathon, "POST", "/v2/apps", APP)
+    status, _, _ = call(marathon, "DELETE",
+                        "/v2/deployments/%s?force=true" % headers["Marathon-Deployment-Id"])
+    assert status == 202 and marathon.apps() == ["/qaeci/env1/web"]
