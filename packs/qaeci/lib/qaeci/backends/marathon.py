@@ -10,6 +10,7 @@ An environment lives on one Marathon. The deploy type picks it when the caller n
 deploy_type, ensure_services' deploy_type); otherwise the Marathon that already holds the env's
 group, else the only configured one.
 """
+import concurrent.futures
 import socket
 import time
 
@@ -160,10 +161,13 @@ class MarathonBackend(Backend):
         if not wanted:
             return {}
         client = self.client_for(env, deploy_type)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(wanted)) as pool:
+            futures = {name: pool.submit(self._ensure_service, client, env, name, options)
+                       for name, options in wanted.items()}
         results, failures = {}, []
-        for name, options in sorted(wanted.items()):
+        for name, future in sorted(futures.items()):
             try:
-                results[name] = self._ensure_service(client, env, name, options)
+                results[name] = future.result()
             except BackendError as error:
                 failures.append("%s: %s" % (name, error))
         if failures:
@@ -256,6 +260,7 @@ def _with_task(name, state, task, detail):
 
 
 def _wait_listening(host, port, timeout, what):
+    reason = "no answer"
     for _ in paced(time.monotonic() + timeout):
         try:
             with socket.create_connection((host, port), timeout=2):
