@@ -13,12 +13,8 @@ for path in (REPO, os.path.join(REPO, "packs", "qaeci", "lib")):
 
 from qaeci.artifacts.file_store import FileStore  # noqa: E402
 from qaeci.backends.base import AppSpec  # noqa: E402
-from qaeci.backends.marathon import MarathonBackend  # noqa: E402
-from qaeci.backends.marathon_client import MarathonClient  # noqa: E402
 from tests.doubles.marathon import MarathonDouble  # noqa: E402
-
-CREDENTIALS = "qaeci:secret"
-ARTIFACT_KEY = "web/7f3c2a1-0123456789ab.tar.gz"
+from tests.marathon.marathon_helpers import ARTIFACT_KEY, CREDENTIALS, make_backend  # noqa: E402
 
 
 @pytest.fixture
@@ -34,13 +30,6 @@ def store(tmp_path):
     artifact.write_bytes(b"not unpacked by the double")
     store.put(ARTIFACT_KEY, str(artifact))
     return store
-
-
-def make_backend(marathon, store, work_dir, credentials=CREDENTIALS, **options):
-    options.setdefault("lock_wait", 10.0)
-    options.setdefault("deployment_timeout", 10.0)
-    clients = {"dev": MarathonClient("dev", marathon.url, credentials)}
-    return MarathonBackend(clients, store, str(work_dir), "qa.example.com", **options)
 
 
 @pytest.fixture

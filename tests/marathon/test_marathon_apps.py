@@ -4,7 +4,7 @@ import urllib.request
 import pytest
 
 from qaeci.backends.base import BackendError
-from conftest import ARTIFACT_KEY
+from tests.marathon.marathon_helpers import ARTIFACT_KEY, make_backend
 
 
 def answers(state, path="/health"):
@@ -105,7 +105,6 @@ def test_addresses_go_through_marathon_lb(backend):
 
 
 def test_a_missing_runtime_image_is_a_config_fix(marathon, store, tmp_path, spec_for):
-    from conftest import make_backend
     backend = make_backend(marathon, store, tmp_path / "work", images={"python": ""})
     with pytest.raises(BackendError, match="fix: set marathon.images.python"):
         backend.deploy(spec_for())

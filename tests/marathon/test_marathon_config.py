@@ -9,7 +9,7 @@ from qaeci.backends.marathon import MarathonBackend
 from qaeci.backends.marathon_client import MarathonClient
 from qaeci.config import PackConfig, open_backend
 from qaeci.errors import ConfigError
-from conftest import CREDENTIALS, make_backend
+from tests.marathon.marathon_helpers import CREDENTIALS, make_backend
 from tests.doubles.marathon import MarathonDouble
 
 

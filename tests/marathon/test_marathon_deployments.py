@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from qaeci.backends.base import BackendError
-from conftest import make_backend
+from tests.marathon.marathon_helpers import make_backend
 
 
 def test_a_lock_held_by_another_deployment_is_waited_out(backend, marathon, spec_for):
