@@ -32,6 +32,7 @@ import os
 import queue
 import re
 import socketserver
+import ssl
 import threading
 import time
 import urllib.parse
@@ -919,13 +920,15 @@ class MarathonDouble(object):
     credentials: "user:password" for Basic auth (None: open). start_delay: seconds from
     TASK_STAGING to TASK_RUNNING. cluster: share another double's state (an HA pair); the first
     front end of a cluster is its leader. heartbeat_interval: seconds between SSE heartbeats.
+    tls: (certificate file, key file) to serve https instead of http.
     """
 
     def __init__(self, credentials=None, start_delay=0.05, cluster=None, heartbeat_interval=10.0,
-                 **cluster_options):
+                 tls=None, **cluster_options):
         self.cluster = cluster or MarathonCluster(start_delay=start_delay, **cluster_options)
         self.credentials = credentials
         self.heartbeat_interval = heartbeat_interval
+        self.tls = tls
         self._server = None
 
     @property
@@ -934,11 +937,15 @@ class MarathonDouble(object):
 
     @property
     def url(self):
-        return "http://" + self.hostport
+        return ("https://" if self.tls else "http://") + self.hostport
 
     def start(self):
         self._server = _Server(("127.0.0.1", 0), MarathonHandler)
         self._server.front_end = self
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                          daemon=True).start()
         with self.cluster.lock:

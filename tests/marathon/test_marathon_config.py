@@ -44,7 +44,7 @@ def test_a_tls_failure(marathon, store, tmp_path):
     backend = MarathonBackend({"dev": MarathonClient("dev", url, CREDENTIALS)}, store,
                               str(tmp_path), "x")
     message = one_line_error(lambda: backend.environments())
-    assert "Marathon dev (%s) failed TLS verification" % url in message
+    assert "Marathon dev (%s): TLS failed" % url in message
     assert "clusters.dev.marathon_ca_file" in message
 
 
@@ -77,3 +77,45 @@ def test_the_deploy_type_picks_the_marathon(marathon, store, tmp_path, spec_for)
         assert "deploy type was not given" in message
         message = one_line_error(lambda: fresh.deploy(spec_for(env="n1", deploy_type="prod")))
         assert "fix: add clusters.prod.marathon_url" in message
+
+
+def self_signed_certificate(directory):
+    """(certificate file, key file) for 127.0.0.1, signed by itself."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "marathon.test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(minutes=5))
+                   .not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName(
+                       [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_file, key_file = directory / "marathon.pem", directory / "marathon.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_file), str(key_file)
+
+
+def test_an_untrusted_certificate_until_its_ca_file_is_configured(store, tmp_path):
+    cert_file, key_file = self_signed_certificate(tmp_path)
+    with MarathonDouble(credentials=CREDENTIALS, tls=(cert_file, key_file)) as secure:
+        untrusting = MarathonBackend({"dev": MarathonClient("dev", secure.url, CREDENTIALS)},
+                                     store, str(tmp_path), "x")
+        message = one_line_error(lambda: untrusting.environments())
+        assert "TLS failed" in message and "CERTIFICATE_VERIFY_FAILED" in message
+        trusting = MarathonBackend({"dev": MarathonClient("dev", secure.url, CREDENTIALS,
+                                                          ca_file=cert_file)},
+                                   store, str(tmp_path), "x")
+        assert trusting.environments() == []

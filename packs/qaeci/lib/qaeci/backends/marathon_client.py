@@ -91,10 +91,10 @@ class MarathonClient(object):
 
     def _transport_error(self, reason):
         if isinstance(reason, ssl.SSLError) or isinstance(reason, ssl.CertificateError):
-            return MarathonError("%r failed TLS verification (%s); fix: set clusters.%s."
-                                 "marathon_ca_file to the CA certificate that signed it, or "
-                                 "correct the host name in clusters.%s.marathon_url"
-                                 % (self, _short(reason), self.name, self.name))
+            return MarathonError("%r: TLS failed (%s); fix: set clusters.%s.marathon_ca_file "
+                                 "to the CA certificate that signed Marathon's, or make "
+                                 "clusters.%s.marathon_url use the scheme and host name "
+                                 "Marathon serves" % (self, _short(reason), self.name, self.name))
         if isinstance(reason, (socket.timeout, TimeoutError)):
             what = "did not answer within %ss" % self.timeout
         else:
