@@ -156,9 +156,14 @@ class App(object):
     def version(self):
         return self.definition["version"]
 
-    def live_tasks(self, version=None):
+    @property
+    def config_version(self):
+        return self.definition["versionInfo"]["lastConfigChangeAt"]
+
+    def live_tasks(self, current=False):
+        """Live tasks (current: only those running the current configuration)."""
         return [task for task in self.tasks.values() if task.state in LIVE_STATES
-                and (version is None or task.version == version)]
+                and (not current or task.version >= self.config_version)]
 
     def as_json(self, deployments, embed_tasks, embed_failure):
         body = copy.deepcopy(self.definition)
@@ -308,7 +313,9 @@ class MarathonCluster(object):
 
     # -- apps and groups ------------------------------------------------------------------------
 
-    def normalize(self, submitted, app_id, version):
+    def normalize(self, submitted, app_id, version, previous=None):
+        """Marathon's normalization of a submitted app; a port 0 gets a service port, the ones
+        the previous definition had first (AssignDynamicServiceLogic)."""
         definition = copy.deepcopy(APP_DEFAULTS)
         definition.update(copy.deepcopy(submitted))
         definition["id"] = app_id
@@ -321,15 +328,20 @@ class MarathonCluster(object):
                 artifact.setdefault(key, value)
         if all(network.get("mode") == "host" for network in definition["networks"]):
             ports = definition.setdefault("portDefinitions", [{"port": 0, "name": "default"}])
+            reusable = [port["port"] for port in (previous or {}).get("portDefinitions", [])
+                        if port["port"] not in [given.get("port") for given in ports]]
             for port in ports:
                 port.setdefault("protocol", "tcp")
                 if not port.get("port"):
-                    port["port"] = self.next_service_port
-                    self.next_service_port += 1
+                    port["port"] = reusable.pop(0) if reusable else self._new_service_port()
         for key in ("env", "fetch", "healthChecks", "constraints", "dependencies"):
             if key in definition and not definition[key]:
                 del definition[key]
         return definition
+
+    def _new_service_port(self):
+        self.next_service_port += 1
+        return self.next_service_port - 1
 
     def add_groups_of(self, app_id):
         parts = app_id.strip("/").split("/")[:-1]
@@ -382,10 +394,11 @@ class MarathonCluster(object):
             old = app.definition
             base = copy.deepcopy(old) if partial else {}
             base.update(copy.deepcopy(submitted))
-            new = self.normalize(base, app_id, version)
-            new["versionInfo"]["lastScalingAt"] = version
+            new = self.normalize(base, app_id, version, previous=old)
             app.definition = new
             if self._only_scaled(old, new):
+                # Marathon keeps the configuration's version: the tasks still run it.
+                new["versionInfo"]["lastConfigChangeAt"] = old["versionInfo"]["lastConfigChangeAt"]
                 steps = [[("ScaleApplication", app_id)]]
             else:
                 steps = [[("RestartApplication", app_id)]]
@@ -509,7 +522,7 @@ class MarathonCluster(object):
                 if app is None:
                     return True
                 wanted = app.definition["instances"]
-                current = sorted(app.live_tasks(app.version),
+                current = sorted(app.live_tasks(current=True),
                                  key=lambda task: task.state != RUNNING)
                 if len([task for task in current if task.state == RUNNING]) >= wanted:
                     self._kill_surplus(app, current[wanted:], restart)
@@ -520,7 +533,7 @@ class MarathonCluster(object):
                 self.changed.wait(timeout=max(self.start_delay, 0.01))
 
     def _kill_surplus(self, app, surplus, restart):
-        older = [task for task in app.tasks.values() if task.version != app.version]
+        older = [task for task in app.tasks.values() if task.version < app.config_version]
         for task in list(surplus) + (older if restart else []):
             self._kill(app, task, "TASK_KILLED", "Container exited with status 143")
 
@@ -638,7 +651,7 @@ class MarathonCluster(object):
         with self.lock:
             for app in self.apps.values():
                 missing = app.definition["instances"] - len(
-                    [task for task in app.live_tasks(app.version) if task.state == RUNNING])
+                    [task for task in app.live_tasks(current=True) if task.state == RUNNING])
                 if missing > 0 and self.deployments_holding([app.id]):
                     entry = copy.deepcopy(template)
                     entry.update(count=missing, since=app.version,

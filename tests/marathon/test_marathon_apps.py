@@ -61,6 +61,14 @@ def test_a_changed_config_is_a_new_deployment_with_a_new_task(backend, marathon,
     assert answers(second)
 
 
+def test_an_unchanged_app_put_again_keeps_its_task(backend, marathon, spec_for):
+    first = backend.deploy(spec_for())
+    (task_before,) = marathon.tasks("/qaeci/e1/web")
+    again = backend.deploy(spec_for())                       # Marathon: a new version, same config
+    assert marathon.tasks("/qaeci/e1/web") == [task_before]
+    assert (again.state, again.host, again.port) == ("running", first.host, first.port)
+
+
 def test_without_the_artifact_key_the_release_itself_is_fetched(backend, marathon, spec_for,
                                                                 store):
     backend.deploy(spec_for(artifact_key=None))

@@ -107,16 +107,29 @@ class Deployments(object):
         return any(deployment["id"] == deployment_id for deployment in self.client.deployments())
 
 
+def config_version(app):
+    """The version of the app's current configuration: a scale-only change gives the app a new
+    `version` but keeps `versionInfo.lastConfigChangeAt`, and its tasks keep theirs."""
+    return (app.get("versionInfo") or {}).get("lastConfigChangeAt") or app.get("version") or ""
+
+
+def is_current(app, version):
+    """Whether something of VERSION (an ISO timestamp, as Marathon writes them) runs the app's
+    current configuration."""
+    return (version or "") >= config_version(app)
+
+
 def running_tasks(app):
-    """The app's tasks of its current version that run."""
+    """The app's tasks of its current configuration that run."""
     return [task for task in app.get("tasks", []) if task.get("state") == "TASK_RUNNING"
-            and task.get("version") == app.get("version")]
+            and is_current(app, task.get("version"))]
 
 
 def current_failure(app):
-    """How the app's current version last failed ("TASK_FAILED on HOST: message"), or None."""
+    """How the app's current configuration last failed ("TASK_FAILED on HOST: message"), or
+    None."""
     failure = app.get("lastTaskFailure")
-    if not failure or failure.get("version") != app.get("version"):
+    if not failure or not is_current(app, failure.get("version")):
         return None
     return "%s on %s: %s" % (failure.get("state"), failure.get("host"),
                              failure.get("message") or "no message")
