@@ -10,19 +10,27 @@ DEFAULTS = {
     "domain": "localhost",
     "router_port": 8080,
     "build_concurrency": 4,
+    "clusters": {},
+    "marathon": {},
 }
 
 
-def _local_backend():
+def _local_backend(config, store):
     # A plain import, not importlib: readers of static imports (st2lite's fork server, which
     # preloads what an action imports) then see what a back end needs.
     from qaeci.backends.local import LocalBackend
-    return LocalBackend
+    return LocalBackend(config.work_dir, config.domain, config.router_port, store)
 
 
-# Back ends by name, each imported only when chosen.
+def _marathon_backend(config, store):
+    from qaeci.backends.marathon import MarathonBackend
+    return MarathonBackend.from_config(config, store)
+
+
+# Back ends by name, each imported only when chosen: factory(config, store).
 BACKENDS = {
     "local": _local_backend,
+    "marathon": _marathon_backend,
 }
 
 
@@ -40,6 +48,31 @@ class PackConfig(object):
         self.domain = merged["domain"]
         self.router_port = int(merged["router_port"])
         self.build_concurrency = max(1, int(merged["build_concurrency"]))
+        self.clusters = _clusters(merged["clusters"])
+        self.marathon = dict(merged["marathon"] or {})
+        if self.backend == "marathon":
+            _check_marathon_clusters(self.clusters)
+
+
+def _clusters(values):
+    """{deploy type: {key: value}} (marathon_url, marathon_auth, marathon_ca_file, mesos_url,
+    docker_hosts)."""
+    if not isinstance(values, dict) or not all(isinstance(cluster, (dict, type(None)))
+                                               for cluster in values.values()):
+        raise ConfigError("clusters must map deploy types to settings; fix: write clusters: "
+                          "{dev: {marathon_url: \"http://marathon.example:8080\"}}")
+    return {name: dict(cluster or {}) for name, cluster in values.items()}
+
+
+def _check_marathon_clusters(clusters):
+    if not clusters:
+        raise ConfigError("backend marathon needs clusters; fix: add clusters.DEPLOY_TYPE."
+                          "marathon_url (one per deploy type, e.g. dev and beta) to "
+                          "configs/qaeci.yaml")
+    for name, cluster in sorted(clusters.items()):
+        if not cluster.get("marathon_url"):
+            raise ConfigError("clusters.%s has no marathon_url; fix: set it to the Marathon "
+                              "serving deploy type %s (http://HOST:8080)" % (name, name))
 
 
 def open_backend(config, store):
@@ -47,5 +80,4 @@ def open_backend(config, store):
     if config.backend not in BACKENDS:
         raise ConfigError("backend %r is not available; fix: set backend to one of %s"
                           % (config.backend, ", ".join(sorted(BACKENDS))))
-    backend_class = BACKENDS[config.backend]()
-    return backend_class(config.work_dir, config.domain, config.router_port, store)
+    return BACKENDS[config.backend](config, store)

@@ -107,10 +107,12 @@ def remove_releases(work_dir, env, app_codes=None):
         shutil.rmtree(os.path.join(env_dir, code), ignore_errors=True)
 
 
-def app_spec(app, env, work_dir, address, release=None):
+def app_spec(app, env, work_dir, address, release=None, build_key=None, commit=None,
+             deploy_type=None):
     """What the back end runs for APP of ENV, listening at ADDRESS: always from the app's
     release link (so its config does not change with each release, and can be staged before
-    the artifact exists), with the command RELEASE calls for (java needs its jar's name)."""
+    the artifact exists), with the command RELEASE calls for (java needs its jar's name).
+    build_key, commit and deploy_type are for cluster back ends (see AppSpec)."""
     environment = {"PORT0": str(address["port"]), "HOST": address["host"],
                    "QAECI_ENV": env, "QAECI_APP": app.code}
     if app.runtime.get("java_opts"):
@@ -118,7 +120,17 @@ def app_spec(app, env, work_dir, address, release=None):
     return AppSpec(env, app.code, release_link(work_dir, env, app.code),
                    runtime_command(app.runtime, release), address["port"],
                    environment=environment, cpus=app.runtime.get("cpus", 0.5),
-                   mem=app.runtime.get("mem", 256), instances=app.runtime.get("instances", 1))
+                   mem=app.runtime.get("mem", 256), instances=app.runtime.get("instances", 1),
+                   runtime=app.runtime["type"], artifact_key=build_key, commit=commit,
+                   config_files=app.config_templates, deploy_type=deploy_type)
+
+
+def check_url(state, address):
+    """Where the checks go: the host and port the back end runs the app on (a cluster task's
+    agent), else the app's address."""
+    if state.host and state.port:
+        return "http://%s:%s" % (state.host, state.port)
+    return address["url"]
 
 
 def release_link(work_dir, env, app_code):
@@ -151,6 +163,6 @@ def start_and_check(backend, app, spec, address, timings=None):
     if state.state in ("failed", "stopped", "missing"):
         return "deploy", checks.CheckResult(False, "process %s: %s" % (state.state, state.detail
                                                                          or "exited at start"))
-    result = checks.wait_healthy(address["url"], app.check_urls, app.check_timeout,
+    result = checks.wait_healthy(check_url(state, address), app.check_urls, app.check_timeout,
                                  gone=lambda: _exited(backend, env, app.code))
     return (None if result.ok else "check"), result

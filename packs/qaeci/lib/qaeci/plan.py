@@ -152,10 +152,8 @@ def public_url(app_code, env, domain, router_port):
 
 
 def addresses_for(backend, env, codes, domain, router_port):
-    """{code: address} of each app: its port, direct URL and public URL."""
-    return {code: {"host": "127.0.0.1", "port": port, "url": "http://127.0.0.1:%d" % port,
-                   "public_url": public_url(code, env, domain, router_port)}
-            for code, port in backend.allocate_ports(env, codes).items()}
+    """{code: address} of each app: its port, direct URL and public URL (the back end's)."""
+    return backend.addresses(env, codes, domain, router_port)
 
 
 def context_hash(build_key_, variables):

@@ -16,10 +16,15 @@ class AppSpec(object):
     env, app: names (DNS labels / app codes); workdir: the unpacked artifact with rendered config;
     command: argv list (never a shell string); port: the PORT0 allocated for it;
     environment: extra environment variables; cpus, mem, instances: resources (advisory on local).
+    What cluster back ends need besides (the local one ignores them): runtime (the registry's
+    runtime type, which picks the image), artifact_key (the artifact's key in the store),
+    commit, config_files (paths of the rendered config inside workdir), deploy_type (picks the
+    cluster), force (override other deployments holding the app).
     """
 
     def __init__(self, env, app, workdir, command, port, environment=None,
-                 cpus=0.5, mem=256, instances=1):
+                 cpus=0.5, mem=256, instances=1, runtime=None, artifact_key=None, commit=None,
+                 config_files=(), deploy_type=None, force=False):
         self.env = env
         self.app = app
         self.workdir = workdir
@@ -29,6 +34,12 @@ class AppSpec(object):
         self.cpus = cpus
         self.mem = mem
         self.instances = instances
+        self.runtime = runtime
+        self.artifact_key = artifact_key
+        self.commit = commit
+        self.config_files = list(config_files)
+        self.deploy_type = deploy_type
+        self.force = force
 
 
 class AppState(object):
@@ -61,6 +72,14 @@ class Backend(object):
         """{app: port} for each of APPS, as allocate_port gives them (back ends may do it in
         one go)."""
         return {app: self.allocate_port(env, app) for app in apps}
+
+    def addresses(self, env, codes, domain, router_port):
+        """{code: {"host", "port", "url", "public_url"}}: where other apps reach each app (url,
+        the direct http://HOST:PORT on this machine by default) and where a person opens it."""
+        from qaeci.plan import public_url
+        return {code: {"host": "127.0.0.1", "port": port, "url": "http://127.0.0.1:%d" % port,
+                       "public_url": public_url(code, env, domain, router_port)}
+                for code, port in self.allocate_ports(env, codes).items()}
 
     def ensure_services(self, env, services):
         """Start the environment's base services. services: {name: options} from the template
