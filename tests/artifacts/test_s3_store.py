@@ -8,7 +8,7 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import members
+from artifact_testkit import members
 
 from qaeci.artifacts import open_store
 from qaeci.errors import ArtifactStoreError

@@ -10,7 +10,7 @@ import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import TEMP_URL_KEY, members, swift_auth
+from artifact_testkit import TEMP_URL_KEY, members, swift_auth
 from doubles.swift import PAYLOADS, SwiftDouble
 
 from qaeci.artifacts import open_store
