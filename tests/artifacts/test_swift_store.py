@@ -71,7 +71,8 @@ def test_a_temp_url_hands_the_package_to_a_reader_without_credentials(swift, tar
     assert abs(int(query["temp_url_expires"][0]) - (time.time() + 600)) < 60
     body, headers = fetch(url)
     assert body == tarball.read_bytes()
-    assert headers["Content-Disposition"].startswith('attachment; filename="7f3c2a1-maven-jdk8.tar.gz"')
+    assert headers["Content-Disposition"].startswith(
+        'attachment; filename="7f3c2a1-maven-jdk8.tar.gz"')
 
 
 def test_an_expired_or_altered_temp_url_is_refused(swift, tarball):

@@ -208,9 +208,10 @@ class SwiftRequest(BaseHTTPRequestHandler):
     def _auth(self):
         user, key = self.headers.get("X-Auth-User"), self.headers.get("X-Auth-Key")
         if user != self.double.user or key != self.double.key:
-            realm = (user or "unknown").split(":")[0] if user and ":" in user else "unknown"
-            return self._send(401, "Unauthorized", [("Www-Authenticate", 'Swift realm="%s"' % realm),
-                                                    ("Content-Type", "text/html; charset=UTF-8")],
+            realm = user.split(":")[0] if user and ":" in user else "unknown"
+            return self._send(401, "Unauthorized",
+                              [("Www-Authenticate", 'Swift realm="%s"' % realm),
+                               ("Content-Type", "text/html; charset=UTF-8")],
                               SWOB_BODIES[401].encode())
         token = self.double.issue_token()
         self._send(200, "OK", [("X-Auth-Token", token), ("X-Storage-Token", token),
@@ -294,7 +295,8 @@ class SwiftRequest(BaseHTTPRequestHandler):
 
     def _put(self, container, name):
         if "Content-Length" not in self.headers:
-            return self._send(411, "Length Required", [("Content-Type", "text/html; charset=UTF-8")],
+            return self._send(411, "Length Required",
+                              [("Content-Type", "text/html; charset=UTF-8")],
                               SWOB_BODIES[411].encode())
         data = self.rfile.read(int(self.headers["Content-Length"]))
         md5 = hashlib.md5(data).hexdigest()
