@@ -47,6 +47,19 @@ def test_a_package_goes_up_and_comes_back_whole(swift, tarball, tmp_path):
     assert store.url(KEY) == "swift://artifacts/qaeci/" + KEY
 
 
+def test_an_upload_damaged_on_the_way_is_refused_by_swift_and_reported(swift, tarball):
+    store = open_store("swift://artifacts", swift_auth(swift))
+    swift.damage_next_upload = True
+    with pytest.raises(ArtifactStoreError) as caught:
+        store.put(KEY, str(tarball))
+    assert str(caught.value) == ("artifact store swift://artifacts: Swift refused the upload of "
+                                 "%s: the bytes it received do not match their MD5 (422); fix: "
+                                 "run it again" % KEY)
+    assert not store.exists(KEY)  # nothing half-written is visible
+    store.put(KEY, str(tarball))
+    assert store.exists(KEY)
+
+
 def test_list_pages_through_a_long_listing_and_strips_the_store_prefix(tarball):
     swift = SwiftDouble(listing_limit=2).start()
     try:

@@ -94,6 +94,7 @@ class SwiftDouble(object):
         self.allowed_digests = list(allowed_digests)
         self.listing_limit = listing_limit
         self.tokens = set()
+        self.damage_next_upload = False  # flip a byte of the next PUT body, as a bad link would
         self.requests = []  # (method, path, lower-cased headers) of every request, for the tests
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -153,6 +154,7 @@ def _handler_for(swift):
 class SwiftRequest(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     double = None
+    body_read = False
 
     def log_message(self, *args):
         pass
@@ -172,6 +174,7 @@ class SwiftRequest(BaseHTTPRequestHandler):
     # -- routing
 
     def _route(self):
+        self.body_read = False  # one handler serves every request of a kept-alive connection
         parts = urlsplit(self.path)
         self.query = parse_qs(parts.query, keep_blank_values=True)
         self.object_path = unquote(parts.path)
@@ -299,6 +302,10 @@ class SwiftRequest(BaseHTTPRequestHandler):
                               [("Content-Type", "text/html; charset=UTF-8")],
                               SWOB_BODIES[411].encode())
         data = self.rfile.read(int(self.headers["Content-Length"]))
+        self.body_read = True
+        if self.double.damage_next_upload and data:
+            self.double.damage_next_upload = False
+            data = bytes([data[0] ^ 0xFF]) + data[1:]
         md5 = hashlib.md5(data).hexdigest()
         expected = (self.headers.get("ETag") or "").strip('"')
         if expected and expected != md5:
@@ -351,7 +358,7 @@ class SwiftRequest(BaseHTTPRequestHandler):
         self._send(NOT_FOUND.status, NOT_FOUND.reason, _fill(NOT_FOUND, {}), NOT_FOUND.body)
 
     def _send(self, status, reason, headers, body, length=None):
-        if self.command == "PUT" and status >= 400 and "Content-Length" in self.headers:
+        if self.command == "PUT" and not self.body_read and "Content-Length" in self.headers:
             self.rfile.read(int(self.headers["Content-Length"]))  # keep the connection usable
         self.send_response_only(status, reason)
         transaction = "tx%s-%08x" % (uuid.uuid4().hex[:21], int(time.time()))
