@@ -161,8 +161,8 @@ def test_file_store_lists_and_refuses_escaping_keys(store, tmp_path):
         store.local_path("../outside")
 
 
-@pytest.mark.parametrize("url, message", [("s3://bucket/x", "not supported yet"),
-                                          ("swift://c", "not supported yet"),
+@pytest.mark.parametrize("url, message", [("s3://bucket/x", "has no artifact_store_auth"),
+                                          ("swift://c", "has no artifact_store_auth"),
                                           ("ftp://h/x", "unknown"), ("/just/a/path", "no scheme")])
 def test_open_store_refuses_other_schemes(url, message):
     with pytest.raises(ArtifactStoreError) as caught:

@@ -7,6 +7,7 @@ DEFAULTS = {
     "backend": "local",
     "work_dir": "~/.local/state/qaeci",
     "artifact_store": "file://~/.local/state/qaeci/artifacts",
+    "artifact_store_auth": {},
     "domain": "localhost",
     "router_port": 8080,
     "build_concurrency": 4,
@@ -45,6 +46,7 @@ class PackConfig(object):
         self.backend = merged["backend"]
         self.work_dir = os.path.expanduser(merged["work_dir"])
         self.artifact_store = merged["artifact_store"]
+        self.artifact_store_auth = dict(merged["artifact_store_auth"])
         self.domain = merged["domain"]
         self.router_port = int(merged["router_port"])
         self.build_concurrency = max(1, int(merged["build_concurrency"]))

@@ -62,3 +62,8 @@ class FileStore(ArtifactStore):
 
     def url(self, key):
         return "file://" + (self._path(key) if key else self.root)
+
+    def fetch_url(self, key, expires):
+        """The file:// URL itself (it never expires): a fetcher reads it only where this
+        directory is mounted too, as on a single machine or a shared file system."""
+        return self.url(key)
