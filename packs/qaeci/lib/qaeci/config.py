@@ -10,6 +10,7 @@ DEFAULTS = {
     "domain": "localhost",
     "router_port": 8080,
     "build_concurrency": 4,
+    "links": {},
 }
 
 
@@ -40,6 +41,8 @@ class PackConfig(object):
         self.domain = merged["domain"]
         self.router_port = int(merged["router_port"])
         self.build_concurrency = max(1, int(merged["build_concurrency"]))
+        self.links = merged["links"]  # {name: URL template}: qaeci.links checks them
+        self.values = merged  # every key as configured, for readers going by the schema
 
 
 def open_backend(config, store):
