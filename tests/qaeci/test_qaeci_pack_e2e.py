@@ -174,3 +174,43 @@ def test_the_requesting_user_cannot_be_overridden(site):
     code, out, err = st2lite(site, "run", "qaeci.env_down", "env=qa1", "requested_by=mia",
                              "--user", "mallory")
     assert code == 2 and "immutable" in (out + err)
+
+
+def test_env_info_through_chat_on_the_local_back_end(site):
+    config_path = os.path.join(site["state"], "configs", "qaeci.yaml")
+    config = yaml.safe_load(open(config_path))
+    config["links"] = {"logs": "https://kibana.example/?q=env:{env}+app:{app}",
+                       "console": "http://{host}:{port}/"}
+    yaml.safe_dump(config, open(config_path, "w"))
+    code, _ = run_json(site, "qaeci.env_up", "env=qa1", "template=demo", "apps=web",
+                       "--user", "alice")
+    assert code == 0
+
+    code, out, err = st2lite(site, "action-alias", "execute", "env info qa1 web", "--json",
+                             "--user", "bob")
+    assert code == 0, out + err
+    answer = json.loads(out)
+    info = answer["execution"]["result"]["result"]
+    assert answer["ack"] == "Looking at web in qa1 now."
+    assert (info["status"], info["host"], info["deployed_by"]) == ("healthy", "127.0.0.1", "alice")
+    assert through_router(site, "web", "qa1").startswith("web calls http://127.0.0.1:")
+    assert answer["result"].splitlines()[:5] == [
+        "bob: ✓ web in qa1: healthy",
+        "http://web.qa1.localhost:%d/" % site["port"],
+        "commit %s (master), on 127.0.0.1:%d since %s" % (info["commit"][:10], info["port"],
+                                                          info["started_at"]),
+        "deployed %s by alice" % info["deployed_at"],
+        "console: http://127.0.0.1:%d/ | logs: https://kibana.example/?q=env:qa1+app:web"
+        % info["port"]]
+
+    code, out, _ = st2lite(site, "action-alias", "execute", "env status qa1")
+    assert code == 0
+    line = next(l for l in out.splitlines() if l.startswith("✓ web "))
+    assert ("(master) http://web.qa1.localhost:%d/ on 127.0.0.1:%d, deployed %s by alice"
+            % (site["port"], info["port"], info["deployed_at"])) in line, out
+
+    code, out, _ = st2lite(site, "action-alias", "execute", "env info qa1 nope", "--user", "bob")
+    assert code == 1
+    assert out.strip().splitlines()[-1] == (
+        "bob: ✗ nope in qa1: app 'nope' is not in environment qa1; fix: ask about one of its apps "
+        "(api, web)")

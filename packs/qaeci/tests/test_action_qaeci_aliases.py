@@ -77,6 +77,20 @@ class EnvStatusAliasTestCase(QaeciAliasTestCase):
         self.check_alias()
 
 
+class EnvInfoAliasTestCase(QaeciAliasTestCase):
+    action_alias_name = "env_info"
+    FORMAT = "env info {{ env_name }} {{ app }}"
+    COMMANDS = {
+        "env info qa1 web": {"env_name": "qa1", "app": "web"},
+        "env info qa1 f_tts_inter_java": {"env_name": "qa1", "app": "f_tts_inter_java"},
+        "env info qa1 web log_lines=50": {"env_name": "qa1", "app": "web", "log_lines": "50"},
+    }
+    NEAR_MISSES = ["env info", "env info qa1", "env infos qa1 web", "env inf qa1 web"]
+
+    def test_env_info(self):
+        self.check_alias()
+
+
 class EnvRebuildFailedAliasTestCase(QaeciAliasTestCase):
     action_alias_name = "env_rebuild_failed"
     FORMAT = "env rebuild-failed {{ env }}"

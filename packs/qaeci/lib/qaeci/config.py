@@ -13,6 +13,7 @@ DEFAULTS = {
     "build_concurrency": 4,
     "clusters": {},
     "marathon": {},
+    "links": {},
 }
 
 
@@ -54,6 +55,8 @@ class PackConfig(object):
         self.marathon = dict(merged["marathon"] or {})
         if self.backend == "marathon":
             _check_marathon_clusters(self.clusters)
+        self.links = merged["links"]  # {name: URL template}: qaeci.links checks them
+        self.values = merged  # every key as configured, for readers going by the schema
 
 
 def _clusters(values):

@@ -79,7 +79,8 @@ def _deploy(context, state, app_code, run, wait_timeout):
             return _save(state, app_code, {"run": run, "status": "skipped", "reason": reason,
                                            "built": built, "deployed": False,
                                            "commit": entry["commit"]})
-    return _start(context, state, app, entry, run, spec, release, reads, built, timings)
+    return _start(context, state, app, entry, run, spec, release, reads, built, timings,
+                  environment.get("requested_by"))
 
 
 def _wait_for_record(probe, deadline):
@@ -144,16 +145,19 @@ def _prepare(context, state, environment, app, entry, services):
     return spec, release, reads
 
 
-def _start(context, state, app, entry, run, spec, release, reads, built, timings):
+def _start(context, state, app, entry, run, spec, release, reads, built, timings,
+           requested_by):
     """Launch the prepared release and wait for its checks. The record's timings say when
     (epoch seconds) it was prepared, its dependencies were healthy, it was launched and it
-    passed its checks: where a slow deploy spent its time."""
+    passed its checks: where a slow deploy spent its time; deployed_at and deployed_by say
+    when it was launched and for whom (env info shows them)."""
     from qaeci import deploy
     env = state.env
     timings["dependencies_healthy"] = epoch()
     try:
         deploy.activate_release(context.config.work_dir, env, app.code, release)
         state.update_app(app.code, run=run, status="deploying", stage="check")
+        launched = {"deployed_at": now(), "deployed_by": requested_by}
         stage, result = deploy.start_and_check(context.backend, app, spec, entry["address"],
                                                timings)
     except Exception as error:  # a bad runtime or a back-end failure: stage deploy
@@ -163,15 +167,15 @@ def _start(context, state, app, entry, run, spec, release, reads, built, timings
         stage, result = _still_running(context, env, app.code, result)
     if stage is not None:
         return _fail(context, state, app.code, run, entry, stage, result.reason, built=built,
-                     deployed=True)
+                     deployed=True, launched=launched)
     deploy.prune_releases(context.config.work_dir, env, app.code, release)
-    return _save(state, app.code, {
+    return _save(state, app.code, dict(launched, **{
         "run": run, "status": "healthy", "stage": None, "reason": "", "commit": entry["commit"],
         "branch": entry["branch"], "build_key": entry["build_key"],
         "context_hash": plan_mod.context_hash(entry["build_key"], reads),
         "config_inputs": reads, "port": entry["address"]["port"],
         "built": built, "deployed": True, "last_check": {"at": now(), "ok": True},
-        "timings": dict(timings, healthy=epoch())})
+        "timings": dict(timings, healthy=epoch())}))
 
 
 def _still_running(context, env, app_code, result):
@@ -183,15 +187,17 @@ def _still_running(context, env, app_code, result):
 
 
 def _fail(context, state, app_code, run, entry, stage, reason, log_tail=None, built=False,
-          deployed=False):
+          deployed=False, launched=None):
+    """Record the app's failure at STAGE; LAUNCHED ({deployed_at, deployed_by}) when the
+    failing release was started."""
     if log_tail is None:
         log_tail = context.log_tail(state.env, app_code)
-    return _save(state, app_code, {
+    return _save(state, app_code, dict(launched or {}, **{
         "run": run, "status": "failed", "stage": stage, "reason": one_line(reason),
         "commit": entry["commit"], "branch": entry["branch"], "build_key": entry["build_key"],
         "port": entry["address"]["port"], "built": built, "deployed": deployed,
         "log_tail": log_tail, "last_check": {"at": now(), "ok": False,
-                                             "reason": one_line(reason)}})
+                                             "reason": one_line(reason)}}))
 
 
 def _save(state, app_code, record):

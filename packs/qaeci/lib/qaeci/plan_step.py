@@ -77,7 +77,7 @@ def _record_plan(context, state, existing, tmpl, result, run, requested_by):
                    "addresses": result.addresses, "service_names": sorted(tmpl.services),
                    "services_wanted": tmpl.services,
                    "plan": {code: entry.as_dict() for code, entry in result.apps.items()},
-                   "updated_at": now()})
+                   "requested_by": requested_by, "updated_at": now()})
     # The run works from this copy of the app definitions, so later steps need not reload
     # (or be surprised by edits to) the registry.
     app_defs = dict(record.get("app_defs") or {})

@@ -1,7 +1,9 @@
 """What an environment looks like: the outcome of a run (action env_report, env_up's last
 step), every app now (env_inspect, behind env_status), every environment (env_list), and the
 apps that need rebuilding (env_select_failed, behind env_rebuild_failed)."""
-from qaeci import checks
+import time
+
+from qaeci import checks, redact
 from qaeci import report as report_mod
 from qaeci.permissions import authorize
 from qaeci.registry import check_env_name
@@ -34,24 +36,52 @@ def status(context, env):
             for code in environment.get("apps") or []}
     services = {name: dict(info) for name, info in
                 (context.backend.services_status(env) or {}).items()}
-    return report_mod.envelope(environment, apps, services)
+    return redact.masker_for(context, env)(report_mod.envelope(environment, apps, services))
 
 
 def _app_now(context, environment, code, record, app_state):
     entry = report_mod.app_output(environment, code, record, context.config.domain,
                                   context.config.router_port)
-    entry["status"], reason = _status_now(context, code, record, app_state, environment)
+    entry["status"], reason = status_now(context, code, record, app_state, environment)
     if entry["status"] not in ("healthy", "skipped"):
         entry["reason"] = reason or record.get("reason", "")
         entry.setdefault("stage", record.get("stage"))
         entry["log_tail"] = context.log_tail(environment["env"], code)
+    if entry["status"] != "skipped":
+        entry.update(deployment(record, app_state))
     entry["last_check"] = record.get("last_check")
     entry.pop("built", None)
     entry.pop("deployed", None)
     return entry
 
 
-def _status_now(context, code, record, app_state, environment):
+def deployment(record, app_state):
+    """What runs of an app and since when, beside its status: {branch, host, port (where the
+    back end runs it, else the recorded port), deployed_at, deployed_by (who asked for the
+    env up that started it; None when unknown)}."""
+    return {"branch": record.get("branch"),
+            "host": app_state.host if app_state is not None else None,
+            "port": (app_state.port if app_state is not None else None) or record.get("port"),
+            "deployed_at": deployed_at(record), "deployed_by": record.get("deployed_by")}
+
+
+def deployed_at(record):
+    """When the app's running release was launched (ISO-8601 UTC), else None. Records written
+    before deploys noted it say so in their timings (epoch seconds)."""
+    if record.get("deployed_at"):
+        return record["deployed_at"]
+    launched = (record.get("timings") or {}).get("launched")
+    return iso_utc(launched) if launched else None
+
+
+def iso_utc(epoch_seconds):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_seconds))
+
+
+def status_now(context, code, record, app_state, environment):
+    """(status, reason) of an app now, as env status judges it: healthy or unhealthy by one
+    check of its URLs when its process runs (recorded as its last_check), else stopped, or
+    failed / skipped as its last run left it."""
     if app_state is None or app_state.state not in RUNNING_STATES:
         if record.get("status") in ("failed", "skipped"):
             return record["status"], record.get("reason", "")

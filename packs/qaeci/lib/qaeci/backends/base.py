@@ -59,6 +59,39 @@ class AppState(object):
                 "log_path": self.log_path, "detail": self.detail}
 
 
+class AppInfo(AppState):
+    """An AppState with what `env info ENV APP` shows besides (Backend.app_info gives it).
+
+    started_at: when the app's current instance (process, task) started, as ISO-8601 UTC text
+    ("2023-09-05T08:12:38Z"; a Marathon task's `startedAt` may keep its milliseconds), or None
+    when it never started or the back end does not know;
+    log_tail: the last lines of its output, as text ("" when there is none);
+    ids: {name: text} naming the instance in the back end's own tools, for the links the pack
+    config's URL templates make: "app_id" (Marathon's app id; local: the supervisor program),
+    "task_id" (Mesos/Marathon task), "agent_id" and "framework_id" (a Mesos sandbox's path).
+    Give only those known; never a credential.
+    """
+
+    def __init__(self, app, state, host=None, port=None, log_path=None, detail="",
+                 started_at=None, log_tail="", ids=None):
+        super(AppInfo, self).__init__(app, state, host, port, log_path, detail)
+        self.started_at = started_at
+        self.log_tail = log_tail
+        self.ids = dict(ids or {})
+
+    @classmethod
+    def of(cls, app_state, **info):
+        """An AppInfo carrying APP_STATE's fields and INFO's (started_at, log_tail, ids)."""
+        return cls(app_state.app, app_state.state, app_state.host, app_state.port,
+                   app_state.log_path, app_state.detail, **info)
+
+    def as_dict(self):
+        result = super(AppInfo, self).as_dict()
+        result.update({"started_at": self.started_at, "log_tail": self.log_tail,
+                       "ids": dict(self.ids)})
+        return result
+
+
 class Backend(object):
     """Abstract cluster back end."""
 
@@ -111,6 +144,18 @@ class Backend(object):
         """The AppState of one app, or None when the back end does not run it. Polled while an
         app starts, so back ends answer it without listing the whole environment."""
         return self.status(env).get(app)
+
+    def app_info(self, env, app, log_lines=20):
+        """The AppInfo of one app (at most LOG_LINES lines of log_tail; 0: none), or None when
+        the back end does not run it: what `env info` shows beside the recorded deploy.
+        One app only, so back ends answer it without listing the environment. This default
+        knows no start time nor ids: back ends that do override it (local: supervisord's
+        process info; marathon: the app's task, its agent, and its Mesos sandbox's stdout)."""
+        app_state = self.app_status(env, app)
+        if app_state is None:
+            return None
+        log_tail = self.log_tail(env, app, lines=log_lines) if log_lines > 0 else ""
+        return AppInfo.of(app_state, log_tail=log_tail)
 
     def services_status(self, env):
         """{name: {"status": "healthy"|"stopped"|..., "host", "port"}} for the env's services."""

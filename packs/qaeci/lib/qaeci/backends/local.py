@@ -15,8 +15,9 @@ import json
 import os
 import re
 import shutil
+import time
 
-from qaeci.backends.base import AppState, Backend, BackendError
+from qaeci.backends.base import AppInfo, AppState, Backend, BackendError
 from qaeci.backends.local_files import write_json
 from qaeci.backends.local_locks import file_lock
 from qaeci.backends.local_ports import PortRegistry, port_is_free
@@ -155,12 +156,32 @@ class LocalBackend(Backend):
         return states
 
     def app_status(self, env, app):
+        found = self._program_info(env, app)
+        if found is None:
+            return None
+        return self._app_state(app, found[1], self.ports.lookup(env, app),
+                               self.app_log_path(env, app))
+
+    def app_info(self, env, app, log_lines=20):
+        found = self._program_info(env, app)
+        if found is None:
+            return None
+        name, info = found
+        log_path = self.app_log_path(env, app)
+        app_state = self._app_state(app, info, self.ports.lookup(env, app), log_path)
+        started = (info or {}).get("start") or 0  # supervisord's epoch seconds; 0: never
+        return AppInfo.of(app_state, started_at=_iso_utc(started) if started else None,
+                          log_tail=tail(log_path, log_lines), ids={"app_id": name})
+
+    def _program_info(self, env, app):
+        """(program name, supervisor's process info or None), or None when ENV.APP is no
+        program of this back end."""
         check_env(env)
         name = self.program_name(env, app)
         info = self.supervisor.info(name)
         if info is None and not os.path.exists(self.supervisor.program_config_path(name)):
             return None
-        return self._app_state(app, info, self.ports.lookup(env, app), self.app_log_path(env, app))
+        return name, info
 
     @staticmethod
     def _app_state(app, info, port, log_path):
@@ -304,6 +325,10 @@ class LocalBackend(Backend):
             names |= set(os.listdir(envs_root))
         names |= {name.split(".", 1)[0] for name in self._known_programs() if "." in name}
         return sorted(name for name in names if ENV_NAME.match(name))
+
+
+def _iso_utc(epoch_seconds):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_seconds))
 
 
 def tail(path, lines):
