@@ -5,6 +5,7 @@ payload builder. Sensors never build trigger payloads by hand: they call the bui
 payload carries every field of its schema, with `env`/`app` filled in when the app is one of ours
 (labels `qaeci.env`/`qaeci.app`, or a Marathon id `/qaeci/ENV/APP`) and null otherwise.
 """
+import copy
 import datetime
 
 PACK = "qaeci"
@@ -164,7 +165,7 @@ def trigger_type_metadata(name):
     """The trigger_types entry of sensor metadata for `name`: {name, description, payload_schema}."""
     entry = TRIGGER_TYPES[name]
     return {"name": name, "description": entry["description"],
-            "payload_schema": entry["payload_schema"]}
+            "payload_schema": copy.deepcopy(entry["payload_schema"])}
 
 
 # Payload builders
