@@ -23,7 +23,7 @@ SENSOR_DEFAULTS = {
     "request_timeout": 10.0,      # seconds for one HTTP request to Mesos, Marathon or Docker
 }
 
-DOCKER_SCHEMES = ("unix://", "tcp://", "http://", "https://")
+DOCKER_SCHEMES = ("unix://", "tcp://")
 
 
 def _text(value):
