@@ -32,3 +32,26 @@ def wait_until(condition, timeout=10.0, interval=0.01):
 def logged(logger_mock, level):
     """The lines logged at `level` ("error", "warning", "info") on st2tests' mock logger."""
     return [call.args[0] for call in getattr(logger_mock, level).call_args_list]
+
+
+def declared_schemas(sensor_metadata_file):
+    """{trigger ref: payload_schema} a sensor's metadata declares."""
+    import yaml
+    with open(os.path.join(PACK_DIR, "sensors", sensor_metadata_file)) as handle:
+        metadata = yaml.safe_load(handle)
+    return {"qaeci." + entry["name"]: entry["payload_schema"]
+            for entry in metadata["trigger_types"]}
+
+
+def checked_payloads(dispatched, schemas, ref=None):
+    """The payloads of dispatched triggers (of `ref` if given), each first validated against the
+    schema its sensor declares, as StackStorm validates trigger payloads on dispatch."""
+    import jsonschema
+    payloads = []
+    for item in dispatched:
+        if item["trigger"] not in schemas:
+            raise AssertionError("%s is not declared in the sensor's metadata" % item["trigger"])
+        jsonschema.validate(item["payload"], schemas[item["trigger"]])
+        if ref is None or item["trigger"] == ref:
+            payloads.append(item["payload"])
+    return payloads

@@ -7,7 +7,7 @@ import threading
 
 from st2tests.base import BaseSensorTestCase
 
-from qaeci_sensor_doubles import logged, wait_until
+from qaeci_sensor_doubles import checked_payloads, declared_schemas, logged, wait_until
 from tests.doubles.docker_engine import DockerEngineDouble
 
 from docker_events_sensor import DockerEventsSensor
@@ -15,6 +15,7 @@ from docker_events_sensor import DockerEventsSensor
 APP_ID = "/qaeci/env1/web"
 TASK_ID = "qaeci_env1_web.instance-7b4d2d2e-4c8a-11ee-9c3b-0242ac110002._app.1"
 OURS = {"qaeci.env": "env1", "qaeci.app": "web"}
+SCHEMAS = declared_schemas("docker_events_sensor.yaml")
 FAST = {"retry_first": 0.02, "retry_max": 0.1, "request_timeout": 5}
 
 
@@ -42,8 +43,8 @@ class DockerEventsSensorTest(BaseSensorTestCase):
         return sensor
 
     def dispatched(self, name=None):
-        return [item["payload"] for item in self.get_dispatched_triggers()
-                if name is None or item["trigger"] == "qaeci." + name]
+        return checked_payloads(list(self.get_dispatched_triggers()), SCHEMAS,
+                                name and "qaeci." + name)
 
     def wait_for(self, count, name=None):
         return wait_until(lambda: len(self.dispatched(name)) >= count and self.dispatched(name))

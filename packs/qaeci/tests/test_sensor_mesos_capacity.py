@@ -5,12 +5,13 @@ import datetime
 
 from st2tests.base import BaseSensorTestCase
 
-from qaeci_sensor_doubles import logged
+from qaeci_sensor_doubles import checked_payloads, declared_schemas, logged
 from tests.doubles.marathon_queue import MarathonQueueDouble
 from tests.doubles.mesos import MesosMasterDouble
 
 from mesos_capacity_sensor import MesosCapacitySensor
 
+SCHEMAS = declared_schemas("mesos_capacity_sensor.yaml")
 FAST = {"retry_first": 0.001, "retry_max": 0.001, "request_timeout": 5}
 
 
@@ -42,8 +43,7 @@ class MesosCapacitySensorTest(BaseSensorTestCase):
         return sensor
 
     def dispatched(self, name):
-        return [item["payload"] for item in self.get_dispatched_triggers()
-                if item["trigger"] == "qaeci." + name]
+        return checked_payloads(self.get_dispatched_triggers(), SCHEMAS, "qaeci." + name)
 
     def logger(self):
         return self.sensor_service.get_logger("any")
