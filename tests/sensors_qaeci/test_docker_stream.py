@@ -111,3 +111,11 @@ def test_inspect_of_an_unknown_container_is_none(tmp_path):
     with DockerEngineDouble(socket_path=str(tmp_path / "docker.sock")) as engine:
         assert DockerApi(engine.address).inspect("feedface") is None
         assert DockerApi(engine.address).ping() is True
+
+
+def test_a_stream_that_is_not_chunked_json_ends_cleanly(tmp_path):
+    _SplittingServer(str(tmp_path / "d.sock"), b"zz\r\n{}\r\n", step=100)
+    stream = DockerApi("unix://%s" % (tmp_path / "d.sock")).events()
+    with pytest.raises(StreamEnded) as ended:
+        list(stream.lines())
+    assert "not valid HTTP chunking" in str(ended.value)

@@ -124,3 +124,16 @@ def test_identity_from_the_recorded_inspect():
     # the recording labels the env but not the app (qaeci.app_code): the id names both then
     assert who.labels == {"qaeci.env": "env1"}
     assert triggers.identify(who.app_id, who.labels) == ("env1", "web")
+
+
+def test_https_against_a_plain_http_endpoint_is_a_tls_line_naming_the_key():
+    from qaeci.sensing.http_json import Endpoint, EndpointError
+    from tests.doubles.mesos import MesosMasterDouble
+    with MesosMasterDouble() as mesos:
+        endpoint = Endpoint("Mesos master", mesos.url.replace("http:", "https:"),
+                            "clusters.dev.mesos_url", timeout=5)
+        with pytest.raises(EndpointError) as error:
+            endpoint.get("/metrics/snapshot")
+    line = str(error.value)
+    assert line.startswith("Mesos master https://127.0.0.1:") and ": TLS error (" in line
+    assert "clusters.dev.mesos_url" in line and "\n" not in line

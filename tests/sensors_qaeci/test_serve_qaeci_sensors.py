@@ -93,10 +93,14 @@ def test_serve_runs_both_sensors_against_the_doubles(tmp_path):
                                    if i["trigger"] in ("qaeci.container_oom", "qaeci.capacity")}
                           if len({i["trigger"] for i in _instances(state)}) >= 2 else None,
                           "trigger instances")
+            keys = _wait(lambda: {k["name"] for k in json.loads(st2lite(state, "key", "list", "--json"))
+                                  if "docker_since" in k["name"]}, "saved resume point")
         finally:
             serve.send_signal(signal.SIGTERM)
             out, err = serve.communicate(timeout=30)
         assert serve.returncode == 0, err
+        # the resume point is the sensor's own key, written from its watcher thread
+        assert all(key.startswith("qaeci.DockerEventsSensor:docker_since.dev.") for key in keys)
     assert found["qaeci.container_oom"]["app"] == "web"
     assert (found["qaeci.capacity"]["resource"], found["qaeci.capacity"]["level"]) == ("mem", "high")
     for ref, payload in found.items():

@@ -142,6 +142,9 @@ class EventStream(object):
         except (OSError, StreamEnded) as error:
             self.close()
             raise DockerApiError("Docker daemon %s: /events: %s" % (self._address, _short(error)))
+        except DockerApiError:
+            self.close()
+            raise
 
     def _fill(self):
         while True:
@@ -165,7 +168,10 @@ class EventStream(object):
         end = self._buffer.index(b"\r\n\r\n")
         lines = bytes(self._buffer[:end]).decode("latin-1").split("\r\n")
         del self._buffer[:end + 4]
-        self.status = int(lines[0].split()[1])
+        try:
+            self.status = int(lines[0].split()[1])
+        except (IndexError, ValueError):
+            raise StreamEnded("the answer is not HTTP (%.60r)" % lines[0])
         headers = dict((name.strip().lower(), value.strip()) for name, _, value in
                        (line.partition(":") for line in lines[1:]))
         if self.status != 200:
@@ -193,7 +199,11 @@ class EventStream(object):
             if newline < 0:
                 self._fill()
                 continue
-            size = int(bytes(buffer[:newline]).split(b";", 1)[0], 16)
+            try:
+                size = int(bytes(buffer[:newline]).split(b";", 1)[0], 16)
+            except ValueError:
+                raise StreamEnded("the stream is not valid HTTP chunking (%.40r)"
+                                  % bytes(buffer[:newline]))
             if size == 0:
                 raise StreamEnded("the daemon ended the stream")
             start = newline + 2

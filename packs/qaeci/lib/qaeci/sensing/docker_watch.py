@@ -83,6 +83,9 @@ class DockerHostWatch(object):
                 if not self._stop.is_set():
                     self._problems.failed(str(self.address), "%s: the /events stream ended (%s); "
                                           "reconnecting" % (self, error))
+            except Exception as error:  # a bug must not end the watch: name it and go on
+                self._problems.failed(str(self.address), "%s: unexpected %s: %s; reconnecting"
+                                      % (self, type(error).__name__, error))
             finally:
                 self.connected.clear()
                 self._save_resume_point(force=True)
