@@ -201,3 +201,16 @@ class DockerEventsSensorTest(BaseSensorTestCase):
         container = tcp.run_task(APP_ID, TASK_ID, labels=OURS)
         tcp.oom_kill(container)
         self.assertEqual(self.wait_for(1, "container_oom")[0]["app"], "web")
+
+    def test_a_restarted_sensor_resumes_after_what_it_saw_before(self):
+        first = self.start_sensor()
+        web = self.engine.run_task(APP_ID, TASK_ID, labels=OURS)
+        self.engine.exit(web, 1)
+        self.wait_for(1)
+        first.cleanup()
+        wait_until(lambda: not first.watches[0].connected.is_set())
+        self.engine.exit(web, 2)  # while no sensor runs
+        self.start_sensor()
+        self.engine.exit(web, 3)
+        self.wait_for(3)
+        self.assertEqual([p["exit_code"] for p in self.dispatched()], [1, 2, 3])

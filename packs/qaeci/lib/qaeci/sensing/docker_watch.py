@@ -31,6 +31,9 @@ class RecentLines(object):
         self._members = set()
         self._size = size
 
+    def __len__(self):
+        return len(self._order)
+
     def __contains__(self, line):
         return line in self._members
 
@@ -167,9 +170,13 @@ class DockerHostWatch(object):
     # Resume point
 
     def _since(self):
+        """Where to resume: the newest event seen (its replay is skipped as a line seen), or
+        just after the saved resume point when this watch has seen nothing yet (a restarted
+        sensor: the events of the last second before its stop may come again)."""
         if self._newest_nano is None:
             return None
-        return "%d.%09d" % divmod(int(self._newest_nano), 1000000000)
+        nano = int(self._newest_nano) + (0 if len(self._recent) else 1)
+        return "%d.%09d" % divmod(nano, 1000000000)
 
     def _save_resume_point(self, force=False):
         now = time.monotonic()
