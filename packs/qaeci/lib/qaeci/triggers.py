@@ -162,7 +162,7 @@ TRIGGER_TYPES = {
 
 
 def trigger_type_metadata(name):
-    """The trigger_types entry of sensor metadata for `name`: {name, description, payload_schema}."""
+    """The trigger_types entry of sensor metadata: {name, description, payload_schema}."""
     entry = TRIGGER_TYPES[name]
     return {"name": name, "description": entry["description"],
             "payload_schema": copy.deepcopy(entry["payload_schema"])}

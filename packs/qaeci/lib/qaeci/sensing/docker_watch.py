@@ -66,7 +66,7 @@ class DockerHostWatch(object):
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._stream = None
-        self.connected = threading.Event()  # set while a stream is open (tests and bench wait on it)
+        self.connected = threading.Event()  # set while a stream is open
 
     def __str__(self):
         return "cluster %s: Docker daemon %s" % (self.cluster, self.address)

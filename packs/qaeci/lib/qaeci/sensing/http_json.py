@@ -17,7 +17,8 @@ class NotJson(EndpointError):
 
 
 class Endpoint(object):
-    """A base URL from the pack config, e.g. Endpoint("Mesos master", url, "clusters.dev.mesos_url")."""
+    """A base URL from the pack config:
+    Endpoint("Mesos master", url, "clusters.dev.mesos_url")."""
 
     def __init__(self, what, url, config_key, auth=None, timeout=10.0):
         self.what = what

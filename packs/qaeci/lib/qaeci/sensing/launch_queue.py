@@ -25,7 +25,8 @@ def parse_time(text):
 def declined_by_reason(summary):
     """{reason: offers declined} from processedOffersSummary, preferring rejectSummaryLastOffers
     (the last offer of each agent: why it cannot launch now) over the whole launch attempt."""
-    steps = summary.get("rejectSummaryLastOffers") or summary.get("rejectSummaryLaunchAttempt") or []
+    steps = (summary.get("rejectSummaryLastOffers") or summary.get("rejectSummaryLaunchAttempt")
+             or [])
     return {step["reason"]: int(step.get("declined", 0)) for step in steps}
 
 
