@@ -169,6 +169,8 @@ class DockerEngineDouble(object):
         """The daemon goes away: no more connections, open streams end, the buffer is lost."""
         if self._server is None:
             return
+        if not self._tcp and os.path.exists(self._socket_path):
+            os.unlink(self._socket_path)  # Go removes a unix listener's file on close
         self._server.shutdown()
         self._server.server_close()
         self.cut_streams()
@@ -176,8 +178,6 @@ class DockerEngineDouble(object):
         self._server = None
         with self._lock:
             self._buffer = []
-        if not self._tcp and os.path.exists(self._socket_path):
-            os.unlink(self._socket_path)
 
     def cut_streams(self):
         """Every open /events connection is dropped; the daemon stays up and keeps buffering."""

@@ -140,9 +140,11 @@ class DockerEventsSensorTest(BaseSensorTestCase):
         self.engine.stop()
         wait_until(lambda: any("unreachable" in line or "No such file" in line
                                for line in logged(self.logger(), "error")))
-        wait_until(lambda: sensor.watches[0]._backoff.failures >= 4)  # it keeps retrying...
+        wait_until(lambda: sensor.watches[0]._backoff.failures >= 3)
         errors = logged(self.logger(), "error")
-        self.assertLessEqual(len(errors), 2, errors)  # ... without flooding the log
+        wait_until(lambda: sensor.watches[0]._backoff.failures >= 8)  # it keeps retrying...
+        self.assertEqual(logged(self.logger(), "error"), errors)  # ... without a line per retry
+        self.assertLessEqual(len(errors), 2, errors)  # the stream ended; the socket is gone
         self.engine.start()
         wait_until(lambda: sensor.watches[0].connected.is_set())
         self.engine.oom_kill(container)
