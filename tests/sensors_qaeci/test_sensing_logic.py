@@ -137,3 +137,9 @@ def test_https_against_a_plain_http_endpoint_is_a_tls_line_naming_the_key():
     line = str(error.value)
     assert line.startswith("Mesos master https://127.0.0.1:") and ": TLS error (" in line
     assert "clusters.dev.mesos_url" in line and "\n" not in line
+
+
+def test_an_app_code_with_underscores_is_read_back_from_its_marathon_id():
+    assert triggers.identify(app_id="/qaeci/qa1/f-tts-java") == ("qa1", "f_tts_java")
+    assert triggers.identify(app_id="/qaeci/qa1/svc.mysql") == ("qa1", "svc.mysql")
+    assert triggers.identify(app_id="/other/qa1/web") == (None, None)

@@ -8,8 +8,9 @@ payload carries every field of its schema, with `env`/`app` filled in when the a
 import copy
 import datetime
 
+from qaeci.backends import marathon_ids
+
 PACK = "qaeci"
-APP_ID_ROOT = "qaeci"
 ENV_LABEL = "qaeci.env"
 APP_LABEL = "qaeci.app"
 
@@ -37,10 +38,8 @@ def identify(app_id=None, labels=None):
     labels = labels or {}
     if labels.get(ENV_LABEL) and labels.get(APP_LABEL):
         return labels[ENV_LABEL], labels[APP_LABEL]
-    segments = (app_id or "").strip("/").split("/")
-    if len(segments) == 3 and segments[0] == APP_ID_ROOT and all(segments):
-        return segments[1], segments[2]
-    return None, None
+    parsed = marathon_ids.parse_app_id(app_id) if app_id else None
+    return parsed if parsed and all(parsed) else (None, None)
 
 
 def iso_timestamp(value=None):
