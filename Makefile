@@ -34,3 +34,4 @@ bench: system venv
 	$(VENV)/bin/python bench/st2lite_engine.py
 	$(VENV)/bin/python bench/env_up.py
 	$(VENV)/bin/python bench/db_snapshot.py
+	$(VENV)/bin/python bench/sensors.py
