@@ -18,6 +18,7 @@ import sys
 import time
 import xmlrpc.client
 
+from qaeci.backends import local_events
 from qaeci.backends.local_files import write_atomically, write_json
 from qaeci.backends.local_locks import file_lock
 
@@ -200,9 +201,31 @@ class Supervisor(object):
             "[include]",
             "files = %s" % supervisor_quote(os.path.join(self.programs_dir, "*.conf")),
             "",
+            self._event_listener_section(),
         ])
         with open(self.config_path, "w") as handle:
             handle.write(text)
+
+    def _event_listener_section(self):
+        """The listener that spools every program's state changes for the local events sensor
+        (local_events): started first and stopped last, restarted if it dies, and with a queue
+        that outlasts a restart of it."""
+        work_dir = os.path.dirname(self.root)
+        argv = local_events.listener_argv(work_dir, self.log_path)
+        return "\n".join([
+            "[eventlistener:%s]" % local_events.LISTENER_NAME,
+            "command=%s" % command_line(argv, {"PYTHONPATH": local_events.LIB_DIR}),
+            "events=%s" % local_events.EVENTS,
+            "buffer_size=10000",
+            "priority=1",
+            "autostart=true",
+            "autorestart=true",
+            "stdout_logfile=NONE",  # stdout carries the protocol
+            "stderr_logfile=%s" % supervisor_quote(os.path.join(self.root, "events.log")),
+            "stderr_logfile_maxbytes=1MB",
+            "stderr_logfile_backups=1",
+            "",
+        ])
 
     def ensure_running(self, timeout=15.0):
         if self.is_running():
@@ -236,6 +259,10 @@ class Supervisor(object):
         if not self.is_running():
             return
         pid = self._pid()
+        try:
+            local_events.quiesce(self._rpc(), os.path.dirname(self.root))
+        except (OSError, xmlrpc.client.Error, http.client.HTTPException):
+            pass  # shutting down matters more than the last events
         try:
             self._rpc().shutdown()
         except (OSError, xmlrpc.client.Error, http.client.HTTPException):
