@@ -11,27 +11,9 @@ import json
 
 from qaeci.backends.local_event_spool import SpoolReader
 from qaeci.backends.local_event_triggers import MalformedRecord, triggers_for
+from qaeci.sensing.problems import MalformedEvents
 
 BATCH_LINES = 200
-
-
-class MalformedLines(object):
-    """Counts skipped lines per kind and logs the first of each kind."""
-
-    def __init__(self, logger):
-        self.logger = logger
-        self.counts = {}
-
-    def add(self, kind, line, detail):
-        self.counts[kind] = self.counts.get(kind, 0) + 1
-        if self.counts[kind] == 1:
-            self.logger.warning("skipped a malformed line of the event spool (%s) at segment %d "
-                                "byte %d: %s; more of this kind are counted, not logged"
-                                % (kind, line.segment, line.end, detail))
-
-    @property
-    def total(self):
-        return sum(self.counts.values())
 
 
 class LocalEventFeed(object):
@@ -41,7 +23,7 @@ class LocalEventFeed(object):
         self.dispatch = dispatch
         self.logger = logger
         self.batch_lines = batch_lines
-        self.malformed = MalformedLines(logger)
+        self.malformed = MalformedEvents(logger)
         self.dispatched = 0
         self._said = set()
 
@@ -96,7 +78,8 @@ class LocalEventFeed(object):
             return self._skip("unreadable field values", line, error)
 
     def _skip(self, kind, line, error):
-        self.malformed.add(kind, line, "%s: %r" % (error, line.text[:120]))
+        where = "event spool segment %d byte %d" % (line.segment, line.end)
+        self.malformed.skip(where, kind, "%s: %r" % (error, line.text[:120]))
         return []
 
     def _log_notices(self):
