@@ -114,10 +114,11 @@ class Backend(object):
                        "public_url": public_url(code, env, domain, router_port)}
                 for code, port in self.allocate_ports(env, codes).items()}
 
-    def ensure_services(self, env, services):
+    def ensure_services(self, env, services, deploy_type=None):
         """Start the environment's base services. services: {name: options} from the template
-        (mysql: {snapshot: NAME}, redis: {}, ...). Returns {name: {"host", "port", ...}}
-        (mysql adds user, password, database). Already-running services are left as they are."""
+        (mysql: {snapshot: NAME}, redis: {}, ...); deploy_type: the template's (picks the
+        cluster). Returns {name: {"host", "port", ...}} (mysql adds user, password, database).
+        Already-running services are left as they are."""
         raise NotImplementedError
 
     def prepare(self, spec):
