@@ -79,7 +79,9 @@ class Deployments(object):
                 raise DeploymentFailed("app %s vanished from %r while being deployed"
                                        % (app_id, self.client))
             running = self._still_running(deployment_id)
-            failure = current_failure(app)
+            # Only this deployment's failures: an unchanged app put again after a failure (its
+            # cause fixed elsewhere) keeps its configuration, and the old failure with it.
+            failure = current_failure(app, since=app.get("version"))
             if failure and not running_tasks(app):
                 if running:
                     self.client.cancel_deployment(deployment_id)
@@ -125,11 +127,14 @@ def running_tasks(app):
             and is_current(app, task.get("version"))]
 
 
-def current_failure(app):
+def current_failure(app, since=None):
     """How the app's current configuration last failed ("TASK_FAILED on HOST: message"), or
-    None."""
+    None; with SINCE (an ISO timestamp, as Marathon writes them), only a failure at or after
+    it counts."""
     failure = app.get("lastTaskFailure")
     if not failure or not is_current(app, failure.get("version")):
+        return None
+    if since and (failure.get("timestamp") or "") < since:
         return None
     return "%s on %s: %s" % (failure.get("state"), failure.get("host"),
                              failure.get("message") or "no message")
