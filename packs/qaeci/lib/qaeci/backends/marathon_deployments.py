@@ -18,11 +18,17 @@ from qaeci.backends.base import BackendError
 from qaeci.backends.marathon_client import MarathonError
 
 FIRST_POLL = 0.05
+STEADY_POLL = 0.25
 MAX_POLL = 1.0
+# Of the time waited so far: the end of a wait (an app's start, say) is seen within about a
+# tenth of its length; doubling pauses would see it up to as late again.
+POLL_FRACTION = 0.1
 
 
 def paced(deadline, clock=time.monotonic):
-    """Yield until DEADLINE, sleeping between rounds: briefly at first, then up to MAX_POLL."""
+    """Yield until DEADLINE, sleeping between rounds: briefly at first, then STEADY_POLL, then
+    a tenth of the time waited so far, up to MAX_POLL."""
+    started = clock()
     pause = FIRST_POLL
     while True:
         yield
@@ -30,7 +36,8 @@ def paced(deadline, clock=time.monotonic):
         if remaining <= 0:
             return
         time.sleep(min(pause, remaining))
-        pause = min(pause * 2, MAX_POLL)
+        waited = clock() - started
+        pause = min(MAX_POLL, max(min(pause * 2, STEADY_POLL), waited * POLL_FRACTION))
 
 
 class DeploymentFailed(BackendError):
