@@ -151,7 +151,7 @@ class Backend(object):
         the back end does not run it: what `env info` shows beside the recorded deploy.
         One app only, so back ends answer it without listing the environment. This default
         knows no start time nor ids: back ends that do override it (local: supervisord's
-        process info; marathon: the app's task, its agent, and its Mesos sandbox's stdout)."""
+        process info; marathon: the app's task and its agent)."""
         app_state = self.app_status(env, app)
         if app_state is None:
             return None
