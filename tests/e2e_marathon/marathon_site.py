@@ -136,8 +136,7 @@ def actions_run(execution, site):
     for child in execution["children"]:
         found.append(child["action"])
         if child["action"] == "qaeci.env_deploy":
-            code, out = _execution(site, child["id"])
-            found += actions_run(out, site)
+            found += actions_run(_execution(site, child["id"]), site)
     return found
 
 
@@ -146,4 +145,4 @@ def _execution(site, execution_id):
                           capture_output=True, text=True, timeout=COMMAND_TIMEOUT, cwd=REPO,
                           env=site.environ(CREATOR))
     assert done.returncode == 0, done.stderr
-    return done.returncode, json.loads(done.stdout)
+    return json.loads(done.stdout)
