@@ -1,5 +1,6 @@
 """env_up benchmark: a cold and a no-op `qaeci.env_up` of a synthetic 40-app tree, through st2lite
-and the local back end, against the ideal schedules.
+and the local back end (or, with `--backend marathon`, the Marathon back end against the Marathon
+double), against the ideal schedules.
 
 Prints one `name: value unit` line per figure and exits 1 when a figure misses its target (2 when
 a run itself went wrong):
@@ -21,6 +22,12 @@ The tree (bench/env_up_tree.make_tree: 40 apps, 5 levels, shell builds and pytho
 sleep their set times) and a fresh st2lite state dir with a qaeci config (free router port,
 build_concurrency = number of apps, as the critical path assumes every build at once) live in a
 temporary directory; the environment is taken down and the directory removed at the end.
+
+`--backend marathon`: the config says `backend: marathon` with the `dev` cluster on a Marathon
+double (tests/doubles/marathon.py) run by this process on loopback, and a file:// artifact store
+its fetcher reads. The apps' servers do not run there: each app's tasks take its set start time
+from launch to TASK_RUNNING (the double's simulated start time), then answer its checks. The
+builds are the same real shell builds.
 `--timeline` also prints, on stderr, where the cold run's time went: the workflow's steps and,
 per app, build start and end (and its set build time), its deploy item's start and end (the
 item waits for its artifact, its dependencies and the base services, then starts the app and
@@ -40,6 +47,7 @@ import time
 from datetime import datetime
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PACK_LIB = os.path.join(REPO_ROOT, "packs", "qaeci", "lib")
 sys.path.insert(0, os.path.join(REPO_ROOT, "bench"))
 
 from env_up_tree import (BenchTreeError, critical_path, ideal_healthy_times,  # noqa: E402
@@ -53,6 +61,9 @@ RUN_TIMEOUT_SECONDS = 900
 TARGET_COLD_RATIO = 1.15
 TARGET_NOOP_SECONDS = 2.0
 READ_LOG_VARIABLE = "ST2LITE_DATASTORE_READ_LOG"
+BACKENDS = ("local", "marathon")
+MARATHON_CREDENTIALS = "bench:bench"
+MARATHON_DOMAIN = "bench.example.com"
 
 
 class BenchRunError(Exception):
@@ -67,15 +78,39 @@ def free_port():
 
 # --- the site: tree, st2lite state, pack config -----------------------------------------------
 
-def write_config(state, registry, build_concurrency):
+def write_config(state, registry, build_concurrency, marathon=None):
+    """The pack config: the local back end, or the Marathon back end with MARATHON (a
+    MarathonDouble) as the dev cluster. Returns the work dir."""
     work = os.path.join(state, "qaeci")
     os.makedirs(os.path.join(state, "configs"))
+    config = {"registry_path": registry, "backend": "local", "work_dir": work,
+              "artifact_store": "file://" + os.path.join(work, "artifacts"),
+              "domain": "localhost", "router_port": free_port(),
+              "build_concurrency": build_concurrency}
+    if marathon is not None:
+        config.update(backend="marathon", domain=MARATHON_DOMAIN, clusters={"dev": {
+            "marathon_url": marathon.url, "marathon_auth": MARATHON_CREDENTIALS}})
     with open(os.path.join(state, "configs", "qaeci.yaml"), "w") as handle:
-        handle.write("registry_path: %s\nbackend: local\nwork_dir: %s\nartifact_store: file://%s\n"
-                     "domain: localhost\nrouter_port: %d\nbuild_concurrency: %d\n"
-                     % (registry, work, os.path.join(work, "artifacts"), free_port(),
-                        build_concurrency))
+        json.dump(config, handle)  # JSON is YAML
     return work
+
+
+@contextlib.contextmanager
+def cluster_for(backend, tree):
+    """None for the local back end; for marathon, a Marathon double on loopback whose apps take
+    their set start times, stopped at the end."""
+    if backend != "marathon":
+        yield None
+        return
+    for path in (REPO_ROOT, PACK_LIB):
+        if path not in sys.path:
+            sys.path.append(path)
+    from qaeci.backends.marathon_ids import app_id
+    from tests.doubles.marathon import MarathonDouble
+    with MarathonDouble(credentials=MARATHON_CREDENTIALS) as marathon:
+        for code in tree.apps:
+            marathon.set_start_delay(app_id(ENV, code), tree.start_time(code))
+        yield marathon
 
 
 def st2lite(state, *args, **environ):
@@ -125,19 +160,24 @@ def failure_summary(execution):
     return "; ".join(failed[:5]) or json.dumps(result.get("errors"))[:300]
 
 
-def tear_down(state, work_dir):
-    """env_down, then stop the work dir's supervisord and nginx if anything is left running."""
+def tear_down(state, work_dir, backend="local"):
+    """env_down, then (local back end) stop the work dir's supervisord and nginx if anything is
+    left running."""
     try:
         st2lite(state, "run", "qaeci.env_down", "env=" + ENV)
     finally:
-        lib = os.path.join(PACKS, "qaeci", "lib")
-        if lib not in sys.path:
-            sys.path.append(lib)
-        from qaeci.backends.local import LocalBackend
-        backend = LocalBackend(work_dir)
-        for env in backend.environments():
-            backend.destroy(env)
-        backend.shutdown()
+        if backend == "local":
+            stop_local_back_end(work_dir)
+
+
+def stop_local_back_end(work_dir):
+    if PACK_LIB not in sys.path:
+        sys.path.append(PACK_LIB)
+    from qaeci.backends.local import LocalBackend
+    backend = LocalBackend(work_dir)
+    for env in backend.environments():
+        backend.destroy(env)
+    backend.shutdown()
 
 
 # --- where the time went -----------------------------------------------------------------------
@@ -351,14 +391,16 @@ def measure(args, root):
     tree = make_tree(os.path.join(root, "tree"), apps=args.apps, levels=args.levels,
                      build_seconds=args.build_seconds, start_seconds=args.start_seconds)
     state = os.path.join(root, "st")
-    work_dir = write_config(state, str(tree.registry_path), args.build_concurrency or args.apps)
     read_log = os.path.join(root, "datastore-reads.log")
-    try:
-        cold, cold_seconds = env_up(state, **{READ_LOG_VARIABLE: read_log})
-        noop, noop_seconds = env_up(state)
-        check_noop(noop)
-    finally:
-        tear_down(state, work_dir)
+    with cluster_for(args.backend, tree) as marathon:
+        work_dir = write_config(state, str(tree.registry_path),
+                                args.build_concurrency or args.apps, marathon)
+        try:
+            cold, cold_seconds = env_up(state, **{READ_LOG_VARIABLE: read_log})
+            noop, noop_seconds = env_up(state)
+            check_noop(noop)
+        finally:
+            tear_down(state, work_dir, args.backend)
     reads = datastore_reads(read_log)
     if not reads:
         raise BenchRunError("st2lite logged no datastore read to %s: does it honour $%s?"
@@ -378,12 +420,15 @@ def main(argv=None):
                         help="mean start-up time of an app (default 3)")
     parser.add_argument("--build-concurrency", type=int, default=0,
                         help="the pack config's build_concurrency (default: the number of apps)")
+    parser.add_argument("--backend", choices=BACKENDS, default="local",
+                        help="local (supervisord + nginx) or marathon (the Marathon double)")
     parser.add_argument("--timeline", action="store_true",
                         help="print where the cold run's time went on stderr")
     args = parser.parse_args(argv)
     # Short path: supervisord's unix socket under it must stay under ~100 characters.
     root = tempfile.mkdtemp(prefix="qbench-", dir="/tmp")
-    sys.stderr.write("env_up bench: working in %s (removed at the end)\n" % root)
+    sys.stderr.write("env_up bench (%s back end): working in %s (removed at the end)\n"
+                     % (args.backend, root))
     try:
         results = measure(args, root)
     except (BenchRunError, BenchTreeError) as error:

@@ -283,6 +283,7 @@ class MarathonCluster(object):
         self.starved_apps = set()    # apps no offer fits: their tasks wait in the queue
         self.failing_apps = {}       # app id -> the message its tasks fail with
         self.http_statuses = {}      # app id -> the status its responders answer
+        self.start_delays = {}       # app id -> its own start_delay (a slow or quick app)
         self.next_service_port = FIRST_SERVICE_PORT
         self.next_agent = 0
         self.stopped = False
@@ -556,7 +557,8 @@ class MarathonCluster(object):
         task.ports = [responder.port for responder in task.responders]
         app.tasks[task.id] = task
         self._status_event(task, STAGING, "", slave_id="")
-        threading.Timer(self.start_delay, self._start, args=(app, task)).start()
+        delay = self.start_delays.get(app.id, self.start_delay)
+        threading.Timer(delay, self._start, args=(app, task)).start()
         return task
 
     def _start(self, app, task):
@@ -1039,6 +1041,22 @@ class MarathonDouble(object):
         """From now on the app's tasks fail while starting (TASK_FAILED with message)."""
         with self.cluster.lock:
             self.cluster.failing_apps[app_id] = message
+
+    def heal_tasks(self, app_id):
+        """The app's tasks start normally again (undoes fail_tasks)."""
+        with self.cluster.lock:
+            self.cluster.failing_apps.pop(app_id, None)
+
+    def set_start_delay(self, app_id, seconds):
+        """The app's tasks take SECONDS from TASK_STAGING to TASK_RUNNING (instead of the
+        cluster's start_delay), as apps that start at their own pace."""
+        with self.cluster.lock:
+            self.cluster.start_delays[app_id] = float(seconds)
+
+    def definition(self, app_id):
+        """The app's definition as Marathon keeps it (normalized, with version), a copy."""
+        with self.cluster.lock:
+            return copy.deepcopy(self.cluster.apps[app_id].definition)
 
     def starve(self, app_id, starved=True):
         """No resource offer fits the app (starved) or they fit again: its tasks wait in the

@@ -93,6 +93,33 @@ def test_a_killed_task_is_relaunched_elsewhere_and_status_follows_it(backend, ma
     assert after.port != before.port and answers(after)
 
 
+def test_app_info_names_the_task_its_agent_and_the_framework(backend, marathon, spec_for):
+    backend.deploy(spec_for())
+    ((task_id, _, host, port),) = marathon.tasks("/qaeci/e1/web")
+
+    info = backend.app_info("e1", "web", log_lines=5)
+
+    assert (info.state, info.host, info.port) == ("running", host, port)
+    assert info.ids == {"app_id": "/qaeci/e1/web", "task_id": task_id,
+                        "agent_id": info.ids["agent_id"],
+                        "framework_id": "7e3a1c0f-2b1d-4c8e-9f3a-5d6b7c8d9e0f-0001"}
+    assert info.ids["agent_id"].startswith("7e3a1c0f-2b1d-4c8e-9f3a-5d6b7c8d9e0f-S")
+    assert info.started_at.endswith("Z") and task_id in info.log_tail
+    assert backend.app_info("e1", "nosuch") is None
+
+
+def test_app_info_of_a_failed_app_names_the_task_that_failed(backend, marathon, spec_for):
+    marathon.fail_tasks("/qaeci/e1/web", "Container exited with status 1")
+    backend.deploy(spec_for())
+    failure = marathon.cluster.apps["/qaeci/e1/web"].last_task_failure
+
+    info = backend.app_info("e1", "web", log_lines=0)
+
+    assert info.state == "failed" and "Container exited with status 1" in info.detail
+    assert (info.ids["task_id"], info.ids["agent_id"]) == (failure["taskId"], failure["slaveId"])
+    assert info.started_at is None and info.log_tail == ""
+
+
 def test_env_down_leaves_no_app_and_no_group(backend, marathon, spec_for):
     backend.deploy(spec_for(app="web"))
     backend.deploy(spec_for(app="api"))

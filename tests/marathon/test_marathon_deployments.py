@@ -59,6 +59,20 @@ def test_a_failing_app_stays_as_it_failed_and_does_not_lock_the_next_deploy(back
     assert backend.deploy(spec_for(commit="8a9b0c1")).state == "running"
 
 
+def test_a_failed_app_put_again_unchanged_comes_up_once_its_cause_is_gone(backend, marathon,
+                                                                          spec_for):
+    # Same definition: Marathon keeps its configuration version, and its last failure with it;
+    # that failure is not the new deployment's.
+    marathon.fail_tasks("/qaeci/e1/web", "Container exited with status 1")
+    assert backend.deploy(spec_for()).state == "failed"
+    marathon.heal_tasks("/qaeci/e1/web")
+
+    state = backend.deploy(spec_for())
+
+    assert state.state == "running", state.detail
+    assert backend.app_status("e1", "web").state == "running"
+
+
 def test_a_deployment_that_fails_is_a_failed_deploy(backend, marathon, spec_for):
     marathon.starve("/qaeci/e1/web")
 

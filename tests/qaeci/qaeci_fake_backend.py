@@ -26,13 +26,16 @@ class FakeBackend(Backend):
         self.processes = {}
         self.listeners = {}
         self.deploys = []
+        self.specs = []                   # every AppSpec deployed, in order
+        self.service_deploy_types = []    # the deploy_type of every ensure_services call
         self.lock = threading.Lock()
 
     def allocate_port(self, env, app):
         with self.lock:
             return self.ports.setdefault((env, app), free_port())
 
-    def ensure_services(self, env, services):
+    def ensure_services(self, env, services, deploy_type=None):
+        self.service_deploy_types.append(deploy_type)
         if self.fail_services:
             raise BackendError("mysql did not start; fix: read its log")
         result = {}
@@ -65,6 +68,7 @@ class FakeBackend(Backend):
         with self.lock:
             self.processes[(spec.env, spec.app)] = process
             self.deploys.append((spec.env, spec.app))
+            self.specs.append(spec)
         if settle:
             time.sleep(0.05)
         return self._state(spec.env, spec.app)

@@ -1,6 +1,7 @@
 """A dispatched deploy waits only for dependencies being checked: it reads their records
 quickly only once their port listens (their checks are about to pass), and watches the port,
-which costs no datastore read, until then."""
+which costs no datastore read, until then: the port their checks go to, which their record
+names once the back end has launched them (on a cluster, a task's agent and port)."""
 import time
 
 import pytest
@@ -10,7 +11,9 @@ from qaeci.state import EnvState
 from qaeci_testkit import MemoryDatastore
 
 RUN = "r1"
-BEING_CHECKED = {"run": RUN, "status": "deploying", "stage": "check"}
+TASK_URL = "http://127.0.0.3:31044"
+LAUNCHING = {"run": RUN, "status": "deploying", "stage": "check", "check_url": None}
+BEING_CHECKED = dict(LAUNCHING, check_url=TASK_URL)
 HEALTHY = {"run": RUN, "status": "healthy"}
 
 
@@ -28,7 +31,7 @@ def environment(check_urls):
     api = {"app_code": "api", "scm": {"url": "file:///nowhere"}, "build": {"method": "none"},
            "runtime": {"type": "python"}, "check": {"urls": check_urls}}
     return {"env": "qa1", "app_defs": {"api": api},
-            "addresses": {"api": {"url": "http://127.0.0.1:9"}}}
+            "addresses": {"api": {"url": "http://api.qa1.qa.example.com"}}}
 
 
 class StartingDependency(object):
@@ -40,6 +43,7 @@ class StartingDependency(object):
         self.probes = 0
 
     def port_refuses(self, url, timeout=None):
+        assert url == TASK_URL, "watched %s, not where api was launched" % url
         self.probes += 1
         if self.probes <= self.refusals:
             return "%s did not answer (Connection refused)" % url
@@ -83,3 +87,26 @@ def test_a_dependency_without_check_urls_is_read_quickly_without_watching(monkey
     assert watch.wait(time.monotonic() + 60) == HEALTHY
     assert slept == [pytest.approx(deploy_step.DEPENDENCY_CHECKING_INTERVAL, abs=0.01)]
     assert datastore.gets == 2
+
+
+def test_a_dependency_not_launched_yet_is_read_gently_and_its_port_not_guessed(monkeypatch):
+    datastore = CountingDatastore()
+    state = EnvState(datastore, "qa1")
+    state.save_app("api", LAUNCHING)
+    api = StartingDependency(state, refusals=3)
+    slept = []
+
+    def launched_meanwhile(seconds):
+        slept.append(seconds)
+        if len(slept) == 2:
+            state.save_app("api", BEING_CHECKED)
+    monkeypatch.setattr(checks, "port_refuses", api.port_refuses)
+    monkeypatch.setattr(deploy_step.time, "sleep", launched_meanwhile)
+
+    watch = deploy_step._DependencyWatch(state, environment(["/health"]), "api", RUN)
+
+    assert watch.wait(time.monotonic() + 60) == HEALTHY
+    waiting = deploy_step.DEPENDENCY_WAITING_INTERVAL
+    assert slept[:2] == [pytest.approx(waiting, abs=0.01)] * 2  # no port to watch yet
+    assert api.probes == 4
+    assert datastore.gets == 4  # twice while launching, once launched, once it listened

@@ -65,6 +65,21 @@ def test_env_up_builds_deploys_in_order_and_reports(context, backend):
                                                                % api_port)
 
 
+def test_the_back_end_learns_each_release_and_the_deploy_type(context, backend):
+    # What a cluster back end needs besides the release directory: the artifact's key (it
+    # fetches the artifact itself), the commit (a label) and the deploy type (the cluster).
+    env_up(context, "qa1", apps=["web"], requested_by="alice")
+
+    environment = context.existing_environment("qa1")
+    assert sorted(spec.app for spec in backend.specs) == ["api", "web"]
+    for spec in backend.specs:
+        entry = environment["plan"][spec.app]
+        assert spec.artifact_key == entry["build_key"] and context.store.exists(spec.artifact_key)
+        assert len(spec.commit) == 40 and spec.commit == entry["commit"]
+        assert spec.deploy_type == "dev"
+    assert backend.service_deploy_types == ["dev"]
+
+
 def test_artifacts_leave_out_excluded_files(context, tmp_path):
     env_up(context, "qa1", apps=["api"], requested_by="alice")
     keys = context.store.list("api/")

@@ -4,10 +4,9 @@ answers (url), what runs (commit, branch), its state now as env status judges it
 and the links the pack config's URL templates make for it. Every secret is masked.
 """
 from qaeci import links as links_mod
-from qaeci import redact
+from qaeci import redact, report
 from qaeci import status as status_mod
 from qaeci.errors import QaeciError
-from qaeci.plan import public_url
 from qaeci.registry import check_env_name
 
 DEFAULT_LOG_LINES = 10
@@ -33,7 +32,8 @@ def app_info(context, env, app, log_lines=DEFAULT_LOG_LINES):
             "creator": environment.get("creator"), "status": status,
             "reason": reason if status != "healthy" else "",
             "stage": record.get("stage") if status in ("failed", "skipped") else None,
-            "url": public_url(app, env, context.config.domain, context.config.router_port),
+            "url": report.app_public_url(environment, app, context.config.domain,
+                                         context.config.router_port),
             "commit": _planned(environment, app, record, "commit"),
             "started_at": running.started_at if running is not None else None,
             "ids": dict(running.ids) if running is not None else {}}

@@ -30,6 +30,15 @@ class CheckResult(object):
         return {"ok": self.ok, "reason": self.reason}
 
 
+def target_url(app_state, address):
+    """Where an app's checks go (http://HOST:PORT): the host and port the back end runs it on
+    (a cluster task's agent), else its recorded address (the back end runs it there). Never
+    the address people use, which on a cluster is the load balancer's."""
+    if app_state is not None and app_state.host and app_state.port:
+        return "http://%s:%s" % (app_state.host, app_state.port)
+    return address["url"]
+
+
 def probe(url, timeout=REQUEST_TIMEOUT):
     """One request: (ok, reason)."""
     try:

@@ -125,14 +125,6 @@ def app_spec(app, env, work_dir, address, release=None, build_key=None, commit=N
                    config_files=app.config_templates, deploy_type=deploy_type)
 
 
-def check_url(state, address):
-    """Where the checks go: the host and port the back end runs the app on (a cluster task's
-    agent), else the app's address."""
-    if state.host and state.port:
-        return "http://%s:%s" % (state.host, state.port)
-    return address["url"]
-
-
 def release_link(work_dir, env, app_code):
     """The symlink an app runs from: it names the release being started."""
     return os.path.join(work_dir, "releases", env, app_code, CURRENT)
@@ -149,10 +141,11 @@ def activate_release(work_dir, env, app_code, release):
     os.replace(staged, link)
 
 
-def start_and_check(backend, app, spec, address, timings=None):
+def start_and_check(backend, app, spec, address, timings=None, launched=None):
     """Deploy SPEC through the back end, then poll APP's checks. Returns (stage, CheckResult):
     stage is None when healthy, else "deploy" or "check". timings, when given, gets the time
-    the back end had the app launched ("launched", epoch seconds)."""
+    the back end had the app launched ("launched", epoch seconds); launched, when given, is
+    called then with the URL its checks go to."""
     env = spec.env
     try:
         state = backend.deploy(spec, settle=False)  # the checks tell when it is ready
@@ -163,6 +156,9 @@ def start_and_check(backend, app, spec, address, timings=None):
     if state.state in ("failed", "stopped", "missing"):
         return "deploy", checks.CheckResult(False, "process %s: %s" % (state.state, state.detail
                                                                          or "exited at start"))
-    result = checks.wait_healthy(check_url(state, address), app.check_urls, app.check_timeout,
+    url = checks.target_url(state, address)
+    if launched is not None:
+        launched(url)
+    result = checks.wait_healthy(url, app.check_urls, app.check_timeout,
                                  gone=lambda: _exited(backend, env, app.code))
     return (None if result.ok else "check"), result

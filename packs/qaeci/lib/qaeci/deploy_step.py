@@ -23,8 +23,9 @@ RECORD_FIRST_INTERVAL = 0.05
 RECORD_LONGEST_INTERVAL = 0.1
 # A dependency's record is read quickly only once it is being checked and its port accepts
 # connections (its checks are about to pass): its dependents then start within 0.05 s of it.
-# Until then it is read gently, and while it is being checked its port is watched in between
-# (a refused connect costs no datastore read, which is an API call on StackStorm).
+# Until then it is read gently, and once it is launched (its record names where its checks go)
+# its port is watched in between (a refused connect costs no datastore read, which is an API
+# call on StackStorm).
 DEPENDENCY_CHECKING_INTERVAL = 0.05
 DEPENDENCY_WAITING_INTERVAL = 0.25
 PORT_WATCH_INTERVAL = 0.05
@@ -89,16 +90,17 @@ def _wait_for_record(probe, deadline):
 
 
 class _DependencyWatch(object):
-    """Waits for a dependency's final record in a run."""
+    """Waits for a dependency's final record in a run. Its port is watched at the URL its
+    checks go to, which its deploy records once the back end has it launched (on a cluster,
+    only then is it known where it runs)."""
 
     def __init__(self, state, environment, dependency, run):
         self.state = state
         self.dependency = dependency
         self.run = run
-        self.url = ((environment.get("addresses") or {}).get(dependency) or {}).get("url")
         app = recorded_app(environment, dependency)
-        # Without check URLs (or an address) its checks pass as it launches: nothing to watch.
-        self.listening = not (app and app.check_urls and self.url)
+        # Without check URLs its checks pass as it launches: nothing to watch.
+        self.listening = not (app and app.check_urls)
         self.record = None
 
     def wait(self, deadline):
@@ -112,17 +114,21 @@ class _DependencyWatch(object):
     def _checked_now(self):
         return being_checked(self.record, self.run)
 
+    def _check_url(self):
+        return (self.record or {}).get("check_url") if self._checked_now() else None
+
     def _pace(self):
         if self._checked_now() and self.listening:
             return DEPENDENCY_CHECKING_INTERVAL
         return DEPENDENCY_WAITING_INTERVAL
 
     def _sleep(self, seconds):
-        """Sleep SECONDS; while the dependency is being checked, watch its port meanwhile and
-        wake up as soon as something listens there."""
+        """Sleep SECONDS; while the dependency is being checked where it was launched, watch
+        its port meanwhile and wake up as soon as something listens there."""
         end = time.monotonic() + seconds
-        while self._checked_now() and not self.listening:
-            self.listening = not checks.port_refuses(self.url, timeout=PORT_WATCH_TIMEOUT)
+        while self._check_url() and not self.listening:
+            self.listening = not checks.port_refuses(self._check_url(),
+                                                     timeout=PORT_WATCH_TIMEOUT)
             remaining = end - time.monotonic()
             if self.listening or remaining <= 0:
                 return
@@ -140,7 +146,9 @@ def _prepare(context, state, environment, app, entry, services):
     reads = {}
     release, _ = deploy.prepare_release(app, entry["build_key"], context.store,
                                         context.config.work_dir, state.env, variables, reads)
-    spec = deploy.app_spec(app, state.env, context.config.work_dir, entry["address"], release)
+    spec = deploy.app_spec(app, state.env, context.config.work_dir, entry["address"], release,
+                           build_key=entry["build_key"], commit=entry["commit"],
+                           deploy_type=environment.get("deploy_type"))
     context.backend.prepare(spec)
     return spec, release, reads
 
@@ -156,10 +164,11 @@ def _start(context, state, app, entry, run, spec, release, reads, built, timings
     timings["dependencies_healthy"] = epoch()
     try:
         deploy.activate_release(context.config.work_dir, env, app.code, release)
-        state.update_app(app.code, run=run, status="deploying", stage="check")
+        state.update_app(app.code, run=run, status="deploying", stage="check", check_url=None)
         launched = {"deployed_at": now(), "deployed_by": requested_by}
-        stage, result = deploy.start_and_check(context.backend, app, spec, entry["address"],
-                                               timings)
+        stage, result = deploy.start_and_check(
+            context.backend, app, spec, entry["address"], timings,
+            launched=lambda url: state.update_app(app.code, check_url=url))
     except Exception as error:  # a bad runtime or a back-end failure: stage deploy
         return _fail(context, state, app.code, run, entry, "deploy", one_line(error),
                      built=built)

@@ -190,8 +190,9 @@ def _lookup(variables, path):
     return node
 
 
-def decide_deploy(app_plan, previous, running, check_paths):
-    """(needs_deploy, reason). check_paths: the app's check URLs, probed once if all else holds."""
+def decide_deploy(app_plan, previous, running, check_paths, check_url=None):
+    """(needs_deploy, reason). check_paths: the app's check URLs, probed once if all else holds,
+    at check_url (where the back end runs the app; default: its address)."""
     if app_plan.needs_build:
         return True, "new build"
     if not previous:
@@ -206,7 +207,7 @@ def decide_deploy(app_plan, previous, running, check_paths):
         return True, "last run %s" % previous.get("status", "unknown")
     if not running:
         return True, "not running"
-    result = checks.check_once(app_plan.address["url"], check_paths)
+    result = checks.check_once(check_url or app_plan.address["url"], check_paths)
     if not result.ok:
         return True, "check failing: %s" % result.reason
     return False, ""

@@ -3,6 +3,7 @@ build and to (re)deploy, and record the run, before anything is touched."""
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+from qaeci import checks
 from qaeci import plan as plan_mod
 from qaeci.errors import PlanError
 from qaeci.registry import check_env_name
@@ -66,7 +67,8 @@ def _plan_app(context, state, tmpl, app, branch_and_commit, addresses, services,
     entry.context_hash = plan_mod.config_hash(entry.build_key, variables, previous)
     is_running = app_state is not None and app_state.state in ("running", "starting")
     entry.needs_deploy, entry.deploy_reason = plan_mod.decide_deploy(
-        entry, previous, is_running, app.check_urls)
+        entry, previous, is_running, app.check_urls,
+        checks.target_url(app_state, entry.address) if is_running else None)
     return entry
 
 

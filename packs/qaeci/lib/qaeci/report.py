@@ -14,18 +14,27 @@ def envelope(environment, apps, services):
 
 def app_output(environment, code, record, domain, router_port):
     """One app: healthy {status, commit, url, built, deployed}; failed adds stage, reason and
-    log_tail; skipped is {status, reason}. `url` is the address a person opens."""
+    log_tail; skipped is {status, reason}. `url` is the address a person opens (see
+    app_public_url)."""
     status = record.get("status", "unknown")
     if status == "skipped":
         return {"status": status, "reason": record.get("reason", "")}
     planned = (environment.get("plan") or {}).get(code) or {}
     entry = {"status": status, "commit": record.get("commit") or planned.get("commit"),
-             "url": public_url(code, environment["env"], domain, router_port),
+             "url": app_public_url(environment, code, domain, router_port),
              "built": bool(record.get("built")), "deployed": bool(record.get("deployed"))}
     if status != "healthy":
         entry.update({"stage": record.get("stage"), "reason": record.get("reason", ""),
                       "log_tail": record.get("log_tail", "")})
     return entry
+
+
+def app_public_url(environment, code, domain, router_port):
+    """The address a person opens: the one the back end gave the app when the run was planned
+    (the local router's http://APP.ENV.DOMAIN:ROUTER_PORT/, a cluster's load balancer), else,
+    for an environment planned before addresses carried it, the local router's."""
+    address = (environment.get("addresses") or {}).get(code) or {}
+    return address.get("public_url") or public_url(code, environment["env"], domain, router_port)
 
 
 def services_output(environment, record):

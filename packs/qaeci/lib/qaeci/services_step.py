@@ -11,7 +11,9 @@ def start_services(context, env, run):
     state = context.state(env)
     wanted = environment.get("services_wanted") or {}
     try:
-        services = context.backend.ensure_services(env, wanted) if wanted else {}
+        services = (context.backend.ensure_services(env, wanted,
+                                                   deploy_type=environment.get("deploy_type"))
+                    if wanted else {})
         record = {"run": run, "status": "healthy", "services": services}
     except Exception as error:  # any failure is reported per app that needs the service
         record = {"run": run, "status": "failed", "reason": one_line(error), "services": {}}

@@ -80,7 +80,7 @@ def iso_utc(epoch_seconds):
 
 def status_now(context, code, record, app_state, environment):
     """(status, reason) of an app now, as env status judges it: healthy or unhealthy by one
-    check of its URLs when its process runs (recorded as its last_check), else stopped, or
+    check of its URLs where its process runs now (recorded as its last_check), else stopped, or
     failed / skipped as its last run left it."""
     if app_state is None or app_state.state not in RUNNING_STATES:
         if record.get("status") in ("failed", "skipped"):
@@ -90,7 +90,7 @@ def status_now(context, code, record, app_state, environment):
     address = (environment.get("addresses") or {}).get(code)
     if app is None or address is None:
         return "unhealthy", "unknown to the registry"
-    result = checks.check_once(address["url"], app.check_urls)
+    result = checks.check_once(checks.target_url(app_state, address), app.check_urls)
     context.state(environment["env"]).update_app(code, last_check={
         "at": now(), "ok": result.ok, "reason": result.reason})
     return ("healthy", "") if result.ok else ("unhealthy", result.reason)

@@ -8,7 +8,7 @@ config templates see, one-line reasons and timestamps.
 """
 import time
 
-from qaeci.artifacts import open_store
+from qaeci.artifacts import store_for
 from qaeci.config import PackConfig, open_backend
 from qaeci.errors import EnvironmentNotFound
 from qaeci.registry import App, Registry
@@ -29,7 +29,7 @@ class StepContext(object):
     @property
     def store(self):
         if self._store is None:
-            self._store = open_store(self.config.artifact_store)
+            self._store = store_for(self.config)
         return self._store
 
     @property

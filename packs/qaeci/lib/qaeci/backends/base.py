@@ -114,10 +114,11 @@ class Backend(object):
                        "public_url": public_url(code, env, domain, router_port)}
                 for code, port in self.allocate_ports(env, codes).items()}
 
-    def ensure_services(self, env, services):
+    def ensure_services(self, env, services, deploy_type=None):
         """Start the environment's base services. services: {name: options} from the template
-        (mysql: {snapshot: NAME}, redis: {}, ...). Returns {name: {"host", "port", ...}}
-        (mysql adds user, password, database). Already-running services are left as they are."""
+        (mysql: {snapshot: NAME}, redis: {}, ...); deploy_type: the template's (picks the
+        cluster). Returns {name: {"host", "port", ...}} (mysql adds user, password, database).
+        Already-running services are left as they are."""
         raise NotImplementedError
 
     def prepare(self, spec):
@@ -150,7 +151,7 @@ class Backend(object):
         the back end does not run it: what `env info` shows beside the recorded deploy.
         One app only, so back ends answer it without listing the environment. This default
         knows no start time nor ids: back ends that do override it (local: supervisord's
-        process info; marathon: the app's task, its agent, and its Mesos sandbox's stdout)."""
+        process info; marathon: the app's task and its agent)."""
         app_state = self.app_status(env, app)
         if app_state is None:
             return None

@@ -227,7 +227,8 @@ class LocalBackend(Backend):
             recorded[name] = {"port": port, "options": options}
             write_json(self._services_path(env), recorded)
 
-    def ensure_services(self, env, services):
+    def ensure_services(self, env, services, deploy_type=None):
+        """One machine serves every deploy type: deploy_type changes nothing here."""
         check_env(env)
         wanted = {name: dict(options or {}) for name, options in (services or {}).items()}
         for name in wanted:

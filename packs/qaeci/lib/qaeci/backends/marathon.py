@@ -15,7 +15,7 @@ import socket
 import time
 
 from qaeci.backends import marathon_ids
-from qaeci.backends.base import AppState, Backend, BackendError
+from qaeci.backends.base import AppInfo, AppState, Backend, BackendError
 from qaeci.backends.marathon_apps import AppDefinitions
 from qaeci.backends.marathon_client import MarathonClient
 from qaeci.backends.marathon_deployments import (DeploymentFailed, Deployments, current_failure,
@@ -139,17 +139,40 @@ class MarathonBackend(Backend):
         found = client.app(marathon_ids.app_id(env, app))
         return None if found is None else app_state(app, found)
 
+    def app_info(self, env, app, log_lines=20):
+        """The app's AppInfo: its task (the running one, else the one starting; the one that
+        last failed when the app failed) gives started_at and the ids a Mesos sandbox link
+        needs (task_id, agent_id; framework_id is Marathon's own); log_tail is what Marathon
+        knows of its tasks and last failure."""
+        client = self.client_for(env, required=False)
+        found = client and client.app(marathon_ids.app_id(env, app))
+        if not found:
+            return None
+        ids = {"app_id": found["id"], "framework_id": (client.info() or {}).get("frameworkId")}
+        state = app_state(app, found)
+        task = _shown_task(found) if state.state != "failed" else None
+        if task is not None:
+            ids.update(task_id=task.get("id"), agent_id=task.get("slaveId"))
+        else:
+            failure = found.get("lastTaskFailure") or {}
+            ids.update(task_id=failure.get("taskId"), agent_id=failure.get("slaveId"))
+        log = self._marathon_log(found, log_lines) if log_lines > 0 else ""
+        return AppInfo.of(state, started_at=(task or {}).get("startedAt"), log_tail=log,
+                          ids={name: value for name, value in ids.items() if value})
+
     def log_tail(self, env, app, lines=20):
         """What Marathon knows of the app's end: its tasks and its current version's last
         failure (the task's own output is in its Mesos sandbox)."""
         client = self.client_for(env, required=False)
         found = client and client.app(marathon_ids.app_id(env, app))
-        if not found:
-            return ""
+        return self._marathon_log(found, lines) if found else ""
+
+    @staticmethod
+    def _marathon_log(app, lines):
         report = ["%s %s on %s:%s" % (task["id"], task["state"], task.get("host"),
                                       (task.get("ports") or ["-"])[0])
-                  for task in found.get("tasks", [])]
-        failure = current_failure(found)
+                  for task in app.get("tasks", [])]
+        failure = current_failure(app)
         if failure:
             report.append("last failure: %s" % failure)
         return "\n".join(report[-lines:])
@@ -252,6 +275,16 @@ def app_state(name, app):
     if app.get("instances", 1) == 0:
         return AppState(name, "stopped", detail="scaled to 0 instances")
     return AppState(name, "starting", detail="waiting for resources (see /v2/queue)")
+
+
+def _shown_task(app):
+    """The task env info describes: the running one of the current configuration, else the
+    one starting, else None."""
+    running = running_tasks(app)
+    if running:
+        return running[0]
+    live = [task for task in app.get("tasks", []) if task.get("state") in LIVE]
+    return live[0] if live else None
 
 
 def _with_task(name, state, task, detail):

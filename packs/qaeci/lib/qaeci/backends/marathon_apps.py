@@ -2,8 +2,11 @@
 
 An app runs in a fixed base image for its runtime type (code is never baked into images): the
 Mesos fetcher brings the artifact and the environment's rendered config into the sandbox, which
-is the container's working directory, from `fetch` URIs of the artifact store (`store.url(key)`,
-so a store that signs its URLs is used as it is). Fetch items are fetched and extracted in order,
+is the container's working directory, from `fetch` URIs of the artifact store
+(`store.fetch_url(key, FETCH_URL_SECONDS)`: the fetcher has none of the store's credentials, so
+Swift and S3 give signed URLs). The fetcher reads them again whenever Mesos relaunches a task
+(a lost agent, a killed task), so they last as long as S3 lets them: an app relaunched later
+than that needs a new `env up`. Fetch items are fetched and extracted in order,
 so the rendered config lands over the artifact's templates. `destPath` is always set: the fetcher
 would keep a signed URL's query string in the file name.
 
@@ -28,6 +31,7 @@ DEFAULT_IMAGES = {
 # Set by Marathon for every task; the spec's own values are the local back end's.
 MARATHON_PROVIDED = ("PORT0", "PORT", "PORTS", "HOST")
 CONFIG_PREFIX = "marathon-config"
+FETCH_URL_SECONDS = 7 * 24 * 3600  # the longest an S3 presigned URL lives (SigV4)
 RELEASE_PREFIX = "marathon-releases"
 
 
@@ -46,6 +50,11 @@ def base_definition(marathon_id, args, image, cpus, mem, instances, environment,
     if fetch:
         definition["fetch"] = fetch
     return definition
+
+
+def fetch_url(store, key):
+    """The URL the Mesos fetcher reads KEY from (signed by stores that need it)."""
+    return store.fetch_url(key, FETCH_URL_SECONDS)
 
 
 def fetch_item(uri, dest_path, extract):
@@ -96,16 +105,16 @@ class AppDefinitions(object):
                  if os.path.isfile(os.path.join(spec.workdir, path))]
         config_hash = _files_hash(spec.workdir, files)
         if spec.artifact_key:
-            items = [fetch_item(self.store.url(spec.artifact_key), "artifact.tar.gz", True)]
+            items = [fetch_item(fetch_url(self.store, spec.artifact_key), "artifact.tar.gz", True)]
             if files:
                 key = "%s/%s/%s/%s.tar.gz" % (CONFIG_PREFIX, spec.env, spec.app, config_hash[:16])
                 self._upload_tarball(key, spec.workdir, files)
-                items.append(fetch_item(self.store.url(key), "config.tar.gz", True))
+                items.append(fetch_item(fetch_url(self.store, key), "config.tar.gz", True))
             return items, config_hash
         release_hash = _files_hash(spec.workdir, sorted(_files_under(spec.workdir)))
         key = "%s/%s/%s/%s.tar.gz" % (RELEASE_PREFIX, spec.env, spec.app, release_hash[:16])
         self._upload_tarball(key, spec.workdir, sorted(os.listdir(spec.workdir)), recursive=True)
-        return [fetch_item(self.store.url(key), "release.tar.gz", True)], config_hash
+        return [fetch_item(fetch_url(self.store, key), "release.tar.gz", True)], config_hash
 
     def _upload_tarball(self, key, root, relative_paths, recursive=False):
         if self.store.exists(key):
@@ -131,7 +140,7 @@ class AppDefinitions(object):
             self.store.put(key, path)
         finally:
             os.unlink(path)
-        return self.store.url(key)
+        return fetch_url(self.store, key)
 
 
 def _files_under(root):

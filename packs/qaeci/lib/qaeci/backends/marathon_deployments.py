@@ -18,11 +18,17 @@ from qaeci.backends.base import BackendError
 from qaeci.backends.marathon_client import MarathonError
 
 FIRST_POLL = 0.05
+STEADY_POLL = 0.25
 MAX_POLL = 1.0
+# Of the time waited so far: the end of a wait (an app's start, say) is seen within about a
+# tenth of its length; doubling pauses would see it up to as late again.
+POLL_FRACTION = 0.1
 
 
 def paced(deadline, clock=time.monotonic):
-    """Yield until DEADLINE, sleeping between rounds: briefly at first, then up to MAX_POLL."""
+    """Yield until DEADLINE, sleeping between rounds: briefly at first, then STEADY_POLL, then
+    a tenth of the time waited so far, up to MAX_POLL."""
+    started = clock()
     pause = FIRST_POLL
     while True:
         yield
@@ -30,7 +36,8 @@ def paced(deadline, clock=time.monotonic):
         if remaining <= 0:
             return
         time.sleep(min(pause, remaining))
-        pause = min(pause * 2, MAX_POLL)
+        waited = clock() - started
+        pause = min(MAX_POLL, max(min(pause * 2, STEADY_POLL), waited * POLL_FRACTION))
 
 
 class DeploymentFailed(BackendError):
@@ -79,7 +86,9 @@ class Deployments(object):
                 raise DeploymentFailed("app %s vanished from %r while being deployed"
                                        % (app_id, self.client))
             running = self._still_running(deployment_id)
-            failure = current_failure(app)
+            # Only this deployment's failures: an unchanged app put again after a failure (its
+            # cause fixed elsewhere) keeps its configuration, and the old failure with it.
+            failure = current_failure(app, since=app.get("version"))
             if failure and not running_tasks(app):
                 if running:
                     self.client.cancel_deployment(deployment_id)
@@ -125,11 +134,14 @@ def running_tasks(app):
             and is_current(app, task.get("version"))]
 
 
-def current_failure(app):
+def current_failure(app, since=None):
     """How the app's current configuration last failed ("TASK_FAILED on HOST: message"), or
-    None."""
+    None; with SINCE (an ISO timestamp, as Marathon writes them), only a failure at or after
+    it counts."""
     failure = app.get("lastTaskFailure")
     if not failure or not is_current(app, failure.get("version")):
+        return None
+    if since and (failure.get("timestamp") or "") < since:
         return None
     return "%s on %s: %s" % (failure.get("state"), failure.get("host"),
                              failure.get("message") or "no message")

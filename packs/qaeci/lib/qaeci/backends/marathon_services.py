@@ -16,7 +16,8 @@ import tempfile
 
 from qaeci.backends import marathon_ids
 from qaeci.backends.base import BackendError
-from qaeci.backends.marathon_apps import CONFIG_PREFIX, base_definition, fetch_item
+from qaeci.backends.marathon_apps import CONFIG_PREFIX, base_definition, fetch_item, \
+    fetch_url
 
 DEFAULT_IMAGES = {
     "mysql": "mariadb:10.11",
@@ -91,7 +92,7 @@ class ServiceDefinitions(object):
                 raise BackendError("snapshot %s is not in the artifact store (%s); fix: take it "
                                    "with the snapshot action or correct services.mysql.snapshot"
                                    % (snapshot, archive))
-            fetch.append(fetch_item(self.store.url(archive), "snapshot.tar.gz", False))
+            fetch.append(fetch_item(fetch_url(self.store, archive), "snapshot.tar.gz", False))
         fetch.append(fetch_item(uploader(key, init_sql), "init.sql", False))
         return fetch
 
