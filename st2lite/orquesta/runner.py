@@ -49,7 +49,7 @@ class Parking(object):
         raise NotImplementedError
 
     def resume(self, execution_id):
-        """Resume a paused sub-workflow to its next stop: its (status, result)."""
+        """Resume a paused sub-workflow to its next stop: (status, result[, execution_id])."""
         raise NotImplementedError
 
     def pause(self, snapshot):

@@ -27,9 +27,13 @@ class StoreParking(Parking):
 
     def resume(self, execution_id):
         execution = self.runtime.resume(execution_id)
-        if execution is None:  # not paused any more: as it is now
-            return self.outcome(execution_id)
-        return execution["status"], execution["result"], execution_id
+        if execution is not None:
+            return execution["status"], execution["result"], execution_id
+        status, result = self.outcome(execution_id)
+        if status == "paused":  # and yet not resumable: its saved state is gone
+            return "failed", {"error": "paused workflow %s cannot be resumed: its saved state "
+                                       "is missing" % execution_id}
+        return status, result
 
     def show_status(self, status):
         self.runtime.executions.update(self.execution_id, status=status)
