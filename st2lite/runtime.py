@@ -14,7 +14,7 @@ from st2lite.packs.config import PackConfigError, load_pack_config
 from st2lite.packs.loader import load_packs
 from st2lite.policies import concurrency
 from st2lite.policies.retry import RetryPolicy
-from st2lite.runners.registry import runner_for
+from st2lite.runners.registry import resumer_for, runner_for
 from st2lite.runners.base import ActionRequest
 from st2lite.store.datastore import Datastore, GlobalKeys
 from st2lite.store.db import Database
@@ -151,19 +151,48 @@ class Runtime(object):
             return self._finish(execution_id, action)
         self.executions.update(execution_id, status="running", pid=os.getpid(),
                                runtime=self.registration.token)
-        status, result = self._run_runner(action, final, execution_id, context)
+        status, result = self._run_runner(runner_for(action), action, final, execution_id,
+                                          context)
+        return self._record_outcome(execution_id, action, status, result, final)
+
+    def resume(self, execution_id):
+        """Go on with a paused workflow in this process until it ends or pauses again; returns
+        the execution, or None when it is not paused (another process resumed it first)."""
+        from st2lite.store.workflow_states import WorkflowStateStore
+        record = self.executions.get(execution_id, with_children=False)
+        action = self.action(record["action"])
+        saved = WorkflowStateStore(self.db).load(execution_id)
+        resumer = resumer_for(action)
+        if saved is None or resumer is None or not self.executions.claim(
+                execution_id, "paused", self.registration.token, os.getpid()):
+            return None
+        status, result = self._run_runner(resumer, action, saved.parameters, execution_id,
+                                          record["context"])
+        return self._record_outcome(execution_id, action, status, result, saved.parameters)
+
+    def _record_outcome(self, execution_id, action, status, result, final):
+        if status == "paused":
+            # Recorded with the workflow's state as it paused (runners/orquesta_parking): an
+            # answer may be resuming it in another process already, so report it as it paused.
+            return dict(self.executions.get(execution_id), status="paused")
         schema = parameters_mod.action_schema(action)
         self.executions.update(execution_id, status=status,
                                result=_mask_values(result, schema, final))
         return self._finish(execution_id, action)
 
-    def _run_runner(self, action, final, execution_id, context):
+    def _run_runner(self, runner, action, final, execution_id, context):
         try:
-            outcome = runner_for(action)(ActionRequest(self, action, final, execution_id, context))
+            outcome = runner(ActionRequest(self, action, final, execution_id, context))
             return outcome.status, outcome.result
         except Exception as e:  # a fault in a runner must fail the execution, not the runtime
             return "failed", {"error": "%s: %s" % (type(e).__name__, e),
                               "traceback": traceback.format_exc()}
+
+    def announce_end(self, execution_id):
+        """What follows the end of an execution that was recorded elsewhere (an inquiry
+        answered or timed out): the action triggers."""
+        execution = self.executions.get(execution_id)
+        self._emit_action_triggers(execution, self.action(execution["action"]))
 
     def _finish(self, execution_id, action):
         execution = self.executions.get(execution_id)

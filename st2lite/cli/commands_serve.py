@@ -17,6 +17,7 @@ def register(sub, common):
 def cmd_serve(args):
     from st2lite.sensors.container import SensorContainer
     from st2lite.rules.timers import TimerScheduler
+    from st2lite.inquiries import ExpiryWatch, InquiryService, in_background
     runtime = runtime_for(args)
     _log_to_state(runtime.state_dir)
     log = logging.getLogger("st2lite.serve")
@@ -33,8 +34,10 @@ def cmd_serve(args):
     container = SensorContainer(sensors, dispatch, runtime.sensor_datastore,
                                 lambda name: logging.getLogger(name))
     timers = TimerScheduler(runtime.content.rules, dispatch)
+    expiry = ExpiryWatch(InquiryService(runtime, in_background(runtime)))
     container.start()
     timers.start()
+    expiry.start()
     log.info("serving %d sensor(s), %d rule(s)", len(sensors), len(runtime.content.rules))
     print("st2lite serve: %d sensor(s), %d rule(s); state in %s" % (
         len([s for s in sensors if s.get("enabled", True)]), len(runtime.content.rules),
@@ -42,6 +45,7 @@ def cmd_serve(args):
     while not stop.wait(0.5):
         pass
     timers.stop()
+    expiry.stop()
     container.stop()
     runtime.wait_background(STOP_TIMEOUT_SECONDS)
     print("st2lite serve: stopped", flush=True)

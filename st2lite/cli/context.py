@@ -25,7 +25,8 @@ def _login_name():
         return "stanley"
 
 
-EXIT_FOR_STATUS = {"succeeded": 0}
+# As `st2 run`: a workflow paused on an inquiry, or the inquiry itself, did what it should.
+EXIT_FOR_STATUS = {"succeeded": 0, "paused": 0, "pending": 0}
 
 
 def exit_code(execution):

@@ -2,8 +2,11 @@
 
     errors = inspect_workflow(definition)             # [] when valid, else error dicts
     outcome = run_workflow(definition, inputs, executor, kv_get=None, st2_context=None,
-                           max_workers=None, actions=None)
+                           max_workers=None, actions=None, parking=None, saved=None)
                                                       # WorkflowOutcome(status, output, errors)
+
+A workflow whose task waits on an inquiry pauses; `parking` (runner.Parking) keeps the paused
+run, and `saved` goes on with it (see runner).
 
 Modules, as orquesta splits them: `spec` (parsing and inspection, with `schema` and `inline`;
 `contents` checks the actions tasks name against the registered ones, as StackStorm does),

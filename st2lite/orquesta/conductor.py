@@ -26,14 +26,23 @@ class Event(object):
 
 
 class Conductor(object):
-    def __init__(self, spec, graph, inputs=None, context=None, kv_get=None):
+    def __init__(self, spec, graph, inputs=None, context=None, kv_get=None, saved=None):
+        """A new run of the workflow, or with `saved` (what `snapshot()` gave) the run it was."""
         self.spec = spec
         self.graph = graph
         self.kv_get = kv_get
-        self.state = WorkflowState()
         self.errors = []
         self.output = None
-        self._start(inputs or {}, context or {})
+        if saved is None:
+            self.state = WorkflowState()
+            self._start(inputs or {}, context or {})
+        else:
+            self.state = WorkflowState.from_dict(saved["state"])
+            self.errors = list(saved["errors"])
+
+    def snapshot(self):
+        """Everything needed to go on with this run later, in another process: JSON types only."""
+        return {"state": self.state.to_dict(), "errors": self.errors}
 
     # -- errors -------------------------------------------------------------------------------
     def log_error(self, message, task_id=None, route=None, transition_id=None, result=None):
@@ -111,7 +120,7 @@ class Conductor(object):
         remediation = []
         if self.status == st.FAILED:
             remediation = [s for s in staged if s.get("run_on_fail")]
-        if self.status != st.RUNNING and not remediation:
+        if self.status not in st.STARTING and not remediation:
             return []
         next_tasks, render_failed = [], False
         for entry in remediation or staged:
@@ -345,8 +354,20 @@ class Conductor(object):
         return len(self.state.routes) - 1
 
     # -- workflow status ----------------------------------------------------------------------
+    def resume(self, status=st.RESUMING):
+        """Ask a pausing or paused workflow to go on: `resuming` before an answered inquiry's
+        outcome is reported, `running` before a paused task (a sub-workflow) resumes, as
+        StackStorm's workflow service asks orquesta's conductor."""
+        finished = not (self.state.has_active_tasks or self.state.has_staged_tasks
+                        or self.state.has_task_in(st.HELD))
+        self.state.status = machines.resume_status(self.status, status, finished)
+
     def _update_workflow_status(self, task_id, route, task_status):
-        if task_status not in st.COMPLETED and task_status != st.RETRYING:
+        if task_status == st.RUNNING:  # only a paused or resuming workflow changes here
+            self.state.status = machines.next_workflow_status(self.status, task_status, False,
+                                                              True, True)
+            return
+        if task_status not in st.COMPLETED | st.HELD and task_status != st.RETRYING:
             return
         # A failure is remediated by any satisfied transition, one to a join that can no longer
         # be satisfied included (the workflow then fails on that unreachable join once it ends).
@@ -355,7 +376,7 @@ class Conductor(object):
         incomplete = self.state.has_staged_tasks or self.has_next_tasks(task_id, route)
         self.state.status = machines.next_workflow_status(
             self.status, task_status, remediated, self.state.has_active_tasks, incomplete,
-            canceled=self.state.has_task_in((st.CANCELED,)))
+            canceled=self.state.has_task_in((st.CANCELED,)), held=self.state.has_task_in(st.HELD))
         if self.status in st.COMPLETED:
             self._fail_on_unreachable_joins()
 

@@ -9,6 +9,13 @@ Completions are reported in the order their actions were dispatched. When severa
 dispatched together, the first completion waits a short grace period for its siblings so that they
 are reported together before new tasks are asked for, as StackStorm's workflow engine sees them
 when they finish at the same time (this decides, for instance, how often a `join: 1` task runs).
+
+An action that waits for an answer from outside (an inquiry: `pending`) or a sub-workflow that
+paused (`paused`) holds its task, and the workflow pauses once nothing else runs. Such an
+execution is parked: the executor names it by returning (status, result, execution_id). With a
+`parking` (see Parking), the driver then asks whether each parked execution has news, resumes
+the workflow for it as StackStorm does, and when nothing else runs hands `parking.pause` a
+snapshot to record; a Driver made from that snapshot goes on with the run, in another process.
 """
 import queue
 import threading
@@ -20,13 +27,44 @@ from st2lite.orquesta.conductor import Conductor, Event
 from st2lite.orquesta.errors import ActionRequestError, action_not_found
 
 SIBLING_GRACE_SECONDS = 0.5
+PARKED_POLL_SECONDS = 1.0  # how often parked executions are asked for news while others run
 MAX_ACTIONS = 100000
 _EXECUTOR_STATUSES = {"succeeded": st.SUCCEEDED, "failed": st.FAILED, "timeout": st.EXPIRED,
-                      "canceled": st.CANCELED}
+                      "canceled": st.CANCELED, "pending": st.PENDING, "paused": st.PAUSED}
+_PARKED = (st.PENDING, st.PAUSED)
+
+NEWS_COMPLETED = "completed"  # the parked execution ended (an inquiry answered or timed out)
+NEWS_RESUMABLE = "resumable"  # a parked sub-workflow has news further down: resume it
+
+
+class Parking(object):
+    """What the driver asks of its caller about parked executions (the runner implements it)."""
+
+    def news(self, execution_id):
+        """NEWS_COMPLETED, NEWS_RESUMABLE or None."""
+        raise NotImplementedError
+
+    def outcome(self, execution_id):
+        """(status, result) of a completed execution."""
+        raise NotImplementedError
+
+    def resume(self, execution_id):
+        """Resume a paused sub-workflow to its next stop: (status, result[, execution_id])."""
+        raise NotImplementedError
+
+    def pause(self, snapshot):
+        """Record the paused run, unless a parked execution has news by then (atomically):
+        whether it was recorded."""
+        raise NotImplementedError
+
+    def show_status(self, status):
+        """The run goes on `pausing` (other tasks finish first) or `running` again."""
+        raise NotImplementedError
 
 
 class _Dispatch(object):
-    __slots__ = ("seq", "batch", "task_id", "route", "item_id", "action", "parameters", "delay")
+    __slots__ = ("seq", "batch", "task_id", "route", "item_id", "action", "parameters", "delay",
+                 "execution_id")
 
     def __init__(self, seq, batch, task, action, delay):
         self.seq = seq
@@ -37,20 +75,51 @@ class _Dispatch(object):
         self.action = action["action"]
         self.parameters = action["input"]
         self.delay = delay
+        self.execution_id = None
+
+    def to_dict(self):
+        return dict((name, getattr(self, name)) for name in self.__slots__)
+
+    @classmethod
+    def from_dict(cls, data):
+        dispatch = cls.__new__(cls)
+        for name in cls.__slots__:
+            setattr(dispatch, name, data[name])
+        return dispatch
 
 
 class Driver(object):
-    def __init__(self, conductor, executor, max_workers=None, actions=None):
+    def __init__(self, conductor, executor, max_workers=None, actions=None, parking=None,
+                 saved=None):
         self.conductor = conductor
         self.executor = executor
         self.actions = actions
+        self.parking = parking
         self.max_workers = max_workers
         self.pool = None
         self.completions = queue.Queue()
         self.in_flight = {}
+        self.parked = {}
         self.item_results = {}
         self.seq = 0
         self.batch = 0
+        self.shown_status = st.RUNNING
+        if saved is not None:
+            self._restore(saved)
+
+    def snapshot(self):
+        """The paused run (nothing in flight), JSON types only: see Conductor.snapshot."""
+        return {"conductor": self.conductor.snapshot(),
+                "parked": [self.parked[seq].to_dict() for seq in sorted(self.parked)],
+                "item_results": [[task_id, route, results]
+                                 for (task_id, route), results in self.item_results.items()],
+                "seq": self.seq, "batch": self.batch}
+
+    def _restore(self, saved):
+        self.parked = dict((d["seq"], _Dispatch.from_dict(d)) for d in saved["parked"])
+        self.item_results = dict(((task_id, route), results)
+                                 for task_id, route, results in saved["item_results"])
+        self.seq, self.batch = saved["seq"], saved["batch"]
 
     def run(self):
         if self.max_workers is None:
@@ -63,19 +132,65 @@ class Driver(object):
 
     def _loop(self):
         self._dispatch_ready()
-        while self.in_flight:
-            for dispatch, status, result in self._next_completions():
-                self._report(dispatch, status, result)
+        while self.in_flight or self.parked:
+            if self.in_flight:
+                wait = PARKED_POLL_SECONDS if self.parked and self.parking else None
+                for dispatch, status, result in self._next_completions(wait):
+                    self._report(dispatch, status, result)
+            elif self.conductor.status in st.COMPLETED or self._pause():
+                return
+            self._unpark_news()
             self._dispatch_ready()
+            self._show_status()
 
-    def _start(self, dispatch):
+    def _start(self, dispatch, resume=False):
         """On the pool when the caller bounded the workers, else on a thread of its own: an
         action may wait for another one (a deploy for its build), so none may starve."""
         if self.pool is not None:
-            self.pool.submit(self._execute, dispatch)
+            self.pool.submit(self._execute, dispatch, resume)
         else:
-            threading.Thread(target=self._execute, args=(dispatch,), daemon=True,
+            threading.Thread(target=self._execute, args=(dispatch, resume), daemon=True,
                              name="orquesta-%s" % dispatch.task_id).start()
+
+    # -- parked executions --------------------------------------------------------------------
+    def _show_status(self):
+        status = self.conductor.status
+        shown = st.PAUSING if status == st.PAUSING else st.RUNNING if status in st.STARTING \
+            else None
+        if self.parking is not None and shown not in (None, self.shown_status):
+            self.shown_status = shown
+            self.parking.show_status(shown)
+
+    def _pause(self):
+        """Only parked tasks remain, so the workflow is paused: whether that was recorded (no
+        parked execution had news meanwhile)."""
+        self.conductor.state.status = st.PAUSED
+        return self.parking is None or self.parking.pause(self.snapshot())
+
+    def _unpark_news(self):
+        """Go on with each parked execution that has news, as StackStorm does: an answered
+        inquiry resumes its workflow and then reports its outcome; a sub-workflow with news
+        further down is resumed, its task running again."""
+        if self.parking is None or self.conductor.status in st.COMPLETED:
+            return
+        for seq in sorted(self.parked):
+            dispatch = self.parked[seq]
+            news = self.parking.news(dispatch.execution_id)
+            if news is None:
+                continue
+            del self.parked[seq]
+            self.in_flight[seq] = dispatch
+            if news == NEWS_COMPLETED:
+                self.conductor.resume(st.RESUMING)
+                if dispatch.item_id is not None:  # a held with-items task runs again first
+                    self._update(dispatch.task_id, dispatch.route,
+                                 Event(st.RUNNING, item_id=dispatch.item_id))
+                self._report(dispatch, *self.parking.outcome(dispatch.execution_id))
+            else:
+                self.conductor.resume(st.RUNNING)
+                self._update(dispatch.task_id, dispatch.route,
+                             Event(st.RUNNING, item_id=dispatch.item_id))
+                self._start(dispatch, resume=True)
 
     # -- dispatch -----------------------------------------------------------------------------
     def _dispatch_ready(self):
@@ -165,20 +280,29 @@ class Driver(object):
         if fresh or key not in self.item_results:
             self.item_results[key] = [None] * task["items_count"]
 
-    def _execute(self, dispatch):
+    def _execute(self, dispatch, resume=False):
         try:
-            if dispatch.delay:
-                time.sleep(dispatch.delay)
-            status, result = self.executor(dispatch.task_id, dispatch.item_id, dispatch.action,
-                                           dispatch.parameters)
+            if resume:
+                outcome = self.parking.resume(dispatch.execution_id)
+            else:
+                if dispatch.delay:
+                    time.sleep(dispatch.delay)
+                outcome = self.executor(dispatch.task_id, dispatch.item_id, dispatch.action,
+                                        dispatch.parameters)
+            status, result = outcome[0], outcome[1]
+            if len(outcome) > 2:
+                dispatch.execution_id = outcome[2]
         except BaseException as e:  # noqa: B036 - every started action must report back once,
             # or the driver would wait for it forever; a crash fails only this task.
             status, result = "failed", {"error": "%s: %s" % (type(e).__name__, e)}
         self.completions.put((dispatch, status, result))
 
     # -- completion ---------------------------------------------------------------------------
-    def _next_completions(self):
-        first = self.completions.get()
+    def _next_completions(self, timeout=None):
+        try:
+            first = self.completions.get(timeout=timeout)
+        except queue.Empty:
+            return []
         group = [first]
         siblings = {d.seq for d in self.in_flight.values() if d.batch == first[0].batch}
         siblings.discard(first[0].seq)
@@ -203,6 +327,8 @@ class Driver(object):
     def _report(self, dispatch, status, result):
         del self.in_flight[dispatch.seq]
         task_status = _EXECUTOR_STATUSES.get(status, st.FAILED)
+        if task_status in _PARKED:
+            self.parked[dispatch.seq] = dispatch
         if dispatch.item_id is None:
             event = Event(task_status, result=result)
         else:
@@ -236,15 +362,17 @@ def _action_delay(task, action):
 
 
 def drive(spec, graph, inputs, executor, kv_get=None, context=None, max_workers=None,
-          actions=None):
-    """Run the workflow to its end; returns the finished Conductor."""
-    conductor = Conductor(spec, graph, inputs=inputs, context=context, kv_get=kv_get)
+          actions=None, parking=None, saved=None):
+    """Run the workflow (or with `saved`, a Driver snapshot, go on with the run it was) to its
+    end or until it pauses; returns the Conductor."""
+    conductor = Conductor(spec, graph, inputs=inputs, context=context, kv_get=kv_get,
+                          saved=saved and saved["conductor"])
     try:
-        Driver(conductor, executor, max_workers, actions).run()
+        Driver(conductor, executor, max_workers, actions, parking, saved).run()
     except RuntimeError as e:
         conductor.log_error(str(e))
         conductor.state.status = st.FAILED
-    if conductor.status == st.RUNNING:
+    if conductor.status in (st.RUNNING, st.RESUMING, st.PAUSING):
         conductor.log_error("The workflow stalled: no task is running and none can start.")
         conductor.state.status = st.FAILED
     conductor.render_output()

@@ -16,6 +16,21 @@ class WorkflowState(object):
         self.tasks = {}  # entry_key -> index of the latest entry in `sequence`
         self.staged = []
 
+    def to_dict(self):
+        return {"status": self.status, "contexts": self.contexts, "routes": self.routes,
+                "sequence": self.sequence, "staged": self.staged}
+
+    @classmethod
+    def from_dict(cls, data):
+        state = cls()
+        state.status = data["status"]
+        state.contexts = data["contexts"]
+        state.routes = data["routes"]
+        state.staged = data["staged"]
+        for entry in data["sequence"]:
+            state.add_task_entry(entry)
+        return state
+
     # -- task state entries -------------------------------------------------------------------
     def task_entry(self, task_id, route):
         index = self.tasks.get(entry_key(task_id, route))

@@ -1,5 +1,17 @@
 """StackStorm's built-in `core` content that packs rely on: actions, runner parameters, triggers."""
 
+# The inquirer runner's default response schema, as StackStorm ships it: `required` is draft 3's,
+# on the property, which is how StackStorm validates responses (st2lite.inquiries).
+DEFAULT_INQUIRY_SCHEMA = {
+    "title": "response_data",
+    "type": "object",
+    "properties": {
+        "continue": {"type": "boolean", "description": "Would you like to continue the workflow?",
+                     "required": True},
+    },
+}
+INQUIRY_TRIGGER = "core.st2.generic.inquiry"
+
 RUNNER_PARAMETERS = {
     "local-shell-cmd": {
         "cmd": {"type": "string", "description": "Command to run with bash."},
@@ -38,7 +50,24 @@ RUNNER_PARAMETERS = {
     },
     "noop": {},
     "orquesta": {},
-    "inquirer": {},
+    "inquirer": {
+        "schema": {"type": "object", "required": True, "default": DEFAULT_INQUIRY_SCHEMA,
+                   "description": "A JSON schema that will be used to validate the response "
+                                  "data"},
+        "route": {"type": "string", "required": False, "default": "",
+                  "description": "An arbitrary value for allowing rules to route to proper "
+                                 "notification channel"},
+        "roles": {"type": "array", "required": False, "default": [],
+                  "description": "A list of roles that are permitted to respond to the action "
+                                 "(if nothing provided, all are permitted) - REQUIRES RBAC "
+                                 "FEATURES"},
+        "users": {"type": "array", "required": False, "default": [],
+                  "description": "A list of usernames that are permitted to respond to the "
+                                 "action (if nothing provided, all are permitted)"},
+        "ttl": {"type": "integer", "required": True, "default": 1440,
+                "description": "Time (in minutes) to wait before timing out the inquiry if no "
+                               "response is received"},
+    },
 }
 
 def core_actions():
@@ -58,6 +87,7 @@ def core_actions():
         action("local", "local-shell-cmd", "Action that executes an arbitrary Linux command on the "
                "localhost.", {"cmd": {"type": "string", "required": True}}),
         action("http", "http-request", "Action that performs an http request."),
+        action("ask", "inquirer", "Action for initiating an Inquiry (usually in a workflow)"),
         action("inject_trigger", "python-script", "Action which injects a new trigger in the "
                "system.", {
                    "trigger": {"type": "string", "required": True,
@@ -77,6 +107,15 @@ def core_trigger_types():
         trigger("st2.generic.actiontrigger", "Trigger encapsulating the completion of an action "
                 "execution."),
         trigger("st2.generic.notifytrigger", "Notification trigger."),
+        trigger("st2.generic.inquiry", 'Trigger indicating a new "inquiry" has entered '
+                '"pending" status', payload_schema={
+                    "type": "object", "additionalProperties": False,
+                    "properties": {
+                        "id": {"type": "string", "description": "ID of the new inquiry.",
+                               "required": True},
+                        "route": {"type": "string", "required": True,
+                                  "description": "An arbitrary value for allowing rules to "
+                                                 "route to proper notification channel."}}}),
         trigger("st2.IntervalTimer", "Triggers on specified intervals.", parameters_schema={
             "type": "object", "required": ["unit", "delta"],
             "properties": {"unit": {"enum": ["weeks", "days", "hours", "minutes", "seconds"]},

@@ -4,30 +4,52 @@ run_workflow checks the definition itself: an invalid one fails before any task 
 A workflow may call itself, or a workflow that called it, as on StackStorm (a recursion that
 ends, e.g. one round per batch of work). Each level holds a thread here until its sub-workflow
 ends, so sub-workflows nested deeper than MAX_DEPTH are refused: only a recursion that never
-ends gets there."""
+ends gets there.
+
+A workflow waiting on an inquiry pauses: its run is kept in the store (orquesta_parking) and
+this process lets go of it. `resume` goes on with it, in whichever process claimed it: a
+paused sub-workflow is resumed by its parent's run, so every level again holds a thread."""
 import os
 
 from st2lite import params
 from st2lite.runners.base import RunnerOutcome
+from st2lite.runners.orquesta_parking import StoreParking
+from st2lite.store.workflow_states import WorkflowStateStore
 
 MAX_DEPTH = 500
 
 
 def run(request):
-    from st2lite.runners.python_script import warm_pack
-    runtime, action = request.runtime, request.action
-    warm_pack(runtime, action["pack"])  # its python tasks' imports load while it starts
-    from st2lite.orquesta import run_workflow
+    action = request.action
     try:
         with open(action["entry_point_path"]) as f:
             definition = f.read()
     except OSError as e:
         return _failed("cannot read workflow %s: %s" % (action["entry_point_path"], e.strerror))
+    return _drive(request, definition)
+
+
+def resume(request):
+    """Go on with the paused run of request.execution_id (claimed by this process)."""
+    saved = WorkflowStateStore(request.runtime.db).load(request.execution_id)
+    if saved is None:
+        return _failed("the state of paused workflow %s is missing" % request.execution_id)
+    return _drive(request, saved.definition, saved.snapshot)
+
+
+def _drive(request, definition, saved=None):
+    from st2lite.runners.python_script import warm_pack
+    runtime, action = request.runtime, request.action
+    warm_pack(runtime, action["pack"])  # its python tasks' imports load while it starts
+    from st2lite.orquesta import run_workflow
     chain = list(request.context.get("workflow_chain") or []) + [action["ref"]]
+    parking = StoreParking(runtime, request.execution_id, definition, request.parameters)
     outcome = run_workflow(definition, request.parameters,
                            _executor(runtime, request.execution_id, request.context, chain),
                            kv_get=_kv_get(runtime), st2_context=_st2_context(request),
-                           actions=RegisteredActions(runtime))
+                           actions=RegisteredActions(runtime), parking=parking, saved=saved)
+    if saved is not None and outcome.status != "paused":
+        parking.states.delete(request.execution_id)
     result = {"output": outcome.output}
     if outcome.errors:
         result["errors"] = outcome.errors
@@ -48,7 +70,7 @@ def _executor(runtime, parent_id, parent_context, chain):
         else:
             child = runtime.execute(action_ref, parameters, context=context, parent_id=parent_id,
                                     task=task_name, item=item_index, cast=True)
-        return child["status"], child["result"]
+        return child["status"], child["result"], child["id"]
     return execute
 
 

@@ -9,6 +9,11 @@ RUNNERS = {
     "noop": ("noop", "run"),
     "http-request": ("http_request", "run"),
     "orquesta": ("orquesta_runner", "run"),
+    "inquirer": ("inquirer", "run"),
+}
+# Runners whose executions can pause, and how each goes on with a paused one.
+RESUMERS = {
+    "orquesta": ("orquesta_runner", "resume"),
 }
 
 
@@ -17,5 +22,15 @@ def runner_for(action):
     handler = BUILTIN_HANDLERS.get(action["ref"])
     if handler:
         return handler
-    module_name, function = RUNNERS[action["runner_type"]]
+    return _function(RUNNERS[action["runner_type"]])
+
+
+def resumer_for(action):
+    """The function that goes on with a paused execution of the action, or None."""
+    entry = RESUMERS.get(action["runner_type"])
+    return _function(entry) if entry else None
+
+
+def _function(entry):
+    module_name, function = entry
     return getattr(importlib.import_module("st2lite.runners." + module_name), function)

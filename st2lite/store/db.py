@@ -54,6 +54,13 @@ CREATE TABLE IF NOT EXISTS rule_enforcements (
     seq INTEGER
 );
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS workflow_states (
+    execution_id TEXT PRIMARY KEY,
+    definition TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    snapshot TEXT NOT NULL,
+    saved_at TEXT NOT NULL
+);
 """
 # Columns added since the first release: {table: [(column, definition)]}, added where missing.
 ADDED_COLUMNS = {"executions": [("runtime", "TEXT")]}
@@ -100,6 +107,7 @@ class Database(object):
         return set(row["name"] for row in conn.execute("PRAGMA table_info(%s)" % table))
 
     def transaction(self):
+        """A write transaction; inside another one of this thread it joins that one."""
         return _Transaction(self.connection())
 
     def query(self, sql, args=()):
@@ -113,15 +121,21 @@ class Database(object):
 
 
 class _Transaction(object):
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on error: writers never interleave half-written rows."""
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error: writers never interleave half-written rows.
+    Nested in a transaction already open on the connection, it is part of that one, so that
+    several stores' writes can be made atomic together (as a workflow pausing is)."""
 
     def __init__(self, conn):
         self.conn = conn
+        self.outermost = False
 
     def __enter__(self):
-        self.conn.execute("BEGIN IMMEDIATE")
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.outermost = True
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if self.outermost:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
         return False

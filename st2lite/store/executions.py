@@ -42,6 +42,15 @@ class ExecutionStore(object):
             conn.execute("UPDATE executions SET %s WHERE id = ?" % ", ".join(columns),
                          values + [execution_id])
 
+    def claim(self, execution_id, from_status, runtime, pid):
+        """Set an execution in `from_status` running in this process (a paused workflow that
+        resumes); False when it is not in that status, as when another process took it first."""
+        with self.db.transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE executions SET status = 'running', runtime = ?, pid = ?"
+                " WHERE id = ? AND status = ?", (runtime, pid, execution_id, from_status))
+        return cursor.rowcount == 1
+
     def get(self, execution_id, with_children=True):
         rows = self.db.query("SELECT * FROM executions WHERE id = ?", (execution_id,))
         if not rows:
@@ -57,10 +66,13 @@ class ExecutionStore(object):
                              (execution_id,))
         return [self._shape(row, with_children=False) for row in rows]
 
-    def list(self, action=None, status=None, limit=50, top_level=True):
+    def list(self, action=None, status=None, limit=50, top_level=True, runner=None):
         sql, args = "SELECT * FROM executions WHERE 1=1", []
         if top_level:
             sql += " AND parent_id IS NULL"
+        if runner:
+            sql += " AND runner = ?"
+            args.append(runner)
         if action:
             sql += " AND action = ?"
             args.append(action)
