@@ -237,3 +237,14 @@ def test_a_redirect_to_the_leader_is_followed(marathon):
             assert events[0][0] == b"event_stream_attached"
         finally:
             connection.close()
+
+
+def test_streams_that_keep_ending_are_not_a_line_each(marathon):
+    with Watching(marathon.url) as watching:
+        for sessions in range(1, 6):
+            watching.wait_connected(sessions=sessions)
+            marathon.cut_streams()
+        watching.wait_connected(sessions=6)
+        ends = [line for line in watching.log.at("INFO") if "event stream ended" in line]
+        assert len(ends) == 1 and "(closed by Marathon)" in ends[0]
+        assert not watching.log.at("ERROR") and not watching.log.at("WARNING")

@@ -34,6 +34,7 @@ from qaeci.marathon_stream_http import EventConnection, StreamError
 from qaeci.marathon_view import ClusterView
 
 SAVE_EVERY = 2.0        # seconds between saves of the view while events flow
+END_LOG_EVERY = 60.0    # at most one line a minute about streams that ended (and reopened)
 READ_SHARE = 0.8        # of stall_timeout: silence before asking /ping (12 s of 15: > heartbeat)
 
 
@@ -88,6 +89,8 @@ class MarathonStreamWatch(object):
         self._lock = threading.Lock()
         self._connection = None
         self._saved_at = 0.0
+        self._ends_unlogged = 0
+        self._end_logged_at = None
 
     def __str__(self):
         return "Marathon %s (%s)" % (self.name, self.leader_url or self.cluster.url)
@@ -130,6 +133,9 @@ class MarathonStreamWatch(object):
         if self._stop.is_set():
             return None
         connection.open()
+        if self._stop.is_set():     # stop() came while it was opening
+            connection.close()
+            return None
         self.leader_url = connection.url
         inbox = queue.SimpleQueue()
         reader = threading.Thread(target=self._read, args=(connection, inbox), daemon=True,
@@ -254,9 +260,21 @@ class MarathonStreamWatch(object):
                 % silence)
 
     def _log_end(self, ended):
-        line = "%s: the event stream %s; reconnecting and reconciling" % (
-            self, ended.reason if ended.stalled else "ended (%s)" % ended.reason)
-        (self._logger.warning if ended.stalled else self._logger.info)(line)
+        """A stall is a warning each time; a stream Marathon closed (a leader change, a proxy)
+        is news, but one that keeps closing must not flood the log: one line a minute."""
+        if ended.stalled:
+            self._logger.warning("%s: the event stream %s; reconnecting and reconciling"
+                                 % (self, ended.reason))
+            return
+        now = time.monotonic()
+        if self._end_logged_at is not None and now - self._end_logged_at < END_LOG_EVERY:
+            self._ends_unlogged += 1
+            return
+        more = (" (and %d more times since the last such line)" % self._ends_unlogged
+                if self._ends_unlogged else "")
+        self._logger.info("%s: the event stream ended (%s)%s; reconnecting and reconciling"
+                          % (self, ended.reason, more))
+        self._end_logged_at, self._ends_unlogged = now, 0
 
     # -- helpers --------------------------------------------------------------------------------
 
