@@ -5,7 +5,8 @@ Each session:
    opens `/v2/events` on the leader itself, filtered to the events the sensor uses;
 2. a reader thread reads the stream from then on, parsing frames into a queue: the socket is
    drained as fast as it fills whatever the dispatching costs, so Marathon never drops the
-   sensor as a slow consumer (its bus keeps 50 to 1024 unsent events per consumer);
+   sensor as a slow consumer (its bus keeps 50 to 1024 unsent events per consumer); a backlog
+   waits in this process's memory instead, where nothing is lost;
 3. meanwhile this thread reconciles (marathon_reconcile) from `/v2/apps` and `/v2/deployments`,
    dispatching what changed while the stream was down, then the queued and new events.
 
@@ -80,7 +81,8 @@ class MarathonStreamWatch(object):
         self._backoff = Backoff(settings.retry_first, settings.retry_max)
         self._state_key = "marathon_view.%s" % cluster.name
         self.view = self._load_view()
-        self._translator = EventTranslator(self.name, self.view) if self.view else None
+        self._translator = (EventTranslator(self.name, self.view) if self.view is not None
+                            else None)
         self.leader_url = None
         self.ingested = 0                      # events read from the streams
         self.sessions = 0                      # streams opened and reconciled
