@@ -214,13 +214,17 @@ class SseStream(object):
         self.event_types = set(event_types)
         self.frames = queue.Queue(maxsize=max_outstanding)
         self.closed = threading.Event()
+        self.stalled = threading.Event()    # test control: the connection goes silent
+        self.sent = 0                       # events written (heartbeats not counted)
 
     def offer(self, event_type, data):
         if self.event_types and event_type not in self.event_types:
             return
-        frame = ("event: %s\r\ndata: %s\r\n\r\n" % (event_type, data)).encode("utf-8")
+        self.offer_frames(("event: %s\r\ndata: %s\r\n\r\n" % (event_type, data)).encode("utf-8"))
+
+    def offer_frames(self, frames):
         try:
-            self.frames.put_nowait(frame)
+            self.frames.put_nowait(frames)
         except queue.Full:   # a slow consumer: Marathon closes its connection
             self.close()
 
@@ -277,6 +281,8 @@ class MarathonCluster(object):
         self.groups = set()
         self.deployments = {}
         self.streams = {}            # SseStream -> front end
+        self.cut_after = None        # test control: streams close after this many events
+        self.released = threading.Event()   # set on stop: stalled streams let go
         self.events = []             # (event_type, body) in publication order, for tests
         self.leader = None
         self.requests = []           # (method, path, status) answered, for tests
@@ -662,6 +668,7 @@ class MarathonCluster(object):
         return {"queue": entries}
 
     def stop(self):
+        self.released.set()
         with self.lock:
             self.stopped = True
             for deployment in list(self.deployments.values()):
@@ -895,6 +902,11 @@ class MarathonHandler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(raw)      # the recorded reply, head and body
             return
         self.close_connection = True
+        leader = self.cluster.leader
+        if self.front.standby_redirects and leader not in (None, self.front):
+            # Marathon before 1.0 (RedirectFilter) sent clients to the leader instead
+            self._send(307, b"", {"Location": leader.url + self.path})
+            return
         self.wfile.write(load_bytes("marathon", "events", "sse_http_response_head.txt")
                          .replace(b"Tue, 05 Sep 2023 08:12:00 GMT",
                                   self.date_time_string().encode()))
@@ -910,18 +922,27 @@ class MarathonHandler(http.server.BaseHTTPRequestHandler):
             cluster.detach(stream)
 
     def _pump(self, stream):
-        while not stream.closed.is_set():
+        while True:
+            if stream.stalled.is_set():
+                self.cluster.released.wait()    # silent, the connection held open
+                return
+            if stream.closed.is_set():
+                return
             try:
                 frame = stream.frames.get(timeout=self.front.heartbeat_interval)
             except queue.Empty:
                 frame = b"\r\n"         # Jetty's heartbeat: a bare CRLF
-            if frame is None or stream.closed.is_set():
-                return
+            if frame is None or stream.closed.is_set() or stream.stalled.is_set():
+                continue
             try:
                 self.wfile.write(frame)
                 self.wfile.flush()
             except OSError:
                 return
+            if frame != b"\r\n":
+                stream.sent += 1
+                if self.cluster.cut_after and stream.sent >= self.cluster.cut_after:
+                    return
 
 
 class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -935,14 +956,16 @@ class MarathonDouble(object):
     credentials: "user:password" for Basic auth (None: open). start_delay: seconds from
     TASK_STAGING to TASK_RUNNING. cluster: share another double's state (an HA pair); the first
     front end of a cluster is its leader. heartbeat_interval: seconds between SSE heartbeats.
-    tls: (certificate file, key file) to serve https instead of http.
+    tls: (certificate file, key file) to serve https instead of http. standby_redirects: while
+    not the leader, answer /v2/events with a 307 to the leader (as Marathon before 1.0 did).
     """
 
     def __init__(self, credentials=None, start_delay=0.05, cluster=None, heartbeat_interval=10.0,
-                 tls=None, **cluster_options):
+                 tls=None, standby_redirects=False, **cluster_options):
         self.cluster = cluster or MarathonCluster(start_delay=start_delay, **cluster_options)
         self.credentials = credentials
         self.heartbeat_interval = heartbeat_interval
+        self.standby_redirects = standby_redirects
         self.tls = tls
         self._server = None
 
@@ -1114,6 +1137,35 @@ class MarathonDouble(object):
                        if front is old and old is not front_end]
         for stream in closing:
             stream.close()
+
+    def cut_every(self, events):
+        """Every event stream is closed after it has sent this many events (None: never)."""
+        with self.cluster.lock:
+            self.cluster.cut_after = events
+
+    def stall_streams(self):
+        """The open event streams go silent (no events, no heartbeats) and stay open, as a
+        connection that a proxy or the network stopped forwarding."""
+        with self.cluster.lock:
+            streams = list(self.cluster.streams)
+        for stream in streams:
+            stream.stalled.set()
+            stream.close()          # off the bus; its connection is held open, silent
+
+    def send_raw(self, event_type, data):
+        """Every open stream (that takes EVENT_TYPE) gets a frame whose data line is DATA as
+        given: malformed events, which Marathon never publishes."""
+        with self.cluster.lock:
+            for stream in list(self.cluster.streams):
+                stream.offer(event_type, data)
+
+    def send_frames(self, frames):
+        """Every open stream gets FRAMES (encoded `event:`/`data:` frames, many at once) in one
+        write, whatever their types: for benchmarks, which must not measure the double's
+        encoding."""
+        with self.cluster.lock:
+            for stream in list(self.cluster.streams):
+                stream.offer_frames(frames)
 
     def cut_streams(self):
         """Close every open event stream (as a proxy or a network cut would)."""

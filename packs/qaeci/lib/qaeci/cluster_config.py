@@ -21,6 +21,7 @@ SENSOR_DEFAULTS = {
     "retry_first": 1.0,           # first reconnect delay (seconds); doubles, with jitter...
     "retry_max": 60.0,            # ... up to this
     "request_timeout": 10.0,      # seconds for one HTTP request to Mesos, Marathon or Docker
+    "marathon_stall_timeout": 15.0,  # a Marathon stream silent this long (/ping answering) is reopened
 }
 
 DOCKER_SCHEMES = ("unix://", "tcp://")
