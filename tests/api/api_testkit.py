@@ -2,6 +2,7 @@
 (st2client 3.9.0, from its own virtualenv: its exact pins clash with st2lite's) with an empty
 HOME, and plain HTTP calls."""
 import base64
+import http.client
 import json
 import os
 import re
@@ -13,6 +14,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -57,6 +59,7 @@ class Serve(object):
                 break
             found = URLS_LINE.search(line)
             if found:
+                self.banner = line
                 return dict(zip(("api", "auth", "stream"), found.groups()))
             threading.Thread(target=lambda: lines.put(self.process.stdout.readline()),
                              daemon=True).start()
@@ -70,11 +73,11 @@ class Serve(object):
         return self.process.returncode, out, err
 
 
-def start_server(single_port=False, auth=True):
+def start_server(single_port=False, auth=True, options=()):
     state = tempfile.mkdtemp(prefix="st2lite-api-")
     added = st2lite(state, "user", "add", USER, "--password", PASSWORD)
     assert added.returncode == 0, added.stderr
-    options = ["--bind", "127.0.0.1:0"] if single_port else []
+    options = list(options) + (["--bind", "127.0.0.1:0"] if single_port else [])
     return Serve(state, *(options + ([] if auth else ["--no-auth"])))
 
 
@@ -148,3 +151,47 @@ class St2(object):
             return code, json.loads(output)
         except ValueError:
             raise AssertionError("not JSON (exit %d): %s" % (code, output))
+
+
+class Sse(object):
+    """A Server-Sent Events connection read frame by frame, each read bounded by `timeout`."""
+
+    def __init__(self, url, headers=None, timeout=20):
+        parts = urllib.parse.urlsplit(url)
+        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+        path = parts.path + ("?" + parts.query if parts.query else "")
+        self.connection.request("GET", path, headers=headers or {})
+        self.response = self.connection.getresponse()
+        self.status = self.response.status
+        self.headers = self.response.headers
+        self.heartbeats = 0
+
+    def next_event(self):
+        """(id, event name, data) of the next frame; None when the server closed the stream.
+        Bare newlines (keep-alives) are counted in `heartbeats`."""
+        fields = {}
+        while True:
+            line = self.response.fp.readline()
+            if not line:
+                return None
+            line = line.decode("utf-8").rstrip("\n")
+            if line:
+                name, _, value = line.partition(": ")
+                fields[name] = value
+            elif fields:
+                return int(fields["id"]), fields["event"], json.loads(fields["data"])
+            else:
+                self.heartbeats += 1
+
+    def events_until(self, predicate):
+        """Frames up to and including the first one predicate(name, data) accepts."""
+        seen = []
+        while True:
+            event = self.next_event()
+            assert event is not None, "the stream closed after %s" % [e[1] for e in seen]
+            seen.append(event)
+            if predicate(event[1], event[2]):
+                return seen
+
+    def close(self):
+        self.connection.close()
