@@ -35,7 +35,8 @@ def action_api(action):
             "description": action.get("description") or "",
             "enabled": action.get("enabled", True), "entry_point": action.get("entry_point") or "",
             "runner_type": action["runner_type"], "parameters": action.get("parameters") or {},
-            "output_schema": action.get("output_schema") or {}, "notify": action.get("notify") or {},
+            "output_schema": action.get("output_schema") or {},
+            "notify": action.get("notify") or {},
             "tags": action.get("tags") or [], "metadata_file": action.get("metadata_file") or ""}
 
 

@@ -53,11 +53,19 @@ def children_ids(db, parent_ids):
     return found
 
 
-def instance_page(db, table, filters, offset=0, limit=None):
-    """(rows, total) of trigger_instances or rule_enforcements, newest first."""
-    where = " AND ".join("%s = ?" % name for name in filters)
-    clause = (" WHERE " + where) if where else ""
+TIME_COLUMNS = {"trigger_instances": "occurrence_time", "rule_enforcements": "enforced_at"}
+
+
+def instance_page(db, table, filters, offset=0, limit=None, after=None, before=None):
+    """(rows, total) of trigger_instances or rule_enforcements, newest first; after and before
+    bound their time (ISO text as stored)."""
+    where = ["%s = ?" % name for name in filters]
     args = list(filters.values())
+    for bound, operator in ((after, ">"), (before, "<")):
+        if bound:
+            where.append("%s %s ?" % (TIME_COLUMNS[table], operator))
+            args.append(bound)
+    clause = (" WHERE " + " AND ".join(where)) if where else ""
     total = db.query("SELECT COUNT(*) FROM %s%s" % (table, clause), args)[0][0]
     rows = db.query("SELECT * FROM %s%s ORDER BY seq DESC LIMIT ? OFFSET ?" % (table, clause),
                     args + [-1 if limit is None else int(limit), int(offset)])

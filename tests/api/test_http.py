@@ -317,3 +317,40 @@ def test_stream_accepts_the_cookie_alone_and_refuses_no_credentials(server, http
         assert events[-1][2]["action"]["ref"] == "core.noop"
     finally:
         stream.close()
+
+
+def test_execution_filters_by_user_time_and_paging(server, http):
+    key = json.loads(st2lite(server.state, "apikey", "create", "--user", "bot",
+                             "--json").stdout)["key"]
+    bot = Http(server.urls, api_key=key)
+    status, _, mine = bot.api("POST", "/executions", {"action": "core.noop"})
+    assert status == 201 and mine["context"]["user"] == "bot"
+    status, headers, rows = http.api("GET", "/executions?user=bot")
+    assert [r["id"] for r in rows] == [mine["id"]] and headers["X-Total-Count"] == "1"
+    since = mine["start_timestamp"]
+    status, _, rows = http.api("GET", "/executions?timestamp_lt=" + since + "&limit=-1")
+    assert rows and mine["id"] not in [r["id"] for r in rows]
+    assert all(r["start_timestamp"] < since for r in rows)
+    status, headers, page = http.api("GET", "/executions?offset=1&limit=2")
+    status, _, everything = http.api("GET", "/executions?limit=-1")
+    assert [r["id"] for r in page] == [r["id"] for r in everything[1:3]]
+    assert int(headers["X-Total-Count"]) == len(everything)
+
+
+
+def test_trigger_instances_and_enforcements(server, http):
+    fired = json.loads(st2lite(server.state, "trigger", "fire", "apitest.event", "--payload",
+                               '{"kind": "hello", "name": "ida"}', "--json").stdout)
+    status, _, instance = http.api("GET", "/triggerinstances/" + fired["trigger_instance"])
+    assert (instance["trigger"], instance["payload"]) == ("apitest.event",
+                                                           {"kind": "hello", "name": "ida"})
+    at = instance["occurrence_time"]
+    status, _, later = http.api("GET", "/triggerinstances?timestamp_gt=" + at)
+    assert fired["trigger_instance"] not in [i["id"] for i in later]
+    status, _, until = http.api("GET", "/triggerinstances?trigger=apitest.event&timestamp_lt="
+                                "2999-01-01T00:00:00%2B00:00")
+    assert until[0]["id"] == fired["trigger_instance"]
+    status, _, enforcements = http.api(
+        "GET", "/ruleenforcements?trigger_instance=" + fired["trigger_instance"])
+    assert [(e["rule"]["ref"], e["execution_id"]) for e in enforcements] == [
+        ("apitest.greet_on_event", fired["enforcements"][0]["execution"])]

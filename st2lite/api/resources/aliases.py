@@ -49,9 +49,9 @@ def alias_help(app, request):
     pack = request.query.get("pack")
     text = (request.query.get("filter") or "").lower()
     helpstrings = [{"pack": c["ref"].split(".", 1)[0], "display": c["display"],
-                    "description": c["description"] or ""} for c in commands
-                   if (not pack or c["ref"].split(".", 1)[0] == pack)
-                   and (not text or text in (c["display"] + " " + (c["description"] or "")).lower())]
+                    "description": c["description"] or ""} for c in commands]
+    helpstrings = [h for h in helpstrings if (not pack or h["pack"] == pack)
+                   and (not text or text in (h["display"] + " " + h["description"]).lower())]
     offset, limit = paging(request)
     page = helpstrings[offset:] if limit is None else helpstrings[offset:offset + limit]
     return json_response({"available": len(helpstrings), "helpstrings": page})

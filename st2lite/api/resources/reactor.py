@@ -63,12 +63,11 @@ def list_trigger_instances(app, request):
     filters = dict((name, request.query[name]) for name in ("trigger", "status")
                    if request.query.get(name))
     offset, limit = paging(request)
-    rows, total = instance_page(app.runtime.db, "trigger_instances", filters, offset, limit)
-    instances = [_instance(row) for row in rows]
-    after, before = timestamp_filter(request, "timestamp_gt"), timestamp_filter(request, "timestamp_lt")
-    instances = [i for i in instances if (not after or i["occurrence_time"] > after)
-                 and (not before or i["occurrence_time"] < before)]
-    return list_response(request, instances, total=total, already_paged=True)
+    rows, total = instance_page(app.runtime.db, "trigger_instances", filters, offset, limit,
+                                after=timestamp_filter(request, "timestamp_gt"),
+                                before=timestamp_filter(request, "timestamp_lt"))
+    return list_response(request, [_instance(row) for row in rows], total=total,
+                         already_paged=True)
 
 
 def get_trigger_instance(app, request, instance_id):
