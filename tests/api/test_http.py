@@ -354,3 +354,13 @@ def test_trigger_instances_and_enforcements(server, http):
         "GET", "/ruleenforcements?trigger_instance=" + fired["trigger_instance"])
     assert [(e["rule"]["ref"], e["execution_id"]) for e in enforcements] == [
         ("apitest.greet_on_event", fired["enforcements"][0]["execution"])]
+
+
+def test_a_refused_alias_execution_records_nothing(http):
+    before = recorded(http)
+    status, _, body = http.api("POST", "/aliasexecution", {
+        "name": "greet", "format": "greet {{ who }}", "command": "greet", "user": "chatty"})
+    assert status == 400 and "faultstring" in body
+    status, _, body = http.api("POST", "/aliasexecution/match_and_execute", {"command": 7})
+    assert status == 400 and "'command' is a required property" in body["faultstring"]
+    assert recorded(http) == before

@@ -122,7 +122,9 @@ def _run_alias(app, request, alias, parameter_sets, body):
     schema = parameters_mod.action_schema(action)
     try:
         cast_sets = [cast_alias_parameters(p, schema) for p in parameter_sets]
-    except AliasParameterError as e:
+        for given in cast_sets:
+            parameters_mod.check_given(action, given)
+    except (AliasParameterError, parameters_mod.ParameterError) as e:
         raise bad_request(str(e))
     context = _alias_context(app, request, alias, body)
     results = []
