@@ -106,8 +106,18 @@ class Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "st2lite"
+    timeout = 120  # seconds a silent client may hold its connection (and thread)
     app = None
     service = "api"
+
+    def send_error(self, code, message=None, explain=None):
+        """What http.server itself refuses (a malformed request line or headers) gets a JSON
+        faultstring too, not its HTML page."""
+        self.close_connection = True
+        try:
+            self._write(error_response(code, message or self.responses.get(code, ("Error",))[0]))
+        except OSError:
+            pass
 
     def do_GET(self):
         self._handle()

@@ -143,6 +143,27 @@ def test_an_oversized_body_is_413_before_it_is_read(server, http):
     assert recorded(http) == before
 
 
+def test_a_malformed_request_gets_a_faultstring_too(server):
+    parts = urllib.parse.urlsplit(server.urls["api"])
+    with socket.create_connection((parts.hostname, parts.port), timeout=20) as connection:
+        connection.sendall(b"GET /v1/actions HTTP/1.1\r\nX-Long: " + b"x" * 70000 + b"\r\n\r\n")
+        answer = connection.makefile("rb").read().decode()
+    head, body = answer.split("\r\n\r\n", 1)
+    assert " 431 " in head.splitlines()[0]
+    assert json.loads(body) == {"faultstring": "Line too long"}
+
+
+def test_http_1_0_as_nginx_sends_it(server, http):
+    parts = urllib.parse.urlsplit(server.urls["api"])
+    with socket.create_connection((parts.hostname, parts.port), timeout=20) as connection:
+        connection.sendall(("GET /v1/actions/core.noop HTTP/1.0\r\nX-Auth-Token: %s\r\n\r\n"
+                            % http.token).encode())
+        answer = connection.makefile("rb").read().decode()
+    head, body = answer.split("\r\n\r\n", 1)
+    assert " 200 " in head.splitlines()[0]
+    assert json.loads(body)["ref"] == "core.noop"
+
+
 def test_unknown_paths_and_methods(http):
     status, _, body = http.api("GET", "/nothing/here")
     assert (status, body) == (404, {"faultstring": "The resource could not be found."})
@@ -308,6 +329,10 @@ def test_stream_accepts_the_cookie_alone_and_refuses_no_credentials(server, http
     refused = Sse(server.urls["stream"] + "/stream")
     assert refused.status == 401
     refused.close()
+    key = json.loads(st2lite(server.state, "apikey", "create", "--json").stdout)["key"]
+    by_key = Sse(server.urls["stream"] + "/stream?st2-api-key=" + key)  # as hubot connects
+    assert by_key.status == 200
+    by_key.close()
     stream = Sse(server.urls["stream"] + "/stream",
                  headers={"Cookie": "auth-token=" + http.token})
     try:
