@@ -111,6 +111,15 @@ def test_execution_tail_of_a_finished_execution_prints_its_output(st2):
     assert "has completed (status=succeeded)" in output
 
 
+def test_execution_tail_follows_a_running_execution_to_its_end(st2):
+    code, output = st2("run", "core.local", "cmd=sleep 1; echo tailed", "-a")
+    execution_id = re.search(r"st2 execution get (\w+)", output).group(1)
+    code, output = st2("execution", "tail", execution_id)
+    assert code == 0, output
+    assert "tailed" in output
+    assert "Execution %s has completed (status=succeeded)." % execution_id in output
+
+
 def test_cancel_of_a_finished_execution_says_it_cannot(st2):
     code, run = st2.json("run", "core.noop")
     code, output = st2("execution", "cancel", run["id"])
