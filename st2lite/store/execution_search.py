@@ -70,3 +70,18 @@ def instance_page(db, table, filters, offset=0, limit=None, after=None, before=N
     rows = db.query("SELECT * FROM %s%s ORDER BY seq DESC LIMIT ? OFFSET ?" % (table, clause),
                     args + [-1 if limit is None else int(limit), int(offset)])
     return rows, total
+
+
+FILTER_VIEWS = {"action": "action", "status": "status", "runner": "runner",
+                "user": "json_extract(context, '$.user')",
+                "rule": "json_extract(context, '$.rule.ref')"}
+
+
+def distinct_values(db):
+    """{filter name: sorted distinct values} over top-level executions: st2web's filter menus."""
+    views = {}
+    for name, expression in FILTER_VIEWS.items():
+        rows = db.query("SELECT DISTINCT %s AS value FROM executions WHERE parent_id IS NULL "
+                        "AND %s IS NOT NULL ORDER BY value" % (expression, expression))
+        views[name] = [row["value"] for row in rows]
+    return views

@@ -389,3 +389,12 @@ def test_a_refused_alias_execution_records_nothing(http):
     status, _, body = http.api("POST", "/aliasexecution/match_and_execute", {"command": 7})
     assert status == 400 and "'command' is a required property" in body["faultstring"]
     assert recorded(http) == before
+
+
+def test_history_filter_views(server, http):
+    http.api("POST", "/executions", {"action": "core.noop"})
+    status, _, views = http.api("GET", "/executions/views/filters")
+    assert status == 200
+    assert "core.noop" in views["action"] and USER in views["user"]
+    assert set(views["status"]) <= {"requested", "scheduled", "running", "succeeded", "failed"}
+    assert views["action"] == sorted(views["action"])

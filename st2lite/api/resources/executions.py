@@ -11,7 +11,8 @@ from st2lite.api.errors import ApiError, bad_request, not_found
 from st2lite.api.http import Response, json_response
 from st2lite.api.query import list_response, paging, select_attributes, timestamp_filter
 from st2lite.runtime import RuntimeError_
-from st2lite.store.execution_search import FILTERS, children_ids, search_executions
+from st2lite.store.execution_search import (FILTERS, children_ids, distinct_values,
+                                            search_executions)
 from st2lite.store.executions import FINAL_STATES, ExecutionNotFound
 
 CANCELED = "canceled"
@@ -20,6 +21,7 @@ CANCELED = "canceled"
 def register(router):
     router.add("api", "GET", "/executions", list_executions)
     router.add("api", "POST", "/executions", create_execution)
+    router.add("api", "GET", "/executions/views/filters", filter_views)
     router.add("api", "GET", "/executions/{execution_id}", get_execution)
     router.add("api", "DELETE", "/executions/{execution_id}", cancel_execution)
     router.add("api", "GET", "/executions/{execution_id}/children", get_children)
@@ -120,6 +122,11 @@ def list_executions(app, request):
         timestamp_gt=timestamp_filter(request, "timestamp_gt"),
         timestamp_lt=timestamp_filter(request, "timestamp_lt"))
     return list_response(request, _shape_all(app, executions), total=total, already_paged=True)
+
+
+def filter_views(app, request):
+    """The values each history filter can take (st2web's menus)."""
+    return json_response(distinct_values(app.runtime.db))
 
 
 def get_execution(app, request, execution_id):
