@@ -24,6 +24,20 @@ RUNNER_OUTPUT_KEYS = {"local-shell-cmd": "stdout", "local-shell-script": "stdout
                       "python-script": "result", "http-request": "body", "orquesta": "output"}
 
 
+CONTENT_FOLDERS = ("actions", "aliases", "rules", "sensors", "triggers", "policies")
+
+
+def metadata_file(item):
+    """The metadata file relative to its pack (`rules/x.yaml`), as StackStorm shows it: a
+    server's own paths are none of a client's business."""
+    path = item.get("metadata_file") or ""
+    parts = path.replace("\\", "/").split("/")
+    for index in range(len(parts) - 2, -1, -1):
+        if parts[index] in CONTENT_FOLDERS:
+            return "/".join(parts[index:])
+    return parts[-1]
+
+
 def _uid(kind, pack, name):
     return "%s:%s:%s" % (kind, pack, name)
 
@@ -37,7 +51,7 @@ def action_api(action):
             "runner_type": action["runner_type"], "parameters": action.get("parameters") or {},
             "output_schema": action.get("output_schema") or {},
             "notify": action.get("notify") or {},
-            "tags": action.get("tags") or [], "metadata_file": action.get("metadata_file") or ""}
+            "tags": action.get("tags") or [], "metadata_file": metadata_file(action)}
 
 
 def unknown_action_api(ref, runner):
@@ -64,7 +78,7 @@ def alias_api(alias):
               "name": alias["name"], "pack": alias["pack"],
               "description": alias.get("description") or "",
               "enabled": alias.get("enabled", True), "action_ref": alias["action_ref"],
-              "formats": alias.get("formats") or [], "metadata_file": alias.get("metadata_file")}
+              "formats": alias.get("formats") or [], "metadata_file": metadata_file(alias)}
     for optional in ("ack", "result", "extra", "immutable_parameters"):
         if optional in alias:
             shaped[optional] = alias[optional]
@@ -81,7 +95,7 @@ def rule_api(rule):
             "ref": rule["ref"], "pack": rule["pack"], "name": rule["name"],
             "description": rule.get("description") or "", "enabled": rule.get("enabled", True),
             "trigger": trigger, "criteria": rule.get("criteria") or {}, "action": action,
-            "tags": rule.get("tags") or [], "metadata_file": rule.get("metadata_file") or "",
+            "tags": rule.get("tags") or [], "metadata_file": metadata_file(rule),
             "context": {}, "type": {"ref": "standard", "parameters": {}}}
 
 

@@ -294,6 +294,7 @@ def test_content_resources(http):
     assert "cmd" in runners[0]["runner_parameters"]
     status, _, rule = http.api("GET", "/rules/apitest.greet_on_event")
     assert rule["trigger"]["type"] == "apitest.event" and rule["action"]["ref"] == "apitest.greet"
+    assert rule["metadata_file"] == "rules/greet_on_event.yaml"  # relative, as StackStorm has it
     status, _, by_id = http.api("GET", "/rules/" + rule["id"])
     assert by_id == rule
     status, _, types = http.api("GET", "/triggertypes?pack=apitest")
