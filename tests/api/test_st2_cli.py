@@ -124,6 +124,8 @@ def test_cancel_of_a_finished_execution_says_it_cannot(st2):
     code, run = st2.json("run", "core.noop")
     code, output = st2("execution", "cancel", run["id"])
     assert "Action cannot be canceled. State = succeeded." in output
+    code, output = st2("execution", "pause", run["id"])
+    assert code != 0 and "st2lite cannot pause or resume executions" in output
 
 
 def test_keys_set_get_list_delete_with_encryption(st2):

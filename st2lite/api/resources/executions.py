@@ -24,6 +24,7 @@ def register(router):
     router.add("api", "GET", "/executions/views/filters", filter_views)
     router.add("api", "GET", "/executions/{execution_id}", get_execution)
     router.add("api", "DELETE", "/executions/{execution_id}", cancel_execution)
+    router.add("api", "PUT", "/executions/{execution_id}", pause_or_resume)
     router.add("api", "GET", "/executions/{execution_id}/children", get_children)
     router.add("api", "GET", "/executions/{execution_id}/output", get_output)
     router.add("api", "GET", "/executions/{execution_id}/result", get_result)
@@ -175,6 +176,14 @@ def cancel_execution(app, request, execution_id):
                               % execution["status"]})
     raise ApiError(501, "Action cannot be canceled. State = %s. (st2lite cannot cancel an "
                         "execution once it is requested; it runs to its end)" % execution["status"])
+
+
+def pause_or_resume(app, request, execution_id):
+    _known_id(app, execution_id)
+    status = request.json().get("status")
+    if status not in ("pausing", "resuming"):
+        raise bad_request("Set status to pausing or resuming, got %r" % (status,))
+    raise ApiError(501, "st2lite cannot pause or resume executions: %s is not possible" % status)
 
 
 def re_run(app, request, execution_id):
