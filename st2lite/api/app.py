@@ -5,7 +5,7 @@ from st2lite.api import auth, htpasswd
 from st2lite.api.events import EventBus, ExecutionEvents
 from st2lite.api.resources import register_all
 from st2lite.api.routing import Router, split_path
-from st2lite.api.stream import stream_response
+from st2lite.api.stream import execution_output_response, stream_response
 from st2lite.store.credentials import CredentialStore
 
 HEARTBEAT_SECONDS = 25  # StackStorm's stream.heartbeat
@@ -26,6 +26,8 @@ class ApiApp(object):
         register_all(self.router)
         for service in ("stream", "api"):  # nginx sends /api/v1/stream to the stream service
             self.router.add(service, "GET", "/stream", stream_response)
+        self.router.add("stream", "GET", "/executions/{execution_id}/output",
+                        execution_output_response)
 
     def handle(self, request, listener_service):
         service, path = split_path(request.path, listener_service)

@@ -10,6 +10,7 @@ import queue
 import time
 
 from st2lite.api import shapes
+from st2lite.api.errors import not_found
 from st2lite.api.http import StreamingResponse
 from st2lite.store.executions import ExecutionNotFound, FINAL_STATES
 
@@ -66,7 +67,7 @@ def stream_response(app, request):
             write(b"\n")
             if _already_ended(app, wanted, write):
                 return
-            _pump(app, wanted, subscription, write)
+            _pump(app, subscription, write, _deliver_all(wanted, write))
         finally:
             app.bus.unsubscribe(subscription)
 
@@ -88,14 +89,14 @@ def _already_ended(app, wanted, write):
     for output_type, text in shapes.output_chunks(record):
         name = "st2.execution.output__create"
         if any(fnmatch.fnmatchcase(name, pattern) for pattern in wanted.events):
-            write(frame(0, name, {"execution_id": record["id"], "action_ref": record["action"],
-                                  "output_type": output_type, "data": text,
-                                  "timestamp": record["end_timestamp"]}))
+            write(frame(0, name, _output_data(record, output_type, text)))
     write(frame(0, wanted.end_event, data))
     return True
 
 
-def _pump(app, wanted, subscription, write):
+def _pump(app, subscription, write, deliver):
+    """Hand each event to deliver(event_id, name, data), which returns True to end the
+    stream; a bare newline every heartbeat while nothing comes."""
     last_write = time.monotonic()
     while not app.stopping.is_set() and not subscription.overflowed:
         try:
@@ -105,7 +106,80 @@ def _pump(app, wanted, subscription, write):
                 write(b"\n")
                 last_write = time.monotonic()
             continue
-        write(frame(event_id, name, data))
         last_write = time.monotonic()
-        if wanted.ends_with(name, data):
+        if deliver(event_id, name, data):
             return
+
+
+def _deliver_all(wanted, write):
+    def deliver(event_id, name, data):
+        write(frame(event_id, name, data))
+        return wanted.ends_with(name, data)
+    return deliver
+
+
+# --- GET /executions/{id}/output: one execution's output, then EOF (st2web's Code view) -----
+
+OUTPUT_EVENT = "st2.execution.output__create"
+NO_MORE_DATA = b"event: EOF\ndata: ''\n\n"
+CLOSING_STATES = FINAL_STATES + ("pausing", "resuming")
+
+
+def execution_output_response(app, request, execution_id):
+    """What the execution wrote so far, then what it writes until it ends, then an EOF event.
+    st2lite records output when the action ends, so a running execution sends it all then."""
+    record = _execution_or_404(app, execution_id)
+    wanted_type = request.query.get("output_type") or "all"
+    ids = {record["id"]}
+    subscription = app.bus.subscribe([OUTPUT_EVENT, "st2.execution__update"],
+                                     lambda name, data: (data.get("execution_id")
+                                                         or data.get("id")) in ids)
+
+    def wanted(output_type):
+        return wanted_type == "all" or output_type == wanted_type
+
+    def produce(write):
+        try:
+            current = app.runtime.executions.get(record["id"], with_children=False)
+            if current["status"] in CLOSING_STATES:
+                for output_type, text in shapes.output_chunks(current):
+                    if wanted(output_type):
+                        write(frame(0, OUTPUT_EVENT, _output_data(current, output_type, text)))
+                write(NO_MORE_DATA)
+                return
+            _pump(app, subscription, write, _deliver_output(wanted, write))
+        finally:
+            app.bus.unsubscribe(subscription)
+
+    return StreamingResponse(produce, HEADERS)
+
+
+def _execution_or_404(app, execution_id):
+    if execution_id == "last":
+        rows = app.runtime.executions.list(limit=1, top_level=False)
+        if not rows:
+            raise not_found("No executions found in the database")
+        return rows[0]
+    try:
+        return app.runtime.executions.get(execution_id, with_children=False)
+    except ExecutionNotFound:
+        raise not_found('Execution with id "%s" not found.' % execution_id)
+
+
+def _output_data(record, output_type, text):
+    return {"execution_id": record["id"], "action_ref": record["action"],
+            "runner_ref": record["runner"], "output_type": output_type, "data": text,
+            "timestamp": record["end_timestamp"]}
+
+
+def _deliver_output(wanted, write):
+    def deliver(event_id, name, data):
+        if name == OUTPUT_EVENT:
+            if wanted(data.get("output_type")):
+                write(frame(event_id, name, data))
+            return False
+        if data.get("status") in CLOSING_STATES:
+            write(NO_MORE_DATA)
+            return True
+        return False
+    return deliver

@@ -153,6 +153,13 @@ class St2(object):
             raise AssertionError("not JSON (exit %d): %s" % (code, output))
 
 
+def _json_or_text(text):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # StackStorm's EOF event carries '' (two quotes), not JSON
+
+
 class Sse(object):
     """A Server-Sent Events connection read frame by frame, each read bounded by `timeout`."""
 
@@ -167,7 +174,8 @@ class Sse(object):
         self.heartbeats = 0
 
     def next_event(self):
-        """(id, event name, data) of the next frame; None when the server closed the stream.
+        """(id or None, event name, data: JSON or text) of the next frame; None when the server
+        closed the stream.
         Bare newlines (keep-alives) are counted in `heartbeats`."""
         fields = {}
         while True:
@@ -179,7 +187,8 @@ class Sse(object):
                 name, _, value = line.partition(": ")
                 fields[name] = value
             elif fields:
-                return int(fields["id"]), fields["event"], json.loads(fields["data"])
+                return (int(fields["id"]) if "id" in fields else None, fields["event"],
+                        _json_or_text(fields.get("data", "")))
             else:
                 self.heartbeats += 1
 

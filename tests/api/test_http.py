@@ -399,3 +399,25 @@ def test_history_filter_views(server, http):
     assert "core.noop" in views["action"] and USER in views["user"]
     assert set(views["status"]) <= {"requested", "scheduled", "running", "succeeded", "failed"}
     assert views["action"] == sorted(views["action"])
+
+
+def test_the_output_stream_of_one_execution(server, http):
+    status, _, created = http.api("POST", "/executions", {
+        "action": "core.local", "parameters": {"cmd": "sleep 0.5; echo out; echo err >&2"}})
+    url = server.urls["stream"] + "/executions/%s/output?x-auth-token=%s"
+    stream = Sse(url % (created["id"], http.token))
+    try:
+        events = stream.events_until(lambda name, data: name == "EOF")
+        assert stream.next_event() is None
+    finally:
+        stream.close()
+    outputs = [(d["output_type"], d["data"]) for _i, name, d in events if name != "EOF"]
+    assert outputs == [("stdout", "out"), ("stderr", "err")]
+    finished = Sse((url % (created["id"], http.token)) + "&output_type=stderr")
+    try:  # once it has ended: what it wrote, then EOF at once
+        events = finished.events_until(lambda name, data: name == "EOF")
+    finally:
+        finished.close()
+    assert [(name, d if name == "EOF" else d["data"]) for _i, name, d in events] == [
+        ("st2.execution.output__create", "err"), ("EOF", "''")]
+    assert Sse(url % ("f" * 24, http.token)).status == 404
