@@ -19,6 +19,7 @@ DEFAULT_EVENTS = ("st2.announcement__*", "st2.execution__create", "st2.execution
                   "st2.liveaction__delete")
 HEADERS = (("Content-Type", "text/event-stream; charset=UTF-8"), ("Cache-Control", "no-cache"),
            ("X-Accel-Buffering", "no"))
+OUTPUT_EVENT = "st2.execution.output__create"
 POLL_SECONDS = 0.5  # how often a quiet stream looks whether the server is stopping
 
 
@@ -86,10 +87,9 @@ def _already_ended(app, wanted, write):
     if not wanted.ends_with(wanted.end_event, data):
         return False
     record = app.runtime.executions.get(wanted.end_execution_id, with_children=False)
-    for output_type, text in shapes.output_chunks(record):
-        name = "st2.execution.output__create"
-        if any(fnmatch.fnmatchcase(name, pattern) for pattern in wanted.events):
-            write(frame(0, name, _output_data(record, output_type, text)))
+    if any(fnmatch.fnmatchcase(OUTPUT_EVENT, pattern) for pattern in wanted.events):
+        for output_type, text in shapes.output_chunks(record):
+            write(frame(0, OUTPUT_EVENT, _output_data(record, output_type, text)))
     write(frame(0, wanted.end_event, data))
     return True
 
@@ -120,7 +120,6 @@ def _deliver_all(wanted, write):
 
 # --- GET /executions/{id}/output: one execution's output, then EOF (st2web's Code view) -----
 
-OUTPUT_EVENT = "st2.execution.output__create"
 NO_MORE_DATA = b"event: EOF\ndata: ''\n\n"
 CLOSING_STATES = FINAL_STATES + ("pausing", "resuming")
 

@@ -93,7 +93,7 @@ def _expect(body, name, kind, kind_name, required=False):
         if required:
             raise bad_request("'%s' is a required property" % name)
         return None
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise bad_request("%r is not of type '%s' (field %s)" % (value, kind_name, name))
     return value
 
