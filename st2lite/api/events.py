@@ -95,7 +95,7 @@ class ExecutionEvents(object):
 
     def shaped(self, execution_id):
         execution = self.runtime.executions.get(execution_id, with_children=False)
-        children = children_ids(self.runtime.db, [execution_id])[execution_id]
+        children = children_ids(self.runtime.db, [execution["id"]])[execution["id"]]
         return shapes.execution_api(execution, self.runtime.content, children)
 
     def changed(self, kind, execution_id, fields):

@@ -15,7 +15,7 @@ from st2lite.api import shapes
 from st2lite.api.errors import bad_request, not_found
 from st2lite.api.http import json_response
 from st2lite.api.query import filter_by, find_by_ref_or_id, list_response, paging
-from st2lite.api.resources.executions import shaped_execution, start_execution
+from st2lite.api.resources.executions import start_execution
 
 CONTEXT_FIELDS = ("source_channel", "notification_channel", "notification_route",
                   "source_context")
@@ -146,7 +146,7 @@ def _alias_context(app, request, alias, body):
 
 
 def _alias_result(app, alias, execution_id):
-    result = {"execution": shaped_execution(app, execution_id),
+    result = {"execution": app.execution_events.shaped(execution_id),
               "actionalias": shapes.alias_api(alias)}
     ack = alias.get("ack") or {}
     if "format" in ack:

@@ -51,7 +51,10 @@ def start_execution(app, ref, given, context):
 
 
 def shaped_execution(app, execution_id):
-    return app.execution_events.shaped(_known_id(app, execution_id))
+    try:
+        return app.execution_events.shaped(execution_id)
+    except ExecutionNotFound:
+        raise not_found('Execution with id "%s" not found.' % execution_id)
 
 
 def _known_id(app, execution_id):
@@ -111,7 +114,7 @@ def create_execution(app, request):
     context = dict(_header_context(request), **extra_context)
     context.update(requester_context(app, request, body.get("user")))
     execution_id = start_execution(app, ref, given, context)
-    return json_response(shaped_execution(app, execution_id), status=201)
+    return json_response(app.execution_events.shaped(execution_id), status=201)
 
 
 def list_executions(app, request):
@@ -200,7 +203,7 @@ def re_run(app, request, execution_id):
     context = requester_context(app, request, body.get("user"))
     context["re-run"] = {"ref": previous["id"]}
     new_id = start_execution(app, previous["action"], merged, context)
-    return json_response(shaped_execution(app, new_id), status=201)
+    return json_response(app.execution_events.shaped(new_id), status=201)
 
 
 def _refuse_masked_secrets(app, ref, merged):
