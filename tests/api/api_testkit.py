@@ -1,12 +1,14 @@
 """Helpers of the API tests: a real `st2lite serve` on free loopback ports, the real `st2` CLI
 (st2client 3.9.0, from its own virtualenv: its exact pins clash with st2lite's) with an empty
 HOME, and plain HTTP calls."""
+import atexit
 import base64
 import http.client
 import json
 import os
 import re
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,6 +28,9 @@ START_TIMEOUT = 60
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 URLS_LINE = re.compile(r"API (\S+), auth (\S+), stream (\S+)")
 USER, PASSWORD = "alice", "wonder land"
+# Every state directory and st2 HOME of a test run lives under one folder, removed at exit.
+SCRATCH = tempfile.mkdtemp(prefix="st2lite-api-tests-")
+atexit.register(shutil.rmtree, SCRATCH, True)
 
 
 def st2lite(state, *args, **kwargs):
@@ -74,7 +79,7 @@ class Serve(object):
 
 
 def start_server(single_port=False, auth=True, options=()):
-    state = tempfile.mkdtemp(prefix="st2lite-api-")
+    state = tempfile.mkdtemp(prefix="state-", dir=SCRATCH)
     added = st2lite(state, "user", "add", USER, "--password", PASSWORD)
     assert added.returncode == 0, added.stderr
     options = list(options) + (["--bind", "127.0.0.1:0"] if single_port else [])
@@ -130,7 +135,7 @@ class St2(object):
     """The real `st2` command line, with an empty HOME, pointed at a server by ST2_* variables."""
 
     def __init__(self, urls, extra_env=None):
-        self.home = tempfile.mkdtemp(prefix="st2-home-")
+        self.home = tempfile.mkdtemp(prefix="home-", dir=SCRATCH)
         self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.home,
                     "ST2_API_URL": urls["api"], "ST2_AUTH_URL": urls["auth"],
                     "ST2_STREAM_URL": urls["stream"], "LANG": "C.UTF-8"}

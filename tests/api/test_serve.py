@@ -2,7 +2,7 @@
 clean stop on SIGTERM with a stream client still connected."""
 import tempfile
 
-from api_testkit import Http, Sse, st2lite, start_server
+from api_testkit import SCRATCH, Http, Sse, st2lite, start_server
 
 
 def test_no_auth_answers_without_credentials_and_acts_as_stanley():
@@ -21,7 +21,7 @@ def test_no_auth_answers_without_credentials_and_acts_as_stanley():
 
 
 def test_no_auth_is_refused_on_a_public_address():
-    state = tempfile.mkdtemp()
+    state = tempfile.mkdtemp(dir=SCRATCH)
     proc = st2lite(state, "serve", "--bind", "0.0.0.0:0", "--no-auth")
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
@@ -30,7 +30,7 @@ def test_no_auth_is_refused_on_a_public_address():
 
 
 def test_a_bad_bind_is_one_line():
-    proc = st2lite(tempfile.mkdtemp(), "serve", "--bind", "localhost")
+    proc = st2lite(tempfile.mkdtemp(dir=SCRATCH), "serve", "--bind", "localhost")
     assert proc.returncode == 2
     assert "invalid --bind 'localhost': write HOST:PORT" in proc.stderr
 
@@ -39,8 +39,8 @@ def test_a_busy_port_is_one_line():
     serve = start_server()
     try:
         busy = serve.urls["api"].rsplit(":", 1)[1].split("/")[0]
-        proc = st2lite(tempfile.mkdtemp(), "serve", "--api-port", busy, "--auth-port", "0",
-                       "--stream-port", "0")
+        proc = st2lite(tempfile.mkdtemp(dir=SCRATCH), "serve", "--api-port", busy,
+                       "--auth-port", "0", "--stream-port", "0")
         assert proc.returncode == 2
         assert "cannot listen on 127.0.0.1:%s" % busy in proc.stderr
     finally:
