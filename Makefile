@@ -4,8 +4,12 @@ VENV := .venv
 ST2LITE := $(VENV)/bin/st2lite
 DEMO_STATE ?= $(HOME)/.local/state/qaeci-demo
 DEMO_ENV ?= demo
+# The real `st2` CLI for tests/api, in a virtualenv of its own: st2client pins exact versions
+# (jsonschema 3.2, cryptography 43, requests...) that clash with st2lite's.
+ST2CLIENT_VENV := .venv-st2
+ST2CLIENT_VERSION := 3.9.0
 
-.PHONY: system venv demo demo-down test test-fast bench
+.PHONY: system venv st2client demo demo-down test test-fast bench
 
 system:
 	bash scripts/install-system-deps.sh
@@ -18,16 +22,23 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+$(ST2CLIENT_VENV)/.installed:
+	$(PYTHON) -m venv $(ST2CLIENT_VENV)
+	$(ST2CLIENT_VENV)/bin/pip install --quiet st2client==$(ST2CLIENT_VERSION)
+	touch $@
+
+st2client: $(ST2CLIENT_VENV)/.installed
+
 demo: system venv
 	$(VENV)/bin/python scripts/demo.py up --state $(DEMO_STATE) --env $(DEMO_ENV)
 
 demo-down: venv
 	$(VENV)/bin/python scripts/demo.py down --state $(DEMO_STATE) --env $(DEMO_ENV)
 
-test: system venv
+test: system venv st2client
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests packs/qaeci/tests
 
-test-fast: venv
+test-fast: venv st2client
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m "not e2e" tests packs/qaeci/tests
 
 bench: system venv

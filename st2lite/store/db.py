@@ -53,6 +53,19 @@ CREATE TABLE IF NOT EXISTS rule_enforcements (
     enforced_at TEXT NOT NULL,
     seq INTEGER
 );
+CREATE TABLE IF NOT EXISTS auth_tokens (
+    token_hash TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
+    user TEXT NOT NULL,
+    expiry REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    key_hash TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
+    user TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1
+);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS workflow_states (
     execution_id TEXT PRIMARY KEY,

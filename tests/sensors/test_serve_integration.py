@@ -91,7 +91,8 @@ def cli(packs, state, *args):
 def test_sensor_dispatches_drive_rules_until_sigterm(tmp_path):
     packs, state = tmp_path / "packs", tmp_path / "state"
     write_pack(packs)
-    serve = subprocess.Popen([ST2LITE, "--packs", str(packs), "--state", str(state), "serve"],
+    serve = subprocess.Popen([ST2LITE, "--packs", str(packs), "--state", str(state), "serve",
+                              "--auth-port", "0", "--api-port", "0", "--stream-port", "0"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30

@@ -81,7 +81,8 @@ def test_serve_runs_both_sensors_against_the_doubles(tmp_path):
             DockerEngineDouble(socket_path=str(tmp_path / "docker.sock")) as docker:
         mesos.set_allocation(cpus=0.5, mem=0.95, disk=0.5)
         _write_config(state, mesos, marathon, docker)
-        serve = subprocess.Popen([ST2LITE, "--packs", PACKS, "--state", str(state), "serve"],
+        serve = subprocess.Popen([ST2LITE, "--packs", PACKS, "--state", str(state), "serve",
+                                  "--auth-port", "0", "--api-port", "0", "--stream-port", "0"],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             _wait(lambda: docker.subscribers() >= 1, "Docker /events subscriber")

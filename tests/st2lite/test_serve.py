@@ -4,7 +4,7 @@ import time
 
 
 def test_serve_runs_sensors_into_rules_and_stops_on_sigterm(cli):
-    proc = cli.start("serve")
+    proc = cli.start("serve", "--auth-port", "0", "--api-port", "0", "--stream-port", "0")
     try:
         deadline = time.time() + 40
         texts = []

@@ -1,0 +1,9 @@
+"""The API's resources, one module per family; each `register(router)` adds its routes."""
+from st2lite.api.resources import actions, aliases, executions, keys, packs, reactor, tokens
+
+MODULES = (tokens, actions, executions, keys, aliases, reactor, packs)
+
+
+def register_all(router):
+    for module in MODULES:
+        module.register(router)

@@ -1,0 +1,184 @@
+"""`GET /stream`: Server-Sent Events as StackStorm's stream service sends them.
+
+Frames are `id: N`, `event: <exchange>__<routing key>`, `data: <compact JSON>`, each written
+in one piece (err-stackstorm's reader needs that); a bare newline right after connecting and
+every `heartbeat` seconds keeps proxies and clients from timing out.
+"""
+import fnmatch
+import json
+import queue
+import time
+
+from st2lite.api import shapes
+from st2lite.api.errors import not_found
+from st2lite.api.http import StreamingResponse
+from st2lite.store.executions import ExecutionNotFound, FINAL_STATES
+
+DEFAULT_EVENTS = ("st2.announcement__*", "st2.execution__create", "st2.execution__update",
+                  "st2.execution__delete", "st2.liveaction__create", "st2.liveaction__update",
+                  "st2.liveaction__delete")
+HEADERS = (("Content-Type", "text/event-stream; charset=UTF-8"), ("Cache-Control", "no-cache"),
+           ("X-Accel-Buffering", "no"))
+OUTPUT_EVENT = "st2.execution.output__create"
+POLL_SECONDS = 0.5  # how often a quiet stream looks whether the server is stopping
+
+
+def _csv(text):
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def frame(event_id, name, data):
+    payload = json.dumps(data, default=str, separators=(",", ":"))
+    return ("id: %d\nevent: %s\ndata: %s\n\n" % (event_id, name, payload)).encode("utf-8")
+
+
+class StreamRequest(object):
+    """The client's filters: events (globs), action_refs, execution_ids, end_event with
+    end_execution_id (the stream closes after that execution's completing event)."""
+
+    def __init__(self, query):
+        self.events = _csv(query.get("events")) or list(DEFAULT_EVENTS)
+        self.action_refs = set(_csv(query.get("action_refs")))
+        self.execution_ids = set(_csv(query.get("execution_ids")))
+        self.end_event = query.get("end_event")
+        self.end_execution_id = query.get("end_execution_id")
+
+    def accept(self, name, data):
+        if not isinstance(data, dict):
+            return True
+        execution_id = data.get("execution_id") or data.get("id")
+        if self.execution_ids and execution_id not in self.execution_ids:
+            return False
+        action = data.get("action")
+        action_ref = action.get("ref") if isinstance(action, dict) else data.get("action_ref")
+        return not self.action_refs or action_ref in self.action_refs
+
+    def ends_with(self, name, data):
+        return (self.end_event and self.end_execution_id and name == self.end_event
+                and isinstance(data, dict) and data.get("id") == self.end_execution_id
+                and data.get("status") in FINAL_STATES)
+
+
+def stream_response(app, request):
+    wanted = StreamRequest(request.query)
+    subscription = app.bus.subscribe(wanted.events, wanted.accept)
+
+    def produce(write):
+        try:
+            write(b"\n")
+            if _already_ended(app, wanted, write):
+                return
+            _pump(app, subscription, write, _deliver_all(wanted, write))
+        finally:
+            app.bus.unsubscribe(subscription)
+
+    return StreamingResponse(produce, HEADERS)
+
+
+def _already_ended(app, wanted, write):
+    """An execution that ended before the client subscribed: its end is sent at once (StackStorm
+    would leave such a client waiting forever)."""
+    if not (wanted.end_event and wanted.end_execution_id):
+        return False
+    try:
+        data = app.execution_events.shaped(wanted.end_execution_id)
+    except ExecutionNotFound:
+        return False
+    if not wanted.ends_with(wanted.end_event, data):
+        return False
+    record = app.runtime.executions.get(wanted.end_execution_id, with_children=False)
+    if any(fnmatch.fnmatchcase(OUTPUT_EVENT, pattern) for pattern in wanted.events):
+        for output_type, text in shapes.output_chunks(record):
+            write(frame(0, OUTPUT_EVENT, _output_data(record, output_type, text)))
+    write(frame(0, wanted.end_event, data))
+    return True
+
+
+def _pump(app, subscription, write, deliver):
+    """Hand each event to deliver(event_id, name, data), which returns True to end the
+    stream; a bare newline every heartbeat while nothing comes."""
+    last_write = time.monotonic()
+    while not app.stopping.is_set() and not subscription.overflowed:
+        try:
+            event_id, name, data = subscription.queue.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            if time.monotonic() - last_write >= app.heartbeat_seconds:
+                write(b"\n")
+                last_write = time.monotonic()
+            continue
+        last_write = time.monotonic()
+        if deliver(event_id, name, data):
+            return
+
+
+def _deliver_all(wanted, write):
+    def deliver(event_id, name, data):
+        write(frame(event_id, name, data))
+        return wanted.ends_with(name, data)
+    return deliver
+
+
+# --- GET /executions/{id}/output: one execution's output, then EOF (st2web's Code view) -----
+
+NO_MORE_DATA = b"event: EOF\ndata: ''\n\n"
+CLOSING_STATES = FINAL_STATES + ("pausing", "resuming")
+
+
+def execution_output_response(app, request, execution_id):
+    """What the execution wrote so far, then what it writes until it ends, then an EOF event.
+    st2lite records output when the action ends, so a running execution sends it all then."""
+    record = _execution_or_404(app, execution_id)
+    wanted_type = request.query.get("output_type") or "all"
+    ids = {record["id"]}
+    subscription = app.bus.subscribe([OUTPUT_EVENT, "st2.execution__update"],
+                                     lambda name, data: (data.get("execution_id")
+                                                         or data.get("id")) in ids)
+
+    def wanted(output_type):
+        return wanted_type == "all" or output_type == wanted_type
+
+    def produce(write):
+        try:
+            current = app.runtime.executions.get(record["id"], with_children=False)
+            if current["status"] in CLOSING_STATES:
+                for output_type, text in shapes.output_chunks(current):
+                    if wanted(output_type):
+                        write(frame(0, OUTPUT_EVENT, _output_data(current, output_type, text)))
+                write(NO_MORE_DATA)
+                return
+            _pump(app, subscription, write, _deliver_output(wanted, write))
+        finally:
+            app.bus.unsubscribe(subscription)
+
+    return StreamingResponse(produce, HEADERS)
+
+
+def _execution_or_404(app, execution_id):
+    if execution_id == "last":
+        rows = app.runtime.executions.list(limit=1, top_level=False)
+        if not rows:
+            raise not_found("No executions found in the database")
+        return rows[0]
+    try:
+        return app.runtime.executions.get(execution_id, with_children=False)
+    except ExecutionNotFound:
+        raise not_found('Execution with id "%s" not found.' % execution_id)
+
+
+def _output_data(record, output_type, text):
+    return {"execution_id": record["id"], "action_ref": record["action"],
+            "runner_ref": record["runner"], "output_type": output_type, "data": text,
+            "timestamp": record["end_timestamp"]}
+
+
+def _deliver_output(wanted, write):
+    def deliver(event_id, name, data):
+        if name == OUTPUT_EVENT:
+            if wanted(data.get("output_type")):
+                write(frame(event_id, name, data))
+            return False
+        if data.get("status") in CLOSING_STATES:
+            write(NO_MORE_DATA)
+            return True
+        return False
+    return deliver
