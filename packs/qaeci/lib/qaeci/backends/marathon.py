@@ -55,12 +55,11 @@ class MarathonBackend(Backend):
     def from_config(cls, config, store):
         settings = config.marathon
         timeout = float(settings.get("request_timeout", 10))
-        clients = {name: MarathonClient(name, cluster.get("marathon_url"),
-                                        cluster.get("marathon_auth"),
-                                        cluster.get("marathon_ca_file"), timeout)
+        clients = {name: MarathonClient(name, cluster.marathon_url, cluster.marathon_auth,
+                                        cluster.marathon_ca_file, timeout)
                    for name, cluster in config.clusters.items()}
-        sandboxes = {name: MesosSandboxes(name, cluster["mesos_url"], timeout)
-                     for name, cluster in config.clusters.items() if cluster.get("mesos_url")}
+        sandboxes = {name: MesosSandboxes(name, cluster.mesos_url, timeout)
+                     for name, cluster in config.clusters.items() if cluster.mesos_url}
         return cls(clients, store, config.work_dir, config.domain,
                    images=settings.get("images"), service_images=settings.get("service_images"),
                    haproxy_group=settings.get("haproxy_group", "external"),
