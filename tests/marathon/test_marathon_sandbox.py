@@ -20,18 +20,21 @@ def only_task(marathon):
     return task_id, host, port
 
 
-def test_env_info_shows_the_tail_of_the_apps_own_output(backend, marathon_on_mesos, spec_for):
+def test_env_info_shows_the_tail_of_the_apps_own_output(backend, marathon_on_mesos, agents,
+                                                        spec_for):
     marathon_on_mesos.app_prints(WEB, "loading conf/app.properties", "connected to mysql")
     backend.deploy(spec_for())
     task_id, _, port = only_task(marathon_on_mesos)
 
-    lines = backend.app_info("e1", "web", log_lines=10).log_tail.splitlines()
+    info = backend.app_info("e1", "web", log_lines=10)
+    lines = info.log_tail.splitlines()
 
     assert lines[:4] == ["==> stdout <==", "loading conf/app.properties", "connected to mysql",
                          lines[3]]
     assert lines[3].endswith(" INFO  web started on port %d" % port)
     assert lines[4] == "==> stderr <=="
     assert lines[-1].endswith("] Starting task %s" % task_id)
+    assert info.ids["sandbox"] == agents.sandbox(task_id).directory      # for a sandbox link
 
 
 def test_a_failed_apps_log_is_what_its_failed_task_wrote(backend, marathon_on_mesos, spec_for):

@@ -151,17 +151,19 @@ class MarathonBackend(Backend):
     def app_info(self, env, app, log_lines=20):
         """The app's AppInfo: its task (the running one, else the one starting; the one that
         last failed when the app failed) gives started_at, the ids a Mesos sandbox link needs
-        (task_id, agent_id; framework_id is Marathon's own) and log_tail, that task's output."""
+        (task_id, agent_id, sandbox: its directory; framework_id is Marathon's own) and
+        log_tail, that task's output."""
         client = self.client_for(env, required=False)
         found = client and client.app(marathon_ids.app_id(env, app))
         if not found:
             return None
         state = app_state(app, found)
         task, task_id, agent_id = _described_task(found, state)
+        sandbox, log = self._sandbox_and_log(client, found, task_id, agent_id, log_lines)
         ids = {"app_id": found["id"], "framework_id": (client.info() or {}).get("frameworkId"),
-               "task_id": task_id, "agent_id": agent_id}
-        return AppInfo.of(state, started_at=(task or {}).get("startedAt"),
-                          log_tail=self._log(client, found, task_id, agent_id, log_lines),
+               "task_id": task_id, "agent_id": agent_id,
+               "sandbox": sandbox and sandbox.directory}
+        return AppInfo.of(state, started_at=(task or {}).get("startedAt"), log_tail=log,
                           ids={name: value for name, value in ids.items() if value})
 
     def log_tail(self, env, app, lines=20):
@@ -172,20 +174,23 @@ class MarathonBackend(Backend):
         if not found:
             return ""
         _, task_id, agent_id = _described_task(found, app_state(app, found))
-        return self._log(client, found, task_id, agent_id, lines)
+        return self._sandbox_and_log(client, found, task_id, agent_id, lines)[1]
 
-    def _log(self, client, app, task_id, agent_id, lines):
-        """The task's own output from its Mesos sandbox; else why not, and Marathon's view."""
-        if lines <= 0:
-            return ""
+    def _sandbox_and_log(self, client, app, task_id, agent_id, lines):
+        """(Sandbox or None, the last LINES lines of the task's own output). When Mesos cannot
+        say, the log is Marathon's view of the app after one line saying why."""
+        sandbox = None
         try:
-            return self._sandbox_tail(client.name, task_id, agent_id, lines)
+            sandbox = self._sandbox(client.name, task_id, agent_id)
+            return sandbox, (sandbox.tail(lines) if lines > 0 else "")
         except SandboxUnavailable as why:
+            if lines <= 0:
+                return sandbox, ""
             marathon_view = self._marathon_log(app, lines)
-            return "\n".join(["no sandbox output: %s" % why] + ([marathon_view] if marathon_view
-                                                                  else []))
+            return sandbox, "\n".join(["no sandbox output: %s" % why]
+                                      + ([marathon_view] if marathon_view else []))
 
-    def _sandbox_tail(self, cluster, task_id, agent_id, lines):
+    def _sandbox(self, cluster, task_id, agent_id):
         sandboxes = self.sandboxes.get(cluster)
         if sandboxes is None:
             raise SandboxUnavailable("clusters.%s has no mesos_url; fix: set it to the Mesos "
@@ -193,7 +198,7 @@ class MarathonBackend(Backend):
                                      % cluster)
         if not (task_id and agent_id):
             raise SandboxUnavailable("no task of the app has been placed on an agent yet")
-        return sandboxes.tail(agent_id, task_id, lines)
+        return sandboxes.locate(agent_id, task_id)
 
     @staticmethod
     def _marathon_log(app, lines):

@@ -36,13 +36,10 @@ class MesosSandboxes(object):
         self._master = Endpoint("Mesos master", mesos_url, "clusters.%s.mesos_url" % cluster,
                                 timeout=timeout)
 
-    def tail(self, agent_id, task_id, lines):
-        """The last LINES lines of the task's stdout and stderr (shared between the two), each
-        file's under a '==> NAME <==' heading as tail(1) writes it; "" when both are empty."""
+    def locate(self, agent_id, task_id):
+        """The Sandbox of the task that ran on the agent."""
         agent, process = self._agent(agent_id, task_id)
-        directory = self._directory(agent, process, task_id)
-        return _sections({name: self._last_lines(agent, "%s/%s" % (directory, name), lines)
-                          for name in FILES}, lines)
+        return Sandbox(agent, self._directory(agent, process, task_id))
 
     def _agent(self, agent_id, task_id):
         """(Endpoint, libprocess id) of the agent, from the master's list of agents."""
@@ -69,13 +66,28 @@ class MesosSandboxes(object):
         raise SandboxUnavailable("%s keeps no sandbox of task %s (garbage-collected, or the "
                                  "task never reached it)" % (agent, task_id))
 
-    def _last_lines(self, agent, path, lines):
+
+
+class Sandbox(object):
+    """One task's sandbox: the agent that serves it and its directory there."""
+
+    def __init__(self, agent, directory):
+        self.agent = agent
+        self.directory = directory
+
+    def tail(self, lines):
+        """The last LINES lines of the task's stdout and stderr (shared between the two), each
+        file's under a '==> NAME <==' heading as tail(1) writes it; "" when both are empty."""
+        return _sections({name: self._last_lines("%s/%s" % (self.directory, name), lines)
+                          for name in FILES}, lines)
+
+    def _last_lines(self, path, lines):
         """The file's last LINES whole lines."""
-        size = _read(agent, path, -1)[1]
+        size = _read(self.agent, path, -1)[1]
         start = offset = max(0, size - TAIL_BYTES)
         data = bytearray()
         while offset < size:
-            chunk = _read(agent, path, offset, size - offset)[0]
+            chunk = _read(self.agent, path, offset, size - offset)[0]
             if not chunk:
                 break
             data += chunk
