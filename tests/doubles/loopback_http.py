@@ -30,7 +30,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 class LoopbackHttpDouble(object):
-    """Subclasses implement route(); start() binds a free port on 127.0.0.1, .url is its base."""
+    """Subclasses implement route(); start() binds a free port on `host` (127.0.0.1 unless a
+    subclass serves another loopback address), .url is its base."""
+
+    host = "127.0.0.1"
 
     def __init__(self):
         self._server = None
@@ -38,7 +41,7 @@ class LoopbackHttpDouble(object):
         self.requests = []  # (method, path) in order, for tests that check what was asked
 
     def start(self, port=0):
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self._server = http.server.ThreadingHTTPServer((self.host, port), _Handler)
         self._server.daemon_threads = True
         self._server.double = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
@@ -52,7 +55,7 @@ class LoopbackHttpDouble(object):
 
     @property
     def url(self):
-        return "http://127.0.0.1:%d" % self.port
+        return "http://%s:%d" % (self.host, self.port)
 
     def stop(self):
         if self._server is not None:

@@ -40,13 +40,11 @@ import urllib.request
 import uuid
 
 from tests.doubles import load_bytes, load_json
+from tests.doubles.mesos_agents import AGENTS as DEFAULT_AGENTS
+from tests.doubles.mesos_agents import NO_SANDBOX
 
 RUNNING, STAGING, STARTING = "TASK_RUNNING", "TASK_STAGING", "TASK_STARTING"
 LIVE_STATES = (STAGING, STARTING, RUNNING)
-FRAMEWORK_PREFIX = "7e3a1c0f-2b1d-4c8e-9f3a-5d6b7c8d9e0f"
-DEFAULT_AGENTS = (("127.0.0.2", FRAMEWORK_PREFIX + "-S3"),
-                  ("127.0.0.3", FRAMEWORK_PREFIX + "-S4"),
-                  ("127.0.0.4", FRAMEWORK_PREFIX + "-S5"))
 REALM = "Mesosphere"  # Marathon's --http_realm default
 
 ID_RULES = load_json("marathon", "app_id_rules.json")
@@ -70,6 +68,16 @@ FIRST_SERVICE_PORT = load_json("marathon", "rest",
 def now_iso():
     moment = datetime.datetime.now(datetime.timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (moment.microsecond // 1000)
+
+
+def log_time():
+    """An app's log timestamp, as files_read_response.json's lines have it."""
+    return datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def task_name(app_id):
+    """Marathon's Mesos task name: the app id's segments reversed, joined by dots."""
+    return ".".join(reversed(app_id.strip("/").split("/")))
 
 
 def event_template(name):
@@ -123,6 +131,7 @@ class Task(object):
         self.state = STAGING
         self.staged_at = now_iso()
         self.started_at = None
+        self.sandbox = NO_SANDBOX     # its Mesos sandbox when Mesos agents are wired in
 
     def as_json(self, service_ports):
         body = {"appId": self.app_id, "healthCheckResults": [], "host": self.host, "id": self.id,
@@ -241,6 +250,7 @@ class TaskResponderHandler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         status = self.server.cluster.http_status_of(self.server.app_id)
+        self.server.sandbox.write("stdout", "%s INFO  GET %s %d" % (log_time(), self.path, status))
         body = ("%s %s\n" % (self.server.task_id, self.path)).encode()
         self.send_response(status)
         self.send_header("Content-Type", "text/plain")
@@ -255,9 +265,10 @@ class TaskResponderHandler(http.server.BaseHTTPRequestHandler):
 class TaskResponder(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
 
-    def __init__(self, cluster, host, app_id, task_id):
+    def __init__(self, cluster, host, app_id, task_id, sandbox):
         http.server.HTTPServer.__init__(self, (host, 0), TaskResponderHandler)
         self.cluster, self.app_id, self.task_id = cluster, app_id, task_id
+        self.sandbox = sandbox
         threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
                          daemon=True).start()
 
@@ -269,10 +280,11 @@ class TaskResponder(socketserver.ThreadingMixIn, http.server.HTTPServer):
 class MarathonCluster(object):
     """The state behind one or more Marathon front ends (an HA Marathon shares its state)."""
 
-    def __init__(self, start_delay=0.05, agents=DEFAULT_AGENTS, check_fetch=True,
-                 max_outstanding=50):
+    def __init__(self, start_delay=0.05, agents=None, check_fetch=True, max_outstanding=50,
+                 mesos=None):
         self.start_delay = start_delay
-        self.agents = list(agents)
+        self.mesos = mesos           # MesosAgents: tasks get sandboxes there
+        self.agents = list(agents or (mesos.addresses() if mesos else DEFAULT_AGENTS))
         self.check_fetch = check_fetch
         self.max_outstanding = max_outstanding
         self.lock = threading.RLock()
@@ -290,6 +302,7 @@ class MarathonCluster(object):
         self.failing_apps = {}       # app id -> the message its tasks fail with
         self.http_statuses = {}      # app id -> the status its responders answer
         self.start_delays = {}       # app id -> its own start_delay (a slow or quick app)
+        self.app_output = {}         # app id -> [(file, line)] its tasks print when they start
         self.next_service_port = FIRST_SERVICE_PORT
         self.next_agent = 0
         self.stopped = False
@@ -558,7 +571,9 @@ class MarathonCluster(object):
         agent = self._pick_agent(avoid_host)
         port_count = max(1, len(app.definition.get("portDefinitions", [])))
         task = Task(app.id, app.version, agent, [], [])
-        task.responders = [TaskResponder(self, agent[0], app.id, task.id)
+        if self.mesos is not None:
+            task.sandbox = self.mesos.launch(task.agent_id, task.id, task_name(app.id))
+        task.responders = [TaskResponder(self, agent[0], app.id, task.id, task.sandbox)
                            for _ in range(port_count)]
         task.ports = [responder.port for responder in task.responders]
         app.tasks[task.id] = task
@@ -572,6 +587,8 @@ class MarathonCluster(object):
         with self.lock:
             if task.id not in app.tasks or self.stopped:
                 return
+            if not fetch_failure:
+                self._run_container(app, task)
             failure = fetch_failure or self.failing_apps.get(app.id)
             if failure:
                 self._kill(app, task, "TASK_FAILED", failure)
@@ -580,10 +597,18 @@ class MarathonCluster(object):
                 app.next_launch_at = time.monotonic() + back_off
                 return
             app.failures = 0
+            task.sandbox.write("stdout", "%s INFO  %s started on port %d"
+                               % (log_time(), app.id.rsplit("/", 1)[-1], task.ports[0]))
             self._status_event(task, STARTING, "")
             task.state, task.started_at = RUNNING, now_iso()
             self._status_event(task, RUNNING, "")
             self.changed.notify_all()
+
+    def _run_container(self, app, task):
+        """The executor starts the task's container: the app prints what it was set to."""
+        task.sandbox.start(task.host)
+        for name, line in self.app_output.get(app.id, []):
+            task.sandbox.write(name, line)
 
     def _fetch_failure(self, definition):
         """The Mesos fetcher's failure message when an artifact URI cannot be fetched, else None.
@@ -611,6 +636,7 @@ class MarathonCluster(object):
 
     def _kill(self, app, task, state, message):
         task.state = state
+        task.sandbox.end(state, message)
         self._status_event(task, state, message)
         app.tasks.pop(task.id, None)
         if state != "TASK_KILLED":
@@ -1069,6 +1095,15 @@ class MarathonDouble(object):
         """The app's tasks start normally again (undoes fail_tasks)."""
         with self.cluster.lock:
             self.cluster.failing_apps.pop(app_id, None)
+
+    def app_prints(self, app_id, *lines, **options):
+        """The app's tasks print LINES when their container starts (stream="stdout" or
+        "stderr"), before they run or fail; they reach the sandbox when Mesos agents are wired
+        in (MarathonDouble(mesos=MesosAgents))."""
+        stream = options.get("stream", "stdout")
+        with self.cluster.lock:
+            self.cluster.app_output.setdefault(app_id, []).extend(
+                (stream, line) for line in lines)
 
     def set_start_delay(self, app_id, seconds):
         """The app's tasks take SECONDS from TASK_STAGING to TASK_RUNNING (instead of the

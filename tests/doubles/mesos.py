@@ -6,6 +6,10 @@ agents, renumbered onto loopback addresses (127.0.1.N) so nothing the code does 
 host. Test controls change what the master reports: allocation per resource, agents joining,
 leaving, deactivated (as Mesos >= 1.9 writes it: `active` false, `deactivated` true, per
 src/master/readonly_handler.cpp and master.hpp), leadership, and a broken answer.
+
+MesosMasterDouble(agents=MesosAgents) lists those agents instead (tests/doubles/mesos_agents.py:
+the agents the Marathon double's tasks run on, serving their sandboxes), each with the recorded
+agent's fields and its own address: `hostname` and `pid` slave(1)@HOST:PORT, `port`.
 """
 import copy
 import threading
@@ -17,7 +21,7 @@ RESOURCES = ("cpus", "mem", "disk", "gpus")
 
 
 class MesosMasterDouble(LoopbackHttpDouble):
-    def __init__(self):
+    def __init__(self, agents=None):
         super(MesosMasterDouble, self).__init__()
         self._lock = threading.Lock()
         self.metrics = load_json("mesos", "metrics_snapshot_master.json")
@@ -25,8 +29,11 @@ class MesosMasterDouble(LoopbackHttpDouble):
         self._template = recorded["slaves"][0]
         self.agents = []
         self.recovered_agents = recorded["recovered_slaves"]
-        for index, agent in enumerate(recorded["slaves"]):
-            self.agents.append(self._on_loopback(copy.deepcopy(agent), index + 1))
+        if agents is not None:
+            self.agents = [self._serving(agent) for agent in agents.agents]
+        else:
+            for index, agent in enumerate(recorded["slaves"]):
+                self.agents.append(self._on_loopback(copy.deepcopy(agent), index + 1))
         self._broken = {}  # path -> raw body served instead of the real answer
         self._refresh_agent_metrics()
 
@@ -113,6 +120,14 @@ class MesosMasterDouble(LoopbackHttpDouble):
         self.metrics["master/slaves_active"] = float(active)
         self.metrics["master/slaves_inactive"] = float(len(self.agents) - active)
         self.metrics["master/slaves_connected"] = float(len(self.agents))
+
+    def _serving(self, agent_double):
+        """The recorded agent, as the started agent double AGENT_DOUBLE (id, address, port)."""
+        agent = copy.deepcopy(self._template)
+        agent.update(id=agent_double.agent_id, hostname=agent_double.host, pid=agent_double.pid,
+                     port=agent_double.port)
+        agent["used_resources"] = {name: 0.0 for name in RESOURCES}
+        return agent
 
     @staticmethod
     def _on_loopback(agent, number):

@@ -32,6 +32,7 @@ CREDENTIALS = "qaeci:secret"
 APPS = ["api", "jobs", "order_svc", "web"]
 SANDBOX_LINK = ("https://mesos.example/#/agents/{agent_id}/frameworks/{framework_id}/executors/"
                 "{task_id}/browse")
+SANDBOX_FILES_LINK = "https://mesos.example/#/agents/{agent_id}/browse?path={sandbox}"
 
 
 def shop_tree(root):
@@ -55,7 +56,7 @@ def app_id(code, env=ENV):
 
 
 class MarathonSite(object):
-    def __init__(self, root, marathon_url):
+    def __init__(self, root, marathon_url, mesos_url=None):
         self.root = root
         self.registry, self.repos = shop_tree(root)
         self.state = os.path.join(root, "state")
@@ -63,15 +64,17 @@ class MarathonSite(object):
         self.store_dir = os.path.join(root, "artifacts")
         os.makedirs(os.path.join(self.state, "configs"))
         with open(os.path.join(self.state, "configs", "qaeci.yaml"), "w") as handle:
-            yaml.safe_dump(self.config(marathon_url), handle)
+            yaml.safe_dump(self.config(marathon_url, mesos_url), handle)
 
-    def config(self, marathon_url):
+    def config(self, marathon_url, mesos_url):
+        cluster = {"marathon_url": marathon_url, "marathon_auth": CREDENTIALS}
+        if mesos_url:
+            cluster["mesos_url"] = mesos_url
         return {"registry_path": self.registry, "backend": "marathon", "work_dir": self.work_dir,
                 "artifact_store": "file://" + self.store_dir, "domain": DOMAIN,
-                "clusters": {"dev": {"marathon_url": marathon_url,
-                                     "marathon_auth": CREDENTIALS}},
+                "clusters": {"dev": cluster},
                 "marathon": {"lock_wait": 60, "deployment_timeout": 60},
-                "links": {"sandbox": SANDBOX_LINK}}
+                "links": {"sandbox": SANDBOX_LINK, "sandbox_files": SANDBOX_FILES_LINK}}
 
     # -- st2lite ------------------------------------------------------------------------------
     def argv(self, *args):

@@ -20,8 +20,13 @@ FRAMEWORK_ID = "7e3a1c0f-2b1d-4c8e-9f3a-5d6b7c8d9e0f-0001"  # the double's /v2/i
 SECOND_ENV = "e2"
 
 
+ORDER_SVC_SAYS = "order_svc: 3 pending orders replayed"
+API_DIES_WITH = "java.sql.SQLException: Access denied for user 'api'@'127.0.0.2'"
+
+
 @pytest.fixture(scope="module")
-def first_up(site):
+def first_up(site, marathon):
+    marathon.app_prints(app_id("order_svc"), ORDER_SVC_SAYS)
     return site.env_up()
 
 
@@ -100,10 +105,20 @@ def test_env_status_and_env_info_say_where_each_task_runs(site, marathon, first_
     assert info["ids"]["app_id"] == app_id("order_svc") and info["ids"]["task_id"] == task_id
     assert info["ids"]["framework_id"] == FRAMEWORK_ID
     assert info["ids"]["agent_id"].startswith(FRAMEWORK_ID[:-5])
-    assert info["started_at"] and task_id in info["log_tail"]
+    assert info["started_at"] and info["log_of"] == "app"
+    # The tail of the task's own output, from its Mesos sandbox.
+    log = info["log_tail"].splitlines()
+    assert log[:2] == ["==> stdout <==", ORDER_SVC_SAYS]
+    assert log[2].endswith("INFO  order-svc started on port %d" % port)
+    assert "==> stderr <==" in log and log[-1].endswith("] Starting task %s" % task_id)
     assert info["links"]["sandbox"] == (
         "https://mesos.example/#/agents/%s/frameworks/%s/executors/%s/browse"
         % (info["ids"]["agent_id"], FRAMEWORK_ID, task_id))
+    sandbox = info["ids"]["sandbox"]
+    assert sandbox.endswith("/frameworks/%s/executors/%s/runs/%s" % (
+        FRAMEWORK_ID, task_id, sandbox.rsplit("/", 1)[-1]))
+    assert info["links"]["sandbox_files"] == "https://mesos.example/#/agents/%s/browse?path=%s" % (
+        info["ids"]["agent_id"], urllib.parse.quote(sandbox, safe=""))
 
 
 def test_env_up_again_changes_nothing(site, marathon, first_up):
@@ -159,6 +174,7 @@ def test_a_deploy_waits_out_another_deployment_holding_the_app(site, marathon, f
 
 def test_a_failing_deployment_is_reported_and_its_dependents_skipped(site, marathon):
     marathon.fail_tasks(app_id("api", SECOND_ENV), "Container exited with status 1")
+    marathon.app_prints(app_id("api", SECOND_ENV), API_DIES_WITH, stream="stderr")
     try:
         code, execution = site.run("qaeci.env_up", "env=" + SECOND_ENV, "template=shop")
 
@@ -167,7 +183,10 @@ def test_a_failing_deployment_is_reported_and_its_dependents_skipped(site, marat
         assert (apps["api"]["status"], apps["api"]["stage"]) == ("failed", "deploy")
         assert "TASK_FAILED" in apps["api"]["reason"]
         assert "Container exited with status 1" in apps["api"]["reason"]
-        assert "last failure" in apps["api"]["log_tail"]
+        # The report shows what the failed task itself wrote, from its sandbox.
+        report_log = apps["api"]["log_tail"].splitlines()
+        assert report_log[0] == "==> stderr <==" and API_DIES_WITH in report_log
+        assert report_log[-1].endswith("] Container exited with status 1")
         assert apps["web"] == apps["order_svc"] == {
             "status": "skipped", "reason": "depends on api, which failed"}
         assert apps["jobs"] == {"status": "skipped", "reason": "depends on web, which failed"}
@@ -179,6 +198,7 @@ def test_a_failing_deployment_is_reported_and_its_dependents_skipped(site, marat
         info = site.run("qaeci.env_info", "env_name=" + SECOND_ENV, "app=api")[1]
         assert info["result"]["result"]["status"] == "failed"
         assert info["result"]["result"]["ids"]["task_id"].startswith("qaeci_e2_api.instance-")
+        assert API_DIES_WITH in info["result"]["result"]["log_tail"].splitlines()
 
         marathon.heal_tasks(api)
         code, execution = site.run("qaeci.env_up", "env=" + SECOND_ENV, "template=shop")

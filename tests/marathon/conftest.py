@@ -14,12 +14,34 @@ for path in (REPO, os.path.join(REPO, "packs", "qaeci", "lib")):
 from qaeci.artifacts.file_store import FileStore  # noqa: E402
 from qaeci.backends.base import AppSpec  # noqa: E402
 from tests.doubles.marathon import MarathonDouble  # noqa: E402
+from tests.doubles.mesos import MesosMasterDouble  # noqa: E402
+from tests.doubles.mesos_agents import MesosAgents  # noqa: E402
 from tests.marathon.marathon_helpers import ARTIFACT_KEY, CREDENTIALS, make_backend  # noqa: E402
 
 
 @pytest.fixture
 def marathon():
     with MarathonDouble(credentials=CREDENTIALS, start_delay=0.02) as double:
+        yield double
+
+
+@pytest.fixture
+def agents():
+    """Mesos agents whose sandboxes the tasks of marathon_on_mesos write into."""
+    with MesosAgents() as started:
+        yield started
+
+
+@pytest.fixture
+def mesos(agents):
+    """The Mesos master of those agents."""
+    with MesosMasterDouble(agents=agents) as master:
+        yield master
+
+
+@pytest.fixture
+def marathon_on_mesos(agents):
+    with MarathonDouble(credentials=CREDENTIALS, start_delay=0.02, mesos=agents) as double:
         yield double
 
 

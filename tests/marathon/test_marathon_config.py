@@ -7,6 +7,7 @@ import pytest
 from qaeci.backends.base import BackendError
 from qaeci.backends.marathon import MarathonBackend
 from qaeci.backends.marathon_client import MarathonClient
+from qaeci.cluster_config import read_clusters
 from qaeci.config import PackConfig, open_backend
 from qaeci.errors import ConfigError
 from tests.marathon.marathon_helpers import CREDENTIALS, make_backend
@@ -59,6 +60,41 @@ def test_backend_marathon_needs_clusters_with_a_url(tmp_path):
         config(tmp_path, backend="marathon")
     with pytest.raises(ConfigError, match="clusters.beta has no marathon_url"):
         config(tmp_path, backend="marathon", clusters={"beta": {"mesos_url": "http://m:5050"}})
+
+
+URL = "http://marathon.dev.example:8080"
+
+
+@pytest.mark.parametrize("entry, expected", [
+    ({"marathon_url": "marathon.dev.example:8080"},
+     "clusters.dev.marathon_url must be a URL such as http://host:port"),
+    ({"marathon_url": URL, "marathon_auth": "s3cret-without-user"},
+     'clusters.dev.marathon_auth must be "user:password"'),
+    ({"marathon_url": URL, "marathon_ca_file": "/nowhere/ca.pem"},
+     "clusters.dev.marathon_ca_file: no file at '/nowhere/ca.pem'"),
+    ({"marathon_url": URL, "mesos_url": ""}, "clusters.dev.mesos_url must be a URL"),
+    ({"marathon_url": URL, "docker_hosts": ["/var/run/docker.sock"]},
+     "clusters.dev.docker_hosts: '/var/run/docker.sock' is not unix://PATH or tcp://HOST:PORT"),
+    ("http://marathon.dev.example:8080", "clusters.dev must be a mapping"),
+])
+def test_a_bad_cluster_entry_stops_the_back_end_and_the_sensors_skip_it(tmp_path, entry,
+                                                                        expected):
+    with pytest.raises(ConfigError) as refused:
+        config(tmp_path, backend="marathon", clusters={"dev": entry})
+    message = str(refused.value)
+    assert message.startswith(expected) and "fix:" in message and "\n" not in message
+    assert "s3cret" not in message                                  # a secret is never shown
+    # The sensors read the same entry by the same rule and watch the other clusters.
+    clusters, problems = read_clusters({"clusters": {"dev": entry,
+                                                     "beta": {"mesos_url": "http://m:5050"}}})
+    assert ([cluster.name for cluster in clusters], problems) == (["beta"], [message])
+
+
+def test_other_back_ends_leave_bad_cluster_entries_to_the_sensors(tmp_path):
+    pack = config(tmp_path, clusters={"dev": {"mesos_url": "http://mesos.dev.example:5050/"},
+                                      "beta": {"docker_hosts": "/var/run/docker.sock"}})
+    assert list(pack.clusters) == ["dev"]
+    assert pack.clusters["dev"].mesos_url == "http://mesos.dev.example:5050"
 
 
 def test_the_deploy_type_picks_the_marathon(marathon, store, tmp_path, spec_for):
@@ -119,3 +155,7 @@ def test_an_untrusted_certificate_until_its_ca_file_is_configured(store, tmp_pat
                                                           ca_file=cert_file)},
                                    store, str(tmp_path), "x")
         assert trusting.environments() == []
+        configured = open_backend(config(tmp_path, backend="marathon", clusters={"dev": {
+            "marathon_url": secure.url, "marathon_auth": CREDENTIALS,
+            "marathon_ca_file": cert_file}}), store)
+        assert configured.environments() == []

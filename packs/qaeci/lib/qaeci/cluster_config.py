@@ -1,16 +1,22 @@
-"""What the sensors watch, read from the pack config: the `clusters` map (one entry per deploy
-type: marathon_url, marathon_auth, mesos_url, docker_hosts) and the sensors' own settings.
+"""The pack config's `clusters` map (one entry per deploy type: marathon_url, marathon_auth,
+marathon_ca_file, mesos_url, docker_hosts) and the sensors' own settings.
 
-Sensors get the raw pack config dict (StackStorm hands `self.config` to a sensor), so this reader
-takes a dict and never needs registry_path. A bad entry is reported as one line naming the key
-and the fix, and only that entry is skipped: the other clusters are still watched.
+This module owns the rules of a cluster entry; its two readers apply them differently:
+- read_clusters (the sensors, which get the raw pack config dict as StackStorm hands it, so no
+  registry_path is needed): tolerant. A bad entry is one line naming the key and the fix, and
+  only that entry is skipped: the other clusters are still watched.
+- marathon_clusters (the Marathon back end, through PackConfig): strict. The first bad entry is a
+  ConfigError, and every entry needs the marathon_url the back end deploys to.
 """
 import collections
+import os
+import urllib.parse
 
 from qaeci.errors import ConfigError
 
 Cluster = collections.namedtuple(
-    "Cluster", "name marathon_url marathon_auth mesos_url docker_hosts")
+    "Cluster", "name marathon_url marathon_auth mesos_url docker_hosts marathon_ca_file",
+    defaults=(None,))
 
 SENSOR_DEFAULTS = {
     "capacity_high": 0.85,        # allocation ratio at or above which a resource is high
@@ -46,38 +52,93 @@ def _docker_hosts(name, hosts):
     return tuple(host.strip() for host in hosts)
 
 
-def _cluster(name, entry):
-    if not isinstance(entry, dict):
-        raise ConfigError("clusters.%s must be a mapping (marathon_url, mesos_url, docker_hosts, "
-                          "...); fix: indent its keys under it" % name)
-    for key in ("marathon_url", "mesos_url"):
-        if entry.get(key) is not None and not _text(entry.get(key)):
-            raise ConfigError("clusters.%s.%s must be a URL such as http://host:port; fix: set it "
-                              "or remove the key" % (name, key))
-    auth = entry.get("marathon_auth")
+def _url(name, key, value):
+    """The URL of clusters.NAME.KEY without a trailing /, or None when it is not given."""
+    if value is None:
+        return None
+    text = _text(value)
+    parts = urllib.parse.urlsplit(text or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError("clusters.%s.%s must be a URL such as http://host:port; fix: set it "
+                          "or remove the key" % (name, key))
+    return text.rstrip("/")
+
+
+def _auth(name, auth):
+    # Never echo the value: it is a secret.
     if auth is not None and (not isinstance(auth, str) or ":" not in auth):
         raise ConfigError('clusters.%s.marathon_auth must be "user:password"; fix: set it so, or '
                           'remove it for a Marathon without authentication' % name)
+    return auth
+
+
+def _ca_file(name, path):
+    if path is None:
+        return None
+    found = _text(path) and os.path.expanduser(path.strip())
+    if not found or not os.path.isfile(found):
+        raise ConfigError("clusters.%s.marathon_ca_file: no file at %r; fix: set it to the CA "
+                          "certificate (PEM) that signed Marathon's, or remove it"
+                          % (name, path))
+    return found
+
+
+def _cluster(name, entry):
+    """The Cluster of clusters.NAME (an empty entry is a cluster with nothing to reach)."""
+    entry = {} if entry is None else entry
+    if not isinstance(entry, dict):
+        raise ConfigError("clusters.%s must be a mapping (marathon_url, mesos_url, docker_hosts, "
+                          "...); fix: indent its keys under it" % name)
     return Cluster(name=name,
-                   marathon_url=(_text(entry.get("marathon_url")) or "").rstrip("/") or None,
-                   marathon_auth=auth,
-                   mesos_url=(_text(entry.get("mesos_url")) or "").rstrip("/") or None,
-                   docker_hosts=_docker_hosts(name, entry.get("docker_hosts")))
+                   marathon_url=_url(name, "marathon_url", entry.get("marathon_url")),
+                   marathon_auth=_auth(name, entry.get("marathon_auth")),
+                   mesos_url=_url(name, "mesos_url", entry.get("mesos_url")),
+                   docker_hosts=_docker_hosts(name, entry.get("docker_hosts")),
+                   marathon_ca_file=_ca_file(name, entry.get("marathon_ca_file")))
+
+
+def _entries(clusters):
+    """(name, Cluster or the ConfigError of its entry) of each entry, by name."""
+    if not isinstance(clusters, dict):
+        raise ConfigError("clusters must be a mapping of deploy type to cluster settings; fix: "
+                          "write clusters: {dev: {marathon_url: ..., mesos_url: ...}}")
+    for name in sorted(clusters, key=str):
+        try:
+            yield str(name), _cluster(str(name), clusters[name])
+        except ConfigError as error:
+            yield str(name), error
 
 
 def read_clusters(config):
     """([Cluster], [one-line problem]) from the pack config; no clusters -> ([], [])."""
-    clusters = (config or {}).get("clusters") or {}
-    if not isinstance(clusters, dict):
-        return [], ["clusters must be a mapping of deploy type to cluster settings; fix: write "
-                    "clusters: {dev: {marathon_url: ..., mesos_url: ...}}"]
     found, problems = [], []
-    for name in sorted(clusters):
-        try:
-            found.append(_cluster(str(name), clusters[name]))
-        except ConfigError as error:
-            problems.append(str(error))
+    try:
+        for _, cluster in _entries((config or {}).get("clusters") or {}):
+            if isinstance(cluster, ConfigError):
+                problems.append(str(cluster))
+            else:
+                found.append(cluster)
+    except ConfigError as error:
+        return [], [str(error)]
     return found, problems
+
+
+def marathon_clusters(clusters):
+    """{name: Cluster} of the `clusters` value for the Marathon back end; ConfigError on the
+    first bad entry, on no clusters, or on an entry without a marathon_url."""
+    result = {}
+    for name, cluster in _entries(clusters or {}):
+        if isinstance(cluster, ConfigError):
+            raise cluster
+        if not cluster.marathon_url:
+            raise ConfigError("clusters.%s has no marathon_url; fix: set it to the Marathon "
+                              "serving deploy type %s (http://HOST:8080)" % (name, name))
+        result[name] = cluster
+    if not result:
+        raise ConfigError("backend marathon needs clusters; fix: add clusters.DEPLOY_TYPE."
+                          "marathon_url (one per deploy type, e.g. dev and beta) to "
+                          "configs/qaeci.yaml")
+    return result
 
 
 def _number(name, value, default):

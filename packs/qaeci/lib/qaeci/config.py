@@ -1,6 +1,7 @@
 """The pack config (configs/qaeci.yaml) with DESIGN.md section 6's defaults, and the back end."""
 import os
 
+from qaeci import cluster_config
 from qaeci.errors import ConfigError
 
 DEFAULTS = {
@@ -51,33 +52,20 @@ class PackConfig(object):
         self.domain = merged["domain"]
         self.router_port = int(merged["router_port"])
         self.build_concurrency = max(1, int(merged["build_concurrency"]))
-        self.clusters = _clusters(merged["clusters"])
+        self.clusters = _clusters(self.backend, merged["clusters"])
         self.marathon = dict(merged["marathon"] or {})
-        if self.backend == "marathon":
-            _check_marathon_clusters(self.clusters)
         self.links = merged["links"]  # {name: URL template}: qaeci.links checks them
         self.values = merged  # every key as configured, for readers going by the schema
 
 
-def _clusters(values):
-    """{deploy type: {key: value}} (marathon_url, marathon_auth, marathon_ca_file, mesos_url,
-    docker_hosts)."""
-    if not isinstance(values, dict) or not all(isinstance(cluster, (dict, type(None)))
-                                               for cluster in values.values()):
-        raise ConfigError("clusters must map deploy types to settings; fix: write clusters: "
-                          "{dev: {marathon_url: \"http://marathon.example:8080\"}}")
-    return {name: dict(cluster or {}) for name, cluster in values.items()}
-
-
-def _check_marathon_clusters(clusters):
-    if not clusters:
-        raise ConfigError("backend marathon needs clusters; fix: add clusters.DEPLOY_TYPE."
-                          "marathon_url (one per deploy type, e.g. dev and beta) to "
-                          "configs/qaeci.yaml")
-    for name, cluster in sorted(clusters.items()):
-        if not cluster.get("marathon_url"):
-            raise ConfigError("clusters.%s has no marathon_url; fix: set it to the Marathon "
-                              "serving deploy type %s (http://HOST:8080)" % (name, name))
+def _clusters(backend, values):
+    """{deploy type: cluster_config.Cluster}. The Marathon back end deploys to them, so every
+    entry must be right; other back ends do not use them, and leave bad entries to the
+    sensors, which report them."""
+    if backend == "marathon":
+        return cluster_config.marathon_clusters(values)
+    clusters, _ = cluster_config.read_clusters({"clusters": values})
+    return {cluster.name: cluster for cluster in clusters}
 
 
 def open_backend(config, store):

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from qaeci.errors import ConfigError
 
 PLACEHOLDERS = ("env", "app", "deploy_type", "domain", "url", "commit", "branch", "host", "port",
-                "app_id", "task_id", "agent_id", "framework_id")
+                "app_id", "task_id", "agent_id", "framework_id", "sandbox")
 CONFIG_FILE = "configs/qaeci.yaml"
 
 

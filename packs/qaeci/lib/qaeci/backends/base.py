@@ -68,7 +68,8 @@ class AppInfo(AppState):
     log_tail: the last lines of its output, as text ("" when there is none);
     ids: {name: text} naming the instance in the back end's own tools, for the links the pack
     config's URL templates make: "app_id" (Marathon's app id; local: the supervisor program),
-    "task_id" (Mesos/Marathon task), "agent_id" and "framework_id" (a Mesos sandbox's path).
+    "task_id" (Mesos/Marathon task), "agent_id" and "framework_id" (a Mesos sandbox's path),
+    "sandbox" (that sandbox's directory on its agent).
     Give only those known; never a credential.
     """
 

@@ -9,6 +9,10 @@ qaeci's own checks go to the task itself: the AppState host and port of its runn
 An environment lives on one Marathon. The deploy type picks it when the caller names one (AppSpec
 deploy_type, ensure_services' deploy_type); otherwise the Marathon that already holds the env's
 group, else the only configured one.
+
+An app's log is its task's own stdout and stderr, read from the task's Mesos sandbox through the
+cluster's Mesos master (clusters.NAME.mesos_url, mesos_sandbox.py); without one, or when Mesos
+cannot say, it is what Marathon knows of the app's tasks, after one line saying why.
 """
 import concurrent.futures
 import socket
@@ -21,6 +25,7 @@ from qaeci.backends.marathon_client import MarathonClient
 from qaeci.backends.marathon_deployments import (DeploymentFailed, Deployments, current_failure,
                                                  paced, running_tasks)
 from qaeci.backends.marathon_services import ServiceDefinitions
+from qaeci.backends.mesos_sandbox import MesosSandboxes, SandboxUnavailable
 
 LIVE = ("TASK_STAGING", "TASK_STARTING", "TASK_RUNNING")
 SERVICE_START_TIMEOUT = 120.0
@@ -30,7 +35,8 @@ class MarathonBackend(Backend):
     name = "marathon"
 
     def __init__(self, clients, store, work_dir, domain, images=None, service_images=None,
-                 haproxy_group="external", lb_port=80, lock_wait=60.0, deployment_timeout=600.0):
+                 haproxy_group="external", lb_port=80, lock_wait=60.0, deployment_timeout=600.0,
+                 sandboxes=None):
         if not clients:
             raise BackendError("backend marathon has no clusters; fix: add clusters.DEPLOY_TYPE."
                                "marathon_url to the pack config")
@@ -42,22 +48,25 @@ class MarathonBackend(Backend):
         self.deployment_timeout = deployment_timeout
         self.apps = AppDefinitions(store, domain, images, haproxy_group)
         self.services = ServiceDefinitions(store, work_dir, service_images)
+        self.sandboxes = dict(sandboxes or {})  # cluster name -> MesosSandboxes
         self._env_clients = {}
 
     @classmethod
     def from_config(cls, config, store):
         settings = config.marathon
-        clients = {name: MarathonClient(name, cluster.get("marathon_url"),
-                                        cluster.get("marathon_auth"),
-                                        cluster.get("marathon_ca_file"),
-                                        float(settings.get("request_timeout", 10)))
+        timeout = float(settings.get("request_timeout", 10))
+        clients = {name: MarathonClient(name, cluster.marathon_url, cluster.marathon_auth,
+                                        cluster.marathon_ca_file, timeout)
                    for name, cluster in config.clusters.items()}
+        sandboxes = {name: MesosSandboxes(name, cluster.mesos_url, timeout)
+                     for name, cluster in config.clusters.items() if cluster.mesos_url}
         return cls(clients, store, config.work_dir, config.domain,
                    images=settings.get("images"), service_images=settings.get("service_images"),
                    haproxy_group=settings.get("haproxy_group", "external"),
                    lb_port=settings.get("lb_port", 80),
                    lock_wait=float(settings.get("lock_wait", 60)),
-                   deployment_timeout=float(settings.get("deployment_timeout", 600)))
+                   deployment_timeout=float(settings.get("deployment_timeout", 600)),
+                   sandboxes=sandboxes)
 
     # -- which Marathon ----------------------------------------------------------------------
 
@@ -141,31 +150,55 @@ class MarathonBackend(Backend):
 
     def app_info(self, env, app, log_lines=20):
         """The app's AppInfo: its task (the running one, else the one starting; the one that
-        last failed when the app failed) gives started_at and the ids a Mesos sandbox link
-        needs (task_id, agent_id; framework_id is Marathon's own); log_tail is what Marathon
-        knows of its tasks and last failure."""
+        last failed when the app failed) gives started_at, the ids a Mesos sandbox link needs
+        (task_id, agent_id, sandbox: its directory; framework_id is Marathon's own) and
+        log_tail, that task's output."""
         client = self.client_for(env, required=False)
         found = client and client.app(marathon_ids.app_id(env, app))
         if not found:
             return None
-        ids = {"app_id": found["id"], "framework_id": (client.info() or {}).get("frameworkId")}
         state = app_state(app, found)
-        task = _shown_task(found) if state.state != "failed" else None
-        if task is not None:
-            ids.update(task_id=task.get("id"), agent_id=task.get("slaveId"))
-        else:
-            failure = found.get("lastTaskFailure") or {}
-            ids.update(task_id=failure.get("taskId"), agent_id=failure.get("slaveId"))
-        log = self._marathon_log(found, log_lines) if log_lines > 0 else ""
+        task, task_id, agent_id = _described_task(found, state)
+        sandbox, log = self._sandbox_and_log(client, found, task_id, agent_id, log_lines)
+        ids = {"app_id": found["id"], "framework_id": (client.info() or {}).get("frameworkId"),
+               "task_id": task_id, "agent_id": agent_id,
+               "sandbox": sandbox and sandbox.directory}
         return AppInfo.of(state, started_at=(task or {}).get("startedAt"), log_tail=log,
                           ids={name: value for name, value in ids.items() if value})
 
     def log_tail(self, env, app, lines=20):
-        """What Marathon knows of the app's end: its tasks and its current version's last
-        failure (the task's own output is in its Mesos sandbox)."""
+        """The last lines of the output of the task app_info describes (see the module
+        docstring)."""
         client = self.client_for(env, required=False)
         found = client and client.app(marathon_ids.app_id(env, app))
-        return self._marathon_log(found, lines) if found else ""
+        if not found:
+            return ""
+        _, task_id, agent_id = _described_task(found, app_state(app, found))
+        return self._sandbox_and_log(client, found, task_id, agent_id, lines)[1]
+
+    def _sandbox_and_log(self, client, app, task_id, agent_id, lines):
+        """(Sandbox or None, the last LINES lines of the task's own output). When Mesos cannot
+        say, the log is Marathon's view of the app after one line saying why."""
+        sandbox = None
+        try:
+            sandbox = self._sandbox(client.name, task_id, agent_id)
+            return sandbox, (sandbox.tail(lines) if lines > 0 else "")
+        except SandboxUnavailable as why:
+            if lines <= 0:
+                return sandbox, ""
+            marathon_view = self._marathon_log(app, lines)
+            return sandbox, "\n".join(["no sandbox output: %s" % why]
+                                      + ([marathon_view] if marathon_view else []))
+
+    def _sandbox(self, cluster, task_id, agent_id):
+        sandboxes = self.sandboxes.get(cluster)
+        if sandboxes is None:
+            raise SandboxUnavailable("clusters.%s has no mesos_url; fix: set it to the Mesos "
+                                     "master (http://HOST:5050) to see the task's own output"
+                                     % cluster)
+        if not (task_id and agent_id):
+            raise SandboxUnavailable("no task of the app has been placed on an agent yet")
+        return sandboxes.locate(agent_id, task_id)
 
     @staticmethod
     def _marathon_log(app, lines):
@@ -275,6 +308,16 @@ def app_state(name, app):
     if app.get("instances", 1) == 0:
         return AppState(name, "stopped", detail="scaled to 0 instances")
     return AppState(name, "starting", detail="waiting for resources (see /v2/queue)")
+
+
+def _described_task(app, state):
+    """(task or None, task id, agent id) of the task env info describes: the one shown (see
+    _shown_task) unless the app failed, else the one that failed last."""
+    task = _shown_task(app) if state.state != "failed" else None
+    if task is not None:
+        return task, task.get("id"), task.get("slaveId")
+    failure = app.get("lastTaskFailure") or {}
+    return None, failure.get("taskId"), failure.get("slaveId")
 
 
 def _shown_task(app):

@@ -35,20 +35,24 @@ class Endpoint(object):
 
     def get(self, path):
         """The decoded JSON body of GET url+path; EndpointError on any failure."""
-        request = urllib.request.Request(self.url + path, headers=self._headers)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                body = response.read()
-        except urllib.error.HTTPError as error:
-            raise EndpointError(self._status_line(error.code, path))
-        except (urllib.error.URLError, OSError) as error:
-            raise EndpointError(self._transport_line(getattr(error, "reason", error)))
+        body = self.get_bytes(path)
         try:
             return json.loads(body.decode("utf-8"))
         except ValueError:
             raise NotJson("%s answered %s with something that is not JSON; fix: check that "
                                 "%s points at the %s itself, not at a proxy or login page"
                                 % (self, path, self.config_key, self.what))
+
+    def get_bytes(self, path):
+        """The body of GET url+path as it came; EndpointError on any failure."""
+        request = urllib.request.Request(self.url + path, headers=self._headers)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.read()
+        except urllib.error.HTTPError as error:
+            raise EndpointError(self._status_line(error.code, path))
+        except (urllib.error.URLError, OSError) as error:
+            raise EndpointError(self._transport_line(getattr(error, "reason", error)))
 
     def _status_line(self, status, path):
         if status in (401, 403):
