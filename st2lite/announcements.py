@@ -4,14 +4,21 @@ exchange): publish a payload on a route; the stream sends it as the SSE event
 
 Unlike StackStorm, which drops an announcement nobody is listening for, st2lite keeps it
 (st2lite.store.announcements, bounded in count and age) until a listener of its route takes it:
-`undelivered(route)` then `mark_delivered(ids)`.
+`undelivered(route)` then `mark_delivered(ids)`. A listener in the same process (the stream of
+`st2lite serve`) can also be called at once on each publish (`add_listener`); announcements
+published by other st2lite processes reach it through `undelivered`.
 """
+import logging
+import threading
 import weakref
 
 from st2lite.store.announcements import AnnouncementStore
 
 EVENT_PREFIX = "st2.announcement__"
 _STORES = weakref.WeakKeyDictionary()  # one store per Database: the table is created once
+_LISTENERS = []
+_LISTENERS_LOCK = threading.Lock()
+LOG = logging.getLogger(__name__)
 
 
 class AnnouncementError(ValueError):
@@ -35,7 +42,32 @@ def publish(db, route, payload, trace_context=None):
     if trace_context is not None and not isinstance(trace_context, dict):
         raise AnnouncementError("the trace context must be an object, got %s"
                                 % type(trace_context).__name__)
-    return store_for(db).add(route, payload, trace_context)
+    announcement = store_for(db).add(route, payload, trace_context)
+    _tell_listeners(announcement)
+    return announcement
+
+
+def add_listener(callback):
+    """callback(announcement) after each publish in this process, on the publishing thread:
+    it must return quickly (e.g. wake the stream) and its errors never fail the publisher."""
+    with _LISTENERS_LOCK:
+        _LISTENERS.append(callback)
+
+
+def remove_listener(callback):
+    with _LISTENERS_LOCK:
+        if callback in _LISTENERS:
+            _LISTENERS.remove(callback)
+
+
+def _tell_listeners(announcement):
+    with _LISTENERS_LOCK:
+        listeners = list(_LISTENERS)
+    for callback in listeners:
+        try:
+            callback(announcement)
+        except Exception:  # a broken listener must not fail the action that announced
+            LOG.exception("announcement listener %r failed", callback)
 
 
 def recent(db, route=None, limit=50):

@@ -13,18 +13,17 @@ from st2lite.store.ids import utc_now_iso
 MAX_PER_ROUTE = 1000
 MAX_AGE = 24 * 3600
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS announcements (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    route TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    trace_context TEXT,
-    created_at TEXT NOT NULL,
-    created_epoch REAL NOT NULL,
-    delivered_at TEXT
-);
-CREATE INDEX IF NOT EXISTS announcements_route ON announcements(route, id);
-"""
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS announcements ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"  # AUTOINCREMENT: a pruned id is never reused
+    " route TEXT NOT NULL,"
+    " payload TEXT NOT NULL,"
+    " trace_context TEXT,"
+    " created_at TEXT NOT NULL,"
+    " created_epoch REAL NOT NULL,"
+    " delivered_at TEXT)",
+    "CREATE INDEX IF NOT EXISTS announcements_route ON announcements(route, id)",
+)
 
 
 class AnnouncementStore(object):
@@ -32,7 +31,10 @@ class AnnouncementStore(object):
         self.db = db
         self.max_per_route = max_per_route
         self.max_age = max_age
-        self.db.connection().executescript(SCHEMA)
+        # Statement by statement: executescript would commit a transaction the caller has open.
+        with self.db.transaction() as conn:
+            for statement in SCHEMA:
+                conn.execute(statement)
 
     def add(self, route, payload, trace_context=None):
         with self.db.transaction() as conn:

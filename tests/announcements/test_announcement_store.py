@@ -88,3 +88,22 @@ def test_what_stackstorm_refuses_to_dispatch_is_refused(tmp_path, route, payload
     with pytest.raises(announcements.AnnouncementError, match=complaint):
         announcements.publish(db, route, payload, trace_context)
     assert announcements.recent(db) == []
+
+
+def test_a_listener_in_the_process_hears_each_publish_and_cannot_break_it(tmp_path):
+    db = Database(str(tmp_path))
+    heard = []
+
+    def broken(announcement):
+        raise RuntimeError("listener bug")
+
+    announcements.add_listener(broken)
+    announcements.add_listener(heard.append)
+    try:
+        published = announcements.publish(db, "errbot", {"message": "hi"})
+    finally:
+        announcements.remove_listener(broken)
+        announcements.remove_listener(heard.append)
+    assert heard == [published]
+    announcements.publish(db, "errbot", {"message": "unheard"})
+    assert heard == [published]
