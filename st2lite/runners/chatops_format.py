@@ -34,7 +34,7 @@ def format_execution_result(request):
         try:
             formatted["extra"] = render_extra(extra, {"six": SIX, "alias": alias,
                                                       "execution": st2_execution_view(execution)})
-        except jinja2.TemplateError as e:
+        except (jinja2.TemplateError, ValueError) as e:  # ValueError: a mapping's JSON broke
             return _failed('cannot render "extra" in field "result" of alias %s: %s'
                            % (alias.get("ref"), e))
     return _succeeded(formatted)
