@@ -3,17 +3,13 @@ fetches the execution and its alias through the REST API; st2lite reads them fro
 and loaded packs. The message is the alias's `result.format` (or the default summary) rendered
 with `execution` and `alias`; `result.extra` is rendered too; `result.enabled: false` gives
 `{"enabled": false}` and post_result then posts nothing."""
-import json
-
 import jinja2
 
+from st2lite.aliases.extra import render_extra
 from st2lite.aliases.formatting import render_result, st2_execution_view
-from st2lite.aliases.jinja_env import SIX, make_environment
+from st2lite.aliases.jinja_env import SIX
 from st2lite.runners.base import RunnerOutcome
 from st2lite.store.executions import ExecutionNotFound
-
-# StackStorm renders result.extra with undefined names as errors (jinja_utils.render_values).
-_EXTRA_ENVIRONMENT = make_environment(strict_undefined=True)
 
 
 def format_execution_result(request):
@@ -34,25 +30,10 @@ def format_execution_result(request):
         try:
             formatted["extra"] = render_extra(extra, {"six": SIX, "alias": alias,
                                                       "execution": st2_execution_view(execution)})
-        except (jinja2.TemplateError, ValueError) as e:  # ValueError: a mapping's JSON broke
+        except (jinja2.TemplateError, ValueError) as e:
             return _failed('cannot render "extra" in field "result" of alias %s: %s'
                            % (alias.get("ref"), e))
     return _succeeded(formatted)
-
-
-def render_extra(extra, context):
-    """Each value of the mapping rendered as its own template; a list or mapping value is
-    rendered as JSON text and read back, and a value without templates keeps its type."""
-    rendered = {}
-    for key, value in (extra or {}).items():
-        structured = isinstance(value, (dict, list))
-        text = json.dumps(value) if structured else str(value)
-        output = _EXTRA_ENVIRONMENT.from_string(text).render(dict(context, __context=context))
-        if output == text:
-            rendered[key] = value
-        else:
-            rendered[key] = json.loads(output) if structured else output
-    return rendered
 
 
 def _alias_of(runtime, execution):
