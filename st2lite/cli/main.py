@@ -5,8 +5,9 @@ import os
 import sys
 import traceback
 
-from st2lite.cli import commands_actions, commands_aliases, commands_credentials, commands_inquiries
-from st2lite.cli import commands_keys, commands_packs, commands_serve, commands_triggers
+from st2lite.cli import commands_actions, commands_aliases, commands_announcements
+from st2lite.cli import commands_credentials, commands_inquiries, commands_keys
+from st2lite.cli import commands_packs, commands_serve, commands_triggers
 from st2lite.cli.defaults import default_packs, default_state
 from st2lite.cli.errors import USER_ERRORS, UsageError
 
@@ -28,7 +29,8 @@ def build_parser():
                      description="A single-machine, StackStorm-compatible runtime.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     for module in (commands_actions, commands_aliases, commands_keys, commands_triggers,
-                   commands_packs, commands_serve, commands_inquiries, commands_credentials):
+                   commands_packs, commands_serve, commands_inquiries, commands_credentials,
+                   commands_announcements):
         module.register(sub, common)
     return parser
 

@@ -50,6 +50,14 @@ RUNNER_PARAMETERS = {
     },
     "noop": {},
     "orquesta": {},
+    "announcement": {
+        "experimental": {"type": "boolean", "required": True, "default": False,
+                         "description": "Flag to indicate acknowledgment of using experimental "
+                                        "runner"},
+        "route": {"type": "string", "default": "general", "minLength": 1, "maxLength": 255,
+                  "description": "The routing_key used to route the message to consumers. Might "
+                                 "be a list of words, delimited by dots."},
+    },
     "inquirer": {
         "schema": {"type": "object", "required": True, "default": DEFAULT_INQUIRY_SCHEMA,
                    "description": "A JSON schema that will be used to validate the response "

@@ -13,6 +13,7 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when buil
 from st2lite.packs import metadata
 from st2lite.packs.discovery import pack_dirs
 from st2lite.packs.builtin import core_actions, core_trigger_types
+from st2lite.packs.builtin_chatops import PACK as CHATOPS_PACK, chatops_actions, chatops_rules
 from st2lite.packs.errors import ContentProblem
 
 PACK_REF_PATTERN = "^[a-z0-9_]+$"
@@ -51,7 +52,16 @@ def load_packs(search_paths):
     content = PackContent()
     for pack_dir in pack_dirs(search_paths):
         _load_pack(content, pack_dir)
+    _add_builtin_chatops(content)
     return content
+
+
+def _add_builtin_chatops(content):
+    """StackStorm's chatops pack, unless a pack of that name on the path replaces it."""
+    if CHATOPS_PACK in content.packs:
+        return
+    content.actions.update((a["ref"], a) for a in chatops_actions())
+    content.rules.extend(chatops_rules())
 
 
 def read_yaml(content, path):

@@ -8,7 +8,7 @@ import os
 
 PARAMETER_TYPES = ("array", "boolean", "integer", "number", "null", "object", "string")
 RUNNER_TYPES = ("python-script", "local-shell-cmd", "local-shell-script", "noop", "orquesta",
-                "http-request", "inquirer")
+                "http-request", "inquirer", "announcement")
 RUNNERS_NEEDING_ENTRY_POINT = ("python-script", "local-shell-script", "orquesta")
 ACTION_KEYS = {"name", "description", "enabled", "entry_point", "pack", "runner_type", "parameters",
                "output_schema", "notify", "tags", "ref", "uid", "id", "metadata_file",

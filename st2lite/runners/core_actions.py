@@ -1,5 +1,6 @@
 """Built-in core actions whose code lives in the runtime rather than in a pack file."""
 from st2lite.runners.base import RunnerOutcome
+from st2lite.runners.chatops_format import format_execution_result
 
 
 def inject_trigger(request):
@@ -10,4 +11,5 @@ def inject_trigger(request):
                                        "stderr": "", "exit_code": 0})
 
 
-BUILTIN_HANDLERS = {"core.inject_trigger": inject_trigger}
+BUILTIN_HANDLERS = {"core.inject_trigger": inject_trigger,
+                    "chatops.format_execution_result": format_execution_result}

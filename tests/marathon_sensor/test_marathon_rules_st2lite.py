@@ -2,8 +2,8 @@
 the sensor dispatched for real changes in the Marathon double are fired with `st2lite trigger
 fire`, and the effects asserted - the nginx routes following a relaunched task (router_sync),
 the chat message of a failed deployment (deployment_failed_notify, then deployment_failed_post
-with chatops.post_message, which a stand-in chatops pack takes here: st2lite has no
-announcement runner)."""
+with chatops.post_message, st2lite's built-in chatops pack, whose announcement a chat bot would
+get: `st2lite announcement list` shows it)."""
 import json
 import os
 import shlex
@@ -47,8 +47,8 @@ def site(tmp_path, marathon):
 
 
 def st2lite(site, *args):
-    command = [ST2LITE, "--packs", os.path.join(REPO, "packs"), "--packs",
-               os.path.join(HERE, "packs"), "--state", site["state"]] + list(args) + ["--json"]
+    command = [ST2LITE, "--packs", os.path.join(REPO, "packs"), "--state",
+               site["state"]] + list(args) + ["--json"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120,
                           env=dict(os.environ, ST2LITE_USER="tester"))
     assert done.returncode == 0, done.stdout + done.stderr
@@ -141,6 +141,10 @@ def test_a_failed_deployment_is_posted_with_its_reason_and_links(site, marathon)
     assert posted["context"]["rule"]["ref"] == "qaeci.deployment_failed_post"
     assert (posted["parameters"]["channel"], posted["parameters"]["message"]) == (
         "#qa-envs", notice["message"])
+    [announced] = st2lite(site, "announcement", "list", "--route", "chatops")
+    assert (announced["payload"]["channel"], announced["payload"]["message"]) == (
+        "#qa-envs", notice["message"])
+    assert announced["delivered_at"] is None        # no chat bot has taken it yet
 
 
 def test_only_failures_of_our_apps_are_notified(site, marathon):
