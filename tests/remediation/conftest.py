@@ -10,7 +10,7 @@ TESTS = os.path.dirname(HERE)
 LIB = os.path.abspath(os.path.join(TESTS, os.pardir, "packs", "qaeci", "lib"))
 if LIB not in sys.path:
     sys.path.insert(0, LIB)
-for path in (TESTS, os.path.join(TESTS, "sensors"), HERE):  # last, to shadow nothing
+for path in (TESTS, os.path.join(TESTS, "sensors"), os.path.join(TESTS, "qaeci"), HERE):  # last, to shadow nothing
     if path not in sys.path:
         sys.path.append(path)
 

@@ -159,12 +159,18 @@ class Guard(object):
         uses no budget."""
         return self._log(key, SKIPPED, reason, action, trigger, kind, env, app, self.clock())
 
-    def settle(self, decision, result, detail=None):
-        """Add what became of an acted decision (RESULT: succeeded | failed, DETAIL: one line)
-        to its log record."""
-        record = dict(decision.record, result=result, detail=detail,
-                      settled_at=_iso(self.clock()))
-        self._write(_log_name(decision.record["key"], decision.id), record)
+    def settle(self, decision, result=None, detail=None, announcement=None):
+        """Add to a decision's log record what became of it (RESULT: succeeded | failed, DETAIL:
+        one line) and what was said in chat (ANNOUNCEMENT). DECISION: a Decision, or None
+        (its record was trimmed away: nothing to add to)."""
+        if decision is None:
+            return None
+        record = dict(decision.record, settled_at=iso_time(self.clock()))
+        if result is not None:
+            record.update(result=result, detail=detail)
+        if announcement is not None:
+            record["announcement"] = announcement
+        self._write(_log_name(record["key"], decision.id), record)
         decision.record = record
         return decision
 
@@ -187,7 +193,7 @@ class Guard(object):
         name = _log_name(key, stamp)
         record = {"id": stamp, "key": key, "kind": kind, "env": env, "app": app,
                   "decision": outcome, "dry_run": self.settings.dry_run, "reason": reason,
-                  "action": action, "trigger": trigger, "time": _iso(now), "epoch": now,
+                  "action": action, "trigger": trigger, "time": iso_time(now), "epoch": now,
                   "result": None, "detail": None}
         self._write(name, record)
         self._trim(key)
@@ -203,6 +209,12 @@ class Guard(object):
 
     def _write(self, name, record):
         self.datastore.set_value(name, json.dumps(record, sort_keys=True), local=False)
+
+
+def find(datastore, key, decision_id):
+    """The logged Decision of KEY with DECISION_ID, or None."""
+    record = _read(datastore, _log_name(key, decision_id)) if decision_id else None
+    return Decision(record) if record else None
 
 
 def history(datastore, app=None, key=None, env=None, limit=20):
@@ -238,7 +250,8 @@ def _read(datastore, name):
         return None
 
 
-def _iso(epoch):
+def iso_time(epoch):
+    """ISO 8601 UTC to the second."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 

@@ -12,6 +12,7 @@ import time
 
 from qaeci import checks
 from qaeci import plan as plan_mod
+from qaeci import remediation_records
 from qaeci.state import BUILD_OUTCOMES, FINAL_APP_STATUSES, SERVICES_OUTCOMES, being_checked, \
     of_run
 from qaeci.step_context import epoch, now, one_line, recorded_app, render_variables
@@ -141,6 +142,7 @@ def _prepare(context, state, environment, app, entry, services):
     release, _ = deploy.prepare_release(app, entry["build_key"], context.store,
                                         context.config.work_dir, state.env, variables, reads)
     spec = deploy.app_spec(app, state.env, context.config.work_dir, entry["address"], release)
+    remediation_records.apply_raised_memory(context.datastore, spec)  # an OOM fix stays
     context.backend.prepare(spec)
     return spec, release, reads
 
