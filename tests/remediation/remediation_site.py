@@ -13,8 +13,8 @@ import urllib.request
 
 import yaml
 
-from qaeci_envtree import server_app
-from qaeci_testkit import write_registry
+from qaeci_envtree import SHELL_BUILD
+from qaeci_testkit import SERVER_PY, make_repo, write_registry
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PACKS = os.path.join(REPO, "packs")
@@ -22,6 +22,9 @@ TEST_PACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "packs")
 ST2LITE = os.path.join(os.path.dirname(sys.executable), "st2lite")
 TIMEOUT = 300
 CHANNEL = "#qa-ops"
+# The tests' app server, saying on its output that it started (what a report's log tail shows).
+LOGGING_SERVER_PY = SERVER_PY.replace(
+    "HTTPServer((", 'print("listening on port %s" % os.environ["PORT0"], flush=True)\nHTTPServer((')
 
 
 def free_port():
@@ -29,6 +32,18 @@ def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def logging_app(repos, code, conf, mem=None, depends_on=()):
+    """A python app (checked at /health) that logs a line when it starts."""
+    url = make_repo(os.path.join(repos, code), {"server.py": LOGGING_SERVER_PY, "app.conf": conf})
+    runtime = {"type": "python", "command": "server.py", "config_templates": ["app.conf"]}
+    if mem:
+        runtime["mem"] = mem
+    return {"app_code": code, "scm": {"url": url, "branch": "master"},
+            "build": {"method": "shell", "command": SHELL_BUILD, "artifact": "dist"},
+            "runtime": runtime, "check": {"urls": ["/health"], "timeout": 20},
+            "depends_on": list(depends_on), "services": []}
 
 
 class Site(object):
@@ -54,12 +69,8 @@ class Site(object):
 
     def _registry(self, mem):
         repos = os.path.join(self.root, "repos")
-        api = server_app(repos, "api", "api in {{ env.name }}")
-        web = server_app(repos, "web", "web calls {{ apps.api.url }}", depends_on=["api"])
-        for app in (api, web):
-            app["check"]["timeout"] = 20
-            if mem:
-                app["runtime"]["mem"] = mem
+        api = logging_app(repos, "api", "api in {{ env.name }}", mem)
+        web = logging_app(repos, "web", "web calls {{ apps.api.url }}", mem, depends_on=["api"])
         template = {"name": "demo", "deploy_type": "dev", "managers": ["mia"],
                     "apps": {"api": {}, "web": {}}}
         return write_registry(os.path.join(self.root, "registry"), [api, web], [template])

@@ -106,9 +106,9 @@ def plan_oom(decider, trigger):
         return decider.answer("oom", key, decision, env=env, app=app,
                               message="%s; it is a base service, so its memory is left to a "
                                       "person" % what)
-    if not remediation_records.first_report_of(decider.datastore, key, trigger.get("task_id")):
-        decision = decider.guard.skip(key, "OOM kill of task %s already handled"
-                                      % trigger.get("task_id"), **common)
+    killed = _killed_instance(trigger)
+    if not remediation_records.first_report_of(decider.datastore, key, killed):
+        decision = decider.guard.skip(key, "OOM kill of %s already handled" % killed, **common)
         return decider.answer("oom", key, decision, env=env, app=app)
     if remediation_records.is_flapping(decider.datastore, key, now, settings.flapping_failures,
                                        settings.flapping_window):
@@ -127,8 +127,21 @@ def plan_oom(decider, trigger):
                               message="%s, and is %s" % (what, reason) if due else None)
     action = "raise its memory from %d to %d MB and redeploy it" % (before, after)
     decision = decider.guard.decide(key, action, **common)
+    if decision.acts:  # now, so that the next decision starts from the raised memory
+        remediation_records.save_memory(decider.datastore, env, app, after, before,
+                                        "OOM kill, decision %s" % decision.id,
+                                        automation.iso_time(now))
     return decider.answer("oom", key, decision, env=env, app=app, plan=plan,
                           message=decider.escalation_or_dry_run(decision, what))
+
+
+def _killed_instance(trigger):
+    """What names the killed instance: a cluster's task id (Docker's and Mesos' reports of one
+    kill share it), or on the local back end the process (PROGRAM:PID): there a task id names
+    the program, which outlives its processes."""
+    if trigger.get("cluster") == "local":
+        return trigger.get("container_id")
+    return trigger.get("task_id")
 
 
 def memory_now(context, environment, app):
@@ -160,6 +173,8 @@ def plan_exit(decider, trigger):
     ended = _ended_by_itself(decider.context, env, app)
     if ended is not True:
         return decider.answer("exit", key, env=env, app=app, reason=ended)
+    if not _first_report(decider, key, trigger):
+        return decider.answer("exit", key, env=env, app=app, reason="already counted")
     flapping = _count_failure(decider, key)
     if flapping is not None:
         return _flapping_answer(decider, "exit", key, env, app, trigger, flapping)
@@ -177,6 +192,8 @@ def plan_task_failed(decider, trigger):
     if env is None:
         return environment
     key = app_key(env, app)
+    if not _first_report(decider, key, trigger):
+        return decider.answer("task_failed", key, env=env, app=app, reason="already counted")
     flapping = _count_failure(decider, key)
     if flapping is not None:
         return _flapping_answer(decider, "task_failed", key, env, app, trigger, flapping)
@@ -196,6 +213,12 @@ def _ended_by_itself(context, env, app):
     if state.state != "failed":
         return "%s is %s: not a failure" % (app_key(env, app), state.state)
     return True
+
+
+def _first_report(decider, key, trigger):
+    """Whether this is the first report of the failed instance (a failure counts once)."""
+    return remediation_records.first_report_of(decider.datastore, key,
+                                               _killed_instance(trigger), "failed")
 
 
 def _count_failure(decider, key):

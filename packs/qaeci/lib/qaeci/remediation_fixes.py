@@ -2,8 +2,8 @@
 remediate_restart, remediate_agent), each ending with the decision settled in the log and the
 line to post:
 
-- raise_memory: the app's memory in its environment goes up (kept for later env ups), and that
-  app alone is redeployed from its current release and checked.
+- raise_memory: that app alone is redeployed from its current release with the memory the
+  decision raised (and kept for later env ups), and checked.
 - restart: the app is started again once from its current release (the local back end never
   restarts a program by itself) and checked.
 - recover_agent: after an agent left, wait for the relaunch of the apps it ran, check every app
@@ -85,9 +85,6 @@ def _outcome_text(outcome):
 
 def raise_memory(context, answer, env, app, mem):
     before = answer["plan"].get("mem_before")
-    at = now()
-    remediation_records.save_memory(context.datastore, env, app, mem, before,
-                                    "OOM kill, decision %s" % answer["id"], at)
     outcome = redeploy(context, env, app, mem)
     fixed = outcome["status"] == "healthy"
     message = ("%s/%s was killed for running out of memory: memory %s -> %d MB, redeployed: %s"

@@ -6,6 +6,7 @@
                                             its flapping was reported
     qaeci.remediation.handled.<key>         the last tasks whose OOM kill was handled (Docker and
                                             Mesos both report one kill)
+    qaeci.remediation.failed.<key>          the last tasks whose failure was counted
     qaeci.remediation.reported.<key>.<what> when WHAT (say "ceiling") was last reported
 
 Remediation decisions are serialised (qaeci.remediate_decide runs one at a time), so a record's
@@ -98,11 +99,11 @@ def is_flapping(datastore, key, now, threshold, window):
 
 # -- tasks already handled --------------------------------------------------------------------
 
-def first_report_of(datastore, key, task_id):
-    """True the first time TASK_ID of KEY is seen (and remembers it), False after."""
+def first_report_of(datastore, key, task_id, what="handled"):
+    """True the first time TASK_ID of KEY is seen for WHAT (and remembers it), False after."""
     if not task_id:
         return True
-    name = PREFIX + "handled." + _encoded(key)
+    name = "%s%s.%s" % (PREFIX, what, _encoded(key))
     tasks = (_read(datastore, name) or {}).get("tasks") or []
     if task_id in tasks:
         return False
