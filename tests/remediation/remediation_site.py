@@ -113,6 +113,20 @@ class Site(object):
             executions.append(self.execution(enforcement["execution"]))
         return executions
 
+    def remediate(self, kind, payload):
+        """`st2lite run qaeci.remediate` on PAYLOAD, as a rule on a trigger type that no sensor
+        of this tree declares yet (qaeci.deployment) would start it."""
+        code, execution = self.json("run", "qaeci.remediate", "kind=" + kind,
+                                    "trigger=" + json.dumps(payload))
+        return execution
+
+    def rules_matching(self, trigger_ref, payload):
+        """The enabled rules st2lite's rules engine would apply to PAYLOAD of TRIGGER_REF."""
+        from st2lite.packs.loader import load_packs
+        from st2lite.rules import evaluate_rules
+        rules = load_packs([PACKS, TEST_PACKS]).rules
+        return [decision.rule_ref for decision in evaluate_rules(rules, trigger_ref, payload)]
+
     def execution(self, execution_id):
         code, execution = self.json("execution", "get", execution_id)
         assert code == 0, execution

@@ -12,7 +12,7 @@ DEFAULTS = {
     "flapping_window": 600,             # ... within this many seconds: flapping, left alone
     "relaunch_timeout": 300,            # seconds to wait for a lost agent's tasks elsewhere
     "log_lines": 20,                    # lines of log in a report
-    "chat_channel": "",                 # where chatops.post_message posts; "" posts nowhere
+    "chat_channel": "",                 # where chatops.post_message posts ("": notify.channel)
 }
 
 
@@ -33,7 +33,9 @@ class RemediationSettings(object):
         self.flapping_window = _number(merged, "flapping_window", lowest=1)
         self.relaunch_timeout = _number(merged, "relaunch_timeout", lowest=0)
         self.log_lines = int(_number(merged, "log_lines", lowest=0, whole=True))
-        self.chat_channel = str(merged["chat_channel"] or "")
+        # The pack's one chat channel (notify.channel) unless remediation names its own.
+        notify = values.get("notify") if isinstance(values.get("notify"), dict) else {}
+        self.chat_channel = str(merged["chat_channel"] or notify.get("channel") or "")
 
 
 def _number(values, name, lowest, exclusive=False, whole=False):
