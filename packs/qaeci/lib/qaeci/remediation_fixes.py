@@ -15,16 +15,11 @@ import time
 
 from qaeci import automation, checks, deploy, redact, remediation_records
 from qaeci import plan as plan_mod
-from qaeci.errors import QaeciError
 from qaeci.remediation_settings import RemediationSettings
 from qaeci.step_context import now, one_line, recorded_app
 
 RELAUNCH_POLL = 0.5
 BY = "remediation"
-
-
-class RemediationError(QaeciError):
-    """A fix could not even be tried (no release to redeploy, no such app)."""
 
 
 def settle(context, answer, fixed, detail, message):
@@ -44,15 +39,17 @@ def settle(context, answer, fixed, detail, message):
 
 def redeploy(context, env, code, mem=None):
     """Start APP of ENV again from its current release (with MEM MB when given) and check it.
-    Returns {"status": healthy | failed, "reason", "host", "port"} and records it."""
+    Returns {"status": healthy | failed, "reason", "host", "port"} and records it; failed
+    without touching anything when the app has no release here (it was never deployed)."""
     state = context.state(env)
     environment = context.existing_environment(env)
     app = recorded_app(environment, code)
     entry = (environment.get("plan") or {}).get(code)
     link = deploy.release_link(context.config.work_dir, env, code)
     if app is None or entry is None or not os.path.exists(link):
-        raise RemediationError("%s/%s has no release to redeploy; fix: env up %s apps=%s"
-                               % (env, code, env, code))
+        return {"status": "failed", "host": None, "port": None,
+                "reason": "%s/%s has no release to redeploy; fix: env up %s apps=%s"
+                          % (env, code, env, code)}
     record = state.app(code) or {}
     spec = deploy.app_spec(app, env, context.config.work_dir, entry["address"],
                            os.path.realpath(link), build_key=record.get("build_key"),
