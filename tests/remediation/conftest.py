@@ -1,5 +1,5 @@
-"""Remediation tests: the pack's library, the API doubles and the sensors' in-memory datastore on
-the path."""
+"""Remediation tests: the pack's library, the API doubles, the sensors' in-memory datastore and the
+lifecycle tests' app-tree helpers (qaeci_testkit, qaeci_envtree) on the path."""
 import os
 import sys
 
@@ -10,7 +10,8 @@ TESTS = os.path.dirname(HERE)
 LIB = os.path.abspath(os.path.join(TESTS, os.pardir, "packs", "qaeci", "lib"))
 if LIB not in sys.path:
     sys.path.insert(0, LIB)
-for path in (TESTS, os.path.join(TESTS, "sensors"), os.path.join(TESTS, "qaeci"), HERE):  # last, to shadow nothing
+HELPERS = [os.path.join(TESTS, folder) for folder in ("sensors", "qaeci")]
+for path in [TESTS] + HELPERS + [HERE]:  # last, to shadow nothing
     if path not in sys.path:
         sys.path.append(path)
 

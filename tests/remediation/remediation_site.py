@@ -48,13 +48,14 @@ def logging_app(repos, code, conf, mem=None, depends_on=()):
 
 class Site(object):
     def __init__(self, root, backend="local", clusters=None, remediation=None, links=None,
-                 chat=True, mem=None):
+                 chat=True, mem=None, chatops_pack=True):
         self.root = str(root)
         self.state = os.path.join(self.root, "state")
         self.work_dir = os.path.join(self.root, "work")
         self.router_port = free_port()
         self.outbox = os.path.join(self.root, "chat.jsonl")
         self.backend = backend
+        self.packs = [PACKS, TEST_PACKS] if chatops_pack else [PACKS]
         os.makedirs(os.path.join(self.state, "configs"))
         self.registry = self._registry(mem)
         self.config = {"registry_path": self.registry, "work_dir": self.work_dir,
@@ -85,7 +86,8 @@ class Site(object):
 
     # -- st2lite --------------------------------------------------------------------------------
     def st2lite(self, *args):
-        argv = [ST2LITE, "--packs", PACKS, "--packs", TEST_PACKS, "--state", self.state]
+        argv = [ST2LITE] + sum([["--packs", path] for path in self.packs], []) + \
+            ["--state", self.state]
         done = subprocess.run(argv + list(args), capture_output=True, text=True,
                               timeout=TIMEOUT, cwd=REPO,
                               env=dict(os.environ, ST2LITE_USER="carol"))
@@ -124,7 +126,7 @@ class Site(object):
         """The enabled rules st2lite's rules engine would apply to PAYLOAD of TRIGGER_REF."""
         from st2lite.packs.loader import load_packs
         from st2lite.rules import evaluate_rules
-        rules = load_packs([PACKS, TEST_PACKS]).rules
+        rules = load_packs(self.packs).rules
         return [decision.rule_ref for decision in evaluate_rules(rules, trigger_ref, payload)]
 
     def execution(self, execution_id):

@@ -3,7 +3,6 @@ escalation, and every other decision skipped and logged. The triggers are dispat
 dispatches them (without waiting), through st2lite's runtime, all at once."""
 import collections
 import json
-import os
 
 import pytest
 
@@ -27,7 +26,6 @@ def site(tmp_path):
 
 def test_a_burst_of_oom_kills_gets_exactly_the_cap_of_remediations(site):
     runtime = Runtime([PACKS, TEST_PACKS], site.state)
-    os.environ.setdefault("ST2LITE_USER", "stanley")
     for number in range(BURST):  # a kill of another process of the app each time
         runtime.fire_trigger("qaeci.container_oom", oom_payload("qa1", "api", 40000 + number),
                              wait=False)

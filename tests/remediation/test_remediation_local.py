@@ -127,3 +127,21 @@ def test_an_oom_kill_raises_the_apps_memory_and_redeploys_it(site):
                                  "384 MB, redeployed: healthy, its checks pass")
     [decision] = site.history("api")
     assert decision["detail"] == "memory 256 -> 384 MB; healthy, its checks pass"
+
+
+def test_without_a_chatops_pack_the_message_stays_in_history_and_the_output(tmp_path):
+    site = Site(tmp_path, chatops_pack=False)
+    try:
+        site.env_up("qa1")
+        [execution] = site.fire("container_exit", exit_payload("qa1", "api",
+                                                               site.kill("qa1", "api")))
+        message = execution["result"]["output"]["message"]
+        assert message == ("qa1/api stopped (exit code 137): restarted once: healthy, its "
+                           "checks pass")
+        assert site.history("api")[0]["announcement"] == message
+        code, enforcements = site.json("rule-enforcement", "list", "--rule",
+                                       "qaeci.remediation_post")
+        [post] = enforcements
+        assert post["status"] == "failed" and "chatops.post_message" in post["failure_reason"]
+    finally:
+        site.close()

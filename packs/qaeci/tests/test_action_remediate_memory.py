@@ -1,6 +1,7 @@
 """remediate_memory: the OOM-killed app alone is redeployed with the memory decided, and checked;
 the line to post says before and after. An app never deployed here is reported, not crashed on."""
 
+from env_plan import EnvPlan
 from qaeci_remediation_kit import RemediationSiteTestCase
 from remediate_memory import RemediateMemory
 
@@ -32,7 +33,6 @@ class RemediateMemoryTestCase(RemediationSiteTestCase):
                          ("succeeded", result["message"]))
 
     def test_an_app_never_deployed_here_is_reported_as_not_fixed(self):
-        from env_plan import EnvPlan
         self.run_ok(EnvPlan, env_name="qa1", template="lite", requested_by="alice")
         decision = self.decision("oom", self.local_event(triggers.container_oom, "qa1", "docs", 1))
         ok, result = self.get_action_instance(config=self.config()).run(decision=decision)
