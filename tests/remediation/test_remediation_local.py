@@ -40,6 +40,12 @@ def test_an_app_that_dies_is_restarted_once_checked_and_announced(site):
     [decision] = site.history("api")
     assert (decision["decision"], decision["result"]) == ("acted", "succeeded")
     assert decision["announcement"] == posted["message"]
+    code, out, _ = site.st2lite("action-alias", "execute", "remediation history api")
+    assert code == 0
+    assert out.splitlines()[0] == "carol: Remediation decisions about api, newest first:"
+    assert out.splitlines()[1].endswith(
+        " qa1/api exit: acted - restart it once and verify its checks (1 of 3 this hour) -> "
+        "succeeded: restarted: healthy, its checks pass")
 
 
 def oom_payload(env, app, pid):
