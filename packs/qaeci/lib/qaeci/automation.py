@@ -19,7 +19,9 @@ switch and a decision log, all kept in the StackStorm datastore.
   run counts against its own budget, so it shows what a real run would do (cap and escalation
   included) without using up the real one.
 - Log: every decision is one datastore record, newest kept, at most `history_per_key` per key
-  (default 50); `history(datastore, app=..., key=...)` lists them newest first.
+  (default 50); `history(datastore, app=..., key=...)` lists them newest first. `settle` adds
+  the result of an acted decision and what was said in chat (`announcement`) to its record, in
+  this process or later (`find(datastore, key, decision_id)` gives a logged Decision back).
 
 The datastore has no compare-and-set, so decide() reads, counts and writes a key's budget in three
 steps: call it from an action serialised by an `action.concurrency` policy (threshold 1, action
@@ -34,7 +36,6 @@ with <key> percent-encoded, so keys may hold "/" and never nest ("qa1" vs "qa1/w
 import json
 import time
 import uuid
-
 from urllib.parse import quote
 
 from qaeci.errors import ConfigError

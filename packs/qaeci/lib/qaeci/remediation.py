@@ -20,6 +20,7 @@ import math
 import time
 
 from qaeci import automation, remediation_cluster, remediation_records
+from qaeci.errors import QaeciError
 from qaeci.remediation_settings import RemediationSettings
 from qaeci.step_context import recorded_app
 
@@ -66,7 +67,6 @@ class Decider(object):
 
 def decide(context, kind, trigger, clock=time.time):
     if kind not in PLANNERS:
-        from qaeci.errors import QaeciError
         raise QaeciError("remediation kind %r is unknown; fix: use one of %s"
                          % (kind, ", ".join(KINDS)))
     return PLANNERS[kind](Decider(context, clock), trigger or {})
@@ -299,7 +299,8 @@ def plan_agent_lost(decider, trigger):
         "checks fail" % listing, **common)
     return decider.answer("agent_lost", key, decision, message=decider.escalation_or_dry_run(
         decision, what), plan={"affected": affected, "cluster": cluster, "agent_id": agent_id,
-                               "hostname": trigger.get("hostname"), "what": what})
+                               "hostname": trigger.get("hostname"), "what": what,
+                               "change": trigger.get("change")})
 
 
 def _plain(number):

@@ -107,9 +107,11 @@ def recover_agent(context, answer, clock=time.monotonic):
     settings = RemediationSettings(context.config.values)
     deadline = clock() + settings.relaunch_timeout
     reports, fixed = [], True
+    # A deactivated agent (maintenance) may keep its tasks: only a left one's must move.
+    lost_host = plan.get("hostname") if plan.get("change") != "deactivated" else None
     for env, apps in sorted(plan["affected"].items()):
-        env_fixed, report = _recover_environment(context, env, apps, plan.get("hostname"),
-                                                 deadline, clock)
+        env_fixed, report = _recover_environment(context, env, apps, lost_host, deadline,
+                                                 clock)
         fixed = fixed and env_fixed
         reports.append(report)
     message = "%s: %s" % (plan["what"], "; ".join(reports))
@@ -142,7 +144,8 @@ def _recover_environment(context, env, apps, lost_host, deadline, clock):
 
 
 def _wait_relaunch(context, env, app, lost_host, deadline, clock):
-    """How the app came back: "relaunched on HOST:PORT", or "not relaunched within N s"."""
+    """How the app came back: "relaunched on HOST:PORT" (not LOST_HOST's when given), or "not
+    relaunched in time (its state)"."""
     while True:
         state = context.backend.app_status(env, app)
         if state is not None and state.state == "running" and state.host != lost_host:

@@ -43,7 +43,8 @@ def _app_info(context, env, app, log_lines):
 def _message(answer, rendered, logs):
     headline = answer["plan"].get("headline") or answer.get("reason") or answer["key"]
     lines = [headline]
-    if answer.get("decision") == "skipped" and (answer.get("reason") or "") not in headline:
+    if answer.get("decision") in ("skipped", "escalated") and \
+            (answer.get("reason") or "") not in headline:
         lines.append("decision: %s" % answer["reason"])
     if rendered:
         lines.append(" | ".join("%s: %s" % (name, url) for name, url in sorted(rendered.items())))
