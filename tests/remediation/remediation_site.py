@@ -115,6 +115,17 @@ class Site(object):
             executions.append(self.execution(enforcement["execution"]))
         return executions
 
+    def fire_burst(self, trigger_ref, payloads, timeout=600):
+        """Dispatch every payload at once, as a sensor does (without waiting), through st2lite's
+        runtime in this process; wait (bounded) until all the work they started has ended.
+        Returns the qaeci.remediate executions, newest first."""
+        from st2lite.runtime import Runtime
+        runtime = Runtime(self.packs, self.state)
+        for payload in payloads:
+            runtime.fire_trigger(trigger_ref, payload, wait=False)
+        runtime.wait_background(timeout=timeout)
+        return runtime.executions.list(action="qaeci.remediate", limit=len(payloads) + 100)
+
     def remediate(self, kind, payload):
         """`st2lite run qaeci.remediate` on PAYLOAD, as a rule on a trigger type that no sensor
         of this tree declares yet (qaeci.deployment) would start it."""

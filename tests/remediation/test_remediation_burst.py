@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from remediation_site import PACKS, TEST_PACKS, Site
-from st2lite.runtime import Runtime
+from remediation_site import Site
 from test_remediation_local import oom_payload
 
 BURST = 100
@@ -25,15 +24,10 @@ def site(tmp_path):
 
 
 def test_a_burst_of_oom_kills_gets_exactly_the_cap_of_remediations(site):
-    runtime = Runtime([PACKS, TEST_PACKS], site.state)
-    for number in range(BURST):  # a kill of another process of the app each time
-        runtime.fire_trigger("qaeci.container_oom", oom_payload("qa1", "api", 40000 + number),
-                             wait=False)
-    runtime.wait_background(timeout=BURST_TIMEOUT)
-    remediations = runtime.executions.list(action="qaeci.remediate", limit=1000)
+    kills = [oom_payload("qa1", "api", 40000 + number) for number in range(BURST)]  # processes
+    remediations = site.fire_burst("qaeci.container_oom", kills, timeout=BURST_TIMEOUT)
     assert len(remediations) == BURST
     assert all(execution["status"] == "succeeded" for execution in remediations)
-
     counts = collections.Counter(execution["result"]["output"]["decision"]["decision"]
                                  for execution in remediations)
     assert counts == {"acted": CAP, "escalated": 1, "skipped": BURST - CAP - 1}
