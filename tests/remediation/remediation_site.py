@@ -5,6 +5,7 @@ and triggers fired with `st2lite trigger fire`, as a person (or a sensor) does."
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,6 +14,8 @@ import urllib.request
 
 import yaml
 
+from qaeci import triggers
+from qaeci.backends.local_event_triggers import CLUSTER
 from qaeci_envtree import SHELL_BUILD
 from qaeci_testkit import SERVER_PY, make_repo, write_registry
 
@@ -28,10 +31,25 @@ LOGGING_SERVER_PY = SERVER_PY.replace(
 
 
 def free_port():
-    import socket
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def exit_payload(env, app, pid, code=137):
+    """What the local events sensor dispatches when ENV.APP's process PID ends with CODE."""
+    program = "%s.%s" % (env, app)
+    return triggers.container_exit(CLUSTER, program, program, "127.0.0.1", "%s:%s" % (program, pid),
+                                   container_name=program, exit_code=code,
+                                   labels={triggers.ENV_LABEL: env, triggers.APP_LABEL: app})
+
+
+def oom_payload(env, app, pid):
+    """What the local events sensor dispatches when the kernel's OOM killer ended ENV.APP."""
+    program = "%s.%s" % (env, app)
+    return triggers.container_oom(CLUSTER, program, program, "127.0.0.1", "%s:%s" % (program, pid),
+                                  container_name=program,
+                                  labels={triggers.ENV_LABEL: env, triggers.APP_LABEL: app})
 
 
 def logging_app(repos, code, conf, mem=None, depends_on=()):

@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from remediation_site import Site
-from test_remediation_local import oom_payload
+from remediation_site import Site, oom_payload
 
 BURST = 100
 CAP = 3

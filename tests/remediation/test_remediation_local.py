@@ -6,9 +6,7 @@ import json
 
 import pytest
 
-from qaeci import triggers
-from qaeci.backends.local_event_triggers import CLUSTER
-from remediation_site import CHANNEL, Site
+from remediation_site import CHANNEL, Site, exit_payload, oom_payload
 
 
 @pytest.fixture
@@ -17,14 +15,6 @@ def site(tmp_path):
     site.env_up("qa1")
     yield site
     site.close()
-
-
-def exit_payload(env, app, pid, code=137):
-    """What the local events sensor dispatches when ENV.APP's process PID ends with CODE."""
-    program = "%s.%s" % (env, app)
-    return triggers.container_exit(CLUSTER, program, program, "127.0.0.1", "%s:%s" % (program, pid),
-                                   container_name=program, exit_code=code,
-                                   labels={triggers.ENV_LABEL: env, triggers.APP_LABEL: app})
 
 
 def test_an_app_that_dies_is_restarted_once_checked_and_announced(site):
@@ -46,14 +36,6 @@ def test_an_app_that_dies_is_restarted_once_checked_and_announced(site):
     assert out.splitlines()[1].endswith(
         " qa1/api exit: acted - restart it once and verify its checks (1 of 3 this hour) -> "
         "succeeded: restarted: healthy, its checks pass")
-
-
-def oom_payload(env, app, pid):
-    """What the local events sensor dispatches when the kernel's OOM killer ended ENV.APP."""
-    program = "%s.%s" % (env, app)
-    return triggers.container_oom(CLUSTER, program, program, "127.0.0.1", "%s:%s" % (program, pid),
-                                  container_name=program,
-                                  labels={triggers.ENV_LABEL: env, triggers.APP_LABEL: app})
 
 
 def decisions(site, app):
