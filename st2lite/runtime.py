@@ -331,9 +331,16 @@ class Runtime(object):
         return thread
 
     def wait_background(self, timeout=None):
+        """Wait until no background work is left, including work started meanwhile (an action
+        a rule starts on the end of one being waited for), or until TIMEOUT seconds."""
         deadline = None if timeout is None else time.time() + timeout
-        for thread in list(self._threads):
-            thread.join(None if deadline is None else max(0, deadline - time.time()))
+        while True:
+            with self._lock:
+                running = [t for t in self._threads if t.is_alive()]
+            if not running or (deadline is not None and time.time() >= deadline):
+                return
+            for thread in running:
+                thread.join(None if deadline is None else max(0, deadline - time.time()))
 
 
 def _mask_values(result, schema, final):

@@ -6,12 +6,25 @@ import os
 from st2lite.runtime import Runtime
 
 
+_RUNTIMES = []
+
+
 def runtime_for(args):
     runtime = Runtime(args.packs, args.state)
     runtime.reap_abandoned()
     # Work started in the background (policy retries, rule actions) finishes before we exit.
     atexit.register(runtime.wait_background)
+    _RUNTIMES.append(runtime)
     return runtime
+
+
+def finish_background_work():
+    """Wait for the work the command's runtimes started in the background. main() calls it as
+    the command ends, before the exit handlers: those run the last registered first, and the
+    fork servers register theirs when first used, so they would stop, killing a python action
+    a rule started on an action's end (core.st2.generic.actiontrigger), before the wait."""
+    for runtime in _RUNTIMES:
+        runtime.wait_background()
 
 
 def current_user(args):

@@ -8,6 +8,7 @@ import traceback
 from st2lite.cli import commands_actions, commands_aliases, commands_announcements
 from st2lite.cli import commands_credentials, commands_inquiries, commands_keys
 from st2lite.cli import commands_packs, commands_serve, commands_triggers
+from st2lite.cli.context import finish_background_work
 from st2lite.cli.defaults import default_packs, default_state
 from st2lite.cli.errors import USER_ERRORS, UsageError
 
@@ -46,7 +47,10 @@ def main(argv=None):
         args.state = os.path.abspath(os.path.expanduser(getattr(args, "state", None)
                                                         or default_state()))
         os.environ["ST2LITE_STATE"] = args.state
-        return args.handler(args)
+        try:
+            return args.handler(args)
+        finally:
+            finish_background_work()
     except USER_ERRORS as e:
         sys.stderr.write("st2lite: %s\n" % e)
         return EXIT_BAD_INPUT

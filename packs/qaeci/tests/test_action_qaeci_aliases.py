@@ -111,6 +111,22 @@ class EnvListAliasTestCase(QaeciAliasTestCase):
         self.check_alias()
 
 
+class RemediationHistoryAliasTestCase(QaeciAliasTestCase):
+    action_alias_name = "remediation_history"
+    FORMAT = 'remediation history {{ app="" }}'
+    COMMANDS = {
+        "remediation history": {"app": ""},
+        "remediation history web": {"app": "web"},
+        "remediation history qa1/web": {"app": "qa1/web"},
+        "remediation history web env_name=qa1 limit=20":
+            {"app": "web", "env_name": "qa1", "limit": "20"},
+    }
+    NEAR_MISSES = ["remediation", "remediations history", "history web", "env history qa1"]
+
+    def test_remediation_history(self):
+        self.check_alias()
+
+
 class EveryAliasIsTestedTestCase(BaseActionAliasTestCase):
     action_alias_name = "env_list"
 

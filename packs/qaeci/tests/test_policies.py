@@ -33,11 +33,12 @@ class PolicyTestCase(unittest.TestCase):
         self.actions = actions()
         self.policy_types = read_yaml(os.path.join(FIXTURES, "policy_types.yaml"))
 
-    def test_the_pack_serialises_env_up_and_env_rebuild_failed_per_environment(self):
+    def test_the_pack_serialises_env_up_rebuild_failed_and_remediation_decisions(self):
         self.assertEqual(sorted((policy["resource_ref"], policy["policy_type"])
                                 for policy in self.policies.values()),
                          [("qaeci.env_rebuild_failed", "action.concurrency.attr"),
-                          ("qaeci.env_up", "action.concurrency.attr")])
+                          ("qaeci.env_up", "action.concurrency.attr"),
+                          ("qaeci.remediate_decide", "action.concurrency")])
 
     def test_every_policy_has_only_the_fields_stackstorm_accepts(self):
         for policy in self.policies.values():

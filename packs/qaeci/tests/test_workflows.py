@@ -14,6 +14,11 @@ from env_plan import EnvPlan
 from env_report import EnvReport
 from env_select_failed import EnvSelectFailed
 from qaeci_pack_testkit import PACK_REF, QaeciActionTestCase, actions, workflow_definition
+from remediate_agent import RemediateAgent
+from remediate_decide import RemediateDecide
+from remediate_diagnose import RemediateDiagnose
+from remediate_memory import RemediateMemory
+from remediate_restart import RemediateRestart
 
 ENGINE_COMMANDS = {"fail", "noop", "continue", "retry"}
 REPORT_KEYS = ["apps", "creator", "deploy_type", "env", "services", "template"]
@@ -171,6 +176,25 @@ def keys_read_from_results():
     return reads
 
 
+def remediation_scenarios():
+    """The remediation steps: each fix of an app planned (never deployed) answers, not fixed."""
+    oom = {"cluster": "local", "env": "qa1", "app": "web", "task_id": "qa1.web",
+           "container_id": "qa1.web:1"}
+    decision = {"key": "qa1/web", "id": None, "env": "qa1", "app": "web", "kind": "oom",
+                "acts": True, "plan": {"mem_before": 256, "mem_after": 384, "headline": "x",
+                                       "affected": {"qa1": []}, "what": "agent x left"}}
+    ghost = dict(decision, env="ghost", plan=dict(decision["plan"], affected={"ghost": ["web"]}))
+    scenarios = {"qaeci.remediate_%s" % name: (action_cls, {"decision": decision},
+                                               {"decision": bad})
+                 for name, action_cls, bad in (("memory", RemediateMemory, ghost),
+                                               ("restart", RemediateRestart, ghost),
+                                               ("agent", RemediateAgent, ghost),
+                                               ("diagnose", RemediateDiagnose, {}))}
+    scenarios["qaeci.remediate_decide"] = (RemediateDecide, {"kind": "oom", "trigger": oom},
+                                           {"kind": "nope", "trigger": oom})
+    return scenarios
+
+
 class WorkflowStepResultsTestCase(QaeciActionTestCase):
     """Each python step run on the fixture site, as it succeeds and as it fails: its result has
     every key the workflows read from it (a missing one would be a null in the chat reply)."""
@@ -181,7 +205,7 @@ class WorkflowStepResultsTestCase(QaeciActionTestCase):
         """{action ref: (its class, parameters that succeed, parameters that fail)}."""
         env = {"env_name": "qa1"}
         ghost = {"env_name": "ghost"}
-        return {
+        scenarios = {
             "qaeci.env_plan": (EnvPlan, dict(env, template="demo"), dict(env, template="nope")),
             "qaeci.env_report": (EnvReport, env, ghost),
             "qaeci.env_inspect": (EnvInspect, env, ghost),
@@ -194,6 +218,8 @@ class WorkflowStepResultsTestCase(QaeciActionTestCase):
                                                             wait_timeout=0),
                                        dict(ghost, run="r0", apps=["api"], wait_timeout=0)),
         }
+        scenarios.update(remediation_scenarios())
+        return scenarios
 
     def test_each_step_returns_what_its_workflows_read(self):
         scenarios = self.scenarios()

@@ -12,6 +12,7 @@ import time
 
 from qaeci import checks
 from qaeci import plan as plan_mod
+from qaeci import remediation_records
 from qaeci.state import BUILD_OUTCOMES, FINAL_APP_STATUSES, SERVICES_OUTCOMES, being_checked, \
     of_run
 from qaeci.step_context import epoch, now, one_line, recorded_app, render_variables
@@ -149,6 +150,7 @@ def _prepare(context, state, environment, app, entry, services):
     spec = deploy.app_spec(app, state.env, context.config.work_dir, entry["address"], release,
                            build_key=entry["build_key"], commit=entry["commit"],
                            deploy_type=environment.get("deploy_type"))
+    remediation_records.apply_raised_memory(context.datastore, spec)  # an OOM fix stays
     context.backend.prepare(spec)
     return spec, release, reads
 

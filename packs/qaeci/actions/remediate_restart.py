@@ -1,0 +1,10 @@
+from st2common.runners.base_action import Action
+
+from qaeci import remediation_fixes
+from qaeci.action_support import run_step
+
+
+class RemediateRestart(Action):
+    def run(self, decision):
+        return run_step(self, lambda context: remediation_fixes.restart(
+            context, decision, decision["env"], decision["app"]))
