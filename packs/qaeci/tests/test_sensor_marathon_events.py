@@ -107,7 +107,7 @@ class MarathonEventsSensorTest(BaseSensorTestCase):
                                              "marathon_auth": "no-colon"}})
         self.assertEqual([watch.name for watch in sensor.watches], ["dev"])
         [line] = self.logged("error")
-        self.assertIn("clusters.beta.marathon_auth is not user:password", line)
+        self.assertIn('clusters.beta.marathon_auth must be "user:password"; fix:', line)
         wait_until(lambda: sensor.watches[0].connected.is_set())
 
     def test_wrong_credentials_are_one_line_naming_the_marathon_and_the_fix(self):
