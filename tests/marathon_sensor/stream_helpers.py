@@ -11,7 +11,7 @@ from qaeci import triggers
 from qaeci.marathon_stream import MarathonStreamWatch
 from qaeci.cluster_config import SENSOR_DEFAULTS, Cluster
 from qaeci.sensing.problems import EndpointProblems, MalformedEvents
-from tests.doubles import load_bytes, load_json
+from tests.doubles.payloads import load_bytes, load_json
 
 CREDENTIALS = "qaeci:secret"
 TASK_ID = "qaeci_env1_web.instance-7b4d2d2e-4c8a-11ee-9c3b-0242ac110002._app.1"
