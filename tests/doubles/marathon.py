@@ -39,7 +39,7 @@ import urllib.parse
 import urllib.request
 import uuid
 
-from tests.doubles import load_bytes, load_json
+from tests.doubles.payloads import load_bytes, load_json
 from tests.doubles.mesos_agents import AGENTS as DEFAULT_AGENTS
 from tests.doubles.mesos_agents import NO_SANDBOX
 

@@ -5,7 +5,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from tests.doubles import load_json
+from tests.doubles.payloads import load_json
 from tests.doubles.mesos_agents import READ_CAP
 
 APP_ID = "/qaeci/env1/web"

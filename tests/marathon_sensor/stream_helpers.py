@@ -9,13 +9,14 @@ import jsonschema
 
 from qaeci import triggers
 from qaeci.marathon_stream import MarathonStreamWatch
-from qaeci.marathon_stream_config import MarathonCluster, StreamSettings
-from qaeci.marathon_stream_log import MalformedEvents, ProblemLog
-from tests.doubles import load_bytes, load_json
+from qaeci.cluster_config import SENSOR_DEFAULTS, Cluster
+from qaeci.sensing.problems import EndpointProblems, MalformedEvents
+from tests.doubles.payloads import load_bytes, load_json
 
 CREDENTIALS = "qaeci:secret"
 TASK_ID = "qaeci_env1_web.instance-7b4d2d2e-4c8a-11ee-9c3b-0242ac110002._app.1"
-FAST = StreamSettings(retry_first=0.02, retry_max=0.2, request_timeout=5.0, stall_timeout=1.0)
+FAST = dict(SENSOR_DEFAULTS, retry_first=0.02, retry_max=0.2, request_timeout=5.0,
+            marathon_stall_timeout=1.0)
 
 
 def event_payload(name):
@@ -102,9 +103,11 @@ class Watching(object):
         self.log = RecordingLog()
         self.store = store or MemoryStore()
         self.malformed = MalformedEvents(self.log.logger)
-        self.watch = MarathonStreamWatch(MarathonCluster("dev", url, auth, ca_file), settings,
-                                         self.recorder, self.store, self.log.logger,
-                                         ProblemLog(self.log.logger), self.malformed)
+        cluster = Cluster("dev", marathon_url=url, marathon_auth=auth, mesos_url=None,
+                          docker_hosts=(), marathon_ca_file=ca_file)
+        self.watch = MarathonStreamWatch(cluster, settings, self.recorder, self.store,
+                                         self.log.logger, EndpointProblems(self.log.logger),
+                                         self.malformed)
         self._thread = threading.Thread(target=self.watch.run, daemon=True)
 
     def __enter__(self):

@@ -6,7 +6,7 @@ import pytest
 
 from qaeci.marathon_reconcile import GONE_UNKNOWN, GONE_WITH_APP, Reconciliation
 from qaeci.marathon_view import ClusterView
-from tests.doubles import load_json
+from tests.doubles.payloads import load_json
 from tests.marathon_sensor.stream_helpers import check_schema
 
 APP_ID = "/qaeci/env1/web"

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from qaeci.backends.marathon_client import MarathonClient
-from tests.doubles import load_json
+from tests.doubles.payloads import load_json
 from tests.marathon_sensor.stream_helpers import CREDENTIALS, Watching
 
 HERE = os.path.dirname(os.path.abspath(__file__))

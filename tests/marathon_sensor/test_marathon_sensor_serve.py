@@ -1,38 +1,13 @@
 """The Marathon event sensor run by `st2lite serve` (its sensor container, the pack config from
 the state dir) against the Marathon double: trigger instances recorded, rules enforced on them,
 the sensor's view saved in its own datastore key, SIGTERM stopping it."""
-import json
-import os
 import signal
-import subprocess
-import sys
-import time
 
 import yaml
 
 from qaeci.backends.marathon_client import MarathonClient
 from tests.marathon_sensor.stream_helpers import CREDENTIALS, check_schema
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ST2LITE = os.path.join(os.path.dirname(sys.executable), "st2lite")
-PACKS = os.path.join(REPO, "packs")
-
-
-def st2lite(state, *args):
-    done = subprocess.run([ST2LITE, "--packs", PACKS, "--state", str(state)] + list(args),
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
-def wait(condition, what, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("no %s within %d s" % (what, timeout))
+from tests.sensors_qaeci.serve_site import start_serve, st2lite_json, wait_for
 
 
 def test_serve_runs_the_sensor_and_the_rules_on_its_triggers(tmp_path, marathon):
@@ -42,21 +17,20 @@ def test_serve_runs_the_sensor_and_the_rules_on_its_triggers(tmp_path, marathon)
         "registry_path": str(tmp_path),
         "clusters": {"dev": {"marathon_url": marathon.url, "marathon_auth": CREDENTIALS}},
         "sensors": {"retry_first": 0.05, "retry_max": 0.5}}))
-    serve = subprocess.Popen([ST2LITE, "--packs", PACKS, "--state", str(state), "serve"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    serve = start_serve(state)
     try:
-        wait(lambda: marathon.events("event_stream_attached"), "event stream")
+        wait_for(lambda: marathon.events("event_stream_attached"), "event stream")
         MarathonClient("dev", marathon.url, CREDENTIALS).put_app(
             "/qaeci/e1/web", {"id": "/qaeci/e1/web", "cmd": "serve"})
 
         def running():
-            return [i for i in st2lite(state, "trigger-instance", "list", "--trigger",
+            return [i for i in st2lite_json(state, "trigger-instance", "list", "--trigger",
                                        "qaeci.task_status", "--json")
                     if i["payload"]["state"] == "TASK_RUNNING"]
-        [instance] = wait(running, "TASK_RUNNING trigger instance")
-        enforcement = wait(lambda: st2lite(state, "rule-enforcement", "list", "--rule",
+        [instance] = wait_for(running, "TASK_RUNNING trigger instance")
+        enforcement = wait_for(lambda: st2lite_json(state, "rule-enforcement", "list", "--rule",
                                            "qaeci.router_sync", "--json"), "enforcement")
-        keys = wait(lambda: [k["name"] for k in st2lite(state, "key", "list", "--json")
+        keys = wait_for(lambda: [k["name"] for k in st2lite_json(state, "key", "list", "--json")
                              if "marathon_view" in k["name"]], "saved view")
     finally:
         serve.send_signal(signal.SIGTERM)

@@ -210,15 +210,17 @@ def test_a_tls_error_is_one_line_and_a_trusted_certificate_works(tmp_path):
 
 
 @pytest.mark.parametrize("sensors, problem", [
-    ({"marathon_stall_timeout": 0}, "sensors.marathon_stall_timeout must be a number of seconds"),
-    ({"retry_first": "soon"}, "sensors.retry_first must be a number of seconds"),
+    ({"marathon_stall_timeout": 0}, "sensors.marathon_stall_timeout must be a number of seconds "
+                                    "above 0"),
+    ({"request_timeout": 0}, "sensors.request_timeout must be a number of seconds above 0"),
+    ({"retry_first": "soon"}, "sensors.retry_first must be a number"),
 ])
 def test_bad_settings_are_one_line(sensors, problem):
+    from qaeci.cluster_config import sensor_settings
     from qaeci.errors import ConfigError
-    from qaeci.marathon_stream_config import stream_settings
     with pytest.raises(ConfigError, match=problem):
-        stream_settings({"sensors": sensors})
-    assert stream_settings({"sensors": {"capacity_high": 0.9}}) == stream_settings({}) != FAST
+        sensor_settings({"sensors": sensors})
+    assert sensor_settings({"sensors": {"marathon_stall_timeout": 15}}) == sensor_settings({})
 
 
 def test_a_redirect_to_the_leader_is_followed(marathon):

@@ -4,8 +4,6 @@ SIGTERM stops them promptly."""
 import json
 import os
 import signal
-import subprocess
-import time
 
 import jsonschema
 import pytest
@@ -16,20 +14,9 @@ from st2lite.packs.loader import load_packs
 from tests.doubles.docker_engine import DockerEngineDouble
 from tests.doubles.marathon_queue import MarathonQueueDouble
 from tests.doubles.mesos import MesosMasterDouble
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ST2LITE = os.path.join(REPO, ".venv", "bin", "st2lite")
-PACKS = os.path.join(REPO, "packs")
-SENSORS = os.path.join(PACKS, "qaeci", "sensors")
+from tests.sensors_qaeci.serve_site import PACKS, ST2LITE, st2lite, start_serve, wait_for
 
 pytestmark = pytest.mark.skipif(not os.path.exists(ST2LITE), reason="st2lite is not installed in .venv")
-
-
-def st2lite(state, *args):
-    proc = subprocess.run([ST2LITE, "--packs", PACKS, "--state", str(state)] + list(args),
-                          capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
 
 
 def test_pack_validate_accepts_the_sensors(tmp_path):
@@ -65,36 +52,24 @@ def _instances(state):
     return json.loads(st2lite(state, "trigger-instance", "list", "--json", "-n", "100"))
 
 
-def _wait(condition, what, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("no %s within %d s" % (what, timeout))
-
-
 def test_serve_runs_both_sensors_against_the_doubles(tmp_path):
     state = tmp_path / "state"
     with MesosMasterDouble() as mesos, MarathonQueueDouble() as marathon, \
             DockerEngineDouble(socket_path=str(tmp_path / "docker.sock")) as docker:
         mesos.set_allocation(cpus=0.5, mem=0.95, disk=0.5)
         _write_config(state, mesos, marathon, docker)
-        serve = subprocess.Popen([ST2LITE, "--packs", PACKS, "--state", str(state), "serve",
-                                  "--auth-port", "0", "--api-port", "0", "--stream-port", "0"],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        serve = start_serve(state, "--auth-port", "0", "--api-port", "0", "--stream-port", "0")
         try:
-            _wait(lambda: docker.subscribers() >= 1, "Docker /events subscriber")
+            wait_for(lambda: docker.subscribers() >= 1, "Docker /events subscriber")
             container = docker.run_task("/qaeci/env1/web",
                                         "qaeci_env1_web.instance-7b4d2d2e._app.1",
                                         labels={"qaeci.env": "env1", "qaeci.app": "web"})
             docker.oom_kill(container)
-            found = _wait(lambda: {i["trigger"]: i["payload"] for i in _instances(state)
+            found = wait_for(lambda: {i["trigger"]: i["payload"] for i in _instances(state)
                                    if i["trigger"] in ("qaeci.container_oom", "qaeci.capacity")}
                           if len({i["trigger"] for i in _instances(state)}) >= 2 else None,
                           "trigger instances")
-            keys = _wait(lambda: {k["name"] for k in json.loads(st2lite(state, "key", "list", "--json"))
+            keys = wait_for(lambda: {k["name"] for k in json.loads(st2lite(state, "key", "list", "--json"))
                                   if "docker_since" in k["name"]}, "saved resume point")
         finally:
             serve.send_signal(signal.SIGTERM)

@@ -11,11 +11,11 @@ import threading
 
 from st2reactor.sensor.base import Sensor
 
-from qaeci import triggers
 from qaeci.backends.local_event_feed import LocalEventFeed
 from qaeci.backends.local_event_spool import events_dir
 from qaeci.config import PackConfig
 from qaeci.errors import ConfigError
+from qaeci.sensing.sensor_kit import trigger_dispatcher
 
 POLL_SECONDS = 0.5
 
@@ -35,7 +35,8 @@ class LocalEventsSensor(Sensor):
             self._logger.error("pack config: %s; the local events sensor idles until it is fixed"
                                % error)
             return
-        self.feed = LocalEventFeed(events_dir(work_dir), self._dispatch, self._logger)
+        self.feed = LocalEventFeed(events_dir(work_dir), trigger_dispatcher(self.sensor_service),
+                                  self._logger)
 
     def run(self):
         while not self._stopping.is_set():
@@ -58,9 +59,6 @@ class LocalEventsSensor(Sensor):
         if text != self._last_problem:  # a lasting problem is logged once, not every poll
             self._last_problem = text
             self._logger.warning(text)
-
-    def _dispatch(self, name, payload):
-        self.sensor_service.dispatch(trigger=triggers.trigger_ref(name), payload=payload)
 
     def cleanup(self):
         self._stopping.set()

@@ -3,11 +3,9 @@
 cluster names a mesos_url or marathon_url."""
 from st2reactor.sensor.base import PollingSensor
 
-from qaeci import triggers
-from qaeci.cluster_config import read_clusters, sensor_settings
-from qaeci.errors import ConfigError
 from qaeci.sensing.mesos_watch import ClusterCapacityWatch
 from qaeci.sensing.problems import EndpointProblems, MalformedEvents
+from qaeci.sensing.sensor_kit import read_sensor_config, trigger_dispatcher
 from qaeci.sensing.state_store import StateStore
 
 
@@ -21,20 +19,15 @@ class MesosCapacitySensor(PollingSensor):
     def setup(self):
         self._logger = self.sensor_service.get_logger(__name__)
         self.malformed = MalformedEvents(self._logger)
-        clusters, problems = read_clusters(self.config)
-        for line in problems:
-            self._logger.error("pack config: %s" % line)
-        try:
-            settings = sensor_settings(self.config)
-        except ConfigError as error:
-            self._logger.error("pack config: %s; the capacity sensor idles until it is fixed"
-                               % error)
+        found = read_sensor_config(self.config, self._logger, "capacity sensor")
+        if found.settings is None:
             return
         store = StateStore(self.sensor_service, self._logger)
-        endpoint_problems = EndpointProblems(self._logger)
-        self.watches = [ClusterCapacityWatch(cluster, settings, self._dispatch, store,
-                                             endpoint_problems, self.malformed)
-                        for cluster in clusters if cluster.mesos_url or cluster.marathon_url]
+        problems = EndpointProblems(self._logger)
+        dispatch = trigger_dispatcher(self.sensor_service)
+        self.watches = [ClusterCapacityWatch(cluster, found.settings, dispatch, store, problems,
+                                             self.malformed)
+                        for cluster in found.clusters if cluster.mesos_url or cluster.marathon_url]
         if not self.watches:
             self._logger.info("no cluster in the pack config names a mesos_url or marathon_url; "
                               "the capacity sensor idles")
@@ -42,9 +35,6 @@ class MesosCapacitySensor(PollingSensor):
     def poll(self):
         for watch in self.watches:
             watch.poll()
-
-    def _dispatch(self, name, payload):
-        self.sensor_service.dispatch(trigger=triggers.trigger_ref(name), payload=payload)
 
     def cleanup(self):
         pass

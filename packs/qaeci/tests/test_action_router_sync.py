@@ -7,22 +7,14 @@ import shlex
 import shutil
 import sys
 import tempfile
-import unittest
 
 from st2tests.base import BaseActionTestCase
 
 from qaeci.backends.marathon_client import MarathonClient
 from router_sync import RouterSync
 
-PACK_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-REPO = os.path.dirname(os.path.dirname(PACK_DIR))
-if not os.path.isfile(os.path.join(REPO, "tests", "doubles", "marathon.py")):
-    raise unittest.SkipTest("the Marathon double (tests/doubles/ of the qaeci repository) is not "
-                            "beside this pack; run these tests from the repository")
-if REPO not in sys.path:
-    sys.path.append(REPO)
-
-from tests.doubles.marathon import MarathonDouble  # noqa: E402
+import qaeci_sensor_doubles  # noqa: F401  (skips these tests without the repository's doubles)
+from tests.doubles.marathon import MarathonDouble
 
 CREDENTIALS = "qaeci:secret"
 

@@ -3,47 +3,18 @@ service), against the repository's Marathon double (tests/doubles/marathon.py, a
 server on loopback built from the recorded payloads). Outside the repository there is no double
 and these tests are skipped with that reason. The stream's own behaviour (cuts, leader changes,
 stalls, malformed events) is tested in tests/marathon_sensor/."""
-import os
-import sys
 import threading
-import time
-import unittest
 
-import jsonschema
-import yaml
 from st2tests.base import BaseSensorTestCase
 
 from marathon_events_sensor import MarathonEventsSensor
 from qaeci.backends.marathon_client import MarathonClient
-
-PACK_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-REPO = os.path.dirname(os.path.dirname(PACK_DIR))
-if not os.path.isfile(os.path.join(REPO, "tests", "doubles", "marathon.py")):
-    raise unittest.SkipTest("the Marathon double (tests/doubles/ of the qaeci repository) is not "
-                            "beside this pack; run the sensor tests from the repository")
-if REPO not in sys.path:
-    sys.path.append(REPO)
-
-from tests.doubles.marathon import MarathonDouble  # noqa: E402
+from qaeci_sensor_doubles import checked_payloads, declared_schemas, logged, wait_until
+from tests.doubles.marathon import MarathonDouble
 
 CREDENTIALS = "qaeci:secret"
 FAST = {"retry_first": 0.02, "retry_max": 0.1, "request_timeout": 5,
         "marathon_stall_timeout": 2}
-
-
-def declared_schemas():
-    with open(os.path.join(PACK_DIR, "sensors", "marathon_events_sensor.yaml")) as handle:
-        metadata = yaml.safe_load(handle)
-    return {"qaeci." + entry["name"]: entry["payload_schema"]
-            for entry in metadata["trigger_types"]}
-
-
-def wait_until(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met within %g s" % timeout)
-        time.sleep(0.01)
 
 
 class MarathonEventsSensorTest(BaseSensorTestCase):
@@ -65,17 +36,11 @@ class MarathonEventsSensorTest(BaseSensorTestCase):
         return sensor
 
     def logged(self, level):
-        logger = self.sensor_service.get_logger("any")
-        return [call.args[0] for call in getattr(logger, level).call_args_list]
+        return logged(self.sensor_service.get_logger("any"), level)
 
     def payloads(self, ref):
-        schemas = declared_schemas()
-        found = []
-        for item in list(self.get_dispatched_triggers()):
-            jsonschema.validate(item["payload"], schemas[item["trigger"]])
-            if item["trigger"] == ref:
-                found.append(item["payload"])
-        return found
+        return checked_payloads(list(self.get_dispatched_triggers()),
+                                declared_schemas("marathon_events_sensor.yaml"), ref)
 
     def test_it_follows_each_configured_marathon_and_dispatches_declared_triggers(self):
         sensor = self.start_sensor({"dev": {"marathon_url": self.marathon.url,
@@ -107,7 +72,7 @@ class MarathonEventsSensorTest(BaseSensorTestCase):
                                              "marathon_auth": "no-colon"}})
         self.assertEqual([watch.name for watch in sensor.watches], ["dev"])
         [line] = self.logged("error")
-        self.assertIn("clusters.beta.marathon_auth is not user:password", line)
+        self.assertIn('clusters.beta.marathon_auth must be "user:password"; fix:', line)
         wait_until(lambda: sensor.watches[0].connected.is_set())
 
     def test_wrong_credentials_are_one_line_naming_the_marathon_and_the_fix(self):

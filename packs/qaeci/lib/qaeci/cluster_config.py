@@ -30,6 +30,9 @@ SENSOR_DEFAULTS = {
     "marathon_stall_timeout": 15.0,  # a Marathon stream silent this long (/ping answering) is reopened
 }
 
+# Durations a socket or a back-off uses as they are: 0 would make a socket non-blocking.
+ABOVE_ZERO = ("retry_first", "retry_max", "request_timeout", "marathon_stall_timeout")
+
 DOCKER_SCHEMES = ("unix://", "tcp://")
 
 
@@ -143,6 +146,8 @@ def marathon_clusters(clusters):
 
 def _number(name, value, default):
     try:
+        if isinstance(value, bool):
+            raise TypeError(value)
         number = float(value)
     except (TypeError, ValueError):
         raise ConfigError("sensors.%s must be a number, got %r; fix: set it to a number or remove "
@@ -150,6 +155,9 @@ def _number(name, value, default):
     if number < 0:
         raise ConfigError("sensors.%s must not be negative, got %r; fix: set it to a number >= 0 "
                           "(default %s)" % (name, value, default))
+    if number == 0 and name in ABOVE_ZERO:
+        raise ConfigError("sensors.%s must be a number of seconds above 0, got %r; fix: set it or "
+                          "remove it (default %s)" % (name, value, default))
     return number
 
 

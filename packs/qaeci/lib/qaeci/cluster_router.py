@@ -118,7 +118,7 @@ def _router_settings(config, cluster):
     if cluster not in config.clusters:
         raise ConfigError("cluster %s is not in the pack config; fix: add clusters.%s (with "
                           "marathon_url) or correct the trigger's cluster" % (cluster, cluster))
-    settings = config.clusters[cluster]
+    settings = config.values["clusters"][cluster] or {}   # Cluster keeps no router keys
     if settings.get("marathon_lb", True):
         return ("cluster %s routes APP.ENV.%s through marathon-lb (the apps' HAPROXY_0_VHOST "
                 "labels): nothing to do; set clusters.%s.marathon_lb: false to have qaeci "
@@ -135,8 +135,8 @@ def _router_settings(config, cluster):
 
 def _client(config, cluster):
     settings = config.clusters[cluster]
-    return MarathonClient(cluster, settings.get("marathon_url"), settings.get("marathon_auth"),
-                          settings.get("marathon_ca_file"),
+    return MarathonClient(cluster, settings.marathon_url, settings.marathon_auth,
+                          settings.marathon_ca_file,
                           float(config.marathon.get("request_timeout", 10)))
 
 

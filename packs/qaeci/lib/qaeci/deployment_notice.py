@@ -54,12 +54,11 @@ def _app_id(env, app):
 
 def _facts(config, cluster, app_id, client):
     """What Marathon says of the app now: failure line, task/agent/framework ids, host, commit."""
-    settings = config.clusters.get(cluster) or {}
-    if client is None and not settings.get("marathon_url"):
+    settings = config.clusters.get(cluster)
+    if client is None and not (settings and settings.marathon_url):
         return {"unknown": "cluster %s has no marathon_url in the pack config" % cluster}
-    client = client or MarathonClient(cluster, settings["marathon_url"],
-                                      settings.get("marathon_auth"),
-                                      settings.get("marathon_ca_file"),
+    client = client or MarathonClient(cluster, settings.marathon_url, settings.marathon_auth,
+                                      settings.marathon_ca_file,
                                       float(config.marathon.get("request_timeout", 10)))
     try:
         app = client.app(app_id) if app_id else None

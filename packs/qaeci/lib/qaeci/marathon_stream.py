@@ -14,13 +14,12 @@ A session ends when Marathon closes the stream (a leader change, a proxy, a drop
 when not one byte came for `stall_timeout` seconds although Marathon sends a heartbeat every
 10 s: a stream a proxy or a half-dead connection left silent (marathon-lb notices that only
 after 300 s). Then it reconnects with jittered back-off. Errors are one line naming the Marathon
-and the fix, logged once until they change (marathon_stream_log).
+and the fix, logged once until they change (sensing.problems).
 
 What the sensor knows (marathon_view) is saved in its datastore, so a restarted sensor also
 reports what changed while it was not running.
 """
 import queue
-import random
 import socket
 import threading
 import time
@@ -33,27 +32,11 @@ from qaeci.marathon_reconcile import Reconciliation, read_snapshot
 from qaeci.marathon_sse import SseParser
 from qaeci.marathon_stream_http import EventConnection, StreamError
 from qaeci.marathon_view import ClusterView
+from qaeci.sensing.backoff import Backoff
 
 SAVE_EVERY = 2.0        # seconds between saves of the view while events flow
 END_LOG_EVERY = 60.0    # at most one line a minute about streams that ended (and reopened)
 READ_SHARE = 0.8        # of stall_timeout: silence before asking /ping (12 s of 15: > heartbeat)
-
-
-class Backoff(object):
-    """Delays before reconnecting: `first` doubling up to `maximum`, each a random 50-100 % of
-    its step, so that sensors of many hosts do not all come back at the same instant."""
-
-    def __init__(self, first, maximum, rng=random.random):
-        self.first, self.maximum, self._random = first, maximum, rng
-        self.failures = 0
-
-    def next_delay(self):
-        step = min(self.first * (2 ** min(self.failures, 30)), self.maximum)
-        self.failures += 1
-        return step * (0.5 + 0.5 * self._random())
-
-    def reset(self):
-        self.failures = 0
 
 
 class StreamEnded(object):
@@ -65,9 +48,9 @@ class StreamEnded(object):
 
 
 class MarathonStreamWatch(object):
-    """cluster: a MarathonCluster; settings: StreamSettings; dispatch(trigger name, payload);
-    store: get_value/set_value (the sensor service); problems: ProblemLog; malformed:
-    MalformedEvents."""
+    """cluster: a cluster_config.Cluster with a marathon_url; settings: cluster_config's
+    sensor_settings; dispatch(trigger name, payload); store: get_value/set_value (the sensor
+    service); problems: EndpointProblems; malformed: MalformedEvents."""
 
     def __init__(self, cluster, settings, dispatch, store, logger, problems, malformed):
         self.cluster = cluster
@@ -78,7 +61,7 @@ class MarathonStreamWatch(object):
         self._logger = logger
         self._problems = problems
         self._malformed = malformed
-        self._backoff = Backoff(settings.retry_first, settings.retry_max)
+        self._backoff = Backoff(settings["retry_first"], settings["retry_max"])
         self._state_key = "marathon_view.%s" % cluster.name
         self.view = self._load_view()
         self._translator = (EventTranslator(self.name, self.view) if self.view is not None
@@ -95,7 +78,7 @@ class MarathonStreamWatch(object):
         self._end_logged_at = None
 
     def __str__(self):
-        return "Marathon %s (%s)" % (self.name, self.leader_url or self.cluster.url)
+        return "Marathon %s (%s)" % (self.name, self.leader_url or self.cluster.marathon_url)
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -127,9 +110,9 @@ class MarathonStreamWatch(object):
     # -- one session ----------------------------------------------------------------------------
 
     def _session(self):
-        connection = EventConnection(self.name, self._find_leader(), self.cluster.auth,
-                                     self.cluster.ca_file, SUBSCRIBED,
-                                     self.settings.request_timeout, self._read_timeout())
+        connection = EventConnection(self.name, self._find_leader(), self.cluster.marathon_auth,
+                                     self.cluster.marathon_ca_file, SUBSCRIBED,
+                                     self.settings["request_timeout"], self._read_timeout())
         with self._lock:
             self._connection = connection
         if self._stop.is_set():
@@ -156,11 +139,11 @@ class MarathonStreamWatch(object):
     def _find_leader(self):
         """The leader's URL. Behind a proxy with a path (https://dcos/service/marathon) the
         proxy's URL, since the leader's own host:port is an inside address there."""
-        base = urllib.parse.urlsplit(self.cluster.url)
+        base = urllib.parse.urlsplit(self.cluster.marathon_url)
         if base.path.strip("/"):
-            return self.cluster.url
-        candidates = [self.cluster.url]
-        if self.leader_url and self.leader_url != self.cluster.url:
+            return self.cluster.marathon_url
+        candidates = [self.cluster.marathon_url]
+        if self.leader_url and self.leader_url != self.cluster.marathon_url:
             candidates.append(self.leader_url)     # the configured member may be the one down
         failure = None
         for url in candidates:
@@ -249,11 +232,11 @@ class MarathonStreamWatch(object):
             inbox.put(ended)
 
     def _read_timeout(self):
-        return self.settings.stall_timeout * READ_SHARE
+        return self.settings["marathon_stall_timeout"] * READ_SHARE
 
     def _stall_reason(self, url):
         silence = self._read_timeout()
-        ping_timeout = self.settings.stall_timeout - silence
+        ping_timeout = self.settings["marathon_stall_timeout"] - silence
         try:
             self._client(url, ping_timeout).request("GET", "/ping")
         except BackendError as error:
@@ -281,8 +264,8 @@ class MarathonStreamWatch(object):
     # -- helpers --------------------------------------------------------------------------------
 
     def _client(self, url, timeout=None):
-        return MarathonClient(self.name, url, self.cluster.auth, self.cluster.ca_file,
-                              timeout or self.settings.request_timeout)
+        return MarathonClient(self.name, url, self.cluster.marathon_auth,
+                              self.cluster.marathon_ca_file, timeout or self.settings["request_timeout"])
 
     def _load_view(self):
         try:

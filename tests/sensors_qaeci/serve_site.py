@@ -1,0 +1,42 @@
+"""What the tests running the pack's sensors under `st2lite serve` share: the real st2lite
+command line on a state dir with the repository's packs, and a bounded wait for what serve
+records."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PACKS = os.path.join(REPO, "packs")
+ST2LITE = os.path.join(os.path.dirname(sys.executable), "st2lite")
+
+
+def st2lite(state, *args):
+    """The command's stdout; AssertionError with its stderr when it fails."""
+    done = subprocess.run([ST2LITE, "--packs", PACKS, "--state", str(state)] + list(args),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def st2lite_json(state, *args):
+    return json.loads(st2lite(state, *args))
+
+
+def start_serve(state, *args):
+    return subprocess.Popen([ST2LITE, "--packs", PACKS, "--state", str(state), "serve"]
+                            + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def wait_for(condition, what, timeout=30):
+    """condition()'s first true value, polled every 0.2 s; AssertionError naming WHAT after
+    TIMEOUT seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("no %s within %d s" % (what, timeout))
