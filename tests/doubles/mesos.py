@@ -6,14 +6,24 @@ agents, renumbered onto loopback addresses (127.0.1.N) so nothing the code does 
 host. Test controls change what the master reports: allocation per resource, agents joining,
 leaving, deactivated (as Mesos >= 1.9 writes it: `active` false, `deactivated` true, per
 src/master/readonly_handler.cpp and master.hpp), leadership, and a broken answer.
+
+Maintenance (shaped like ../shared/payloads/mesos/maintenance_*, machine_*_post.json, with the
+master's rules from src/master/maintenance.cpp): POST /master/maintenance/schedule replaces the
+schedule (a machine that is down must stay in it), POST /master/machine/down takes scheduled
+machines down (their agents are shut down: the master lists them no more), POST
+/master/machine/up brings down machines back, GET /master/maintenance/status.
 """
 import copy
+import json
 import threading
+import uuid
 
 from tests.doubles.loopback_http import LoopbackHttpDouble, json_response
 from tests.doubles.payloads import load_json
 
 RESOURCES = ("cpus", "mem", "disk", "gpus")
+MAINTENANCE_PATHS = ("/master/maintenance/schedule", "/master/maintenance/status",
+                     "/master/machine/down", "/master/machine/up")
 
 
 class MesosMasterDouble(LoopbackHttpDouble):
@@ -28,6 +38,8 @@ class MesosMasterDouble(LoopbackHttpDouble):
         for index, agent in enumerate(recorded["slaves"]):
             self.agents.append(self._on_loopback(copy.deepcopy(agent), index + 1))
         self._broken = {}  # path -> raw body served instead of the real answer
+        self.schedule = {"windows": []}
+        self.down_machines = []  # [{hostname, ip}]
         self._refresh_agent_metrics()
 
     # HTTP
@@ -35,6 +47,8 @@ class MesosMasterDouble(LoopbackHttpDouble):
     def route(self, method, path, query, headers, body):
         with self._lock:
             self.requests.append((method, path))
+            if path in MAINTENANCE_PATHS:
+                return self._maintenance(method, path, body)
             if method != "GET":
                 return 405, {}, b""
             if path in self._broken:
@@ -66,6 +80,29 @@ class MesosMasterDouble(LoopbackHttpDouble):
             self._refresh_agent_metrics()
             return agent
 
+    def register_agent(self, hostname, attributes=None, resources=None):
+        """An agent started on HOSTNAME registers (as mesos-agent does once it is up); its id is
+        new, its resources the recorded agent's unless given. Returns the agent."""
+        with self._lock:
+            agent = copy.deepcopy(self._template)
+            agent.update(id="%s-S%d" % (uuid.uuid4(), len(self.agents)), hostname=hostname,
+                         pid="slave(1)@%s:%d" % (hostname, agent.get("port", 5051)),
+                         attributes=dict(attributes or {}), active=True, deactivated=False)
+            if resources:
+                agent["resources"] = dict(agent["resources"], **resources)
+            agent["used_resources"] = {name: 0.0 for name in RESOURCES}
+            self.agents.append(agent)
+            self._refresh_agent_metrics()
+            return agent
+
+    def set_used(self, hostname, **used):
+        """set_used("10.0.0.5", cpus=1, mem=512): tasks now use that much of the agent."""
+        with self._lock:
+            for agent in self.agents:
+                if agent["hostname"] == hostname:
+                    agent["used_resources"].update({key: float(value)
+                                                    for key, value in used.items()})
+
     def remove_agent(self, agent_id):
         """The agent is removed (or unreachable): the master no longer lists it."""
         with self._lock:
@@ -90,6 +127,48 @@ class MesosMasterDouble(LoopbackHttpDouble):
     def heal(self):
         with self._lock:
             self._broken.clear()
+
+    # Maintenance
+
+    def _maintenance(self, method, path, body):
+        document = json.loads(body.decode("utf-8")) if body else None
+        if method == "GET" and path == "/master/maintenance/schedule":
+            return json_response(200, self.schedule)
+        if method == "GET" and path == "/master/maintenance/status":
+            return json_response(200, {"draining_machines": [
+                {"id": machine, "statuses": []} for machine in self._scheduled()
+                if machine not in self.down_machines], "down_machines": self.down_machines})
+        if method != "POST":
+            return 405, {}, b""
+        if path == "/master/maintenance/schedule":
+            machines = [machine for window in document.get("windows") or []
+                        for machine in window.get("machine_ids") or []]
+            for machine in self.down_machines:
+                if machine not in machines:
+                    return 400, {}, ("Machine '%s' is deactivated and cannot be removed from "
+                                     "the schedule" % machine["hostname"]).encode()
+            self.schedule = document
+            return 200, {}, b""
+        for machine in document:
+            wrong = (machine not in self._scheduled() if path.endswith("down")
+                     else machine not in self.down_machines)
+            if wrong:
+                return 400, {}, ("Machine '%s' is not %s" % (machine["hostname"], (
+                    "part of a maintenance schedule" if path.endswith("down") else "down"))
+                                 ).encode()
+        if path.endswith("down"):
+            self.down_machines.extend(document)
+            hosts = {machine["hostname"] for machine in document}
+            self.agents = [agent for agent in self.agents if agent["hostname"] not in hosts]
+            self._refresh_agent_metrics()
+        else:
+            self.down_machines = [machine for machine in self.down_machines
+                                  if machine not in document]
+        return 200, {}, b""
+
+    def _scheduled(self):
+        return [machine for window in self.schedule.get("windows") or []
+                for machine in window.get("machine_ids") or []]
 
     # Helpers
 
