@@ -74,6 +74,7 @@ class Scaler(object):
             return self._refused(plan.reason, trigger, wanted=plan.wanted)
         return {"count": plan.count, "wanted": plan.wanted, "needs_approval": plan.needs_approval,
                 "refused": False, "reason": plan.reason, "cluster": self.cluster.name,
+                "channel": self.settings.chat_channel,
                 "message": "%s: %s" % (self.cluster.name, plan.reason)}
 
     def deny(self, plan, responder=None):
@@ -81,15 +82,23 @@ class Scaler(object):
         reason = "not done: %s; denied in chat%s" % (
             plan["reason"].split(";")[0], " by %s" % responder if responder else "")
         self.guard.skip(self.key, reason, kind="scale_out", action=plan["reason"])
-        return {"added": [], "failed": [], "message": "%s: %s" % (self.cluster.name, reason)}
+        return {"added": [], "failed": [], "decision": "skipped",
+                "channel": self.settings.chat_channel,
+                "message": "%s: %s" % (self.cluster.name, reason)}
 
     def scale_out(self, count, trigger=None):
         """Add COUNT agents (pool first, then OpenStack) within the guard; wait for each to
         register. Returns {added, failed, decision, message}."""
+        last = self.records.last("scale_out")
+        if trigger and last is not None and self.clock() - last < self.settings.cooldown:
+            return self._refused("not done: another scale out started %d s ago (scaling.cooldown "
+                                 "is %d s)" % (self.clock() - last, self.settings.cooldown),
+                                 trigger)
         decision = self.guard.decide(self.key, "add %d agent%s to %s" % (
             count, "" if count == 1 else "s", self.cluster.name), trigger, kind="scale_out")
         if not decision.acts:
             return {"added": [], "failed": [], "decision": decision.outcome,
+                    "channel": self.settings.chat_channel,
                     "message": "%s: %s" % (self.cluster.name, decision.reason)}
         self.records.mark("scale_out", self.clock())
         lines = []
@@ -108,7 +117,7 @@ class Scaler(object):
         if self.settings.prewarm_images and added:
             lines.append("pre-warmed with %s" % ", ".join(self.settings.prewarm_images))
         return {"added": added, "failed": failed, "decision": decision.outcome,
-                "message": "\n".join([head] + lines)}
+                "channel": self.settings.chat_channel, "message": "\n".join([head] + lines)}
 
     def _from_pool(self, count, lines):
         nodes = []
@@ -246,6 +255,7 @@ class Scaler(object):
             node["hostname"], node["source"], self.cluster.name), trigger, kind="scale_in")
         if not decision.acts:
             return {"removed": [], "decision": decision.outcome,
+                    "channel": self.settings.chat_channel,
                     "message": "%s: %s" % (self.cluster.name, decision.reason)}
         self.records.mark("scale_in", self.clock())
         return self._drain(node, decision)
@@ -280,7 +290,8 @@ class Scaler(object):
             self.mesos.unschedule(machines)
             self.records.update(node, state=ACTIVE)
             self.guard.settle(decision, "failed", "a task started on it meanwhile; kept")
-            return {"removed": [], "decision": decision.outcome, "message": "%s: kept %s: a "
+            return {"removed": [], "decision": decision.outcome,
+                    "channel": self.settings.chat_channel, "message": "%s: kept %s: a "
                     "task started on it meanwhile" % (self.cluster.name, node["hostname"])}
         self.mesos.machine_down(machines)
         cleanup = self._remove_machine(node)
@@ -289,6 +300,7 @@ class Scaler(object):
         self.records.forget(node)
         self.guard.settle(decision, "succeeded", cleanup)
         return {"removed": [node], "decision": decision.outcome,
+                "channel": self.settings.chat_channel,
                 "message": "%s: removed empty agent %s (%s): maintenance scheduled, machine down, "
                            "%s" % (self.cluster.name, node["hostname"], node["source"], cleanup)}
 
@@ -328,6 +340,7 @@ class Scaler(object):
         self.guard.skip(self.key, reason, trigger, kind=kind)
         return {"count": 0, "wanted": wanted, "needs_approval": False, "refused": True,
                 "reason": reason, "cluster": self.cluster.name, "removed": [], "added": [],
+                "channel": self.settings.chat_channel, "decision": "skipped",
                 "message": "%s: %s" % (self.cluster.name, reason)}
 
     def _managed(self):
