@@ -1,0 +1,95 @@
+"""qaeci.cluster_scale_out run by st2lite as StackStorm runs it: a step above the approval
+threshold pauses on core.ask until `st2lite inquiry respond` (as `st2 inquiry respond`) says yes
+or no; below it the agents are added at once; the workflow's output carries the chat message."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ST2LITE = os.path.join(os.path.dirname(sys.executable), "st2lite")
+WAIT_SECONDS = 60
+
+
+class Cli(object):
+    def __init__(self, state):
+        self.state = state
+
+    def json(self, *args):
+        proc = subprocess.run([ST2LITE, "--packs", os.path.join(REPO, "packs"), "--state",
+                               self.state] + list(args) + ["--json"], capture_output=True,
+                              text=True, timeout=WAIT_SECONDS,
+                              env=dict(os.environ, ST2LITE_USER="alice"))
+        try:
+            return proc.returncode, json.loads(proc.stdout)
+        except ValueError:
+            raise AssertionError("not JSON (rc=%s): %s %s" % (proc.returncode, proc.stdout,
+                                                               proc.stderr))
+
+    def respond(self, inquiry_id, response):
+        return subprocess.run([ST2LITE, "--packs", os.path.join(REPO, "packs"), "--state",
+                               self.state, "inquiry", "respond", inquiry_id, "-r",
+                               json.dumps(response)], capture_output=True, text=True,
+                              timeout=WAIT_SECONDS, env=dict(os.environ, ST2LITE_USER="alice"))
+
+    def wait_done(self, execution_id):
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            rc, execution = self.json("execution", "get", execution_id)
+            if execution["status"] in ("succeeded", "failed"):
+                return execution
+            assert time.monotonic() < deadline, "still %s" % execution["status"]
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def cli(site, tmp_path):
+    state = str(tmp_path / "state")
+    os.makedirs(os.path.join(state, "configs"))
+    config = site.config(approval_above=1)
+    config["work_dir"] = str(tmp_path / "work")
+    with open(os.path.join(state, "configs", "qaeci.yaml"), "w") as handle:
+        yaml.safe_dump(config, handle)
+    return Cli(state)
+
+
+def paused_scale_out(cli, site, count_queued):
+    site.queue("/qaeci/qa1/web", count_queued, cpus=1.0, mem=512)
+    rc, workflow = cli.json("run", "qaeci.cluster_scale_out",
+                            "trigger=" + json.dumps({"cluster": "dev", "level": "high"}))
+    assert rc == 0, workflow
+    assert workflow["status"] == "paused", workflow
+    (ask,) = [child for child in workflow["children"] if child["task"] == "ask"]
+    return workflow, ask
+
+
+def test_an_approved_step_adds_the_agents_and_says_so(cli, site):
+    workflow, ask = paused_scale_out(cli, site, 8)          # two agents: above 1
+    assert site.openstack.created == 0                      # nothing before the yes
+    answered = cli.respond(ask["id"], {"approve": True})
+    assert answered.returncode == 0, answered.stderr
+    done = cli.wait_done(workflow["id"])
+    assert done["status"] == "succeeded", done["result"]
+    assert "dev: added 2 of 2 agents" in done["result"]["output"]["message"]
+    assert len(site.openstack.live_ids()) == 2
+
+
+def test_a_denied_step_adds_nothing_and_says_so(cli, site):
+    workflow, ask = paused_scale_out(cli, site, 8)
+    assert cli.respond(ask["id"], {"approve": False}).returncode == 0
+    done = cli.wait_done(workflow["id"])
+    assert done["status"] == "succeeded", done["result"]
+    assert "denied in chat" in done["result"]["output"]["message"]
+    assert site.openstack.created == 0
+
+
+def test_a_small_step_needs_no_approval(cli, site):
+    site.queue("/qaeci/qa1/web", 2, cpus=1.0, mem=512)      # one agent
+    rc, workflow = cli.json("run", "qaeci.cluster_scale_out",
+                            "trigger=" + json.dumps({"cluster": "dev", "level": "high"}))
+    assert rc == 0 and workflow["status"] == "succeeded", workflow
+    assert "dev: added 1 of 1 agent" in workflow["result"]["output"]["message"]
