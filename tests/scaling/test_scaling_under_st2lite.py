@@ -1,6 +1,6 @@
-"""qaeci.cluster_scale_out run by st2lite as StackStorm runs it: a step above the approval
-threshold pauses on core.ask until `st2lite inquiry respond` (as `st2 inquiry respond`) says yes
-or no; below it the agents are added at once; the workflow's output carries the chat message."""
+"""qaeci.cluster_scale_out and the scaling rules run by st2lite as StackStorm runs them: a step
+above the approval threshold pauses on core.ask until `st2lite inquiry respond` (as `st2 inquiry
+respond`) says yes or no; below it the agents are added at once; the rules start scale out and in."""
 import json
 import os
 import subprocess
@@ -93,3 +93,34 @@ def test_a_small_step_needs_no_approval(cli, site):
                             "trigger=" + json.dumps({"cluster": "dev", "level": "high"}))
     assert rc == 0 and workflow["status"] == "succeeded", workflow
     assert "dev: added 1 of 1 agent" in workflow["result"]["output"]["message"]
+
+
+def enforced(cli, trigger, payload):
+    rc, fired = cli.json("trigger", "fire", trigger, "--payload", json.dumps(payload))
+    assert rc == 0, fired
+    return {enforcement["rule"]: enforcement for enforcement in fired["enforcements"]}
+
+
+CAPACITY = {"cluster": "dev", "resource": "cpus", "previous_level": "normal", "ratio": 0.9,
+            "used": 9.0, "total": 10.0, "timestamp": "2026-12-05T10:00:00.000Z"}
+
+
+def test_the_rules_start_scale_out_on_high_capacity_and_scale_in_on_low(cli, site):
+    high = enforced(cli, "qaeci.capacity", dict(CAPACITY, level="high"))
+    assert "qaeci.scale_out_on_high_capacity" in high
+    assert "qaeci.scale_in_on_low_capacity" not in high
+    low = enforced(cli, "qaeci.capacity", dict(CAPACITY, level="low", ratio=0.1, used=1.0))
+    assert "qaeci.scale_in_on_low_capacity" in low
+    assert "qaeci.scale_out_on_high_capacity" not in low
+
+
+def test_a_launch_stalled_for_resources_scales_out_and_one_stalled_for_a_role_does_not(cli, site):
+    stalled = {"cluster": "dev", "env": "qa1", "app": "web", "app_id": "/qaeci/qa1/web",
+               "timestamp": "2026-12-05T10:00:00.000Z", "waiting": 2, "waiting_seconds": 400.0,
+               "since": "2026-12-05T09:53:00.000Z", "declined": {}, "offers_processed": 3,
+               "offers_unused": 3}
+    memory = enforced(cli, "qaeci.launch_stalled",
+                      dict(stalled, reasons=["InsufficientMemory", "InsufficientDisk"]))
+    assert "qaeci.scale_out_on_launch_stalled_memory" in memory
+    role = enforced(cli, "qaeci.launch_stalled", dict(stalled, reasons=["UnfulfilledRole"]))
+    assert not [rule for rule in role if rule.startswith("qaeci.scale_out")]
