@@ -11,6 +11,7 @@ import base64
 import json
 import re
 import threading
+import time
 import uuid
 
 from tests.doubles.loopback_http import LoopbackHttpDouble, json_response
@@ -60,6 +61,8 @@ class OpenStackDouble(LoopbackHttpDouble):
             self.requests.append((method, path))
             if path == TOKEN_PATH and method == "POST":
                 return self._token(body)
+            if method == "GET" and path.rstrip("/") in self._versions():
+                return json_response(200, self._versions()[path.rstrip("/")])
             if not path.startswith(COMPUTE):
                 return json_response(404, {"itemNotFound": {"code": 404, "message": "Not found"}})
             if headers.get("X-Auth-Token") not in self.tokens:
@@ -77,6 +80,22 @@ class OpenStackDouble(LoopbackHttpDouble):
                 return self._delete(match.group(1))
         return json_response(404, {"itemNotFound": {"code": 404, "message": "Not found"}})
 
+    def _versions(self):
+        """Version discovery documents, as Keystone and Nova serve them at their roots (what
+        keystoneauth, and so openstacksdk, reads before the first call)."""
+        keystone = {"id": "v3.14", "status": "stable", "updated": "2020-04-07T00:00:00Z",
+                    "links": [{"rel": "self", "href": self.url + "/identity/v3/"}],
+                    "media-types": [{"base": "application/json",
+                                     "type": "application/vnd.openstack.identity-v3+json"}]}
+        nova = {"id": "v2.1", "status": "CURRENT", "version": "2.79", "min_version": "2.1",
+                "updated": "2013-07-23T11:33:21Z",
+                "links": [{"rel": "self", "href": self.url + "/compute/v2.1/"}]}
+        return {"/identity": {"versions": {"values": [keystone]}},
+                "/identity/v3": {"version": keystone},
+                "/compute": {"versions": [nova]},
+                "/compute/v2.1": {"version": nova},
+                COMPUTE: {"version": nova}}
+
     def _token(self, body):
         auth = json.loads(body.decode("utf-8"))["auth"]
         user = auth["identity"]["password"]["user"]
@@ -84,6 +103,9 @@ class OpenStackDouble(LoopbackHttpDouble):
         if (user["name"], user["password"], project) != self.credentials:
             return json_response(401, load_json("openstack", "keystone_error_401.json"))
         document = load_json("openstack", "keystone_auth_tokens_response_201.json")
+        # The recorded token has long expired: a client would authenticate before every call.
+        document["token"]["expires_at"] = time.strftime(
+            "%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(time.time() + 3600))
         for service in document["token"]["catalog"]:
             base = {"identity": self.url + "/identity", "compute": self.url + COMPUTE}.get(
                 service["type"], self.url + "/" + service["type"])

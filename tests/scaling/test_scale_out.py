@@ -159,3 +159,19 @@ def test_an_agent_that_never_registers_times_out_and_its_server_is_deleted(site)
     report = site.scaler(agent_timeout=0.3).scale_out(1)
     assert report["added"] == [] and site.openstack.live_ids() == []
     assert "did not register with Mesos within scaling.agent_timeout" in report["message"]
+
+
+def test_an_unreachable_openstack_is_one_line_and_leaves_no_record_live(site):
+    config = dict(site.config()["scaling"]["openstack"], auth_url="http://127.0.0.1:9/v3")
+    report = site.scaler(openstack=config).scale_out(1)
+    assert report["added"] == []
+    line = [line for line in report["message"].splitlines() if "OpenStack" in line][0]
+    assert "OpenStack is unreachable" in line and "scaling.openstack.auth_url" in line
+    assert live_records(site) == []
+
+
+def test_a_flavor_nova_refuses_names_the_setting(site):
+    report = site.scaler(openstack=dict(site.config()["scaling"]["openstack"],
+                                        flavor="no-such")).scale_out(1)
+    assert "HTTP 400" in report["message"]
+    assert "fix: check scaling.openstack.flavor, .image and .network" in report["message"]

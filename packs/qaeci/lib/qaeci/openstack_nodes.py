@@ -1,15 +1,13 @@
-"""Mesos agents as OpenStack servers: a Keystone v3 password token (project scoped) whose
-catalog gives the compute endpoint, and Nova's server create / get / list / delete, each server
-tagged with metadata so the pack finds its own again.
+"""Mesos agents as OpenStack servers, through openstacksdk: a Keystone v3 password session
+(project scoped; the compute endpoint from its catalog) and Nova's server create / get / list /
+delete, each server tagged with metadata so the pack finds its own again.
 
-Every failure is an OpenStackError with one line: what was asked, Nova's (or Keystone's) own
-message, and a fix where one is known.
+The connection is built from the pack config alone: no clouds.yaml, no environment variables,
+so it behaves the same under StackStorm's action runner whatever HOME is. Every failure is an
+OpenStackError with one line: what was asked, OpenStack's own message, and a fix where one is
+known.
 """
 import base64
-import json
-import socket
-import urllib.error
-import urllib.request
 
 from qaeci.errors import QaeciError
 
@@ -29,71 +27,48 @@ class OpenStackNodes(object):
     def __init__(self, settings, timeout=30.0):
         self.settings = settings  # scaling_settings.OpenStack
         self.timeout = timeout
-        self._token = None
-        self._compute = None
+        self._connection = None
 
-    # -- Keystone -------------------------------------------------------------------------------
-    def authenticate(self):
-        body = {"auth": {
-            "identity": {"methods": ["password"], "password": {"user": {
-                "name": self.settings.user, "domain": {"name": self.settings.user_domain},
-                "password": self.settings.password}}},
-            "scope": {"project": {"name": self.settings.project,
-                                  "domain": {"name": self.settings.project_domain}}}}}
-        status, headers, document = self._send(
-            "POST", self.settings.auth_url + "/auth/tokens", body, "Keystone token", token=False)
-        self._token = headers.get("X-Subject-Token")
-        self._compute = self._endpoint((document.get("token") or {}).get("catalog") or [])
-        return self._token
+    @property
+    def compute(self):
+        if self._connection is None:
+            import openstack  # heavy: only when OpenStack is used
+            self._connection = openstack.connection.Connection(
+                auth_url=self.settings.auth_url, username=self.settings.user,
+                password=self.settings.password, project_name=self.settings.project,
+                user_domain_name=self.settings.user_domain,
+                project_domain_name=self.settings.project_domain,
+                region_name=self.settings.region, interface=self.settings.interface,
+                compute_api_version="2", api_timeout=self.timeout)  # no cloud=: no clouds.yaml
+        return self._connection.compute
 
-    def _endpoint(self, catalog):
-        for service in catalog:
-            if service.get("type") != "compute":
-                continue
-            for endpoint in service.get("endpoints") or []:
-                if endpoint.get("interface") != self.settings.interface:
-                    continue
-                if self.settings.region and self.settings.region not in (
-                        endpoint.get("region_id"), endpoint.get("region")):
-                    continue
-                return endpoint["url"].rstrip("/")
-        raise OpenStackError(
-            "the Keystone catalog of project %s has no %s compute endpoint%s; fix: check "
-            "scaling.openstack.project, .region and .interface"
-            % (self.settings.project, self.settings.interface,
-               " in region %s" % self.settings.region if self.settings.region else ""))
-
-    # -- Nova -----------------------------------------------------------------------------------
     def create(self, name, cluster, user_data):
         """Ask for one server; returns its id (it is BUILD until Nova says ACTIVE)."""
-        server = {"name": name, "flavorRef": self.settings.flavor,
-                  "imageRef": self.settings.image, "networks": [{"uuid": self.settings.network}],
-                  "metadata": {TAG_KEY: self.settings.metadata_tag, CLUSTER_KEY: cluster},
-                  "user_data": base64.b64encode(user_data.encode("utf-8")).decode("ascii")}
+        options = {"name": name, "flavor_id": self.settings.flavor,
+                   "image_id": self.settings.image,
+                   "networks": [{"uuid": self.settings.network}],
+                   "metadata": {TAG_KEY: self.settings.metadata_tag, CLUSTER_KEY: cluster},
+                   "user_data": base64.b64encode(user_data.encode("utf-8")).decode("ascii")}
         if self.settings.key_name:
-            server["key_name"] = self.settings.key_name
-        _, _, document = self._compute_call("POST", "/servers", {"server": server},
-                                            "creating server %s" % name)
-        return document["server"]["id"]
+            options["key_name"] = self.settings.key_name
+        return self._call("creating server %s" % name,
+                          lambda: self.compute.create_server(**options)).id
 
     def get(self, server_id):
-        _, _, document = self._compute_call("GET", "/servers/%s" % server_id, None,
-                                            "looking up server %s" % server_id)
-        return document["server"]
+        return _as_dict(self._call("looking up server %s" % server_id,
+                                   lambda: self.compute.get_server(server_id)))
 
     def delete(self, server_id):
         """Delete the server; one already gone counts as deleted."""
-        try:
-            self._compute_call("DELETE", "/servers/%s" % server_id, None,
-                               "deleting server %s" % server_id)
-        except NotFound:
-            pass
+        self._call("deleting server %s" % server_id,
+                   lambda: self.compute.delete_server(server_id, ignore_missing=True))
 
     def tagged(self, cluster=None):
         """Servers carrying this pack's metadata tag (of CLUSTER, when given)."""
-        _, _, document = self._compute_call("GET", "/servers/detail", None, "listing servers")
+        servers = self._call("listing servers", lambda: [
+            _as_dict(server) for server in self.compute.servers(details=True)])
         found = []
-        for server in document.get("servers") or []:
+        for server in servers:
             metadata = server.get("metadata") or {}
             if metadata.get(TAG_KEY) != self.settings.metadata_tag:
                 continue
@@ -102,50 +77,49 @@ class OpenStackNodes(object):
             found.append(server)
         return found
 
-    def _compute_call(self, method, path, body, what):
-        if self._token is None:
-            self.authenticate()
-        return self._send(method, self._compute + path, body, what)
-
-    # -- HTTP -----------------------------------------------------------------------------------
-    def _send(self, method, url, body, what, token=True):
-        headers = {"Accept": "application/json", "Content-Type": "application/json"}
-        if token:
-            headers["X-Auth-Token"] = self._token
-        data = json.dumps(body).encode("utf-8") if body is not None else None
-        request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    def _call(self, what, request):
+        """request() (connecting first, when not yet), its errors turned into one line."""
+        from keystoneauth1 import exceptions as auth_errors
+        from openstack import exceptions as sdk_errors
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                payload = response.read()
-                return response.status, response.headers, json.loads(payload) if payload else {}
-        except urllib.error.HTTPError as error:
-            raise self._refusal(error, what)
-        except (urllib.error.URLError, socket.timeout, OSError) as error:
-            raise OpenStackError("%s: OpenStack is unreachable at %s (%s); fix: check "
-                                 "scaling.openstack.auth_url and the network"
-                                 % (what, url, getattr(error, "reason", error)))
+            return request()
+        except (auth_errors.Unauthorized, sdk_errors.ForbiddenException) as error:
+            if getattr(error, "http_status", getattr(error, "status_code", None)) == 401:
+                raise self._refused_credentials(what, error)
+            raise OpenStackError("%s: HTTP 403: %s; fix: raise the project's quota or lower "
+                                 "scaling.max_nodes" % (what, _message(error)))
+        except sdk_errors.NotFoundException as error:
+            raise NotFound("%s: %s" % (what, _message(error)))
+        except sdk_errors.HttpException as error:
+            status = error.status_code
+            if status == 401:
+                raise self._refused_credentials(what, error)
+            fix = {400: "; fix: check scaling.openstack.flavor, .image and .network",
+                   409: "; fix: set scaling.openstack.network to one network's id"}.get(status, "")
+            raise OpenStackError("%s: HTTP %s: %s%s" % (what, status, _message(error), fix))
+        except auth_errors.ConnectFailure as error:
+            raise OpenStackError("%s: OpenStack is unreachable (%s); fix: check "
+                                 "scaling.openstack.auth_url and the network" % (what, _message(error)))
+        except (auth_errors.ClientException, sdk_errors.SDKException) as error:
+            raise OpenStackError("%s: %s; fix: check scaling.openstack (auth_url, project, region,"
+                                 " interface)" % (what, _message(error)))
 
-    def _refusal(self, error, what):
-        message = _message(error.read())
-        if error.code == 401:
-            return OpenStackError("%s: Keystone refused the credentials (HTTP 401: %s); fix: check"
-                                  " scaling.openstack.user, .password and .project"
-                                  % (what, message))
-        if error.code == 404:
-            return NotFound("%s: %s" % (what, message))
-        fix = {403: "; fix: raise the project's quota or lower scaling.max_nodes",
-               400: "; fix: check scaling.openstack.flavor, .image and .network",
-               409: "; fix: set scaling.openstack.network to one network's id"}.get(error.code, "")
-        return OpenStackError("%s: HTTP %d: %s%s" % (what, error.code, message, fix))
+    def _refused_credentials(self, what, error):
+        return OpenStackError("%s: Keystone refused the credentials (HTTP 401: %s); fix: check "
+                              "scaling.openstack.user, .password and .project"
+                              % (what, _message(error)))
 
 
-def _message(raw):
-    """Nova's {"<kind>": {"message": ...}} or Keystone's {"error": {"message": ...}}."""
-    try:
-        document = json.loads(raw.decode("utf-8"))
-        return next(iter(document.values()))["message"]
-    except Exception:
-        return " ".join(raw.decode("utf-8", "replace").split())[:200] or "no message"
+def _message(error):
+    """OpenStack's own message (Nova's or Keystone's), on one line."""
+    text = getattr(error, "details", None) or getattr(error, "message", None) or str(error)
+    return " ".join(str(text).split())[:300]
+
+
+def _as_dict(server):
+    return {"id": server.id, "name": server.name, "status": server.status,
+            "metadata": dict(server.metadata or {}), "addresses": server.addresses or {},
+            "fault": server.fault}
 
 
 def fault(server):
