@@ -84,12 +84,13 @@ class ScalingSite(object):
         return {"registry_path": self.registry, "scaling": section, "clusters": {"dev": {
             "mesos_url": self.mesos.url, "marathon_url": self.marathon.url}}}
 
-    def scaler(self, **scaling):
+    def scaler(self, target_ratio=0.8, **scaling):
         values = self.config(**scaling)
         settings = scaling_settings.read(values)
         guard = automation.Guard.from_config(self.datastore, values, "scaling", self.clock)
         cluster = Cluster("dev", self.marathon.url, None, self.mesos.url, ())
-        return Scaler(settings, cluster, self.datastore, self.registry, guard, clock=self.clock)
+        return Scaler(settings, cluster, self.datastore, self.registry, guard, clock=self.clock,
+                      target_ratio=target_ratio)
 
     def queue(self, app_id, count, cpus=1.0, mem=1024.0):
         entry = self.marathon.queue_app(app_id, "2026-12-05T10:00:00.000Z", count=count)

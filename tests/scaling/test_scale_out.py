@@ -175,3 +175,13 @@ def test_a_flavor_nova_refuses_names_the_setting(site):
                                         flavor="no-such")).scale_out(1)
     assert "HTTP 400" in report["message"]
     assert "fix: check scaling.openstack.flavor, .image and .network" in report["message"]
+
+
+def test_a_sustained_high_allocation_with_nothing_queued_adds_agents_back_under_the_threshold(
+        site):
+    # 36 of 40 cpus used (0.9); under 0.8 needs 45 cpus in all: two more 4-cpu agents.
+    trigger = {"cluster": "dev", "level": "high", "resource": "cpus", "used": 36.0,
+               "total": 40.0}
+    plan = site.scaler().plan_out(trigger)
+    assert plan["count"] == 2 and not plan["refused"]
+    assert site.scaler().plan_out(dict(trigger, used=20.0))["refused"]   # 0.5: nothing to do

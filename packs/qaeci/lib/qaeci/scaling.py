@@ -12,7 +12,7 @@ decision log); each method returns a dict with a one-line-per-fact `message` for
 import time
 
 from qaeci import agent_bootstrap, automation, scaling_plan, scaling_settings
-from qaeci.cluster_config import read_clusters
+from qaeci.cluster_config import read_clusters, sensor_settings
 from qaeci.device_pool import DevicePool, PoolError, hostname_of
 from qaeci.errors import ConfigError, QaeciError
 from qaeci.mesos_maintenance import MesosMaster, is_empty, machine_id
@@ -26,8 +26,9 @@ POOL, OPENSTACK = "pool", "openstack"
 
 class Scaler(object):
     def __init__(self, settings, cluster, datastore, registry_path, guard, clock=time.time,
-                 sleep=time.sleep, openstack=None):
+                 sleep=time.sleep, openstack=None, target_ratio=0.8):
         self.settings = settings
+        self.target_ratio = target_ratio  # where a high allocation is brought back to
         self.cluster = cluster
         self.records = ScalingRecords(datastore, cluster.name)
         self.pool = DevicePool.from_settings(registry_path, settings)
@@ -44,6 +45,9 @@ class Scaler(object):
         settings = scaling_settings.read(values)
         guard = automation.Guard.from_config(context.datastore, values, "scaling",
                                              overrides.get("clock", time.time))
+        sensors = sensor_settings(values)
+        overrides.setdefault("target_ratio",
+                             sensors["capacity_high"] - sensors["capacity_hysteresis"])
         return cls(settings, _cluster(values, settings), context.datastore,
                    context.config.registry_path, guard, **overrides)
 
@@ -61,8 +65,9 @@ class Scaler(object):
         arriving = len(self.records.nodes((REQUESTED, BOOTING)))
         if count is None:
             demand = scaling_plan.queued_demand(self._queue())
-            wanted = scaling_plan.nodes_for(demand, self.settings.agent_resources,
-                                            self.settings.headroom, arriving)
+            wanted = max(scaling_plan.nodes_for(demand, self.settings.agent_resources,
+                                                self.settings.headroom, arriving),
+                         self._relief(trigger) - arriving)
             last = self.records.last("scale_out")
         else:
             wanted, last = int(count), None
@@ -76,6 +81,16 @@ class Scaler(object):
                 "refused": False, "reason": plan.reason, "cluster": self.cluster.name,
                 "channel": self.settings.chat_channel,
                 "message": "%s: %s" % (self.cluster.name, plan.reason)}
+
+    def _relief(self, trigger):
+        """Agents that bring a resource reported high (a qaeci.capacity payload) back under the
+        threshold; 0 for other triggers and resources agents are not sized by."""
+        resource = (trigger or {}).get("resource")
+        if (trigger or {}).get("level") != "high" or resource not in self.settings.agent_resources:
+            return 0
+        return scaling_plan.nodes_to_relieve(float(trigger.get("used") or 0),
+                                             float(trigger.get("total") or 0), self.target_ratio,
+                                             self.settings.agent_resources[resource])
 
     def deny(self, plan, responder=None):
         """Log that a person said no to PLAN in chat."""

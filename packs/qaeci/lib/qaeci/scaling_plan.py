@@ -1,6 +1,7 @@
 """How many agents a scale out adds, and whether the guards let it: sized from the unmet demand
 (the tasks waiting in Marathon's launch queue: their cpus and mem, plus headroom, less what agents
-still booting will bring), then cut by the guards in this order: cooldown, maximum nodes, maximum
+still booting will bring) or, for a resource whose allocation stays high, from what brings it back
+under the high threshold (whichever is more), then cut by the guards in this order: cooldown, maximum nodes, maximum
 per step; a step above `approval_above` needs a person's yes in chat.
 
 Pure functions of their inputs (no I/O), so each guard is tested on its own."""
@@ -34,11 +35,21 @@ def nodes_for(demand, agent_resources, headroom, arriving=0):
     return max(0, needed - arriving)
 
 
+def nodes_to_relieve(used, total, target_ratio, agent_amount):
+    """Agents of AGENT_AMOUNT that bring a resource's allocation USED/TOTAL down to TARGET_RATIO
+    (what a sustained high level asks for even when nothing is queued yet)."""
+    if target_ratio <= 0 or used <= 0:
+        return 0
+    missing = used / target_ratio - total
+    return max(0, int(math.ceil(missing / agent_amount - 1e-9)))
+
+
 def plan_scale_out(settings, wanted, managed, last_scale, now):
     """The step the guards allow for WANTED more agents, MANAGED being this pack's live agents
     and LAST_SCALE the epoch of the last scale out or in (None: never)."""
     if wanted <= 0:
-        return Plan(0, wanted, False, True, "no unmet demand: nothing waits for resources")
+        return Plan(0, wanted, False, True, "no unmet demand: nothing waits for resources and "
+                                            "no resource is above its high threshold")
     if last_scale is not None and now - last_scale < settings.cooldown:
         return Plan(0, wanted, False, True,
                     "cooling down: the cluster last scaled %d s ago (scaling.cooldown is %d s); "
