@@ -185,3 +185,10 @@ def test_a_sustained_high_allocation_with_nothing_queued_adds_agents_back_under_
     plan = site.scaler().plan_out(trigger)
     assert plan["count"] == 2 and not plan["refused"]
     assert site.scaler().plan_out(dict(trigger, used=20.0))["refused"]   # 0.5: nothing to do
+
+
+def test_a_provision_command_with_a_bad_placeholder_leaves_the_machine_spare(site):
+    site.write_pool(("spare-1", "spare"))
+    report = site.scaler(provision_command=["true", "{adress}"]).scale_out(1)
+    assert "unknown placeholder" in report["message"]
+    assert site.pool()["spare-1"]["state"] == "spare"

@@ -74,6 +74,10 @@ class DevicePool(object):
             self._run(self.release_command, machine, variables or {}, "release_command")
         self._set(name, state=SPARE, cluster=None, detail=None)
 
+    def untake(self, name):
+        """Mark a machine taken but never provisioned spare again (nothing ran on it)."""
+        self._set(name, state=SPARE, cluster=None)
+
     def mark_broken(self, name, detail):
         self._set(name, state=BROKEN, detail=detail)
 

@@ -144,6 +144,8 @@ class Scaler(object):
             try:
                 self.pool.provision(machine, self._bootstrap_values())
             except (PoolError, ConfigError) as error:
+                if isinstance(error, ConfigError):  # the command never ran: the machine is fine
+                    self.pool.untake(machine["name"])
                 self.records.update(node, state=FAILED, detail=str(error))
                 lines.append("✗ %s" % error)
                 nodes.append(node)
