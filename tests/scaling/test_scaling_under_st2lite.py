@@ -124,3 +124,15 @@ def test_a_launch_stalled_for_resources_scales_out_and_one_stalled_for_a_role_do
     assert "qaeci.scale_out_on_launch_stalled_memory" in memory
     role = enforced(cli, "qaeci.launch_stalled", dict(stalled, reasons=["UnfulfilledRole"]))
     assert not [rule for rule in role if rule.startswith("qaeci.scale_out")]
+
+
+def test_chat_commands_scale_out_show_capacity_and_scale_in(cli, site):
+    rc, out = cli.json("action-alias", "execute", "cluster scale out 1")
+    assert rc == 0, out
+    assert out["result"] == "alice: dev: added 1 of 1 agent (openstack 127.0.2.1)", out
+    rc, out = cli.json("action-alias", "execute", "cluster capacity")
+    assert rc == 0, out
+    assert "agents: " in out["result"] and "1 from OpenStack" in out["result"], out["result"]
+    rc, out = cli.json("action-alias", "execute", "cluster scale in")
+    assert rc == 0, out
+    assert "cooling down" in out["result"], out["result"]    # the scale out was just now
