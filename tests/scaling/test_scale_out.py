@@ -192,3 +192,12 @@ def test_a_provision_command_with_a_bad_placeholder_leaves_the_machine_spare(sit
     report = site.scaler(provision_command=["true", "{adress}"]).scale_out(1)
     assert "unknown placeholder" in report["message"]
     assert site.pool()["spare-1"]["state"] == "spare"
+
+
+def test_the_maximum_is_checked_again_when_an_approved_step_is_carried_out(site):
+    scaler = site.scaler(max_nodes=3)
+    assert len(scaler.scale_out(2)["added"]) == 2        # meanwhile, while a question waited
+    report = scaler.scale_out(3)                         # the plan approved said 3
+    assert len(report["added"]) == 1 and "added 1 of 1 agent" in report["message"]
+    assert scaler.scale_out(1)["message"] == \
+        "dev: not done: at the maximum: 3 agents added of scaling.max_nodes 3"

@@ -10,6 +10,7 @@ Every decision goes through qaeci.automation's guard (key "cluster/<name>": hour
 decision log); each method returns a dict with a one-line-per-fact `message` for chat.
 """
 import time
+import uuid
 
 from qaeci import agent_bootstrap, automation, scaling_plan, scaling_settings
 from qaeci.cluster_config import read_clusters, sensor_settings
@@ -109,6 +110,11 @@ class Scaler(object):
             return self._refused("not done: another scale out started %d s ago (scaling.cooldown "
                                  "is %d s)" % (self.clock() - last, self.settings.cooldown),
                                  trigger)
+        room = self.settings.max_nodes - self._managed()  # again: an approval may have waited
+        if room <= 0:
+            return self._refused("not done: at the maximum: %d agents added of scaling.max_nodes "
+                                 "%d" % (self._managed(), self.settings.max_nodes), trigger)
+        count = min(count, room)
         decision = self.guard.decide(self.key, "add %d agent%s to %s" % (
             count, "" if count == 1 else "s", self.cluster.name), trigger, kind="scale_out")
         if not decision.acts:
@@ -175,8 +181,8 @@ class Scaler(object):
         user_data = agent_bootstrap.user_data(self._master(), self._attributes(),
                                               self.settings.prewarm_images)
         for _ in range(count):
-            name = "%s-%s-%d" % (self.settings.openstack.name_prefix, self.cluster.name,
-                                 int(self.clock() * 1000) % 10 ** 10 + len(nodes))
+            name = "%s-%s-%s" % (self.settings.openstack.name_prefix, self.cluster.name,
+                                 uuid.uuid4().hex[:8])
             node = self.records.save({
                 "name": name, "source": OPENSTACK, "state": REQUESTED, "server_id": None,
                 "address": None, "hostname": None, "agent_id": None, "added": self.clock(),
