@@ -78,3 +78,10 @@ def test_an_unknown_placeholder_in_the_provision_command_is_named(tmp_path):
         pool.provision(machine, {"master": "m:5050"})
     assert str(raised.value).startswith("scaling.provision_command has an unknown placeholder")
     assert "{address}" in str(raised.value)
+
+
+def test_scaling_without_any_cluster_says_what_to_add():
+    from qaeci.scaling import _cluster
+    with pytest.raises(ConfigError) as raised:
+        _cluster({}, scaling_settings.read({}))
+    assert str(raised.value).startswith("scaling needs a cluster, and clusters is empty")

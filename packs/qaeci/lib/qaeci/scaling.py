@@ -398,11 +398,13 @@ def _cluster(values, settings):
     if problems:
         raise ConfigError(problems[0])
     named = {cluster.name: cluster for cluster in clusters}
+    if not named:
+        raise ConfigError("scaling needs a cluster, and clusters is empty; fix: add clusters: "
+                          "{dev: {mesos_url: ..., marathon_url: ...}} to the pack config")
     name = clusters[0].name if settings.cluster is None and len(named) == 1 else settings.cluster
     if name not in named:
         raise ConfigError("scaling.cluster is %r, not one of the clusters (%s); fix: set it to the"
-                          " deploy type to scale" % (settings.cluster, ", ".join(sorted(named))
-                                                     or "none configured"))
+                          " deploy type to scale" % (settings.cluster, ", ".join(sorted(named))))
     cluster = named[name]
     if not cluster.mesos_url:
         raise ConfigError("clusters.%s has no mesos_url; fix: set it, scaling needs the Mesos "
