@@ -13,15 +13,20 @@ import yaml
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ST2LITE = os.path.join(os.path.dirname(sys.executable), "st2lite")
 WAIT_SECONDS = 60
+PACKS = [os.path.join(REPO, "packs"), os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                   "packs")]  # + a chatops stand-in
 
 
 class Cli(object):
     def __init__(self, state):
         self.state = state
 
+    def argv(self, *args):
+        packs = [part for path in PACKS for part in ("--packs", path)]
+        return [ST2LITE] + packs + ["--state", self.state] + list(args)
+
     def json(self, *args):
-        proc = subprocess.run([ST2LITE, "--packs", os.path.join(REPO, "packs"), "--state",
-                               self.state] + list(args) + ["--json"], capture_output=True,
+        proc = subprocess.run(self.argv(*args) + ["--json"], capture_output=True,
                               text=True, timeout=WAIT_SECONDS,
                               env=dict(os.environ, ST2LITE_USER="alice"))
         try:
@@ -31,9 +36,8 @@ class Cli(object):
                                                                proc.stderr))
 
     def respond(self, inquiry_id, response):
-        return subprocess.run([ST2LITE, "--packs", os.path.join(REPO, "packs"), "--state",
-                               self.state, "inquiry", "respond", inquiry_id, "-r",
-                               json.dumps(response)], capture_output=True, text=True,
+        return subprocess.run(self.argv("inquiry", "respond", inquiry_id, "-r",
+                                        json.dumps(response)), capture_output=True, text=True,
                               timeout=WAIT_SECONDS, env=dict(os.environ, ST2LITE_USER="alice"))
 
     def wait_done(self, execution_id):
@@ -50,11 +54,30 @@ class Cli(object):
 def cli(site, tmp_path):
     state = str(tmp_path / "state")
     os.makedirs(os.path.join(state, "configs"))
-    config = site.config(approval_above=1)
+    config = site.config(approval_above=1, chat_channel="#qa-ops")
     config["work_dir"] = str(tmp_path / "work")
     with open(os.path.join(state, "configs", "qaeci.yaml"), "w") as handle:
         yaml.safe_dump(config, handle)
-    return Cli(state)
+    with open(os.path.join(state, "configs", "chatops.yaml"), "w") as handle:
+        yaml.safe_dump({"outbox": str(tmp_path / "outbox")}, handle)
+    cli = Cli(state)
+    cli.outbox = str(tmp_path / "outbox")
+    return cli
+
+
+def posted(cli, wanted):
+    """The chat messages posted, once one contains WANTED (a bounded wait: rules run apart)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        try:
+            with open(cli.outbox) as handle:
+                messages = [json.loads(line) for line in handle]
+        except FileNotFoundError:
+            messages = []
+        if any(wanted in message["message"] for message in messages):
+            return messages
+        assert time.monotonic() < deadline, "never posted: %s (%s)" % (wanted, messages)
+        time.sleep(0.1)
 
 
 def paused_scale_out(cli, site, count_queued):
@@ -93,6 +116,8 @@ def test_a_small_step_needs_no_approval(cli, site):
                             "trigger=" + json.dumps({"cluster": "dev", "level": "high"}))
     assert rc == 0 and workflow["status"] == "succeeded", workflow
     assert "dev: added 1 of 1 agent" in workflow["result"]["output"]["message"]
+    (message,) = posted(cli, "dev: added 1 of 1 agent")
+    assert message["channel"] == "#qa-ops"
 
 
 def enforced(cli, trigger, payload):
