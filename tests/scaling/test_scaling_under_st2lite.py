@@ -93,6 +93,8 @@ def paused_scale_out(cli, site, count_queued):
 def test_an_approved_step_adds_the_agents_and_says_so(cli, site):
     workflow, ask = paused_scale_out(cli, site, 8)          # two agents: above 1
     assert site.openstack.created == 0                      # nothing before the yes
+    (question,) = posted(cli, "st2 inquiry respond %s" % ask["id"])
+    assert question["channel"] == "#qa-ops" and "waits for approval" in question["message"]
     answered = cli.respond(ask["id"], {"approve": True})
     assert answered.returncode == 0, answered.stderr
     done = cli.wait_done(workflow["id"])
@@ -161,3 +163,20 @@ def test_chat_commands_scale_out_show_capacity_and_scale_in(cli, site):
     rc, out = cli.json("action-alias", "execute", "cluster scale in")
     assert rc == 0, out
     assert "cooling down" in out["result"], out["result"]    # the scale out was just now
+
+
+def test_without_a_chat_channel_the_question_is_only_listed(cli, site):
+    path = os.path.join(cli.state, "configs", "qaeci.yaml")
+    with open(path) as handle:
+        config = yaml.safe_load(handle)
+    config["scaling"]["chat_channel"] = ""
+    with open(path, "w") as handle:
+        yaml.safe_dump(config, handle)
+    workflow, ask = paused_scale_out(cli, site, 8)
+    rc, inquiries = cli.json("inquiry", "list")
+    assert rc == 0 and [inquiry["id"] for inquiry in inquiries] == [ask["id"]]
+    assert "needs approval in chat" in \
+        inquiries[0]["schema"]["properties"]["approve"]["description"]
+    assert cli.respond(ask["id"], {"approve": True}).returncode == 0
+    assert cli.wait_done(workflow["id"])["status"] == "succeeded"
+    assert not os.path.exists(cli.outbox)
