@@ -16,8 +16,8 @@ from env_select_failed import EnvSelectFailed
 from qaeci_pack_testkit import PACK_REF, QaeciActionTestCase, actions, workflow_definition
 
 ENGINE_COMMANDS = {"fail", "noop", "continue", "retry"}
-# Actions of StackStorm's own packs the workflows call: ask in chat, post to chat.
-OTHER_PACKS_ACTIONS = {"core.ask", "chatops.post_message"}
+# Actions of StackStorm's own packs the workflows call: core.ask pauses for an approval.
+OTHER_PACKS_ACTIONS = {"core.ask"}
 # Steps whose scenarios need the cluster doubles: test_workflow_steps_scaling.py runs them.
 SCENARIOS_ELSEWHERE = {"qaeci.cluster_scale_plan", "qaeci.cluster_scale_apply",
                        "qaeci.cluster_drain"}
