@@ -11,7 +11,8 @@ Maintenance (shaped like ../shared/payloads/mesos/maintenance_*, machine_*_post.
 master's rules from src/master/maintenance.cpp): POST /master/maintenance/schedule replaces the
 schedule (a machine that is down must stay in it), POST /master/machine/down takes scheduled
 machines down (their agents are shut down: the master lists them no more), POST
-/master/machine/up brings down machines back, GET /master/maintenance/status.
+/master/machine/up brings down machines back, GET /master/maintenance/status. GET /master/tasks
+lists the tasks run_task() started (a machine taken down loses its tasks).
 """
 import copy
 import json
@@ -38,6 +39,7 @@ class MesosMasterDouble(LoopbackHttpDouble):
         for index, agent in enumerate(recorded["slaves"]):
             self.agents.append(self._on_loopback(copy.deepcopy(agent), index + 1))
         self._broken = {}  # path -> raw body served instead of the real answer
+        self.tasks = []          # /master/tasks: what run_task() started
         self.schedule = {"windows": []}
         self.down_machines = []  # [{hostname, ip}]
         self._refresh_agent_metrics()
@@ -55,6 +57,8 @@ class MesosMasterDouble(LoopbackHttpDouble):
                 return 200, {"Content-Type": "application/json"}, self._broken[path]
             if path == "/metrics/snapshot":
                 return json_response(200, self.metrics)
+            if path == "/master/tasks":
+                return json_response(200, {"tasks": self.tasks})
             if path in ("/master/slaves", "/slaves"):
                 return json_response(200, {"slaves": self.agents,
                                            "recovered_slaves": self.recovered_agents})
@@ -102,6 +106,22 @@ class MesosMasterDouble(LoopbackHttpDouble):
                 if agent["hostname"] == hostname:
                     agent["used_resources"].update({key: float(value)
                                                     for key, value in used.items()})
+
+    def run_task(self, hostname, labels, cpus=0.5, mem=256.0, name="web.qa1.qaeci"):
+        """A task starts on the agent at HOSTNAME (shaped like the recorded master_state task;
+        LABELS {key: value}); the agent's used resources grow by its cpus and mem."""
+        with self._lock:
+            agent = [agent for agent in self.agents if agent["hostname"] == hostname][0]
+            task = {"id": "%s.instance-%s._app.1" % (name, uuid.uuid4()), "name": name,
+                    "slave_id": agent["id"], "state": "TASK_RUNNING",
+                    "framework_id": "7e3a1c0f-2b1d-4c8e-9f3a-5d6b7c8d9e0f-0001",
+                    "resources": {"cpus": cpus, "mem": mem},
+                    "labels": [{"key": key, "value": value} for key, value in labels.items()]}
+            self.tasks.append(task)
+            used = agent["used_resources"]
+            used["cpus"] = float(used.get("cpus") or 0) + cpus
+            used["mem"] = float(used.get("mem") or 0) + mem
+            return task
 
     def remove_agent(self, agent_id):
         """The agent is removed (or unreachable): the master no longer lists it."""
@@ -159,7 +179,9 @@ class MesosMasterDouble(LoopbackHttpDouble):
         if path.endswith("down"):
             self.down_machines.extend(document)
             hosts = {machine["hostname"] for machine in document}
-            self.agents = [agent for agent in self.agents if agent["hostname"] not in hosts]
+            gone = {agent["id"] for agent in self.agents if agent["hostname"] in hosts}
+            self.agents = [agent for agent in self.agents if agent["id"] not in gone]
+            self.tasks = [task for task in self.tasks if task["slave_id"] not in gone]
             self._refresh_agent_metrics()
         else:
             self.down_machines = [machine for machine in self.down_machines

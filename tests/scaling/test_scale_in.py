@@ -72,3 +72,46 @@ def test_at_most_one_scale_in_per_cooldown(site):
     assert report["removed"] == [] and "cooling down" in report["message"]
     site.clock.shift += 121
     assert len(scaler.scale_in()["removed"]) == 1
+
+
+APP = {"qaeci.env": "qa1", "qaeci.app": "web"}
+SERVICE = {"qaeci.env": "qa1", "qaeci.service": "mysql"}
+
+
+def test_an_agent_running_only_app_tasks_is_taken_when_they_fit_elsewhere(site):
+    scaler = scaled_out(site, 1)
+    (node,) = ScalingRecords(site.datastore, "dev").nodes()
+    site.mesos.run_task(node["hostname"], APP, cpus=1.0, mem=512)
+    report = scaler.scale_in()
+    assert [removed["name"] for removed in report["removed"]] == [node["name"]]
+    assert "removed agent %s (openstack) (1 task of web.qa1.qaeci moved: Marathon starts them " \
+           "elsewhere)" % node["hostname"] in report["message"]
+    assert site.openstack.live_ids() == []
+
+
+def test_an_empty_agent_goes_before_one_whose_tasks_would_move(site):
+    scaler = scaled_out(site, 2, cooldown=0)
+    older, newer = ScalingRecords(site.datastore, "dev").nodes()
+    site.mesos.run_task(newer["hostname"], APP)
+    assert scaler.scale_in()["removed"][0]["name"] == older["name"]
+
+
+def test_an_agent_holding_a_base_service_is_never_taken(site):
+    scaler = scaled_out(site, 1)
+    (node,) = ScalingRecords(site.datastore, "dev").nodes()
+    site.mesos.run_task(node["hostname"], SERVICE, name="svc.mysql.qa1.qaeci")
+    report = scaler.scale_in()
+    assert report["removed"] == [] and len(site.openstack.live_ids()) == 1
+    assert "no agent this pack added is empty or runs only tasks that can move" in \
+        report["message"]
+
+
+def test_app_tasks_with_no_room_elsewhere_stay(site):
+    scaler = scaled_out(site, 1)
+    (node,) = ScalingRecords(site.datastore, "dev").nodes()
+    for agent in site.mesos.agents:   # every other agent is full
+        if agent["hostname"] != node["hostname"]:
+            agent["used_resources"].update(cpus=agent["resources"]["cpus"],
+                                           mem=agent["resources"]["mem"])
+    site.mesos.run_task(node["hostname"], APP, cpus=1.0)
+    assert scaler.scale_in()["removed"] == []

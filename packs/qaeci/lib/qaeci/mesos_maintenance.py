@@ -10,6 +10,7 @@ import urllib.request
 from qaeci.errors import QaeciError
 
 NANOS = 1000000000
+LIVE_TASK_STATES = ("TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING")
 
 
 class MesosError(QaeciError):
@@ -24,6 +25,11 @@ class MesosMaster(object):
 
     def agents(self):
         return self._call("GET", "/master/slaves")["slaves"]
+
+    def tasks(self):
+        """Every live task the master knows (/master/tasks, all of them, not its first 100)."""
+        found = self._call("GET", "/master/tasks?limit=1000000")["tasks"]
+        return [task for task in found if task.get("state") in LIVE_TASK_STATES]
 
     def agent_on(self, hostname):
         """The registered, active agent whose hostname is HOSTNAME, or None."""
@@ -96,3 +102,19 @@ def is_empty(agent):
     """True when nothing runs on the agent (no resources used by any task)."""
     used = agent.get("used_resources") or {}
     return all(float(used.get(name) or 0) == 0 for name in ("cpus", "mem"))
+
+
+def movable(task):
+    """True for a task of one of our environments' apps (Marathon relaunches it on another agent
+    once its machine is down); False for a base service (its data lives on that agent) and for
+    tasks this pack does not know."""
+    labels = {label.get("key"): label.get("value") for label in task.get("labels") or []}
+    return bool(labels.get("qaeci.env") and labels.get("qaeci.app")) and \
+        "qaeci.service" not in labels
+
+
+def free(agent):
+    """{cpus, mem} not allocated on AGENT."""
+    total, used = agent.get("resources") or {}, agent.get("used_resources") or {}
+    return {name: float(total.get(name) or 0) - float(used.get(name) or 0)
+            for name in ("cpus", "mem")}

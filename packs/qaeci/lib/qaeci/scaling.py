@@ -16,7 +16,7 @@ from qaeci import agent_bootstrap, automation, scaling_plan, scaling_settings
 from qaeci.cluster_config import read_clusters, sensor_settings
 from qaeci.device_pool import DevicePool, PoolError, hostname_of
 from qaeci.errors import ConfigError, QaeciError
-from qaeci.mesos_maintenance import MesosMaster, is_empty, machine_id
+from qaeci.mesos_maintenance import MesosMaster, free, is_empty, machine_id, movable
 from qaeci.openstack_nodes import OpenStackNodes, fault, fixed_address
 from qaeci.scaling_records import (ACTIVE, BOOTING, DRAINING, FAILED, REQUESTED, ScalingRecords)
 from qaeci.sensing.capacity import allocations
@@ -271,9 +271,10 @@ class Scaler(object):
         refusal = self._scale_in_refusal()
         if refusal:
             return self._refused(refusal, trigger, kind="scale_in")
-        node, agent = self._empty_node()
+        node, moving = self._drainable_node()
         if node is None:
-            return self._refused("no agent this pack added is empty", trigger, kind="scale_in")
+            return self._refused("no agent this pack added is empty or runs only tasks that can "
+                                 "move to room elsewhere", trigger, kind="scale_in")
         decision = self.guard.decide(self.key, "remove agent %s (%s) from %s" % (
             node["hostname"], node["source"], self.cluster.name), trigger, kind="scale_in")
         if not decision.acts:
@@ -281,7 +282,7 @@ class Scaler(object):
                     "channel": self.settings.chat_channel,
                     "message": "%s: %s" % (self.cluster.name, decision.reason)}
         self.records.mark("scale_in", self.clock())
-        return self._drain(node, decision)
+        return self._drain(node, decision, moving)
 
     def _scale_in_refusal(self):
         managed = self._managed()
@@ -295,21 +296,47 @@ class Scaler(object):
                     % (self.clock() - last, self.settings.cooldown))
         return None
 
-    def _empty_node(self):
+    def _drainable_node(self):
+        """(node, tasks that will move) for the agent to take out: an empty one first, else one
+        whose tasks can all move (apps, never base services) into room the other agents have;
+        OpenStack servers before pool machines, newest first. (None, None) when there is none."""
         agents = {agent["id"]: agent for agent in self.mesos.agents()}
         candidates = [node for node in self.records.nodes((ACTIVE,))
-                      if node.get("agent_id") in agents and is_empty(agents[node["agent_id"]])]
+                      if node.get("agent_id") in agents]
         candidates.sort(key=lambda node: (node["source"] == POOL, -(node.get("added") or 0)))
-        if not candidates:
-            return None, None
-        return candidates[0], agents[candidates[0]["agent_id"]]
+        busy = [node for node in candidates if not is_empty(agents[node["agent_id"]])]
+        for node in candidates:
+            if node not in busy:
+                return node, []
+        tasks = self.mesos.tasks() if busy else []
+        for node in busy:
+            moving = self._movable_tasks(agents, node["agent_id"], tasks)
+            if moving is not None:
+                return node, moving
+        return None, None
 
-    def _drain(self, node, decision):
+    @staticmethod
+    def _movable_tasks(agents, agent_id, tasks):
+        """The agent's tasks if all can move and the other agents have room for what they use;
+        None otherwise (a base service, a task of another framework, unknown usage)."""
+        own = [task for task in tasks if task.get("slave_id") == agent_id]
+        if not own or not all(movable(task) for task in own):
+            return None
+        used = agents[agent_id].get("used_resources") or {}
+        room = {"cpus": 0.0, "mem": 0.0}
+        for other_id, agent in agents.items():
+            if other_id != agent_id and agent.get("active", True):
+                for name, amount in free(agent).items():
+                    room[name] += max(0.0, amount)
+        if any(float(used.get(name) or 0) > room[name] for name in room):
+            return None
+        return own
+
+    def _drain(self, node, decision, moving):
         machines = [machine_id(node["hostname"], node.get("address"))]
         self.records.update(node, state=DRAINING)
         self.mesos.schedule_maintenance(machines, self.clock())
-        agent = self.mesos.agent_on(node["hostname"])
-        if agent is not None and not is_empty(agent):  # a task landed before the window
+        if self._landed_meanwhile(node, moving):  # before the window held frameworks off
             self.mesos.unschedule(machines)
             self.records.update(node, state=ACTIVE)
             self.guard.settle(decision, "failed", "a task started on it meanwhile; kept")
@@ -322,10 +349,24 @@ class Scaler(object):
         self.mesos.unschedule(machines)
         self.records.forget(node)
         self.guard.settle(decision, "succeeded", cleanup)
+        what = "empty agent" if not moving else "agent"
+        moved = "" if not moving else " (%d task%s of %s moved: Marathon starts them elsewhere)" % (
+            len(moving), "" if len(moving) == 1 else "s",
+            ", ".join(sorted({task.get("name", task["id"]) for task in moving})))
         return {"removed": [node], "decision": decision.outcome,
                 "channel": self.settings.chat_channel,
-                "message": "%s: removed empty agent %s (%s): maintenance scheduled, machine down, "
-                           "%s" % (self.cluster.name, node["hostname"], node["source"], cleanup)}
+                "message": "%s: removed %s %s (%s)%s: maintenance scheduled, machine down, %s"
+                           % (self.cluster.name, what, node["hostname"], node["source"], moved,
+                              cleanup)}
+
+    def _landed_meanwhile(self, node, moving):
+        """True when a task the plan did not count started on the agent before its window."""
+        agent = self.mesos.agent_on(node["hostname"])
+        if agent is None or is_empty(agent):
+            return False
+        planned = {task["id"] for task in moving}
+        now = [task["id"] for task in self.mesos.tasks() if task.get("slave_id") == agent["id"]]
+        return not planned or any(task_id not in planned for task_id in now)
 
     def _remove_machine(self, node, failed=None):
         """Delete the node's server, or give its machine back to the pool (flag it broken when
