@@ -46,3 +46,4 @@ bench: system venv
 	$(VENV)/bin/python bench/env_up.py
 	$(VENV)/bin/python bench/db_snapshot.py
 	$(VENV)/bin/python bench/sensors.py
+	$(VENV)/bin/python bench/autoscale.py

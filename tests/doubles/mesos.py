@@ -10,14 +10,24 @@ src/master/readonly_handler.cpp and master.hpp), leadership, and a broken answer
 MesosMasterDouble(agents=MesosAgents) lists those agents instead (tests/doubles/mesos_agents.py:
 the agents the Marathon double's tasks run on, serving their sandboxes), each with the recorded
 agent's fields and its own address: `hostname` and `pid` slave(1)@HOST:PORT, `port`.
+Maintenance (shaped like ../shared/payloads/mesos/maintenance_*, machine_*_post.json, with the
+master's rules from src/master/maintenance.cpp): POST /master/maintenance/schedule replaces the
+schedule (a machine that is down must stay in it), POST /master/machine/down takes scheduled
+machines down (their agents are shut down: the master lists them no more), POST
+/master/machine/up brings down machines back, GET /master/maintenance/status. GET /master/tasks
+lists the tasks run_task() started (a machine taken down loses its tasks).
 """
 import copy
+import json
 import threading
+import uuid
 
 from tests.doubles.loopback_http import LoopbackHttpDouble, json_response
 from tests.doubles.payloads import load_json
 
 RESOURCES = ("cpus", "mem", "disk", "gpus")
+MAINTENANCE_PATHS = ("/master/maintenance/schedule", "/master/maintenance/status",
+                     "/master/machine/down", "/master/machine/up")
 
 
 class MesosMasterDouble(LoopbackHttpDouble):
@@ -35,6 +45,9 @@ class MesosMasterDouble(LoopbackHttpDouble):
             for index, agent in enumerate(recorded["slaves"]):
                 self.agents.append(self._on_loopback(copy.deepcopy(agent), index + 1))
         self._broken = {}  # path -> raw body served instead of the real answer
+        self.tasks = []          # /master/tasks: what run_task() started
+        self.schedule = {"windows": []}
+        self.down_machines = []  # [{hostname, ip}]
         self._refresh_agent_metrics()
 
     # HTTP
@@ -42,12 +55,16 @@ class MesosMasterDouble(LoopbackHttpDouble):
     def route(self, method, path, query, headers, body):
         with self._lock:
             self.requests.append((method, path))
+            if path in MAINTENANCE_PATHS:
+                return self._maintenance(method, path, body)
             if method != "GET":
                 return 405, {}, b""
             if path in self._broken:
                 return 200, {"Content-Type": "application/json"}, self._broken[path]
             if path == "/metrics/snapshot":
                 return json_response(200, self.metrics)
+            if path == "/master/tasks":
+                return json_response(200, {"tasks": self.tasks})
             if path in ("/master/slaves", "/slaves"):
                 return json_response(200, {"slaves": self.agents,
                                            "recovered_slaves": self.recovered_agents})
@@ -73,6 +90,45 @@ class MesosMasterDouble(LoopbackHttpDouble):
             self._refresh_agent_metrics()
             return agent
 
+    def register_agent(self, hostname, attributes=None, resources=None):
+        """An agent started on HOSTNAME registers (as mesos-agent does once it is up); its id is
+        new, its resources the recorded agent's unless given. Returns the agent."""
+        with self._lock:
+            agent = copy.deepcopy(self._template)
+            agent.update(id="%s-S%d" % (uuid.uuid4(), len(self.agents)), hostname=hostname,
+                         pid="slave(1)@%s:%d" % (hostname, agent.get("port", 5051)),
+                         attributes=dict(attributes or {}), active=True, deactivated=False)
+            if resources:
+                agent["resources"] = dict(agent["resources"], **resources)
+            agent["used_resources"] = {name: 0.0 for name in RESOURCES}
+            self.agents.append(agent)
+            self._refresh_agent_metrics()
+            return agent
+
+    def set_used(self, hostname, **used):
+        """set_used("10.0.0.5", cpus=1, mem=512): tasks now use that much of the agent."""
+        with self._lock:
+            for agent in self.agents:
+                if agent["hostname"] == hostname:
+                    agent["used_resources"].update({key: float(value)
+                                                    for key, value in used.items()})
+
+    def run_task(self, hostname, labels, cpus=0.5, mem=256.0, name="web.qa1.qaeci"):
+        """A task starts on the agent at HOSTNAME (shaped like the recorded master_state task;
+        LABELS {key: value}); the agent's used resources grow by its cpus and mem."""
+        with self._lock:
+            agent = [agent for agent in self.agents if agent["hostname"] == hostname][0]
+            task = {"id": "%s.instance-%s._app.1" % (name, uuid.uuid4()), "name": name,
+                    "slave_id": agent["id"], "state": "TASK_RUNNING",
+                    "framework_id": "7e3a1c0f-2b1d-4c8e-9f3a-5d6b7c8d9e0f-0001",
+                    "resources": {"cpus": cpus, "mem": mem},
+                    "labels": [{"key": key, "value": value} for key, value in labels.items()]}
+            self.tasks.append(task)
+            used = agent["used_resources"]
+            used["cpus"] = float(used.get("cpus") or 0) + cpus
+            used["mem"] = float(used.get("mem") or 0) + mem
+            return task
+
     def remove_agent(self, agent_id):
         """The agent is removed (or unreachable): the master no longer lists it."""
         with self._lock:
@@ -97,6 +153,50 @@ class MesosMasterDouble(LoopbackHttpDouble):
     def heal(self):
         with self._lock:
             self._broken.clear()
+
+    # Maintenance
+
+    def _maintenance(self, method, path, body):
+        document = json.loads(body.decode("utf-8")) if body else None
+        if method == "GET" and path == "/master/maintenance/schedule":
+            return json_response(200, self.schedule)
+        if method == "GET" and path == "/master/maintenance/status":
+            return json_response(200, {"draining_machines": [
+                {"id": machine, "statuses": []} for machine in self._scheduled()
+                if machine not in self.down_machines], "down_machines": self.down_machines})
+        if method != "POST":
+            return 405, {}, b""
+        if path == "/master/maintenance/schedule":
+            machines = [machine for window in document.get("windows") or []
+                        for machine in window.get("machine_ids") or []]
+            for machine in self.down_machines:
+                if machine not in machines:
+                    return 400, {}, ("Machine '%s' is deactivated and cannot be removed from "
+                                     "the schedule" % machine["hostname"]).encode()
+            self.schedule = document
+            return 200, {}, b""
+        for machine in document:
+            wrong = (machine not in self._scheduled() if path.endswith("down")
+                     else machine not in self.down_machines)
+            if wrong:
+                return 400, {}, ("Machine '%s' is not %s" % (machine["hostname"], (
+                    "part of a maintenance schedule" if path.endswith("down") else "down"))
+                                 ).encode()
+        if path.endswith("down"):
+            self.down_machines.extend(document)
+            hosts = {machine["hostname"] for machine in document}
+            gone = {agent["id"] for agent in self.agents if agent["hostname"] in hosts}
+            self.agents = [agent for agent in self.agents if agent["id"] not in gone]
+            self.tasks = [task for task in self.tasks if task["slave_id"] not in gone]
+            self._refresh_agent_metrics()
+        else:
+            self.down_machines = [machine for machine in self.down_machines
+                                  if machine not in document]
+        return 200, {}, b""
+
+    def _scheduled(self):
+        return [machine for window in self.schedule.get("windows") or []
+                for machine in window.get("machine_ids") or []]
 
     # Helpers
 

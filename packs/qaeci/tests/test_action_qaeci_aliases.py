@@ -133,3 +133,33 @@ class EveryAliasIsTestedTestCase(BaseActionAliasTestCase):
     def test_every_alias_of_the_pack_has_a_test_case_here(self):
         tested = set(case.action_alias_name for case in QaeciAliasTestCase.__subclasses__())
         self.assertEqual(sorted(pack_resources("aliases")), sorted(tested))
+
+
+class ClusterCapacityAliasTestCase(QaeciAliasTestCase):
+    action_alias_name = "cluster_capacity"
+    FORMAT = "cluster capacity"
+    COMMANDS = {"cluster capacity": {}}
+    NEAR_MISSES = ["cluster capacities", "capacity", "cluster"]
+
+    def test_cluster_capacity(self):
+        self.check_alias()
+
+
+class ClusterScaleOutAliasTestCase(QaeciAliasTestCase):
+    action_alias_name = "cluster_scale_out"
+    FORMAT = "cluster scale out {{ count }}"
+    COMMANDS = {"cluster scale out 2": {"count": "2"}, "cluster scale out 10": {"count": "10"}}
+    NEAR_MISSES = ["cluster scale out", "cluster scaleout 2", "cluster scale up 2"]
+
+    def test_cluster_scale_out(self):
+        self.check_alias()
+
+
+class ClusterScaleInAliasTestCase(QaeciAliasTestCase):
+    action_alias_name = "cluster_scale_in"
+    FORMAT = "cluster scale in"
+    COMMANDS = {"cluster scale in": {}}
+    NEAR_MISSES = ["cluster scale", "cluster scalein", "cluster scale down"]
+
+    def test_cluster_scale_in(self):
+        self.check_alias()

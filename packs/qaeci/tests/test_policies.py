@@ -36,7 +36,10 @@ class PolicyTestCase(unittest.TestCase):
     def test_the_pack_serialises_env_up_rebuild_failed_and_remediation_decisions(self):
         self.assertEqual(sorted((policy["resource_ref"], policy["policy_type"])
                                 for policy in self.policies.values()),
-                         [("qaeci.env_rebuild_failed", "action.concurrency.attr"),
+                         [("qaeci.cluster_drain", "action.concurrency"),
+                          ("qaeci.cluster_scale_apply", "action.concurrency"),
+                          ("qaeci.cluster_scale_plan", "action.concurrency"),
+                          ("qaeci.env_rebuild_failed", "action.concurrency.attr"),
                           ("qaeci.env_up", "action.concurrency.attr"),
                           ("qaeci.remediate_decide", "action.concurrency")])
 

@@ -21,6 +21,11 @@ from remediate_memory import RemediateMemory
 from remediate_restart import RemediateRestart
 
 ENGINE_COMMANDS = {"fail", "noop", "continue", "retry"}
+# Actions of StackStorm's own packs the workflows call: core.ask pauses for an approval.
+OTHER_PACKS_ACTIONS = {"core.ask"}
+# Steps whose scenarios need the cluster doubles: test_workflow_steps_scaling.py runs them.
+SCENARIOS_ELSEWHERE = {"qaeci.cluster_scale_plan", "qaeci.cluster_scale_apply",
+                       "qaeci.cluster_drain"}
 REPORT_KEYS = ["apps", "creator", "deploy_type", "env", "services", "template"]
 # DESIGN.md section 6: what env_up, env_status and env_rebuild_failed answer; env_down's own.
 OUTPUT_KEYS = {"env_up": REPORT_KEYS, "env_status": REPORT_KEYS,
@@ -97,6 +102,8 @@ class WorkflowDefinitionTestCase(unittest.TestCase):
                 where = "%s task %s" % (name, task_name)
                 ref, given = task_call(task)
                 if ref is None:
+                    continue
+                if ref in OTHER_PACKS_ACTIONS:
                     continue
                 pack, _, action_name = ref.partition(".")
                 self.assertEqual(pack, PACK_REF, where)
@@ -224,7 +231,7 @@ class WorkflowStepResultsTestCase(QaeciActionTestCase):
     def test_each_step_returns_what_its_workflows_read(self):
         scenarios = self.scenarios()
         for ref, (succeeded, failed) in sorted(keys_read_from_results().items()):
-            if not succeeded and not failed:
+            if (not succeeded and not failed) or ref in SCENARIOS_ELSEWHERE:
                 continue  # the workflows only look at whether it completed
             self.assertIn(ref, scenarios, "add a scenario for %s" % ref)
             action_cls, good, bad = scenarios[ref]

@@ -1,0 +1,9 @@
+from st2common.runners.base_action import Action
+
+from qaeci.action_support import run_step
+from qaeci.scaling import Scaler
+
+
+class ClusterCapacity(Action):
+    def run(self):
+        return run_step(self, lambda context: Scaler.from_context(context).capacity())
