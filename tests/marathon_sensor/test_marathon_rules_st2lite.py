@@ -1,9 +1,9 @@
 """The rules on the sensor's triggers, run by st2lite as outside checks run them: the payloads
 the sensor dispatched for real changes in the Marathon double are fired with `st2lite trigger
 fire`, and the effects asserted - the nginx routes following a relaunched task (router_sync),
-the chat message of a failed deployment (deployment_failed_notify, then deployment_failed_post
-with chatops.post_message, st2lite's built-in chatops pack, whose announcement a chat bot would
-get: `st2lite announcement list` shows it)."""
+the chat message of a failed deployment (deployment_failed_notify runs qaeci.remediate, then
+remediation_post posts its message with chatops.post_message, st2lite's built-in chatops pack,
+whose announcement a chat bot would get: `st2lite announcement list` shows it)."""
 import json
 import os
 import shlex
@@ -66,6 +66,12 @@ def result_of(site, execution):
     return found["result"]["result"]
 
 
+def workflow_output(site, execution):
+    found = st2lite(site, "execution", "get", execution)
+    assert found["status"] == "succeeded", found
+    return found["result"]["output"]
+
+
 def running_payload(watching, task_id):
     watching.recorder.wait_for(lambda: any(
         p["task_id"] == task_id and p["state"] == "TASK_RUNNING"
@@ -120,7 +126,7 @@ def test_a_failed_deployment_is_posted_with_its_reason_and_links(site, marathon)
         [failed] = [p for p in watching.recorder.of("deployment") if p["status"] == "failed"]
         [(rule, status, execution)] = fire(site, "qaeci.deployment", failed)
         assert (rule, status) == ("qaeci.deployment_failed_notify", "succeeded")
-        notice = result_of(site, execution)
+        notice = workflow_output(site, execution)
 
     failure = MarathonClient("dev", marathon.url, CREDENTIALS).app("/qaeci/e1/api")[
         "lastTaskFailure"]
@@ -131,14 +137,16 @@ def test_a_failed_deployment_is_posted_with_its_reason_and_links(site, marathon)
         "last task failure: TASK_FAILED on %s: Container exited with status 1"
         % failure["host"],
         "deployment: %s" % failed["deployment_id"],
+        "decision: reported; no automatic retry (remediation.retry_failed_deployment is false)",
         "console: http://marathon-dev.example/ui/#/apps/%2Fqaeci%2Fe1%2Fapi",
         "logs: https://kibana.example/app/discover?q=env:e1+app:api",
         "metrics: https://grafana.example/d/qaeci?var-env=e1&var-app=api&var-commit=7f3c2a1",
         "sandbox: http://mesos-dev.example:5050/#/agents/%s/frameworks/%s/executors/%s/browse"
-        % (failure["slaveId"], framework, failure["taskId"])]
+        % (failure["slaveId"], framework, failure["taskId"]),
+        "no log to show"]
     [posted] = st2lite(site, "execution", "list", "--action", "chatops.post_message")
     assert posted["status"] == "succeeded"
-    assert posted["context"]["rule"]["ref"] == "qaeci.deployment_failed_post"
+    assert posted["context"]["rule"]["ref"] == "qaeci.remediation_post"
     assert (posted["parameters"]["channel"], posted["parameters"]["message"]) == (
         "#qa-envs", notice["message"])
     [announced] = st2lite(site, "announcement", "list", "--route", "chatops")

@@ -1,34 +1,19 @@
-"""One Mesos/Marathon cluster of doubles: the Marathon double (its tasks on loopback agents), the
-Mesos master double listing those same agents (ids and host names as Marathon places tasks on
-them), each agent's `/files/read` served by one Mesos agent double."""
+"""One Mesos/Marathon cluster of doubles: the Mesos agents (each task's sandbox, served by
+`/state` and `/files/read`), the Marathon double whose tasks run on them, and the Mesos master
+double listing them (tests/doubles/mesos_agents.py)."""
 import json
 import urllib.request
 
 from tests.doubles.marathon import MarathonDouble
 from tests.doubles.mesos import MesosMasterDouble
-from tests.doubles.mesos_agent import MesosAgentDouble
-from tests.doubles.payloads import load_json
-
-FRAMEWORK_ID = load_json("marathon", "rest", "info_get.json")["frameworkId"]
+from tests.doubles.mesos_agents import FRAMEWORK_ID, MesosAgents  # noqa: F401 (for the tests)
 
 
 class ClusterDoubles(object):
     def __init__(self):
-        self.marathon = MarathonDouble(start_delay=0.05).start()
-        self.mesos = MesosMasterDouble().start()
-        self.agent = MesosAgentDouble().start()
-        self._wire_agents()
-
-    def _wire_agents(self):
-        """The master lists Marathon's agents (recorded resources), each served by self.agent."""
-        known = set(self.mesos.agent_ids())
-        for number, (host, agent_id) in enumerate(self.marathon.cluster.agents):
-            if agent_id not in known:
-                self.mesos.add_agent(agent_id, 10 + number)
-        hosts = dict((agent_id, host) for host, agent_id in self.marathon.cluster.agents)
-        for agent in self.mesos.agents:  # before any request: nothing reads them yet
-            agent["hostname"] = hosts.get(agent["id"], agent["hostname"])
-            agent["pid"] = "slave(1)@127.0.0.1:%d" % self.agent.port
+        self.agents = MesosAgents().start()
+        self.marathon = MarathonDouble(start_delay=0.05, mesos=self.agents).start()
+        self.mesos = MesosMasterDouble(agents=self.agents).start()
 
     def config(self):
         return {"dev": {"marathon_url": self.marathon.url, "mesos_url": self.mesos.url}}
@@ -40,13 +25,14 @@ class ClusterDoubles(object):
         with urllib.request.urlopen(url, timeout=10) as response:
             return json.loads(response.read().decode())["app"]
 
-    def put_sandbox(self, agent_id, task_id, stdout="", stderr=""):
-        base = "/slaves/%s/frameworks/%s/executors/%s/runs/latest" % (agent_id, FRAMEWORK_ID,
-                                                                      task_id)
-        self.agent.put(base + "/stdout", stdout)
-        self.agent.put(base + "/stderr", stderr)
+    def write_sandbox(self, task_id, stdout="", stderr=""):
+        """The task writes these lines to its sandbox's stdout and stderr."""
+        sandbox = self.agents.sandbox(task_id)
+        for name, text in (("stdout", stdout), ("stderr", stderr)):
+            if text:
+                sandbox.write(name, text)
 
     def stop(self):
-        self.agent.stop()
         self.mesos.stop()
         self.marathon.stop()
+        self.agents.stop()

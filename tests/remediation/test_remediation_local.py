@@ -117,8 +117,8 @@ def test_an_oom_kill_raises_the_apps_memory_and_redeploys_it(site):
     assert decision["detail"] == "memory 256 -> 384 MB; healthy, its checks pass"
 
 
-def test_without_a_chatops_pack_the_message_stays_in_history_and_the_output(tmp_path):
-    site = Site(tmp_path, chatops_pack=False)
+def test_with_st2lites_own_chatops_pack_the_message_is_announced(tmp_path):
+    site = Site(tmp_path, chatops_pack=False)  # StackStorm's chatops pack, as st2lite ships it
     try:
         site.env_up("qa1")
         [execution] = site.fire("container_exit", exit_payload("qa1", "api",
@@ -129,7 +129,10 @@ def test_without_a_chatops_pack_the_message_stays_in_history_and_the_output(tmp_
         assert site.history("api")[0]["announcement"] == message
         code, enforcements = site.json("rule-enforcement", "list", "--rule",
                                        "qaeci.remediation_post")
-        [post] = enforcements
-        assert post["status"] == "failed" and "chatops.post_message" in post["failure_reason"]
+        assert [post["status"] for post in enforcements] == ["succeeded"]
+        code, announced = site.json("announcement", "list", "--route", "chatops")
+        assert code == 0
+        assert [(a["payload"]["channel"], a["payload"]["message"]) for a in announced] == [
+            (CHANNEL, message)]
     finally:
         site.close()

@@ -49,7 +49,7 @@ def test_an_oom_kill_raises_the_memory_and_redeploys_that_app_only(tmp_path, clu
     task_id, host = running_task(cluster, API)
     web_task, _ = running_task(cluster, WEB)
     [execution] = site.fire("container_oom", oom_payload(cluster, API, task_id, host))
-    assert execution["status"] == "succeeded"
+    assert execution["status"] == "succeeded", json.dumps(execution["result"])[:3000]
     assert cluster.app(API)["mem"] == 384.0
     assert running_task(cluster, API)[0] != task_id
     assert running_task(cluster, WEB)[0] == web_task  # its dependent is left as it was
@@ -84,17 +84,19 @@ def test_a_memory_limit_failure_reported_by_mesos_is_an_oom_kill_too(tmp_path, c
                                    message="Memory limit exceeded: Requested: 256MB Maximum "
                                            "Used: 256MB\n\nMEMORY STATISTICS: \ncache 1236992")
     executions = site.fire("task_status", payload)
-    assert sorted(e["context"]["rule"]["ref"] for e in executions) == [
+    rules = sorted(e["context"]["rule"]["ref"] for e in executions)
+    assert [rule for rule in rules if rule != "qaeci.router_sync"] == [  # the task ended
         "qaeci.remediate_oom_task", "qaeci.remediate_task_failure"]
     assert cluster.app(API)["mem"] == 384.0
 
 
 def fail_task(cluster, app_id, message="Container exited with status 1"):
-    """The app's task fails (Marathon keeps it as lastTaskFailure); its sandbox holds a log."""
+    """The app's task fails (Marathon keeps it as lastTaskFailure) after writing to its
+    sandbox."""
     task_id, host = running_task(cluster, app_id)
     agent_id = dict(cluster.marathon.cluster.agents)[host]
-    cluster.put_sandbox(agent_id, task_id, stdout="".join("line %d\n" % n for n in range(100)),
-                        stderr="Traceback (most recent call last):\nValueError: bad config\n")
+    cluster.write_sandbox(task_id, stdout="".join("line %d\n" % n for n in range(100)),
+                          stderr="Traceback (most recent call last):\nValueError: bad config\n")
     cluster.marathon.kill_task(task_id, state="TASK_FAILED", message=message, relaunch=False)
     return task_id, agent_id
 
@@ -104,7 +106,7 @@ def deployment_failed(site, app_id):
     deployment failed (the trigger type comes with the Marathon events sensor)."""
     payload = triggers.deployment("dev", app_id, "2e4d0b1c-5d7e-4f8a-9b0c-1d2e3f4a5b6c",
                                   "failed", reason="Failed to deploy")
-    assert "qaeci.remediate_deployment_failed" in site.rules_matching("qaeci.deployment",
+    assert "qaeci.deployment_failed_notify" in site.rules_matching("qaeci.deployment",
                                                                       payload)
     return site.remediate("deployment_failed", payload)
 
@@ -116,17 +118,24 @@ def test_a_failed_deployment_is_reported_with_its_sandbox_log_and_links(tmp_path
     execution = deployment_failed(site, API)
     assert execution["status"] == "succeeded"
     assert len(cluster.marathon.requests(method="PUT")) == puts  # no retry by default
-    [posted] = site.chat()
-    message = posted["message"]
-    assert message.startswith("deployment of qa1/api failed: Failed to deploy\n")
-    assert "no automatic retry (remediation.retry_failed_deployment is false)" in message
-    assert ("sandbox: https://mesos.example/#/agents/%s/frameworks/%s/executors/%s/browse"
-            % (agent_id, FRAMEWORK_ID, task_id)) in message
-    assert "logs: https://kibana.example/app/logs?q=env:qa1+app:api" in message
-    assert "sandbox log, last lines:\n```\n--- stdout\n" in message
-    assert "line 99\n--- stderr\nTraceback (most recent call last):\nValueError: bad config" \
-        in message
-    assert "line 79\n" not in message  # the tail only: remediation.log_lines lines
+    [posted] = site.chat()  # one message per failed deployment
+    lines = posted["message"].splitlines()
+    assert lines[:4] == [
+        "Deployment of api in qa1 failed (cluster dev): Failed to deploy",
+        "last task failure: TASK_FAILED on %s: Container exited with status 1"
+        % dict((agent, host) for host, agent in cluster.marathon.cluster.agents)[agent_id],
+        "deployment: 2e4d0b1c-5d7e-4f8a-9b0c-1d2e3f4a5b6c",
+        "decision: reported; no automatic retry "
+        "(remediation.retry_failed_deployment is false)"]
+    assert lines[4:6] == [
+        "logs: https://kibana.example/app/logs?q=env:qa1+app:api",
+        "sandbox: https://mesos.example/#/agents/%s/frameworks/%s/executors/%s/browse"
+        % (agent_id, FRAMEWORK_ID, task_id)]
+    assert lines[6:9] == ["sandbox log, last lines:", "```", "==> stdout <=="]
+    log = "\n".join(lines[9:])
+    assert "line 99\n==> stderr <==\n" in log
+    assert "Traceback (most recent call last):\nValueError: bad config" in log
+    assert "line 79\n" not in log  # the tail only: remediation.log_lines lines
 
 
 def test_a_failed_deployment_is_retried_once_when_configured(tmp_path, cluster):
@@ -136,6 +145,8 @@ def test_a_failed_deployment_is_retried_once_when_configured(tmp_path, cluster):
     assert execution["status"] == "succeeded"
     assert running_task(cluster, API)
     report, = [posted["message"] for posted in site.chat()]
+    assert report.splitlines()[0] == "Deployment of api in qa1 failed (cluster dev): " \
+                                     "Failed to deploy"
     assert report.splitlines()[-1] == ("deployment of qa1/api failed: Failed to deploy: "
                                        "restarted once: healthy, its checks pass")
     fail_task(cluster, API)
@@ -146,8 +157,7 @@ def test_a_failed_deployment_is_retried_once_when_configured(tmp_path, cluster):
 def test_a_flapping_cluster_app_is_reported_once_and_left_to_marathon(tmp_path, cluster):
     site = marathon_site(tmp_path, cluster, remediation={"flapping_failures": 3})
     task_id, host = running_task(cluster, API)
-    cluster.put_sandbox(dict(cluster.marathon.cluster.agents)[host], task_id,
-                        stdout="starting\nconnection refused: db\n")
+    cluster.write_sandbox(task_id, stdout="starting\nconnection refused: db\n")
     for number in range(4):
         site.fire("task_status", triggers.task_status(
             "dev", API, "%s-%d" % (task_id, number), "TASK_FAILED", host=host,

@@ -1,16 +1,11 @@
-"""The parts under the remediation workflows: its settings (one line per bad value), the
-flapping counter (reported once per episode), and the Mesos sandbox tail read from an agent's
-/files/read (the agent double answers as the recorded payloads)."""
-import json
-import urllib.error
-import urllib.request
-
+"""The parts under the remediation workflows: its settings (one line per bad value) and the
+flapping counter (reported once per episode). The Mesos sandbox tail a report shows is the
+Marathon back end's (tests/marathon/test_marathon_sandbox.py)."""
 import pytest
 
-from qaeci import remediation_records, sandbox
+from qaeci import remediation_records
 from qaeci.errors import ConfigError
 from qaeci.remediation_settings import RemediationSettings
-from tests.doubles.mesos_agent import MesosAgentDouble
 
 
 def test_settings_have_the_documented_defaults():
@@ -51,41 +46,3 @@ def test_flapping_is_reported_once_per_episode(datastore):
                                                  (True, False)]
     assert fail(30) == (False, False)  # the window holds one failure: the episode is over
     assert [fail(at) for at in (31, 32)] == [(False, False), (True, True)]
-
-
-@pytest.fixture
-def agent():
-    double = MesosAgentDouble().start()
-    yield double
-    double.stop()
-
-
-def test_a_sandbox_tail_is_the_last_lines_of_the_file(agent):
-    path = sandbox.sandbox_path("a-S3", "f-0001", "t1") + "/stdout"
-    agent.put(path, "".join("line %05d\n" % number for number in range(3000)))
-    assert sandbox.read_tail(agent.url, path, 3) == "line 02997\nline 02998\nline 02999"
-    tail = sandbox.read_tail(agent.url, path, 5000).splitlines()
-    assert tail[0] != "line 0" and tail[-1] == "line 02999"  # the cut first line is dropped
-    assert len(tail) < 3000  # at most TAIL_BYTES were read
-
-
-def test_an_unknown_sandbox_is_one_line(agent):
-    with pytest.raises(sandbox.SandboxUnreadable) as caught:
-        sandbox.read_tail(agent.url, "/slaves/x/stdout", 5)
-    assert str(caught.value) == "%s answered HTTP 404 for /slaves/x/stdout" % agent.url
-
-
-def test_the_agent_double_answers_files_read_as_mesos(agent):
-    agent.put("/f", "hello world")
-
-    def get(query):
-        try:
-            with urllib.request.urlopen(agent.url + "/files/read?" + query) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-    assert get("path=/f&offset=-1") == (200, {"data": "", "offset": 11})
-    assert get("path=/f&offset=6&length=3") == (200, {"data": "wor", "offset": 6})
-    assert get("path=/f&offset=20") == (200, {"data": "", "offset": 20})
-    assert get("path=/f") == (400, "Expecting 'offset=value' in query.\n")

@@ -113,6 +113,14 @@ class RemediateDecideTestCase(QaeciActionTestCase):
         self.assertEqual((retry["decision"], retry["report"], retry["acts"]),
                          ("acted", True, True))
 
+    def test_a_failed_deployment_outside_our_environments_is_reported_not_retried(self):
+        payload = triggers.deployment("dev", "/qaeci/gone/hello", "d2", "failed")
+        answer = self.decide("deployment_failed", payload, retry_failed_deployment=True)
+        self.assertEqual((answer["decision"], answer["report"], answer["acts"]), (
+            "skipped", True, False))
+        self.assertEqual(answer["reason"], "reported; not retried: gone/hello is not an app of "
+                                           "a qaeci environment now")
+
     def test_a_lost_agent_without_our_tasks_is_logged_and_left(self):
         payload = triggers.agent_change("dev", "a-S9", "10.0.0.9", "left", False, {"mem": 1024})
         answer = self.decide("agent_lost", payload)

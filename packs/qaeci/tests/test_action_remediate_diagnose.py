@@ -1,5 +1,7 @@
 """remediate_diagnose: a flapping app's report, with the last lines of its log and its links,
-secrets masked; recorded as the decision's announcement."""
+secrets masked; recorded as the decision's announcement. A failed deployment's report (rule
+deployment_failed_notify) is never lost to a Marathon that does not answer: only shorter."""
+import socket
 
 from qaeci_remediation_kit import RemediationSiteTestCase
 from remediate_diagnose import RemediateDiagnose
@@ -36,6 +38,24 @@ class RemediateDiagnoseTestCase(RemediationSiteTestCase):
         [logged] = [entry for entry in automation.history(self.action_service, app="docs")
                     if entry.get("announcement")]
         self.assertEqual(logged["announcement"], result["message"])
+
+    def test_a_failed_deployment_is_reported_when_marathon_does_not_answer(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            closed = "http://127.0.0.1:%d" % probe.getsockname()[1]
+        decision = self.decision("deployment_failed", triggers.deployment(
+            "dev", "/qaeci/e1/web", "d1", "failed"))
+        self.assertTrue(decision["report"], decision)
+        config = self.config(links=LINKS, clusters={"dev": {"marathon_url": closed}})
+        ok, result = self.get_action_instance(config=config).run(decision=decision)
+        self.assertTrue(ok, result)
+        lines = result["message"].splitlines()
+        self.assertEqual(lines[0], "Deployment of web in e1 failed (cluster dev): Marathon gave "
+                                   "no reason")
+        self.assertIn("(no details: Marathon dev (%s) is unreachable" % closed, lines[1])
+        self.assertEqual(lines[2], "deployment: d1")
+        self.assertEqual(sorted(result["links"]), ["logs"])     # the sandbox needs the task
+        self.assertEqual(lines[-1], "no log to show")
 
     def test_a_decision_without_its_app_fails_in_one_line(self):
         ok, result = self.get_action_instance(config=self.config()).run(decision={})

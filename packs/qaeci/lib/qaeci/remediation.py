@@ -248,17 +248,24 @@ def _exit_text(trigger):
 # -- a deployment that failed -----------------------------------------------------------------
 
 def plan_deployment_failed(decider, trigger):
-    env, app, environment = _our_app(decider, "deployment_failed", trigger)
-    if env is None:
-        return environment
+    """Reported whenever one of our apps' deployments failed, even for an environment the
+    state no longer holds (a failure must reach people); retried only when configured, once,
+    and only in an environment that exists."""
+    env, app = trigger.get("env"), trigger.get("app")
+    if not env or not app:
+        return decider.answer("deployment_failed", None, reason="not a qaeci app")
     key = app_key(env, app)
     headline = "deployment of %s failed: %s" % (key, trigger.get("reason") or "no reason given")
     plan = {"topic": "deployment_failed", "headline": headline,
-            "deployment_id": trigger.get("deployment_id")}
+            "deployment_id": trigger.get("deployment_id"), "cluster": trigger.get("cluster"),
+            "app_id": trigger.get("app_id"), "reason": trigger.get("reason")}
     common = dict(env=env, app=app, trigger=trigger, kind="deployment_failed")
     if not decider.settings.retry_failed_deployment:
-        decision = decider.guard.skip(key, "reported with its sandbox log; no automatic retry "
+        decision = decider.guard.skip(key, "reported; no automatic retry "
                                       "(remediation.retry_failed_deployment is false)", **common)
+    elif _our_app(decider, "deployment_failed", trigger)[0] is None:
+        decision = decider.guard.skip(key, "reported; not retried: %s is not an app of a qaeci "
+                                      "environment now" % key, **common)
     elif _retried_lately(decider, key):
         decision = decider.guard.skip(key, "reported; its automatic retry failed already",
                                       **common)

@@ -1,9 +1,8 @@
 """What remediation asks a Mesos/Marathon cluster (backend marathon only; the local back end has
-no agents): the largest agent's memory, the apps that had tasks on an agent, and the failed
-task of an app with the ids that name its sandbox.
+no agents): the largest agent's memory and the apps that had tasks on an agent.
 
 Errors reading Mesos are not fatal here: without an answer the memory ceiling is the
-configured maximum and a report goes without the sandbox log, saying why.
+configured maximum.
 """
 from qaeci.backends import marathon_ids
 from qaeci.sensing.http_json import Endpoint, EndpointError
@@ -16,10 +15,10 @@ def on_cluster(context):
 
 def mesos_master(context, deploy_type):
     """An Endpoint on the cluster's Mesos master, or None when clusters.TYPE.mesos_url is unset."""
-    cluster = context.config.clusters.get(deploy_type) or {}
-    if not cluster.get("mesos_url"):
+    cluster = context.config.clusters.get(deploy_type)
+    if cluster is None or not cluster.mesos_url:
         return None
-    return Endpoint("Mesos master", cluster["mesos_url"], "clusters.%s.mesos_url" % deploy_type,
+    return Endpoint("Mesos master", cluster.mesos_url, "clusters.%s.mesos_url" % deploy_type,
                     timeout=float(context.config.marathon.get("request_timeout", 10)))
 
 
@@ -41,24 +40,6 @@ def largest_agent_memory(context, deploy_type):
              for agent in agents(context, deploy_type) if agent.get("active", True)]
     sizes = [size for size in sizes if size > 0]
     return int(max(sizes)) if sizes else None
-
-
-def agent_address(agent):
-    """http://HOST:PORT of an agent of /master/slaves (its libprocess pid "slave(1)@HOST:PORT")."""
-    pid = agent.get("pid") or ""
-    if "@" in pid:
-        return "http://" + pid.split("@", 1)[1]
-    return "http://%s:%s" % (agent.get("hostname"), agent.get("port", 5051))
-
-
-def marathon_app(context, env, app):
-    """Marathon's view of the app (with tasks and lastTaskFailure), or None."""
-    if not on_cluster(context):
-        return None
-    client = context.backend.client_for(env, required=False)
-    if client is None:
-        return None
-    return client.app(marathon_ids.app_id(env, app))
 
 
 def apps_on_agent(context, cluster, agent_id, hostname):
@@ -85,8 +66,3 @@ def _touches_agent(app, agent_id, hostname):
     places.append((failure.get("slaveId"), failure.get("host")))
     return any((agent_id and slave == agent_id) or (hostname and host == hostname)
                for slave, host in places)
-
-
-def framework_id(context, env):
-    client = context.backend.client_for(env, required=False)
-    return (client.info() or {}).get("frameworkId") if client else None

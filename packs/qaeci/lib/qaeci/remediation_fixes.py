@@ -169,7 +169,7 @@ def _failing_apps(context, environment):
             continue
         if app is None or address is None:
             continue
-        result = checks.check_once(deploy.check_url(state, address), app.check_urls)
+        result = checks.check_once(checks.target_url(state, address), app.check_urls)
         if not result.ok:
             failing[code] = result.reason
     return failing

@@ -1,6 +1,7 @@
-"""The qaeci pack's deployment_failed_post rule on st2lite, end to end: a failed deployment
-fired as the Marathon sensor dispatches it becomes a chat message (deployment_failed_notify),
-which chatops.post_message announces to the configured channel for the chat bot."""
+"""The qaeci pack's deployment_failed_notify rule on st2lite, end to end: a failed deployment
+fired as the Marathon sensor dispatches it becomes one chat message (qaeci.remediate, kind
+deployment_failed), which the rule remediation_post hands to chatops.post_message, and st2lite's
+chatops pack announces it to the configured channel for the chat bot."""
 import json
 
 import pytest
@@ -49,10 +50,12 @@ def test_a_failed_deployment_is_announced_to_the_configured_channel(site, marath
     assert announcement["payload"]["message"].splitlines() == [
         "Deployment of api in e1 failed (cluster dev): Failed to deploy",
         "deployment: d-17",
+        "decision: reported; no automatic retry (remediation.retry_failed_deployment is false)",
         "logs: https://kibana.example/app/discover?q=env:e1+app:api",
-        "metrics: https://grafana.example/d/qaeci?var-commit=7f3c2a1"]
+        "metrics: https://grafana.example/d/qaeci?var-commit=7f3c2a1",
+        "no log to show"]
     [posted] = site.json("execution", "list", "--action", "chatops.post_message")[1]
-    assert posted["context"]["rule"]["ref"] == "qaeci.deployment_failed_post"
+    assert posted["context"]["rule"]["ref"] == "qaeci.remediation_post"
 
 
 def test_a_successful_deployment_announces_nothing(site):
