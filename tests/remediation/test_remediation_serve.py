@@ -20,7 +20,8 @@ def served(tmp_path):
     site.env_up("qa1")
     log = open(os.path.join(site.root, "serve.log"), "w")
     server = subprocess.Popen([ST2LITE, "--packs", PACKS, "--packs", TEST_PACKS, "--state",
-                               site.state, "serve"], stdout=log, stderr=subprocess.STDOUT)
+                               site.state, "serve", "--auth-port", "0", "--api-port", "0",
+                               "--stream-port", "0"], stdout=log, stderr=subprocess.STDOUT)
     yield site
     server.send_signal(signal.SIGTERM)
     server.wait(60)

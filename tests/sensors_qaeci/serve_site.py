@@ -24,9 +24,14 @@ def st2lite_json(state, *args):
     return json.loads(st2lite(state, *args))
 
 
+# The API's auth, API and stream ports are picked free: StackStorm's defaults (9100-9102) may be
+# taken by another serve on the machine.
+FREE_PORTS = ["--auth-port", "0", "--api-port", "0", "--stream-port", "0"]
+
+
 def start_serve(state, *args):
     return subprocess.Popen([ST2LITE, "--packs", PACKS, "--state", str(state), "serve"]
-                            + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            + FREE_PORTS + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
 
 

@@ -58,7 +58,7 @@ def test_serve_runs_both_sensors_against_the_doubles(tmp_path):
             DockerEngineDouble(socket_path=str(tmp_path / "docker.sock")) as docker:
         mesos.set_allocation(cpus=0.5, mem=0.95, disk=0.5)
         _write_config(state, mesos, marathon, docker)
-        serve = start_serve(state, "--auth-port", "0", "--api-port", "0", "--stream-port", "0")
+        serve = start_serve(state)
         try:
             wait_for(lambda: docker.subscribers() >= 1, "Docker /events subscriber")
             container = docker.run_task("/qaeci/env1/web",
