@@ -4,6 +4,7 @@ tasks as a tree, a running execution turning succeeded live, secrets masked, log
 import os
 import tempfile
 import time
+import urllib.parse
 
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
@@ -31,7 +32,9 @@ def api(server):
 
 
 def page_url(server):
-    return server.urls["api"][:-len("/api/v1")] + "/"
+    """`/` on the API's port (the only port with --bind)."""
+    api = urllib.parse.urlsplit(server.urls["api"])
+    return "%s://%s/" % (api.scheme, api.netloc)
 
 
 def run(api, action, **parameters):
@@ -207,3 +210,33 @@ def test_a_running_execution_appears_and_turns_succeeded_live(browser, server, a
     assert browser.execute_script("return window.notReloaded === true;")
     assert listed_ids(browser)[0] == waiting
     browser.shot("succeeded")
+
+
+def test_the_page_works_on_the_api_port_of_separate_ports(browser):
+    """Without --bind the page is on the API port (9101) and reaches auth and stream there
+    through their prefixes."""
+    serve = start_server()
+    try:
+        api = logged_in(serve.urls)
+        done = finished(api, run(api, "core.echo", message="apart"))
+        logged_in_page(browser, serve)
+        wait_for(browser, seen.presence_of_element_located((By.CSS_SELECTOR, "#live.on")),
+                 "the stream connected")
+        assert listed(browser) == [(done["id"], "succeeded")]
+        live = run(api, "core.echo", message="live")
+        wait_for(browser, lambda b: (live, "succeeded") in listed(b), "the live execution")
+        browser.shot("separate-ports")
+    finally:
+        serve.stop()
+
+
+def test_with_auth_off_there_is_no_login_and_no_logout(browser):
+    serve = start_server(auth=False)
+    try:
+        browser.get(page_url(serve))
+        wait_for(browser, seen.visibility_of_element_located((By.ID, "history")), "the history")
+        assert not browser.find_element(By.ID, "login").is_displayed()
+        assert not browser.find_element(By.ID, "logout").is_displayed()
+        assert browser.find_element(By.ID, "whoami").text == "stanley"
+    finally:
+        serve.stop()
