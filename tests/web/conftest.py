@@ -1,7 +1,6 @@
 """The history page's tests drive Debian's chromium through its chromedriver (Selenium), never a
 downloaded browser, against a real `st2lite serve` started by the API tests' helpers."""
 import os
-import shutil
 import sys
 import tempfile
 
@@ -9,24 +8,12 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-for path in (REPO, os.path.join(REPO, "tests", "api")):  # api_testkit: serve, users, HTTP
+for path in (HERE, REPO, os.path.join(REPO, "tests", "api")):  # api_testkit: serve, HTTP
     if path not in sys.path:
         sys.path.insert(0, path)
 
 from api_testkit import SCRATCH  # noqa: E402
-
-INSTALL_HINT = "run `sudo bash scripts/install-system-deps.sh` (Debian's chromium and chromium-driver)"
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--window-size=1400,1000")
-
-
-def _installed(*names):
-    for name in names:
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.fail("%s is missing: %s" % (names[0], INSTALL_HINT), pytrace=False)
+from chromium_kit import CHROMIUM_FLAGS, installed  # noqa: E402
 
 
 @pytest.fixture
@@ -39,12 +26,12 @@ def browser(tmp_path):
     except ImportError:
         pytest.fail("selenium is missing: pip install -e '.[test]'", pytrace=False)
     options = webdriver.ChromeOptions()
-    options.binary_location = _installed("chromium", "chromium-browser")
+    options.binary_location = installed("chromium", "chromium-browser")
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     options.add_argument("--user-data-dir=" + tempfile.mkdtemp(prefix="chromium-", dir=SCRATCH))
     # An explicit driver path: Selenium Manager (which could download one) is never asked.
-    service = Service(_installed("chromedriver"))
+    service = Service(installed("chromedriver"))
     driver = webdriver.Chrome(options=options, service=service)
     shots = tmp_path / "screenshots"
     shots.mkdir()
