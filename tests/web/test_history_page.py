@@ -209,6 +209,9 @@ def test_a_running_execution_appears_and_turns_succeeded_live(browser, server, a
              "the detail updated")
     assert browser.execute_script("return window.notReloaded === true;")
     assert listed_ids(browser)[0] == waiting
+    shown = len(listed(browser))
+    assert browser.find_element(By.ID, "list-count").text == "%d of %d executions" % (shown,
+                                                                                      shown)
     browser.shot("succeeded")
 
 

@@ -5,7 +5,7 @@
 
 (function () {
   var PAGE_SIZE = 50;
-  var state = {filters: {}, selectedId: null, stream: null, detailTimer: null};
+  var state = {filters: {}, selectedId: null, stream: null, detailTimer: null, total: 0};
 
   function $(id) { return document.getElementById(id); }
 
@@ -118,9 +118,14 @@
       var body = $("executions").tBodies[0];
       body.textContent = "";
       answer.body.forEach(function (execution) { body.appendChild(row(execution)); });
-      var total = answer.total === null ? answer.body.length : answer.total;
-      $("list-count").textContent = answer.body.length + " of " + total + " executions";
+      state.total = answer.total === null ? answer.body.length : Number(answer.total);
+      showCount();
     }, failed("list-error"));
+  }
+
+  function showCount() {
+    var shown = $("executions").tBodies[0].rows.length;
+    $("list-count").textContent = shown + " of " + state.total + " executions";
   }
 
   function row(execution) {
@@ -271,6 +276,8 @@
     } else if (name === "st2.execution__create" && matchesFilters(execution)) {
       var body = $("executions").tBodies[0];
       body.insertBefore(row(execution), body.firstChild);
+      state.total += 1;
+      showCount();
     }
     if (state.selectedId && (execution.id === state.selectedId || execution.parent)) {
       refreshDetailSoon();  // the shown execution or possibly one of its tasks changed
