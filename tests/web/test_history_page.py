@@ -174,6 +174,8 @@ def test_a_workflow_shows_its_tasks_as_a_tree_with_secrets_masked(browser, serve
     tasks[0].find_element(By.CSS_SELECTOR, ".label").click()  # a task opens as its own detail
     wait_for(browser, seen.text_to_be_present_in_element((By.ID, "detail-action"),
                                                          "apitest.greet"), "the task's detail")
+    wait_for(browser, seen.text_to_be_present_in_element((By.ID, "detail-output"), "hello bob"),
+             "the task's output")
 
     row_of(browser, secretive["id"]).click()
     wait_for(browser, seen.text_to_be_present_in_element((By.ID, "detail-id"),

@@ -31,7 +31,7 @@ var St2Api = (function () {
     });
   }
 
-  // GET /api/v1<path>: the parsed body, with the total count of a list when the API sends one.
+  // GET /api/v1<path>: the parsed body (text unless JSON), with the total count of a list.
   function get(path, query) {
     var url = "/api/v1" + path;
     var search = new URLSearchParams();
@@ -43,7 +43,8 @@ var St2Api = (function () {
     if (token()) headers["X-Auth-Token"] = token();
     return fetch(url, {headers: headers, credentials: "omit"}).then(function (response) {
       if (!response.ok) return faultOf(response);
-      return response.json().then(function (body) {
+      var json = (response.headers.get("Content-Type") || "").indexOf("json") >= 0;
+      return (json ? response.json() : response.text()).then(function (body) {
         return {body: body, total: response.headers.get("X-Total-Count")};
       });
     });

@@ -201,9 +201,13 @@
       tr.classList.toggle("selected", tr.dataset.id === id);
     });
     return Promise.all([St2Api.get("/executions/" + id),
-                        St2Api.get("/executions/" + id + "/children", {depth: -1})])
+                        St2Api.get("/executions/" + id + "/children", {depth: -1}),
+                        St2Api.get("/executions/" + id + "/output")])
       .then(function (answers) {
-        if (state.selectedId === id) showDetail(answers[0].body, answers[1].body);
+        if (state.selectedId !== id) return;
+        showDetail(answers[0].body, answers[1].body);
+        $("detail-output").textContent = answers[2].body;
+        $("detail-output-block").hidden = !answers[2].body;
       }, failed("list-error"));
   }
 
