@@ -1,13 +1,14 @@
 #!/bin/sh
 # Install the Debian packages qaeci's local back end runs (nginx, MariaDB, Redis, Memcached,
-# ZooKeeper, build tools). Idempotent: packages already present are not reinstalled and apt's
+# ZooKeeper, build tools) and the Chromium and chromedriver the history page's tests drive
+# headless (tests/web). Idempotent: packages already present are not reinstalled and apt's
 # index is refreshed at most once per run. qaeci runs its own instances of every service, so the
 # distribution's system services are never started (policy-rc.d while installing) and are stopped
 # and disabled afterwards if anything started them anyway.
 set -eu
 
 PACKAGES="nginx mariadb-server mariadb-client mariadb-backup redis-server memcached zookeeper
-git make pigz isal ca-certificates procps curl"
+git make pigz isal ca-certificates procps curl chromium chromium-driver"
 SERVICES="nginx mariadb mysql redis-server memcached zookeeper"
 
 if [ "$(id -u)" -eq 0 ]; then
@@ -75,7 +76,7 @@ fi
 stop_and_disable_system_services
 
 for tool in nginx mariadbd mariadb-install-db mariadb-dump mariadb-backup redis-server \
-            memcached git make; do
+            memcached git make chromium chromedriver; do
     if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ]; then
         echo "install-system-deps: $tool is still missing after installing" >&2
         exit 1

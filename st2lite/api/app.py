@@ -1,7 +1,7 @@
 """The API application: routes a request to its handler after checking its credentials."""
 import threading
 
-from st2lite.api import auth, htpasswd
+from st2lite.api import auth, htpasswd, webui
 from st2lite.api.events import EventBus, ExecutionEvents
 from st2lite.api.resources import register_all
 from st2lite.api.routing import Router, split_path
@@ -30,6 +30,9 @@ class ApiApp(object):
                         execution_output_response)
 
     def handle(self, request, listener_service):
+        page = webui.page_response(request)  # the history page's files, before the API's paths
+        if page is not None:
+            return page
         service, path = split_path(request.path, listener_service)
         request.service = service
         route, parameters = self.router.resolve(service, request.method, path)
