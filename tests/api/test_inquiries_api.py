@@ -137,3 +137,17 @@ def test_a_body_without_response_is_a_400_naming_it(http):
     assert http.api("PUT", "/inquiries/" + inquiry_id,
                     {"id": inquiry_id, "response": {"continue": True}})[0] == 200
     assert wait_for_status(http, workflow_id, ("succeeded", "failed"))["status"] == "succeeded"
+
+
+def test_list_counts_every_pending_inquiry_beyond_the_page(http, st2):
+    first = paused_on_inquiry(http)
+    second = paused_on_inquiry(http)
+    status, headers, page = http.api("GET", "/inquiries?limit=1")
+    assert status == 200 and len(page) == 1
+    assert int(headers["X-Total-Count"]) >= 2
+    code, output = st2("inquiry", "list", "-n", "1")
+    assert code == 0 and "Note: Only one inquiry is displayed" in output, output
+    for workflow_id, inquiry_id in (first, second):
+        assert st2("inquiry", "respond", inquiry_id, "-r", '{"continue": true}')[0] == 0
+        assert wait_for_status(http, workflow_id, ("succeeded", "failed"))["status"] == \
+            "succeeded"

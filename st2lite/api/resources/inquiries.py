@@ -3,7 +3,7 @@ shows and answers them. Responding goes through the inquiry service as the authe
 user, and its refusals answer with the status and message the service gives them."""
 from st2lite.api.errors import ApiError, bad_request
 from st2lite.api.http import json_response
-from st2lite.api.query import list_response, paging, select_attributes
+from st2lite.api.query import list_response, select_attributes
 from st2lite.inquiries import InquiryError, InquiryService, in_background
 
 
@@ -26,9 +26,8 @@ def _refusals_as_errors(call, *args):
 
 
 def list_inquiries(app, request):
-    offset, limit = paging(request)
-    wanted = -1 if limit is None else offset + limit
-    inquiries = _refusals_as_errors(_service(app).list, wanted)
+    # every pending one, so that X-Total-Count counts them all (`st2 inquiry list -n` notes more)
+    inquiries = _refusals_as_errors(_service(app).list, -1)
     return list_response(request, inquiries)
 
 
