@@ -21,8 +21,16 @@ STALL_AFTER seconds asks for a scale out (plan, then apply), a low allocation he
 polls asks for a scale in. The pool holds one spare machine (it becomes an agent as soon as its
 provision command has run); the rest are OpenStack servers, ACTIVE after BOOT_SECONDS.
 
-The remediation figure of the issue (100 OOM events on one app -> remediations == the cap) is
-the remediation bench's: add its function to BENCHES (name -> callable returning figures).
+And, for a burst of OOM kills (`--only oom_burst`):
+
+    oom_burst_remediations: N            remediations that acted on OOM_BURST `container_oom`
+                                         events of one app, all dispatched at once as a sensor
+                                         does (== OOM_CAP, the configured max_per_hour)
+
+The burst runs on the remediation tests' site (tests/remediation/remediation_site.py): an
+st2lite state with the qaeci pack, an environment of one app on the local back end, and the
+triggers dispatched through st2lite's runtime; run it with the venv's python, whose st2lite it
+uses.
 """
 import argparse
 import math
@@ -62,6 +70,11 @@ TIMEOUT = 60.0
 TARGET_LATENCY = 5.0
 TARGET_BEYOND_NEED = 1
 TARGET_SCALE_INS_PER_COOLDOWN = 1
+OOM_BURST = 100
+OOM_CAP = 3             # remediation.max_per_hour on the burst's site
+OOM_BURST_TIMEOUT = 600.0  # seconds: a bound, not a measure
+REMEDIATION_HELPERS = [os.path.join(REPO_ROOT, "tests", folder)
+                       for folder in ("", "qaeci", "remediation")]
 PROVISION = [sys.executable, "-c", "import sys; open(sys.argv[1], 'a').write(sys.argv[2] + '\\n')"]
 
 
@@ -271,7 +284,34 @@ def most_within(moments, window):
                 for start in moments] or [0])
 
 
-BENCHES = {"ramp": ramp}
+def oom_burst():
+    """OOM_BURST OOM kills of one app against remediation.max_per_hour = OOM_CAP."""
+    sys.path.extend(path for path in REMEDIATION_HELPERS if path not in sys.path)
+    from remediation_site import Site, oom_payload
+    root = tempfile.mkdtemp(prefix="bench-oom-burst-")
+    site = Site(root, remediation={"max_per_hour": OOM_CAP})
+    try:
+        site.env_up("qa1", apps="api")
+        kills = [oom_payload("qa1", "api", 40000 + number) for number in range(OOM_BURST)]
+        remediations = site.fire_burst("qaeci.container_oom", kills, timeout=OOM_BURST_TIMEOUT)
+    except AssertionError as error:
+        raise BenchRunError(str(error).splitlines()[0] if str(error) else "a step failed")
+    finally:
+        site.close()
+        shutil.rmtree(root, ignore_errors=True)
+    if len(remediations) != OOM_BURST:
+        raise BenchRunError("%d of %d OOM events started a remediation"
+                            % (len(remediations), OOM_BURST))
+    acted = len([execution for execution in remediations if _decision(execution) == "acted"])
+    return [("oom_burst_remediations", acted, "", acted == OOM_CAP)]
+
+
+def _decision(execution):
+    return (((execution.get("result") or {}).get("output") or {}).get("decision") or {}) \
+        .get("decision")
+
+
+BENCHES = {"ramp": ramp, "oom_burst": oom_burst}
 
 
 def main(argv=None):
