@@ -8,13 +8,13 @@ import os
 
 import yaml
 
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
-
 from st2lite.packs import metadata
 from st2lite.packs.discovery import pack_dirs
 from st2lite.packs.builtin import core_actions, core_trigger_types
 from st2lite.packs.builtin_chatops import PACK as CHATOPS_PACK, chatops_actions, chatops_rules
 from st2lite.packs.errors import ContentProblem
+
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
 
 PACK_REF_PATTERN = "^[a-z0-9_]+$"
 

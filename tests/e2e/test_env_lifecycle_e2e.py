@@ -176,7 +176,7 @@ def test_env_status_through_chat_lists_every_app_with_its_url(site):
     assert answer["execution"]["context"]["action_alias_ref"] == "qaeci.env_status"
     for app in DEMO_APPS:
         url = "http://%s.%s.localhost:%d/" % (app, FIRST_ENV, site.router_port)
-        line = next((l for l in answer["result"].splitlines() if l.startswith("✓ %s " % app)),
+        line = next((text for text in answer["result"].splitlines() if text.startswith("✓ %s " % app)),
                     None)
         assert line is not None and url in line, answer["result"]
     assert "✗" not in answer["result"]

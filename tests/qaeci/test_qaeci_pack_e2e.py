@@ -205,7 +205,7 @@ def test_env_info_through_chat_on_the_local_back_end(site):
 
     code, out, _ = st2lite(site, "action-alias", "execute", "env status qa1")
     assert code == 0
-    line = next(l for l in out.splitlines() if l.startswith("✓ web "))
+    line = next(text for text in out.splitlines() if text.startswith("✓ web "))
     assert ("(master) http://web.qa1.localhost:%d/ on 127.0.0.1:%d, deployed %s by alice"
             % (site["port"], info["port"], info["deployed_at"])) in line, out
 

@@ -113,7 +113,10 @@ def test_missing_datastore_key_renders_empty():
 def test_backstop_rule_only_when_nothing_else_matched():
     rules = [make_rule({"trigger.env": {"type": "eq", "pattern": "qa1"}}, name="std"),
              make_rule({}, name="fallback", rule_type="backstop")]
-    refs = lambda payload: [d.rule_ref for d in evaluate_rules(rules, "test.event", payload)]
+
+    def refs(payload):
+        return [d.rule_ref for d in evaluate_rules(rules, "test.event", payload)]
+
     assert refs({"env": "qa1"}) == ["test.std"]
     assert refs({"env": "qa2"}) == ["test.fallback"]
 

@@ -413,7 +413,7 @@ def test_a_timeout_kills_the_action_and_what_it_started(fs, tmp_path):
 
 
 def test_output_held_open_by_what_the_action_left_running_ends_in_a_timeout(fs):
-    for rc, ex in _both(fs, "run", "fs.endings", "mode=background", "timeout=2"):
+    for _rc, ex in _both(fs, "run", "fs.endings", "mode=background", "timeout=2"):
         assert ex["status"] == "timeout" and ex["result"]["exit_code"] == -9, ex
         assert _gone_within(int(ex["result"]["stdout"].split()[0]), 5)
 
