@@ -1,8 +1,11 @@
 """`GET /stream`: Server-Sent Events as StackStorm's stream service sends them.
 
-Frames are `id: N`, `event: <exchange>__<routing key>`, `data: <compact JSON>`, each written
-in one piece (err-stackstorm's reader needs that); a bare newline right after connecting and
-every `heartbeat` seconds keeps proxies and clients from timing out.
+Frames are `id: <A>-<N>`, `event: <exchange>__<routing key>`, `data: <compact JSON>`, each
+written in one piece (err-stackstorm's reader needs that); a bare newline right after
+connecting and every `heartbeat` seconds keeps proxies and clients from timing out. Execution
+events come from the event bus as they happen; announcements from the announcement store
+(st2lite.api.announcement_feed: kept ones, `Last-Event-ID`, the meaning of A and N), the bus
+only waking the stream when this process publishes one.
 """
 import fnmatch
 import itertools
