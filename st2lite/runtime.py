@@ -10,6 +10,7 @@ import time
 import traceback
 
 from st2lite import params as parameters_mod
+from st2lite.notifications import effective_notify, notify_payloads
 from st2lite.packs.config import PackConfigError, load_pack_config
 from st2lite.packs.loader import load_packs
 from st2lite.policies import concurrency
@@ -94,9 +95,11 @@ class Runtime(object):
 
     # --- executions ----------------------------------------------------------------------
 
-    def request(self, ref, given, context=None, parent_id=None, task=None, item=None, cast=False):
-        """Validate what can be validated up front and record a requested execution.
-        Returns (execution_id, action, given) or raises RuntimeError_ for bad input."""
+    def request(self, ref, given, context=None, parent_id=None, task=None, item=None, cast=False,
+                notify=None):
+        """Validate what can be validated up front and record a requested execution (with its
+        own `notify` settings, if any). Returns (execution_id, action, given) or raises
+        RuntimeError_ for bad input."""
         action = self.action(ref)
         schema = parameters_mod.action_schema(action)
         try:
@@ -108,7 +111,8 @@ class Runtime(object):
         context.setdefault("user", SYSTEM_USER)
         execution_id = self.executions.create(ref, action["runner_type"],
                                               parameters_mod.mask_secrets(schema, given), context,
-                                              parent_id=parent_id, task=task, item=item)
+                                              parent_id=parent_id, task=task, item=item,
+                                              notify=notify)
         return execution_id, action, given
 
     def execute(self, ref, given, context=None, parent_id=None, task=None, item=None, cast=False):
@@ -299,7 +303,7 @@ class Runtime(object):
 
     def _emit_action_triggers(self, execution, action):
         """core.st2.generic.actiontrigger for every finished execution, and notifytrigger for
-        actions with a notify block, when a rule listens for them."""
+        each notify route of the execution or its action, when a rule listens for them."""
         if execution["status"] not in ("succeeded", "failed", "timeout", "canceled"):
             return
         listening = set(r["trigger"]["type"] for r in self.content.rules if r.get("enabled", True))
@@ -310,16 +314,9 @@ class Runtime(object):
                    "result": execution["result"]}
         if "core.st2.generic.actiontrigger" in listening:
             self.dispatch_trigger("core.st2.generic.actiontrigger", payload)
-        notify = action.get("notify") or {}
-        if notify and "core.st2.generic.notifytrigger" in listening:
-            key = "on-success" if execution["status"] == "succeeded" else "on-failure"
-            for entry in [notify.get(key), notify.get("on-complete")]:
-                if entry:
-                    self.dispatch_trigger("core.st2.generic.notifytrigger", dict(
-                        payload, end_timestamp=execution["end_timestamp"],
-                        message=entry.get("message"), data=entry.get("data") or {},
-                        channel=(entry.get("routes") or ["chatops"])[0],
-                        route=(entry.get("routes") or ["chatops"])[0]))
+        if "core.st2.generic.notifytrigger" in listening:
+            for notice in notify_payloads(execution, action, effective_notify(execution, action)):
+                self.dispatch_trigger("core.st2.generic.notifytrigger", notice)
 
     # --- threads -------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """The API application: routes a request to its handler after checking its credentials."""
 import threading
 
+from st2lite import announcements
 from st2lite.api import auth, htpasswd, webui
 from st2lite.api.events import EventBus, ExecutionEvents
 from st2lite.api.resources import register_all
@@ -22,12 +23,20 @@ class ApiApp(object):
         self.execution_events = ExecutionEvents(runtime, self.bus)
         self.execution_events.install()
         self.stopping = threading.Event()
+        announcements.add_listener(self._announced)
         self.router = Router()
         register_all(self.router)
         for service in ("stream", "api"):  # nginx sends /api/v1/stream to the stream service
             self.router.add(service, "GET", "/stream", stream_response)
         self.router.add("stream", "GET", "/executions/{execution_id}/output",
                         execution_output_response)
+
+    def _announced(self, announcement):
+        """Wakes the streams that want it: they read what is new from the store."""
+        self.bus.publish(announcements.event_name(announcement), lambda: announcement)
+
+    def close(self):
+        announcements.remove_listener(self._announced)
 
     def handle(self, request, listener_service):
         page = webui.page_response(request)  # the history page's files, before the API's paths

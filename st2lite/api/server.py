@@ -82,6 +82,7 @@ class ApiServer(object):
 
     def stop(self):
         self.app.stopping.set()
+        self.app.close()
         for _service, server, thread in self.listeners:
             server.shutdown()
             server.server_close()

@@ -156,6 +156,8 @@ def execution_api(execution, content, children_ids):
         "result_size": len(json.dumps(result, default=str)),
         "context": _context(execution), "children": children_ids, "log": _log(execution),
     }
+    if execution.get("notify"):
+        shaped["liveaction"]["notify"] = execution["notify"]
     if execution["end_timestamp"]:
         shaped["end_timestamp"] = execution["end_timestamp"]
         shaped["elapsed_seconds"] = round(_epoch(execution["end_timestamp"])

@@ -1,15 +1,21 @@
 """`GET /stream`: Server-Sent Events as StackStorm's stream service sends them.
 
-Frames are `id: N`, `event: <exchange>__<routing key>`, `data: <compact JSON>`, each written
-in one piece (err-stackstorm's reader needs that); a bare newline right after connecting and
-every `heartbeat` seconds keeps proxies and clients from timing out.
+Frames are `id: <A>-<N>`, `event: <exchange>__<routing key>`, `data: <compact JSON>`, each
+written in one piece (err-stackstorm's reader needs that); a bare newline right after
+connecting and every `heartbeat` seconds keeps proxies and clients from timing out. Execution
+events come from the event bus as they happen; announcements from the announcement store
+(st2lite.api.announcement_feed: kept ones, `Last-Event-ID`, the meaning of A and N), the bus
+only waking the stream when this process publishes one.
 """
 import fnmatch
+import itertools
 import json
 import queue
 import time
 
+from st2lite import announcements
 from st2lite.api import shapes
+from st2lite.api.announcement_feed import AnnouncementFeed, last_event_position
 from st2lite.api.errors import not_found
 from st2lite.api.http import StreamingResponse
 from st2lite.store.executions import ExecutionNotFound, FINAL_STATES
@@ -29,7 +35,7 @@ def _csv(text):
 
 def frame(event_id, name, data):
     payload = json.dumps(data, default=str, separators=(",", ":"))
-    return ("id: %d\nevent: %s\ndata: %s\n\n" % (event_id, name, payload)).encode("utf-8")
+    return ("id: %s\nevent: %s\ndata: %s\n\n" % (event_id, name, payload)).encode("utf-8")
 
 
 class StreamRequest(object):
@@ -61,21 +67,38 @@ class StreamRequest(object):
 
 def stream_response(app, request):
     wanted = StreamRequest(request.query)
+    feed = AnnouncementFeed(app.runtime.db, wanted, request.identity,
+                            last_event_position(request))
     subscription = app.bus.subscribe(wanted.events, wanted.accept)
 
     def produce(write):
         try:
             write(b"\n")
-            if _already_ended(app, wanted, write):
+            if _already_ended(app, wanted, feed, write):
                 return
-            _pump(app, subscription, write, _deliver_all(wanted, write))
+            send_announcements = _announcer(feed, write)
+            send_announcements(feed.kept() + feed.newer())
+            _pump(app, subscription, write, _deliver_all(wanted, feed, write, send_announcements),
+                  idle=lambda: send_announcements(feed.newer()))
         finally:
             app.bus.unsubscribe(subscription)
 
     return StreamingResponse(produce, HEADERS)
 
 
-def _already_ended(app, wanted, write):
+def _announcer(feed, write):
+    """send(announcements) -> whether anything was written; each is marked delivered once
+    written (when this connection takes kept announcements)."""
+    def send(found):
+        for announcement in found:
+            write(frame(feed.next_id(), announcements.event_name(announcement),
+                        announcements.event_data(announcement)))
+            feed.sent(announcement)
+        return bool(found)
+    return send
+
+
+def _already_ended(app, wanted, feed, write):
     """An execution that ended before the client subscribed: its end is sent at once (StackStorm
     would leave such a client waiting forever)."""
     if not (wanted.end_event and wanted.end_execution_id):
@@ -89,31 +112,39 @@ def _already_ended(app, wanted, write):
     record = app.runtime.executions.get(wanted.end_execution_id, with_children=False)
     if any(fnmatch.fnmatchcase(OUTPUT_EVENT, pattern) for pattern in wanted.events):
         for output_type, text in shapes.output_chunks(record):
-            write(frame(0, OUTPUT_EVENT, _output_data(record, output_type, text)))
-    write(frame(0, wanted.end_event, data))
+            write(frame(feed.next_id(), OUTPUT_EVENT, _output_data(record, output_type, text)))
+    write(frame(feed.next_id(), wanted.end_event, data))
     return True
 
 
-def _pump(app, subscription, write, deliver):
-    """Hand each event to deliver(event_id, name, data), which returns True to end the
-    stream; a bare newline every heartbeat while nothing comes."""
+def _pump(app, subscription, write, deliver, idle=None):
+    """Hand each event to deliver(name, data), which returns True to end the stream; while
+    nothing comes, idle() (True when it wrote something) or else a bare newline every
+    heartbeat."""
     last_write = time.monotonic()
     while not app.stopping.is_set() and not subscription.overflowed:
         try:
-            event_id, name, data = subscription.queue.get(timeout=POLL_SECONDS)
+            _event_id, name, data = subscription.queue.get(timeout=POLL_SECONDS)
         except queue.Empty:
-            if time.monotonic() - last_write >= app.heartbeat_seconds:
+            if idle is not None and idle():
+                last_write = time.monotonic()
+            elif time.monotonic() - last_write >= app.heartbeat_seconds:
                 write(b"\n")
                 last_write = time.monotonic()
             continue
         last_write = time.monotonic()
-        if deliver(event_id, name, data):
+        if deliver(name, data):
             return
 
 
-def _deliver_all(wanted, write):
-    def deliver(event_id, name, data):
-        write(frame(event_id, name, data))
+def _deliver_all(wanted, feed, write, send_announcements):
+    """Execution events as they come; an announcement event is only a wake-up: what is new
+    is read from the store (in order, with what other processes published)."""
+    def deliver(name, data):
+        if name.startswith(announcements.EVENT_PREFIX):
+            send_announcements(feed.newer())
+            return False
+        write(frame(feed.next_id(), name, data))
         return wanted.ends_with(name, data)
     return deliver
 
@@ -137,16 +168,19 @@ def execution_output_response(app, request, execution_id):
     def wanted(output_type):
         return wanted_type == "all" or output_type == wanted_type
 
+    event_ids = itertools.count(1)
+
     def produce(write):
         try:
             current = app.runtime.executions.get(record["id"], with_children=False)
             if current["status"] in CLOSING_STATES:
                 for output_type, text in shapes.output_chunks(current):
                     if wanted(output_type):
-                        write(frame(0, OUTPUT_EVENT, _output_data(current, output_type, text)))
+                        write(frame(next(event_ids), OUTPUT_EVENT,
+                                    _output_data(current, output_type, text)))
                 write(NO_MORE_DATA)
                 return
-            _pump(app, subscription, write, _deliver_output(wanted, write))
+            _pump(app, subscription, write, _deliver_output(wanted, write, event_ids))
         finally:
             app.bus.unsubscribe(subscription)
 
@@ -171,11 +205,11 @@ def _output_data(record, output_type, text):
             "timestamp": record["end_timestamp"]}
 
 
-def _deliver_output(wanted, write):
-    def deliver(event_id, name, data):
+def _deliver_output(wanted, write, event_ids):
+    def deliver(name, data):
         if name == OUTPUT_EVENT:
             if wanted(data.get("output_type")):
-                write(frame(event_id, name, data))
+                write(frame(next(event_ids), name, data))
             return False
         if data.get("status") in CLOSING_STATES:
             write(NO_MORE_DATA)

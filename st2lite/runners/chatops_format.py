@@ -1,7 +1,8 @@
 """chatops.format_execution_result, run inside the runtime: StackStorm's is a python action that
 fetches the execution and its alias through the REST API; st2lite reads them from its own store
 and loaded packs. The message is the alias's `result.format` (or the default summary) rendered
-with `execution` and `alias`; `result.extra` is rendered too; `result.enabled: false` gives
+with `execution` and `alias`; `result.extra` is rendered too (one that cannot render is left
+out and the message says why: never silence); `result.enabled: false` gives
 `{"enabled": false}` and post_result then posts nothing."""
 import jinja2
 
@@ -31,8 +32,10 @@ def format_execution_result(request):
             formatted["extra"] = render_extra(extra, {"six": SIX, "alias": alias,
                                                       "execution": st2_execution_view(execution)})
         except (jinja2.TemplateError, ValueError) as e:
-            return _failed('cannot render "extra" in field "result" of alias %s: %s'
-                           % (alias.get("ref"), e))
+            # StackStorm's action fails here and the chat hears nothing; st2lite posts the
+            # message without its extra, saying why.
+            formatted["message"] += '\n(Cannot render "extra" in field "result" for alias %s: %s)' \
+                % (alias.get("ref"), e)
     return _succeeded(formatted)
 
 

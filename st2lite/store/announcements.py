@@ -67,6 +67,25 @@ class AnnouncementStore(object):
             " AND created_epoch >= ? ORDER BY id", (route, int(after_id), self._oldest()))
         return [_shape(row) for row in rows]
 
+    def latest_id(self):
+        """The id of the newest announcement ever kept here (0: none yet)."""
+        rows = self.db.query("SELECT seq FROM sqlite_sequence WHERE name = 'announcements'")
+        return int(rows[0]["seq"]) if rows else 0
+
+    def after(self, after_id, limit=500):
+        """Those of every route newer than after_id, delivered or not, oldest first."""
+        rows = self.db.query(
+            "SELECT * FROM announcements WHERE id > ? AND created_epoch >= ? ORDER BY id"
+            " LIMIT ?", (int(after_id), self._oldest(), int(limit)))
+        return [_shape(row) for row in rows]
+
+    def undelivered_through(self, last_id):
+        """Those of every route up to last_id not yet marked delivered, oldest first."""
+        rows = self.db.query(
+            "SELECT * FROM announcements WHERE id <= ? AND delivered_at IS NULL"
+            " AND created_epoch >= ? ORDER BY id", (int(last_id), self._oldest()))
+        return [_shape(row) for row in rows]
+
     def mark_delivered(self, ids):
         ids = [int(i) for i in ids]
         if not ids:

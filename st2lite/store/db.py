@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS executions (
     end_timestamp TEXT,
     pid INTEGER,
     seq INTEGER,
-    runtime TEXT
+    runtime TEXT,
+    notify TEXT
 );
 CREATE INDEX IF NOT EXISTS executions_parent ON executions(parent_id);
 CREATE INDEX IF NOT EXISTS executions_action ON executions(action);
@@ -76,7 +77,7 @@ CREATE TABLE IF NOT EXISTS workflow_states (
 );
 """
 # Columns added since the first release: {table: [(column, definition)]}, added where missing.
-ADDED_COLUMNS = {"executions": [("runtime", "TEXT")]}
+ADDED_COLUMNS = {"executions": [("runtime", "TEXT"), ("notify", "TEXT")]}
 
 
 class Database(object):

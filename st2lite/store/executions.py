@@ -16,15 +16,18 @@ class ExecutionStore(object):
         self.db = db
 
     def create(self, action, runner, parameters, context, parent_id=None, task=None, item=None,
-               status="requested"):
+               status="requested", notify=None):
+        """`notify`: the execution's own notification settings (an alias execution's route),
+        in the shape of an action's `notify` block."""
         execution_id = new_id()
         with self.db.transaction() as conn:
             seq = self.db.next_seq(conn, "executions")
             conn.execute(
                 "INSERT INTO executions(id, action, runner, status, parameters, context, parent_id,"
-                " task, item, start_timestamp, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " task, item, start_timestamp, seq, notify) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (execution_id, action, runner, status, json.dumps(parameters),
-                 json.dumps(context), parent_id, task, item, utc_now_iso(), seq))
+                 json.dumps(context), parent_id, task, item, utc_now_iso(), seq,
+                 json.dumps(notify) if notify else None))
         return execution_id
 
     def update(self, execution_id, **fields):
@@ -100,6 +103,7 @@ class ExecutionStore(object):
             "start_timestamp": row["start_timestamp"], "end_timestamp": row["end_timestamp"],
             "parent": row["parent_id"], "task": row["task"], "item": row["item"], "pid": row["pid"],
             "runtime": row["runtime"],
+            "notify": json.loads(row["notify"]) if row["notify"] else None,
         }
         if with_children:
             execution["children"] = self.children(row["id"])

@@ -107,3 +107,20 @@ def test_a_listener_in_the_process_hears_each_publish_and_cannot_break_it(tmp_pa
     assert heard == [published]
     announcements.publish(db, "errbot", {"message": "unheard"})
     assert heard == [published]
+
+
+def test_the_stream_reads_every_route_in_order_and_the_newest_id_outlives_pruning(tmp_path):
+    store = AnnouncementStore(Database(str(tmp_path)), max_per_route=2)
+    assert store.latest_id() == 0
+    for route, message in (("chatops", "a"), ("errbot", "b"), ("chatops", "c"),
+                           ("chatops", "d")):
+        store.add(route, {"message": message})
+    assert messages(store.after(0)) == ["b", "c", "d"]   # "a" was pruned (2 per route)
+    first = store.after(0)[0]["id"]
+    assert messages(store.after(first)) == ["c", "d"]
+    store.mark_delivered([first])
+    assert messages(store.undelivered_through(store.latest_id())) == ["c", "d"]
+    assert messages(store.undelivered_through(first + 1)) == ["c"]
+    assert store.latest_id() == 4
+    store.mark_delivered([r["id"] for r in store.after(0)])
+    assert AnnouncementStore(Database(str(tmp_path))).latest_id() == 4  # ids are never reused

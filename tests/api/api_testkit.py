@@ -41,10 +41,10 @@ def st2lite(state, *args, **kwargs):
 class Serve(object):
     """`st2lite serve` in its own process; `urls` are the base URLs it printed."""
 
-    def __init__(self, state, *options):
+    def __init__(self, state, *options, packs=PACKS):
         self.state = state
         self.process = subprocess.Popen(
-            [ST2LITE, "--packs", PACKS, "--state", state, "serve", "--auth-port", "0",
+            [ST2LITE, "--packs", packs, "--state", state, "serve", "--auth-port", "0",
              "--api-port", "0", "--stream-port", "0"] + list(options),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.urls = self._read_urls()
@@ -78,12 +78,12 @@ class Serve(object):
         return self.process.returncode, out, err
 
 
-def start_server(single_port=False, auth=True, options=()):
+def start_server(single_port=False, auth=True, options=(), packs=PACKS):
     state = tempfile.mkdtemp(prefix="state-", dir=SCRATCH)
     added = st2lite(state, "user", "add", USER, "--password", PASSWORD)
     assert added.returncode == 0, added.stderr
     options = list(options) + (["--bind", "127.0.0.1:0"] if single_port else [])
-    return Serve(state, *(options + ([] if auth else ["--no-auth"])))
+    return Serve(state, *(options + ([] if auth else ["--no-auth"])), packs=packs)
 
 
 class Http(object):
@@ -165,6 +165,11 @@ def _json_or_text(text):
         return text  # StackStorm's EOF event carries '' (two quotes), not JSON
 
 
+def _event_id(text):
+    """st2lite's stream ids are `<announcement position>-<event number>`: compared as a pair."""
+    return tuple(int(part) for part in text.split("-"))
+
+
 class Sse(object):
     """A Server-Sent Events connection read frame by frame, each read bounded by `timeout`."""
 
@@ -192,7 +197,7 @@ class Sse(object):
                 name, _, value = line.partition(": ")
                 fields[name] = value
             elif fields:
-                return (int(fields["id"]) if "id" in fields else None, fields["event"],
+                return (_event_id(fields["id"]) if "id" in fields else None, fields["event"],
                         _json_or_text(fields.get("data", "")))
             else:
                 self.heartbeats += 1

@@ -5,10 +5,13 @@ An alias execution runs as the authenticated account (`context.user`, the bot's)
 of the chat user (`context.api_user`), with the source channel and the notification route
 kept in its context, as StackStorm keeps them.
 """
+import jinja2
+
 from st2lite import params as parameters_mod
 from st2lite.aliases import (AliasParameterError, AmbiguousMatch, NoMatch, cast_alias_parameters,
                              list_commands, match_command, render_ack)
 from st2lite.aliases.errors import FormatMismatch
+from st2lite.aliases.extra import render_extra
 from st2lite.aliases.formats import iter_format_entries
 from st2lite.aliases.parser import extract_parameters
 from st2lite.api import shapes
@@ -127,11 +130,23 @@ def _run_alias(app, request, alias, parameter_sets, body):
     except (AliasParameterError, parameters_mod.ParameterError) as e:
         raise bad_request(str(e))
     context = _alias_context(app, request, alias, body)
+    notify = _notify(body)
     results = []
     for given in cast_sets:
-        execution_id = start_execution(app, action["ref"], given, context)
+        execution_id = start_execution(app, action["ref"], given, context, notify)
         results.append(_alias_result(app, alias, execution_id))
     return results
+
+
+def _notify(body):
+    """Where the result goes when the execution ends (StackStorm's on_complete notification):
+    the notification route (or channel), with the chat user, channel and context as data."""
+    route = body.get("notification_route") or body.get("notification_channel")
+    if not route:
+        return None
+    return {"on-complete": {"routes": [route], "data": {
+        "user": body.get("user"), "source_channel": body.get("source_channel"),
+        "source_context": body.get("source_context")}}}
 
 
 def _alias_context(app, request, alias, body):
@@ -146,6 +161,8 @@ def _alias_context(app, request, alias, body):
 
 
 def _alias_result(app, alias, execution_id):
+    """StackStorm's answer: the execution and alias, the rendered `ack.format` as `message`
+    and the rendered `ack.extra` as `extra` (each with `execution` and `actionalias`)."""
     result = {"execution": app.execution_events.shaped(execution_id),
               "actionalias": shapes.alias_api(alias)}
     ack = alias.get("ack") or {}
@@ -154,4 +171,13 @@ def _alias_result(app, alias, execution_id):
         message = render_ack(alias, None, record, None)
         if message:
             result["message"] = message
+    if "extra" in ack:
+        result["extra"] = _ack_extra(ack["extra"], result)
     return result
+
+
+def _ack_extra(extra, result):
+    try:
+        return render_extra(extra, dict(result))
+    except (jinja2.TemplateError, ValueError) as e:
+        return 'Cannot render "extra" in field "ack" for alias. %s' % e

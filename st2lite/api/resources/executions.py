@@ -33,7 +33,7 @@ def register(router):
 
 # --- helpers shared with the alias executions --------------------------------------------
 
-def start_execution(app, ref, given, context):
+def start_execution(app, ref, given, context, notify=None):
     """Record and start an execution in the background; its id. 400 for bad input, before
     anything is recorded."""
     action = app.runtime.content.actions.get(ref)
@@ -43,7 +43,7 @@ def start_execution(app, ref, given, context):
         raise bad_request('Action "%s" is disabled.' % ref)
     context = dict(context, pack=action["pack"])
     try:
-        execution_id, action, given = app.runtime.request(ref, given, context)
+        execution_id, action, given = app.runtime.request(ref, given, context, notify=notify)
     except RuntimeError_ as e:
         raise bad_request(str(e))
     app.runtime.start_background(app.runtime.run_requested, execution_id, action, given)
