@@ -8,6 +8,7 @@ as `st2-run-pack-tests -p packs/<pack>` runs them on StackStorm.
   st2-run-pack-tests puts on PYTHONPATH) and its lib/ folder (StackStorm's common libs) are
   appended to sys.path, so tests import action and sensor modules by their file names.
 """
+
 import os
 import sys
 
@@ -33,8 +34,9 @@ def pack_of_test_file(path):
         parent = os.path.dirname(directory)
         if parent == directory:
             return None
-        if (os.path.basename(directory) == PACK_TESTS_FOLDER
-                and os.path.isfile(os.path.join(parent, PACK_MANIFEST))):
+        if os.path.basename(directory) == PACK_TESTS_FOLDER and os.path.isfile(
+            os.path.join(parent, PACK_MANIFEST)
+        ):
             return parent
         directory = parent
 

@@ -32,6 +32,7 @@ st2lite state with the qaeci pack, an environment of one app on the local back e
 triggers dispatched through st2lite's runtime; run it with the venv's python, whose st2lite it
 uses.
 """
+
 import argparse
 import math
 import os
@@ -51,6 +52,7 @@ from memory_datastore import MemoryDatastore  # noqa: E402
 from qaeci import automation, scaling_settings  # noqa: E402
 from qaeci.cluster_config import Cluster  # noqa: E402
 from qaeci.scaling import Scaler  # noqa: E402
+
 from tests.doubles.marathon_queue import MarathonQueueDouble  # noqa: E402
 from tests.doubles.mesos import MesosMasterDouble  # noqa: E402
 from tests.doubles.openstack import OpenStackDouble  # noqa: E402
@@ -58,7 +60,7 @@ from tests.doubles.openstack import OpenStackDouble  # noqa: E402
 BASE_AGENTS = 2
 AGENT = {"cpus": 4.0, "mem": 8192.0}
 TASK = {"cpus": 1.0, "mem": 1024.0}
-WAVES = (10, 16)        # tasks queued per wave (the second on top of the first)
+WAVES = (10, 16)  # tasks queued per wave (the second on top of the first)
 BOOT_SECONDS = 1.0
 COOLDOWN = 1.5
 STALL_AFTER = 0.2
@@ -71,10 +73,11 @@ TARGET_LATENCY = 5.0
 TARGET_BEYOND_NEED = 1
 TARGET_SCALE_INS_PER_COOLDOWN = 1
 OOM_BURST = 100
-OOM_CAP = 3             # remediation.max_per_hour on the burst's site
+OOM_CAP = 3  # remediation.max_per_hour on the burst's site
 OOM_BURST_TIMEOUT = 600.0  # seconds: a bound, not a measure
-REMEDIATION_HELPERS = [os.path.join(REPO_ROOT, "tests", folder)
-                       for folder in ("", "qaeci", "remediation")]
+REMEDIATION_HELPERS = [
+    os.path.join(REPO_ROOT, "tests", folder) for folder in ("", "qaeci", "remediation")
+]
 PROVISION = [sys.executable, "-c", "import sys; open(sys.argv[1], 'a').write(sys.argv[2] + '\\n')"]
 
 
@@ -95,11 +98,13 @@ class SimulatedCluster(object):
         self.registry = os.path.join(root, "registry")
         os.makedirs(os.path.join(self.registry, "pool"))
         with open(os.path.join(self.registry, "pool", "machines.yaml"), "w") as handle:
-            yaml.safe_dump({"machines": [{"name": "spare-1", "address": "127.0.3.1",
-                                          "state": "spare"}]}, handle)
+            yaml.safe_dump(
+                {"machines": [{"name": "spare-1", "address": "127.0.3.1", "state": "spare"}]},
+                handle,
+            )
         self.lock = threading.Lock()
-        self.waiting = 0          # tasks queued, not yet placed
-        self.running = {}         # hostname -> tasks
+        self.waiting = 0  # tasks queued, not yet placed
+        self.running = {}  # hostname -> tasks
         self.stop = threading.Event()
 
     def start(self):
@@ -107,8 +112,10 @@ class SimulatedCluster(object):
             double.start()
         for number in range(BASE_AGENTS):
             self.mesos.register_agent("127.0.1.%d" % (number + 1), resources=dict(AGENT))
-        self.threads = [threading.Thread(target=loop, daemon=True)
-                        for loop in (self._place, self._spare_machine)]
+        self.threads = [
+            threading.Thread(target=loop, daemon=True)
+            for loop in (self._place, self._spare_machine)
+        ]
         for thread in self.threads:
             thread.start()
 
@@ -144,8 +151,9 @@ class SimulatedCluster(object):
 
     def _publish_queue(self):
         if self.waiting:
-            entry = self.marathon.queue_app("/qaeci/bench/web", "2026-12-05T10:00:00.000Z",
-                                            count=self.waiting)
+            entry = self.marathon.queue_app(
+                "/qaeci/bench/web", "2026-12-05T10:00:00.000Z", count=self.waiting
+            )
             entry["app"].update(TASK)
         else:
             self.marathon.launched("/qaeci/bench/web")
@@ -155,13 +163,18 @@ class SimulatedCluster(object):
             with self.lock:
                 for agent in list(self.mesos.agents):
                     host = agent["hostname"]
-                    room = int(agent["resources"]["cpus"] // TASK["cpus"]) - self.running.get(host, 0)
+                    room = int(agent["resources"]["cpus"] // TASK["cpus"]) - self.running.get(
+                        host, 0
+                    )
                     start = min(room, self.waiting)
                     if start > 0:
                         self.running[host] = self.running.get(host, 0) + start
                         self.waiting -= start
-                        self.mesos.set_used(host, cpus=self.running[host] * TASK["cpus"],
-                                            mem=self.running[host] * TASK["mem"])
+                        self.mesos.set_used(
+                            host,
+                            cpus=self.running[host] * TASK["cpus"],
+                            mem=self.running[host] * TASK["mem"],
+                        )
                 self._publish_queue()
 
     def _spare_machine(self):
@@ -178,19 +191,39 @@ class SimulatedCluster(object):
 
 
 def scaler_for(cluster, datastore):
-    values = {"registry_path": cluster.registry, "scaling": {
-        "max_nodes": 10, "max_per_step": 6, "approval_above": 10, "cooldown": COOLDOWN,
-        "headroom": 0.0, "agent_timeout": 20, "poll_interval": POLL, "max_per_hour": 100,
-        "agent_resources": dict(AGENT),
-        "provision_command": PROVISION + [cluster.requests, "{hostname}"],
-        "openstack": {"auth_url": cluster.openstack.url_identity, "project": "qaeci",
-                      "user": "qaeci-bot", "password": "s3cret", "flavor": "3",
-                      "image": "70a599e0-31e7-49b7-b260-868f441e862b",
-                      "network": "ff608d40-75e9-48cb-b745-77bb55b5eaf2"}}}
+    values = {
+        "registry_path": cluster.registry,
+        "scaling": {
+            "max_nodes": 10,
+            "max_per_step": 6,
+            "approval_above": 10,
+            "cooldown": COOLDOWN,
+            "headroom": 0.0,
+            "agent_timeout": 20,
+            "poll_interval": POLL,
+            "max_per_hour": 100,
+            "agent_resources": dict(AGENT),
+            "provision_command": PROVISION + [cluster.requests, "{hostname}"],
+            "openstack": {
+                "auth_url": cluster.openstack.url_identity,
+                "project": "qaeci",
+                "user": "qaeci-bot",
+                "password": "s3cret",
+                "flavor": "3",
+                "image": "70a599e0-31e7-49b7-b260-868f441e862b",
+                "network": "ff608d40-75e9-48cb-b745-77bb55b5eaf2",
+            },
+        },
+    }
     settings = scaling_settings.read(values)
     guard = automation.Guard.from_config(datastore, values, "scaling")
-    return Scaler(settings, Cluster("dev", cluster.marathon.url, None, cluster.mesos.url, ()),
-                  datastore, cluster.registry, guard)
+    return Scaler(
+        settings,
+        Cluster("dev", cluster.marathon.url, None, cluster.mesos.url, ()),
+        datastore,
+        cluster.registry,
+        guard,
+    )
 
 
 class Controller(object):
@@ -268,26 +301,38 @@ def run_ramp(cluster):
     while time.monotonic() < drain_until:
         controller.tick()
         time.sleep(POLL)
-    return [("scale_out_latency_beyond_boot", max(latencies), "s",
-             max(latencies) < TARGET_LATENCY),
-            ("peak_nodes_beyond_need", peak_added - need, "nodes",
-             peak_added - need <= TARGET_BEYOND_NEED),
-            ("scale_out_actions", len(controller.scale_outs), "", True),
-            ("scale_in_actions", len(controller.scale_ins), "", True),
-            ("scale_ins_per_cooldown_max", most_within(controller.scale_ins, COOLDOWN), "",
-             most_within(controller.scale_ins, COOLDOWN) <= TARGET_SCALE_INS_PER_COOLDOWN)]
+    return [
+        ("scale_out_latency_beyond_boot", max(latencies), "s", max(latencies) < TARGET_LATENCY),
+        (
+            "peak_nodes_beyond_need",
+            peak_added - need,
+            "nodes",
+            peak_added - need <= TARGET_BEYOND_NEED,
+        ),
+        ("scale_out_actions", len(controller.scale_outs), "", True),
+        ("scale_in_actions", len(controller.scale_ins), "", True),
+        (
+            "scale_ins_per_cooldown_max",
+            most_within(controller.scale_ins, COOLDOWN),
+            "",
+            most_within(controller.scale_ins, COOLDOWN) <= TARGET_SCALE_INS_PER_COOLDOWN,
+        ),
+    ]
 
 
 def most_within(moments, window):
     """The most of MOMENTS falling within any WINDOW seconds (a window closed on the left)."""
-    return max([len([other for other in moments if start <= other < start + window])
-                for start in moments] or [0])
+    return max(
+        [len([other for other in moments if start <= other < start + window]) for start in moments]
+        or [0]
+    )
 
 
 def oom_burst():
     """OOM_BURST OOM kills of one app against remediation.max_per_hour = OOM_CAP."""
     sys.path.extend(path for path in REMEDIATION_HELPERS if path not in sys.path)
     from remediation_site import Site, oom_payload
+
     root = tempfile.mkdtemp(prefix="bench-oom-burst-")
     site = Site(root, remediation={"max_per_hour": OOM_CAP})
     try:
@@ -295,20 +340,24 @@ def oom_burst():
         kills = [oom_payload("qa1", "api", 40000 + number) for number in range(OOM_BURST)]
         remediations = site.fire_burst("qaeci.container_oom", kills, timeout=OOM_BURST_TIMEOUT)
     except AssertionError as error:
-        raise BenchRunError(str(error).splitlines()[0] if str(error) else "a step failed")
+        raise BenchRunError(
+            str(error).splitlines()[0] if str(error) else "a step failed"
+        ) from error
     finally:
         site.close()
         shutil.rmtree(root, ignore_errors=True)
     if len(remediations) != OOM_BURST:
-        raise BenchRunError("%d of %d OOM events started a remediation"
-                            % (len(remediations), OOM_BURST))
+        raise BenchRunError(
+            "%d of %d OOM events started a remediation" % (len(remediations), OOM_BURST)
+        )
     acted = len([execution for execution in remediations if _decision(execution) == "acted"])
     return [("oom_burst_remediations", acted, "", acted == OOM_CAP)]
 
 
 def _decision(execution):
-    return (((execution.get("result") or {}).get("output") or {}).get("decision") or {}) \
-        .get("decision")
+    return (((execution.get("result") or {}).get("output") or {}).get("decision") or {}).get(
+        "decision"
+    )
 
 
 BENCHES = {"ramp": ramp, "oom_burst": oom_burst}

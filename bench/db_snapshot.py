@@ -64,8 +64,11 @@ def log(message):
 
 
 def data_bytes(socket_path, database):
-    out = run_sql(socket_path, "SELECT SUM(data_length + index_length) FROM "
-                               "information_schema.tables WHERE table_schema = '%s';" % database)
+    out = run_sql(
+        socket_path,
+        "SELECT SUM(data_length + index_length) FROM "
+        "information_schema.tables WHERE table_schema = '%s';" % database,
+    )
     return int(out.strip() or 0)
 
 
@@ -83,22 +86,34 @@ def fill(socket_path, database, gigabytes):
 
 
 def dump(socket_path, database, path):
-    argv = [find_tool("mariadb-dump", "mysqldump"), "--no-defaults",
-            "--socket=%s" % socket_path, "--user=%s" % current_user(), "--single-transaction",
-            "--quick", database]
+    argv = [
+        find_tool("mariadb-dump", "mysqldump"),
+        "--no-defaults",
+        "--socket=%s" % socket_path,
+        "--user=%s" % current_user(),
+        "--single-transaction",
+        "--quick",
+        database,
+    ]
     with open(path, "w") as out:
         subprocess.run(argv, stdout=out, check=True, timeout=3600)
 
 
 def load_dump(socket_path, database, path):
-    argv = [find_tool("mariadb", "mysql"), "--no-defaults", "--socket=%s" % socket_path,
-            "--user=%s" % current_user(), database]
+    argv = [
+        find_tool("mariadb", "mysql"),
+        "--no-defaults",
+        "--socket=%s" % socket_path,
+        "--user=%s" % current_user(),
+        database,
+    ]
     with open(path) as source:
         subprocess.run(argv, stdin=source, check=True, timeout=7200)
 
 
 def current_user():
     from qaeci.services.base import current_user as user
+
     return user()
 
 
@@ -113,8 +128,9 @@ def main():
     args = parser.parse_args()
 
     root = tempfile.mkdtemp(prefix="qdbb-", dir="/var/tmp")
-    backend = LocalBackend(os.path.join(root, "w"),
-                           artifact_store=open_store("file://" + os.path.join(root, "store")))
+    backend = LocalBackend(
+        os.path.join(root, "w"), artifact_store=open_store("file://" + os.path.join(root, "store"))
+    )
     try:
         log("work dir %s" % root)
         source = backend.ensure_services("src", {"mysql": dict(SERVER_OPTIONS)})["mysql"]

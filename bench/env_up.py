@@ -34,6 +34,7 @@ item waits for its artifact, its dependencies and the base services, then starts
 polls its check), when its dependencies were healthy, its set start time, and the overhead: deploy
 end - (latest of build end, dependencies healthy, services ready) - set start time.
 """
+
 import argparse
 import contextlib
 import json
@@ -50,8 +51,13 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACK_LIB = os.path.join(REPO_ROOT, "packs", "qaeci", "lib")
 sys.path.insert(0, os.path.join(REPO_ROOT, "bench"))
 
-from env_up_tree import (BenchTreeError, critical_path, ideal_healthy_times,  # noqa: E402
-                         make_tree, wave_schedule_time)
+from env_up_tree import (  # noqa: E402  (after the bench folder is on the path)
+    BenchTreeError,
+    critical_path,
+    ideal_healthy_times,
+    make_tree,
+    wave_schedule_time,
+)
 
 ST2LITE = os.path.join(os.path.dirname(sys.executable), "st2lite")
 PACKS = os.path.join(REPO_ROOT, "packs")
@@ -78,18 +84,27 @@ def free_port():
 
 # --- the site: tree, st2lite state, pack config -----------------------------------------------
 
+
 def write_config(state, registry, build_concurrency, marathon=None):
     """The pack config: the local back end, or the Marathon back end with MARATHON (a
     MarathonDouble) as the dev cluster. Returns the work dir."""
     work = os.path.join(state, "qaeci")
     os.makedirs(os.path.join(state, "configs"))
-    config = {"registry_path": registry, "backend": "local", "work_dir": work,
-              "artifact_store": "file://" + os.path.join(work, "artifacts"),
-              "domain": "localhost", "router_port": free_port(),
-              "build_concurrency": build_concurrency}
+    config = {
+        "registry_path": registry,
+        "backend": "local",
+        "work_dir": work,
+        "artifact_store": "file://" + os.path.join(work, "artifacts"),
+        "domain": "localhost",
+        "router_port": free_port(),
+        "build_concurrency": build_concurrency,
+    }
     if marathon is not None:
-        config.update(backend="marathon", domain=MARATHON_DOMAIN, clusters={"dev": {
-            "marathon_url": marathon.url, "marathon_auth": MARATHON_CREDENTIALS}})
+        config.update(
+            backend="marathon",
+            domain=MARATHON_DOMAIN,
+            clusters={"dev": {"marathon_url": marathon.url, "marathon_auth": MARATHON_CREDENTIALS}},
+        )
     with open(os.path.join(state, "configs", "qaeci.yaml"), "w") as handle:
         json.dump(config, handle)  # JSON is YAML
     return work
@@ -106,7 +121,9 @@ def cluster_for(backend, tree):
         if path not in sys.path:
             sys.path.append(path)
     from qaeci.backends.marathon_ids import app_id
+
     from tests.doubles.marathon import MarathonDouble
+
     with MarathonDouble(credentials=MARATHON_CREDENTIALS) as marathon:
         for code in tree.apps:
             marathon.set_start_delay(app_id(ENV, code), tree.start_time(code))
@@ -118,22 +135,31 @@ def st2lite(state, *args, **environ):
     environment."""
     argv = [ST2LITE, "--packs", PACKS, "--state", state] + list(args) + ["--json"]
     started = time.monotonic()
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS,
-                          env=dict(os.environ, ST2LITE_USER=USER, **environ))
+    done = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_SECONDS,
+        env=dict(os.environ, ST2LITE_USER=USER, **environ),
+    )
     seconds = time.monotonic() - started
     try:
         return done.returncode, json.loads(done.stdout), seconds
-    except ValueError:
-        raise BenchRunError("st2lite %s printed no JSON: %s"
-                            % (" ".join(args), (done.stderr or done.stdout).strip()[-300:]))
+    except ValueError as error:
+        raise BenchRunError(
+            "st2lite %s printed no JSON: %s"
+            % (" ".join(args), (done.stderr or done.stdout).strip()[-300:])
+        ) from error
 
 
 def env_up(state, **environ):
-    code, execution, seconds = st2lite(state, "run", "qaeci.env_up", "env=" + ENV,
-                                       "template=" + ENV, **environ)
+    code, execution, seconds = st2lite(
+        state, "run", "qaeci.env_up", "env=" + ENV, "template=" + ENV, **environ
+    )
     if code != 0:
-        raise BenchRunError("env_up failed (execution %s): %s"
-                            % (execution.get("id"), failure_summary(execution)))
+        raise BenchRunError(
+            "env_up failed (execution %s): %s" % (execution.get("id"), failure_summary(execution))
+        )
     execution["descendants"] = descendants(state, execution)
     return execution, seconds
 
@@ -143,6 +169,7 @@ def descendants(state, execution):
     deploys of env_up run inside sub-workflows."""
     from st2lite.store.db import Database
     from st2lite.store.executions import ExecutionStore
+
     store = ExecutionStore(Database(state))
     found, parents = [], [execution["id"]]
     while parents:
@@ -155,8 +182,11 @@ def descendants(state, execution):
 def failure_summary(execution):
     result = execution.get("result") or {}
     apps = (result.get("output") or {}).get("apps") or {}
-    failed = ["%s: %s" % (code, app.get("reason")) for code, app in sorted(apps.items())
-              if app.get("status") != "healthy"]
+    failed = [
+        "%s: %s" % (code, app.get("reason"))
+        for code, app in sorted(apps.items())
+        if app.get("status") != "healthy"
+    ]
     return "; ".join(failed[:5]) or json.dumps(result.get("errors"))[:300]
 
 
@@ -174,6 +204,7 @@ def stop_local_back_end(work_dir):
     if PACK_LIB not in sys.path:
         sys.path.append(PACK_LIB)
     from qaeci.backends.local import LocalBackend
+
     backend = LocalBackend(work_dir)
     for env in backend.environments():
         backend.destroy(env)
@@ -181,6 +212,7 @@ def stop_local_back_end(work_dir):
 
 
 # --- where the time went -----------------------------------------------------------------------
+
 
 def moment(timestamp):
     return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
@@ -220,15 +252,16 @@ def waiting_spans(execution):
             continue
         record = ((child.get("result") or {}).get("result")) or {}
         launched = (record.get("timings") or {}).get("dependencies_healthy")
-        found.append((moment(child["start_timestamp"]),
-                      launched or moment(child["end_timestamp"])))
+        found.append((moment(child["start_timestamp"]), launched or moment(child["end_timestamp"])))
     return found
 
 
 def peak_overlap(intervals):
     """The most intervals open at one moment."""
-    events = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals],
-                    key=lambda event: (event[0], event[1]))
+    events = sorted(
+        [(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals],
+        key=lambda event: (event[0], event[1]),
+    )
     peak = open_now = 0
     for _, step in events:
         open_now += step
@@ -256,14 +289,24 @@ def reads_summary(reads, execution):
     kinds = {}
     for _at, kind, _key in reads:
         kinds[kind] = kinds.get(kind, 0) + 1
-    deploy_intervals = [(start, moment(child["end_timestamp"]))
-                        for child in execution["descendants"] if child["action"] == DEPLOY_ACTION
-                        for start in [moment(child["start_timestamp"])]]
+    deploy_intervals = [
+        (start, moment(child["end_timestamp"]))
+        for child in execution["descendants"]
+        if child["action"] == DEPLOY_ACTION
+        for start in [moment(child["start_timestamp"])]
+    ]
     rounds = sum(1 for child in execution["descendants"] if child["runner"] == "orquesta")
-    return ["  datastore reads: %d (%s), %d in the busiest second; deploy actions running at "
-            "once: %d at most; sub-workflows: %d" % (
-                len(reads), ", ".join("%s %d" % item for item in sorted(kinds.items())),
-                max(per_second.values()), peak_overlap(deploy_intervals), rounds)]
+    return [
+        "  datastore reads: %d (%s), %d in the busiest second; deploy actions running at "
+        "once: %d at most; sub-workflows: %d"
+        % (
+            len(reads),
+            ", ".join("%s %d" % item for item in sorted(kinds.items())),
+            max(per_second.values()),
+            peak_overlap(deploy_intervals),
+            rounds,
+        )
+    ]
 
 
 def app_timings(tree, builds, deploys, services_ok):
@@ -273,12 +316,23 @@ def app_timings(tree, builds, deploys, services_ok):
     for code in sorted(tree.apps, key=lambda c: deploys.get(c, (0, 0))[1]):
         build = builds.get(code, (0.0, 0.0))
         deploy = deploys.get(code, (float("nan"), float("nan")))
-        deps_ok = max((deploys.get(dep, (0, 0))[1] for dep in tree.apps[code].depends_on),
-                      default=0.0)
+        deps_ok = max(
+            (deploys.get(dep, (0, 0))[1] for dep in tree.apps[code].depends_on), default=0.0
+        )
         # Ideally healthy once built, its dependencies and the base services are, plus its start.
         overhead = deploy[1] - max(build[1], deps_ok, services_ok) - tree.start_time(code)
-        rows.append((code, tree.apps[code].level, build, tree.build_time(code), deploy, deps_ok,
-                     tree.start_time(code), overhead))
+        rows.append(
+            (
+                code,
+                tree.apps[code].level,
+                build,
+                tree.build_time(code),
+                deploy,
+                deps_ok,
+                tree.start_time(code),
+                overhead,
+            )
+        )
     return rows
 
 
@@ -287,19 +341,40 @@ def timeline(execution, tree, reads):
     steps, builds, deploys, services_ok = spans(execution)
     rows = app_timings(tree, builds, deploys, services_ok)
     marks = deploy_marks(execution)
-    lines = ["workflow %s: %.2f s" % (execution["id"], moment(execution["end_timestamp"])
-                                      - moment(execution["start_timestamp"]))]
-    lines += ["  step %-16s %6.2f -> %6.2f s" % (name, start, end)
-              for name, (start, end) in sorted(steps.items(), key=lambda item: item[1])]
+    lines = [
+        "workflow %s: %.2f s"
+        % (
+            execution["id"],
+            moment(execution["end_timestamp"]) - moment(execution["start_timestamp"]),
+        )
+    ]
+    lines += [
+        "  step %-16s %6.2f -> %6.2f s" % (name, start, end)
+        for name, (start, end) in sorted(steps.items(), key=lambda item: item[1])
+    ]
     lines += reads_summary(reads, execution)
     lines += summary(rows)
     lines += critical_chain(tree, builds, deploys, marks)
-    lines.append("  %-14s %5s %13s %8s %13s %8s %8s %8s" % (
-        "app", "level", "build", "(set)", "deploy", "deps_ok", "(start)", "overhead"))
-    lines += ["  %-14s %5d %6.2f-%6.2f %8.2f %6.2f-%6.2f %8.2f %8.2f %8.2f"
-              % (code, level, build[0], build[1], set_build, deploy[0], deploy[1], deps_ok,
-                 set_start, overhead)
-              for code, level, build, set_build, deploy, deps_ok, set_start, overhead in rows]
+    lines.append(
+        "  %-14s %5s %13s %8s %13s %8s %8s %8s"
+        % ("app", "level", "build", "(set)", "deploy", "deps_ok", "(start)", "overhead")
+    )
+    lines += [
+        "  %-14s %5d %6.2f-%6.2f %8.2f %6.2f-%6.2f %8.2f %8.2f %8.2f"
+        % (
+            code,
+            level,
+            build[0],
+            build[1],
+            set_build,
+            deploy[0],
+            deploy[1],
+            deps_ok,
+            set_start,
+            overhead,
+        )
+        for code, level, build, set_build, deploy, deps_ok, set_start, overhead in rows
+    ]
     return lines
 
 
@@ -311,7 +386,8 @@ def deploy_marks(execution):
         if child["action"] == DEPLOY_ACTION:
             record = ((child.get("result") or {}).get("result")) or {}
             marks[(child.get("parameters") or {}).get("app")] = {
-                name: at - origin for name, at in (record.get("timings") or {}).items()}
+                name: at - origin for name, at in (record.get("timings") or {}).items()
+            }
     return marks
 
 
@@ -326,34 +402,55 @@ def critical_chain(tree, builds, deploys, marks):
         if ready <= tree.build_time(app.code):
             break  # its own build, not a dependency, decided when it could start
         chain.append(max(app.depends_on, key=ideal.get))
-    lines = ["  critical chain (ideal healthy -> actual healthy, lag; then when its deploy had "
-             "it prepared, its dependencies healthy, launched, healthy, with the set start):"]
+    lines = [
+        "  critical chain (ideal healthy -> actual healthy, lag; then when its deploy had "
+        "it prepared, its dependencies healthy, launched, healthy, with the set start):"
+    ]
     for code in reversed(chain):
         actual = deploys.get(code, (float("nan"),) * 2)[1]
-        lines.append("    %-14s build set %5.2f, ended %5.2f   healthy %6.2f -> %6.2f   lag %5.2f"
-                     % (code, tree.build_time(code), builds.get(code, (0.0, 0.0))[1],
-                        ideal[code], actual, actual - ideal[code]))
+        lines.append(
+            "    %-14s build set %5.2f, ended %5.2f   healthy %6.2f -> %6.2f   lag %5.2f"
+            % (
+                code,
+                tree.build_time(code),
+                builds.get(code, (0.0, 0.0))[1],
+                ideal[code],
+                actual,
+                actual - ideal[code],
+            )
+        )
         mark = marks.get(code, {})
-        lines.append("      prepared %6.2f  deps %6.2f  launched %6.2f  healthy %6.2f  (start %.2f)"
-                     % tuple([mark.get(name, float("nan")) for name in
-                              ("prepared", "dependencies_healthy", "launched", "healthy")]
-                             + [tree.start_time(code)]))
+        lines.append(
+            "      prepared %6.2f  deps %6.2f  launched %6.2f  healthy %6.2f  (start %.2f)"
+            % tuple(
+                [
+                    mark.get(name, float("nan"))
+                    for name in ("prepared", "dependencies_healthy", "launched", "healthy")
+                ]
+                + [tree.start_time(code)]
+            )
+        )
     return lines
 
 
 def summary(rows):
     mean = lambda values: sum(values) / len(values) if values else float("nan")  # noqa: E731
     took = [build[1] - build[0] for _c, _l, build, _sb, _d, _do, _ss, _o in rows]
-    lines = ["  builds: set %.2f s on average, took %.2f s (last ended at %.2f s)" % (
-        mean([row[3] for row in rows]), mean(took), max(row[2][1] for row in rows))]
+    lines = [
+        "  builds: set %.2f s on average, took %.2f s (last ended at %.2f s)"
+        % (mean([row[3] for row in rows]), mean(took), max(row[2][1] for row in rows))
+    ]
     for level in sorted({row[1] for row in rows}):
         overheads = [row[7] for row in rows if row[1] == level]
-        lines.append("  level %d: deploy overhead %.2f s on average, %.2f s at most"
-                     % (level, mean(overheads), max(overheads)))
+        lines.append(
+            "  level %d: deploy overhead %.2f s on average, %.2f s at most"
+            % (level, mean(overheads), max(overheads))
+        )
     return lines
 
 
 # --- the figures -------------------------------------------------------------------------------
+
 
 def figures(cold_seconds, noop_seconds, tree, reads, cold):
     bound = critical_path(tree)
@@ -371,11 +468,12 @@ def figures(cold_seconds, noop_seconds, tree, reads, cold):
 def missed_targets(values):
     missed = []
     if values["cold_vs_critical_path"] > TARGET_COLD_RATIO:
-        missed.append("cold_vs_critical_path %.2f > %.2f" % (values["cold_vs_critical_path"],
-                                                            TARGET_COLD_RATIO))
+        missed.append(
+            "cold_vs_critical_path %.2f > %.2f"
+            % (values["cold_vs_critical_path"], TARGET_COLD_RATIO)
+        )
     if values["env_up_noop"] > TARGET_NOOP_SECONDS:
-        missed.append("env_up_noop %.2f s > %.1f s" % (values["env_up_noop"],
-                                                      TARGET_NOOP_SECONDS))
+        missed.append("env_up_noop %.2f s > %.1f s" % (values["env_up_noop"], TARGET_NOOP_SECONDS))
     return missed
 
 
@@ -383,18 +481,25 @@ def check_noop(execution):
     apps = execution["result"]["output"]["apps"]
     changed = sorted(code for code, app in apps.items() if app.get("built") or app.get("deployed"))
     if changed:
-        raise BenchRunError("the second env_up was not a no-op: it built or deployed %s"
-                            % ", ".join(changed))
+        raise BenchRunError(
+            "the second env_up was not a no-op: it built or deployed %s" % ", ".join(changed)
+        )
 
 
 def measure(args, root):
-    tree = make_tree(os.path.join(root, "tree"), apps=args.apps, levels=args.levels,
-                     build_seconds=args.build_seconds, start_seconds=args.start_seconds)
+    tree = make_tree(
+        os.path.join(root, "tree"),
+        apps=args.apps,
+        levels=args.levels,
+        build_seconds=args.build_seconds,
+        start_seconds=args.start_seconds,
+    )
     state = os.path.join(root, "st")
     read_log = os.path.join(root, "datastore-reads.log")
     with cluster_for(args.backend, tree) as marathon:
-        work_dir = write_config(state, str(tree.registry_path),
-                                args.build_concurrency or args.apps, marathon)
+        work_dir = write_config(
+            state, str(tree.registry_path), args.build_concurrency or args.apps, marathon
+        )
         try:
             cold, cold_seconds = env_up(state, **{READ_LOG_VARIABLE: read_log})
             noop, noop_seconds = env_up(state)
@@ -403,8 +508,10 @@ def measure(args, root):
             tear_down(state, work_dir, args.backend)
     reads = datastore_reads(read_log)
     if not reads:
-        raise BenchRunError("st2lite logged no datastore read to %s: does it honour $%s?"
-                            % (read_log, READ_LOG_VARIABLE))
+        raise BenchRunError(
+            "st2lite logged no datastore read to %s: does it honour $%s?"
+            % (read_log, READ_LOG_VARIABLE)
+        )
     if args.timeline:
         sys.stderr.write("\n".join(timeline(cold, tree, reads)) + "\n")
     return figures(cold_seconds, noop_seconds, tree, reads, cold)
@@ -414,21 +521,33 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--apps", type=int, default=40)
     parser.add_argument("--levels", type=int, default=5)
-    parser.add_argument("--build-seconds", type=float, default=3.0,
-                        help="mean build time of an app (default 3)")
-    parser.add_argument("--start-seconds", type=float, default=3.0,
-                        help="mean start-up time of an app (default 3)")
-    parser.add_argument("--build-concurrency", type=int, default=0,
-                        help="the pack config's build_concurrency (default: the number of apps)")
-    parser.add_argument("--backend", choices=BACKENDS, default="local",
-                        help="local (supervisord + nginx) or marathon (the Marathon double)")
-    parser.add_argument("--timeline", action="store_true",
-                        help="print where the cold run's time went on stderr")
+    parser.add_argument(
+        "--build-seconds", type=float, default=3.0, help="mean build time of an app (default 3)"
+    )
+    parser.add_argument(
+        "--start-seconds", type=float, default=3.0, help="mean start-up time of an app (default 3)"
+    )
+    parser.add_argument(
+        "--build-concurrency",
+        type=int,
+        default=0,
+        help="the pack config's build_concurrency (default: the number of apps)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="local",
+        help="local (supervisord + nginx) or marathon (the Marathon double)",
+    )
+    parser.add_argument(
+        "--timeline", action="store_true", help="print where the cold run's time went on stderr"
+    )
     args = parser.parse_args(argv)
     # Short path: supervisord's unix socket under it must stay under ~100 characters.
     root = tempfile.mkdtemp(prefix="qbench-", dir="/tmp")
-    sys.stderr.write("env_up bench (%s back end): working in %s (removed at the end)\n"
-                     % (args.backend, root))
+    sys.stderr.write(
+        "env_up bench (%s back end): working in %s (removed at the end)\n" % (args.backend, root)
+    )
     try:
         results = measure(args, root)
     except (BenchRunError, BenchTreeError) as error:

@@ -17,6 +17,7 @@ Each app's times are the given means times a factor drawn from [1 - spread, 1 + 
 so the same arguments give the same tree): with spread > 0 the dependency-driven schedule beats
 the wave schedule, which waits for the slowest app of every level. Pure standard library.
 """
+
 import argparse
 import json
 import random
@@ -31,8 +32,14 @@ MANIFEST_NAME = "bench_tree.json"
 ENV_NAME = "bench"
 BRANCH = "main"
 MAX_EXTRA_DEPENDENCIES = 2
-GIT_IDENTITY = ["-c", "user.name=qaeci bench", "-c", "user.email=bench@qaeci.invalid",
-                "-c", "commit.gpgsign=false"]
+GIT_IDENTITY = [
+    "-c",
+    "user.name=qaeci bench",
+    "-c",
+    "user.email=bench@qaeci.invalid",
+    "-c",
+    "commit.gpgsign=false",
+]
 GIT_TIMEOUT_SECONDS = 60
 # The servers run on this interpreter, not on whatever `python3` the PATH finds: behind a
 # version manager's shim (pyenv's is a shell script that forks about 35 shells per start) that
@@ -131,6 +138,7 @@ class BenchTree:
 
 # --- the DAG -------------------------------------------------------------------------------------
 
+
 def app_code(level: int, index: int) -> str:
     return f"bench_l{level}_{index:02d}"
 
@@ -142,8 +150,9 @@ def level_sizes(apps: int, levels: int) -> List[int]:
 
 def plan_dag(apps: int, levels: int, spread: float, seed: int) -> Dict[str, BenchApp]:
     if levels < 1 or apps < levels:
-        raise BenchTreeError(f"cannot make {apps} apps {levels} levels deep; "
-                             "give levels >= 1 and apps >= levels")
+        raise BenchTreeError(
+            f"cannot make {apps} apps {levels} levels deep; give levels >= 1 and apps >= levels"
+        )
     if not 0 <= spread < 1:
         raise BenchTreeError(f"spread {spread} is out of range; give 0 <= spread < 1")
     rng = random.Random(seed)
@@ -165,12 +174,17 @@ def plan_dag(apps: int, levels: int, spread: float, seed: int) -> Dict[str, Benc
 
 # --- writing the tree ----------------------------------------------------------------------------
 
+
 def git(repo: Path, *args: str) -> str:
     try:
-        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                              timeout=GIT_TIMEOUT_SECONDS)
-    except FileNotFoundError:
-        raise BenchTreeError("git is not installed; install the git package")
+        done = subprocess.run(
+            ["git", "-C", str(repo), *args],
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT_SECONDS,
+        )
+    except FileNotFoundError as error:
+        raise BenchTreeError("git is not installed; install the git package") from error
     if done.returncode != 0:
         raise BenchTreeError(f"git {' '.join(args)} failed in {repo}: {done.stderr.strip()}")
     return done.stdout
@@ -192,28 +206,30 @@ def yaml_list(items: List[str]) -> str:
 
 
 def app_yaml(app: BenchApp, repo: Path, build_seconds: float, start_seconds: float) -> str:
-    return "\n".join([
-        f"# Synthetic app of level {app.level}: build {build_seconds:.3f}s, start {start_seconds:.3f}s.",
-        f"app_code: {app.code}",
-        "scm:",
-        f"  url: {json.dumps(repo.as_uri())}",
-        f"  branch: {BRANCH}",
-        "build:",
-        "  method: shell",
-        f"  command: {json.dumps(f'sh build.sh {build_seconds:.3f}')}",
-        "  artifact: dist/",
-        "runtime:",
-        "  type: command",
-        f"  command: {json.dumps(f'{APP_INTERPRETER} server.py {start_seconds:.3f}')}",
-        "  cpus: 0.1",
-        "  mem: 32",
-        "  instances: 1",
-        "  config_templates: []",
-        f"check: {{urls: [/health], timeout: {int(start_seconds * 4) + 30}}}",
-        f"depends_on: {yaml_list(app.depends_on)}",
-        "services: []",
-        "",
-    ])
+    return "\n".join(
+        [
+            f"# Synthetic app of level {app.level}: build {build_seconds:.3f}s, start {start_seconds:.3f}s.",
+            f"app_code: {app.code}",
+            "scm:",
+            f"  url: {json.dumps(repo.as_uri())}",
+            f"  branch: {BRANCH}",
+            "build:",
+            "  method: shell",
+            f"  command: {json.dumps(f'sh build.sh {build_seconds:.3f}')}",
+            "  artifact: dist/",
+            "runtime:",
+            "  type: command",
+            f"  command: {json.dumps(f'{APP_INTERPRETER} server.py {start_seconds:.3f}')}",
+            "  cpus: 0.1",
+            "  mem: 32",
+            "  instances: 1",
+            "  config_templates: []",
+            f"check: {{urls: [/health], timeout: {int(start_seconds * 4) + 30}}}",
+            f"depends_on: {yaml_list(app.depends_on)}",
+            "services: []",
+            "",
+        ]
+    )
 
 
 def env_yaml(codes: List[str]) -> str:
@@ -222,28 +238,43 @@ def env_yaml(codes: List[str]) -> str:
 
 
 def write_manifest(tree: BenchTree) -> None:
-    manifest = {"build_seconds": tree.build_seconds, "start_seconds": tree.start_seconds,
-                "apps": [asdict(app) for app in tree.apps.values()]}
+    manifest = {
+        "build_seconds": tree.build_seconds,
+        "start_seconds": tree.start_seconds,
+        "apps": [asdict(app) for app in tree.apps.values()],
+    }
     (tree.root / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
 
 
-def make_tree(dest_dir: Union[str, Path], apps: int = 40, levels: int = 5, build_seconds: float = 1.0,
-              start_seconds: float = 1.0, spread: float = 0.5, seed: int = 1) -> BenchTree:
+def make_tree(
+    dest_dir: Union[str, Path],
+    apps: int = 40,
+    levels: int = 5,
+    build_seconds: float = 1.0,
+    start_seconds: float = 1.0,
+    spread: float = 0.5,
+    seed: int = 1,
+) -> BenchTree:
     """Write the synthetic registry, repositories and manifest into dest_dir (new or empty)."""
     root = Path(dest_dir).expanduser().resolve()
     if root.exists() and any(root.iterdir()):
         raise BenchTreeError(f"{root} is not empty; give make_tree a new or empty directory")
-    tree = BenchTree(root, float(build_seconds), float(start_seconds),
-                     plan_dag(apps, levels, spread, seed))
+    tree = BenchTree(
+        root, float(build_seconds), float(start_seconds), plan_dag(apps, levels, spread, seed)
+    )
     for app in tree.apps.values():
         repo = root / "repos" / app.code
         write_repo(repo)
         target = tree.registry_path / "apps" / f"{app.code}.yaml"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(app_yaml(app, repo, tree.build_time(app.code), tree.start_time(app.code)),
-                          encoding="utf-8")
+        target.write_text(
+            app_yaml(app, repo, tree.build_time(app.code), tree.start_time(app.code)),
+            encoding="utf-8",
+        )
     (tree.registry_path / "envs").mkdir(parents=True, exist_ok=True)
-    (tree.registry_path / "envs" / f"{ENV_NAME}.yaml").write_text(env_yaml(list(tree.apps)), encoding="utf-8")
+    (tree.registry_path / "envs" / f"{ENV_NAME}.yaml").write_text(
+        env_yaml(list(tree.apps)), encoding="utf-8"
+    )
     write_manifest(tree)
     return tree
 
@@ -253,12 +284,15 @@ def load_tree(dest_dir: Union[str, Path]) -> BenchTree:
     try:
         manifest = json.loads((root / MANIFEST_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise BenchTreeError(f"{root / MANIFEST_NAME} cannot be read ({error}); make the tree with make_tree")
+        raise BenchTreeError(
+            f"{root / MANIFEST_NAME} cannot be read ({error}); make the tree with make_tree"
+        ) from error
     apps = {entry["code"]: BenchApp(**entry) for entry in manifest["apps"]}
     return BenchTree(root, manifest["build_seconds"], manifest["start_seconds"], apps)
 
 
 # --- schedule times ------------------------------------------------------------------------------
+
 
 def as_tree(tree: Union[BenchTree, str, Path]) -> BenchTree:
     return tree if isinstance(tree, BenchTree) else load_tree(tree)
@@ -281,16 +315,22 @@ def depth_levels(tree: BenchTree) -> Dict[str, int]:
     return levels
 
 
-def critical_path(tree: Union[BenchTree, str, Path], build_seconds: Optional[float] = None,
-                  start_seconds: Optional[float] = None) -> float:
+def critical_path(
+    tree: Union[BenchTree, str, Path],
+    build_seconds: Optional[float] = None,
+    start_seconds: Optional[float] = None,
+) -> float:
     """Ideal wall time: every app built at once from t=0, each started as soon as it is built and all
     its own dependencies are healthy, healthy once its start time has passed. The means default to
     the tree's; other means scale every app's time alike."""
     return max(ideal_healthy_times(tree, build_seconds, start_seconds).values())
 
 
-def ideal_healthy_times(tree: Union[BenchTree, str, Path], build_seconds: Optional[float] = None,
-                        start_seconds: Optional[float] = None) -> Dict[str, float]:
+def ideal_healthy_times(
+    tree: Union[BenchTree, str, Path],
+    build_seconds: Optional[float] = None,
+    start_seconds: Optional[float] = None,
+) -> Dict[str, float]:
     """{app: when it is healthy in the critical-path schedule}."""
     tree = as_tree(tree)
     healthy_at: Dict[str, float] = {}
@@ -301,15 +341,20 @@ def ideal_healthy_times(tree: Union[BenchTree, str, Path], build_seconds: Option
     return healthy_at
 
 
-def wave_schedule_time(tree: Union[BenchTree, str, Path], build_seconds: Optional[float] = None,
-                       start_seconds: Optional[float] = None) -> float:
+def wave_schedule_time(
+    tree: Union[BenchTree, str, Path],
+    build_seconds: Optional[float] = None,
+    start_seconds: Optional[float] = None,
+) -> float:
     """Wall time of the wave schedule: all builds at once, then each level started together once the
     previous level is entirely healthy."""
     tree = as_tree(tree)
     levels = depth_levels(tree)
     total = max(tree.build_time(code, build_seconds) for code in tree.apps)
     for level in range(max(levels.values()) + 1):
-        total += max(tree.start_time(code, start_seconds) for code in tree.apps if levels[code] == level)
+        total += max(
+            tree.start_time(code, start_seconds) for code in tree.apps if levels[code] == level
+        )
     return total
 
 
@@ -324,8 +369,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     try:
-        tree = make_tree(args.dest_dir, args.apps, args.levels, args.build_seconds, args.start_seconds,
-                         args.spread, args.seed)
+        tree = make_tree(
+            args.dest_dir,
+            args.apps,
+            args.levels,
+            args.build_seconds,
+            args.start_seconds,
+            args.spread,
+            args.seed,
+        )
     except BenchTreeError as error:
         print(f"env_up_tree: error: {error}", file=sys.stderr)
         return 2

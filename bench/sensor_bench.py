@@ -10,6 +10,7 @@ run is news to the sensor. Latencies compare time.monotonic() across the two pro
 system-wide clock on Linux). Each figure is the best of `repeats` runs: on a shared machine
 other processes only add time.
 """
+
 import multiprocessing
 import os
 import sys
@@ -41,6 +42,7 @@ class BenchRunError(Exception):
 
 # --- in the double's process --------------------------------------------------------------------
 
+
 def obey(commands, replies, wait_for_subscriber, write_all, make_event, publish_event):
     """The child's command loop. write_all(first, count) -> its start time; make_event(n) is
     the Nth event, which publish_event(event) publishes (only publishing is timed)."""
@@ -53,8 +55,7 @@ def obey(commands, replies, wait_for_subscriber, write_all, make_event, publish_
             replies.put(write_all(command[1], command[2]))
         elif command[0] == "paced":
             first, count, rate = command[1:]
-            replies.put(publish_paced(range(first, first + count), rate, make_event,
-                                      publish_event))
+            replies.put(publish_paced(range(first, first + count), rate, make_event, publish_event))
 
 
 def publish_paced(numbers, rate, make_event, publish_event):
@@ -71,6 +72,7 @@ def publish_paced(numbers, rate, make_event, publish_event):
 
 
 # --- in this process ----------------------------------------------------------------------------
+
 
 class Recorder(object):
     """What sensor_service.dispatch hands on: the time of each dispatch, waiting for a count."""
@@ -92,8 +94,10 @@ class Recorder(object):
 
     def wait(self, timeout):
         if not self._reached.wait(timeout):
-            raise BenchRunError("only %d of %d triggers dispatched within %g s"
-                                % (len(self.times), self._target, timeout))
+            raise BenchRunError(
+                "only %d of %d triggers dispatched within %g s"
+                % (len(self.times), self._target, timeout)
+            )
 
 
 class _Quiet(object):
@@ -118,8 +122,10 @@ class _MemoryDatastore(object):
 def start_sensor(sensor_class, config, recorder, source):
     """SENSOR_CLASS set up with CONFIG and running, once its first watch is connected."""
     from st2lite.sensors.service import SensorService
-    service = SensorService("qaeci", sensor_class.__name__, _MemoryDatastore(),
-                            recorder.dispatch, _Quiet())
+
+    service = SensorService(
+        "qaeci", sensor_class.__name__, _MemoryDatastore(), recorder.dispatch, _Quiet()
+    )
     sensor = sensor_class(service, config=config)
     sensor.setup()
     threading.Thread(target=sensor.run, daemon=True).start()
@@ -160,8 +166,9 @@ def bench_stream(name, double, double_args, start, warm_up, repeats):
     warm_up (count, rate) is paced through once before measuring."""
     context = multiprocessing.get_context("spawn")
     commands, replies = context.Queue(), context.Queue()
-    child = context.Process(target=double, args=tuple(double_args) + (commands, replies),
-                            daemon=True)
+    child = context.Process(
+        target=double, args=tuple(double_args) + (commands, replies), daemon=True
+    )
     child.start()
     try:
         recorder = Recorder()
@@ -183,9 +190,11 @@ def bench_stream(name, double, double_args, start, warm_up, repeats):
 
 def figures(name, rate, latencies):
     p99 = percentile(latencies, 99)
-    return [("%s_events_per_second" % name, rate, "/s", rate >= TARGET_EVENTS_PER_SECOND),
-            ("%s_dispatch_latency_p50" % name, percentile(latencies, 50), "ms", True),
-            ("%s_dispatch_latency_p99" % name, p99, "ms", p99 < TARGET_P99_MS)]
+    return [
+        ("%s_events_per_second" % name, rate, "/s", rate >= TARGET_EVENTS_PER_SECOND),
+        ("%s_dispatch_latency_p50" % name, percentile(latencies, 50), "ms", True),
+        ("%s_dispatch_latency_p99" % name, p99, "ms", p99 < TARGET_P99_MS),
+    ]
 
 
 def percentile(values, percent):

@@ -16,6 +16,7 @@ dispatch goes through st2lite's SensorService into a recorder (on StackStorm, di
 trigger to the message bus). bench/sensor_bench.py holds the measurement both share;
 sensors_docker.py and sensors_marathon.py what is particular to each stream.
 """
+
 import argparse
 import sys
 
@@ -28,8 +29,12 @@ BENCHES = {"docker": bench_docker, "marathon": bench_marathon}
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", choices=sorted(BENCHES), action="append",
-                        help="run only this stream's figures (repeatable)")
+    parser.add_argument(
+        "--only",
+        choices=sorted(BENCHES),
+        action="append",
+        help="run only this stream's figures (repeatable)",
+    )
     parser.add_argument("--repeats", type=int, default=REPEATS)
     args = parser.parse_args(argv)
     missed = failed = False

@@ -21,6 +21,7 @@ processes only ever add time, so the best run is the closest to the engine's own
 `--profile DIR` also writes a cProfile of each measurement to DIR (bench-NAME.prof); it sees the
 calling thread only: `py-spy record --threads` shows the worker threads that run the tasks.
 """
+
 import argparse
 import cProfile
 import os
@@ -57,6 +58,7 @@ class BenchRunError(Exception):
 
 # --- the generated pack ---------------------------------------------------------------------
 
+
 def sequential_workflow(tasks):
     """t0 -> t1 -> ... -> t(N-1), each a core.noop, each starting when the previous succeeded
     and publishing n + 1: the output n is N - 1 when the data went through every task."""
@@ -64,33 +66,63 @@ def sequential_workflow(tasks):
     for number in range(tasks):
         task = {"action": "core.noop"}
         if number + 1 < tasks:
-            task["next"] = [{"when": "<% succeeded() %>", "publish": [{"n": "<% ctx().n + 1 %>"}],
-                             "do": "t%d" % (number + 1)}]
+            task["next"] = [
+                {
+                    "when": "<% succeeded() %>",
+                    "publish": [{"n": "<% ctx().n + 1 %>"}],
+                    "do": "t%d" % (number + 1),
+                }
+            ]
         spec["t%d" % number] = task
     return {"version": 1.0, "vars": [{"n": 0}], "tasks": spec, "output": [{"n": "<% ctx().n %>"}]}
 
 
 def fanout_workflow(concurrency):
-    return {"version": 1.0, "input": ["items"],
-            "tasks": {"fan": {"with": {"items": "<% ctx().items %>", "concurrency": concurrency},
-                              "action": "core.noop"}}}
+    return {
+        "version": 1.0,
+        "input": ["items"],
+        "tasks": {
+            "fan": {
+                "with": {"items": "<% ctx().items %>", "concurrency": concurrency},
+                "action": "core.noop",
+            }
+        },
+    }
 
 
 def write_pack(packs_dir):
     pack_dir = os.path.join(packs_dir, PACK)
     os.makedirs(os.path.join(pack_dir, "actions", "workflows"))
-    _dump(os.path.join(pack_dir, "pack.yaml"),
-          {"ref": PACK, "name": PACK, "description": "st2lite engine benchmark",
-           "version": "0.1.0", "author": "bench", "email": "bench@example.com"})
-    workflows = {"warmup": (sequential_workflow(1), {}),
-                 "sequential": (sequential_workflow(SEQUENTIAL_TASKS), {}),
-                 "fanout": (fanout_workflow(FANOUT_CONCURRENCY),
-                            {"items": {"type": "array", "required": True}})}
+    _dump(
+        os.path.join(pack_dir, "pack.yaml"),
+        {
+            "ref": PACK,
+            "name": PACK,
+            "description": "st2lite engine benchmark",
+            "version": "0.1.0",
+            "author": "bench",
+            "email": "bench@example.com",
+        },
+    )
+    workflows = {
+        "warmup": (sequential_workflow(1), {}),
+        "sequential": (sequential_workflow(SEQUENTIAL_TASKS), {}),
+        "fanout": (
+            fanout_workflow(FANOUT_CONCURRENCY),
+            {"items": {"type": "array", "required": True}},
+        ),
+    }
     for name, (definition, parameters) in workflows.items():
         _dump(os.path.join(pack_dir, "actions", "workflows", name + ".yaml"), definition)
-        _dump(os.path.join(pack_dir, "actions", name + ".yaml"),
-              {"name": name, "runner_type": "orquesta", "entry_point": "workflows/%s.yaml" % name,
-               "parameters": parameters})
+        _dump(
+            os.path.join(pack_dir, "actions", name + ".yaml"),
+            {
+                "name": name,
+                "runner_type": "orquesta",
+                "entry_point": "workflows/%s.yaml" % name,
+                "parameters": parameters,
+            },
+        )
 
 
 def _dump(path, data):
@@ -100,6 +132,7 @@ def _dump(path, data):
 
 # --- the measurements -----------------------------------------------------------------------
 
+
 def run_workflow(runtime, ref, parameters, expected_children, expected_output=None):
     """Seconds to run the workflow to completion; BenchRunError unless it succeeded with the
     expected number of task executions (and, when given, the expected output)."""
@@ -107,29 +140,38 @@ def run_workflow(runtime, ref, parameters, expected_children, expected_output=No
     execution = runtime.execute(ref, parameters)
     elapsed = time.perf_counter() - started
     if execution["status"] != "succeeded":
-        raise BenchRunError("%s ended %s: %s" % (ref, execution["status"],
-                                                 _one_line(execution.get("result"))))
+        raise BenchRunError(
+            "%s ended %s: %s" % (ref, execution["status"], _one_line(execution.get("result")))
+        )
     children = len(execution.get("children") or [])
     if children != expected_children:
-        raise BenchRunError("%s ran %d task executions, expected %d"
-                            % (ref, children, expected_children))
+        raise BenchRunError(
+            "%s ran %d task executions, expected %d" % (ref, children, expected_children)
+        )
     output = (execution.get("result") or {}).get("output")
     if expected_output is not None and output != expected_output:
-        raise BenchRunError("%s returned %s, expected %s" % (ref, _one_line(output), expected_output))
+        raise BenchRunError(
+            "%s returned %s, expected %s" % (ref, _one_line(output), expected_output)
+        )
     return elapsed
 
 
 def measure_task_overhead(runtime):
-    seconds = min(run_workflow(runtime, "%s.sequential" % PACK, {}, SEQUENTIAL_TASKS,
-                               {"n": SEQUENTIAL_TASKS - 1})
-                  for _ in range(REPEATS))
+    seconds = min(
+        run_workflow(
+            runtime, "%s.sequential" % PACK, {}, SEQUENTIAL_TASKS, {"n": SEQUENTIAL_TASKS - 1}
+        )
+        for _ in range(REPEATS)
+    )
     return seconds * 1000.0 / SEQUENTIAL_TASKS
 
 
 def measure_fanout(runtime):
     items = list(range(FANOUT_ITEMS))
-    return min(run_workflow(runtime, "%s.fanout" % PACK, {"items": items}, FANOUT_ITEMS)
-               for _ in range(REPEATS))
+    return min(
+        run_workflow(runtime, "%s.fanout" % PACK, {"items": items}, FANOUT_ITEMS)
+        for _ in range(REPEATS)
+    )
 
 
 OPERATOR_CRITERIA = [
@@ -152,34 +194,52 @@ def make_rules(count):
     for number in range(count):
         key, operator, pattern = OPERATOR_CRITERIA[number % len(OPERATOR_CRITERIA)]
         if operator == "search":
-            criterion = {"type": "search", "condition": "any",
-                         "pattern": {"item.name": {"type": "equals", "pattern": "blue"}}}
+            criterion = {
+                "type": "search",
+                "condition": "any",
+                "pattern": {"item.name": {"type": "equals", "pattern": "blue"}},
+            }
         else:
             value = pattern.replace("{{ n }}", str(number % 10))
             criterion = {"type": operator, "pattern": int(value) if value.isdigit() else value}
-        rule = {"name": "r%d" % number, "pack": PACK, "ref": "%s.r%d" % (PACK, number),
-                "enabled": True, "trigger": {"type": TRIGGER}, "criteria": {key: criterion},
-                "action": {"ref": "core.echo",
-                           "parameters": {"message": "{{ trigger.env }} {{ trigger.count }}"}}}
+        rule = {
+            "name": "r%d" % number,
+            "pack": PACK,
+            "ref": "%s.r%d" % (PACK, number),
+            "enabled": True,
+            "trigger": {"type": TRIGGER},
+            "criteria": {key: criterion},
+            "action": {
+                "ref": "core.echo",
+                "parameters": {"message": "{{ trigger.env }} {{ trigger.count }}"},
+            },
+        }
         validate_rule(rule, "generated rule r%d" % number)
         rules.append(rule)
     return rules
 
 
 def make_payloads(count):
-    return [{"env": "qa%d" % (number % 12), "count": number % 17,
-             "labels": {"team": "flight" if number % 2 else "hotel"},
-             "message": "deploy %d done" % number if number % 3 else "restart",
-             "tags": [{"name": "blue" if number % 4 else "green"}, {"name": "x%d" % number}]}
-            for number in range(count)]
+    return [
+        {
+            "env": "qa%d" % (number % 12),
+            "count": number % 17,
+            "labels": {"team": "flight" if number % 2 else "hotel"},
+            "message": "deploy %d done" % number if number % 3 else "restart",
+            "tags": [{"name": "blue" if number % 4 else "green"}, {"name": "x%d" % number}],
+        }
+        for number in range(count)
+    ]
 
 
 def measure_rule_rate():
     rules, payloads = make_rules(RULES), make_payloads(RULE_PAYLOADS)
     matched = sum(len(evaluate_rules(rules, TRIGGER, payload)) for payload in payloads)
     if not 0 < matched < RULES * RULE_PAYLOADS:
-        raise BenchRunError("the generated rules matched %d of %d rule/payload pairs; the bench "
-                            "needs both outcomes" % (matched, RULES * RULE_PAYLOADS))
+        raise BenchRunError(
+            "the generated rules matched %d of %d rule/payload pairs; the bench "
+            "needs both outcomes" % (matched, RULES * RULE_PAYLOADS)
+        )
     return max(_rule_rate(rules, payloads) for _ in range(REPEATS))
 
 
@@ -197,6 +257,7 @@ def _one_line(value):
 
 
 # --- reporting ------------------------------------------------------------------------------
+
 
 def profiled(profile_dir, name, function, *args):
     if not profile_dir:
@@ -227,10 +288,15 @@ def main(argv=None):
     print("orquesta_task_overhead: %.2f ms" % overhead)
     print("with_items_fanout_1000: %.2f s" % fanout)
     print("rule_evaluations_per_second: %.0f /s" % rate)
-    missed = [name for name, ok in (("orquesta_task_overhead", overhead <= TARGET_TASK_OVERHEAD_MS),
-                                    ("with_items_fanout_1000", fanout <= TARGET_FANOUT_S),
-                                    ("rule_evaluations_per_second", rate >= TARGET_RULE_RATE))
-              if not ok]
+    missed = [
+        name
+        for name, ok in (
+            ("orquesta_task_overhead", overhead <= TARGET_TASK_OVERHEAD_MS),
+            ("with_items_fanout_1000", fanout <= TARGET_FANOUT_S),
+            ("rule_evaluations_per_second", rate >= TARGET_RULE_RATE),
+        )
+        if not ok
+    ]
     return 1 if missed else 0
 
 

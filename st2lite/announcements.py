@@ -8,6 +8,7 @@ Unlike StackStorm, which drops an announcement nobody is listening for, st2lite 
 `st2lite serve`) can also be called at once on each publish (`add_listener`); announcements
 published by other st2lite processes reach it through `undelivered`.
 """
+
 import logging
 import threading
 import weakref
@@ -37,11 +38,13 @@ def publish(db, route, payload, trace_context=None):
     if not isinstance(route, str) or not route:
         raise AnnouncementError("the announcement route must be non-empty text, got %r" % (route,))
     if payload is not None and not isinstance(payload, dict):
-        raise AnnouncementError("the announcement payload must be an object, got %s"
-                                % type(payload).__name__)
+        raise AnnouncementError(
+            "the announcement payload must be an object, got %s" % type(payload).__name__
+        )
     if trace_context is not None and not isinstance(trace_context, dict):
-        raise AnnouncementError("the trace context must be an object, got %s"
-                                % type(trace_context).__name__)
+        raise AnnouncementError(
+            "the trace context must be an object, got %s" % type(trace_context).__name__
+        )
     announcement = store_for(db).add(route, payload, trace_context)
     _tell_listeners(announcement)
     return announcement

@@ -1,5 +1,6 @@
 """Where st2lite keeps what it can compute again: $ST2LITE_CACHE_DIR, else the user's cache
 directory. Everything there is a pure function of its name; losing it only costs time."""
+
 import os
 
 CACHE_ENV = "ST2LITE_CACHE_DIR"

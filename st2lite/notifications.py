@@ -9,6 +9,7 @@ runner_ref, route, channel, message, data}`, `message` and `data` rendered with 
 `action_parameters`, `action_context` and `action_results`, and `data.result` the result as
 JSON text.
 """
+
 import json
 import logging
 
@@ -51,17 +52,25 @@ def _section_payloads(execution, action, section, suffix):
     routes = section.get("routes") or section.get("channels") or []
     if not routes:
         return []
-    context = {"action_parameters": execution["parameters"],
-               "action_context": execution["context"], "action_results": execution["result"]}
+    context = {
+        "action_parameters": execution["parameters"],
+        "action_context": execution["context"],
+        "action_results": execution["result"],
+    }
     message = section.get("message") or "Action %s %s" % (action["ref"], suffix)
     message = _rendered({"message": message}, context).get("message", message)
     data = _rendered(dict(section.get("data") or {}), context)
     data["result"] = json.dumps(execution["result"])
-    base = {"execution_id": execution["id"], "status": execution["status"],
-            "start_timestamp": execution["start_timestamp"],
-            "end_timestamp": execution["end_timestamp"] or utc_now_iso(),
-            "action_ref": action["ref"], "runner_ref": action["runner_type"],
-            "message": message, "data": data}
+    base = {
+        "execution_id": execution["id"],
+        "status": execution["status"],
+        "start_timestamp": execution["start_timestamp"],
+        "end_timestamp": execution["end_timestamp"] or utc_now_iso(),
+        "action_ref": action["ref"],
+        "runner_ref": action["runner_type"],
+        "message": message,
+        "data": data,
+    }
     return [dict(base, route=route, channel=route) for route in routes]
 
 

@@ -6,6 +6,7 @@ reads (other parameters, `st2kv`, `action_context`, `config_context`). A name re
 defined, or names that depend on each other in a circle, refuse the whole set before anything
 renders. Then each template is rendered once, after what it reads: a rendered value is never
 rendered again, whatever text it holds."""
+
 import json
 import re
 
@@ -59,7 +60,7 @@ class ParameterGraph(object):
             try:
                 rendered[name] = _render(self._nodes[name], rendered)
             except Exception as e:  # whatever the template raised, as StackStorm reports it
-                raise RenderError('Failed to render parameter "%s": %s' % (name, e))
+                raise RenderError('Failed to render parameter "%s": %s' % (name, e)) from e
         return rendered
 
     def _check(self, order):
@@ -67,9 +68,10 @@ class ParameterGraph(object):
             if "value" not in node and "template" not in node:
                 raise RenderError('Dependency unsatisfied in variable "%s"' % name)
         if len(order) < len(self._nodes):
-            raise RenderError("Cyclic dependency found in the following variables: %s. Likely "
-                              "the variable is referencing itself"
-                              % ", ".join(sorted(_cycle_names(self._reads))))
+            raise RenderError(
+                "Cyclic dependency found in the following variables: %s. Likely "
+                "the variable is referencing itself" % ", ".join(sorted(_cycle_names(self._reads)))
+            )
 
     def _order(self):
         """Names in an order where each comes after what it reads; names on or behind a cycle

@@ -3,6 +3,7 @@ undefined name is an error, trimmed blocks, StackStorm's filters, and `st2kv.sys
 `st2kv.user.KEY` read from the datastore.
 
 Jinja itself is imported on the first template: most actions are run without one."""
+
 import functools
 import json
 import os
@@ -29,8 +30,9 @@ class DatastoreLookup(object):
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
-        return DatastoreLookup(self._kv_lookup, self._scope,
-                               "%s.%s" % (self._key, name) if self._key else name)
+        return DatastoreLookup(
+            self._kv_lookup, self._scope, "%s.%s" % (self._key, name) if self._key else name
+        )
 
     def __getitem__(self, name):
         return self.__getattr__(str(name))
@@ -48,15 +50,19 @@ class DatastoreLookup(object):
     def _decrypted(self):  # a leading underscore: no template can reach it as a key name
         value = self._kv_lookup(self._key, self._scope, True)
         if value in (None, ""):
-            raise ValueError('Referenced datastore item "%s" doesn\'t exist or it contains an '
-                             'empty string' % self._key)
+            raise ValueError(
+                'Referenced datastore item "%s" doesn\'t exist or it contains an '
+                "empty string" % self._key
+            )
         return value
 
 
 def datastore_scopes(kv_lookup):
     """`st2kv` for templates: kv_lookup(name, scope, decrypt=False) -> value or None."""
-    return {"system": DatastoreLookup(kv_lookup, "system"),
-            "user": DatastoreLookup(kv_lookup, "user")}
+    return {
+        "system": DatastoreLookup(kv_lookup, "system"),
+        "user": DatastoreLookup(kv_lookup, "user"),
+    }
 
 
 def _decrypt_kv(value):
@@ -79,17 +85,21 @@ def _to_json_string(value, indent=None, sort_keys=False, separators=(",", ": "))
 
 def _to_yaml_string(value, indent=None, allow_unicode=True):
     import yaml
-    return yaml.safe_dump(value, indent=indent, allow_unicode=allow_unicode,
-                          default_flow_style=False)
+
+    return yaml.safe_dump(
+        value, indent=indent, allow_unicode=allow_unicode, default_flow_style=False
+    )
 
 
 def _from_yaml_string(value):
     import yaml
+
     return yaml.safe_load(_text(value))
 
 
 def _human_time(seconds):
     from st2lite.aliases.jinja_env import human_time  # rarely used: its package loads on demand
+
     return human_time(seconds)
 
 
@@ -104,13 +114,17 @@ FILTERS = {
     "to_json_string": _to_json_string,
     "to_yaml_string": _to_yaml_string,
     "regex_match": lambda value, pattern, ignorecase=False: bool(
-        re.match(pattern, _text(value), _regex_flags(ignorecase))),
+        re.match(pattern, _text(value), _regex_flags(ignorecase))
+    ),
     "regex_search": lambda value, pattern, ignorecase=False: bool(
-        re.search(pattern, _text(value), _regex_flags(ignorecase))),
+        re.search(pattern, _text(value), _regex_flags(ignorecase))
+    ),
     "regex_replace": lambda value, pattern, replacement, ignorecase=False: re.compile(
-        pattern, _regex_flags(ignorecase)).sub(replacement, _text(value)),
+        pattern, _regex_flags(ignorecase)
+    ).sub(replacement, _text(value)),
     "regex_substring": lambda value, pattern, result_index=0, ignorecase=False: re.findall(
-        pattern, _text(value), _regex_flags(ignorecase))[result_index],
+        pattern, _text(value), _regex_flags(ignorecase)
+    )[result_index],
     "to_human_time_from_seconds": _human_time,
     "use_none": lambda value: NONE_MAGIC_VALUE if value is None else value,
     "basename": os.path.basename,
@@ -122,8 +136,10 @@ FILTERS = {
 def _environment():
     import jinja2
     import jinja2.sandbox
+
     environment = jinja2.sandbox.SandboxedEnvironment(
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
+    )
     environment.filters.update(FILTERS)
     environment.tests["in"] = lambda item, container: item in container
     return environment
@@ -135,6 +151,7 @@ def template_names(text):
     StackStorm then keeps it as plain text."""
     import jinja2
     from jinja2 import meta
+
     try:
         return frozenset(meta.find_undeclared_variables(_environment().parse(text)))
     except jinja2.TemplateSyntaxError:

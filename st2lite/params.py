@@ -1,14 +1,15 @@
 """Action parameters as StackStorm treats them: runner + action schemas merged, text cast by type,
 immutables and required checked, defaults and Jinja rendered once in dependency order
 (param_graph), values cast and validated, secrets masked."""
+
 import ast
 import copy
 import json
 
 from st2lite.packs.builtin import RUNNER_PARAMETERS
 from st2lite.param_graph import ParameterGraph, RenderError
-from st2lite.param_jinja import NONE_MAGIC_VALUE, datastore_scopes, is_template as _is_template
-from st2lite.param_jinja import render
+from st2lite.param_jinja import NONE_MAGIC_VALUE, datastore_scopes, render
+from st2lite.param_jinja import is_template as _is_template
 
 MASK = "********"
 # Attributes of a StackStorm parameter that are not JSON Schema keywords.
@@ -32,11 +33,14 @@ def secret_names(schema):
 
 
 def mask_secrets(schema, params):
-    return dict((k, MASK if (schema.get(k) or {}).get("secret") and v is not None else v)
-                for k, v in params.items())
+    return dict(
+        (k, MASK if (schema.get(k) or {}).get("secret") and v is not None else v)
+        for k, v in params.items()
+    )
 
 
 # --- casting -------------------------------------------------------------------------------
+
 
 def cast_value(name, value, spec):
     """A value cast to its parameter's declared type as StackStorm casts it (st2common.util.casts):
@@ -47,15 +51,17 @@ def cast_value(name, value, spec):
         return value
     try:
         return _CASTS[kind](value)
-    except (ValueError, SyntaxError, TypeError):
-        raise ParameterError("parameter %r: %r is not a valid %s" % (name, value, kind))
+    except (ValueError, SyntaxError, TypeError) as error:
+        raise ParameterError("parameter %r: %r is not a valid %s" % (name, value, kind)) from error
 
 
 def cast_given(schema, params):
     """Values given to a workflow task or rule, cast as StackStorm's cast_params casts them.
     A template is cast once rendered."""
-    return dict((name, value if _is_template(value) else cast_value(name, value, schema.get(name)))
-                for name, value in params.items())
+    return dict(
+        (name, value if _is_template(value) else cast_value(name, value, schema.get(name)))
+        for name, value in params.items()
+    )
 
 
 def _none_marker_to_none(value):
@@ -85,9 +91,14 @@ def _cast_string(value):
     return _none_marker_to_none(value)
 
 
-_CASTS = {"array": _cast_structure, "object": _cast_structure, "boolean": _cast_boolean,
-          "integer": lambda v: int(_none_marker_to_none(v)),
-          "number": lambda v: float(_none_marker_to_none(v)), "string": _cast_string}
+_CASTS = {
+    "array": _cast_structure,
+    "object": _cast_structure,
+    "boolean": _cast_boolean,
+    "integer": lambda v: int(_none_marker_to_none(v)),
+    "number": lambda v: float(_none_marker_to_none(v)),
+    "string": _cast_string,
+}
 
 _TRUE_WORDS = ("true", "1", "yes", "y", "on")
 _FALSE_WORDS = ("false", "0", "no", "n", "off")
@@ -116,15 +127,21 @@ def cast_cli_text(schema, name, text):
             if text.lower() in _FALSE_WORDS:
                 return False
             raise ValueError(text)
-    except ValueError:
-        raise ParameterError("parameter %r: %r is not a valid %s (for an %s, %s)"
-                             % (name, text, kind, kind, _HOW_TO_WRITE.get(kind, "")))
+    except ValueError as error:
+        raise ParameterError(
+            "parameter %r: %r is not a valid %s (for an %s, %s)"
+            % (name, text, kind, kind, _HOW_TO_WRITE.get(kind, ""))
+        ) from error
     return text
 
 
-_HOW_TO_WRITE = {"array": "write a,b,c or JSON like [1, 2]", "object": 'write JSON like {"k": "v"}',
-                 "integer": "write digits like 42", "number": "write a number like 2.5",
-                 "boolean": "write true or false"}
+_HOW_TO_WRITE = {
+    "array": "write a,b,c or JSON like [1, 2]",
+    "object": 'write JSON like {"k": "v"}',
+    "integer": "write digits like 42",
+    "number": "write a number like 2.5",
+    "boolean": "write true or false",
+}
 
 
 def parse_cli_pairs(schema, pairs):
@@ -140,22 +157,36 @@ def parse_cli_pairs(schema, pairs):
 
 # --- finalising ----------------------------------------------------------------------------
 
+
 def check_given(action, given):
     """Refuse, before anything is recorded, what can never run: unknown or immutable parameters,
     required ones missing without a default, values of the wrong type."""
     schema = action_schema(action)
     unknown = sorted(set(given) - set(schema))
     if unknown:
-        raise ParameterError("%s has no parameter %s; it takes: %s" % (
-            action["ref"], ", ".join(repr(u) for u in unknown), ", ".join(sorted(schema)) or "none"))
+        raise ParameterError(
+            "%s has no parameter %s; it takes: %s"
+            % (
+                action["ref"],
+                ", ".join(repr(u) for u in unknown),
+                ", ".join(sorted(schema)) or "none",
+            )
+        )
     for name in given:
         spec = schema[name]
         if spec.get("immutable"):  # even at its default value, as StackStorm refuses it
-            raise ParameterError("parameter %r of %s is immutable: leave it out" % (name, action["ref"]))
-    _check_required(action["ref"], schema, dict(
-        (n, s.get("default")) for n, s in schema.items() if "default" in s), given)
-    validate_values(action["ref"], schema, dict(
-        (k, v) for k, v in given.items() if not _is_template(v)))
+            raise ParameterError(
+                "parameter %r of %s is immutable: leave it out" % (name, action["ref"])
+            )
+    _check_required(
+        action["ref"],
+        schema,
+        dict((n, s.get("default")) for n, s in schema.items() if "default" in s),
+        given,
+    )
+    validate_values(
+        action["ref"], schema, dict((k, v) for k, v in given.items() if not _is_template(v))
+    )
     return schema
 
 
@@ -168,8 +199,11 @@ def finalize(action, given, context, kv_lookup, pack_config):
     live = dict(given) if given_is_rendered(context) else render_live(schema, given, contexts)
     values = render_final(schema, live, contexts)
     _check_required(action["ref"], schema, values, {})
-    validate_values(action["ref"], schema, dict(
-        (k, v) for k, v in values.items() if v is not None or k in given))
+    validate_values(
+        action["ref"],
+        schema,
+        dict((k, v) for k, v in values.items() if v is not None or k in given),
+    )
     return values
 
 
@@ -184,9 +218,11 @@ def given_is_rendered(context):
 def render_contexts(action, context, kv_lookup, pack_config):
     """What templates read besides the parameters: the datastore, the execution's context (with
     the action's pack, which StackStorm adds to every execution's) and the pack's config."""
-    return {"st2kv": datastore_scopes(kv_lookup),
-            "action_context": dict(context or {}, pack=action["pack"]),
-            "config_context": pack_config or {}}
+    return {
+        "st2kv": datastore_scopes(kv_lookup),
+        "action_context": dict(context or {}, pack=action["pack"]),
+        "config_context": pack_config or {},
+    }
 
 
 def render_live(schema, given, contexts):
@@ -222,7 +258,7 @@ def _resolve(schema, values, contexts, given_as_templates):
     try:
         return graph.resolve()
     except RenderError as e:
-        raise ParameterError(str(e))
+        raise ParameterError(str(e)) from e
 
 
 def _default_rendered(spec, value):
@@ -234,13 +270,22 @@ def _check_required(ref, schema, defaults, given):
     values = dict(defaults, **given)
     missing = [n for n, s in sorted(schema.items()) if s.get("required") and values.get(n) is None]
     if missing:
-        raise ParameterError("%s needs %s: give %s" % (
-            ref, ", ".join(repr(m) for m in missing), " ".join("%s=..." % m for m in missing)))
+        raise ParameterError(
+            "%s needs %s: give %s"
+            % (ref, ", ".join(repr(m) for m in missing), " ".join("%s=..." % m for m in missing))
+        )
 
 
 # JSON Schema (draft 4) types as Python types; bool is not a number there.
-_JSON_TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
-               "array": (list, tuple), "object": (dict,), "null": (type(None),)}
+_JSON_TYPES = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list, tuple),
+    "object": (dict,),
+    "null": (type(None),),
+}
 _DESCRIPTIVE_KEYS = {"type", "description", "title"}
 _SIMPLE_KEYS = _DESCRIPTIVE_KEYS | {"enum"}
 
@@ -263,17 +308,20 @@ def simply_valid(value, spec):
     kind = spec.get("type")
     if not set(spec) <= _SIMPLE_KEYS:
         return False
-    if kind is not None and not (isinstance(kind, str) and kind in _JSON_TYPES
-                                 and is_json_type(value, kind)):
+    if kind is not None and not (
+        isinstance(kind, str) and kind in _JSON_TYPES and is_json_type(value, kind)
+    ):
         return False  # no type at all (an untyped parameter) takes any value
     return "enum" not in spec or any(
-        option == value and type(option) is type(value) for option in spec["enum"])
+        option == value and type(option) is type(value) for option in spec["enum"]
+    )
 
 
 def is_json_type(value, kind):
     """Whether value is of JSON Schema type KIND (a name in _JSON_TYPES); bool is no number."""
-    return isinstance(value, _JSON_TYPES[kind]) and (kind == "boolean"
-                                                     or not isinstance(value, bool))
+    return isinstance(value, _JSON_TYPES[kind]) and (
+        kind == "boolean" or not isinstance(value, bool)
+    )
 
 
 def _check_type(ref, name, value, kind):
@@ -284,20 +332,27 @@ def _check_type(ref, name, value, kind):
 
 def _validate_schema(ref, name, value, spec):
     import jsonschema  # loaded only for richer schemas: it costs a tenth of a second to import
+
     try:
         jsonschema.validate(value, spec, cls=jsonschema.Draft4Validator)
     except jsonschema.ValidationError as e:
-        raise ParameterError("parameter %r of %s: %s" % (name, ref, e.message))
+        raise ParameterError("parameter %r of %s: %s" % (name, ref, e.message)) from e
     except jsonschema.SchemaError as e:
-        raise ParameterError("parameter %r of %s has an invalid schema: %s" % (name, ref, e.message))
+        raise ParameterError(
+            "parameter %r of %s has an invalid schema: %s" % (name, ref, e.message)
+        ) from e
 
 
 def render_values(values, context, kv_lookup, pack_config):
     """Jinja in each value (within lists and dicts too) rendered once, reading the values as
     they are given and the datastore; what a rendered value holds is not rendered again. For
     pack configs, whose values StackStorm renders one by one."""
-    env = dict(values, st2kv=datastore_scopes(kv_lookup), action_context=context or {},
-               config_context=pack_config or {})
+    env = dict(
+        values,
+        st2kv=datastore_scopes(kv_lookup),
+        action_context=context or {},
+        config_context=pack_config or {},
+    )
     return dict((name, _render_nested(value, env, name)) for name, value in values.items())
 
 
@@ -306,7 +361,7 @@ def _render_nested(value, env, name):
         try:
             return render(value, env)
         except Exception as e:  # a template error of the user's: report it in one line
-            raise ParameterError("parameter %r: could not render %r: %s" % (name, value, e))
+            raise ParameterError("parameter %r: could not render %r: %s" % (name, value, e)) from e
     if isinstance(value, list):
         return [_render_nested(v, env, name) for v in value]
     if isinstance(value, dict):

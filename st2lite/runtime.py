@@ -3,6 +3,7 @@
 `execute` runs one action to completion and records it; `fire_trigger` hands a trigger instance
 to the rules engine and starts the actions of the rules that match.
 """
+
 import json
 import os
 import threading
@@ -15,8 +16,8 @@ from st2lite.packs.config import PackConfigError, load_pack_config
 from st2lite.packs.loader import load_packs
 from st2lite.policies import concurrency
 from st2lite.policies.retry import RetryPolicy
-from st2lite.runners.registry import resumer_for, runner_for
 from st2lite.runners.base import ActionRequest
+from st2lite.runners.registry import resumer_for, runner_for
 from st2lite.store.datastore import Datastore, GlobalKeys
 from st2lite.store.db import Database
 from st2lite.store.executions import ExecutionStore
@@ -27,8 +28,11 @@ SYSTEM_USER = "stanley"
 MAX_POLICY_WAIT = 3600
 NOT_STARTED = ("canceled", "the st2lite process that was to run it ended before it started")
 # (status, error) of an execution whose st2lite process died, by the status it was left in
-ORPHANED = {"scheduled": NOT_STARTED, "delayed": NOT_STARTED,
-            "running": ("abandoned", "the st2lite process running it died")}
+ORPHANED = {
+    "scheduled": NOT_STARTED,
+    "delayed": NOT_STARTED,
+    "running": ("abandoned", "the st2lite process running it died"),
+}
 
 
 class RuntimeError_(Exception):
@@ -62,18 +66,23 @@ class Runtime(object):
     def action(self, ref):
         action = self.content.actions.get(ref)
         if action is None:
-            raise RuntimeError_("unknown action %r: see `st2lite pack list` for the actions of the "
-                                "loaded packs (packs path: %s)" % (ref, ":".join(self.pack_paths)))
+            raise RuntimeError_(
+                "unknown action %r: see `st2lite pack list` for the actions of the "
+                "loaded packs (packs path: %s)" % (ref, ":".join(self.pack_paths))
+            )
         if not action.get("enabled", True):
-            raise RuntimeError_("action %r is disabled: set enabled: true in %s"
-                                % (ref, action.get("metadata_file")))
+            raise RuntimeError_(
+                "action %r is disabled: set enabled: true in %s"
+                % (ref, action.get("metadata_file"))
+            )
         return action
 
     def pack_config(self, pack_ref):
         if pack_ref not in self._configs:
             pack = self.content.packs.get(pack_ref)
-            self._configs[pack_ref] = load_pack_config(pack, self.config_dir, self.kv_lookup) \
-                if pack else {}
+            self._configs[pack_ref] = (
+                load_pack_config(pack, self.config_dir, self.kv_lookup) if pack else {}
+            )
         return self._configs[pack_ref]
 
     @property
@@ -95,8 +104,17 @@ class Runtime(object):
 
     # --- executions ----------------------------------------------------------------------
 
-    def request(self, ref, given, context=None, parent_id=None, task=None, item=None, cast=False,
-                notify=None):
+    def request(
+        self,
+        ref,
+        given,
+        context=None,
+        parent_id=None,
+        task=None,
+        item=None,
+        cast=False,
+        notify=None,
+    ):
         """Validate what can be validated up front and record a requested execution (with its
         own `notify` settings, if any). Returns (execution_id, action, given) or raises
         RuntimeError_ for bad input."""
@@ -106,21 +124,28 @@ class Runtime(object):
             given = parameters_mod.cast_given(schema, given) if cast else dict(given)
             parameters_mod.check_given(action, given)
         except parameters_mod.ParameterError as e:
-            raise RuntimeError_(str(e))
+            raise RuntimeError_(str(e)) from e
         context = dict(context or {})
         context.setdefault("user", SYSTEM_USER)
-        execution_id = self.executions.create(ref, action["runner_type"],
-                                              parameters_mod.mask_secrets(schema, given), context,
-                                              parent_id=parent_id, task=task, item=item,
-                                              notify=notify)
+        execution_id = self.executions.create(
+            ref,
+            action["runner_type"],
+            parameters_mod.mask_secrets(schema, given),
+            context,
+            parent_id=parent_id,
+            task=task,
+            item=item,
+            notify=notify,
+        )
         return execution_id, action, given
 
     def execute(self, ref, given, context=None, parent_id=None, task=None, item=None, cast=False):
         """Run an action to completion; returns the execution as a dict. Inside a workflow an
         unknown action or bad parameters become a failed child instead of an exception."""
         try:
-            execution_id, action, given = self.request(ref, given, context, parent_id, task, item,
-                                                       cast)
+            execution_id, action, given = self.request(
+                ref, given, context, parent_id, task, item, cast
+            )
         except RuntimeError_ as e:
             if parent_id is None:
                 raise
@@ -140,38 +165,55 @@ class Runtime(object):
         context = record["context"]
         policies = self._policies_for(action["ref"])
         if policies:
-            claimed = concurrency.claim(self.db, self.registration, execution_id, action["ref"],
-                                        given, [concurrency.ConcurrencyPolicy(p) for p in policies],
-                                        MAX_POLICY_WAIT)
+            claimed = concurrency.claim(
+                self.db,
+                self.registration,
+                execution_id,
+                action["ref"],
+                given,
+                [concurrency.ConcurrencyPolicy(p) for p in policies],
+                MAX_POLICY_WAIT,
+            )
             if claimed == "canceled":
-                self.executions.update(execution_id, status="canceled", result={
-                    "error": "canceled by the concurrency policy of %s" % action["ref"]})
+                self.executions.update(
+                    execution_id,
+                    status="canceled",
+                    result={"error": "canceled by the concurrency policy of %s" % action["ref"]},
+                )
                 return self._finish(execution_id, action)
         try:
-            final = parameters_mod.finalize(action, given, context, self.kv_lookup,
-                                            self.pack_config(action["pack"]))
+            final = parameters_mod.finalize(
+                action, given, context, self.kv_lookup, self.pack_config(action["pack"])
+            )
         except (parameters_mod.ParameterError, PackConfigError) as e:
             self.executions.update(execution_id, status="failed", result={"error": str(e)})
             return self._finish(execution_id, action)
-        self.executions.update(execution_id, status="running", pid=os.getpid(),
-                               runtime=self.registration.token)
-        status, result = self._run_runner(runner_for(action), action, final, execution_id,
-                                          context)
+        self.executions.update(
+            execution_id, status="running", pid=os.getpid(), runtime=self.registration.token
+        )
+        status, result = self._run_runner(runner_for(action), action, final, execution_id, context)
         return self._record_outcome(execution_id, action, status, result, final)
 
     def resume(self, execution_id):
         """Go on with a paused workflow in this process until it ends or pauses again; returns
         the execution, or None when it is not paused (another process resumed it first)."""
         from st2lite.store.workflow_states import WorkflowStateStore
+
         record = self.executions.get(execution_id, with_children=False)
         action = self.action(record["action"])
         saved = WorkflowStateStore(self.db).load(execution_id)
         resumer = resumer_for(action)
-        if saved is None or resumer is None or not self.executions.claim(
-                execution_id, "paused", self.registration.token, os.getpid()):
+        if (
+            saved is None
+            or resumer is None
+            or not self.executions.claim(
+                execution_id, "paused", self.registration.token, os.getpid()
+            )
+        ):
             return None
-        status, result = self._run_runner(resumer, action, saved.parameters, execution_id,
-                                          record["context"])
+        status, result = self._run_runner(
+            resumer, action, saved.parameters, execution_id, record["context"]
+        )
         return self._record_outcome(execution_id, action, status, result, saved.parameters)
 
     def _record_outcome(self, execution_id, action, status, result, final):
@@ -180,8 +222,9 @@ class Runtime(object):
             # answer may be resuming it in another process already, so report it as it paused.
             return dict(self.executions.get(execution_id), status="paused")
         schema = parameters_mod.action_schema(action)
-        self.executions.update(execution_id, status=status,
-                               result=_mask_values(result, schema, final))
+        self.executions.update(
+            execution_id, status=status, result=_mask_values(result, schema, final)
+        )
         return self._finish(execution_id, action)
 
     def _run_runner(self, runner, action, final, execution_id, context):
@@ -189,8 +232,10 @@ class Runtime(object):
             outcome = runner(ActionRequest(self, action, final, execution_id, context))
             return outcome.status, outcome.result
         except Exception as e:  # a fault in a runner must fail the execution, not the runtime
-            return "failed", {"error": "%s: %s" % (type(e).__name__, e),
-                              "traceback": traceback.format_exc()}
+            return "failed", {
+                "error": "%s: %s" % (type(e).__name__, e),
+                "traceback": traceback.format_exc(),
+            }
 
     def announce_end(self, execution_id):
         """What follows the end of an execution that was recorded elsewhere (an inquiry
@@ -207,14 +252,20 @@ class Runtime(object):
         """A child execution that never ran (unknown action, bad parameters, a cycle): recorded
         as failed with the reason, so the workflow's history shows why."""
         context = dict(context or {}, user=(context or {}).get("user", SYSTEM_USER))
-        execution_id = self.executions.create(ref, None, given or {}, context, parent_id=parent_id,
-                                              task=task, item=item)
+        execution_id = self.executions.create(
+            ref, None, given or {}, context, parent_id=parent_id, task=task, item=item
+        )
         self.executions.update(execution_id, status="failed", result={"error": message})
         return self.executions.get(execution_id)
 
     def _retry_policies(self, ref):
-        return [RetryPolicy(p) for p in self.content.policies if p.get("enabled", True)
-                and p["resource_ref"] == ref and p["policy_type"] == "action.retry"]
+        return [
+            RetryPolicy(p)
+            for p in self.content.policies
+            if p.get("enabled", True)
+            and p["resource_ref"] == ref
+            and p["policy_type"] == "action.retry"
+        ]
 
     def _retry(self, execution, action, given):
         """Re-run while a retry policy says so; returns the last attempt. Every attempt is
@@ -224,17 +275,26 @@ class Runtime(object):
             while context is not None:
                 time.sleep(policy.delay)
                 execution_id = self.executions.create(
-                    action["ref"], action["runner_type"], execution["parameters"], context,
-                    parent_id=execution.get("parent"), task=execution.get("task"),
-                    item=execution.get("item"))
+                    action["ref"],
+                    action["runner_type"],
+                    execution["parameters"],
+                    context,
+                    parent_id=execution.get("parent"),
+                    task=execution.get("task"),
+                    item=execution.get("item"),
+                )
                 execution = self._run_once(execution_id, action, given)
                 context = policy.next_context(execution)
         return execution
 
     def _policies_for(self, ref):
-        return [p for p in self.content.policies if p.get("enabled", True)
-                and p["resource_ref"] == ref
-                and p["policy_type"] in ("action.concurrency", "action.concurrency.attr")]
+        return [
+            p
+            for p in self.content.policies
+            if p.get("enabled", True)
+            and p["resource_ref"] == ref
+            and p["policy_type"] in ("action.concurrency", "action.concurrency.attr")
+        ]
 
     def reap_abandoned(self):
         """Settle the executions of st2lite processes that died (however: killed, a reboot, a
@@ -246,8 +306,9 @@ class Runtime(object):
             if execution["status"] == "requested" or self.runtimes.is_alive(execution["runtime"]):
                 continue  # requested: not yet taken by a runtime (a --async worker's, say)
             status, error = ORPHANED.get(execution["status"], ORPHANED["running"])
-            self.executions.update(execution["id"], status=status,
-                                   result=dict(execution["result"] or {}, error=error))
+            self.executions.update(
+                execution["id"], status=status, result=dict(execution["result"] or {}, error=error)
+            )
         self.runtimes.sweep()
 
     # --- triggers and rules --------------------------------------------------------------
@@ -256,12 +317,20 @@ class Runtime(object):
         """Record a trigger instance, evaluate every enabled rule on its type, start the actions
         of the rules that match. Returns {"trigger_instance", "enforcements"}."""
         from st2lite.rules import evaluate_rules
+
         if trigger_ref not in self.content.trigger_types:
-            raise RuntimeError_("unknown trigger type %r: declare it in a pack's triggers/ folder or "
-                                "in a sensor's trigger_types" % trigger_ref)
+            raise RuntimeError_(
+                "unknown trigger type %r: declare it in a pack's triggers/ folder or "
+                "in a sensor's trigger_types" % trigger_ref
+            )
         instance_id = self.triggers.add_instance(trigger_ref, payload)
-        decisions = evaluate_rules(self.content.rules, trigger_ref, payload,
-                                   kv_get=self._kv_get_or_empty, trigger_instance_id=instance_id)
+        decisions = evaluate_rules(
+            self.content.rules,
+            trigger_ref,
+            payload,
+            kv_get=self._kv_get_or_empty,
+            trigger_instance_id=instance_id,
+        )
         enforcements, threads = [], []
         for decision in decisions:
             enforcement, thread = self._enforce(decision, instance_id)
@@ -276,23 +345,31 @@ class Runtime(object):
 
     def dispatch_trigger(self, trigger_ref, payload, trace_tag=None):
         """What sensors and core.inject_trigger call: fire without waiting for the actions."""
-        return self.fire_trigger(trigger_ref, payload, wait=False, trace_tag=trace_tag)["trigger_instance"]
+        return self.fire_trigger(trigger_ref, payload, wait=False, trace_tag=trace_tag)[
+            "trigger_instance"
+        ]
 
     def _enforce(self, decision, instance_id):
         if decision.failure_reason:
-            return self.triggers.add_enforcement(decision.rule_ref, instance_id, None, "failed",
-                                                 decision.failure_reason), None
-        context = {"user": SYSTEM_USER, "rule": {"ref": decision.rule_ref},
-                   "trigger_instance": {"id": instance_id}}
+            return self.triggers.add_enforcement(
+                decision.rule_ref, instance_id, None, "failed", decision.failure_reason
+            ), None
+        context = {
+            "user": SYSTEM_USER,
+            "rule": {"ref": decision.rule_ref},
+            "trigger_instance": {"id": instance_id},
+        }
         try:
-            execution_id, action, given = self.request(decision.action_ref,
-                                                       decision.parameters or {}, context,
-                                                       cast=True)
+            execution_id, action, given = self.request(
+                decision.action_ref, decision.parameters or {}, context, cast=True
+            )
         except RuntimeError_ as e:
-            return self.triggers.add_enforcement(decision.rule_ref, instance_id, None, "failed",
-                                                 str(e)), None
-        enforcement = self.triggers.add_enforcement(decision.rule_ref, instance_id, execution_id,
-                                                    "succeeded")
+            return self.triggers.add_enforcement(
+                decision.rule_ref, instance_id, None, "failed", str(e)
+            ), None
+        enforcement = self.triggers.add_enforcement(
+            decision.rule_ref, instance_id, execution_id, "succeeded"
+        )
         thread = self.start_background(self.run_requested, execution_id, action, given)
         return enforcement, thread
 
@@ -307,11 +384,16 @@ class Runtime(object):
         if execution["status"] not in ("succeeded", "failed", "timeout", "canceled"):
             return
         listening = set(r["trigger"]["type"] for r in self.content.rules if r.get("enabled", True))
-        payload = {"execution_id": execution["id"], "status": execution["status"],
-                   "start_timestamp": execution["start_timestamp"],
-                   "action_name": action.get("name"), "action_ref": action["ref"],
-                   "runner_ref": action["runner_type"], "parameters": execution["parameters"],
-                   "result": execution["result"]}
+        payload = {
+            "execution_id": execution["id"],
+            "status": execution["status"],
+            "start_timestamp": execution["start_timestamp"],
+            "action_name": action.get("name"),
+            "action_ref": action["ref"],
+            "runner_ref": action["runner_type"],
+            "parameters": execution["parameters"],
+            "result": execution["result"],
+        }
         if "core.st2.generic.actiontrigger" in listening:
             self.dispatch_trigger("core.st2.generic.actiontrigger", payload)
         if "core.st2.generic.notifytrigger" in listening:
@@ -342,8 +424,9 @@ class Runtime(object):
 
 def _mask_values(result, schema, final):
     """Secret parameter values never appear in stored results, wherever the action echoed them."""
-    secrets = [str(final[n]) for n in parameters_mod.secret_names(schema)
-               if final.get(n) not in (None, "")]
+    secrets = [
+        str(final[n]) for n in parameters_mod.secret_names(schema) if final.get(n) not in (None, "")
+    ]
     if not secrets:
         return result
     text = json.dumps(result)

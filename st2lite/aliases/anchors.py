@@ -4,17 +4,23 @@ StackStorm adds ``^\\s*`` / ``\\s*$`` only when the format has no anchor of its 
 looks for anchors in the parsed expression: at the top level, inside groups, and - a quirk
 kept here because it decides what matches - only in the second alternative of a ``|``.
 """
+
 try:  # Python 3.11+
-    from re import _constants as sre_constants, _parser as sre_parse
+    from re import _constants as sre_constants
+    from re import _parser as sre_parse
 except ImportError:  # pragma: no cover - Python < 3.11
     import sre_constants
     import sre_parse
 
 # Tuples, not sets: other tokens carry unhashable arguments, compared by equality only.
-_BEGIN_ANCHORS = ((sre_constants.AT, sre_constants.AT_BEGINNING),
-                  (sre_constants.AT, sre_constants.AT_BEGINNING_STRING))
-_END_ANCHORS = ((sre_constants.AT, sre_constants.AT_END),
-                (sre_constants.AT, sre_constants.AT_END_STRING))
+_BEGIN_ANCHORS = (
+    (sre_constants.AT, sre_constants.AT_BEGINNING),
+    (sre_constants.AT, sre_constants.AT_BEGINNING_STRING),
+)
+_END_ANCHORS = (
+    (sre_constants.AT, sre_constants.AT_END),
+    (sre_constants.AT, sre_constants.AT_END_STRING),
+)
 
 
 def parse_tokens(pattern, flags):

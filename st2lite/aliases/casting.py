@@ -5,6 +5,7 @@ the text split on commas, each item stripped (no JSON). ``boolean`` text is read
 Python literal ("true" -> True, "1" -> 1), ``number`` becomes a float, ``object`` is JSON
 or a Python literal. Parameters without a schema or a type are left as text.
 """
+
 import ast
 import json
 
@@ -55,8 +56,14 @@ def _cast_string(value):
     return _none(value) if isinstance(value, str) else value
 
 
-_CASTS = {"array": _cast_array, "object": _cast_object, "boolean": _cast_boolean,
-          "integer": _cast_integer, "number": _cast_number, "string": _cast_string}
+_CASTS = {
+    "array": _cast_array,
+    "object": _cast_object,
+    "boolean": _cast_boolean,
+    "integer": _cast_integer,
+    "number": _cast_number,
+    "string": _cast_string,
+}
 
 
 def cast_alias_parameters(parameters, parameters_schema):
@@ -72,7 +79,8 @@ def cast_alias_parameters(parameters, parameters_schema):
         except (ValueError, SyntaxError, TypeError) as error:
             raise AliasParameterError(
                 'parameter "%s": "%s" is not a valid %s (%s); change the value in the command'
-                % (name, value, declared_type, _first_line(error))) from None
+                % (name, value, declared_type, _first_line(error))
+            ) from None
     return cast
 
 

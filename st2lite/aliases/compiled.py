@@ -1,4 +1,5 @@
 """Compile every representation of an alias once, with a clear error for a bad one."""
+
 import re
 from functools import lru_cache
 
@@ -18,5 +19,6 @@ def compile_representation(format_string, where):
     except re.error as error:
         raise AliasValidationError(
             '%s: "%s" is not a valid alias format (%s); escape regex characters such as '
-            '( ) [ ] ? * + with a backslash, and use each {{ parameter }} name once'
-            % (where, format_string, error.msg)) from None
+            "( ) [ ] ? * + with a backslash, and use each {{ parameter }} name once"
+            % (where, format_string, error.msg)
+        ) from None

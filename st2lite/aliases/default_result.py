@@ -3,6 +3,7 @@
 Same lines as its default template: the action, status, execution id, duration, then the
 result - for python and shell runners only the meaningful, non-empty keys.
 """
+
 from .jinja_env import human_time
 
 _PYTHON_RUNNERS = ("run-python", "python-script", "windows-cmd", "windows-script")
@@ -14,9 +15,11 @@ _SHELL_KEYS = ("stdout", "stderr", "return_code", "error")
 
 def default_result_message(execution):
     """``execution`` is the StackStorm-shaped view (see formatting.st2_execution_view)."""
-    lines = ["Action %s completed." % execution["action"]["ref"],
-             "status : %s" % execution.get("status"),
-             "execution: %s" % execution.get("id")]
+    lines = [
+        "Action %s completed." % execution["action"]["ref"],
+        "status : %s" % execution.get("status"),
+        "execution: %s" % execution.get("id"),
+    ]
     if execution.get("web_url"):
         lines.append("web_url: %s" % execution["web_url"])
     if execution.get("elapsed_seconds"):

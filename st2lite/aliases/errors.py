@@ -27,11 +27,13 @@ class _MatchFailure(AliasError):
 
 class NoMatch(_MatchFailure):
     """No enabled alias format matches the command; ``candidates`` holds close formats."""
+
     kind = "no match"
 
 
 class AmbiguousMatch(_MatchFailure):
     """More than one alias format matches the command; ``candidates`` holds all of them."""
+
     kind = "ambiguous"
 
 

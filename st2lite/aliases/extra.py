@@ -2,6 +2,7 @@
 .render_values): each value of the mapping is its own template, with undefined names an error;
 a list or mapping value is rendered as JSON text and read back; a value without templates keeps
 its type. The context is also reachable as `__context`."""
+
 import json
 
 from .jinja_env import make_environment

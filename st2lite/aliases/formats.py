@@ -3,6 +3,7 @@
 A format is either a plain string (its own display and its only representation) or a
 mapping with a ``display`` help text and a ``representation`` list of matchable strings.
 """
+
 from typing import Iterator, NamedTuple, Optional
 
 from .errors import AliasValidationError
@@ -27,7 +28,8 @@ def iter_format_entries(alias) -> Iterator[FormatEntry]:
         if not isinstance(alias_format, dict):
             raise AliasValidationError(
                 "alias %s: formats: %r is neither a string nor a mapping with display and "
-                "representation" % (alias_ref(alias), alias_format))
+                "representation" % (alias_ref(alias), alias_format)
+            )
         display = alias_format.get("display")
         representations = alias_format.get("representation") or []
         if isinstance(representations, str):

@@ -9,6 +9,7 @@ default summary) is rendered by the chatops pack with ``execution``, ``alias`` a
 posts nothing. Templates see ``execution`` in StackStorm's shape (``execution.action.ref``,
 ``execution.runner.name``, ``execution.elapsed_seconds``) so packs' aliases work unchanged.
 """
+
 from datetime import datetime
 from typing import Optional
 
@@ -64,7 +65,9 @@ def _render_ack_format(template, alias, execution):
         return 'Cannot render "format" in field "ack" for alias. %s' % error
     except jinja2.TemplateError as error:
         return 'Cannot render "format" in field "ack" for alias %s: %s' % (
-            alias.get("ref") or alias.get("name"), error)
+            alias.get("ref") or alias.get("name"),
+            error,
+        )
 
 
 def _render_result_format(template, alias, view):
@@ -73,7 +76,9 @@ def _render_result_format(template, alias, view):
         return _LENIENT.from_string(template).render(context)
     except jinja2.TemplateError as error:
         return 'Cannot render "format" in field "result" for alias %s: %s' % (
-            alias.get("ref") or alias.get("name"), error)
+            alias.get("ref") or alias.get("name"),
+            error,
+        )
 
 
 def st2_execution_view(execution):

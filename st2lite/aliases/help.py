@@ -1,4 +1,5 @@
 """The command list a chat help command shows: one line per format with a display text."""
+
 from .formats import alias_ref
 
 
@@ -15,6 +16,11 @@ def list_commands(aliases):
         for alias_format in alias.get("formats") or []:
             display = alias_format if isinstance(alias_format, str) else alias_format.get("display")
             if display:
-                commands.append({"ref": alias_ref(alias), "display": display,
-                                 "description": alias.get("description")})
+                commands.append(
+                    {
+                        "ref": alias_ref(alias),
+                        "display": display,
+                        "description": alias.get("description"),
+                    }
+                )
     return commands

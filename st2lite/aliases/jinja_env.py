@@ -3,6 +3,7 @@
 StackStorm renders ``ack`` formats with undefined names as errors and ``result`` formats
 with undefined names as empty text, in a sandbox, with trimmed blocks and its own filters.
 """
+
 import json
 import re
 import types
@@ -34,8 +35,9 @@ def _to_json_string(value, indent=None, sort_keys=False, separators=(",", ": "))
 
 
 def _to_yaml_string(value, indent=None, allow_unicode=True):
-    return yaml.safe_dump(value, indent=indent, allow_unicode=allow_unicode,
-                          default_flow_style=False)
+    return yaml.safe_dump(
+        value, indent=indent, allow_unicode=allow_unicode, default_flow_style=False
+    )
 
 
 def _json_escape(value):
@@ -71,15 +73,21 @@ FILTERS = {
 }
 
 # Old alias templates iterate with six.iteritems(...); offer the few helpers they use.
-SIX = types.SimpleNamespace(iteritems=lambda mapping: mapping.items(),
-                            itervalues=lambda mapping: mapping.values(),
-                            text_type=str, string_types=(str,))
+SIX = types.SimpleNamespace(
+    iteritems=lambda mapping: mapping.items(),
+    itervalues=lambda mapping: mapping.values(),
+    text_type=str,
+    string_types=(str,),
+)
 
 
 def make_environment(strict_undefined):
     environment = jinja2.sandbox.SandboxedEnvironment(
         undefined=jinja2.StrictUndefined if strict_undefined else jinja2.Undefined,
-        trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.do"])
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.do"],
+    )
     environment.filters.update(FILTERS)
     environment.tests["in"] = lambda item, container: item in container
     return environment

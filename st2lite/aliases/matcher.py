@@ -5,6 +5,7 @@ not ``match_multiple`` are tried first; only when none of their formats matches 
 aliases with a ``match_multiple`` format tried. More than one matching representation in a
 round is an error (ambiguity), never a guess - even when one format is a prefix of another.
 """
+
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
@@ -27,8 +28,11 @@ class AliasMatch:
     parameter_sets: List[Dict[str, Optional[str]]] = field(default_factory=list)
 
     def to_dict(self):
-        return {"alias": self.ref, "representation": self.representation,
-                "parameters": self.parameters}
+        return {
+            "alias": self.ref,
+            "representation": self.representation,
+            "parameters": self.parameters,
+        }
 
 
 @dataclass
@@ -70,15 +74,21 @@ def _matching_formats(aliases, text) -> List[_Hit]:
 
 def _to_match(hit, text) -> AliasMatch:
     if hit.entry.match_multiple:
-        compiled = compile_representation(hit.entry.representation,
-                                          "alias %s" % alias_ref(hit.alias))
+        compiled = compile_representation(
+            hit.entry.representation, "alias %s" % alias_ref(hit.alias)
+        )
         parameter_sets = compiled.extract_all(text)
     else:
         parameter_sets = [hit.parameters]
-    return AliasMatch(alias=hit.alias, ref=alias_ref(hit.alias),
-                      representation=hit.entry.representation, parameters=hit.parameters,
-                      display=hit.entry.display, match_multiple=hit.entry.match_multiple,
-                      parameter_sets=parameter_sets)
+    return AliasMatch(
+        alias=hit.alias,
+        ref=alias_ref(hit.alias),
+        representation=hit.entry.representation,
+        parameters=hit.parameters,
+        display=hit.entry.display,
+        match_multiple=hit.entry.match_multiple,
+        parameter_sets=parameter_sets,
+    )
 
 
 def _candidate(ref, entry):
@@ -90,7 +100,9 @@ def _ambiguous(text, hits):
     listed = ", ".join('%s "%s"' % (c["alias"], c["representation"]) for c in candidates)
     return AmbiguousMatch(
         'Command "%s" matches %d alias formats (%s); reword it so that only one matches, '
-        "or make the formats distinct" % (text, len(hits), listed), candidates)
+        "or make the formats distinct" % (text, len(hits), listed),
+        candidates,
+    )
 
 
 def _no_match(aliases, text):
@@ -99,12 +111,18 @@ def _no_match(aliases, text):
     close = close_candidates(aliases, text)
     candidates = [_candidate(ref, entry) for _, ref, entry in close]
     if not close:
-        return NoMatch('No action alias matches "%s" and no command is similar; list the '
-                       "commands with their help to see what is available" % text, [])
+        return NoMatch(
+            'No action alias matches "%s" and no command is similar; list the '
+            "commands with their help to see what is available" % text,
+            [],
+        )
     shown = []
     for _, _, entry in close:
         form = entry.display or entry.representation
         if form not in shown:
             shown.append(form)
-    return NoMatch('No action alias matches "%s". Did you mean: %s?'
-                   % (text, ", ".join('"%s"' % form for form in shown)), candidates)
+    return NoMatch(
+        'No action alias matches "%s". Did you mean: %s?'
+        % (text, ", ".join('"%s"' % form for form in shown)),
+        candidates,
+    )

@@ -12,6 +12,7 @@ users find surprising, because chat commands must extract the same values as on 
   ``^\\s*`` and ``\\s*$`` unless the format carries its own anchors; so the literal spaces
   of the format must match exactly and a value keeps any extra leading space.
 """
+
 import re
 from typing import Dict, List, Optional
 
@@ -37,8 +38,10 @@ _REQUIRED_WITH_SPACE_RE = re.compile(r"(\s*){{" + _KEY + r"}}")
 
 def _value_capture(leading_space, name):
     """The regex for one parameter value: optional quotes around a lazy capture."""
-    return (leading_space + "[\"']?(?P<" + name + ">"
-            r"(?:(?<=').+?(?=')|(?<=\").+?(?=\")|{.+?}|.+?))[\"']?")
+    return (
+        leading_space + "[\"']?(?P<" + name + ">"
+        r"(?:(?<=').+?(?=')|(?<=\").+?(?=\")|{.+?}|.+?))[\"']?"
+    )
 
 
 def _joined(groups):
@@ -57,15 +60,15 @@ class CompiledFormat:
         self.regex = re.compile(self._pattern(), re.DOTALL)
 
     def _defaults(self) -> Dict[str, str]:
-        return {found[0]: _joined(found[1:])
-                for found in _OPTIONAL_RE.findall(self.format_string)}
+        return {found[0]: _joined(found[1:]) for found in _OPTIONAL_RE.findall(self.format_string)}
 
     def _pattern(self) -> str:
         pattern = _OPTIONAL_WITH_SPACE_RE.sub(
-            lambda m: "(?:" + _value_capture(m.group(1), m.group(2)) + ")?",
-            self.format_string)
+            lambda m: "(?:" + _value_capture(m.group(1), m.group(2)) + ")?", self.format_string
+        )
         pattern = _REQUIRED_WITH_SPACE_RE.sub(
-            lambda m: _value_capture(m.group(1), m.group(2)), pattern)
+            lambda m: _value_capture(m.group(1), m.group(2)), pattern
+        )
         tokens = parse_tokens(pattern, re.DOTALL)
         if not has_begin_anchor(tokens):
             pattern = r"^\s*" + pattern
@@ -81,13 +84,16 @@ class CompiledFormat:
     def extract_all(self, command: str) -> List[Dict[str, Optional[str]]]:
         """One parameter set per match in the command (formats with ``match_multiple``)."""
         stream, extras = _split_trailing_pairs(command or "")
-        return [self._parameters(found, stream, extras, command)
-                for found in self.regex.finditer(stream)]
+        return [
+            self._parameters(found, stream, extras, command)
+            for found in self.regex.finditer(stream)
+        ]
 
     def _parameters(self, found, stream, extras, command):
         if not found:
-            raise FormatMismatch('Command "%s" doesn\'t match format string "%s"'
-                                 % (command, self.format_string))
+            raise FormatMismatch(
+                'Command "%s" doesn\'t match format string "%s"' % (command, self.format_string)
+            )
         parameters = found.groupdict()
         for name, default in self.defaults.items():
             parameters[name] = parameters[name] or default

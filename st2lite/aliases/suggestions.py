@@ -1,4 +1,5 @@
 """Close commands for a command that matched nothing, ranked by text similarity."""
+
 import re
 from difflib import SequenceMatcher
 

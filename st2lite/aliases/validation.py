@@ -3,6 +3,7 @@
 Beyond the schema, every representation must compile to a regular expression: on
 StackStorm a broken one breaks matching for every command, so it is refused at load time.
 """
+
 from st2lite.params import is_json_type
 
 from .compiled import compile_representation
@@ -28,17 +29,32 @@ ALIAS_SCHEMA = {
         "action_ref": _STRING,
         "formats": {
             "type": "array",
-            "items": {"anyOf": [
-                _STRING,
-                {"type": "object", "properties": {
-                    "display": _STRING,
-                    "representation": {"type": "array", "items": _STRING}}},
-            ]},
+            "items": {
+                "anyOf": [
+                    _STRING,
+                    {
+                        "type": "object",
+                        "properties": {
+                            "display": _STRING,
+                            "representation": {"type": "array", "items": _STRING},
+                        },
+                    },
+                ]
+            },
         },
-        "ack": {"type": "object", "properties": {
-            "enabled": _BOOLEAN, "format": _STRING, "extra": _OBJECT, "append_url": _BOOLEAN}},
-        "result": {"type": "object", "properties": {
-            "enabled": _BOOLEAN, "format": _STRING, "extra": _OBJECT}},
+        "ack": {
+            "type": "object",
+            "properties": {
+                "enabled": _BOOLEAN,
+                "format": _STRING,
+                "extra": _OBJECT,
+                "append_url": _BOOLEAN,
+            },
+        },
+        "result": {
+            "type": "object",
+            "properties": {"enabled": _BOOLEAN, "format": _STRING, "extra": _OBJECT},
+        },
         "extra": _OBJECT,
         "immutable_parameters": _OBJECT,
         "metadata_file": _STRING,
@@ -48,7 +64,7 @@ ALIAS_SCHEMA = {
 _HINTS = {
     "required": "add it",
     "anyOf": "a format is a string, or a mapping with a display string and a "
-             "representation list of strings",
+    "representation list of strings",
     "type": "fix its type",
 }
 
@@ -56,8 +72,10 @@ _HINTS = {
 def validate_alias(alias, path) -> None:
     """Raise AliasValidationError("file: field: reason") when ``alias`` is not valid."""
     if not isinstance(alias, dict):
-        raise AliasValidationError("%s: top level: an alias must be a mapping of fields, "
-                                   "not %s" % (path, type(alias).__name__))
+        raise AliasValidationError(
+            "%s: top level: an alias must be a mapping of fields, "
+            "not %s" % (path, type(alias).__name__)
+        )
     _check_known_fields(alias, path)
     _check_schema(alias, path)
     _check_formats_compile(alias, path)
@@ -66,8 +84,10 @@ def validate_alias(alias, path) -> None:
 def _check_known_fields(alias, path):
     unknown = sorted(set(alias) - set(ALIAS_SCHEMA["properties"]))
     if unknown:
-        raise AliasValidationError("%s: %s: unknown field; remove it (alias fields are %s)"
-                                   % (path, unknown[0], ", ".join(sorted(ALIAS_SCHEMA["properties"]))))
+        raise AliasValidationError(
+            "%s: %s: unknown field; remove it (alias fields are %s)"
+            % (path, unknown[0], ", ".join(sorted(ALIAS_SCHEMA["properties"])))
+        )
 
 
 def _conforms(value, schema):
@@ -75,7 +95,8 @@ def _conforms(value, schema):
     case is decided without importing jsonschema (a tenth of a second of every load)."""
     kinds = schema.get("type")
     if kinds is not None and not any(
-            is_json_type(value, kind) for kind in ([kinds] if isinstance(kinds, str) else kinds)):
+        is_json_type(value, kind) for kind in ([kinds] if isinstance(kinds, str) else kinds)
+    ):
         return False
     if "anyOf" in schema and not any(_conforms(value, option) for option in schema["anyOf"]):
         return False
@@ -85,8 +106,9 @@ def _conforms(value, schema):
             return False
         if schema.get("additionalProperties") is False and set(value) - set(properties):
             return False
-        return all(_conforms(item, properties[name]) for name, item in value.items()
-                   if name in properties)
+        return all(
+            _conforms(item, properties[name]) for name, item in value.items() if name in properties
+        )
     if isinstance(value, list) and "items" in schema:
         return all(_conforms(item, schema["items"]) for item in value)
     return True
@@ -96,8 +118,10 @@ def _check_schema(alias, path):
     if _conforms(alias, ALIAS_SCHEMA):
         return
     import jsonschema  # only to explain what is wrong
+
     error = jsonschema.exceptions.best_match(
-        jsonschema.Draft7Validator(ALIAS_SCHEMA).iter_errors(alias))
+        jsonschema.Draft7Validator(ALIAS_SCHEMA).iter_errors(alias)
+    )
     if error is None:
         return
     field = _field_name(error.absolute_path) or "top level"

@@ -14,6 +14,7 @@ SSE event ids are `<A>-<N>`: A the newest announcement this connection has read 
 wanted), N the connection's event count. A client reconnecting with `Last-Event-ID` gets every
 announcement for its events after A, delivered to others or not: no gap and no duplicate.
 """
+
 import fnmatch
 
 from st2lite import announcements
@@ -75,5 +76,6 @@ class AnnouncementFeed(object):
 
 
 def _may_be_announcement(pattern):
-    return fnmatch.fnmatchcase(announcements.EVENT_PREFIX + "x", pattern) or \
-        pattern.startswith(announcements.EVENT_PREFIX)
+    return fnmatch.fnmatchcase(announcements.EVENT_PREFIX + "x", pattern) or pattern.startswith(
+        announcements.EVENT_PREFIX
+    )

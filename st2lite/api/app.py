@@ -1,4 +1,5 @@
 """The API application: routes a request to its handler after checking its credentials."""
+
 import threading
 
 from st2lite import announcements
@@ -28,8 +29,9 @@ class ApiApp(object):
         register_all(self.router)
         for service in ("stream", "api"):  # nginx sends /api/v1/stream to the stream service
             self.router.add(service, "GET", "/stream", stream_response)
-        self.router.add("stream", "GET", "/executions/{execution_id}/output",
-                        execution_output_response)
+        self.router.add(
+            "stream", "GET", "/executions/{execution_id}/output", execution_output_response
+        )
 
     def _announced(self, announcement):
         """Wakes the streams that want it: they read what is new from the store."""
@@ -49,8 +51,11 @@ class ApiApp(object):
             request.identity = self._identity(request)
         response = route.handler(self, request, **parameters)
         identity = request.identity
-        if identity is not None and identity.method == auth.TOKEN_METHOD \
-                and identity.location != "cookie":
+        if (
+            identity is not None
+            and identity.method == auth.TOKEN_METHOD
+            and identity.location != "cookie"
+        ):
             # st2web's EventSource can send nothing but this cookie
             response.headers.append(auth.cookie_header(identity.token, identity.expiry))
         return response

@@ -4,6 +4,7 @@ Tokens come in the `X-Auth-Token` header, the `x-auth-token` query parameter or 
 `auth-token` cookie (st2web's stream sends only the cookie); API keys in the `St2-Api-Key`
 header or the `st2-api-key` query parameter. Both at once is refused, as on StackStorm.
 """
+
 import base64
 import binascii
 import time
@@ -73,13 +74,13 @@ def basic_credentials(request):
     header = request.headers.get("Authorization") or ""
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded.strip():
-        raise unauthorized("Authorization header with Basic credentials (user:password) "
-                           "is required.")
+        raise unauthorized(
+            "Authorization header with Basic credentials (user:password) is required."
+        )
     try:
-        user, separator, password = base64.b64decode(encoded.strip()).decode("utf-8") \
-            .partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        raise unauthorized("Authorization header is not valid Basic credentials.")
+        user, separator, password = base64.b64decode(encoded.strip()).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError) as error:
+        raise unauthorized("Authorization header is not valid Basic credentials.") from error
     if not separator or not user:
         raise unauthorized("Authorization header is not valid Basic credentials.")
     return user, password
@@ -89,7 +90,7 @@ def check_password(htpasswd_path, user, password):
     try:
         valid = htpasswd.verify(htpasswd_path, user, password)
     except htpasswd.HtpasswdError as e:
-        raise ApiError(401, "Unauthorized - %s" % e)
+        raise ApiError(401, "Unauthorized - %s" % e) from e
     if not valid:
         raise ApiError(401, "Invalid or missing credentials")
 

@@ -6,6 +6,7 @@ and the output of one that ends becomes `st2.execution.output__create` just befo
 update. Events are shaped only when a subscriber wants them. Executions run by another
 st2lite process (a `st2lite run` in a terminal) are not seen here.
 """
+
 import fnmatch
 import itertools
 import queue
@@ -115,7 +116,16 @@ class ExecutionEvents(object):
             return
         record = self.runtime.executions.get(execution_id, with_children=False)
         for output_type, text in shapes.output_chunks(record):
-            self.bus.publish("st2.execution.output__create", lambda t=output_type, d=text: {
-                "id": execution_id + "-" + t, "execution_id": execution_id,
-                "action_ref": record["action"], "runner_ref": record["runner"],
-                "timestamp": utc_now_iso(), "output_type": t, "data": d, "delay": None})
+            self.bus.publish(
+                "st2.execution.output__create",
+                lambda t=output_type, d=text: {
+                    "id": execution_id + "-" + t,
+                    "execution_id": execution_id,
+                    "action_ref": record["action"],
+                    "runner_ref": record["runner"],
+                    "timestamp": utc_now_iso(),
+                    "output_type": t,
+                    "data": d,
+                    "delay": None,
+                },
+            )

@@ -5,6 +5,7 @@ Hashes Python verifies without new dependencies: SHA-512 and SHA-256 crypt (`$6$
 system's crypt library knows it (libxcrypt, as on Debian), and `{SHA}` (`htpasswd -s`).
 Apache's own MD5 (`$apr1$`, htpasswd's default) is refused with a line saying how to re-hash.
 """
+
 import base64
 import hashlib
 import hmac
@@ -55,9 +56,11 @@ def verify(path, name, password):
         expected = base64.b64encode(hashlib.sha1(password.encode("utf-8")).digest()).decode()
         return hmac.compare_digest(expected, hashed[5:])
     if hashed.startswith("$apr1$"):
-        raise HtpasswdError("user %r has an Apache MD5 ($apr1$) hash, which st2lite cannot check: "
-                            "set the password again with `st2lite user add %s --password ...` or "
-                            "`htpasswd -B`" % (name, name))
+        raise HtpasswdError(
+            "user %r has an Apache MD5 ($apr1$) hash, which st2lite cannot check: "
+            "set the password again with `st2lite user add %s --password ...` or "
+            "`htpasswd -B`" % (name, name)
+        )
     computed = _crypt().crypt(password, hashed)
     return bool(computed) and hmac.compare_digest(computed, hashed)
 

@@ -3,6 +3,7 @@
 A handler returns a `Response` (or a `StreamingResponse` for SSE) or raises `ApiError`; any
 other exception is logged with its traceback and answered with a bare 500, never the trace.
 """
+
 import json
 import logging
 from http.cookies import CookieError, SimpleCookie
@@ -45,10 +46,11 @@ class Request(object):
         try:
             data = json.loads(self.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as e:
-            raise bad_request("Failed to parse request body: %s" % e)
+            raise bad_request("Failed to parse request body: %s" % e) from e
         if not isinstance(data, dict):
-            raise bad_request("Failed to parse request body: expected a JSON object, got %s"
-                              % type(data).__name__)
+            raise bad_request(
+                "Failed to parse request body: expected a JSON object, got %s" % type(data).__name__
+            )
         return data
 
     def flag(self, name, default=False):
@@ -60,8 +62,9 @@ class Request(object):
             return True
         if value.lower() in FALSE_WORDS:
             return False
-        raise bad_request("Invalid value %r for query parameter %s: use true or false"
-                          % (value, name))
+        raise bad_request(
+            "Invalid value %r for query parameter %s: use true or false" % (value, name)
+        )
 
     def integer(self, name, default=None):
         value = self.query.get(name)
@@ -69,9 +72,10 @@ class Request(object):
             return default
         try:
             return int(value)
-        except ValueError:
-            raise bad_request("Invalid value %r for query parameter %s: use an integer"
-                              % (value, name))
+        except ValueError as error:
+            raise bad_request(
+                "Invalid value %r for query parameter %s: use an integer" % (value, name)
+            ) from error
 
 
 class Response(object):
@@ -97,8 +101,9 @@ def json_response(data, status=200, headers=None):
 
 
 def error_response(status, faultstring, headers=None):
-    return json_response({"faultstring": faultstring}, status,
-                         headers=list((headers or {}).items()))
+    return json_response(
+        {"faultstring": faultstring}, status, headers=list((headers or {}).items())
+    )
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -149,13 +154,16 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(411, "Send the request body with a Content-Length header")
         try:
             length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
+        except ValueError as error:
             self.close_connection = True
-            raise bad_request("Invalid Content-Length header")
+            raise bad_request("Invalid Content-Length header") from error
         if length > MAX_BODY_BYTES:
             self.close_connection = True  # the body is left unread
-            raise ApiError(413, "Request body of %d bytes is too large: the limit is %d bytes"
-                           % (length, MAX_BODY_BYTES))
+            raise ApiError(
+                413,
+                "Request body of %d bytes is too large: the limit is %d bytes"
+                % (length, MAX_BODY_BYTES),
+            )
         body = self.rfile.read(length) if length > 0 else b""
         return Request(self.command, url.path or "/", query, self.headers, body)
 

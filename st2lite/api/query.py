@@ -1,4 +1,5 @@
 """What list endpoints share: paging, `X-Total-Count`, attribute selection, lookups by ref or id."""
+
 import datetime
 import hashlib
 
@@ -22,7 +23,7 @@ def paging(request):
     if limit == -1 or limit == 0:
         return offset, None
     if limit < 0:
-        raise bad_request("Limit, \"%d\" specified, must be a positive number." % limit)
+        raise bad_request('Limit, "%d" specified, must be a positive number.' % limit)
     return offset, limit
 
 
@@ -31,7 +32,7 @@ def list_response(request, items, total=None, already_paged=False):
     offset, limit = paging(request)
     total = len(items) if total is None else total
     if not already_paged:
-        items = items[offset:] if limit is None else items[offset:offset + limit]
+        items = items[offset:] if limit is None else items[offset : offset + limit]
     headers = [("X-Total-Count", str(total)), ("X-Limit", str(limit or total))]
     return json_response([select_attributes(request, item) for item in items], headers=headers)
 
@@ -98,9 +99,10 @@ def timestamp_filter(request, name):
         return None
     try:
         moment = datetime.datetime.fromisoformat(text.replace(" ", "T"))
-    except ValueError:
-        raise bad_request("Invalid value %r for %s: use an ISO 8601 time like "
-                          "2024-05-01T12:00:00Z" % (text, name))
+    except ValueError as error:
+        raise bad_request(
+            "Invalid value %r for %s: use an ISO 8601 time like 2024-05-01T12:00:00Z" % (text, name)
+        ) from error
     if moment.tzinfo is not None:
         moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

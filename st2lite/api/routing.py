@@ -4,6 +4,7 @@ A path is first split into its service (`/auth/...`, `/api/...`, `/stream/...` a
 routes them, else the listener's own service), then an optional `/v1` and one trailing slash
 are dropped, as each StackStorm service serves its spec both at `/` and at `/v1/`.
 """
+
 import re
 
 from st2lite.api.errors import ApiError, not_found
@@ -39,8 +40,11 @@ class Router(object):
                     return route, found.groupdict()
                 allowed.append(route.method)
         if allowed:
-            raise ApiError(405, "The method is not allowed for the requested URL.",
-                           {"Allow": ", ".join(sorted(set(allowed)))})
+            raise ApiError(
+                405,
+                "The method is not allowed for the requested URL.",
+                {"Allow": ", ".join(sorted(set(allowed)))},
+            )
         raise not_found()
 
 
@@ -52,11 +56,11 @@ def split_path(path, default_service):
     for name in SERVICES:
         prefix = "/" + name + "/"
         if path.startswith(prefix):
-            service, path = name, path[len(prefix) - 1:]
+            service, path = name, path[len(prefix) - 1 :]
             break
     if path == "/v1" or path.startswith("/v1/"):
         path = path[3:] or "/"
     for old, new in ALIASES:
         if path == old or path.startswith(old + "/"):
-            path = new + path[len(old):]
+            path = new + path[len(old) :]
     return service, path

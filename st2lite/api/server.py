@@ -1,5 +1,6 @@
 """Listening sockets: one port for all three services (`--bind`, as StackStorm behind its
 nginx), or one loopback port per service (StackStorm's 9100 auth, 9101 API, 9102 stream)."""
+
 import ipaddress
 import socket
 import threading
@@ -49,22 +50,28 @@ class ApiServer(object):
             self.plan = [(None, host, port)]  # None: the service comes from the path prefix
         else:
             ports = dict(DEFAULT_PORTS, **(ports or {}))
-            self.plan = [(service, LOOPBACK, ports[service]) for service in ("auth", "api",
-                                                                             "stream")]
+            self.plan = [
+                (service, LOOPBACK, ports[service]) for service in ("auth", "api", "stream")
+            ]
         self.listeners = []
 
     def start(self):
         for service, host, port in self.plan:
-            handler = type("ApiHandler", (Handler,), {"app": self.app,
-                                                      "service": service or "api"})
+            handler = type("ApiHandler", (Handler,), {"app": self.app, "service": service or "api"})
             try:
                 server = (_Server6 if ":" in host else _Server)((host, port), handler)
             except OSError as e:
                 self.stop()
-                raise BindError("cannot listen on %s:%d (%s): choose another port"
-                                % (host, port, e.strerror or e))
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.5},
-                                      name="api-%s" % (service or "all"), daemon=True)
+                raise BindError(
+                    "cannot listen on %s:%d (%s): choose another port"
+                    % (host, port, e.strerror or e)
+                ) from e
+            thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.5},
+                name="api-%s" % (service or "all"),
+                daemon=True,
+            )
             thread.start()
             self.listeners.append((service, server, thread))
 
@@ -75,8 +82,11 @@ class ApiServer(object):
             host, port = server.server_address[:2]
             base = "http://%s:%d" % ("[%s]" % host if ":" in host else host, port)
             if service is None:
-                return {"auth": base + "/auth/v1", "api": base + "/api/v1",
-                        "stream": base + "/stream/v1"}
+                return {
+                    "auth": base + "/auth/v1",
+                    "api": base + "/api/v1",
+                    "stream": base + "/stream/v1",
+                }
             urls[service] = base + ("" if service == "auth" else "/v1")
         return urls
 

@@ -3,6 +3,7 @@
 Content loaded from pack files gets stable ids derived from its ref (`query.content_id`), so
 a client may address it by ref or by id as on StackStorm.
 """
+
 import calendar
 import json
 import time
@@ -20,8 +21,13 @@ RUNNER_DESCRIPTIONS = {
     "orquesta": "A runner for executing orquesta workflow.",
     "inquirer": "A runner for inquiring users.",
 }
-RUNNER_OUTPUT_KEYS = {"local-shell-cmd": "stdout", "local-shell-script": "stdout",
-                      "python-script": "result", "http-request": "body", "orquesta": "output"}
+RUNNER_OUTPUT_KEYS = {
+    "local-shell-cmd": "stdout",
+    "local-shell-script": "stdout",
+    "python-script": "result",
+    "http-request": "body",
+    "orquesta": "output",
+}
 
 
 CONTENT_FOLDERS = ("actions", "aliases", "rules", "sensors", "triggers", "policies")
@@ -44,14 +50,22 @@ def _uid(kind, pack, name):
 
 def action_api(action):
     ref = action["ref"]
-    return {"id": content_id("action", ref), "uid": _uid("action", action["pack"], action["name"]),
-            "ref": ref, "pack": action["pack"], "name": action["name"],
-            "description": action.get("description") or "",
-            "enabled": action.get("enabled", True), "entry_point": action.get("entry_point") or "",
-            "runner_type": action["runner_type"], "parameters": action.get("parameters") or {},
-            "output_schema": action.get("output_schema") or {},
-            "notify": action.get("notify") or {},
-            "tags": action.get("tags") or [], "metadata_file": metadata_file(action)}
+    return {
+        "id": content_id("action", ref),
+        "uid": _uid("action", action["pack"], action["name"]),
+        "ref": ref,
+        "pack": action["pack"],
+        "name": action["name"],
+        "description": action.get("description") or "",
+        "enabled": action.get("enabled", True),
+        "entry_point": action.get("entry_point") or "",
+        "runner_type": action["runner_type"],
+        "parameters": action.get("parameters") or {},
+        "output_schema": action.get("output_schema") or {},
+        "notify": action.get("notify") or {},
+        "tags": action.get("tags") or [],
+        "metadata_file": metadata_file(action),
+    }
 
 
 def unknown_action_api(ref, runner):
@@ -65,20 +79,33 @@ def runner_names():
 
 
 def runner_api(name):
-    return {"id": content_id("runner_type", name), "uid": "runner_type:%s" % name, "name": name,
-            "description": RUNNER_DESCRIPTIONS.get(name, ""), "enabled": True,
-            "runner_package": name.replace("-", "_"), "runner_module": name.replace("-", "_"),
-            "runner_parameters": RUNNER_PARAMETERS.get(name, {}),
-            "output_key": RUNNER_OUTPUT_KEYS.get(name, "result"), "output_schema": {}}
+    return {
+        "id": content_id("runner_type", name),
+        "uid": "runner_type:%s" % name,
+        "name": name,
+        "description": RUNNER_DESCRIPTIONS.get(name, ""),
+        "enabled": True,
+        "runner_package": name.replace("-", "_"),
+        "runner_module": name.replace("-", "_"),
+        "runner_parameters": RUNNER_PARAMETERS.get(name, {}),
+        "output_key": RUNNER_OUTPUT_KEYS.get(name, "result"),
+        "output_schema": {},
+    }
 
 
 def alias_api(alias):
-    shaped = {"id": content_id("action_alias", alias["ref"]),
-              "uid": _uid("action_alias", alias["pack"], alias["name"]), "ref": alias["ref"],
-              "name": alias["name"], "pack": alias["pack"],
-              "description": alias.get("description") or "",
-              "enabled": alias.get("enabled", True), "action_ref": alias["action_ref"],
-              "formats": alias.get("formats") or [], "metadata_file": metadata_file(alias)}
+    shaped = {
+        "id": content_id("action_alias", alias["ref"]),
+        "uid": _uid("action_alias", alias["pack"], alias["name"]),
+        "ref": alias["ref"],
+        "name": alias["name"],
+        "pack": alias["pack"],
+        "description": alias.get("description") or "",
+        "enabled": alias.get("enabled", True),
+        "action_ref": alias["action_ref"],
+        "formats": alias.get("formats") or [],
+        "metadata_file": metadata_file(alias),
+    }
     for optional in ("ack", "result", "extra", "immutable_parameters"):
         if optional in alias:
             shaped[optional] = alias[optional]
@@ -91,38 +118,62 @@ def rule_api(rule):
     trigger["ref"] = trigger.get("type")
     action = dict(rule.get("action") or {})
     action.setdefault("parameters", {})
-    return {"id": content_id("rule", rule["ref"]), "uid": _uid("rule", rule["pack"], rule["name"]),
-            "ref": rule["ref"], "pack": rule["pack"], "name": rule["name"],
-            "description": rule.get("description") or "", "enabled": rule.get("enabled", True),
-            "trigger": trigger, "criteria": rule.get("criteria") or {}, "action": action,
-            "tags": rule.get("tags") or [], "metadata_file": metadata_file(rule),
-            "context": {}, "type": {"ref": "standard", "parameters": {}}}
+    return {
+        "id": content_id("rule", rule["ref"]),
+        "uid": _uid("rule", rule["pack"], rule["name"]),
+        "ref": rule["ref"],
+        "pack": rule["pack"],
+        "name": rule["name"],
+        "description": rule.get("description") or "",
+        "enabled": rule.get("enabled", True),
+        "trigger": trigger,
+        "criteria": rule.get("criteria") or {},
+        "action": action,
+        "tags": rule.get("tags") or [],
+        "metadata_file": metadata_file(rule),
+        "context": {},
+        "type": {"ref": "standard", "parameters": {}},
+    }
 
 
 def trigger_type_api(trigger_type):
-    return {"id": content_id("trigger_type", trigger_type["ref"]),
-            "uid": _uid("trigger_type", trigger_type["pack"], trigger_type["name"]),
-            "ref": trigger_type["ref"], "pack": trigger_type["pack"], "name": trigger_type["name"],
-            "description": trigger_type.get("description") or "",
-            "payload_schema": trigger_type.get("payload_schema") or {},
-            "parameters_schema": trigger_type.get("parameters_schema") or {},
-            "tags": trigger_type.get("tags") or []}
+    return {
+        "id": content_id("trigger_type", trigger_type["ref"]),
+        "uid": _uid("trigger_type", trigger_type["pack"], trigger_type["name"]),
+        "ref": trigger_type["ref"],
+        "pack": trigger_type["pack"],
+        "name": trigger_type["name"],
+        "description": trigger_type.get("description") or "",
+        "payload_schema": trigger_type.get("payload_schema") or {},
+        "parameters_schema": trigger_type.get("parameters_schema") or {},
+        "tags": trigger_type.get("tags") or [],
+    }
 
 
 def trigger_instance_api(instance):
-    return {"id": instance["id"], "trigger": instance["trigger"], "payload": instance["payload"],
-            "occurrence_time": instance["occurrence_time"], "status": instance["status"]}
+    return {
+        "id": instance["id"],
+        "trigger": instance["trigger"],
+        "payload": instance["payload"],
+        "occurrence_time": instance["occurrence_time"],
+        "status": instance["status"],
+    }
 
 
 def rule_enforcement_api(enforcement, rules_by_ref):
     rule = rules_by_ref.get(enforcement["rule"])
     shaped_rule = {"ref": enforcement["rule"]}
     if rule is not None:
-        shaped_rule.update(id=content_id("rule", rule["ref"]),
-                           uid=_uid("rule", rule["pack"], rule["name"]))
-    shaped = {"id": enforcement["id"], "rule": shaped_rule,
-              "trigger_instance_id": enforcement["trigger_instance"],
-              "enforced_at": enforcement["enforced_at"], "status": enforcement["status"]}
+        shaped_rule.update(
+            id=content_id("rule", rule["ref"]), uid=_uid("rule", rule["pack"], rule["name"])
+        )
+    shaped = {
+        "id": enforcement["id"],
+        "rule": shaped_rule,
+        "trigger_instance_id": enforcement["trigger_instance"],
+        "enforced_at": enforcement["enforced_at"],
+        "status": enforcement["status"],
+    }
     if enforcement.get("execution"):
         shaped["execution_id"] = enforcement["execution"]
     if enforcement.get("failure_reason"):
@@ -132,11 +183,19 @@ def rule_enforcement_api(enforcement, rules_by_ref):
 
 def pack_api(pack):
     meta = pack.meta
-    return {"id": content_id("pack", pack.ref), "uid": "pack:%s" % pack.ref, "ref": pack.ref,
-            "name": meta.get("name") or pack.ref, "description": meta.get("description") or "",
-            "version": str(meta.get("version") or ""), "author": meta.get("author") or "",
-            "email": meta.get("email") or "", "keywords": meta.get("keywords") or [],
-            "path": pack.path, "files": []}
+    return {
+        "id": content_id("pack", pack.ref),
+        "uid": "pack:%s" % pack.ref,
+        "ref": pack.ref,
+        "name": meta.get("name") or pack.ref,
+        "description": meta.get("description") or "",
+        "version": str(meta.get("version") or ""),
+        "author": meta.get("author") or "",
+        "email": meta.get("email") or "",
+        "keywords": meta.get("keywords") or [],
+        "path": pack.path,
+        "files": [],
+    }
 
 
 def execution_api(execution, content, children_ids):
@@ -147,21 +206,33 @@ def execution_api(execution, content, children_ids):
     runner = runner or action_shape["runner_type"]
     result = execution["result"]
     shaped = {
-        "id": execution["id"], "action": action_shape, "runner": runner_api(runner or "noop"),
-        "liveaction": {"id": execution["id"], "action": ref, "parameters": execution["parameters"],
-                       "action_is_workflow": runner in WORKFLOW_RUNNERS, "callback": {},
-                       "runner_info": {}},
-        "status": execution["status"], "start_timestamp": execution["start_timestamp"],
-        "parameters": execution["parameters"], "result": result,
+        "id": execution["id"],
+        "action": action_shape,
+        "runner": runner_api(runner or "noop"),
+        "liveaction": {
+            "id": execution["id"],
+            "action": ref,
+            "parameters": execution["parameters"],
+            "action_is_workflow": runner in WORKFLOW_RUNNERS,
+            "callback": {},
+            "runner_info": {},
+        },
+        "status": execution["status"],
+        "start_timestamp": execution["start_timestamp"],
+        "parameters": execution["parameters"],
+        "result": result,
         "result_size": len(json.dumps(result, default=str)),
-        "context": _context(execution), "children": children_ids, "log": _log(execution),
+        "context": _context(execution),
+        "children": children_ids,
+        "log": _log(execution),
     }
     if execution.get("notify"):
         shaped["liveaction"]["notify"] = execution["notify"]
     if execution["end_timestamp"]:
         shaped["end_timestamp"] = execution["end_timestamp"]
-        shaped["elapsed_seconds"] = round(_epoch(execution["end_timestamp"])
-                                          - _epoch(execution["start_timestamp"]), 6)
+        shaped["elapsed_seconds"] = round(
+            _epoch(execution["end_timestamp"]) - _epoch(execution["start_timestamp"]), 6
+        )
     if execution["parent"]:
         shaped["parent"] = execution["parent"]
     for link in ("rule", "trigger_instance"):
@@ -185,15 +256,20 @@ def _context(execution):
 def _log(execution):
     log = [{"timestamp": execution["start_timestamp"], "status": "requested"}]
     if execution["status"] != "requested":
-        log.append({"timestamp": execution["end_timestamp"] or execution["start_timestamp"],
-                    "status": execution["status"]})
+        log.append(
+            {
+                "timestamp": execution["end_timestamp"] or execution["start_timestamp"],
+                "status": execution["status"],
+            }
+        )
     return log
 
 
 def iso_time(epoch):
     """Epoch seconds as StackStorm writes times: UTC, microseconds, Z."""
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + ".%06dZ" % int(
-        (epoch % 1) * 1e6)
+        (epoch % 1) * 1e6
+    )
 
 
 def _epoch(iso):
@@ -206,5 +282,8 @@ def output_chunks(execution):
     """(output_type, text) of what an execution wrote, from its result: st2lite records output
     when the action ends, not line by line."""
     result = execution["result"] if isinstance(execution["result"], dict) else {}
-    return [(kind, result[kind]) for kind in ("stdout", "stderr")
-            if isinstance(result.get(kind), str) and result[kind]]
+    return [
+        (kind, result[kind])
+        for kind in ("stdout", "stderr")
+        if isinstance(result.get(kind), str) and result[kind]
+    ]

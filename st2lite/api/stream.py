@@ -7,6 +7,7 @@ events come from the event bus as they happen; announcements from the announceme
 (st2lite.api.announcement_feed: kept ones, `Last-Event-ID`, the meaning of A and N), the bus
 only waking the stream when this process publishes one.
 """
+
 import fnmatch
 import itertools
 import json
@@ -18,13 +19,22 @@ from st2lite.api import shapes
 from st2lite.api.announcement_feed import AnnouncementFeed, last_event_position
 from st2lite.api.errors import not_found
 from st2lite.api.http import StreamingResponse
-from st2lite.store.executions import ExecutionNotFound, FINAL_STATES
+from st2lite.store.executions import FINAL_STATES, ExecutionNotFound
 
-DEFAULT_EVENTS = ("st2.announcement__*", "st2.execution__create", "st2.execution__update",
-                  "st2.execution__delete", "st2.liveaction__create", "st2.liveaction__update",
-                  "st2.liveaction__delete")
-HEADERS = (("Content-Type", "text/event-stream; charset=UTF-8"), ("Cache-Control", "no-cache"),
-           ("X-Accel-Buffering", "no"))
+DEFAULT_EVENTS = (
+    "st2.announcement__*",
+    "st2.execution__create",
+    "st2.execution__update",
+    "st2.execution__delete",
+    "st2.liveaction__create",
+    "st2.liveaction__update",
+    "st2.liveaction__delete",
+)
+HEADERS = (
+    ("Content-Type", "text/event-stream; charset=UTF-8"),
+    ("Cache-Control", "no-cache"),
+    ("X-Accel-Buffering", "no"),
+)
 OUTPUT_EVENT = "st2.execution.output__create"
 POLL_SECONDS = 0.5  # how often a quiet stream looks whether the server is stopping
 
@@ -60,15 +70,19 @@ class StreamRequest(object):
         return not self.action_refs or action_ref in self.action_refs
 
     def ends_with(self, name, data):
-        return (self.end_event and self.end_execution_id and name == self.end_event
-                and isinstance(data, dict) and data.get("id") == self.end_execution_id
-                and data.get("status") in FINAL_STATES)
+        return (
+            self.end_event
+            and self.end_execution_id
+            and name == self.end_event
+            and isinstance(data, dict)
+            and data.get("id") == self.end_execution_id
+            and data.get("status") in FINAL_STATES
+        )
 
 
 def stream_response(app, request):
     wanted = StreamRequest(request.query)
-    feed = AnnouncementFeed(app.runtime.db, wanted, request.identity,
-                            last_event_position(request))
+    feed = AnnouncementFeed(app.runtime.db, wanted, request.identity, last_event_position(request))
     subscription = app.bus.subscribe(wanted.events, wanted.accept)
 
     def produce(write):
@@ -78,8 +92,13 @@ def stream_response(app, request):
                 return
             send_announcements = _announcer(feed, write)
             send_announcements(feed.kept() + feed.newer())
-            _pump(app, subscription, write, _deliver_all(wanted, feed, write, send_announcements),
-                  idle=lambda: send_announcements(feed.newer()))
+            _pump(
+                app,
+                subscription,
+                write,
+                _deliver_all(wanted, feed, write, send_announcements),
+                idle=lambda: send_announcements(feed.newer()),
+            )
         finally:
             app.bus.unsubscribe(subscription)
 
@@ -89,12 +108,19 @@ def stream_response(app, request):
 def _announcer(feed, write):
     """send(announcements) -> whether anything was written; each is marked delivered once
     written (when this connection takes kept announcements)."""
+
     def send(found):
         for announcement in found:
-            write(frame(feed.next_id(), announcements.event_name(announcement),
-                        announcements.event_data(announcement)))
+            write(
+                frame(
+                    feed.next_id(),
+                    announcements.event_name(announcement),
+                    announcements.event_data(announcement),
+                )
+            )
             feed.sent(announcement)
         return bool(found)
+
     return send
 
 
@@ -140,12 +166,14 @@ def _pump(app, subscription, write, deliver, idle=None):
 def _deliver_all(wanted, feed, write, send_announcements):
     """Execution events as they come; an announcement event is only a wake-up: what is new
     is read from the store (in order, with what other processes published)."""
+
     def deliver(name, data):
         if name.startswith(announcements.EVENT_PREFIX):
             send_announcements(feed.newer())
             return False
         write(frame(feed.next_id(), name, data))
         return wanted.ends_with(name, data)
+
     return deliver
 
 
@@ -161,9 +189,10 @@ def execution_output_response(app, request, execution_id):
     record = _execution_or_404(app, execution_id)
     wanted_type = request.query.get("output_type") or "all"
     ids = {record["id"]}
-    subscription = app.bus.subscribe([OUTPUT_EVENT, "st2.execution__update"],
-                                     lambda name, data: (data.get("execution_id")
-                                                         or data.get("id")) in ids)
+    subscription = app.bus.subscribe(
+        [OUTPUT_EVENT, "st2.execution__update"],
+        lambda name, data: (data.get("execution_id") or data.get("id")) in ids,
+    )
 
     def wanted(output_type):
         return wanted_type == "all" or output_type == wanted_type
@@ -176,8 +205,13 @@ def execution_output_response(app, request, execution_id):
             if current["status"] in CLOSING_STATES:
                 for output_type, text in shapes.output_chunks(current):
                     if wanted(output_type):
-                        write(frame(next(event_ids), OUTPUT_EVENT,
-                                    _output_data(current, output_type, text)))
+                        write(
+                            frame(
+                                next(event_ids),
+                                OUTPUT_EVENT,
+                                _output_data(current, output_type, text),
+                            )
+                        )
                 write(NO_MORE_DATA)
                 return
             _pump(app, subscription, write, _deliver_output(wanted, write, event_ids))
@@ -195,14 +229,19 @@ def _execution_or_404(app, execution_id):
         return rows[0]
     try:
         return app.runtime.executions.get(execution_id, with_children=False)
-    except ExecutionNotFound:
-        raise not_found('Execution with id "%s" not found.' % execution_id)
+    except ExecutionNotFound as error:
+        raise not_found('Execution with id "%s" not found.' % execution_id) from error
 
 
 def _output_data(record, output_type, text):
-    return {"execution_id": record["id"], "action_ref": record["action"],
-            "runner_ref": record["runner"], "output_type": output_type, "data": text,
-            "timestamp": record["end_timestamp"]}
+    return {
+        "execution_id": record["id"],
+        "action_ref": record["action"],
+        "runner_ref": record["runner"],
+        "output_type": output_type,
+        "data": text,
+        "timestamp": record["end_timestamp"],
+    }
 
 
 def _deliver_output(wanted, write, event_ids):
@@ -215,4 +254,5 @@ def _deliver_output(wanted, write, event_ids):
             write(NO_MORE_DATA)
             return True
         return False
+
     return deliver

@@ -6,18 +6,26 @@ is never joined into a path before it has been found among the folder's own entr
 `..` or encoded slash can reach anything else. The page itself holds no data: it reads
 everything through the public API with the user's token, so its files need none.
 """
+
 import os
 
 from st2lite.api.errors import not_found
 from st2lite.api.http import Response
 
 WEB_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "web")
-CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
-                 ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 # The page may talk to its own origin only: nothing is fetched from the network.
 SECURITY_HEADERS = (
-    ("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; "
-                                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    ),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "no-referrer"),
     # revalidated on each load, so an upgraded st2lite serves its new page at once
@@ -37,7 +45,7 @@ def page_response(request):
     if request.path in PAGE_PATHS:
         return static_file("index.html")
     if request.path.startswith(FILE_PREFIX):
-        return static_file(request.path[len(FILE_PREFIX):])
+        return static_file(request.path[len(FILE_PREFIX) :])
     return None
 
 

@@ -1,6 +1,6 @@
 """`st2lite run` and `st2lite execution list|get|re-run|tail`."""
+
 import json
-import os
 import subprocess
 import sys
 import time
@@ -70,8 +70,9 @@ def _start(args, runtime, ref, given, context):
     if args.json:
         execution = runtime.run_requested(execution_id, action, given)
     else:
-        execution = live.run_with_progress(runtime, execution_id, action, given,
-                                           tty=sys.stdout.isatty())
+        execution = live.run_with_progress(
+            runtime, execution_id, action, given, tty=sys.stdout.isatty()
+        )
     if args.json:
         print_json(execution_for_output(execution))
     else:
@@ -83,9 +84,13 @@ def _spawn_worker(args, execution_id, given):
     argv = [sys.executable, "-m", "st2lite.cli.main", "--state", args.state]
     for path in args.packs:
         argv += ["--packs", path]
-    proc = subprocess.Popen(argv + ["_execute", execution_id], stdin=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        argv + ["_execute", execution_id],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     proc.stdin.write(json.dumps(given).encode())
     proc.stdin.close()
 
@@ -104,10 +109,19 @@ def cmd_list(args):
     if args.json:
         print_json([execution_for_output(r) for r in rows])
         return 0
-    print_table([{"id": r["id"], "action.ref": r["action"],
-                  "context.user": (r["context"] or {}).get("user"), "status": r["status"],
-                  "start_timestamp": r["start_timestamp"]} for r in rows],
-                ["id", "action.ref", "context.user", "status", "start_timestamp"])
+    print_table(
+        [
+            {
+                "id": r["id"],
+                "action.ref": r["action"],
+                "context.user": (r["context"] or {}).get("user"),
+                "status": r["status"],
+                "start_timestamp": r["start_timestamp"],
+            }
+            for r in rows
+        ],
+        ["id", "action.ref", "context.user", "status", "start_timestamp"],
+    )
     return 0
 
 
@@ -125,14 +139,19 @@ def cmd_rerun(args):
     previous = runtime.executions.get(args.id, with_children=False)
     action = runtime.action(previous["action"])
     schema = parameters_mod.action_schema(action)
-    masked = [n for n in parameters_mod.secret_names(schema)
-              if previous["parameters"].get(n) == parameters_mod.MASK]
+    masked = [
+        n
+        for n in parameters_mod.secret_names(schema)
+        if previous["parameters"].get(n) == parameters_mod.MASK
+    ]
     given = dict((k, v) for k, v in previous["parameters"].items() if k not in masked)
     given.update(parameters_mod.parse_cli_pairs(schema, args.parameters))
     missing = [n for n in masked if n not in given]
     if missing:
-        raise UsageError("the secret parameters %s are not kept in the history: give them again as "
-                         "%s" % (", ".join(missing), " ".join("%s=..." % m for m in missing)))
+        raise UsageError(
+            "the secret parameters %s are not kept in the history: give them again as "
+            "%s" % (", ".join(missing), " ".join("%s=..." % m for m in missing))
+        )
     context = {"user": current_user(args), "re-run": {"ref": previous["id"]}}
     return _start(args, runtime, previous["action"], given, context)
 

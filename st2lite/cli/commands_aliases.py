@@ -1,4 +1,5 @@
 """`st2lite action-alias match|execute|list`: chat commands as StackStorm resolves them."""
+
 import sys
 
 from st2lite import params as parameters_mod
@@ -30,6 +31,7 @@ def register(sub, common):
 def _match(runtime, text, as_json):
     """The AliasMatch, or None after printing why nothing (or too much) matched."""
     from st2lite.aliases import AmbiguousMatch, NoMatch, match_command
+
     try:
         return match_command(runtime.content.aliases, text)
     except (NoMatch, AmbiguousMatch) as e:
@@ -46,8 +48,11 @@ def cmd_match(args):
     match = _match(runtime, args.text, args.json)
     if match is None:
         return EXIT_BAD_INPUT
-    answer = {"alias": match.ref, "representation": match.representation,
-              "parameters": match.parameters}
+    answer = {
+        "alias": match.ref,
+        "representation": match.representation,
+        "parameters": match.parameters,
+    }
     if args.json:
         print_json(answer)
     else:
@@ -59,14 +64,20 @@ def cmd_match(args):
 
 def cmd_execute(args):
     from st2lite.aliases import render_ack, render_result
+
     runtime = runtime_for(args)
     match = _match(runtime, args.text, args.json)
     if match is None:
         return EXIT_BAD_INPUT
     user = current_user(args)
-    context = {"user": user, "api_user": user, "source_channel": args.channel,
-               "action_alias_ref": match.ref}
+    context = {
+        "user": user,
+        "api_user": user,
+        "source_channel": args.channel,
+        "action_alias_ref": match.ref,
+    }
     from st2lite.aliases.casting import AliasParameterError, cast_alias_parameters
+
     try:
         action = runtime.action(match.alias["action_ref"])
         given = cast_alias_parameters(match.parameters, parameters_mod.action_schema(action))
@@ -92,6 +103,7 @@ def cmd_execute(args):
 
 def cmd_list(args):
     from st2lite.aliases import list_commands
+
     rows = list_commands(runtime_for(args).content.aliases)
     if args.json:
         print_json(rows)

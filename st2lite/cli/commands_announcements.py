@@ -1,5 +1,6 @@
 """`st2lite announcement list [--route R] [-n N] [--json]`: what chatops.post_message and the
 announcement runner published (newest first), and whether a listener of the route took it."""
+
 from st2lite import announcements
 from st2lite.cli.errors import UsageError
 from st2lite.cli.output import print_json, print_table
@@ -10,8 +11,9 @@ MESSAGE_WIDTH = 60
 
 
 def register(sub, common):
-    announcement = sub.add_parser("announcement", parents=[common],
-                                  help="announcements for chat bots (chatops.post_message)")
+    announcement = sub.add_parser(
+        "announcement", parents=[common], help="announcements for chat bots (chatops.post_message)"
+    )
     verbs = announcement.add_subparsers(dest="verb")
     listing = verbs.add_parser("list", parents=[common])
     listing.add_argument("--route", help="only this route, e.g. chatops or errbot")
@@ -35,6 +37,11 @@ def _row(announcement):
     payload = announcement["payload"] or {}
     message = " ".join(str(payload.get("message") or "").split())
     if len(message) > MESSAGE_WIDTH:
-        message = message[:MESSAGE_WIDTH - 3] + "..."
-    return dict(announcement, channel=payload.get("channel") or "", user=payload.get("user") or "",
-                message=message, delivered_at=announcement["delivered_at"] or "")
+        message = message[: MESSAGE_WIDTH - 3] + "..."
+    return dict(
+        announcement,
+        channel=payload.get("channel") or "",
+        user=payload.get("user") or "",
+        message=message,
+        delivered_at=announcement["delivered_at"] or "",
+    )

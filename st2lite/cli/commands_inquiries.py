@@ -1,5 +1,6 @@
 """`st2lite inquiry list|get|respond`, as `st2 inquiry` shows them; `_resume` is the detached
 process that goes on with a paused workflow once an inquiry of it is answered."""
+
 import json
 
 from st2lite.cli.context import current_user, runtime_for
@@ -12,8 +13,9 @@ GET_FIELDS = ["id", "roles", "users", "route", "ttl", "schema"]
 
 
 def register(sub, common):
-    inquiry = sub.add_parser("inquiry", parents=[common], help="inquiries (core.ask) waiting "
-                                                                "for a response")
+    inquiry = sub.add_parser(
+        "inquiry", parents=[common], help="inquiries (core.ask) waiting for a response"
+    )
     verbs = inquiry.add_subparsers(dest="verb")
     listing = verbs.add_parser("list", parents=[common])
     listing.add_argument("-n", "--last", type=int, default=50)
@@ -45,8 +47,9 @@ def cmd_list(args):
     if args.json:
         print_json(inquiries)
         return 0
-    print_table([dict((k, _cell(v)) for k, v in i.items()) for i in reversed(inquiries)],
-                LIST_COLUMNS)
+    print_table(
+        [dict((k, _cell(v)) for k, v in i.items()) for i in reversed(inquiries)], LIST_COLUMNS
+    )
     return 0
 
 
@@ -83,18 +86,21 @@ def cmd_resume(args):
 
 def _response(args, inquiry):
     if args.response is None:
-        raise UsageError("give the response as JSON with -r/--response, e.g. st2lite inquiry "
-                         "respond %s -r '%s' (its schema: st2lite inquiry get %s)"
-                         % (inquiry["id"], json.dumps(_example(inquiry["schema"])), inquiry["id"]))
+        raise UsageError(
+            "give the response as JSON with -r/--response, e.g. st2lite inquiry "
+            "respond %s -r '%s' (its schema: st2lite inquiry get %s)"
+            % (inquiry["id"], json.dumps(_example(inquiry["schema"])), inquiry["id"])
+        )
     try:
         return json.loads(args.response)
     except ValueError as e:
-        raise UsageError("the response is not JSON (%s): give it as -r '%s'"
-                         % (e, json.dumps(_example(inquiry["schema"]))))
+        raise UsageError(
+            "the response is not JSON (%s): give it as -r '%s'"
+            % (e, json.dumps(_example(inquiry["schema"])))
+        ) from e
 
 
-_EXAMPLES = {"boolean": True, "integer": 1, "number": 1, "string": "...", "array": [],
-             "object": {}}
+_EXAMPLES = {"boolean": True, "integer": 1, "number": 1, "string": "...", "array": [], "object": {}}
 
 
 def _example(schema):
@@ -115,7 +121,7 @@ def _refusals_as_usage(function, *args, **kwargs):
     try:
         return function(*args, **kwargs)
     except InquiryError as e:
-        raise UsageError(str(e))
+        raise UsageError(str(e)) from e
 
 
 def _cell(value):

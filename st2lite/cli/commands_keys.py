@@ -1,4 +1,5 @@
 """`st2lite key list|get|set|delete`: the datastore, as `st2 key` manages it."""
+
 from st2lite.cli.context import runtime_for
 from st2lite.cli.errors import UsageError
 from st2lite.cli.output import print_json, print_table
@@ -36,8 +37,9 @@ def _scope_options(parser):
 
 
 def cmd_list(args):
-    pairs = runtime_for(args).datastore.list(prefix=args.prefix, scope=args.scope,
-                                             decrypt=args.decrypt)
+    pairs = runtime_for(args).datastore.list(
+        prefix=args.prefix, scope=args.scope, decrypt=args.decrypt
+    )
     rows = [p.as_dict() for p in pairs]
     if args.json:
         print_json(rows)
@@ -49,8 +51,9 @@ def cmd_list(args):
 def cmd_get(args):
     pair = runtime_for(args).datastore.get_pair(args.name, scope=args.scope, decrypt=args.decrypt)
     if pair is None:
-        raise UsageError('key "%s" does not exist in scope %s: see `st2lite key list`'
-                         % (args.name, args.scope))
+        raise UsageError(
+            'key "%s" does not exist in scope %s: see `st2lite key list`' % (args.name, args.scope)
+        )
     if args.json:
         print_json(pair.as_dict())
     else:
@@ -59,8 +62,9 @@ def cmd_get(args):
 
 
 def cmd_set(args):
-    pair = runtime_for(args).datastore.set(args.name, args.value, scope=args.scope, ttl=args.ttl,
-                                           encrypt=args.encrypt)
+    pair = runtime_for(args).datastore.set(
+        args.name, args.value, scope=args.scope, ttl=args.ttl, encrypt=args.encrypt
+    )
     if args.json:
         print_json(pair.as_dict())
     else:

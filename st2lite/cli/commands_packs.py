@@ -1,4 +1,5 @@
 """`st2lite pack list|validate`: what loaded, and what StackStorm would refuse."""
+
 import os
 
 from st2lite.cli.context import runtime_for
@@ -23,11 +24,17 @@ def cmd_list(args):
     content = runtime_for(args).content
     rows = []
     for ref, pack in sorted(content.packs.items()):
-        rows.append({"ref": ref, "version": pack.meta.get("version", ""), "path": pack.path,
-                     "actions": sum(1 for a in content.actions.values() if a["pack"] == ref),
-                     "rules": sum(1 for r in content.rules if r["pack"] == ref),
-                     "aliases": sum(1 for a in content.aliases if a["pack"] == ref),
-                     "sensors": sum(1 for s in content.sensors if s["pack"] == ref)})
+        rows.append(
+            {
+                "ref": ref,
+                "version": pack.meta.get("version", ""),
+                "path": pack.path,
+                "actions": sum(1 for a in content.actions.values() if a["pack"] == ref),
+                "rules": sum(1 for r in content.rules if r["pack"] == ref),
+                "aliases": sum(1 for a in content.aliases if a["pack"] == ref),
+                "sensors": sum(1 for s in content.sensors if s["pack"] == ref),
+            }
+        )
     if args.json:
         print_json(rows)
     else:
@@ -47,14 +54,16 @@ def cmd_validate(args):
     else:
         for p in problems:
             print("%s: %s: %s" % (p["file"], p["field"] or "(file)", p["reason"]))
-        print("%d pack(s) checked: %s; %d problem(s)" % (len(content.packs),
-                                                         ", ".join(sorted(content.packs)) or "none",
-                                                         len(problems)))
+        print(
+            "%d pack(s) checked: %s; %d problem(s)"
+            % (len(content.packs), ", ".join(sorted(content.packs)) or "none", len(problems))
+        )
     return 2 if problems or not content.packs else 0
 
 
 def _workflow_problems(content):
     from st2lite.orquesta import inspect_workflow
+
     problems = []
     for action in content.actions.values():
         if action["runner_type"] != "orquesta" or not action.get("entry_point_path"):
@@ -62,9 +71,15 @@ def _workflow_problems(content):
         with open(action["entry_point_path"]) as f:
             errors = inspect_workflow(f.read())
         for error in errors:
-            problems.append({"file": action["entry_point_path"],
-                             "field": error.get("schema_path") or error.get("spec_path")
-                             or error.get("type"), "reason": error.get("message")})
+            problems.append(
+                {
+                    "file": action["entry_point_path"],
+                    "field": error.get("schema_path")
+                    or error.get("spec_path")
+                    or error.get("type"),
+                    "reason": error.get("message"),
+                }
+            )
     return problems
 
 
@@ -76,6 +91,11 @@ def _config_problems(content, runtime):
         try:
             load_pack_config(pack, runtime.config_dir, runtime.kv_lookup)
         except PackConfigError as e:
-            problems.append({"file": os.path.join(runtime.config_dir, ref + ".yaml"),
-                             "field": "config", "reason": str(e)})
+            problems.append(
+                {
+                    "file": os.path.join(runtime.config_dir, ref + ".yaml"),
+                    "field": "config",
+                    "reason": str(e),
+                }
+            )
     return problems

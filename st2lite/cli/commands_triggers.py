@@ -1,4 +1,5 @@
 """`st2lite trigger fire`, `trigger-instance list`, `rule-enforcement list`."""
+
 import json
 
 from st2lite.cli.context import runtime_for
@@ -39,15 +40,22 @@ def cmd_fire(args):
     try:
         payload = json.loads(args.payload)
     except ValueError as e:
-        raise UsageError("--payload is not valid JSON (%s): write it like '{\"key\": \"value\"}'" % e)
+        raise UsageError(
+            '--payload is not valid JSON (%s): write it like \'{"key": "value"}\'' % e
+        ) from e
     if not isinstance(payload, dict):
         raise UsageError("--payload must be a JSON object")
     fired = runtime_for(args).fire_trigger(args.ref, payload, wait=True)
     if args.json:
-        print_json({"trigger_instance": fired["trigger_instance"],
-                    "enforcements": [dict((k, e[k]) for k in ("rule", "status", "execution",
-                                                               "failure_reason"))
-                                     for e in fired["enforcements"]]})
+        print_json(
+            {
+                "trigger_instance": fired["trigger_instance"],
+                "enforcements": [
+                    dict((k, e[k]) for k in ("rule", "status", "execution", "failure_reason"))
+                    for e in fired["enforcements"]
+                ],
+            }
+        )
     else:
         print("trigger instance: %s" % fired["trigger_instance"])
         print_table(fired["enforcements"], ["rule", "status", "execution", "failure_reason"])
@@ -55,8 +63,10 @@ def cmd_fire(args):
 
 
 def cmd_trigger_list(args):
-    rows = [{"ref": ref, "description": t.get("description", "")}
-            for ref, t in sorted(runtime_for(args).content.trigger_types.items())]
+    rows = [
+        {"ref": ref, "description": t.get("description", "")}
+        for ref, t in sorted(runtime_for(args).content.trigger_types.items())
+    ]
     print_json(rows) if args.json else print_table(rows, ["ref", "description"])
     return 0
 
@@ -64,8 +74,9 @@ def cmd_trigger_list(args):
 def cmd_instances(args):
     rows = runtime_for(args).triggers.instances(trigger=args.trigger, limit=args.n)
     if args.json:
-        print_json([dict((k, r[k]) for k in ("id", "trigger", "payload", "occurrence_time"))
-                    for r in rows])
+        print_json(
+            [dict((k, r[k]) for k in ("id", "trigger", "payload", "occurrence_time")) for r in rows]
+        )
     else:
         print_table(rows, ["id", "trigger", "occurrence_time", "status"])
     return 0

@@ -1,10 +1,10 @@
 """Shared helpers of the CLI commands: the runtime for the parsed options, the current user."""
+
 import atexit
 import getpass
 import os
 
 from st2lite.runtime import Runtime
-
 
 _RUNTIMES = []
 

@@ -1,4 +1,5 @@
 """Where the command line looks when not told: standard library only (see entry.py)."""
+
 import os
 
 

@@ -6,6 +6,7 @@ Only the standard library is imported before that. Reading the command line here
 that may be wrong (abbreviated options, say): then the server is started later, as it would be
 without this, and nothing else changes.
 """
+
 import os
 import sys
 
@@ -17,6 +18,7 @@ def main():
     if target is not None:
         _prestart_fork_server(*target)
     from st2lite.cli.main import main as command_line
+
     return command_line()
 
 
@@ -40,12 +42,14 @@ def run_target(argv):
     if len(positionals) < 2 or positionals[0] != "run" or "." not in positionals[1]:
         return None
     from st2lite.cli.defaults import default_packs
+
     return packs or default_packs(), positionals[1]
 
 
 def _prestart_fork_server(search_paths, ref):
     from st2lite.packs.discovery import pack_dirs
     from st2lite.runners import python_forkclient
+
     found = pack_dirs(search_paths)
     pack = [d for d in found if os.path.basename(d) == ref.split(".", 1)[0]]
     if pack:
@@ -58,6 +62,9 @@ def _action_specs(pack_dir):
     specs, lib = [], [os.path.join(pack_dir, "lib")]
     for folder, dirs, files in os.walk(os.path.join(pack_dir, "actions")):
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__pycache__")))
-        specs += [{"entry_point": os.path.join(folder, name), "lib_paths": lib}
-                  for name in sorted(files) if name.endswith(".py")]
+        specs += [
+            {"entry_point": os.path.join(folder, name), "lib_paths": lib}
+            for name in sorted(files)
+            if name.endswith(".py")
+        ]
     return specs

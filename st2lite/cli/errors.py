@@ -1,4 +1,5 @@
 """The errors the CLI reports as one line with exit code 2 (bad input), never a traceback."""
+
 from st2lite.packs.config import PackConfigError
 from st2lite.packs.errors import PackError
 from st2lite.params import ParameterError
@@ -11,5 +12,12 @@ class UsageError(Exception):
     pass
 
 
-USER_ERRORS = (UsageError, RuntimeError_, ParameterError, DatastoreError, ExecutionNotFound,
-               PackConfigError, PackError)
+USER_ERRORS = (
+    UsageError,
+    RuntimeError_,
+    ParameterError,
+    DatastoreError,
+    ExecutionNotFound,
+    PackConfigError,
+    PackError,
+)

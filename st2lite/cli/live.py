@@ -1,12 +1,20 @@
 """A live view of a running execution on a terminal: its tasks and items, state and elapsed time."""
+
 import calendar
 import sys
 import threading
 import time
 
-
-STYLE = {"succeeded": "green", "failed": "red", "timeout": "red", "canceled": "yellow",
-         "running": "cyan", "delayed": "yellow", "requested": "dim", "scheduled": "dim"}
+STYLE = {
+    "succeeded": "green",
+    "failed": "red",
+    "timeout": "red",
+    "canceled": "yellow",
+    "running": "cyan",
+    "delayed": "yellow",
+    "requested": "dim",
+    "scheduled": "dim",
+}
 REFRESH_SECONDS = 0.25
 
 
@@ -14,8 +22,10 @@ def run_with_progress(runtime, execution_id, action, given, tty=True):
     """Run the execution in a thread; on a terminal redraw its task tree until it finishes,
     elsewhere print one plain line per task state change."""
     holder = {}
-    worker = threading.Thread(target=lambda: holder.update(
-        execution=runtime.run_requested(execution_id, action, given)), daemon=True)
+    worker = threading.Thread(
+        target=lambda: holder.update(execution=runtime.run_requested(execution_id, action, given)),
+        daemon=True,
+    )
     worker.start()
     if tty:
         _redraw_tree(runtime, execution_id, worker)
@@ -31,6 +41,7 @@ def run_with_progress(runtime, execution_id, action, given, tty=True):
 def _redraw_tree(runtime, execution_id, worker):
     from rich.console import Console
     from rich.live import Live
+
     with Live(console=Console(), refresh_per_second=4, transient=False) as live:
         while worker.is_alive():
             live.update(render_tree(runtime, execution_id))
@@ -54,6 +65,7 @@ def print_new_task_lines(execution, seen):
 
 def render_tree(runtime, execution_id, depth=0):
     from rich.tree import Tree  # only a terminal's live view needs rich
+
     execution = runtime.executions.get(execution_id)
     tree = Tree(_label(execution, execution["action"]))
     _add_children(runtime, tree, execution, depth)
@@ -85,4 +97,6 @@ def _parse(stamp):
     """Seconds since the epoch of a stored UTC timestamp like 2026-11-23T12:00:00.123456Z."""
     if not stamp:
         return None
-    return calendar.timegm(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")) + float("0" + stamp[19:-1])
+    return calendar.timegm(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")) + float(
+        "0" + stamp[19:-1]
+    )

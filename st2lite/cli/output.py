@@ -1,4 +1,5 @@
 """How the CLI prints: JSON for machines, readable text for people."""
+
 import json
 import sys
 
@@ -17,7 +18,9 @@ def print_yaml_block(data, indent=2):
 
 def execution_for_output(execution):
     """The execution as DESIGN.md's --json shape: internal columns dropped."""
-    shaped = dict((k, v) for k, v in execution.items() if k not in ("pid", "runtime", "runner", "parent"))
+    shaped = dict(
+        (k, v) for k, v in execution.items() if k not in ("pid", "runtime", "runner", "parent")
+    )
     if "children" in execution:
         shaped["children"] = [execution_for_output(c) for c in execution["children"]]
     return shaped
@@ -36,17 +39,23 @@ def print_execution(execution):
     print_yaml_block(execution.get("result") or {})
     children = execution.get("children") or []
     if children:
-        print("+--------------------------+------------------------+-----------------------+"
-              "--------------------------+")
+        print(
+            "+--------------------------+------------------------+-----------------------+"
+            "--------------------------+"
+        )
         print("| %-24s | %-22s | %-21s | %-24s |" % ("id", "status", "task", "action"))
         for child in children:
             task = child.get("task") or ""
             if child.get("item") is not None:
                 task += "[%d]" % child["item"]
-            print("| %-24s | %-22s | %-21s | %-24s |" % (child["id"], child["status"], task,
-                                                          child["action"]))
-        print("+--------------------------+------------------------+-----------------------+"
-              "--------------------------+")
+            print(
+                "| %-24s | %-22s | %-21s | %-24s |"
+                % (child["id"], child["status"], task, child["action"])
+            )
+        print(
+            "+--------------------------+------------------------+-----------------------+"
+            "--------------------------+"
+        )
 
 
 def print_table(rows, columns):
@@ -56,5 +65,7 @@ def print_table(rows, columns):
     print("| " + " | ".join(c.ljust(w) for c, w in zip(columns, widths)) + " |")
     print(line)
     for row in rows:
-        print("| " + " | ".join(str(row.get(c, "")).ljust(w) for c, w in zip(columns, widths)) + " |")
+        print(
+            "| " + " | ".join(str(row.get(c, "")).ljust(w) for c, w in zip(columns, widths)) + " |"
+        )
     print(line)

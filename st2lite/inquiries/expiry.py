@@ -1,5 +1,6 @@
 """`serve` times inquiries out as their ttl passes, as StackStorm's garbage collector does with
 purge_inquiries on; it looks every EXPIRY_CHECK_SECONDS (a ttl counts whole minutes)."""
+
 import logging
 import threading
 

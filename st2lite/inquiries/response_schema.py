@@ -3,6 +3,7 @@ util/schema `validate` with its CustomValidator, use_default and allow_default_n
 Schema draft 4, except that `required` is draft 3's (`required: true` on a property; a
 draft-4 `required` list is not checked), defaults stand in for missing properties, and a
 property that is optional, or whose default is null, may be null."""
+
 import copy
 
 
@@ -12,10 +13,13 @@ class ResponseInvalid(Exception):
 
 def validate_response(response, schema):
     import jsonschema  # a tenth of a second to import: only when someone responds
+
     schema = _allow_null_where_optional(schema)
     instance = _with_defaults(copy.deepcopy(response), schema)
-    errors = sorted(_validator_class(jsonschema)(schema).iter_errors(instance),
-                    key=lambda e: list(e.absolute_path))
+    errors = sorted(
+        _validator_class(jsonschema)(schema).iter_errors(instance),
+        key=lambda e: list(e.absolute_path),
+    )
     if errors:
         error = errors[0]
         path = list(error.absolute_path)
@@ -30,8 +34,10 @@ def _validator_class(jsonschema):
     del checks["required"]
     checks["properties"] = jsonschema.Draft3Validator.VALIDATORS["properties"]
     return jsonschema.validators.create(
-        meta_schema=jsonschema.Draft4Validator.META_SCHEMA, validators=checks,
-        type_checker=jsonschema.Draft4Validator.TYPE_CHECKER)
+        meta_schema=jsonschema.Draft4Validator.META_SCHEMA,
+        validators=checks,
+        type_checker=jsonschema.Draft4Validator.TYPE_CHECKER,
+    )
 
 
 def _with_defaults(instance, schema):

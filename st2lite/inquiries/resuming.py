@@ -5,6 +5,7 @@ for it, as `run --async` does: the answer is given at once, as `st2 inquiry resp
 and the workflow goes on however long it takes. A long-running process (`serve`, the API) goes
 on with it on a thread of its own. Either way the workflow is claimed first, so that only one
 process resumes it."""
+
 import subprocess
 import sys
 
@@ -14,13 +15,19 @@ def in_own_process(runtime):
         argv = [sys.executable, "-m", "st2lite.cli.main", "--state", runtime.state_dir]
         for path in runtime.pack_paths:
             argv += ["--packs", path]
-        subprocess.Popen(argv + ["_resume", execution_id], stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
+        subprocess.Popen(
+            argv + ["_resume", execution_id],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
     return resume
 
 
 def in_background(runtime):
     def resume(execution_id):
         runtime.start_background(runtime.resume, execution_id)
+
     return resume

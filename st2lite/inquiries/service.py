@@ -5,6 +5,7 @@ and with its messages, that it is still pending, that the user may respond, and 
 against the schema; then the execution succeeds with `{..., "response": ...}` and the paused
 workflow it belongs to goes on. An inquiry left unanswered past its ttl (minutes; 0 or less:
 never) times out, which fails its task as a timed-out action does."""
+
 import calendar
 import json
 import time
@@ -38,8 +39,9 @@ class InquiryService(object):
     def list(self, limit=50):
         """The pending inquiries, newest first, as GET /api/v1/inquiries shows them."""
         self.expire_overdue()
-        rows = self.runtime.executions.list(status="pending", runner=INQUIRER,
-                                            top_level=False, limit=limit)
+        rows = self.runtime.executions.list(
+            status="pending", runner=INQUIRER, top_level=False, limit=limit
+        )
         return [_shown(row) for row in rows]
 
     def get(self, inquiry_id):
@@ -57,10 +59,14 @@ class InquiryService(object):
         with self.runtime.db.transaction():  # an answer that came meanwhile wins
             inquiry = self._pending(inquiry["id"])
             self.runtime.executions.update(
-                inquiry["id"], status="succeeded",
+                inquiry["id"],
+                status="succeeded",
                 result=dict(inquiry["result"], response=response),
-                context=dict(inquiry["context"], inquiry_response={
-                    "user": requester, "timestamp": utc_now_iso()}))
+                context=dict(
+                    inquiry["context"],
+                    inquiry_response={"user": requester, "timestamp": utc_now_iso()},
+                ),
+            )
             paused = self._paused_root(inquiry)
         self._ended(inquiry["id"], paused)
         return {"id": inquiry["id"], "response": response}
@@ -70,8 +76,9 @@ class InquiryService(object):
         (with purge_inquiries on); returns their ids."""
         now = time.time() if now is None else now
         expired = []
-        for row in self.runtime.executions.list(status="pending", runner=INQUIRER,
-                                                top_level=False, limit=-1):
+        for row in self.runtime.executions.list(
+            status="pending", runner=INQUIRER, top_level=False, limit=-1
+        ):
             if _overdue(row, now) and self._time_out(row["id"]):
                 expired.append(row["id"])
         return expired
@@ -95,16 +102,16 @@ class InquiryService(object):
     def _pending(self, inquiry_id):
         try:
             execution = self.runtime.executions.get(inquiry_id, with_children=False)
-        except ExecutionNotFound:
-            raise InquiryError('Inquiry "%s" is not found.' % inquiry_id, 404)
+        except ExecutionNotFound as error:
+            raise InquiryError('Inquiry "%s" is not found.' % inquiry_id, 404) from error
         if execution["runner"] != INQUIRER:
             raise InquiryError('Action execution "%s" is not an inquiry.' % execution["id"], 400)
         if execution["status"] == "timeout":
-            raise InquiryError('Inquiry "%s" timed out and cannot be responded to.'
-                               % execution["id"], 400)
+            raise InquiryError(
+                'Inquiry "%s" timed out and cannot be responded to.' % execution["id"], 400
+            )
         if execution["status"] != "pending":
-            raise InquiryError('Inquiry "%s" has already been responded to.' % execution["id"],
-                               400)
+            raise InquiryError('Inquiry "%s" has already been responded to.' % execution["id"], 400)
         return execution
 
     def _paused_root(self, execution):
@@ -126,20 +133,26 @@ def _check_permission(inquiry, requester):
     which st2lite has not: as on StackStorm without RBAC, every user has every role."""
     users = (inquiry["result"] or {}).get("users") or []
     if users and requester not in users:
-        raise InquiryError('User "%s" does not have permission to respond to inquiry "%s".'
-                           % (requester, inquiry["id"]), 403)
+        raise InquiryError(
+            'User "%s" does not have permission to respond to inquiry "%s".'
+            % (requester, inquiry["id"]),
+            403,
+        )
 
 
 def _check_response(inquiry, response):
     if not isinstance(response, dict):
-        raise InquiryError('Response for inquiry "%s" must be a JSON object, as in '
-                           '{"continue": true}; got %s.' % (inquiry["id"], json.dumps(response)),
-                           400)
+        raise InquiryError(
+            'Response for inquiry "%s" must be a JSON object, as in '
+            '{"continue": true}; got %s.' % (inquiry["id"], json.dumps(response)),
+            400,
+        )
     try:
         validate_response(response, (inquiry["result"] or {}).get("schema") or {})
     except ResponseInvalid as e:
-        raise InquiryError('Response for inquiry "%s" did not pass schema validation. %s'
-                           % (inquiry["id"], e), 400)
+        raise InquiryError(
+            'Response for inquiry "%s" did not pass schema validation. %s' % (inquiry["id"], e), 400
+        ) from e
 
 
 def _overdue(inquiry, now):

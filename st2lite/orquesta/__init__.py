@@ -14,6 +14,7 @@ Modules, as orquesta splits them: `spec` (parsing and inspection, with `schema` 
 `machines` and `conductor` (the state machine), `rendering` (tasks into actions), `runner`
 (threads that run actions through the executor) and `workflow` (this public API).
 """
+
 from st2lite.orquesta.errors import WorkflowSpecError
 from st2lite.orquesta.workflow import WorkflowOutcome, inspect_workflow, run_workflow
 

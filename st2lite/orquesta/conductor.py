@@ -3,7 +3,9 @@
 It knows nothing about how actions run. A driver asks `get_next_tasks()`, reports each action's
 start and end with `update_task_state()`, and renders the output once the workflow completed.
 """
-from st2lite.orquesta import dicts, machines, statuses as st
+
+from st2lite.orquesta import dicts, machines
+from st2lite.orquesta import statuses as st
 from st2lite.orquesta.errors import ExpressionError
 from st2lite.orquesta.expressions import Scope, evaluate
 from st2lite.orquesta.rendering import render_task
@@ -47,8 +49,12 @@ class Conductor(object):
     # -- errors -------------------------------------------------------------------------------
     def log_error(self, message, task_id=None, route=None, transition_id=None, result=None):
         entry = {"type": "error", "message": message}
-        for key, value in (("task_id", task_id), ("route", route),
-                           ("task_transition_id", transition_id), ("result", result)):
+        for key, value in (
+            ("task_id", task_id),
+            ("route", route),
+            ("task_transition_id", transition_id),
+            ("result", result),
+        ):
             if value is not None:
                 entry[key] = value
         if entry not in self.errors:
@@ -125,8 +131,9 @@ class Conductor(object):
         next_tasks, render_failed = [], False
         for entry in remediation or staged:
             try:
-                scope = self._scope(self._initial_context(entry["id"], entry["route"]),
-                                    entry["id"], entry["route"])
+                scope = self._scope(
+                    self._initial_context(entry["id"], entry["route"]), entry["id"], entry["route"]
+                )
                 task = render_task(self.spec.tasks[entry["id"]], entry, scope)
                 if "retry" in entry:
                     task["delay"] = entry["retry"].get("delay") or 0
@@ -155,7 +162,9 @@ class Conductor(object):
                 evaluation[transition.source] = satisfied
         if list(evaluation.values()).count(True) >= required:
             return SATISFIED
-        if None in evaluation.values() and (self.state.has_active_tasks or self.state.has_staged_tasks):
+        if None in evaluation.values() and (
+            self.state.has_active_tasks or self.state.has_staged_tasks
+        ):
             return WIP
         return NOT_SATISFIED
 
@@ -168,16 +177,24 @@ class Conductor(object):
         for transition in self.graph.next_transitions(task_id):
             if transition.target == "continue" or not entry["next"].get(transition.id):
                 continue
-            if self.graph.has_barrier(transition.target) and eval_join_ready and \
-                    self.inbound_criteria_status(transition.target, route) == NOT_SATISFIED:
+            if (
+                self.graph.has_barrier(transition.target)
+                and eval_join_ready
+                and self.inbound_criteria_status(transition.target, route) == NOT_SATISFIED
+            ):
                 continue
             return True
         return False
 
     # -- task state ---------------------------------------------------------------------------
     def _add_task_entry(self, task_id, route, ctxs, prev):
-        entry = {"id": task_id, "route": route, "ctxs": {"in": list(ctxs)}, "prev": dict(prev),
-                 "next": {}}
+        entry = {
+            "id": task_id,
+            "route": route,
+            "ctxs": {"in": list(ctxs)},
+            "prev": dict(prev),
+            "next": {},
+        }
         retry = self.graph.retry_spec(task_id) if self.graph.has_task(task_id) else None
         if retry and retry.get("count") is not None:
             entry["retry"] = self._prepare_retry(task_id, retry, ctxs)
@@ -190,7 +207,9 @@ class Conductor(object):
             if isinstance(retry.get(field), str):
                 value = evaluate(retry[field], scope)
                 if not isinstance(value, int):  # a boolean passes, as in orquesta
-                    raise ValueError('The retry %s for task "%s" is not an integer.' % (field, task_id))
+                    raise ValueError(
+                        'The retry %s for task "%s" is not an integer.' % (field, task_id)
+                    )
                 retry[field] = value
         return retry
 
@@ -199,9 +218,14 @@ class Conductor(object):
         entry = self.state.task_entry(task_id, route)
         is_command = task_id in machines.ENGINE_COMMAND_STATUS
         if staged is None and entry is None:
-            raise ValueError('Task "%s" (route %s) is neither staged nor recorded.' % (task_id, route))
-        if entry is None or is_command or (
-                entry.get("status") in st.COMPLETED and event.status == st.RUNNING):
+            raise ValueError(
+                'Task "%s" (route %s) is neither staged nor recorded.' % (task_id, route)
+            )
+        if (
+            entry is None
+            or is_command
+            or (entry.get("status") in st.COMPLETED and event.status == st.RUNNING)
+        ):
             entry = self._add_task_entry(task_id, route, staged["ctxs"]["in"], staged["prev"])
         index = self.state.task_index(task_id, route)
 
@@ -210,8 +234,9 @@ class Conductor(object):
         if staged is not None and event.item_id is not None:
             staged["items"][event.item_id] = {"status": event.status}
         if event.status == st.FAILED:  # as orquesta: not for a timeout, and without the route
-            self.log_error("Execution failed. See result for details.", task_id=task_id,
-                           result=event.result)
+            self.log_error(
+                "Execution failed. See result for details.", task_id=task_id, result=event.result
+            )
 
         old_status = entry.get("status", st.UNSET)
         entry["status"] = self._task_status_after(entry, staged, event)
@@ -220,8 +245,9 @@ class Conductor(object):
         if new_status == st.RETRYING:
             entry["retry"]["tally"] += 1
             self.state.unstage(task_id, route)
-            self.state.stage(task_id, route, entry["ctxs"]["in"], entry["prev"], ready=True,
-                             retry=entry["retry"])
+            self.state.stage(
+                task_id, route, entry["ctxs"]["in"], entry["prev"], ready=True, retry=entry["retry"]
+            )
 
         engine_queue = []
         if new_status in st.COMPLETED:
@@ -283,8 +309,7 @@ class Conductor(object):
         engine_queue, ready_tasks, manual_fail = [], [], False
         for transition in transitions:
             try:
-                entry["next"][transition.id] = all(
-                    evaluate(c, scope) for c in transition.criteria)
+                entry["next"][transition.id] = all(evaluate(c, scope) for c in transition.criteria)
             except Exception as e:
                 self.log_exception(e, task_id, route, transition.id)
                 self.state.status = st.FAILED
@@ -358,25 +383,36 @@ class Conductor(object):
         """Ask a pausing or paused workflow to go on: `resuming` before an answered inquiry's
         outcome is reported, `running` before a paused task (a sub-workflow) resumes, as
         StackStorm's workflow service asks orquesta's conductor."""
-        finished = not (self.state.has_active_tasks or self.state.has_staged_tasks
-                        or self.state.has_task_in(st.HELD))
+        finished = not (
+            self.state.has_active_tasks
+            or self.state.has_staged_tasks
+            or self.state.has_task_in(st.HELD)
+        )
         self.state.status = machines.resume_status(self.status, status, finished)
 
     def _update_workflow_status(self, task_id, route, task_status):
         if task_status == st.RUNNING:  # only a paused or resuming workflow changes here
-            self.state.status = machines.next_workflow_status(self.status, task_status, False,
-                                                              True, True)
+            self.state.status = machines.next_workflow_status(
+                self.status, task_status, False, True, True
+            )
             return
         if task_status not in st.COMPLETED | st.HELD and task_status != st.RETRYING:
             return
         # A failure is remediated by any satisfied transition, one to a join that can no longer
         # be satisfied included (the workflow then fails on that unreachable join once it ends).
         remediated = task_status in st.ABENDED and self.has_next_tasks(
-            task_id, route, eval_join_ready=False)
+            task_id, route, eval_join_ready=False
+        )
         incomplete = self.state.has_staged_tasks or self.has_next_tasks(task_id, route)
         self.state.status = machines.next_workflow_status(
-            self.status, task_status, remediated, self.state.has_active_tasks, incomplete,
-            canceled=self.state.has_task_in((st.CANCELED,)), held=self.state.has_task_in(st.HELD))
+            self.status,
+            task_status,
+            remediated,
+            self.state.has_active_tasks,
+            incomplete,
+            canceled=self.state.has_task_in((st.CANCELED,)),
+            held=self.state.has_task_in(st.HELD),
+        )
         if self.status in st.COMPLETED:
             self._fail_on_unreachable_joins()
 
@@ -387,9 +423,12 @@ class Conductor(object):
                 continue
             if self.inbound_criteria_status(staged["id"], staged["route"]) == NOT_SATISFIED:
                 self.state.status = st.FAILED
-                self.log_error('UnreachableJoinError: The join task|route "%s|%s" is partially '
-                               'satisfied but unreachable.' % (staged["id"], staged["route"]),
-                               task_id=staged["id"], route=staged["route"])
+                self.log_error(
+                    'UnreachableJoinError: The join task|route "%s|%s" is partially '
+                    "satisfied but unreachable." % (staged["id"], staged["route"]),
+                    task_id=staged["id"],
+                    route=staged["route"],
+                )
 
     # -- output -------------------------------------------------------------------------------
     def terminal_context(self):
@@ -398,7 +437,9 @@ class Conductor(object):
             return {}
         merged = self.task_context(terminals[0]["ctxs"]["in"])
         for entry in terminals[1:]:
-            merged = dicts.merge(merged, self.task_context([i for i in entry["ctxs"]["in"] if i != 0]))
+            merged = dicts.merge(
+                merged, self.task_context([i for i in entry["ctxs"]["in"] if i != 0])
+            )
         return merged
 
     def render_output(self):

@@ -30,5 +30,6 @@ class ActionRequestError(Exception):
 def action_not_found(ref):
     """StackStorm's error for an action reference that names no registered action (None, an
     empty or malformed reference included)."""
-    return ActionRequestError("InvalidActionReferencedException",
-                              'Unable to find action "%s".' % (ref,))
+    return ActionRequestError(
+        "InvalidActionReferencedException", 'Unable to find action "%s".' % (ref,)
+    )

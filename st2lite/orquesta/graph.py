@@ -1,5 +1,6 @@
 """The workflow graph orquesta composes from a spec: task nodes (with join barriers and retry
 specs), transitions keyed per (source, destination), start tasks, cycles and split points."""
+
 from st2lite.orquesta.spec import ENGINE_COMMANDS
 
 
@@ -38,8 +39,11 @@ class WorkflowGraph(object):
             self.inbound.setdefault(name, [])
             for target, condition, index in self.spec.next_tasks(name):
                 if target == "retry":
-                    self.nodes[name]["retry"] = {"when": condition or "<% completed() %>",
-                                                 "count": 3, "delay": None}
+                    self.nodes[name]["retry"] = {
+                        "when": condition or "<% completed() %>",
+                        "count": 3,
+                        "delay": None,
+                    }
                     continue
                 key = sum(1 for t in self.outbound[name] if t.target == target)
                 transition = Transition(name, target, key, [condition] if condition else [], index)
@@ -59,8 +63,11 @@ class WorkflowGraph(object):
         if task.join is not None:
             node["barrier"] = "*" if task.join == "all" else task.join
         if task.retry:
-            node["retry"] = {"when": task.retry.get("when"), "count": task.retry.get("count"),
-                             "delay": task.retry.get("delay")}
+            node["retry"] = {
+                "when": task.retry.get("when"),
+                "count": task.retry.get("count"),
+                "delay": task.retry.get("delay"),
+            }
         return node
 
     @property

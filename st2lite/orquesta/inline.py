@@ -3,20 +3,21 @@
 Quoted values stay strings; unquoted ones are read as JSON when they can be (numbers, booleans,
 null, lists, dicts); expressions are kept as text for later evaluation.
 """
+
 import json
 import re
 
 _VALUE_PATTERNS = [
-    r"\[.*\]\s*",          # a JSON list
-    r"\"[^\"]*\"\s*",      # "double quoted"
-    r"'[^']*'\s*",         # 'single quoted'
-    r"[-]?\d*\.\d+",       # a float (before integers)
+    r"\[.*\]\s*",  # a JSON list
+    r"\"[^\"]*\"\s*",  # "double quoted"
+    r"'[^']*'\s*",  # 'single quoted'
+    r"[-]?\d*\.\d+",  # a float (before integers)
     r"[-]?\d+",
     r"[Tt][Rr][Uu][Ee]",
     r"[Ff][Aa][Ll][Ss][Ee]",
     r"null",
-    r"<%.*?%>",            # a YAQL expression
-    r"{{.*?}}",            # a Jinja expression
+    r"<%.*?%>",  # a YAQL expression
+    r"{{.*?}}",  # a Jinja expression
 ]
 _PARAM = re.compile(r"([\w]+)=(%s)" % "|".join(_VALUE_PATTERNS))
 _QUOTED = re.compile(r"\"[^\"]*\"\s*|'[^']*'\s*")

@@ -2,6 +2,7 @@
 task's new status moves the workflow's status. Follows orquesta's state machines for the statuses
 st2lite's executor reports (running, pending, paused, succeeded, failed, timeout, canceled), for
 retries, and for a workflow pausing on a pending task and resuming."""
+
 from st2lite.orquesta import statuses as st
 
 # Engine commands in `do`: the status each gives the pseudo-task that carries it.
@@ -15,8 +16,7 @@ def next_task_status(current, event_status):
     if event_status == st.RETRYING:
         return st.RETRYING if current in (st.SUCCEEDED, st.FAILED) else current
     if event_status == st.RUNNING:
-        return st.RUNNING if current in (st.UNSET, st.RUNNING, st.RETRYING, st.PAUSED) \
-            else current
+        return st.RUNNING if current in (st.UNSET, st.RUNNING, st.RETRYING, st.PAUSED) else current
     if current in (st.UNSET, st.RUNNING):
         if event_status == st.EXPIRED:
             return st.FAILED
@@ -36,8 +36,7 @@ def next_item_task_status(current, event_status, other_items):
     `other_items` are the statuses of the task's other items (unset for those not yet run).
     """
     if event_status == st.RUNNING:
-        return st.RUNNING if current in (st.UNSET, st.RUNNING, st.RETRYING, st.PAUSED) \
-            else current
+        return st.RUNNING if current in (st.UNSET, st.RUNNING, st.RETRYING, st.PAUSED) else current
     if current not in (st.RUNNING, st.PAUSING, st.CANCELING):
         return current
     active = any(s in st.ACTIVE for s in other_items)
@@ -66,8 +65,13 @@ def _dormant_item_task_status(current, event_status, incomplete, held, canceled,
     if event_status == st.CANCELED:
         return st.CANCELED
     if event_status == st.PENDING:
-        return st.CANCELED if canceled and not held else \
-            st.FAILED if failed and not held else st.PAUSED
+        return (
+            st.CANCELED
+            if canceled and not held
+            else st.FAILED
+            if failed and not held
+            else st.PAUSED
+        )
     if event_status in (st.FAILED, st.EXPIRED):
         return st.CANCELED if canceled and not held else st.FAILED
     if held:
@@ -81,8 +85,9 @@ def _dormant_item_task_status(current, event_status, incomplete, held, canceled,
     return st.SUCCEEDED
 
 
-def next_workflow_status(workflow, task_status, remediated, active, incomplete, canceled=False,
-                         held=False):
+def next_workflow_status(
+    workflow, task_status, remediated, active, incomplete, canceled=False, held=False
+):
     """New workflow status after a task reached `task_status`.
 
     remediated: the task failed but a transition handles it; active: other tasks still run;
@@ -91,8 +96,7 @@ def next_workflow_status(workflow, task_status, remediated, active, incomplete, 
     paused, which pauses the workflow once nothing else runs.
     """
     if workflow in (st.RUNNING, st.RESUMING):
-        return _from_running(workflow, task_status, remediated, active, incomplete, canceled,
-                             held)
+        return _from_running(workflow, task_status, remediated, active, incomplete, canceled, held)
     if workflow == st.PAUSING:
         return _from_pausing(task_status, remediated, active, canceled)
     if workflow == st.PAUSED:

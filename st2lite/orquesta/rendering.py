@@ -3,6 +3,7 @@ against the task's context, once per item for a with-items task (within its conc
 
 Problems are found in orquesta's order: the items and every item's action, then the delay, then
 the concurrency."""
+
 from st2lite.orquesta import statuses as st
 from st2lite.orquesta.expressions import evaluate
 
@@ -20,15 +21,20 @@ def render_task(task_spec, staged, scope):
     concurrency = _concurrency(concurrency, task_spec.name)
     task["items_count"], task["concurrency"] = len(items), concurrency
     task["actions"] = [
-        rendered[index] if index in rendered else
-        _action(task_spec, scope.with_item(items[index]), index)
-        for index in _items_to_start(staged, len(items), concurrency)]
+        rendered[index]
+        if index in rendered
+        else _action(task_spec, scope.with_item(items[index]), index)
+        for index in _items_to_start(staged, len(items), concurrency)
+    ]
     return task
 
 
 def _action(task_spec, scope, item_id):
-    return {"action": evaluate(task_spec.action, scope), "input": evaluate(task_spec.input, scope),
-            "item_id": item_id}
+    return {
+        "action": evaluate(task_spec.action, scope),
+        "input": evaluate(task_spec.input, scope),
+        "item_id": item_id,
+    }
 
 
 def _add_delay(task, task_spec, scope):
@@ -57,11 +63,15 @@ def _items_of(staged, task_spec, scope):
     if not isinstance(values, list):
         raise TypeError('The value of "%s" is not type of list.' % items_spec.expression)
     items = [_shape_item(item, items_spec.keys) for item in values]
-    rendered = {index: _action(task_spec, scope.with_item(item), index)
-                for index, item in enumerate(items)}
+    rendered = {
+        index: _action(task_spec, scope.with_item(item), index) for index, item in enumerate(items)
+    }
     concurrency = evaluate(items_spec.concurrency, scope)
-    staged["rendered_items"] = {"ctxs": list(staged["ctxs"]["in"]), "items": items,
-                                "concurrency": concurrency}
+    staged["rendered_items"] = {
+        "ctxs": list(staged["ctxs"]["in"]),
+        "items": items,
+        "concurrency": concurrency,
+    }
     return items, concurrency, rendered
 
 
@@ -73,8 +83,10 @@ def _concurrency(value, task_id):
     if isinstance(value, (int, float)) and value <= 0:
         return 1
     if not isinstance(value, int):
-        raise TypeError('The with-items concurrency of task "%s" is %r, not an integer; give a '
-                        'whole number or an expression that evaluates to one.' % (task_id, value))
+        raise TypeError(
+            'The with-items concurrency of task "%s" is %r, not an integer; give a '
+            "whole number or an expression that evaluates to one." % (task_id, value)
+        )
     return value
 
 

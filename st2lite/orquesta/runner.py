@@ -17,6 +17,7 @@ execution is parked: the executor names it by returning (status, result, executi
 the workflow for it as StackStorm does, and when nothing else runs hands `parking.pause` a
 snapshot to record; a Driver made from that snapshot goes on with the run, in another process.
 """
+
 import queue
 import threading
 import time
@@ -29,8 +30,14 @@ from st2lite.orquesta.errors import ActionRequestError, action_not_found
 SIBLING_GRACE_SECONDS = 0.5
 PARKED_POLL_SECONDS = 1.0  # how often parked executions are asked for news while others run
 MAX_ACTIONS = 100000
-_EXECUTOR_STATUSES = {"succeeded": st.SUCCEEDED, "failed": st.FAILED, "timeout": st.EXPIRED,
-                      "canceled": st.CANCELED, "pending": st.PENDING, "paused": st.PAUSED}
+_EXECUTOR_STATUSES = {
+    "succeeded": st.SUCCEEDED,
+    "failed": st.FAILED,
+    "timeout": st.EXPIRED,
+    "canceled": st.CANCELED,
+    "pending": st.PENDING,
+    "paused": st.PAUSED,
+}
 _PARKED = (st.PENDING, st.PAUSED)
 
 NEWS_COMPLETED = "completed"  # the parked execution ended (an inquiry answered or timed out)
@@ -63,8 +70,17 @@ class Parking(object):
 
 
 class _Dispatch(object):
-    __slots__ = ("seq", "batch", "task_id", "route", "item_id", "action", "parameters", "delay",
-                 "execution_id")
+    __slots__ = (
+        "seq",
+        "batch",
+        "task_id",
+        "route",
+        "item_id",
+        "action",
+        "parameters",
+        "delay",
+        "execution_id",
+    )
 
     def __init__(self, seq, batch, task, action, delay):
         self.seq = seq
@@ -89,8 +105,9 @@ class _Dispatch(object):
 
 
 class Driver(object):
-    def __init__(self, conductor, executor, max_workers=None, actions=None, parking=None,
-                 saved=None):
+    def __init__(
+        self, conductor, executor, max_workers=None, actions=None, parking=None, saved=None
+    ):
         self.conductor = conductor
         self.executor = executor
         self.actions = actions
@@ -109,24 +126,30 @@ class Driver(object):
 
     def snapshot(self):
         """The paused run (nothing in flight), JSON types only: see Conductor.snapshot."""
-        return {"conductor": self.conductor.snapshot(),
-                "parked": [self.parked[seq].to_dict() for seq in sorted(self.parked)],
-                "item_results": [[task_id, route, results]
-                                 for (task_id, route), results in self.item_results.items()],
-                "seq": self.seq, "batch": self.batch}
+        return {
+            "conductor": self.conductor.snapshot(),
+            "parked": [self.parked[seq].to_dict() for seq in sorted(self.parked)],
+            "item_results": [
+                [task_id, route, results] for (task_id, route), results in self.item_results.items()
+            ],
+            "seq": self.seq,
+            "batch": self.batch,
+        }
 
     def _restore(self, saved):
         self.parked = dict((d["seq"], _Dispatch.from_dict(d)) for d in saved["parked"])
-        self.item_results = dict(((task_id, route), results)
-                                 for task_id, route, results in saved["item_results"])
+        self.item_results = dict(
+            ((task_id, route), results) for task_id, route, results in saved["item_results"]
+        )
         self.seq, self.batch = saved["seq"], saved["batch"]
 
     def run(self):
         if self.max_workers is None:
             self._loop()
             return
-        with ThreadPoolExecutor(max_workers=self.max_workers,
-                                thread_name_prefix="orquesta-action") as pool:
+        with ThreadPoolExecutor(
+            max_workers=self.max_workers, thread_name_prefix="orquesta-action"
+        ) as pool:
             self.pool = pool
             self._loop()
 
@@ -149,14 +172,19 @@ class Driver(object):
         if self.pool is not None:
             self.pool.submit(self._execute, dispatch, resume)
         else:
-            threading.Thread(target=self._execute, args=(dispatch, resume), daemon=True,
-                             name="orquesta-%s" % dispatch.task_id).start()
+            threading.Thread(
+                target=self._execute,
+                args=(dispatch, resume),
+                daemon=True,
+                name="orquesta-%s" % dispatch.task_id,
+            ).start()
 
     # -- parked executions --------------------------------------------------------------------
     def _show_status(self):
         status = self.conductor.status
-        shown = st.PAUSING if status == st.PAUSING else st.RUNNING if status in st.STARTING \
-            else None
+        shown = (
+            st.PAUSING if status == st.PAUSING else st.RUNNING if status in st.STARTING else None
+        )
         if self.parking is not None and shown not in (None, self.shown_status):
             self.shown_status = shown
             self.parking.show_status(shown)
@@ -183,13 +211,17 @@ class Driver(object):
             if news == NEWS_COMPLETED:
                 self.conductor.resume(st.RESUMING)
                 if dispatch.item_id is not None:  # a held with-items task runs again first
-                    self._update(dispatch.task_id, dispatch.route,
-                                 Event(st.RUNNING, item_id=dispatch.item_id))
+                    self._update(
+                        dispatch.task_id,
+                        dispatch.route,
+                        Event(st.RUNNING, item_id=dispatch.item_id),
+                    )
                 self._report(dispatch, *self.parking.outcome(dispatch.execution_id))
             else:
                 self.conductor.resume(st.RUNNING)
-                self._update(dispatch.task_id, dispatch.route,
-                             Event(st.RUNNING, item_id=dispatch.item_id))
+                self._update(
+                    dispatch.task_id, dispatch.route, Event(st.RUNNING, item_id=dispatch.item_id)
+                )
                 self._start(dispatch, resume=True)
 
     # -- dispatch -----------------------------------------------------------------------------
@@ -214,29 +246,39 @@ class Driver(object):
     def _count_start(self):
         self.seq += 1
         if self.seq > MAX_ACTIONS:
-            raise RuntimeError("The workflow started more than %d actions; it looks like a "
-                               "transition loop that never ends." % MAX_ACTIONS)
+            raise RuntimeError(
+                "The workflow started more than %d actions; it looks like a "
+                "transition loop that never ends." % MAX_ACTIONS
+            )
 
     def _mark_running(self, task):
         if "items_count" in task:
             self._prepare_item_results(task)
         if task.get("items_count") == 0:
             return self._update(task["id"], task["route"], Event(st.RUNNING))
-        return all(self._update(task["id"], task["route"], Event(st.RUNNING, item_id=a["item_id"]))
-                   for a in task["actions"])
+        return all(
+            self._update(task["id"], task["route"], Event(st.RUNNING, item_id=a["item_id"]))
+            for a in task["actions"]
+        )
 
     def _request(self, task):
         if task.get("items_count") == 0 or self._is_action_less(task):
             # Nothing to run (no items, or a task that only transitions): it succeeds at once.
             self._count_start()
-            self._update(task["id"], task["route"], Event(
-                st.SUCCEEDED, result=[] if "items_count" in task else None))
+            self._update(
+                task["id"],
+                task["route"],
+                Event(st.SUCCEEDED, result=[] if "items_count" in task else None),
+            )
             return True
         if (task.get("delay") or 0) < 0:
             # StackStorm's task execution record refuses a negative delay: the workflow fails.
             return self._fail_workflow(
-                "ValueError: The delay of task \"%s\" is %s; give a number of seconds of 0 or "
-                "more." % (task["id"], task["delay"]), task["id"], task["route"])
+                'ValueError: The delay of task "%s" is %s; give a number of seconds of 0 or '
+                "more." % (task["id"], task["delay"]),
+                task["id"],
+                task["route"],
+            )
         for action in task["actions"]:
             refusal = self._refusal(action)
             if refusal is not None:
@@ -287,8 +329,9 @@ class Driver(object):
             else:
                 if dispatch.delay:
                     time.sleep(dispatch.delay)
-                outcome = self.executor(dispatch.task_id, dispatch.item_id, dispatch.action,
-                                        dispatch.parameters)
+                outcome = self.executor(
+                    dispatch.task_id, dispatch.item_id, dispatch.action, dispatch.parameters
+                )
             status, result = outcome[0], outcome[1]
             if len(outcome) > 2:
                 dispatch.execution_id = outcome[2]
@@ -334,8 +377,9 @@ class Driver(object):
         else:
             results = self.item_results[(dispatch.task_id, dispatch.route)]
             results[dispatch.item_id] = result
-            event = Event(task_status, result=result, item_id=dispatch.item_id,
-                          accumulated=list(results))
+            event = Event(
+                task_status, result=result, item_id=dispatch.item_id, accumulated=list(results)
+            )
         self._update(dispatch.task_id, dispatch.route, event)
 
     def _update(self, task_id, route, event):
@@ -361,12 +405,28 @@ def _action_delay(task, action):
     return delay or 0
 
 
-def drive(spec, graph, inputs, executor, kv_get=None, context=None, max_workers=None,
-          actions=None, parking=None, saved=None):
+def drive(
+    spec,
+    graph,
+    inputs,
+    executor,
+    kv_get=None,
+    context=None,
+    max_workers=None,
+    actions=None,
+    parking=None,
+    saved=None,
+):
     """Run the workflow (or with `saved`, a Driver snapshot, go on with the run it was) to its
     end or until it pauses; returns the Conductor."""
-    conductor = Conductor(spec, graph, inputs=inputs, context=context, kv_get=kv_get,
-                          saved=saved and saved["conductor"])
+    conductor = Conductor(
+        spec,
+        graph,
+        inputs=inputs,
+        context=context,
+        kv_get=kv_get,
+        saved=saved and saved["conductor"],
+    )
     try:
         Driver(conductor, executor, max_workers, actions, parking, saved).run()
     except RuntimeError as e:

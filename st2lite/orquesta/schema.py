@@ -11,8 +11,12 @@ TRANSITION = {
     "properties": {
         "when": _NONEMPTY_STRING,
         "publish": {"oneOf": [_NONEMPTY_STRING, _ONE_KEY_DICT_LIST]},
-        "do": {"oneOf": [_NONEMPTY_STRING,
-                         {"type": "array", "items": _NONEMPTY_STRING, "uniqueItems": True}]},
+        "do": {
+            "oneOf": [
+                _NONEMPTY_STRING,
+                {"type": "array", "items": _NONEMPTY_STRING, "uniqueItems": True},
+            ]
+        },
     },
     "additionalProperties": False,
 }
@@ -26,8 +30,11 @@ ITEMS = {
 
 RETRY = {
     "type": "object",
-    "properties": {"when": _NONEMPTY_STRING, "count": _STRING_OR_POSITIVE_INTEGER,
-                   "delay": _STRING_OR_POSITIVE_INTEGER},
+    "properties": {
+        "when": _NONEMPTY_STRING,
+        "count": _STRING_OR_POSITIVE_INTEGER,
+        "delay": _STRING_OR_POSITIVE_INTEGER,
+    },
     "required": ["count"],
     "additionalProperties": False,
 }
@@ -53,12 +60,19 @@ WORKFLOW = {
         "name": _NONEMPTY_STRING,
         "description": {"type": "string"},
         "tags": {"type": "array", "items": {"type": "string"}},
-        "input": {"type": "array", "uniqueItems": True,
-                  "items": {"oneOf": [_NONEMPTY_STRING, _ONE_KEY_DICT]}},
+        "input": {
+            "type": "array",
+            "uniqueItems": True,
+            "items": {"oneOf": [_NONEMPTY_STRING, _ONE_KEY_DICT]},
+        },
         "vars": _ONE_KEY_DICT_LIST,
         "output": _ONE_KEY_DICT_LIST,
-        "tasks": {"type": "object", "minProperties": 1,
-                  "patternProperties": {r"^\w+$": TASK}, "additionalProperties": False},
+        "tasks": {
+            "type": "object",
+            "minProperties": 1,
+            "patternProperties": {r"^\w+$": TASK},
+            "additionalProperties": False,
+        },
     },
     "required": ["version", "tasks"],
     "additionalProperties": False,

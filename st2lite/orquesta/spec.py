@@ -4,6 +4,7 @@ Inspection follows orquesta's four passes: syntax (the JSON schema), semantics (
 reserved task names, unreachable joins, start tasks), expressions (do they parse) and context
 (is every ctx() variable assigned before use).
 """
+
 import re
 from collections import OrderedDict
 
@@ -15,7 +16,9 @@ from st2lite.orquesta.inline import parse_inline_params
 
 ENGINE_COMMANDS = ("continue", "fail", "noop", "retry")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_ITEMS_FORM = re.compile(r"^\s*(?:(?P<keys>\w+(?:\s*,\s*\w+)*)\s+in\s+)?(?P<expr>.+?)\s*$", re.DOTALL)
+_ITEMS_FORM = re.compile(
+    r"^\s*(?:(?P<keys>\w+(?:\s*,\s*\w+)*)\s+in\s+)?(?P<expr>.+?)\s*$", re.DOTALL
+)
 
 
 class TransitionSpec(object):
@@ -51,7 +54,7 @@ class TaskSpec(object):
         self.input = data.get("input") or {}
         inline = parse_inline_params(self.action, preserve_order=False) if self.action else {}
         if inline:
-            self.action = self.action[:self.action.index(" ")]
+            self.action = self.action[: self.action.index(" ")]
             self.input = inline
         self.join = data.get("join")
         self.items = ItemsSpec(data["with"]) if data.get("with") else None
@@ -135,10 +138,14 @@ def load_definition(definition):
     except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
         where = " at line %d" % (line + 1) if line is not None else ""
-        raise WorkflowSpecError("The workflow definition is not valid YAML%s: %s" % (
-            where, str(getattr(e, "problem", e))))
+        raise WorkflowSpecError(
+            "The workflow definition is not valid YAML%s: %s"
+            % (where, str(getattr(e, "problem", e)))
+        ) from e
     if not isinstance(data, dict):
-        raise WorkflowSpecError("The workflow definition must be a mapping with `version` and `tasks`.")
+        raise WorkflowSpecError(
+            "The workflow definition must be a mapping with `version` and `tasks`."
+        )
     return data
 
 
@@ -147,13 +154,19 @@ def _syntax_errors(data):
     if valid_definitions.known_valid(key):
         return []
     import jsonschema  # only for a definition not known to be valid (see valid_definitions)
+
     validator = jsonschema.Draft4Validator(schema.WORKFLOW)
     errors = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
         path = "".join("[%d]" % p if isinstance(p, int) else ".%s" % p for p in error.path)
-        errors.append({"type": "syntax", "message": _syntax_message(error),
-                       "spec_path": path.lstrip(".") or ".",
-                       "schema_path": ".".join(str(p) for p in error.schema_path)})
+        errors.append(
+            {
+                "type": "syntax",
+                "message": _syntax_message(error),
+                "spec_path": path.lstrip(".") or ".",
+                "schema_path": ".".join(str(p) for p in error.schema_path),
+            }
+        )
     if not errors:
         valid_definitions.remember_valid(key)
     return errors
@@ -163,8 +176,11 @@ def _syntax_message(error):
     if error.validator == "required" and "'version'" in error.message:
         return "'version' is a required property; add `version: 1.0` at the top"
     if error.validator == "additionalProperties":
-        return "%s (allowed: %s)" % (error.message, ", ".join(sorted(error.schema.get(
-            "properties", {}))) or "task names made of letters, digits and _")
+        return "%s (allowed: %s)" % (
+            error.message,
+            ", ".join(sorted(error.schema.get("properties", {})))
+            or "task names made of letters, digits and _",
+        )
     if error.validator == "oneOf":
         return "%r is not valid under any of the given schemas" % (error.instance,)
     return error.message
@@ -174,27 +190,49 @@ def _semantic_errors(spec):
     errors = []
     for name in spec.tasks:
         if name in ENGINE_COMMANDS:
-            errors.append(_semantic('The task name "%s" is reserved with special function; '
-                                    'rename the task.' % name, "tasks.%s" % name))
+            errors.append(
+                _semantic(
+                    'The task name "%s" is reserved with special function; rename the task.' % name,
+                    "tasks.%s" % name,
+                )
+            )
     if not spec.start_tasks():
-        errors.append(_semantic("The workflow has no start task: every task is the target of a "
-                                "transition; leave at least one task with no inbound `do`.", "tasks"))
+        errors.append(
+            _semantic(
+                "The workflow has no start task: every task is the target of a "
+                "transition; leave at least one task with no inbound `do`.",
+                "tasks",
+            )
+        )
     for name, task in spec.tasks.items():
         for transition in task.next:
             for target in transition.do:
                 if not spec.has_task(target):
-                    errors.append(_semantic(
-                        'The task "%s" is not defined; define it under `tasks` or correct the '
-                        'name in `do`%s.' % (target, _separator_hint(target)),
-                        "tasks.%s.next[%d].do" % (name, transition.index)))
+                    errors.append(
+                        _semantic(
+                            'The task "%s" is not defined; define it under `tasks` or correct the '
+                            "name in `do`%s." % (target, _separator_hint(target)),
+                            "tasks.%s.next[%d].do" % (name, transition.index),
+                        )
+                    )
         if task.items is not None and not expressions.has_expressions(task.items.expression):
-            errors.append(_semantic(
-                "The items of a with-items task must be an expression, as `x in <% ctx().xs %>`, "
-                "`x, y in <% zip(...) %>` or `{{ ... }}`; got " + repr(task.items.expression) + ".",
-                "tasks.%s.with.items" % name))
+            errors.append(
+                _semantic(
+                    "The items of a with-items task must be an expression, as `x in <% ctx().xs %>`, "
+                    "`x, y in <% zip(...) %>` or `{{ ... }}`; got "
+                    + repr(task.items.expression)
+                    + ".",
+                    "tasks.%s.with.items" % name,
+                )
+            )
         if task.items is not None and not task.action:
-            errors.append(_semantic("The action property is required for with items task; add "
-                                    "the `action` each item runs.", "tasks.%s" % name))
+            errors.append(
+                _semantic(
+                    "The action property is required for with items task; add "
+                    "the `action` each item runs.",
+                    "tasks.%s" % name,
+                )
+            )
     errors.extend(_unreachable_joins(spec))
     return errors
 
@@ -227,26 +265,40 @@ def _unreachable_joins(spec):
                 return []
     errors = []
     for name, entry in staging.items():
-        if spec.is_join(name) and any(entry["splits"] != staging[p]["splits"] for p in entry["prev"]):
-            errors.append(_semantic(
-                'The join task "%s" is unreachable. A join task is determined to be unreachable if '
-                'there are nested forks from multi-referenced tasks that join on the said task; '
-                'join branches that split at the same level, or drop `join`.'
-                % name, "tasks.%s" % name))
+        if spec.is_join(name) and any(
+            entry["splits"] != staging[p]["splits"] for p in entry["prev"]
+        ):
+            errors.append(
+                _semantic(
+                    'The join task "%s" is unreachable. A join task is determined to be unreachable if '
+                    "there are nested forks from multi-referenced tasks that join on the said task; "
+                    "join branches that split at the same level, or drop `join`." % name,
+                    "tasks.%s" % name,
+                )
+            )
     return errors
 
 
 def _expression_errors(data):
     errors = []
-    sections = [("input", data.get("input")), ("vars", data.get("vars")),
-                ("output", data.get("output"))]
+    sections = [
+        ("input", data.get("input")),
+        ("vars", data.get("vars")),
+        ("output", data.get("output")),
+    ]
     sections += [("tasks.%s" % n, t) for n, t in (data.get("tasks") or {}).items()]
     for path, value in sections:
         for error in expressions.validate(value):
             language = error["type"] or "mixed"
-            errors.append({"type": "expression", "expression": error["expression"],
-                           "spec_path": path, "message": "Invalid %s expression %s: %s" % (
-                               language, error["expression"], error["message"])})
+            errors.append(
+                {
+                    "type": "expression",
+                    "expression": error["expression"],
+                    "spec_path": path,
+                    "message": "Invalid %s expression %s: %s"
+                    % (language, error["expression"], error["message"]),
+                }
+            )
     return errors
 
 
@@ -258,8 +310,14 @@ def _context_errors(spec, known):
     def check(statement, available, path):
         for expression, name in expressions.referenced_variables(statement):
             if name not in available:
-                errors.append({"type": "context", "expression": expression, "spec_path": path,
-                               "message": 'The variable "%s" is referenced before assigned.' % name})
+                errors.append(
+                    {
+                        "type": "context",
+                        "expression": expression,
+                        "spec_path": path,
+                        "message": 'The variable "%s" is referenced before assigned.' % name,
+                    }
+                )
 
     for name, value in spec.vars:
         check(value, rolling, "vars")
@@ -331,6 +389,9 @@ def parse(definition, known_variables=("st2", "parent")):
     if errors:
         first = errors[0]
         more = " (and %d more problems)" % (len(errors) - 1) if len(errors) > 1 else ""
-        raise WorkflowSpecError("Invalid workflow definition at %s: %s%s" % (
-            first.get("spec_path", "."), first["message"], more), errors)
+        raise WorkflowSpecError(
+            "Invalid workflow definition at %s: %s%s"
+            % (first.get("spec_path", "."), first["message"], more),
+            errors,
+        )
     return WorkflowSpec(data)

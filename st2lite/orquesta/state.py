@@ -1,5 +1,6 @@
 """The record of one workflow run, shaped as orquesta's WorkflowState: contexts, routes, the sequence
 of task state entries, the staged tasks and the workflow status."""
+
 from st2lite.orquesta import statuses
 
 
@@ -17,8 +18,13 @@ class WorkflowState(object):
         self.staged = []
 
     def to_dict(self):
-        return {"status": self.status, "contexts": self.contexts, "routes": self.routes,
-                "sequence": self.sequence, "staged": self.staged}
+        return {
+            "status": self.status,
+            "contexts": self.contexts,
+            "routes": self.routes,
+            "sequence": self.sequence,
+            "staged": self.staged,
+        }
 
     @classmethod
     def from_dict(cls, data):
@@ -74,8 +80,13 @@ class WorkflowState(object):
 
     # -- staging ------------------------------------------------------------------------------
     def stage(self, task_id, route, ctxs, prev=None, ready=True, retry=None):
-        entry = {"id": task_id, "route": route, "ctxs": {"in": list(ctxs)},
-                 "prev": dict(prev or {}), "ready": ready}
+        entry = {
+            "id": task_id,
+            "route": route,
+            "ctxs": {"in": list(ctxs)},
+            "prev": dict(prev or {}),
+            "ready": ready,
+        }
         if retry:
             entry["retry"] = retry
         self.staged.append(entry)

@@ -3,7 +3,7 @@
 UNSET = "null"
 RUNNING = "running"
 RETRYING = "retrying"
-PENDING = "pending"      # its action waits for an answer from outside (an inquiry)
+PENDING = "pending"  # its action waits for an answer from outside (an inquiry)
 PAUSING = "pausing"
 PAUSED = "paused"
 RESUMING = "resuming"

@@ -6,6 +6,7 @@ definition, so a digest of both names an empty marker file in the cache director
 definitions are remembered: an invalid one is always checked, for its messages. A missing or
 unwritable marker only means checking again.
 """
+
 import contextlib
 import hashlib
 import json

@@ -1,5 +1,7 @@
 """The public entry points: inspect a workflow definition, or run it to completion."""
-from st2lite.orquesta import spec as spec_module, statuses as st
+
+from st2lite.orquesta import spec as spec_module
+from st2lite.orquesta import statuses as st
 from st2lite.orquesta.contents import inspect_task_contents
 from st2lite.orquesta.errors import WorkflowSpecError
 from st2lite.orquesta.graph import WorkflowGraph
@@ -20,7 +22,10 @@ class WorkflowOutcome(object):
 
     def __repr__(self):
         return "WorkflowOutcome(status=%r, output=%r, errors=%d)" % (
-            self.status, self.output, len(self.errors))
+            self.status,
+            self.output,
+            len(self.errors),
+        )
 
 
 def _context(st2_context):
@@ -42,8 +47,17 @@ def _spec_error_entries(error):
     return entries
 
 
-def run_workflow(definition, inputs, executor, kv_get=None, st2_context=None, max_workers=None,
-                 actions=None, parking=None, saved=None):
+def run_workflow(
+    definition,
+    inputs,
+    executor,
+    kv_get=None,
+    st2_context=None,
+    max_workers=None,
+    actions=None,
+    parking=None,
+    saved=None,
+):
     """Run the workflow to completion, calling `executor(task, item_index, action_ref, params)`
     for every action. An invalid definition gives a failed outcome listing its problems.
 
@@ -62,13 +76,23 @@ def run_workflow(definition, inputs, executor, kv_get=None, st2_context=None, ma
         spec = spec_module.parse(definition, known_variables=tuple(context))
     except WorkflowSpecError as e:
         return WorkflowOutcome("failed", None, _spec_error_entries(e))
-    content_errors = inspect_task_contents(spec, actions) \
-        if actions is not None and saved is None else []
+    content_errors = (
+        inspect_task_contents(spec, actions) if actions is not None and saved is None else []
+    )
     if content_errors:
         return WorkflowOutcome("failed", None, content_errors)
-    conductor = drive(spec, WorkflowGraph(spec), dict(inputs or {}), executor, kv_get=kv_get,
-                      context=context, max_workers=max_workers, actions=actions,
-                      parking=parking, saved=saved)
+    conductor = drive(
+        spec,
+        WorkflowGraph(spec),
+        dict(inputs or {}),
+        executor,
+        kv_get=kv_get,
+        context=context,
+        max_workers=max_workers,
+        actions=actions,
+        parking=parking,
+        saved=saved,
+    )
     status = _OUTCOME_STATUS.get(conductor.status, "failed")
     errors = [] if status in ("succeeded", "paused") else list(conductor.errors)
     return WorkflowOutcome(status, conductor.output, errors)

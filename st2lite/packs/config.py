@@ -1,11 +1,11 @@
 """Pack configs: `configs/<pack>.yaml` under the state dir (as /opt/stackstorm/configs/ on
 StackStorm), checked against the pack's config.schema.yaml with its defaults applied."""
+
 import os
 
 import yaml
 
 from st2lite.packs.loader import YAML_LOADER
-
 from st2lite.params import ParameterError, render_values, simply_valid
 
 
@@ -21,7 +21,7 @@ def _read_mapping(path, what):
         with open(path) as f:
             data = yaml.load(f, Loader=YAML_LOADER) or {}
     except yaml.YAMLError as e:
-        raise PackConfigError("%s is not valid YAML: %s" % (path, " ".join(str(e).split())))
+        raise PackConfigError("%s is not valid YAML: %s" % (path, " ".join(str(e).split()))) from e
     if not isinstance(data, dict):
         raise PackConfigError("%s must be a YAML mapping of %s" % (path, what))
     return data
@@ -41,29 +41,37 @@ def load_pack_config(pack, config_dir, kv_lookup):
     try:
         values = render_values(values, {}, kv_lookup, {})
     except ParameterError as e:
-        raise PackConfigError("%s: %s" % (path, e))
+        raise PackConfigError("%s: %s" % (path, e)) from e
     _validate(pack, path, schema, values)
     return values
 
 
 def _validate(pack, path, schema, values):
-    missing = [n for n, s in sorted(schema.items())
-               if isinstance(s, dict) and s.get("required") and values.get(n) is None]
+    missing = [
+        n
+        for n, s in sorted(schema.items())
+        if isinstance(s, dict) and s.get("required") and values.get(n) is None
+    ]
     if missing:
-        raise PackConfigError("pack %s needs %s in its config: add them to %s"
-                              % (pack.ref, ", ".join(missing), path))
+        raise PackConfigError(
+            "pack %s needs %s in its config: add them to %s" % (pack.ref, ", ".join(missing), path)
+        )
     for name, spec in schema.items():
         if not isinstance(spec, dict) or values.get(name) is None:
             continue
-        rules = dict((k, v) for k, v in spec.items()
-                     if k not in ("required", "secret", "default", "immutable"))
+        rules = dict(
+            (k, v)
+            for k, v in spec.items()
+            if k not in ("required", "secret", "default", "immutable")
+        )
         if simply_valid(values[name], rules):
             continue
         import jsonschema  # only for richer schemas or a value to explain: slow to import
+
         try:
             jsonschema.validate(values[name], rules, cls=jsonschema.Draft4Validator)
         except jsonschema.ValidationError as e:
-            raise PackConfigError("%s: option %r: %s" % (path, name, e.message))
+            raise PackConfigError("%s: option %r: %s" % (path, name, e.message)) from e
 
 
 def secret_config_keys(pack):

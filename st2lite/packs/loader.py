@@ -3,15 +3,17 @@
 An invalid file is reported (file, field, reason) and skipped; the rest of the pack still loads,
 as StackStorm's content registrar does.
 """
+
 import glob
 import os
 
 import yaml
 
 from st2lite.packs import metadata
-from st2lite.packs.discovery import pack_dirs
 from st2lite.packs.builtin import core_actions, core_trigger_types
-from st2lite.packs.builtin_chatops import PACK as CHATOPS_PACK, chatops_actions, chatops_rules
+from st2lite.packs.builtin_chatops import PACK as CHATOPS_PACK
+from st2lite.packs.builtin_chatops import chatops_actions, chatops_rules
+from st2lite.packs.discovery import pack_dirs
 from st2lite.packs.errors import ContentProblem
 
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
@@ -86,8 +88,11 @@ def _load_pack(content, pack_dir):
         content.problem(os.path.join(pack_dir, "pack.yaml"), "ref", "the pack needs a ref or name")
         return
     if ref in content.packs:
-        content.problem(os.path.join(pack_dir, "pack.yaml"), "ref",
-                        "pack %r is already loaded from %s" % (ref, content.packs[ref].path))
+        content.problem(
+            os.path.join(pack_dir, "pack.yaml"),
+            "ref",
+            "pack %r is already loaded from %s" % (ref, content.packs[ref].path),
+        )
         return
     pack = Pack(ref, pack_dir, meta)
     content.packs[ref] = pack
@@ -111,8 +116,9 @@ def _documents(content, pack, folder):
         if meta is None:
             continue
         if meta.get("pack") not in (None, pack.ref):
-            content.problem(path, "pack", "says %r but the file is in pack %r"
-                            % (meta["pack"], pack.ref))
+            content.problem(
+                path, "pack", "says %r but the file is in pack %r" % (meta["pack"], pack.ref)
+            )
             continue
         yield path, meta
 
@@ -129,8 +135,9 @@ def _entry_point(pack, folder, meta, problems):
     if problems or not meta.get("entry_point"):
         return None
     try:
-        return metadata.resolve_entry_point(os.path.join(pack.path, folder), pack.path,
-                                            meta["entry_point"])
+        return metadata.resolve_entry_point(
+            os.path.join(pack.path, folder), pack.path, meta["entry_point"]
+        )
     except ValueError as e:
         problems.append(("entry_point", str(e)))
         return None
@@ -145,8 +152,9 @@ def _validated_by(validate, error_class, meta, path):
 
 
 def _with_ref(pack, meta, path, **extra):
-    return dict(meta, pack=pack.ref, ref="%s.%s" % (pack.ref, meta["name"]), metadata_file=path,
-                **extra)
+    return dict(
+        meta, pack=pack.ref, ref="%s.%s" % (pack.ref, meta["name"]), metadata_file=path, **extra
+    )
 
 
 def _load_actions(content, pack):
@@ -154,9 +162,15 @@ def _load_actions(content, pack):
         problems = metadata.action_problems(meta)
         entry_point = _entry_point(pack, "actions", meta, problems)
         if _accepted(content, path, problems):
-            action = _with_ref(pack, meta, path, entry_point_path=entry_point,
-                               pack_path=pack.path, enabled=meta.get("enabled", True),
-                               parameters=meta.get("parameters") or {})
+            action = _with_ref(
+                pack,
+                meta,
+                path,
+                entry_point_path=entry_point,
+                pack_path=pack.path,
+                enabled=meta.get("enabled", True),
+                parameters=meta.get("parameters") or {},
+            )
             content.actions[action["ref"]] = action
 
 
@@ -180,16 +194,24 @@ def _load_sensors(content, pack):
         triggers = meta.get("trigger_types") or []
         for trigger in triggers:
             _add_trigger_type(content, pack, trigger)
-        content.sensors.append({
-            "ref": "%s.%s" % (pack.ref, meta["class_name"]), "pack": pack.ref,
-            "class_name": meta["class_name"], "entry_point": os.path.abspath(entry_point),
-            "poll_interval": meta.get("poll_interval"), "enabled": meta.get("enabled", True),
-            "trigger_types": ["%s.%s" % (pack.ref, t["name"]) for t in triggers],
-            "lib_paths": pack.lib_paths, "metadata_file": path})
+        content.sensors.append(
+            {
+                "ref": "%s.%s" % (pack.ref, meta["class_name"]),
+                "pack": pack.ref,
+                "class_name": meta["class_name"],
+                "entry_point": os.path.abspath(entry_point),
+                "poll_interval": meta.get("poll_interval"),
+                "enabled": meta.get("enabled", True),
+                "trigger_types": ["%s.%s" % (pack.ref, t["name"]) for t in triggers],
+                "lib_paths": pack.lib_paths,
+                "metadata_file": path,
+            }
+        )
 
 
 def _load_rules(content, pack):
     from st2lite.rules import RuleValidationError, validate_rule
+
     for path, meta in _documents(content, pack, "rules"):
         if _accepted(content, path, _validated_by(validate_rule, RuleValidationError, meta, path)):
             content.rules.append(_with_ref(pack, meta, path))
@@ -197,9 +219,11 @@ def _load_rules(content, pack):
 
 def _load_aliases(content, pack):
     from st2lite.aliases import AliasValidationError, validate_alias
+
     for path, meta in _documents(content, pack, "aliases"):
-        if _accepted(content, path, _validated_by(validate_alias, AliasValidationError, meta,
-                                                  path)):
+        if _accepted(
+            content, path, _validated_by(validate_alias, AliasValidationError, meta, path)
+        ):
             content.aliases.append(_with_ref(pack, meta, path))
 
 

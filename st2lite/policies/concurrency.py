@@ -5,6 +5,7 @@ The check and the claim happen in one database transaction, so two st2lite proce
 state directory never both take the last place. An execution holds a place only while the
 runtime that claimed it is alive (st2lite.store.runtimes): one whose process died holds none.
 """
+
 import json
 import os
 import time
@@ -19,8 +20,11 @@ class ConcurrencyPolicy(object):
         self.ref = policy["ref"]
         self.threshold = int(params.get("threshold", 1))
         self.on_exceed = params.get("action", "delay")
-        self.attributes = list(params.get("attributes") or []) \
-            if policy["policy_type"] == "action.concurrency.attr" else None
+        self.attributes = (
+            list(params.get("attributes") or [])
+            if policy["policy_type"] == "action.concurrency.attr"
+            else None
+        )
 
     def key(self, parameters):
         if self.attributes is None:
@@ -37,8 +41,9 @@ def claim(db, owner, execution_id, action_ref, parameters, policies, max_wait):
     marked_delayed = False
     while True:
         with db.transaction() as conn:
-            blocking = _first_full(conn, owner.is_alive, execution_id, action_ref, parameters,
-                                   policies)
+            blocking = _first_full(
+                conn, owner.is_alive, execution_id, action_ref, parameters, policies
+            )
             if blocking is None:
                 _mark(conn, execution_id, "scheduled", owner)
                 return "scheduled"
@@ -51,13 +56,18 @@ def claim(db, owner, execution_id, action_ref, parameters, policies, max_wait):
 
 
 def _mark(conn, execution_id, status, owner):
-    conn.execute("UPDATE executions SET status=?, pid=?, runtime=? WHERE id=?",
-                 (status, os.getpid(), owner.token, execution_id))
+    conn.execute(
+        "UPDATE executions SET status=?, pid=?, runtime=? WHERE id=?",
+        (status, os.getpid(), owner.token, execution_id),
+    )
 
 
 def _first_full(conn, is_alive, execution_id, action_ref, parameters, policies):
-    rows = conn.execute("SELECT id, parameters, runtime FROM executions WHERE action=? AND status "
-                        "IN (?, ?) AND id != ?", (action_ref,) + ACTIVE + (execution_id,)).fetchall()
+    rows = conn.execute(
+        "SELECT id, parameters, runtime FROM executions WHERE action=? AND status "
+        "IN (?, ?) AND id != ?",
+        (action_ref,) + ACTIVE + (execution_id,),
+    ).fetchall()
     live = [json.loads(r["parameters"] or "{}") for r in rows if is_alive(r["runtime"])]
     for policy in policies:
         key = policy.key(parameters)

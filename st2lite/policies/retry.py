@@ -17,8 +17,9 @@ class RetryPolicy(object):
         self.ref = policy["ref"]
         self.retry_on = params.get("retry_on", "failure")
         if self.retry_on not in RETRY_ON:
-            raise RetryPolicyError("policy %s: retry_on must be one of %s"
-                                   % (self.ref, ", ".join(RETRY_ON)))
+            raise RetryPolicyError(
+                "policy %s: retry_on must be one of %s" % (self.ref, ", ".join(RETRY_ON))
+            )
         self.max_retry_count = int(params.get("max_retry_count", 2))
         self.delay = min(float(params.get("delay", 0) or 0), MAX_DELAY_SECONDS)
 
@@ -31,7 +32,12 @@ class RetryPolicy(object):
         count = int(previous.get("retry_count", 0))
         if count >= self.max_retry_count:
             return None
-        context["policies"] = dict(context.get("policies") or {}, retry={
-            "applied_policy": self.ref, "retry_count": count + 1,
-            "retried_liveaction_id": execution["id"]})
+        context["policies"] = dict(
+            context.get("policies") or {},
+            retry={
+                "applied_policy": self.ref,
+                "retry_count": count + 1,
+                "retried_liveaction_id": execution["id"],
+            },
+        )
         return context

@@ -7,6 +7,7 @@ with Jinja against the payload; a pattern that is a single `{{ ... }}` expressio
 `#anything` reads the same field (so one rule can test a field twice). When rendering, the lookup
 or the operator raises, the criterion is false and the reason is recorded: StackStorm records a
 failed rule enforcement for it."""
+
 import json
 import re
 from functools import lru_cache
@@ -60,8 +61,10 @@ class CriteriaCheck(object):
 
     def matches(self, criteria, payload):
         if not isinstance(criteria, dict):
-            self.failures.append("criteria must be a mapping of keys to {type, pattern}, not %s"
-                                 % type(criteria).__name__)
+            self.failures.append(
+                "criteria must be a mapping of keys to {type, pattern}, not %s"
+                % type(criteria).__name__
+            )
             return False
         if criteria and not payload:
             return False
@@ -83,7 +86,9 @@ class CriteriaCheck(object):
         try:
             pattern = render_pattern(pattern, lookup.context)
         except Exception as error:
-            return self._fail('Failed to render pattern value "%s" for key "%s"' % (pattern, key), error)
+            return self._fail(
+                'Failed to render pattern value "%s" for key "%s"' % (pattern, key), error
+            )
         try:
             found = lookup.get_value(key.split("#", 1)[0])
             value = found[0] if found else None
@@ -95,8 +100,9 @@ class CriteriaCheck(object):
                 return operator(value, pattern, criterion.get("condition"), self._check_item)
             return operator(value, pattern)
         except Exception as error:
-            return self._fail("There might be a problem with the criteria in rule %s" % self.rule_ref,
-                              error)
+            return self._fail(
+                "There might be a problem with the criteria in rule %s" % self.rule_ref, error
+            )
 
     def _fail(self, what, error):
         self.failures.append("%s: %s" % (what, _one_line(error)))

@@ -7,6 +7,7 @@ second, each in APScheduler's forms (`*`, `*/n`, `a`, `a-b`, `a-b/n`, comma list
 day also `xth y` and `last x`, e.g. `2nd fri`, `last sun`, `last`). Fields more significant than the
 least significant one given default to `*`, the others to their minimum: {hour: 3} fires daily at
 03:00:00. APScheduler is imported here only, when a cron timer is built."""
+
 import datetime
 
 __all__ = ["CronSchedule", "CronError", "CRON_FIELDS"]
@@ -14,8 +15,15 @@ __all__ = ["CronSchedule", "CronError", "CRON_FIELDS"]
 CRON_FIELDS = ("year", "month", "day", "week", "day_of_week", "hour", "minute", "second")
 # The bounds st2common's CRON_PARAMETERS_SCHEMA sets on a field given as an integer (text is
 # checked by APScheduler alone).
-_INTEGER_BOUNDS = {"month": (1, 12), "day": (1, 31), "week": (1, 53), "day_of_week": (0, 6),
-                   "hour": (0, 23), "minute": (0, 59), "second": (0, 59)}
+_INTEGER_BOUNDS = {
+    "month": (1, 12),
+    "day": (1, 31),
+    "week": (1, 53),
+    "day_of_week": (0, 6),
+    "hour": (0, 23),
+    "minute": (0, 59),
+    "second": (0, 59),
+}
 
 
 class CronError(ValueError):
@@ -25,15 +33,18 @@ class CronError(ValueError):
 def _check_schema(parameters):
     unknown = sorted(set(parameters) - set(CRON_FIELDS) - {"timezone"})
     if unknown:
-        raise CronError("cron: unknown field(s) %s; use %s or timezone"
-                        % (", ".join(unknown), ", ".join(CRON_FIELDS)))
+        raise CronError(
+            "cron: unknown field(s) %s; use %s or timezone"
+            % (", ".join(unknown), ", ".join(CRON_FIELDS))
+        )
     for field in CRON_FIELDS:
         if field not in parameters:
             continue
         value = parameters[field]
         if isinstance(value, bool) or not isinstance(value, (int, str)):
-            raise CronError("cron field %s: %r must be a whole number or text such as '*/5'"
-                            % (field, value))
+            raise CronError(
+                "cron field %s: %r must be a whole number or text such as '*/5'" % (field, value)
+            )
         bounds = _INTEGER_BOUNDS.get(field)
         if isinstance(value, int) and bounds and not bounds[0] <= value <= bounds[1]:
             raise CronError("cron field %s: %d is outside %d-%d" % ((field, value) + bounds))
@@ -46,7 +57,7 @@ def _fields(parameters, trigger_class):
         try:
             trigger_class(timezone=datetime.timezone.utc, **{field: value})
         except ValueError as error:
-            raise CronError("cron field %s: %r: %s" % (field, value, error))
+            raise CronError("cron field %s: %r: %s" % (field, value, error)) from error
     return fields
 
 
@@ -57,6 +68,7 @@ class CronSchedule(object):
     def __init__(self, parameters, timezone):
         _check_schema(parameters)
         from apscheduler.triggers.cron import CronTrigger
+
         self._trigger = CronTrigger(timezone=timezone, **_fields(parameters, CronTrigger))
 
     def next_after(self, after):

@@ -1,5 +1,6 @@
 """Date text as StackStorm reads it (dateutil's flexible parser), with an ISO-8601 fallback when
 python-dateutil is not installed."""
+
 import datetime
 
 __all__ = ["parse_date"]

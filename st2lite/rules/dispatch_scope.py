@@ -4,6 +4,7 @@ A timer's firing must set off only the rules of that timer, but the runtime's di
 takes just (trigger_ref, payload). The timer therefore dispatches inside
 `trigger_parameters_scope(ref, parameters)`, and evaluate_rules, called synchronously from that
 dispatch on the same thread, reads them back with `current_trigger_parameters(ref)`."""
+
 import threading
 from contextlib import contextmanager
 

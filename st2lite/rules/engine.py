@@ -2,6 +2,7 @@
 
 Order, as StackStorm's RulesMatcher: standard rules in the order given, then `backstop` rules,
 which only apply when no standard rule matched."""
+
 from st2lite.rules.criteria import CriteriaCheck
 from st2lite.rules.dispatch_scope import current_trigger_parameters
 from st2lite.rules.parameters import ParameterRenderError, render_parameters
@@ -20,7 +21,9 @@ class RuleDecision(object):
 
     __slots__ = ("rule_ref", "action_ref", "parameters", "failure_reason", "trigger_instance_id")
 
-    def __init__(self, rule_ref, action_ref, parameters, failure_reason=None, trigger_instance_id=None):
+    def __init__(
+        self, rule_ref, action_ref, parameters, failure_reason=None, trigger_instance_id=None
+    ):
         self.rule_ref = rule_ref
         self.action_ref = action_ref
         self.parameters = parameters
@@ -35,8 +38,11 @@ class RuleDecision(object):
         return {name: getattr(self, name) for name in self.__slots__}
 
     def __repr__(self):
-        return "RuleDecision(%s -> %s, %s)" % (self.rule_ref, self.action_ref,
-                                               self.failure_reason or "succeeded")
+        return "RuleDecision(%s -> %s, %s)" % (
+            self.rule_ref,
+            self.action_ref,
+            self.failure_reason or "succeeded",
+        )
 
 
 def _rule_ref(rule):
@@ -60,7 +66,10 @@ def rule_applies_to(rule, trigger_ref, trigger_parameters=None):
 
 def _failure(rule_ref, trigger_instance_id, reason):
     return 'Failed to match rule "%s" against trigger instance "%s": %s' % (
-        rule_ref, trigger_instance_id, reason)
+        rule_ref,
+        trigger_instance_id,
+        reason,
+    )
 
 
 def _decide(rule, payload, kv_get, trigger_instance_id):
@@ -95,8 +104,9 @@ def _parameter_context(rule_ref, payload, kv_get, trigger_instance_id):
     }
 
 
-def evaluate_rules(rules, trigger_ref, payload, kv_get=None, trigger_instance_id=None,
-                   trigger_parameters=None):
+def evaluate_rules(
+    rules, trigger_ref, payload, kv_get=None, trigger_instance_id=None, trigger_parameters=None
+):
     """One RuleDecision per enabled rule on `trigger_ref` that matched `payload` (or that
     could not be evaluated: failure_reason says why), in StackStorm's order: first the rules
     whose criteria raised (recorded while matching), then the matched rules in rule order.

@@ -3,14 +3,21 @@
 Values are compared as Python compares them, with no casting: `5 == "5"` is false, `"qa1" > 3`
 raises (and the rule then fails with a reason), a string `inside` pattern is a substring test.
 Every operator except `nequals`, `exists` and `nexists` is false when the pattern is None."""
+
+import datetime
 import fnmatch
 import re
-import datetime
 from functools import lru_cache
 
 from st2lite.rules.dates import parse_date
 
-__all__ = ["get_operator", "OPERATORS", "SEARCH", "UnknownOperatorError", "UnrecognizedConditionError"]
+__all__ = [
+    "get_operator",
+    "OPERATORS",
+    "SEARCH",
+    "UnknownOperatorError",
+    "UnrecognizedConditionError",
+]
 
 SEARCH = "search"
 
@@ -28,6 +35,7 @@ def _needs_pattern(function):
         if criteria_pattern is None:
             return False
         return function(value, criteria_pattern)
+
     checked.__name__ = function.__name__
     return checked
 
@@ -170,9 +178,11 @@ def search(value, criteria_pattern, criteria_condition, check_function):
     """`criteria_pattern` maps `item.*` keys to criteria; check_function(key, criterion, item)
     tells whether one item satisfies one criterion. `any`: some item satisfies them all;
     `all`: every item does (so an empty list matches `all`, as on StackStorm)."""
+
     def item_matches(item):
-        return all([check_function(key, criterion, item)
-                    for key, criterion in criteria_pattern.items()])
+        return all(
+            [check_function(key, criterion, item) for key, criterion in criteria_pattern.items()]
+        )
 
     if criteria_condition == "any":
         return any([item_matches(item) for item in value])
@@ -180,19 +190,44 @@ def search(value, criteria_pattern, criteria_condition, check_function):
         return all([item_matches(item) for item in value])
     raise UnrecognizedConditionError(
         "The '%s' search condition is not recognized, only 'any' and 'all' are allowed"
-        % criteria_condition)
+        % criteria_condition
+    )
 
 
 OPERATORS = {
-    "matchwildcard": match_wildcard, "matchregex": match_regex, "regex": regex,
-    "iregex": iregex, "eq": equals, "equals": equals, "neq": nequals, "nequals": nequals,
-    "ieq": iequals, "iequals": iequals, "contains": contains, "icontains": icontains,
-    "ncontains": ncontains, "incontains": incontains, "startswith": startswith,
-    "istartswith": istartswith, "endswith": endswith, "iendswith": iendswith,
-    "lt": less_than, "lessthan": less_than, "gt": greater_than, "greaterthan": greater_than,
-    "td_lt": timediff_lt, "timediff_lt": timediff_lt, "td_gt": timediff_gt,
-    "timediff_gt": timediff_gt, "exists": exists, "nexists": nexists, "inside": inside,
-    "in": inside, "ninside": ninside, "nin": ninside, SEARCH: search,
+    "matchwildcard": match_wildcard,
+    "matchregex": match_regex,
+    "regex": regex,
+    "iregex": iregex,
+    "eq": equals,
+    "equals": equals,
+    "neq": nequals,
+    "nequals": nequals,
+    "ieq": iequals,
+    "iequals": iequals,
+    "contains": contains,
+    "icontains": icontains,
+    "ncontains": ncontains,
+    "incontains": incontains,
+    "startswith": startswith,
+    "istartswith": istartswith,
+    "endswith": endswith,
+    "iendswith": iendswith,
+    "lt": less_than,
+    "lessthan": less_than,
+    "gt": greater_than,
+    "greaterthan": greater_than,
+    "td_lt": timediff_lt,
+    "timediff_lt": timediff_lt,
+    "td_gt": timediff_gt,
+    "timediff_gt": timediff_gt,
+    "exists": exists,
+    "nexists": nexists,
+    "inside": inside,
+    "in": inside,
+    "ninside": ninside,
+    "nin": ninside,
+    SEARCH: search,
 }
 
 
@@ -201,5 +236,6 @@ def get_operator(name):
     operator = OPERATORS.get(str(name).lower())
     if operator is None:
         raise UnknownOperatorError(
-            "unknown criteria operator %r; use one of: %s" % (name, ", ".join(sorted(OPERATORS))))
+            "unknown criteria operator %r; use one of: %s" % (name, ", ".join(sorted(OPERATORS)))
+        )
     return operator

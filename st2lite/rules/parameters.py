@@ -2,6 +2,7 @@
 rendered as text (lists and dicts through their JSON form, so templates inside them render too);
 a value without templates keeps its original type. Rendered values are text: the action runner
 casts them to the action's declared parameter types."""
+
 import json
 
 from st2lite.rules.templating import is_template, render
@@ -31,6 +32,7 @@ def render_parameters(parameters, context):
             rendered[name] = _render_value(value, context)
         except Exception as error:
             reason = str(error).strip().replace("\n", " ") or type(error).__name__
-            raise ParameterRenderError('Failed to render parameter "%s" of the action: %s'
-                                       % (name, reason))
+            raise ParameterRenderError(
+                'Failed to render parameter "%s" of the action: %s' % (name, reason)
+            ) from error
     return rendered

@@ -3,6 +3,7 @@
 
 The semantics follow jsonpath_rw, which StackStorm uses: a missing field is no match, but an
 index into a dict or a number is an error (the rule then fails with a reason)."""
+
 import re
 from functools import lru_cache
 
@@ -13,7 +14,8 @@ class PathSyntaxError(ValueError):
     """A criteria key that is not a JSONPath expression."""
 
 
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
       (?P<root>\$)
     | (?P<dots>\.\.?)
     | (?P<bracket>\[[^\]]*\])
@@ -21,7 +23,9 @@ _TOKEN = re.compile(r"""
     | (?P<star>\*)
     | (?P<name>[A-Za-z0-9_@\-]+)
     | (?P<space>\s+)
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 _SLICE = re.compile(r"^\s*(-?\d*)\s*:\s*(-?\d*)\s*$")
 
@@ -33,7 +37,9 @@ def parse_path(key):
     while position < len(key):
         match = _TOKEN.match(key, position)
         if not match:
-            raise PathSyntaxError("unexpected %r at position %d in %r" % (key[position], position, key))
+            raise PathSyntaxError(
+                "unexpected %r at position %d in %r" % (key[position], position, key)
+            )
         position = match.end()
         kind, text = match.lastgroup, match.group()
         if kind == "space":
@@ -109,7 +115,7 @@ def _apply(step, value):
             value = [value]
         positions = range(len(value))
         if step[1] is not None or step[2] is not None:
-            positions = positions[step[1]:step[2]]
+            positions = positions[step[1] : step[2]]
         return [value[i] for i in positions]
     if kind == "descend":
         return _descend(step[1], value)

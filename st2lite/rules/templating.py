@@ -1,6 +1,7 @@
 """Jinja as StackStorm's rules engine uses it: strict undefined names, trim/lstrip blocks,
 StackStorm's data filters, and `st2kv.system.<key>` read through a `kv_get(key, decrypt)`
 callable. Templates are compiled once and cached."""
+
 import json
 import re
 from functools import lru_cache
@@ -38,9 +39,11 @@ class KeyValueLookup(object):
             return ""
         try:
             found = self._kv_get(self._key, decrypt)
-        except KeyError:
-            raise MissingDatastoreKey("st2kv.system.%s: no such key in the datastore; set it with "
-                                      "st2 key set %s VALUE" % (self._key, self._key))
+        except KeyError as error:
+            raise MissingDatastoreKey(
+                "st2kv.system.%s: no such key in the datastore; set it with "
+                "st2 key set %s VALUE" % (self._key, self._key)
+            ) from error
         return "" if found is None else found
 
     def __str__(self):
@@ -74,8 +77,9 @@ def to_complex(value):
 
 
 def to_json_string(value, indent=None, sort_keys=False, separators=(",", ": ")):
-    return json.dumps(value, indent=indent, sort_keys=sort_keys, separators=separators,
-                      default=_json_default)
+    return json.dumps(
+        value, indent=indent, sort_keys=sort_keys, separators=separators, default=_json_default
+    )
 
 
 def from_json_string(value):
@@ -113,15 +117,23 @@ def use_none(value):
 
 
 def _environment():
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True,
-                             lstrip_blocks=True, autoescape=False)
-    env.filters.update({
-        "to_complex": to_complex, "to_json_string": to_json_string,
-        "from_json_string": from_json_string, "json_escape": json_escape,
-        "decrypt_kv": decrypt_kv, "regex_match": regex_match, "regex_search": regex_search,
-        "regex_replace": regex_replace, "regex_substring": regex_substring,
-        "use_none": use_none,
-    })
+    env = jinja2.Environment(
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, autoescape=False
+    )
+    env.filters.update(
+        {
+            "to_complex": to_complex,
+            "to_json_string": to_json_string,
+            "from_json_string": from_json_string,
+            "json_escape": json_escape,
+            "decrypt_kv": decrypt_kv,
+            "regex_match": regex_match,
+            "regex_search": regex_search,
+            "regex_replace": regex_replace,
+            "regex_substring": regex_substring,
+            "use_none": use_none,
+        }
+    )
     env.tests["in"] = lambda item, container: item in container
     return env
 
@@ -142,8 +154,24 @@ def is_template(text):
 # in rules; they are rendered here with Jinja's own attribute lookup and undefined handling,
 # which is several times faster than a Jinja render and gives the same text or error.
 _SIMPLE_EXPRESSION = re.compile(r"\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\}\}")
-_JINJA_WORDS = frozenset(("true", "false", "none", "True", "False", "None", "and", "or", "not",
-                          "in", "is", "if", "else", "recursive"))
+_JINJA_WORDS = frozenset(
+    (
+        "true",
+        "false",
+        "none",
+        "True",
+        "False",
+        "None",
+        "and",
+        "or",
+        "not",
+        "in",
+        "is",
+        "if",
+        "else",
+        "recursive",
+    )
+)
 
 
 @lru_cache(maxsize=4096)
@@ -155,7 +183,7 @@ def simple_parts(text):
     parts, position = [], 0
     for match in _SIMPLE_EXPRESSION.finditer(text):
         path = tuple(match.group(1).split("."))
-        literal = text[position:match.start()]
+        literal = text[position : match.start()]
         if is_template(literal) or _JINJA_WORDS.intersection(path):
             return None
         parts.extend((literal, path))

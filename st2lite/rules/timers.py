@@ -14,6 +14,7 @@ dispatch_scope.trigger_parameters_scope, so that evaluate_rules called synchrono
 considers only that timer's rules. A dispatch that accepts a `trigger_parameters` keyword (or
 **kwargs) also receives the timer's parameters explicitly.
 """
+
 import datetime
 import inspect
 import logging
@@ -43,11 +44,14 @@ def _utc_now():
 def interval_seconds(parameters, rule_ref="?"):
     unit, delta = parameters.get("unit"), parameters.get("delta")
     if unit not in _UNIT_SECONDS:
-        raise TimerError("rule %s: trigger.parameters.unit %r must be one of %s"
-                         % (rule_ref, unit, ", ".join(_UNIT_SECONDS)))
+        raise TimerError(
+            "rule %s: trigger.parameters.unit %r must be one of %s"
+            % (rule_ref, unit, ", ".join(_UNIT_SECONDS))
+        )
     if isinstance(delta, bool) or not isinstance(delta, int) or delta < 1:
-        raise TimerError("rule %s: trigger.parameters.delta %r must be a whole number >= 1"
-                         % (rule_ref, delta))
+        raise TimerError(
+            "rule %s: trigger.parameters.delta %r must be a whole number >= 1" % (rule_ref, delta)
+        )
     return delta * _UNIT_SECONDS[unit]
 
 
@@ -69,23 +73,29 @@ class DateSchedule(object):
 
 def _timezone(parameters, rule_ref):
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     name = parameters.get("timezone")
     if name is None:
         from tzlocal import get_localzone  # APScheduler's own default (tzlocal comes with it)
+
         return get_localzone()
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise TimerError("rule %s: trigger.parameters.timezone %r is not a known time zone "
-                         "(e.g. UTC, Asia/Shanghai)" % (rule_ref, name))
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as error:
+        raise TimerError(
+            "rule %s: trigger.parameters.timezone %r is not a known time zone "
+            "(e.g. UTC, Asia/Shanghai)" % (rule_ref, name)
+        ) from error
 
 
 def _date_schedule(parameters, rule_ref):
     try:
         when = parse_date(str(parameters.get("date")))
     except (ValueError, OverflowError) as error:
-        raise TimerError("rule %s: trigger.parameters.date %r is not a date: %s"
-                         % (rule_ref, parameters.get("date"), error))
+        raise TimerError(
+            "rule %s: trigger.parameters.date %r is not a date: %s"
+            % (rule_ref, parameters.get("date"), error)
+        ) from error
     if when.tzinfo is None:
         when = when.replace(tzinfo=_timezone(parameters, rule_ref))
     return DateSchedule(when.astimezone(datetime.timezone.utc))
@@ -98,7 +108,7 @@ def make_schedule(trigger_type, parameters, rule_ref="?"):
         try:
             return CronSchedule(parameters, _timezone(parameters, rule_ref))
         except CronError as error:
-            raise TimerError("rule %s: %s" % (rule_ref, error))
+            raise TimerError("rule %s: %s" % (rule_ref, error)) from error
     if trigger_type == DATE_TIMER:
         return _date_schedule(parameters, rule_ref)
     raise TimerError("rule %s: %s is not a timer trigger" % (rule_ref, trigger_type))
@@ -133,7 +143,11 @@ class TimerScheduler(object):
         for rule in rules:
             trigger = rule.get("trigger") or {}
             kind = trigger.get("type")
-            if not rule.get("enabled", True) or kind not in (INTERVAL_TIMER, CRON_TIMER, DATE_TIMER):
+            if not rule.get("enabled", True) or kind not in (
+                INTERVAL_TIMER,
+                CRON_TIMER,
+                DATE_TIMER,
+            ):
                 continue
             parameters = dict(trigger.get("parameters") or {})
             if any(t.trigger_type == kind and t.parameters == parameters for t in timers):
@@ -144,8 +158,9 @@ class TimerScheduler(object):
 
     def start(self):
         for timer in self.timers:
-            thread = threading.Thread(target=self._run, args=(timer,), daemon=True,
-                                      name="timer:%s" % timer.trigger_type)
+            thread = threading.Thread(
+                target=self._run, args=(timer,), daemon=True, name="timer:%s" % timer.trigger_type
+            )
             self._threads.append(thread)
             thread.start()
         return self
@@ -168,8 +183,9 @@ class TimerScheduler(object):
         try:
             with trigger_parameters_scope(timer.trigger_type, timer.parameters):
                 if self._pass_parameters:
-                    self._dispatch(timer.trigger_type, payload,
-                                   trigger_parameters=dict(timer.parameters))
+                    self._dispatch(
+                        timer.trigger_type, payload, trigger_parameters=dict(timer.parameters)
+                    )
                 else:
                     self._dispatch(timer.trigger_type, payload)
         except Exception:

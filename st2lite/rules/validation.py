@@ -1,6 +1,7 @@
 """Checks a rule file as StackStorm's API does when a pack is registered: required fields,
 criteria operators (st2common validators/api/reactor.py) and the parameters of the built-in
 timer triggers."""
+
 from st2lite.rules.errors import RuleValidationError
 from st2lite.rules.operators import OPERATORS, SEARCH
 
@@ -13,9 +14,11 @@ NO_PATTERN_OPERATORS = ("exists", "nexists")
 TIMER_PARAMETER_SCHEMAS = {
     INTERVAL_TIMER: {
         "type": "object",
-        "properties": {"timezone": {"type": "string"},
-                       "unit": {"enum": list(INTERVAL_UNITS)},
-                       "delta": {"type": "integer", "minimum": 1}},
+        "properties": {
+            "timezone": {"type": "string"},
+            "unit": {"enum": list(INTERVAL_UNITS)},
+            "delta": {"type": "integer", "minimum": 1},
+        },
         "required": ["unit", "delta"],
         "additionalProperties": False,
     },
@@ -27,8 +30,20 @@ TIMER_PARAMETER_SCHEMAS = {
     },
     "core.st2.CronTimer": {
         "type": "object",
-        "properties": {name: {"type": ["string", "integer"]} for name in (
-            "timezone", "year", "month", "day", "week", "day_of_week", "hour", "minute", "second")},
+        "properties": {
+            name: {"type": ["string", "integer"]}
+            for name in (
+                "timezone",
+                "year",
+                "month",
+                "day",
+                "week",
+                "day_of_week",
+                "hour",
+                "minute",
+                "second",
+            )
+        },
         "additionalProperties": False,
     },
 }
@@ -56,11 +71,14 @@ def _validate_trigger(rule, path):
     schema = TIMER_PARAMETER_SCHEMAS.get(trigger["type"])
     if schema is not None:
         import jsonschema
+
         try:
             jsonschema.validate(parameters, schema)
         except jsonschema.ValidationError as error:
-            raise RuleValidationError("%s: trigger.parameters: %s (%s takes %s)" % (
-                path, error.message, trigger["type"], ", ".join(sorted(schema["properties"]))))
+            raise RuleValidationError(
+                "%s: trigger.parameters: %s (%s takes %s)"
+                % (path, error.message, trigger["type"], ", ".join(sorted(schema["properties"])))
+            ) from error
 
 
 def _validate_action(rule, path):
@@ -77,17 +95,22 @@ def _validate_criterion(key, criterion, path, prefix):
     operator = criterion.get("type")
     if operator is None:
         raise RuleValidationError(
-            "%s: %s.type: operator not specified; add e.g. type: equals" % (path, field))
+            "%s: %s.type: operator not specified; add e.g. type: equals" % (path, field)
+        )
     if operator not in OPERATORS:
-        raise RuleValidationError("%s: %s.type: operator %r is not one of: %s" % (
-            path, field, operator, ", ".join(sorted(OPERATORS))))
+        raise RuleValidationError(
+            "%s: %s.type: operator %r is not one of: %s"
+            % (path, field, operator, ", ".join(sorted(OPERATORS)))
+        )
     if criterion.get("pattern") is None and operator not in NO_PATTERN_OPERATORS:
         raise RuleValidationError(
-            "%s: %s.pattern: no pattern specified for operator %s" % (path, field, operator))
+            "%s: %s.pattern: no pattern specified for operator %s" % (path, field, operator)
+        )
     if operator == SEARCH:
         if criterion.get("condition") not in ("any", "all"):
             raise RuleValidationError(
-                "%s: %s.condition: must be any or all for the search operator" % (path, field))
+                "%s: %s.condition: must be any or all for the search operator" % (path, field)
+            )
         _validate_criteria(criterion["pattern"], path, field + ".pattern")
 
 
@@ -100,8 +123,9 @@ def _validate_criteria(criteria, path, field):
 def validate_rule(rule, path):
     """None, or RuleValidationError("PATH: FIELD: reason") for a rule StackStorm would refuse."""
     if not isinstance(rule, dict):
-        raise RuleValidationError("%s: rule: the file must hold one mapping (name, trigger, action)"
-                                  % path)
+        raise RuleValidationError(
+            "%s: rule: the file must hold one mapping (name, trigger, action)" % path
+        )
     _require_text(rule, "name", path, "name", "the rule's name")
     if "pack" in rule and not isinstance(rule["pack"], str):
         raise RuleValidationError("%s: pack: must be text" % path)

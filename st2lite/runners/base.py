@@ -1,4 +1,5 @@
 """What every runner shares: the call signature, outcome and process handling."""
+
 import os
 import signal
 import subprocess
@@ -25,8 +26,15 @@ class ActionRequest(object):
 
 def run_process(argv, timeout, cwd=None, env=None, stdin_text=None):
     """(return_code, stdout, stderr, timed_out); the whole process group is killed on timeout."""
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         out, err = proc.communicate(stdin_text.encode() if stdin_text else None, timeout=timeout)
         return proc.returncode, _text(out), _text(err), False

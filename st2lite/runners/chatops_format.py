@@ -4,6 +4,7 @@ and loaded packs. The message is the alias's `result.format` (or the default sum
 with `execution` and `alias`; `result.extra` is rendered too (one that cannot render is left
 out and the message says why: never silence); `result.enabled: false` gives
 `{"enabled": false}` and post_result then posts nothing."""
+
 import jinja2
 
 from st2lite.aliases.extra import render_extra
@@ -29,13 +30,16 @@ def format_execution_result(request):
     extra = ((alias or {}).get("result") or {}).get("extra")
     if extra is not None:
         try:
-            formatted["extra"] = render_extra(extra, {"six": SIX, "alias": alias,
-                                                      "execution": st2_execution_view(execution)})
+            formatted["extra"] = render_extra(
+                extra, {"six": SIX, "alias": alias, "execution": st2_execution_view(execution)}
+            )
         except (jinja2.TemplateError, ValueError) as e:
             # StackStorm's action fails here and the chat hears nothing; st2lite posts the
             # message without its extra, saying why.
-            formatted["message"] += '\n(Cannot render "extra" in field "result" for alias %s: %s)' \
+            formatted["message"] += (
+                '\n(Cannot render "extra" in field "result" for alias %s: %s)'
                 % (alias.get("ref"), e)
+            )
     return _succeeded(formatted)
 
 
@@ -53,10 +57,13 @@ def _alias_of(runtime, execution):
 
 
 def _succeeded(result):
-    return RunnerOutcome("succeeded", {"result": result, "stdout": "", "stderr": "",
-                                       "exit_code": 0})
+    return RunnerOutcome(
+        "succeeded", {"result": result, "stdout": "", "stderr": "", "exit_code": 0}
+    )
 
 
 def _failed(message):
-    return RunnerOutcome("failed", {"result": None, "stdout": "", "stderr": message,
-                                    "exit_code": 1, "error": message})
+    return RunnerOutcome(
+        "failed",
+        {"result": None, "stdout": "", "stderr": message, "exit_code": 1, "error": message},
+    )

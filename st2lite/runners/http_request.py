@@ -1,4 +1,5 @@
 """The http-request runner (`core.http`)."""
+
 import base64
 import json
 import socket
@@ -21,12 +22,15 @@ def run(request):
         url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params["params"])
     headers = dict(params.get("headers") or {})
     if params.get("username"):
-        token = base64.b64encode(("%s:%s" % (params["username"], params.get("password") or ""))
-                                 .encode()).decode()
+        token = base64.b64encode(
+            ("%s:%s" % (params["username"], params.get("password") or "")).encode()
+        ).decode()
         headers["Authorization"] = "Basic " + token
     body = params.get("body")
     data = body.encode("utf-8") if isinstance(body, str) else None
-    req = urllib.request.Request(url, data=data, headers=headers, method=params.get("method", "GET"))
+    req = urllib.request.Request(
+        url, data=data, headers=headers, method=params.get("method", "GET")
+    )
     handlers = [] if params.get("allow_redirects") else [_NoRedirect()]
     opener = urllib.request.build_opener(*handlers)
     try:
@@ -36,7 +40,9 @@ def run(request):
         return _outcome(e.code, e.headers, e.read())
     except (urllib.error.URLError, socket.timeout, OSError, ValueError) as e:
         reason = getattr(e, "reason", e)
-        return RunnerOutcome("failed", {"error": "request to %s failed: %s" % (params["url"], reason)})
+        return RunnerOutcome(
+            "failed", {"error": "request to %s failed: %s" % (params["url"], reason)}
+        )
 
 
 def _outcome(status, headers, raw):
@@ -47,5 +53,10 @@ def _outcome(status, headers, raw):
             body, parsed = json.loads(text), True
         except ValueError:
             pass
-    result = {"status_code": status, "body": body, "parsed": parsed, "headers": dict(headers.items())}
+    result = {
+        "status_code": status,
+        "body": body,
+        "parsed": parsed,
+        "headers": dict(headers.items()),
+    }
     return RunnerOutcome("succeeded" if status < 400 else "failed", result)

@@ -1,4 +1,5 @@
 """The local-shell-cmd and local-shell-script runners (`core.local`, `core.echo`, script actions)."""
+
 import os
 
 from st2lite.packs.builtin import RUNNER_PARAMETERS
@@ -17,10 +18,12 @@ def script_arguments(request):
     """Positional parameters in `position` order, then the rest as --name=value (kwarg_op)."""
     schema = request.action.get("parameters") or {}
     runner_names = set(RUNNER_PARAMETERS["local-shell-script"])
-    values = dict((k, v) for k, v in request.parameters.items()
-                  if k not in runner_names and v is not None)
-    positional = sorted((s["position"], n) for n, s in schema.items()
-                        if "position" in s and n in values)
+    values = dict(
+        (k, v) for k, v in request.parameters.items() if k not in runner_names and v is not None
+    )
+    positional = sorted(
+        (s["position"], n) for n, s in schema.items() if "position" in s and n in values
+    )
     args = [_as_text(values.pop(name)) for _, name in positional]
     kwarg_op = request.parameters.get("kwarg_op", "--")
     args += ["%s%s=%s" % (kwarg_op, name, _as_text(values[name])) for name in sorted(values)]
@@ -35,12 +38,21 @@ def _as_text(value):
 
 def _run(request, argv):
     params = request.parameters
-    env = dict(os.environ, ST2_ACTION_EXECUTION_ID=request.execution_id,
-               **dict((str(k), str(v)) for k, v in (params.get("env") or {}).items()))
-    code, out, err, timed_out = run_process(argv, timeout=params.get("timeout") or 60,
-                                            cwd=params.get("cwd"), env=env)
-    result = {"failed": code != 0, "succeeded": code == 0, "return_code": code,
-              "stdout": strip_shell_chars(out), "stderr": strip_shell_chars(err)}
+    env = dict(
+        os.environ,
+        ST2_ACTION_EXECUTION_ID=request.execution_id,
+        **dict((str(k), str(v)) for k, v in (params.get("env") or {}).items()),
+    )
+    code, out, err, timed_out = run_process(
+        argv, timeout=params.get("timeout") or 60, cwd=params.get("cwd"), env=env
+    )
+    result = {
+        "failed": code != 0,
+        "succeeded": code == 0,
+        "return_code": code,
+        "stdout": strip_shell_chars(out),
+        "stderr": strip_shell_chars(err),
+    }
     if timed_out:
         result["error"] = "Action failed to complete in %s seconds" % params.get("timeout")
         return RunnerOutcome("timeout", result)

@@ -3,6 +3,7 @@ inquiry was answered (or timed out) or a paused sub-workflow has such news furth
 from the execution history; a paused run is kept in the store, atomically with its `paused`
 status, so that whoever answers next either finds it paused (and resumes it) or this process
 sees the answer first and goes on itself."""
+
 from st2lite.orquesta.runner import NEWS_COMPLETED, NEWS_RESUMABLE, Parking
 from st2lite.store.executions import FINAL_STATES
 from st2lite.store.workflow_states import WorkflowStateStore
@@ -31,8 +32,10 @@ class StoreParking(Parking):
             return execution["status"], execution["result"], execution_id
         status, result = self.outcome(execution_id)
         if status == "paused":  # and yet not resumable: its saved state is gone
-            return "failed", {"error": "paused workflow %s cannot be resumed: its saved state "
-                                       "is missing" % execution_id}
+            return "failed", {
+                "error": "paused workflow %s cannot be resumed: its saved state "
+                "is missing" % execution_id
+            }
         return status, result
 
     def show_status(self, status):
@@ -43,8 +46,7 @@ class StoreParking(Parking):
             if any(self.news(parked["execution_id"]) for parked in snapshot["parked"]):
                 return False
             self.states.save(self.execution_id, self.definition, self.parameters, snapshot)
-            self.runtime.executions.update(self.execution_id, status="paused",
-                                           result=PAUSED_RESULT)
+            self.runtime.executions.update(self.execution_id, status="paused", result=PAUSED_RESULT)
         return True
 
 
@@ -58,7 +60,8 @@ def parked_news(executions, states, execution_id):
         return NEWS_COMPLETED
     if execution["status"] == "paused":
         saved = states.load(execution_id)
-        if saved is not None and any(parked_news(executions, states, p["execution_id"])
-                                     for p in saved.snapshot["parked"]):
+        if saved is not None and any(
+            parked_news(executions, states, p["execution_id"]) for p in saved.snapshot["parked"]
+        ):
             return NEWS_RESUMABLE
     return None

@@ -9,6 +9,7 @@ ends gets there.
 A workflow waiting on an inquiry pauses: its run is kept in the store (orquesta_parking) and
 this process lets go of it. `resume` goes on with it, in whichever process claimed it: a
 paused sub-workflow is resumed by its parent's run, so every level again holds a thread."""
+
 import os
 
 from st2lite import params
@@ -39,15 +40,23 @@ def resume(request):
 
 def _drive(request, definition, saved=None):
     from st2lite.runners.python_script import warm_pack
+
     runtime, action = request.runtime, request.action
     warm_pack(runtime, action["pack"])  # its python tasks' imports load while it starts
     from st2lite.orquesta import run_workflow
+
     chain = list(request.context.get("workflow_chain") or []) + [action["ref"]]
     parking = StoreParking(runtime, request.execution_id, definition, request.parameters)
-    outcome = run_workflow(definition, request.parameters,
-                           _executor(runtime, request.execution_id, request.context, chain),
-                           kv_get=_kv_get(runtime), st2_context=_st2_context(request),
-                           actions=RegisteredActions(runtime), parking=parking, saved=saved)
+    outcome = run_workflow(
+        definition,
+        request.parameters,
+        _executor(runtime, request.execution_id, request.context, chain),
+        kv_get=_kv_get(runtime),
+        st2_context=_st2_context(request),
+        actions=RegisteredActions(runtime),
+        parking=parking,
+        saved=saved,
+    )
     if saved is not None and outcome.status != "paused":
         parking.states.delete(request.execution_id)
     result = {"output": outcome.output}
@@ -58,19 +67,36 @@ def _drive(request, definition, saved=None):
 
 def _executor(runtime, parent_id, parent_context, chain):
     def execute(task_name, item_index, action_ref, parameters):
-        context = {"user": parent_context.get("user"), "parent": {"execution_id": parent_id},
-                   "orquesta": {"task_name": task_name, "item_id": item_index},
-                   "workflow_chain": chain}
+        context = {
+            "user": parent_context.get("user"),
+            "parent": {"execution_id": parent_id},
+            "orquesta": {"task_name": task_name, "item_id": item_index},
+            "workflow_chain": chain,
+        }
         target = runtime.content.actions.get(action_ref)
         if target is not None and target["runner_type"] == "orquesta" and len(chain) >= MAX_DEPTH:
             child = runtime.record_refused(
-                action_ref, parameters, context, parent_id, task_name, item_index,
+                action_ref,
+                parameters,
+                context,
+                parent_id,
+                task_name,
+                item_index,
                 "sub-workflows nested more than %d deep (%s -> ... -> %s calls %s): a "
-                "recursion that never ends?" % (MAX_DEPTH, chain[0], chain[-1], action_ref))
+                "recursion that never ends?" % (MAX_DEPTH, chain[0], chain[-1], action_ref),
+            )
         else:
-            child = runtime.execute(action_ref, parameters, context=context, parent_id=parent_id,
-                                    task=task_name, item=item_index, cast=True)
+            child = runtime.execute(
+                action_ref,
+                parameters,
+                context=context,
+                parent_id=parent_id,
+                task=task_name,
+                item=item_index,
+                cast=True,
+            )
         return child["status"], child["result"], child["id"]
+
     return execute
 
 
@@ -89,44 +115,53 @@ class RegisteredActions(object):
         """Raise ActionRequestError, named as StackStorm's exception for the same refusal: the
         action is unknown, its input cannot be cast, it is disabled, or its input is invalid."""
         from st2lite.orquesta.errors import ActionRequestError, action_not_found
+
         action = self.runtime.content.actions.get(ref)
         if action is None:
             raise action_not_found(ref)
         try:
             given = params.cast_given(params.action_schema(action), parameters)
         except params.ParameterError as e:
-            raise ActionRequestError("ValueError", str(e))
+            raise ActionRequestError("ValueError", str(e)) from e
         if not action.get("enabled", True):
-            raise ActionRequestError("ValueError", 'Unable to execute. Action "%s" is disabled.'
-                                     % ref)
+            raise ActionRequestError(
+                "ValueError", 'Unable to execute. Action "%s" is disabled.' % ref
+            )
         try:
             params.check_given(action, given)
         except params.ParameterError as e:
-            raise ActionRequestError("ValidationError", str(e))
+            raise ActionRequestError("ValidationError", str(e)) from e
 
 
 def _kv_get(runtime):
     """st2kv('system.k') reads the system scope; st2kv('k') and st2kv('user.k') the user scope,
     as StackStorm's st2kv function does."""
+
     def kv_get(key, decrypt=False):
         scope, name = "user", key
         if key.startswith("system."):
-            scope, name = "system", key[len("system."):]
+            scope, name = "system", key[len("system.") :]
         elif key.startswith("user."):
-            name = key[len("user."):]
+            name = key[len("user.") :]
         value = runtime.datastore.get(name, scope=scope, decrypt=decrypt)
         if value is None:
             raise KeyError(key)
         return value
+
     return kv_get
 
 
 def _st2_context(request):
-    return {"user": request.context.get("user"), "action_execution_id": request.execution_id,
-            "workflow_execution_id": request.execution_id, "pack": request.action["pack"],
-            "api_url": os.environ.get("ST2_API_URL", "")}
+    return {
+        "user": request.context.get("user"),
+        "action_execution_id": request.execution_id,
+        "workflow_execution_id": request.execution_id,
+        "pack": request.action["pack"],
+        "api_url": os.environ.get("ST2_API_URL", ""),
+    }
 
 
 def _failed(message):
-    return RunnerOutcome("failed", {"errors": [{"type": "error", "message": message}],
-                                    "output": None})
+    return RunnerOutcome(
+        "failed", {"errors": [{"type": "error", "message": message}], "output": None}
+    )

@@ -5,6 +5,7 @@ hands it one action at a time and collects what the action wrote and how it ende
 ForkServerUnavailable when the action could not be started this way (the caller then starts a
 fresh process). Safe to call from many threads at once: each action has its own connection.
 """
+
 import atexit
 import json
 import os
@@ -65,8 +66,7 @@ def warm(specs, pack_dirs):
 
 
 def startup_env(env):
-    return dict((k, v) for k, v in env.items()
-                if k.startswith("PYTHON") or k in STARTUP_VARIABLES)
+    return dict((k, v) for k, v in env.items() if k.startswith("PYTHON") or k in STARTUP_VARIABLES)
 
 
 class _ServerProcess(object):
@@ -81,15 +81,29 @@ class _ServerProcess(object):
         try:
             listener.bind(self.path)
             listener.listen(LISTEN_BACKLOG)
-            argv = [sys.executable, "-m", "st2lite.runners.python_forkserver", self.path,
-                    "--listen-fd", str(listener.fileno()), "--parent", str(os.getpid())]
-            self.proc = subprocess.Popen(argv + list(pack_dirs), cwd="/", env=env,
-                                         pass_fds=[listener.fileno()], stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                         start_new_session=True)
+            argv = [
+                sys.executable,
+                "-m",
+                "st2lite.runners.python_forkserver",
+                self.path,
+                "--listen-fd",
+                str(listener.fileno()),
+                "--parent",
+                str(os.getpid()),
+            ]
+            self.proc = subprocess.Popen(
+                argv + list(pack_dirs),
+                cwd="/",
+                env=env,
+                pass_fds=[listener.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         except OSError as e:
             self.remove_directory()
-            raise ForkServerUnavailable("cannot start the fork server: %s" % e)
+            raise ForkServerUnavailable("cannot start the fork server: %s" % e) from e
         finally:
             listener.close()  # the server holds it now; connects fail once it is gone
 
@@ -185,7 +199,7 @@ def _start_child(server, request):
         conn.close()
         os.close(out_r)
         os.close(err_r)
-        raise ForkServerUnavailable("the fork server did not start the action: %s" % e)
+        raise ForkServerUnavailable("the fork server did not start the action: %s" % e) from e
     finally:
         for fd in (stdin_r, out_w, err_w):
             os.close(fd)

@@ -15,6 +15,7 @@ the child is reaped (CODE as subprocess reports it: negative for a signal).
 Single-threaded on purpose: forking a process that has threads can leave a child holding a
 lock no thread will release. It ends when its parent (the st2lite process) is gone.
 """
+
 import argparse
 import atexit
 import io
@@ -55,6 +56,7 @@ def main(argv=None):
     if sys.path and sys.path[0] == os.getcwd():
         del sys.path[0]  # `-m` put the server's cwd first; preloads must not import from it
     from st2lite.runners.python_preload import ActionImports, CompiledSources, preload_wrapper
+
     preload_wrapper()
     compiled = CompiledSources(args.pack_dirs)
     compiled.install()
@@ -148,8 +150,10 @@ class Server(object):
     def _preload(self, spec):
         self.action_imports.preload_for(spec["entry_point"], spec.get("lib_paths") or [])
         if threading.active_count() > 1:
-            raise UnsafeToFork("a module imported for %s started a thread: forking would not be "
-                               "safe, so this server stops" % spec["entry_point"])
+            raise UnsafeToFork(
+                "a module imported for %s started a thread: forking would not be "
+                "safe, so this server stops" % spec["entry_point"]
+            )
 
     def _reap(self):
         while self.children:
@@ -195,8 +199,9 @@ def _read_request(conn):
         if isinstance(request, dict) and "warm" in request and not fds:
             return _checked_warm(request), fds
         if len(fds) != FDS_PER_REQUEST:
-            raise BadRequest("expected %d fds (stdin, stdout, stderr), got %d"
-                             % (FDS_PER_REQUEST, len(fds)))
+            raise BadRequest(
+                "expected %d fds (stdin, stdout, stderr), got %d" % (FDS_PER_REQUEST, len(fds))
+            )
         return _checked(request), fds
     except BaseException:
         for fd in fds:
@@ -209,9 +214,10 @@ def _read_message(conn, data):
         data += _recv_some(conn)
     (length,) = HEADER.unpack_from(data)
     if length > MAX_REQUEST_BYTES:
-        raise BadRequest("request of %d bytes is over the %d byte limit"
-                         % (length, MAX_REQUEST_BYTES))
-    body = bytearray(data[HEADER.size:])
+        raise BadRequest(
+            "request of %d bytes is over the %d byte limit" % (length, MAX_REQUEST_BYTES)
+        )
+    body = bytearray(data[HEADER.size :])
     while len(body) < length:
         body += _recv_some(conn)
     return json.loads(bytes(body).decode("utf-8"))
@@ -219,8 +225,12 @@ def _read_message(conn, data):
 
 def _checked(request):
     spec = request.get("spec") if isinstance(request, dict) else None
-    if not isinstance(spec, dict) or "entry_point" not in spec or \
-            not isinstance(request.get("env"), dict) or not isinstance(request.get("cwd"), str):
+    if (
+        not isinstance(spec, dict)
+        or "entry_point" not in spec
+        or not isinstance(request.get("env"), dict)
+        or not isinstance(request.get("cwd"), str)
+    ):
         raise BadRequest("a request needs spec (with entry_point), env and cwd")
     return request
 
@@ -229,7 +239,8 @@ def _checked_warm(request):
     """{"warm": [spec, ...]}: preload for these actions now, before any of them is asked for."""
     specs = request["warm"]
     if not isinstance(specs, list) or not all(
-            isinstance(spec, dict) and isinstance(spec.get("entry_point"), str) for spec in specs):
+        isinstance(spec, dict) and isinstance(spec.get("entry_point"), str) for spec in specs
+    ):
         raise BadRequest("warm takes a list of specs with an entry_point each")
     return request
 
@@ -257,6 +268,7 @@ def _drain(fd):
 
 
 # --- the forked child: becomes what `python -m st2lite.runners.python_wrapper` would be -------
+
 
 def _run_child(server, conn, request, fds):
     code = 1
@@ -293,8 +305,9 @@ def _std_stream(fd, name, like):
     raw = io.FileIO(fd, "rb" if fd == 0 else "wb", closefd=False)
     raw.name = name
     binary = io.BufferedReader(raw) if fd == 0 else raw
-    return io.TextIOWrapper(binary, encoding=like.encoding, errors=like.errors,
-                            line_buffering=False, write_through=True)
+    return io.TextIOWrapper(
+        binary, encoding=like.encoding, errors=like.errors, line_buffering=False, write_through=True
+    )
 
 
 def _take_environment(env, cwd):
@@ -303,6 +316,7 @@ def _take_environment(env, cwd):
     time.tzset()
     os.chdir(cwd)
     from st2lite.runners import python_wrapper
+
     sys.argv = [python_wrapper.__file__]
     sys.path.insert(0, os.getcwd())  # as `python -m` puts the working directory first
 
@@ -311,6 +325,7 @@ def _run_like_the_interpreter(spec):
     """The wrapper's exit code, SystemExit and uncaught exceptions handled as the interpreter
     handles them, then its shutdown: non-daemon threads joined, atexit handlers, flushed."""
     from st2lite.runners.python_wrapper import exit_code_of_action
+
     interrupted = False
     try:
         code = exit_code_of_action(spec)

@@ -9,15 +9,21 @@ directories come first on sys.path, so a cached module of the same name would sh
 Importing what an action needs before forking costs what the child would have spent on it,
 once, and every later child starts with it in memory.
 """
+
 import ast
 import importlib
 import importlib.machinery
 import os
 import sys
 
-WRAPPER_MODULES = ["st2lite.runners.python_wrapper", "st2lite.compat",
-                   "st2common.runners.base_action", "st2common.services.datastore",
-                   "st2lite.store.db", "st2lite.store.datastore"]
+WRAPPER_MODULES = [
+    "st2lite.runners.python_wrapper",
+    "st2lite.compat",
+    "st2common.runners.base_action",
+    "st2common.services.datastore",
+    "st2lite.store.db",
+    "st2lite.store.datastore",
+]
 MAX_FILES_PER_ACTION = 500
 MAX_FILE_BYTES = 1000000
 NEVER = {"__future__", "__main__", "antigravity", "this"}
@@ -26,6 +32,7 @@ NEVER = {"__future__", "__main__", "antigravity", "this"}
 def preload_wrapper():
     from st2lite.compat import COMPAT_DIR
     from st2lite.runners.python_wrapper import add_compat
+
     add_compat(COMPAT_DIR)
     return [name for name in WRAPPER_MODULES if _try_import(name)]
 
@@ -48,8 +55,14 @@ class ActionImports(object):
             return []
         self.done.add(entry_point)
         search = list(lib_paths) + [os.path.dirname(entry_point)]
-        wanted = external_imports(entry_point, search, self.pack_paths, self._imports_in,
-                                  self.listings.names, self.file_edges)
+        wanted = external_imports(
+            entry_point,
+            search,
+            self.pack_paths,
+            self._imports_in,
+            self.listings.names,
+            self.file_edges,
+        )
         wanted = sorted(set(wanted) - self.tried)
         self.tried.update(wanted)
         loaded = [name for name in wanted if _try_import(name)]
@@ -100,12 +113,14 @@ class CompiledSources(object):
         finder_for = machinery.FileFinder.path_hook(
             (machinery.ExtensionFileLoader, machinery.EXTENSION_SUFFIXES),
             (CompiledLoader, machinery.SOURCE_SUFFIXES),
-            (machinery.SourcelessFileLoader, machinery.BYTECODE_SUFFIXES))
+            (machinery.SourcelessFileLoader, machinery.BYTECODE_SUFFIXES),
+        )
 
         def pack_directory_hook(path):
             if not os.path.join(os.path.abspath(path), "").startswith(self.roots):
                 raise ImportError("not a pack directory")  # the next hook takes it
             return finder_for(path)
+
         sys.path_hooks.insert(0, pack_directory_hook)
 
 
@@ -124,8 +139,9 @@ def module_dirs(pack_dirs):
     return found
 
 
-def external_imports(entry_point, search_dirs, pack_paths, read_imports=None,
-                     module_names=None, edges=None):
+def external_imports(
+    entry_point, search_dirs, pack_paths, read_imports=None, module_names=None, edges=None
+):
     """Absolute module names imported by entry_point and the pack modules it imports (found
     in search_dirs), that no pack directory could resolve. `edges` keeps what each file was
     found to import, for the next entry point that reaches it."""
@@ -138,8 +154,9 @@ def external_imports(entry_point, search_dirs, pack_paths, read_imports=None,
         seen.add(path)
         key = (path, tuple(search_dirs))
         if key not in edges:
-            edges[key] = _edges_of(path, search_dirs, pack_paths, read_imports or imports_in,
-                                   module_names)
+            edges[key] = _edges_of(
+                path, search_dirs, pack_paths, read_imports or imports_in, module_names
+            )
         local, outside = edges[key]
         queue.extend(local)
         external.update(outside)
@@ -176,8 +193,9 @@ def top_level_names(directory):
     """The names an import could find in directory: its entries (packages, namespace
     directories) and its modules' names."""
     entries = os.listdir(directory)
-    return set(entries).union(e.split(".")[0] for e in entries
-                              if e.endswith((".py", ".so", ".pyc")))
+    return set(entries).union(
+        e.split(".")[0] for e in entries if e.endswith((".py", ".so", ".pyc"))
+    )
 
 
 class _ListingCache(object):

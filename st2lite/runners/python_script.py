@@ -3,6 +3,7 @@
 That process is forked from a warm fork server (python_forkclient) unless ST2LITE_PYTHON_FORK=0
 or the server cannot be used; then it is a fresh `python -m st2lite.runners.python_wrapper`.
 """
+
 import json
 import os
 import sys
@@ -15,41 +16,63 @@ from st2lite.runners.base import RunnerOutcome, run_process
 
 def run(request):
     action, runtime = request.action, request.runtime
-    params = dict((k, v) for k, v in request.parameters.items()
-                  if k not in RUNNER_PARAMETERS["python-script"])
+    params = dict(
+        (k, v) for k, v in request.parameters.items() if k not in RUNNER_PARAMETERS["python-script"]
+    )
     # In the runtime's own directory: if st2lite is killed before the finally below, the file
     # goes with that directory when the next st2lite sweeps those of ended processes.
     fd, result_path = tempfile.mkstemp(prefix="result-", suffix=".json", dir=runtime.scratch_dir)
     os.close(fd)
     try:
-        spec = {"entry_point": action["entry_point_path"], "pack": action["pack"],
-                "parameters": params, "config": runtime.pack_config(action["pack"]),
-                "lib_paths": runtime.pack_lib_paths(action["pack"]), "state_dir": runtime.state_dir,
-                "result_path": result_path, "parent_pid": os.getpid()}
-        env = dict(os.environ, ST2_ACTION_EXECUTION_ID=request.execution_id,
-                   ST2_ACTION_PACK_NAME=action["pack"], ST2_ACTION_API_URL="",
-                   PYTHONUNBUFFERED="1", **_string_env(request.parameters.get("env")))
+        spec = {
+            "entry_point": action["entry_point_path"],
+            "pack": action["pack"],
+            "parameters": params,
+            "config": runtime.pack_config(action["pack"]),
+            "lib_paths": runtime.pack_lib_paths(action["pack"]),
+            "state_dir": runtime.state_dir,
+            "result_path": result_path,
+            "parent_pid": os.getpid(),
+        }
+        env = dict(
+            os.environ,
+            ST2_ACTION_EXECUTION_ID=request.execution_id,
+            ST2_ACTION_PACK_NAME=action["pack"],
+            ST2_ACTION_API_URL="",
+            PYTHONUNBUFFERED="1",
+            **_string_env(request.parameters.get("env")),
+        )
         code, out, err, timed_out = _run_wrapper(
-            spec, env, cwd=os.path.dirname(action["entry_point_path"]),
+            spec,
+            env,
+            cwd=os.path.dirname(action["entry_point_path"]),
             timeout=request.parameters.get("timeout") or 600,
-            pack_dirs=_pack_dirs(runtime))
+            pack_dirs=_pack_dirs(runtime),
+        )
         returned = _read_result(result_path)
     finally:
         os.unlink(result_path)
     result = {"result": returned.get("result"), "stdout": out, "stderr": err, "exit_code": code}
     if timed_out:
-        result["error"] = "Action failed to complete in %s seconds" % request.parameters.get("timeout")
+        result["error"] = "Action failed to complete in %s seconds" % request.parameters.get(
+            "timeout"
+        )
         return RunnerOutcome("timeout", result)
-    return RunnerOutcome("succeeded" if code == 0 and returned.get("succeeded") else "failed", result)
+    return RunnerOutcome(
+        "succeeded" if code == 0 and returned.get("succeeded") else "failed", result
+    )
 
 
 def warm_pack(runtime, pack):
     """Let the fork server preload for the pack's python actions now (a workflow calls this as
     it starts, so its first python task does not wait for those imports)."""
-    specs = [{"entry_point": action["entry_point_path"], "lib_paths": runtime.pack_lib_paths(pack)}
-             for action in runtime.content.actions.values()
-             if action["pack"] == pack and action["runner_type"] == "python-script"
-             and action.get("entry_point_path")]
+    specs = [
+        {"entry_point": action["entry_point_path"], "lib_paths": runtime.pack_lib_paths(pack)}
+        for action in runtime.content.actions.values()
+        if action["pack"] == pack
+        and action["runner_type"] == "python-script"
+        and action.get("entry_point_path")
+    ]
     python_forkclient.warm(specs, _pack_dirs(runtime))
 
 
@@ -64,9 +87,13 @@ def _run_wrapper(spec, env, cwd, timeout, pack_dirs):
             return python_forkclient.run_action(spec, env, cwd, timeout, pack_dirs)
         except python_forkclient.ForkServerUnavailable:
             pass  # not started: a fresh process runs it, as it would without the server
-    return run_process([sys.executable, "-m", "st2lite.runners.python_wrapper"],
-                       timeout=timeout, env=env, cwd=cwd,
-                       stdin_text=json.dumps(spec, default=str))
+    return run_process(
+        [sys.executable, "-m", "st2lite.runners.python_wrapper"],
+        timeout=timeout,
+        env=env,
+        cwd=cwd,
+        stdin_text=json.dumps(spec, default=str),
+    )
 
 
 def _read_result(path):

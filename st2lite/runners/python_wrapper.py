@@ -6,6 +6,7 @@ parent_pid (the process whose end ends the action; if it is already gone, the ac
 `exit_code_of_action(spec)` instead. The action's own prints stay on stdout/stderr; the result
 goes to spec["result_path"] as JSON.
 """
+
 import importlib.util
 import inspect
 import json
@@ -16,7 +17,6 @@ import sys
 import threading
 import time
 import traceback
-
 
 PARENT_POLL_SECONDS = 0.5
 
@@ -35,14 +35,19 @@ def run_action(spec):
     sys.stdin = open(os.devnull)
     _end_with_the_runtime(spec.get("parent_pid") or os.getppid())
     from st2lite.compat import COMPAT_DIR
+
     for path in [os.path.dirname(spec["entry_point"])] + list(spec["lib_paths"]):
         sys.path.insert(0, path)
     add_compat(COMPAT_DIR)
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     action_class = _load_action_class(spec["entry_point"])
-    instance = action_class(config=spec["config"],
-                            action_service=_action_service(spec, action_class))
+    instance = action_class(
+        config=spec["config"], action_service=_action_service(spec, action_class)
+    )
     outcome = instance.run(**spec["parameters"])
     succeeded, result = True, outcome
     if isinstance(outcome, tuple) and len(outcome) == 2 and isinstance(outcome[0], bool):
@@ -56,10 +61,12 @@ def _end_with_the_runtime(parent_pid):
     """When the process that started this action dies (the st2lite process, or the fork server
     that dies with it), the action and whatever it started in its process group end too,
     instead of running on unrecorded."""
+
     def watch():
         while os.getppid() == parent_pid:
             time.sleep(PARENT_POLL_SECONDS)
         os.killpg(os.getpgid(0), signal.SIGKILL)
+
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
@@ -73,22 +80,29 @@ def add_compat(compat_dir):
 
 def _load_action_class(path):
     from st2common.runners.base_action import Action
+
     name = "st2lite_action_" + os.path.splitext(os.path.basename(path))[0]
     module_spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
-    classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
-               if issubclass(c, Action) and c is not Action and c.__module__ == module.__name__]
+    classes = [
+        c
+        for _, c in inspect.getmembers(module, inspect.isclass)
+        if issubclass(c, Action) and c is not Action and c.__module__ == module.__name__
+    ]
     if len(classes) != 1:
-        raise ImportError("%s must define exactly one Action subclass, it defines %d"
-                          % (path, len(classes)))
+        raise ImportError(
+            "%s must define exactly one Action subclass, it defines %d" % (path, len(classes))
+        )
     return classes[0]
 
 
 def _action_service(spec, action_class):
     from st2common.services.datastore import ActionService
-    from st2lite.store.db import Database
+
     from st2lite.store.datastore import Datastore
+    from st2lite.store.db import Database
+
     datastore = Datastore(Database(spec["state_dir"]), spec["state_dir"])
     logger = logging.getLogger("%s.%s" % (spec["pack"], action_class.__name__))
     return ActionService(datastore, spec["pack"], action_class.__name__, logger)

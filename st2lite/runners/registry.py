@@ -1,5 +1,6 @@
 """Which function runs an action: one module per runner type, imported when first needed so a
 python action's own process does not pay for the others."""
+
 import concurrent.futures.thread  # noqa: F401  (see below)
 import importlib
 
@@ -25,6 +26,7 @@ RESUMERS = {
 
 def runner_for(action):
     from st2lite.runners.core_actions import BUILTIN_HANDLERS
+
     handler = BUILTIN_HANDLERS.get(action["ref"]) if action.get("builtin") else None
     if handler:
         return handler

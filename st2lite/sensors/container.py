@@ -12,6 +12,7 @@ sensors: dicts {"ref", "pack", "class_name", "entry_point" (absolute .py path), 
 datastore_factory: an object with list_values/get_value/set_value/delete_value on full key names
 (local=False semantics), or a no-argument callable returning one; logger_factory(name) -> a
 logging.Logger."""
+
 import logging
 import threading
 import time
@@ -51,13 +52,21 @@ class SensorContainer(object):
             sensor_class = load_sensor_class(sensor)
         except SensorLoadError as error:
             self.load_errors.append(str(error))
-            self._failed.append({"ref": sensor["ref"], "state": "failed to load", "restarts": 0,
-                                 "last_error": str(error), "file": sensor["entry_point"]})
+            self._failed.append(
+                {
+                    "ref": sensor["ref"],
+                    "state": "failed to load",
+                    "restarts": 0,
+                    "last_error": str(error),
+                    "file": sensor["entry_point"],
+                }
+            )
             self._logger.error("Sensor %s not started: %s", sensor["ref"], error)
             return
         logger = self._logger_factory("st2lite.sensors.%s" % sensor["ref"])
-        service = SensorService(sensor["pack"], sensor["class_name"], self._datastore(),
-                                self._dispatch, logger)
+        service = SensorService(
+            sensor["pack"], sensor["class_name"], self._datastore(), self._dispatch, logger
+        )
         triggers = self._triggers.setdefault(sensor["ref"], list(sensor.get("triggers") or []))
         runner = SensorRunner(sensor, sensor_class, service, logger, triggers)
         with self._lock:
@@ -87,7 +96,9 @@ class SensorContainer(object):
             thread.join(max(deadline - time.monotonic(), 0))
         stuck = [runner.ref for runner in runners if runner.thread.is_alive()]
         if stuck:
-            self._logger.warning("Sensors still running after stop (left behind): %s", ", ".join(stuck))
+            self._logger.warning(
+                "Sensors still running after stop (left behind): %s", ", ".join(stuck)
+            )
         return not stuck
 
     # Triggers of the sensors' types, as StackStorm's trigger watcher forwards them.

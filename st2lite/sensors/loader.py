@@ -1,6 +1,7 @@
 """Imports a pack sensor's class from its file, as StackStorm's sensor wrapper does: the pack's
 lib directories and the sensor's own directory are importable, and `st2reactor` resolves to
 st2lite's compatible modules when the real StackStorm is not installed."""
+
 import importlib.util
 import os
 import re
@@ -57,8 +58,10 @@ def load_sensor_class(sensor):
             module = _LOADED[path] = _import(_module_name(sensor), path)
     sensor_class = getattr(module, sensor["class_name"], None)
     if not isinstance(sensor_class, type):
-        raise SensorLoadError('%s: no class named "%s"; check class_name in the sensor metadata'
-                              % (path, sensor["class_name"]))
+        raise SensorLoadError(
+            '%s: no class named "%s"; check class_name in the sensor metadata'
+            % (path, sensor["class_name"])
+        )
     return sensor_class
 
 
@@ -74,7 +77,7 @@ def _import(name, path):
         sys.modules.pop(name, None)
         if isinstance(error, KeyboardInterrupt):
             raise
-        raise SensorLoadError("%s: import failed: %s" % (path, _one_line(error)))
+        raise SensorLoadError("%s: import failed: %s" % (path, _one_line(error))) from error
 
 
 def is_polling_sensor_class(sensor_class):

@@ -2,6 +2,7 @@
 poll() every poll interval). A sensor that raises, or whose run() returns, is logged, cleaned up
 and started again on a new instance after 1 s, 2 s, 4 s ... up to 60 s; the delay starts over
 once a run has lasted 60 s."""
+
 import threading
 import time
 
@@ -29,8 +30,9 @@ class SensorRunner(object):
         self._lock = threading.Lock()
         self._instance = None
         self._instance_cleaned = False
-        self.thread = threading.Thread(target=self._supervise, name="sensor:%s" % self.ref,
-                                       daemon=True)
+        self.thread = threading.Thread(
+            target=self._supervise, name="sensor:%s" % self.ref, daemon=True
+        )
 
     def start(self):
         self.thread.start()
@@ -62,8 +64,13 @@ class SensorRunner(object):
     def _note_failure(self, reason, exc_info=None):
         self.last_error = " ".join(reason.split())
         self.state = "restarting"
-        self._logger.error("Sensor %s stopped: %s; restarting in %g s", self.ref, self.last_error,
-                           self.next_delay, exc_info=exc_info)
+        self._logger.error(
+            "Sensor %s stopped: %s; restarting in %g s",
+            self.ref,
+            self.last_error,
+            self.next_delay,
+            exc_info=exc_info,
+        )
 
     def _instantiate(self):
         kwargs = {"sensor_service": self._service, "config": self.sensor.get("config") or {}}
@@ -126,5 +133,10 @@ class SensorRunner(object):
             self._logger.exception("Sensor %s: %s() raised", self.ref, method_name)
 
     def status(self):
-        return {"ref": self.ref, "state": self.state, "restarts": self.restarts,
-                "last_error": self.last_error, "file": self.sensor["entry_point"]}
+        return {
+            "ref": self.ref,
+            "state": self.state,
+            "restarts": self.restarts,
+            "last_error": self.last_error,
+            "file": self.sensor["entry_point"],
+        }

@@ -1,5 +1,6 @@
 """`self.sensor_service` of a pack sensor: dispatching triggers, loggers, and the datastore with
 StackStorm's key naming (with local=True a key lives under "PACK.ClassName:")."""
+
 import inspect
 import logging
 
@@ -31,11 +32,15 @@ class SensorService(object):
     def dispatch_with_context(self, trigger, payload=None, trace_context=None):
         """As dispatch(); trace_context is a dict (or object) carrying `trace_tag`."""
         if not isinstance(trigger, str) or not trigger:
-            raise ValueError("dispatch: trigger must be a trigger type ref such as pack.name, got %r"
-                             % (trigger,))
+            raise ValueError(
+                "dispatch: trigger must be a trigger type ref such as pack.name, got %r"
+                % (trigger,)
+            )
         if payload is not None and not isinstance(payload, dict):
-            raise ValueError("dispatch: payload for %s must be a dict or None, got %s"
-                             % (trigger, type(payload).__name__))
+            raise ValueError(
+                "dispatch: payload for %s must be a dict or None, got %s"
+                % (trigger, type(payload).__name__)
+            )
         self._logger.debug("Dispatching trigger %s (trace=%s)", trigger, trace_context)
         payload = payload if payload is not None else {}
         trace_tag = _trace_tag(trace_context)
@@ -69,13 +74,17 @@ class SensorService(object):
         try:
             return self._datastore.get_value(key, local=False, scope=scope, decrypt=decrypt)
         except Exception as error:  # StackStorm logs and answers None
-            self._logger.exception("Exception retrieving value from datastore (name=%s): %s", key, error)
+            self._logger.exception(
+                "Exception retrieving value from datastore (name=%s): %s", key, error
+            )
             return None
 
     def set_value(self, name, value, ttl=None, local=True, scope=SYSTEM_SCOPE, encrypt=False):
         _require_system_scope(scope)
         key = self._full_name(name, local)
-        self._datastore.set_value(key, str(value), ttl=ttl, local=False, scope=scope, encrypt=encrypt)
+        self._datastore.set_value(
+            key, str(value), ttl=ttl, local=False, scope=scope, encrypt=encrypt
+        )
         return True
 
     def delete_value(self, name, local=True, scope=SYSTEM_SCOPE):
@@ -84,7 +93,9 @@ class SensorService(object):
         try:
             deleted = self._datastore.delete_value(key, local=False, scope=scope)
         except Exception as error:  # StackStorm logs and answers False
-            self._logger.exception("Exception deleting value from datastore (name=%s): %s", key, error)
+            self._logger.exception(
+                "Exception deleting value from datastore (name=%s): %s", key, error
+            )
             return False
         return deleted if isinstance(deleted, bool) else True
 

@@ -5,6 +5,7 @@ The table is bounded: at most `max_per_route` announcements per route, none olde
 seconds; both are enforced on every publish and older rows are never returned. Ids are
 increasing integers (never reused), usable as SSE event ids.
 """
+
 import json
 import time
 
@@ -41,8 +42,8 @@ class AnnouncementStore(object):
             cursor = conn.execute(
                 "INSERT INTO announcements(route, payload, trace_context, created_at,"
                 " created_epoch) VALUES (?,?,?,?,?)",
-                (route, json.dumps(payload), json.dumps(trace_context), utc_now_iso(),
-                 time.time()))
+                (route, json.dumps(payload), json.dumps(trace_context), utc_now_iso(), time.time()),
+            )
             announcement_id = cursor.lastrowid
             self._prune(conn, route)
         return self.get(announcement_id)
@@ -64,7 +65,9 @@ class AnnouncementStore(object):
         """Those of the route not yet marked delivered, oldest first."""
         rows = self.db.query(
             "SELECT * FROM announcements WHERE route = ? AND id > ? AND delivered_at IS NULL"
-            " AND created_epoch >= ? ORDER BY id", (route, int(after_id), self._oldest()))
+            " AND created_epoch >= ? ORDER BY id",
+            (route, int(after_id), self._oldest()),
+        )
         return [_shape(row) for row in rows]
 
     def latest_id(self):
@@ -75,15 +78,18 @@ class AnnouncementStore(object):
     def after(self, after_id, limit=500):
         """Those of every route newer than after_id, delivered or not, oldest first."""
         rows = self.db.query(
-            "SELECT * FROM announcements WHERE id > ? AND created_epoch >= ? ORDER BY id"
-            " LIMIT ?", (int(after_id), self._oldest(), int(limit)))
+            "SELECT * FROM announcements WHERE id > ? AND created_epoch >= ? ORDER BY id LIMIT ?",
+            (int(after_id), self._oldest(), int(limit)),
+        )
         return [_shape(row) for row in rows]
 
     def undelivered_through(self, last_id):
         """Those of every route up to last_id not yet marked delivered, oldest first."""
         rows = self.db.query(
             "SELECT * FROM announcements WHERE id <= ? AND delivered_at IS NULL"
-            " AND created_epoch >= ? ORDER BY id", (int(last_id), self._oldest()))
+            " AND created_epoch >= ? ORDER BY id",
+            (int(last_id), self._oldest()),
+        )
         return [_shape(row) for row in rows]
 
     def mark_delivered(self, ids):
@@ -93,7 +99,9 @@ class AnnouncementStore(object):
         with self.db.transaction() as conn:
             cursor = conn.execute(
                 "UPDATE announcements SET delivered_at = ? WHERE delivered_at IS NULL AND id IN"
-                " (%s)" % ",".join("?" * len(ids)), [utc_now_iso()] + ids)
+                " (%s)" % ",".join("?" * len(ids)),
+                [utc_now_iso()] + ids,
+            )
         return cursor.rowcount
 
     def _oldest(self):
@@ -101,12 +109,19 @@ class AnnouncementStore(object):
 
     def _prune(self, conn, route):
         conn.execute("DELETE FROM announcements WHERE created_epoch < ?", (self._oldest(),))
-        conn.execute("DELETE FROM announcements WHERE route = ? AND id <= (SELECT id FROM"
-                     " announcements WHERE route = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
-                     (route, route, self.max_per_route))
+        conn.execute(
+            "DELETE FROM announcements WHERE route = ? AND id <= (SELECT id FROM"
+            " announcements WHERE route = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+            (route, route, self.max_per_route),
+        )
 
 
 def _shape(row):
-    return {"id": row["id"], "route": row["route"], "payload": json.loads(row["payload"]),
-            "trace_context": json.loads(row["trace_context"]) if row["trace_context"] else None,
-            "created_at": row["created_at"], "delivered_at": row["delivered_at"]}
+    return {
+        "id": row["id"],
+        "route": row["route"],
+        "payload": json.loads(row["payload"]),
+        "trace_context": json.loads(row["trace_context"]) if row["trace_context"] else None,
+        "created_at": row["created_at"],
+        "delivered_at": row["delivered_at"],
+    }

@@ -3,6 +3,7 @@
 Only a SHA-256 digest of each secret is stored, as StackStorm stores API keys: whoever reads the
 database cannot replay what it holds.
 """
+
 import hashlib
 import secrets
 import time
@@ -26,14 +27,17 @@ class CredentialStore(object):
         expiry = time.time() + ttl_seconds
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM auth_tokens WHERE expiry <= ?", (time.time(),))
-            conn.execute("INSERT INTO auth_tokens(token_hash, id, user, expiry) VALUES (?,?,?,?)",
-                         (digest(token), token_id, user, expiry))
+            conn.execute(
+                "INSERT INTO auth_tokens(token_hash, id, user, expiry) VALUES (?,?,?,?)",
+                (digest(token), token_id, user, expiry),
+            )
         return token_id, token, expiry
 
     def token(self, token):
         """{"id", "user", "expiry"} of a token, expired ones included; None when unknown."""
-        rows = self.db.query("SELECT id, user, expiry FROM auth_tokens WHERE token_hash = ?",
-                             (digest(token),))
+        rows = self.db.query(
+            "SELECT id, user, expiry FROM auth_tokens WHERE token_hash = ?", (digest(token),)
+        )
         return dict(rows[0]) if rows else None
 
     # --- API keys ------------------------------------------------------------------------
@@ -43,14 +47,17 @@ class CredentialStore(object):
         shown this once and never stored."""
         key, key_id, created = secrets.token_urlsafe(36), new_id(), utc_now_iso()
         with self.db.transaction() as conn:
-            conn.execute("INSERT INTO api_keys(key_hash, id, user, created_at, enabled) "
-                         "VALUES (?,?,?,?,1)", (digest(key), key_id, user, created))
+            conn.execute(
+                "INSERT INTO api_keys(key_hash, id, user, created_at, enabled) VALUES (?,?,?,?,1)",
+                (digest(key), key_id, user, created),
+            )
         return {"id": key_id, "key": key, "user": user, "created_at": created, "enabled": True}
 
     def api_key(self, key):
         """{"id", "user", "enabled"} of a key; None when unknown."""
-        rows = self.db.query("SELECT id, user, enabled FROM api_keys WHERE key_hash = ?",
-                             (digest(key),))
+        rows = self.db.query(
+            "SELECT id, user, enabled FROM api_keys WHERE key_hash = ?", (digest(key),)
+        )
         if not rows:
             return None
         return {"id": rows[0]["id"], "user": rows[0]["user"], "enabled": bool(rows[0]["enabled"])}

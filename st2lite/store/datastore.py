@@ -1,4 +1,5 @@
 """The key-value datastore (StackStorm's `st2 key`): system and user scopes, TTL, encryption."""
+
 import os
 import time
 
@@ -26,8 +27,13 @@ class KeyValuePair(object):
         self.expire_timestamp = expire_at
 
     def as_dict(self):
-        return {"name": self.name, "value": self.value, "scope": self.scope,
-                "secret": self.secret, "expire_timestamp": self.expire_timestamp}
+        return {
+            "name": self.name,
+            "value": self.value,
+            "scope": self.scope,
+            "secret": self.secret,
+            "expire_timestamp": self.expire_timestamp,
+        }
 
     def __repr__(self):
         return "<KeyValuePair name=%s scope=%s>" % (self.name, self.scope)
@@ -46,8 +52,9 @@ class Datastore(object):
         """The value of a key, or None when absent or expired."""
         _check_scope(scope)
         self._note_read("get", name)
-        rows = self.db.query("SELECT value, secret, expire_at FROM kv WHERE scope=? AND name=?",
-                             (scope, name))
+        rows = self.db.query(
+            "SELECT value, secret, expire_at FROM kv WHERE scope=? AND name=?", (scope, name)
+        )
         if not rows or _expired(rows[0]["expire_at"]):
             return None
         value = rows[0]["value"]
@@ -65,8 +72,11 @@ class Datastore(object):
         stored = self._encrypt(text) if encrypt else text
         expire_at = time.time() + float(ttl) if ttl else None
         with self.db.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO kv(scope, name, value, secret, expire_at) "
-                         "VALUES (?, ?, ?, ?, ?)", (scope, name, stored, int(bool(encrypt)), expire_at))
+            conn.execute(
+                "INSERT OR REPLACE INTO kv(scope, name, value, secret, expire_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (scope, name, stored, int(bool(encrypt)), expire_at),
+            )
         return KeyValuePair(name, stored, scope, bool(encrypt), expire_at)
 
     def delete(self, name, scope=SYSTEM_SCOPE):
@@ -79,16 +89,19 @@ class Datastore(object):
     def list(self, prefix=None, scope=SYSTEM_SCOPE, decrypt=False):
         _check_scope(scope)
         self._note_read("list", prefix or "")
-        rows = self.db.query("SELECT name, value, secret, expire_at FROM kv WHERE scope=? "
-                             "AND substr(name, 1, ?) = ? ORDER BY name",
-                             (scope, len(prefix or ""), prefix or ""))
+        rows = self.db.query(
+            "SELECT name, value, secret, expire_at FROM kv WHERE scope=? "
+            "AND substr(name, 1, ?) = ? ORDER BY name",
+            (scope, len(prefix or ""), prefix or ""),
+        )
         pairs = []
         for row in rows:
             if _expired(row["expire_at"]):
                 continue
             value = self._decrypt(row["value"]) if (row["secret"] and decrypt) else row["value"]
-            pairs.append(KeyValuePair(row["name"], value, scope, bool(row["secret"]),
-                                      row["expire_at"]))
+            pairs.append(
+                KeyValuePair(row["name"], value, scope, bool(row["secret"]), row["expire_at"])
+            )
         return pairs
 
     def _note_read(self, kind, name):
@@ -103,7 +116,10 @@ class Datastore(object):
             os.close(fd)
 
     def _cipher(self):
-        from cryptography.fernet import Fernet  # only for encrypted keys: keeps action start-up light
+        from cryptography.fernet import (
+            Fernet,
+        )  # only for encrypted keys: keeps action start-up light
+
         if self._fernet is None:
             if not os.path.exists(self._key_path):
                 os.makedirs(os.path.dirname(self._key_path), exist_ok=True)
@@ -119,16 +135,21 @@ class Datastore(object):
 
     def _decrypt(self, text):
         from cryptography.fernet import InvalidToken
+
         try:
             return self._cipher().decrypt(text.encode("ascii")).decode("utf-8")
-        except (InvalidToken, ValueError):
-            raise DatastoreError("could not decrypt the value: the key file %s does not match the "
-                                 "one it was encrypted with" % self._key_path)
+        except (InvalidToken, ValueError) as error:
+            raise DatastoreError(
+                "could not decrypt the value: the key file %s does not match the "
+                "one it was encrypted with" % self._key_path
+            ) from error
 
 
 def _check_scope(scope):
     if scope not in SCOPES:
-        raise DatastoreError("unknown datastore scope %r: use one of %s" % (scope, ", ".join(SCOPES)))
+        raise DatastoreError(
+            "unknown datastore scope %r: use one of %s" % (scope, ", ".join(SCOPES))
+        )
 
 
 def _expired(expire_at):

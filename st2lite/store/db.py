@@ -3,6 +3,7 @@
 Every process and thread gets its own connection; writes are short transactions, so a second
 st2lite process on the same state directory waits on the busy timeout instead of failing.
 """
+
 import os
 import sqlite3
 import threading
@@ -94,8 +95,9 @@ class Database(object):
     def connection(self):
         conn = getattr(self._local, "conn", None)
         if conn is None or self._pid != os.getpid():
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                   check_same_thread=False)
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")

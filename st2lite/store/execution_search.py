@@ -3,11 +3,15 @@
 A filter value "null" matches a missing value, as StackStorm's API reads it (`parent=null`:
 top-level executions only).
 """
+
 from st2lite.store.executions import ExecutionStore
 
 # filter name -> SQL expression it compares with
 COLUMNS = {
-    "id": "id", "action": "action", "status": "status", "runner": "runner",
+    "id": "id",
+    "action": "action",
+    "status": "status",
+    "runner": "runner",
     "parent": "parent_id",
     "user": "json_extract(context, '$.user')",
     "rule": "json_extract(context, '$.rule.ref')",
@@ -16,8 +20,9 @@ COLUMNS = {
 FILTERS = tuple(COLUMNS)
 
 
-def search_executions(db, filters, ascending=False, offset=0, limit=None,
-                      timestamp_gt=None, timestamp_lt=None):
+def search_executions(
+    db, filters, ascending=False, offset=0, limit=None, timestamp_gt=None, timestamp_lt=None
+):
     """(executions without children, total matching): filters is {name in FILTERS: value}."""
     where, args = [], []
     for name, value in filters.items():
@@ -35,7 +40,9 @@ def search_executions(db, filters, ascending=False, offset=0, limit=None,
     clause = (" WHERE " + " AND ".join(where)) if where else ""
     total = db.query("SELECT COUNT(*) FROM executions" + clause, args)[0][0]
     sql = "SELECT * FROM executions%s ORDER BY seq %s LIMIT ? OFFSET ?" % (
-        clause, "ASC" if ascending else "DESC")
+        clause,
+        "ASC" if ascending else "DESC",
+    )
     rows = db.query(sql, args + [-1 if limit is None else int(limit), int(offset)])
     shape = ExecutionStore(db)._shape
     return [shape(row, with_children=False) for row in rows], total
@@ -45,9 +52,12 @@ def children_ids(db, parent_ids):
     """{parent id: [child ids in order]} for the given executions."""
     found = dict((parent_id, []) for parent_id in parent_ids)
     for start in range(0, len(parent_ids), 500):
-        chunk = parent_ids[start:start + 500]
-        rows = db.query("SELECT id, parent_id FROM executions WHERE parent_id IN (%s) ORDER BY seq"
-                        % ",".join("?" * len(chunk)), chunk)
+        chunk = parent_ids[start : start + 500]
+        rows = db.query(
+            "SELECT id, parent_id FROM executions WHERE parent_id IN (%s) ORDER BY seq"
+            % ",".join("?" * len(chunk)),
+            chunk,
+        )
         for row in rows:
             found[row["parent_id"]].append(row["id"])
     return found
@@ -67,21 +77,29 @@ def instance_page(db, table, filters, offset=0, limit=None, after=None, before=N
             args.append(bound)
     clause = (" WHERE " + " AND ".join(where)) if where else ""
     total = db.query("SELECT COUNT(*) FROM %s%s" % (table, clause), args)[0][0]
-    rows = db.query("SELECT * FROM %s%s ORDER BY seq DESC LIMIT ? OFFSET ?" % (table, clause),
-                    args + [-1 if limit is None else int(limit), int(offset)])
+    rows = db.query(
+        "SELECT * FROM %s%s ORDER BY seq DESC LIMIT ? OFFSET ?" % (table, clause),
+        args + [-1 if limit is None else int(limit), int(offset)],
+    )
     return rows, total
 
 
-FILTER_VIEWS = {"action": "action", "status": "status", "runner": "runner",
-                "user": "json_extract(context, '$.user')",
-                "rule": "json_extract(context, '$.rule.ref')"}
+FILTER_VIEWS = {
+    "action": "action",
+    "status": "status",
+    "runner": "runner",
+    "user": "json_extract(context, '$.user')",
+    "rule": "json_extract(context, '$.rule.ref')",
+}
 
 
 def distinct_values(db):
     """{filter name: sorted distinct values} over top-level executions: st2web's filter menus."""
     views = {}
     for name, expression in FILTER_VIEWS.items():
-        rows = db.query("SELECT DISTINCT %s AS value FROM executions WHERE parent_id IS NULL "
-                        "AND %s IS NOT NULL ORDER BY value" % (expression, expression))
+        rows = db.query(
+            "SELECT DISTINCT %s AS value FROM executions WHERE parent_id IS NULL "
+            "AND %s IS NOT NULL ORDER BY value" % (expression, expression)
+        )
         views[name] = [row["value"] for row in rows]
     return views

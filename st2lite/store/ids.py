@@ -1,4 +1,5 @@
 """Identifiers shaped like StackStorm's (MongoDB ObjectIds: 24 hex digits, time-ordered)."""
+
 import os
 import struct
 import time

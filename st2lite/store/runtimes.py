@@ -8,6 +8,7 @@ names another process (once, the very st2lite process asking). The directory als
 runtime's scratch files (action results): a runtime killed mid-action leaves them there, and
 they go with the directory when a later st2lite sweeps the directories of dead runtimes.
 """
+
 import contextlib
 import fcntl
 import os
@@ -42,8 +43,9 @@ class RuntimeRegistry(object):
             token = "%d-%s" % (os.getpid(), secrets.token_hex(6))
             directory = os.path.join(self.root, token)
             os.mkdir(directory, 0o700)
-            fd = os.open(os.path.join(directory, LOCK), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
-                         0o600)
+            fd = os.open(
+                os.path.join(directory, LOCK), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600
+            )
             fcntl.flock(fd, fcntl.LOCK_EX)
         return Registration(self, token, directory, fd)
 

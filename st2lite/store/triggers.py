@@ -1,4 +1,5 @@
 """Trigger instances and rule enforcements, as `st2 trigger-instance list` / `st2 rule-enforcement list`."""
+
 import json
 
 from st2lite.store.ids import new_id, utc_now_iso
@@ -12,9 +13,11 @@ class TriggerStore(object):
         instance_id = new_id()
         with self.db.transaction() as conn:
             seq = self.db.next_seq(conn, "trigger_instances")
-            conn.execute("INSERT INTO trigger_instances(id, trigger, payload, occurrence_time, status,"
-                         " seq) VALUES (?,?,?,?,?,?)",
-                         (instance_id, trigger, json.dumps(payload), utc_now_iso(), status, seq))
+            conn.execute(
+                "INSERT INTO trigger_instances(id, trigger, payload, occurrence_time, status,"
+                " seq) VALUES (?,?,?,?,?,?)",
+                (instance_id, trigger, json.dumps(payload), utc_now_iso(), status, seq),
+            )
         return instance_id
 
     def set_instance_status(self, instance_id, status):
@@ -25,12 +28,28 @@ class TriggerStore(object):
         enforcement_id = new_id()
         with self.db.transaction() as conn:
             seq = self.db.next_seq(conn, "rule_enforcements")
-            conn.execute("INSERT INTO rule_enforcements(id, rule, trigger_instance_id, execution_id,"
-                         " status, failure_reason, enforced_at, seq) VALUES (?,?,?,?,?,?,?,?)",
-                         (enforcement_id, rule, instance_id, execution_id, status, failure_reason,
-                          utc_now_iso(), seq))
-        return {"id": enforcement_id, "rule": rule, "trigger_instance": instance_id,
-                "execution": execution_id, "status": status, "failure_reason": failure_reason}
+            conn.execute(
+                "INSERT INTO rule_enforcements(id, rule, trigger_instance_id, execution_id,"
+                " status, failure_reason, enforced_at, seq) VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    enforcement_id,
+                    rule,
+                    instance_id,
+                    execution_id,
+                    status,
+                    failure_reason,
+                    utc_now_iso(),
+                    seq,
+                ),
+            )
+        return {
+            "id": enforcement_id,
+            "rule": rule,
+            "trigger_instance": instance_id,
+            "execution": execution_id,
+            "status": status,
+            "failure_reason": failure_reason,
+        }
 
     def instances(self, trigger=None, limit=50):
         sql, args = "SELECT * FROM trigger_instances", []
@@ -38,8 +57,16 @@ class TriggerStore(object):
             sql += " WHERE trigger = ?"
             args.append(trigger)
         rows = self.db.query(sql + " ORDER BY seq DESC LIMIT ?", args + [int(limit)])
-        return [{"id": r["id"], "trigger": r["trigger"], "payload": json.loads(r["payload"]),
-                 "occurrence_time": r["occurrence_time"], "status": r["status"]} for r in rows]
+        return [
+            {
+                "id": r["id"],
+                "trigger": r["trigger"],
+                "payload": json.loads(r["payload"]),
+                "occurrence_time": r["occurrence_time"],
+                "status": r["status"],
+            }
+            for r in rows
+        ]
 
     def enforcements(self, rule=None, limit=50):
         sql, args = "SELECT * FROM rule_enforcements", []
@@ -47,6 +74,15 @@ class TriggerStore(object):
             sql += " WHERE rule = ?"
             args.append(rule)
         rows = self.db.query(sql + " ORDER BY seq DESC LIMIT ?", args + [int(limit)])
-        return [{"id": r["id"], "rule": r["rule"], "trigger_instance": r["trigger_instance_id"],
-                 "execution": r["execution_id"], "status": r["status"],
-                 "failure_reason": r["failure_reason"], "enforced_at": r["enforced_at"]} for r in rows]
+        return [
+            {
+                "id": r["id"],
+                "rule": r["rule"],
+                "trigger_instance": r["trigger_instance_id"],
+                "execution": r["execution_id"],
+                "status": r["status"],
+                "failure_reason": r["failure_reason"],
+                "enforced_at": r["enforced_at"],
+            }
+            for r in rows
+        ]

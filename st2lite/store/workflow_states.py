@@ -2,6 +2,7 @@
 resumes it (its definition, parameters and the engine's snapshot), as StackStorm keeps a
 workflow execution's state in its database. Values are kept as they are, secrets included,
 as StackStorm keeps a workflow's input: the database file is the user's own."""
+
 import collections.abc
 import json
 
@@ -24,16 +25,19 @@ class WorkflowStateStore(object):
             conn.execute(
                 "INSERT OR REPLACE INTO workflow_states(execution_id, definition, parameters,"
                 " snapshot, saved_at) VALUES (?,?,?,?,?)",
-                (execution_id, definition, _dumps(parameters), _dumps(snapshot), utc_now_iso()))
+                (execution_id, definition, _dumps(parameters), _dumps(snapshot), utc_now_iso()),
+            )
 
     def load(self, execution_id):
-        rows = self.db.query("SELECT * FROM workflow_states WHERE execution_id = ?",
-                             (execution_id,))
+        rows = self.db.query(
+            "SELECT * FROM workflow_states WHERE execution_id = ?", (execution_id,)
+        )
         if not rows:
             return None
         row = rows[0]
-        return SavedWorkflow(row["definition"], json.loads(row["parameters"]),
-                             json.loads(row["snapshot"]))
+        return SavedWorkflow(
+            row["definition"], json.loads(row["parameters"]), json.loads(row["snapshot"])
+        )
 
     def delete(self, execution_id):
         with self.db.transaction() as conn:
@@ -50,5 +54,7 @@ def _plain(value):
         return dict(value)
     if isinstance(value, (set, frozenset, collections.abc.Sequence)):
         return list(value)
-    raise TypeError("a workflow value of type %s cannot be kept while the workflow is paused"
-                    % type(value).__name__)
+    raise TypeError(
+        "a workflow value of type %s cannot be kept while the workflow is paused"
+        % type(value).__name__
+    )

@@ -1,4 +1,5 @@
 """Shared test helpers: the conformance corpus aliases and alias dicts as the loader makes them."""
+
 import glob
 import os
 
@@ -20,7 +21,12 @@ def load_conformance_aliases():
 
 def make_alias(name, formats, pack="demo", **fields):
     """An alias dict as the pack loader hands it over: YAML fields plus ref and pack."""
-    alias = {"name": name, "pack": pack, "action_ref": "%s.act" % pack, "formats": formats,
-             "ref": "%s.%s" % (pack, name)}
+    alias = {
+        "name": name,
+        "pack": pack,
+        "action_ref": "%s.act" % pack,
+        "formats": formats,
+        "ref": "%s.%s" % (pack, name),
+    }
     alias.update(fields)
     return alias

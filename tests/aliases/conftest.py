@@ -1,4 +1,5 @@
 """Makes the repository's st2lite importable when pytest runs from any directory."""
+
 import os
 import sys
 

@@ -1,12 +1,12 @@
 """Every chat command of the shared corpus gets StackStorm's recorded answer."""
+
 import json
 import os
 
 import pytest
+from alias_helpers import EXPECTED_ALIASES, load_conformance_aliases
 
 from st2lite.aliases import AmbiguousMatch, NoMatch, match_command, validate_alias
-
-from alias_helpers import EXPECTED_ALIASES, load_conformance_aliases
 
 if not os.path.exists(EXPECTED_ALIASES):
     pytest.skip("conformance corpus absent", allow_module_level=True)
@@ -22,8 +22,12 @@ def outcome_of(aliases, command):
         return {"outcome": "no match"}
     except AmbiguousMatch:
         return {"outcome": "ambiguous"}
-    return {"outcome": "match", "alias": found.ref, "representation": found.representation,
-            "parameters": found.parameters}
+    return {
+        "outcome": "match",
+        "alias": found.ref,
+        "representation": found.representation,
+        "parameters": found.parameters,
+    }
 
 
 @pytest.mark.parametrize("case", EXPECTED, ids=[case["command"] for case in EXPECTED])

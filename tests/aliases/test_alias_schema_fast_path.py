@@ -1,4 +1,5 @@
 """The quick schema check used at load time agrees with jsonschema on what it accepts."""
+
 import jsonschema
 import pytest
 

@@ -1,7 +1,8 @@
 """Alias definitions: what StackStorm's alias model accepts, and one-line errors otherwise."""
-import pytest
 
+import pytest
 from alias_helpers import make_alias
+
 from st2lite.aliases import AliasValidationError, validate_alias
 
 PATH = "packs/demo/aliases/deploy.yaml"
@@ -16,18 +17,31 @@ def error_for(alias):
 
 
 def test_full_alias_is_valid():
-    alias = make_alias("deploy", [
-        "deploy {{ app }}",
-        {"display": "ship <app>", "representation": ["ship {{ app }}"], "match_multiple": False},
-    ], description="Deploy.", enabled=True, ack={"enabled": True, "format": "ok", "append_url": False},
+    alias = make_alias(
+        "deploy",
+        [
+            "deploy {{ app }}",
+            {
+                "display": "ship <app>",
+                "representation": ["ship {{ app }}"],
+                "match_multiple": False,
+            },
+        ],
+        description="Deploy.",
+        enabled=True,
+        ack={"enabled": True, "format": "ok", "append_url": False},
         result={"format": "{{ execution.status }}", "extra": {"color": "red"}},
-        extra={"slack": {}}, immutable_parameters={"env": "qa"}, metadata_file="aliases/d.yaml")
+        extra={"slack": {}},
+        immutable_parameters={"env": "qa"},
+        metadata_file="aliases/d.yaml",
+    )
     assert validate_alias(alias, PATH) is None
 
 
 def test_unknown_field_is_named():
     assert error_for(make_alias("d", ["x"], colour="red")).startswith(
-        PATH + ": colour: unknown field")
+        PATH + ": colour: unknown field"
+    )
 
 
 @pytest.mark.parametrize("missing", ["name", "pack", "action_ref"])
@@ -39,7 +53,8 @@ def test_required_field_is_named(missing):
 
 def test_wrong_type_names_the_nested_field():
     assert error_for(make_alias("d", ["x"], ack={"enabled": "yes"})).startswith(
-        PATH + ": ack.enabled: 'yes' is not of type 'boolean'")
+        PATH + ": ack.enabled: 'yes' is not of type 'boolean'"
+    )
 
 
 def test_representation_must_be_a_list():
@@ -63,4 +78,6 @@ def test_parameter_used_twice_in_one_format_is_refused():
 def test_alias_that_is_not_a_mapping():
     with pytest.raises(AliasValidationError) as raised:
         validate_alias(["name", "x"], PATH)
-    assert raised.value.message == PATH + ": top level: an alias must be a mapping of fields, not list"
+    assert (
+        raised.value.message == PATH + ": top level: an alias must be a mapping of fields, not list"
+    )

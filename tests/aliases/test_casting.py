@@ -1,19 +1,44 @@
 """Casting extracted text to the action's parameter types, as alias execution does."""
+
 import pytest
 
 from st2lite.aliases import AliasParameterError, cast_alias_parameters
 
-SCHEMA = {"hosts": {"type": "array"}, "force": {"type": "boolean"}, "count": {"type": "integer"},
-          "ratio": {"type": "number"}, "opts": {"type": "object"}, "name": {"type": "string"},
-          "anything": {}}
+SCHEMA = {
+    "hosts": {"type": "array"},
+    "force": {"type": "boolean"},
+    "count": {"type": "integer"},
+    "ratio": {"type": "number"},
+    "opts": {"type": "object"},
+    "name": {"type": "string"},
+    "anything": {},
+}
 
 
 def test_each_type_is_cast_as_stackstorm_casts_alias_parameters():
     cast = cast_alias_parameters(
-        {"hosts": "a, b ,c", "force": "true", "count": "3", "ratio": "2", "opts": '{"a": 1}',
-         "name": "web", "anything": "7", "extra": "x"}, SCHEMA)
-    assert cast == {"hosts": ["a", "b", "c"], "force": True, "count": 3, "ratio": 2.0,
-                    "opts": {"a": 1}, "name": "web", "anything": "7", "extra": "x"}
+        {
+            "hosts": "a, b ,c",
+            "force": "true",
+            "count": "3",
+            "ratio": "2",
+            "opts": '{"a": 1}',
+            "name": "web",
+            "anything": "7",
+            "extra": "x",
+        },
+        SCHEMA,
+    )
+    assert cast == {
+        "hosts": ["a", "b", "c"],
+        "force": True,
+        "count": 3,
+        "ratio": 2.0,
+        "opts": {"a": 1},
+        "name": "web",
+        "anything": "7",
+        "extra": "x",
+    }
 
 
 def test_array_text_is_split_on_commas_not_read_as_json():

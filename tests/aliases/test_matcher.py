@@ -1,25 +1,37 @@
 """Choosing the alias format for a command: one match, ambiguity, no match with suggestions."""
-import pytest
 
+import pytest
 from alias_helpers import make_alias
+
 from st2lite.aliases import AliasValidationError, AmbiguousMatch, NoMatch, match_command
 
-STATUS = make_alias("status", [
-    "status {{ env }}",
-    {"display": "status of <env>",
-     "representation": ["status of {{ env }}", "what is the status of {{ env }}"]},
-], description="Show an environment's status.")
+STATUS = make_alias(
+    "status",
+    [
+        "status {{ env }}",
+        {
+            "display": "status of <env>",
+            "representation": ["status of {{ env }}", "what is the status of {{ env }}"],
+        },
+    ],
+    description="Show an environment's status.",
+)
 DEPLOY = make_alias("deploy", ["deploy {{ app }} to {{ env=qa1 }}"])
 
 
 def test_plain_string_format_matches_with_parameters():
     found = match_command([STATUS, DEPLOY], "deploy web to qa2")
     assert (found.ref, found.representation, found.parameters) == (
-        "demo.deploy", "deploy {{ app }} to {{ env=qa1 }}", {"app": "web", "env": "qa2"})
+        "demo.deploy",
+        "deploy {{ app }} to {{ env=qa1 }}",
+        {"app": "web", "env": "qa2"},
+    )
     assert found.alias is DEPLOY
-    assert found.to_dict() == {"alias": "demo.deploy",
-                               "representation": "deploy {{ app }} to {{ env=qa1 }}",
-                               "parameters": {"app": "web", "env": "qa2"}}
+    assert found.to_dict() == {
+        "alias": "demo.deploy",
+        "representation": "deploy {{ app }} to {{ env=qa1 }}",
+        "parameters": {"app": "web", "env": "qa2"},
+    }
 
 
 def test_default_applies_when_optional_parameter_is_left_out():
@@ -76,8 +88,7 @@ def test_no_match_suggests_close_commands_in_one_line():
     assert message.startswith('No action alias matches "STATUS qa1"')
     assert '"status {{ env }}"' in message and '"status of <env>"' in message
     assert "\n" not in message
-    assert {"alias": "demo.status", "representation": "status {{ env }}"} in \
-        raised.value.candidates
+    assert {"alias": "demo.status", "representation": "status {{ env }}"} in raised.value.candidates
     assert all(c["alias"] == "demo.status" for c in raised.value.candidates)
 
 
@@ -121,8 +132,16 @@ def test_invalid_regex_in_a_format_is_a_clear_error():
 
 
 def test_match_multiple_aliases_are_tried_only_when_nothing_else_matches():
-    tickets = make_alias("tickets", [{"display": "#<ticket>", "match_multiple": True,
-                                      "representation": [r"(?:\s|^)#(?P<ticket>[0-9]+)(?:\s|$)"]}])
+    tickets = make_alias(
+        "tickets",
+        [
+            {
+                "display": "#<ticket>",
+                "match_multiple": True,
+                "representation": [r"(?:\s|^)#(?P<ticket>[0-9]+)(?:\s|$)"],
+            }
+        ],
+    )
     echo = make_alias("echo", ["echo {{ text }}"])
     # "echo #1 #2" fits both, but the ordinary alias wins without ambiguity.
     assert match_command([tickets, echo], "echo #1 #2").ref == "demo.echo"
@@ -143,8 +162,11 @@ def test_failures_serialise_as_the_cli_prints_them():
     assert ambiguous.value.to_dict()["candidates"] == ambiguous.value.candidates
     with pytest.raises(NoMatch) as nothing:
         match_command([STATUS], "STATUS qa1")
-    assert nothing.value.to_dict() == {"error": "no match", "message": nothing.value.message,
-                                       "candidates": nothing.value.candidates}
+    assert nothing.value.to_dict() == {
+        "error": "no match",
+        "message": nothing.value.message,
+        "candidates": nothing.value.candidates,
+    }
 
 
 def test_format_of_unknown_shape_is_a_clear_error():

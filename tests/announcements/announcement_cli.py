@@ -1,4 +1,5 @@
 """The real st2lite command line, as a user runs it, on a fresh state directory."""
+
 import json
 import os
 import subprocess
@@ -20,16 +21,22 @@ class Cli(object):
         argv = [ST2LITE, "--state", self.state]
         for packs in self.packs:
             argv += ["--packs", packs]
-        return subprocess.run(argv + list(args), capture_output=True, text=True, timeout=120,
-                              env=dict(os.environ, ST2LITE_USER="alice"))
+        return subprocess.run(
+            argv + list(args),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=dict(os.environ, ST2LITE_USER="alice"),
+        )
 
     def json(self, *args):
         done = self.run(*(args + ("--json",)))
         try:
             return done.returncode, json.loads(done.stdout)
-        except ValueError:
-            raise AssertionError("not JSON (rc=%s): %s %s" % (done.returncode, done.stdout,
-                                                               done.stderr))
+        except ValueError as error:
+            raise AssertionError(
+                "not JSON (rc=%s): %s %s" % (done.returncode, done.stdout, done.stderr)
+            ) from error
 
     def announcements(self, *args):
         rc, listed = self.json("announcement", "list", *args)

@@ -1,5 +1,6 @@
 """`cli`: the real st2lite command line on this folder's `chat` pack and a fresh state
 directory. The repository root (tests.doubles) and the qaeci pack's lib/ are importable."""
+
 import os
 import sys
 

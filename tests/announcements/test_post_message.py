@@ -3,11 +3,24 @@ parameters become the announcement's payload on its route, kept for a chat bot t
 
 
 def test_post_message_records_an_announcement_on_the_chatops_route(cli):
-    rc, execution = cli.json("run", "chatops.post_message", "channel=#qa", "message=deploy done",
-                             "user=bob", "whisper=true", 'extra={"color": "good"}')
+    rc, execution = cli.json(
+        "run",
+        "chatops.post_message",
+        "channel=#qa",
+        "message=deploy done",
+        "user=bob",
+        "whisper=true",
+        'extra={"color": "good"}',
+    )
     assert (rc, execution["status"]) == (0, "succeeded")
-    payload = {"channel": "#qa", "message": "deploy done", "user": "bob", "whisper": True,
-               "extra": {"color": "good"}, "context": None}
+    payload = {
+        "channel": "#qa",
+        "message": "deploy done",
+        "user": "bob",
+        "whisper": True,
+        "extra": {"color": "good"},
+        "context": None,
+    }
     assert execution["result"] == dict(payload, output=payload)
     [announcement] = cli.announcements()
     assert announcement["route"] == "chatops"
@@ -18,8 +31,12 @@ def test_post_message_records_an_announcement_on_the_chatops_route(cli):
 
 def test_the_route_parameter_chooses_the_route(cli):
     assert cli.run("run", "chatops.post_message", "channel=#qa", "message=one").returncode == 0
-    assert cli.run("run", "chatops.post_message", "channel=#ops", "message=two",
-                   "route=errbot").returncode == 0
+    assert (
+        cli.run(
+            "run", "chatops.post_message", "channel=#ops", "message=two", "route=errbot"
+        ).returncode
+        == 0
+    )
     assert [a["payload"]["message"] for a in cli.announcements()] == ["two", "one"]
     [errbot] = cli.announcements("--route", "errbot")
     assert (errbot["route"], errbot["payload"]["channel"]) == ("errbot", "#ops")
@@ -44,16 +61,16 @@ def test_bad_input_is_refused_and_nothing_is_announced(cli):
     missing = cli.run("run", "chatops.post_message", "channel=#qa")
     assert missing.returncode == 2
     assert "message" in missing.stderr and len(missing.stderr.splitlines()) == 1
-    immutable = cli.run("run", "chatops.post_message", "channel=#qa", "message=x",
-                        "experimental=false")
+    immutable = cli.run(
+        "run", "chatops.post_message", "channel=#qa", "message=x", "experimental=false"
+    )
     assert immutable.returncode == 2 and "immutable" in immutable.stderr
     assert cli.announcements() == []
     assert cli.run("execution", "list", "--json").stdout.strip() == "[]"
 
 
 def test_the_list_for_people_shows_route_channel_user_and_message(cli):
-    cli.run("run", "chatops.post_message", "channel=#qa", "message=line one\nline two",
-            "user=bob")
+    cli.run("run", "chatops.post_message", "channel=#qa", "message=line one\nline two", "user=bob")
     table = cli.run("announcement", "list")
     assert table.returncode == 0
     [row] = [line for line in table.stdout.splitlines() if "chatops" in line]

@@ -1,13 +1,14 @@
 """Helpers of the API tests: a real `st2lite serve` on free loopback ports, the real `st2` CLI
 (st2client 3.9.0, from its own virtualenv: its exact pins clash with st2lite's) with an empty
 HOME, and plain HTTP calls."""
+
 import atexit
 import base64
 import http.client
 import json
 import os
-import re
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -34,8 +35,13 @@ atexit.register(shutil.rmtree, SCRATCH, True)
 
 
 def st2lite(state, *args, **kwargs):
-    return subprocess.run([ST2LITE, "--packs", PACKS, "--state", state] + list(args),
-                          capture_output=True, text=True, timeout=120, **kwargs)
+    return subprocess.run(
+        [ST2LITE, "--packs", PACKS, "--state", state] + list(args),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kwargs,
+    )
 
 
 class Serve(object):
@@ -44,16 +50,33 @@ class Serve(object):
     def __init__(self, state, *options, packs=PACKS):
         self.state = state
         self.process = subprocess.Popen(
-            [ST2LITE, "--packs", packs, "--state", state, "serve", "--auth-port", "0",
-             "--api-port", "0", "--stream-port", "0"] + list(options),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                ST2LITE,
+                "--packs",
+                packs,
+                "--state",
+                state,
+                "serve",
+                "--auth-port",
+                "0",
+                "--api-port",
+                "0",
+                "--stream-port",
+                "0",
+            ]
+            + list(options),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.urls = self._read_urls()
 
     def _read_urls(self):
         """Lines are read by a thread: a bounded wait on a queue, whatever the pipe buffers."""
         lines = queue.Queue()
-        threading.Thread(target=lambda: lines.put(self.process.stdout.readline()) or None,
-                         daemon=True).start()
+        threading.Thread(
+            target=lambda: lines.put(self.process.stdout.readline()) or None, daemon=True
+        ).start()
         deadline = time.time() + START_TIMEOUT
         while time.time() < deadline:
             try:
@@ -66,8 +89,9 @@ class Serve(object):
             if found:
                 self.banner = line
                 return dict(zip(("api", "auth", "stream"), found.groups()))
-            threading.Thread(target=lambda: lines.put(self.process.stdout.readline()),
-                             daemon=True).start()
+            threading.Thread(
+                target=lambda: lines.put(self.process.stdout.readline()), daemon=True
+            ).start()
         self.process.kill()
         raise AssertionError("st2lite serve did not start: %s" % self.process.stderr.read())
 
@@ -115,8 +139,12 @@ class Http(object):
 
     def login(self, user=USER, password=PASSWORD, body=None):
         basic = base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
-        return self.call("POST", self.urls["auth"] + "/tokens", body if body is not None else {},
-                         headers={"Authorization": "Basic " + basic})
+        return self.call(
+            "POST",
+            self.urls["auth"] + "/tokens",
+            body if body is not None else {},
+            headers={"Authorization": "Basic " + basic},
+        )
 
 
 def _parsed(data, response):
@@ -136,26 +164,39 @@ class St2(object):
 
     def __init__(self, urls, extra_env=None):
         self.home = tempfile.mkdtemp(prefix="home-", dir=SCRATCH)
-        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.home,
-                    "ST2_API_URL": urls["api"], "ST2_AUTH_URL": urls["auth"],
-                    "ST2_STREAM_URL": urls["stream"], "LANG": "C.UTF-8"}
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": self.home,
+            "ST2_API_URL": urls["api"],
+            "ST2_AUTH_URL": urls["auth"],
+            "ST2_STREAM_URL": urls["stream"],
+            "LANG": "C.UTF-8",
+        }
         self.env.update(extra_env or {})
 
     def __call__(self, *args, **kwargs):
         """(exit code, output without colours: stdout and stderr together)."""
         if not os.path.exists(ST2_CLI):
-            raise AssertionError("the st2 CLI is missing at %s: run `make st2client` (or set "
-                                 "ST2_CLI to an st2client 3.9.0 st2 executable)" % ST2_CLI)
-        proc = subprocess.run([ST2_CLI] + list(args), capture_output=True, text=True,
-                              timeout=kwargs.pop("timeout", 90), env=self.env, cwd=self.home)
+            raise AssertionError(
+                "the st2 CLI is missing at %s: run `make st2client` (or set "
+                "ST2_CLI to an st2client 3.9.0 st2 executable)" % ST2_CLI
+            )
+        proc = subprocess.run(
+            [ST2_CLI] + list(args),
+            capture_output=True,
+            text=True,
+            timeout=kwargs.pop("timeout", 90),
+            env=self.env,
+            cwd=self.home,
+        )
         return proc.returncode, ANSI.sub("", proc.stdout + proc.stderr)
 
     def json(self, *args):
         code, output = self(*(args + ("-j",)))
         try:
             return code, json.loads(output)
-        except ValueError:
-            raise AssertionError("not JSON (exit %d): %s" % (code, output))
+        except ValueError as error:
+            raise AssertionError("not JSON (exit %d): %s" % (code, output)) from error
 
 
 def _json_or_text(text):
@@ -197,8 +238,11 @@ class Sse(object):
                 name, _, value = line.partition(": ")
                 fields[name] = value
             elif fields:
-                return (_event_id(fields["id"]) if "id" in fields else None, fields["event"],
-                        _json_or_text(fields.get("data", "")))
+                return (
+                    _event_id(fields["id"]) if "id" in fields else None,
+                    fields["event"],
+                    _json_or_text(fields.get("data", "")),
+                )
             else:
                 self.heartbeats += 1
 

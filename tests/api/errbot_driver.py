@@ -6,6 +6,7 @@ Argument: a JSON object {"api", "auth", "stream", "user", "password"}. Input lin
 Output lines (JSON): {"ready": true} once the bot has logged in to StackStorm, then {"said": TEXT} for every
 message the bot posts, whoever it is for.
 """
+
 import json
 import logging
 import os
@@ -14,9 +15,8 @@ import threading
 import time
 from queue import Empty
 
-from errbot.backends.test import TestBot
-
 import errbot
+from errbot.backends.test import TestBot
 
 PLUGIN_DIR = os.path.join(os.path.dirname(os.path.dirname(errbot.__file__)), "err-stackstorm")
 
@@ -57,11 +57,20 @@ def wait_for_login(bot, seconds=60):
 
 def main():
     server = json.loads(sys.argv[1])
-    config = {"BOT_PREFIX": "!", "BOT_ADMINS": ("@admin",), "STACKSTORM": {
-        "api_url": server["api"], "auth_url": server["auth"], "stream_url": server["stream"],
-        "route_key": "errbot", "plugin_prefix": "st2", "verify_cert": False,
-        "api_auth": {"user": {"name": server["user"], "password": server["password"]}},
-        "rbac_auth": {"standalone": {}}}}
+    config = {
+        "BOT_PREFIX": "!",
+        "BOT_ADMINS": ("@admin",),
+        "STACKSTORM": {
+            "api_url": server["api"],
+            "auth_url": server["auth"],
+            "stream_url": server["stream"],
+            "route_key": "errbot",
+            "plugin_prefix": "st2",
+            "verify_cert": False,
+            "api_auth": {"user": {"name": server["user"], "password": server["password"]}},
+            "rbac_auth": {"standalone": {}},
+        },
+    }
     bot = TestBot(extra_plugin_dir=PLUGIN_DIR, loglevel=logging.INFO, extra_config=config)
     bot.start(timeout=5)
     wait_for_login(bot)

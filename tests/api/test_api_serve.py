@@ -1,5 +1,6 @@
 """`st2lite serve`'s API options: --no-auth (loopback only), bad addresses, heartbeats, and a
 clean stop on SIGTERM with a stream client still connected."""
+
 import tempfile
 
 from api_testkit import SCRATCH, Http, Sse, st2lite, start_server
@@ -12,8 +13,9 @@ def test_no_auth_answers_without_credentials_and_acts_as_stanley():
         http = Http(serve.urls)
         status, _, user = http.api("GET", "/user")
         assert status == 200 and user["username"] == "stanley"
-        status, _, created = http.api("POST", "/executions", {"action": "core.noop",
-                                                              "user": "carol"})
+        status, _, created = http.api(
+            "POST", "/executions", {"action": "core.noop", "user": "carol"}
+        )
         assert status == 201 and created["context"]["user"] == "carol"
     finally:
         code, out, _err = serve.stop()
@@ -26,7 +28,8 @@ def test_no_auth_is_refused_on_a_public_address():
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         "st2lite: --no-auth serves anyone who can connect: it is refused on 0.0.0.0; bind a "
-        "loopback address (127.0.0.1:PORT) or leave auth on"]
+        "loopback address (127.0.0.1:PORT) or leave auth on"
+    ]
 
 
 def test_a_bad_bind_is_one_line():
@@ -39,8 +42,16 @@ def test_a_busy_port_is_one_line():
     serve = start_server()
     try:
         busy = serve.urls["api"].rsplit(":", 1)[1].split("/")[0]
-        proc = st2lite(tempfile.mkdtemp(dir=SCRATCH), "serve", "--api-port", busy,
-                       "--auth-port", "0", "--stream-port", "0")
+        proc = st2lite(
+            tempfile.mkdtemp(dir=SCRATCH),
+            "serve",
+            "--api-port",
+            busy,
+            "--auth-port",
+            "0",
+            "--stream-port",
+            "0",
+        )
         assert proc.returncode == 2
         assert "cannot listen on 127.0.0.1:%s" % busy in proc.stderr
     finally:

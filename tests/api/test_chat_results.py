@@ -4,13 +4,13 @@ to the chat channel and user (StackStorm's notify -> chatops.notify rule -> post
 announcement). Refused commands answer too, and results are not lost when the bot is away:
 announcements are kept until a listener of their route connects, also across an `st2lite
 serve` restart, and `Last-Event-ID` resumes a stream where it stopped."""
+
 import json
 import os
 import time
 
 import pytest
-
-from api_testkit import HERE, Http, Serve, Sse, logged_in, st2lite, start_server
+from api_testkit import HERE, Serve, Sse, logged_in, st2lite, start_server
 
 CHAT_PACKS = os.path.join(HERE, "chat_packs")
 WAIT_SECONDS = 60
@@ -47,8 +47,9 @@ class Bot(object):
 
     def next_result(self):
         """(event id, payload) of the next announcement on this bot's route."""
-        event_id, _name, data = self.stream.events_until(
-            lambda name, data: name == ERRBOT_EVENT)[-1]
+        event_id, _name, data = self.stream.events_until(lambda name, data: name == ERRBOT_EVENT)[
+            -1
+        ]
         return event_id, data["payload"]
 
     def close(self):
@@ -61,9 +62,17 @@ def say(http, text, user="dora", channel="#qa", route="errbot"):
     status, _, matched = http.api("POST", "/actionalias/match", {"command": text})
     if status != 200:
         return status, matched
-    return http.api("POST", "/aliasexecution/match_and_execute", {
-        "command": text, "user": user, "notification_route": route,
-        "source_channel": channel, "notification_channel": channel})[::2]
+    return http.api(
+        "POST",
+        "/aliasexecution/match_and_execute",
+        {
+            "command": text,
+            "user": user,
+            "notification_route": route,
+            "source_channel": channel,
+            "notification_channel": channel,
+        },
+    )[::2]
 
 
 def wait_until(what, check):
@@ -99,18 +108,36 @@ def test_a_command_gets_its_ack_then_its_result_for_its_channel_and_user(http):
     assert result["message"] == "checking demo"
     assert result["extra"] == {"color": "#cccccc", "about": "demo by dora"}
     execution = result["execution"]
-    assert (execution["context"]["user"], execution["context"]["api_user"],
-            execution["context"]["source_channel"]) == ("alice", "dora", "#qa")
-    assert execution["liveaction"]["notify"] == {"on-complete": {"routes": ["errbot"], "data": {
-        "user": "dora", "source_channel": "#qa", "source_context": None}}}
-    assert payload == {"channel": "#qa", "user": "dora", "whisper": False, "context": None,
-                       "message": "env demo: running ✓", "extra": {"color": "good"}}
+    assert (
+        execution["context"]["user"],
+        execution["context"]["api_user"],
+        execution["context"]["source_channel"],
+    ) == ("alice", "dora", "#qa")
+    assert execution["liveaction"]["notify"] == {
+        "on-complete": {
+            "routes": ["errbot"],
+            "data": {"user": "dora", "source_channel": "#qa", "source_context": None},
+        }
+    }
+    assert payload == {
+        "channel": "#qa",
+        "user": "dora",
+        "whisper": False,
+        "context": None,
+        "message": "env demo: running ✓",
+        "extra": {"color": "good"},
+    }
 
-    status, _, instances = http.api("GET", "/triggerinstances?trigger_type="
-                                    "core.st2.generic.notifytrigger")
+    status, _, instances = http.api(
+        "GET", "/triggerinstances?trigger_type=core.st2.generic.notifytrigger"
+    )
     [notice] = [i["payload"] for i in instances if i["payload"]["execution_id"] == execution["id"]]
     assert (notice["route"], notice["channel"], notice["status"], notice["message"]) == (
-        "errbot", "errbot", "succeeded", "Action chatenv.status completed.")
+        "errbot",
+        "errbot",
+        "succeeded",
+        "Action chatenv.status completed.",
+    )
     assert json.loads(notice["data"]["result"])["stdout"] == "env demo: running ✓"
 
 
@@ -124,8 +151,10 @@ def test_a_command_the_action_refuses_answers_with_the_refusal(http):
     finally:
         bot.close()
     assert refused["message"] == "taking prod down"
-    assert (refusal["user"], refusal["message"]) == ("dora",
-                                                     "refused: dora is not a manager of prod")
+    assert (refusal["user"], refusal["message"]) == (
+        "dora",
+        "refused: dora is not a manager of prod",
+    )
     assert allowed["execution"]["id"] != refused["execution"]["id"]
     assert (done["user"], done["channel"], done["message"]) == ("boss", "#ops", "env qa1 is down")
 
@@ -134,9 +163,16 @@ def test_a_command_the_api_refuses_gets_the_reason_and_starts_nothing(http):
     bot = Bot(http)
     try:
         unknown = bot.say("env explode demo")
-        wrong_type = bot.http.api("POST", "/aliasexecution/match_and_execute", {
-            "command": "env scale demo to lots", "user": "dora",
-            "notification_route": "errbot", "source_channel": "#qa"})[::2]
+        wrong_type = bot.http.api(
+            "POST",
+            "/aliasexecution/match_and_execute",
+            {
+                "command": "env scale demo to lots",
+                "user": "dora",
+                "notification_route": "errbot",
+                "source_channel": "#qa",
+            },
+        )[::2]
     finally:
         bot.close()
     assert unknown[0] == 400 and "env explode demo" in unknown[1]["faultstring"]
@@ -155,7 +191,8 @@ def test_templates_that_cannot_render_answer_with_a_plain_message(http):
     assert "message" not in result  # no ack format: the bot says its own line
     assert result["extra"].startswith('Cannot render "extra" in field "ack" for alias.')
     assert payload["message"].startswith(
-        'Cannot render "format" in field "result" for alias chatenv.env_scale')
+        'Cannot render "format" in field "result" for alias chatenv.env_scale'
+    )
     assert payload["user"] == "dora"
 
 
@@ -163,10 +200,19 @@ def test_hubot_s_alias_execution_is_announced_on_the_chatops_route(http):
     events = "events=st2.announcement__chatops"
     hubot = Sse(http.urls["stream"] + "/stream?x-auth-token=%s&%s" % (http.token, events))
     try:
-        status, _, result = http.api("POST", "/aliasexecution", {
-            "name": "env_status", "format": "env status {{ name }}", "command": "env status qa2",
-            "user": "dora", "source_channel": "#ops", "source_context": {"id": "m-1"},
-            "notification_route": "hubot"})
+        status, _, result = http.api(
+            "POST",
+            "/aliasexecution",
+            {
+                "name": "env_status",
+                "format": "env status {{ name }}",
+                "command": "env status qa2",
+                "user": "dora",
+                "source_channel": "#ops",
+                "source_context": {"id": "m-1"},
+                "notification_route": "hubot",
+            },
+        )
         [(_id, name, data)] = hubot.events_until(lambda name, data: True)
     finally:
         hubot.close()
@@ -178,18 +224,21 @@ def test_hubot_s_alias_execution_is_announced_on_the_chatops_route(http):
 
 
 def test_a_stream_filtered_by_action_gets_no_announcements(http):
-    filtered = Sse(http.urls["stream"] + "/stream?x-auth-token=%s&action_refs=chatenv.status"
-                   % http.token)
+    filtered = Sse(
+        http.urls["stream"] + "/stream?x-auth-token=%s&action_refs=chatenv.status" % http.token
+    )
     bot = Bot(http)
     try:
         acked(bot.say("env status filtered"))
         _id, payload = bot.next_result()
         assert payload["message"] == "env filtered: running ✓"
-        status, _, later = http.api("POST", "/executions", {"action": "chatenv.status",
-                                                            "parameters": {"name": "later"}})
+        status, _, later = http.api(
+            "POST", "/executions", {"action": "chatenv.status", "parameters": {"name": "later"}}
+        )
         assert status == 201, later
-        events = filtered.events_until(lambda name, data: data.get("id") == later["id"]
-                                       and data.get("status") == "succeeded")
+        events = filtered.events_until(
+            lambda name, data: data.get("id") == later["id"] and data.get("status") == "succeeded"
+        )
     finally:
         bot.close()
         filtered.close()
@@ -198,6 +247,7 @@ def test_a_stream_filtered_by_action_gets_no_announcements(http):
 
 
 # --- a bot that is away -------------------------------------------------------------------
+
 
 def serve_again(state):
     return Serve(state, packs=CHAT_PACKS)
@@ -238,7 +288,10 @@ def test_last_event_id_resumes_where_the_stream_stopped_across_a_restart():
     for name in ("two", "three"):
         acked(other.say("env status " + name))
     assert [other.next_result()[1]["message"] for _ in range(3)] == [
-        "env one: running ✓", "env two: running ✓", "env three: running ✓"]
+        "env one: running ✓",
+        "env two: running ✓",
+        "env three: running ✓",
+    ]
     other.close()
     assert first.stop()[0] == 0
 
@@ -257,10 +310,8 @@ def test_last_event_id_resumes_where_the_stream_stopped_across_a_restart():
 def test_a_browser_stream_sees_results_but_leaves_kept_ones_for_the_bot(server, http):
     kept_before = len(kept_announcements(server.state))
     acked(say(http, "env status later"))
-    wait_until("the result to be kept",
-               lambda: len(kept_announcements(server.state)) > kept_before)
-    browser = Sse(server.urls["stream"] + "/stream",
-                  headers={"Cookie": "auth-token=" + http.token})
+    wait_until("the result to be kept", lambda: len(kept_announcements(server.state)) > kept_before)
+    browser = Sse(server.urls["stream"] + "/stream", headers={"Cookie": "auth-token=" + http.token})
     assert browser.status == 200
     bot = Bot(http)
     try:

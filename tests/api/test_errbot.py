@@ -2,6 +2,7 @@
 its own virtualenv: `make errbot`) in Errbot's test back end. A chat user types `!st2 ...` and
 sees the ack, then the result; a refused command gets its refusal; the bot keeps working across
 an `st2lite serve` restart and gets the result of a command that finished meanwhile."""
+
 import json
 import os
 import queue
@@ -11,12 +12,12 @@ import tempfile
 import threading
 
 import pytest
-
 from api_testkit import HERE, PASSWORD, REPO, SCRATCH, USER, Http, Serve, start_server
 
 CHAT_PACKS = os.path.join(HERE, "chat_packs")
-ERRBOT_PYTHON = os.environ.get("ERRBOT_PYTHON") or os.path.join(REPO, ".venv-errbot", "bin",
-                                                                "python")
+ERRBOT_PYTHON = os.environ.get("ERRBOT_PYTHON") or os.path.join(
+    REPO, ".venv-errbot", "bin", "python"
+)
 DRIVER = os.path.join(HERE, "errbot_driver.py")
 WAIT_SECONDS = 60
 
@@ -26,16 +27,22 @@ class Chat(object):
 
     def __init__(self, urls):
         if not os.path.exists(ERRBOT_PYTHON):
-            raise AssertionError("Errbot is missing at %s: run `make errbot` (or set "
-                                 "ERRBOT_PYTHON to a python with errbot and err-stackstorm)"
-                                 % ERRBOT_PYTHON)
+            raise AssertionError(
+                "Errbot is missing at %s: run `make errbot` (or set "
+                "ERRBOT_PYTHON to a python with errbot and err-stackstorm)" % ERRBOT_PYTHON
+            )
         server = dict(urls, user=USER, password=PASSWORD)
         self.log = tempfile.mkstemp(prefix="errbot-", suffix=".log", dir=SCRATCH)[1]
         with open(self.log, "w") as log:
             self.process = subprocess.Popen(
-                [ERRBOT_PYTHON, DRIVER, json.dumps(server)], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=log, text=True, cwd=SCRATCH,
-                env=dict(os.environ, HOME=SCRATCH))
+                [ERRBOT_PYTHON, DRIVER, json.dumps(server)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                cwd=SCRATCH,
+                env=dict(os.environ, HOME=SCRATCH),
+            )
         self.lines = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         assert self._next() == {"ready": True}
@@ -48,9 +55,10 @@ class Chat(object):
     def _next(self):
         try:
             line = self.lines.get(timeout=WAIT_SECONDS)
-        except queue.Empty:
-            raise AssertionError("the bot said nothing in %d s (its log: %s)"
-                                 % (WAIT_SECONDS, self.log))
+        except queue.Empty as error:
+            raise AssertionError(
+                "the bot said nothing in %d s (its log: %s)" % (WAIT_SECONDS, self.log)
+            ) from error
         assert line is not None, "the bot's process ended (its log: %s)" % self.log
         return line
 
@@ -92,8 +100,10 @@ def test_a_chat_user_gets_the_ack_then_the_result(chat):
 
 def test_a_command_refused_by_the_action_answers_with_the_refusal(chat):
     chat.type("dora", "!st2 env down prod")
-    assert [chat.said(), chat.said()] == ["taking prod down",
-                                          "refused: dora is not a manager of prod"]
+    assert [chat.said(), chat.said()] == [
+        "taking prod down",
+        "refused: dora is not a manager of prod",
+    ]
     chat.type("boss", "!st2 env down qa1")
     assert [chat.said(), chat.said()] == ["taking qa1 down", "env qa1 is down"]
 
@@ -121,9 +131,15 @@ def test_the_bot_keeps_working_across_a_restart_and_loses_no_result():
             http = Http(again.urls)
             token = http.login()[2]["token"]
             status, _, started = Http(again.urls, token=token).api(
-                "POST", "/aliasexecution/match_and_execute", {
-                    "command": "env status meanwhile", "user": "dora",
-                    "notification_route": "errbot", "source_channel": "dora"})
+                "POST",
+                "/aliasexecution/match_and_execute",
+                {
+                    "command": "env status meanwhile",
+                    "user": "dora",
+                    "notification_route": "errbot",
+                    "source_channel": "dora",
+                },
+            )
             assert status == 201, started
             assert bot.said() == "env meanwhile: running ✓"
             bot.type("dora", "!st2 env status after")

@@ -1,4 +1,5 @@
 """The htpasswd file: what `st2lite user add` writes, and the hashes htpasswd writes."""
+
 import base64
 import hashlib
 
@@ -26,8 +27,11 @@ def test_user_add_writes_sha512_crypt_in_a_private_file(tmp_path):
 VECTORS = [
     ("$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW", "U*U"),
     ("$2y$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW", "U*U"),
-    ("$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEO"
-     "faS35inz1", "Hello world!"),
+    (
+        "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEO"
+        "faS35inz1",
+        "Hello world!",
+    ),
     ("{SHA}" + base64.b64encode(hashlib.sha1(b"pw").digest()).decode(), "pw"),  # htpasswd -s
 ]
 
@@ -47,10 +51,14 @@ def test_apache_md5_is_refused_with_how_to_fix(tmp_path):
         htpasswd.verify(str(path), "m", "pw")
 
 
-@pytest.mark.parametrize("name, password, reason", [
-    ("bad name", "pw", "invalid user name"), ("a:b", "pw", "invalid user name"),
-    ("ok", "", "the password is empty"),
-])
+@pytest.mark.parametrize(
+    "name, password, reason",
+    [
+        ("bad name", "pw", "invalid user name"),
+        ("a:b", "pw", "invalid user name"),
+        ("ok", "", "the password is empty"),
+    ],
+)
 def test_bad_users_are_refused(tmp_path, name, password, reason):
     with pytest.raises(htpasswd.HtpasswdError, match=reason):
         htpasswd.add_user(str(tmp_path / "htpasswd"), name, password)

@@ -1,11 +1,11 @@
 """The API over plain HTTP: StackStorm's paths, status codes and `faultstring` bodies; refusals
 that record nothing; credentials (tokens, API keys, the auth-token cookie); the SSE stream."""
+
 import json
 import socket
 import urllib.parse
 
 import pytest
-
 from api_testkit import USER, Http, Sse, logged_in, st2lite, start_server
 
 COUNTED = "/executions?limit=1"
@@ -39,16 +39,20 @@ def recorded(http):
 
 # --- credentials -------------------------------------------------------------------------
 
+
 def test_no_credentials_is_401_with_stackstorms_faultstring(server):
     status, _, body = Http(server.urls).api("GET", "/actions")
     assert status == 401
     assert body == {"faultstring": "Unauthorized - One of Token or API key required."}
 
 
-@pytest.mark.parametrize("headers, reason", [
-    ({"X-Auth-Token": "0" * 32}, "Unauthorized - Token not found."),
-    ({"St2-Api-Key": "nope"}, "Unauthorized - API key not found."),
-])
+@pytest.mark.parametrize(
+    "headers, reason",
+    [
+        ({"X-Auth-Token": "0" * 32}, "Unauthorized - Token not found."),
+        ({"St2-Api-Key": "nope"}, "Unauthorized - API key not found."),
+    ],
+)
 def test_unknown_credentials_are_401(server, headers, reason):
     status, _, body = Http(server.urls).api("GET", "/actions", headers=headers)
     assert (status, body) == (401, {"faultstring": reason})
@@ -70,12 +74,15 @@ def test_login_answers_201_with_token_expiry_and_cookie(server):
     assert "Path=/; HttpOnly" in headers["Set-Cookie"]
 
 
-@pytest.mark.parametrize("user, password, body, status, reason", [
-    (USER, "wrong", {}, 401, "Invalid or missing credentials"),
-    ("mallory", "x", {}, 401, "Invalid or missing credentials"),
-    (USER, "wonder land", {"ttl": 90000}, 400, 'TTL specified "90000" is greater than max'),
-    (USER, "wonder land", {"ttl": "long"}, 400, "ttl must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "user, password, body, status, reason",
+    [
+        (USER, "wrong", {}, 401, "Invalid or missing credentials"),
+        ("mallory", "x", {}, 401, "Invalid or missing credentials"),
+        (USER, "wonder land", {"ttl": 90000}, 400, 'TTL specified "90000" is greater than max'),
+        (USER, "wonder land", {"ttl": "long"}, 400, "ttl must be a positive integer"),
+    ],
+)
 def test_login_refusals(server, user, password, body, status, reason):
     got, _, answer = Http(server.urls).login(user, password, body)
     assert got == status and reason in answer["faultstring"]
@@ -95,33 +102,45 @@ def test_token_in_query_and_cookie_and_the_cookie_it_sets(server, http):
     assert status == 200 and user["authentication"]["location"] == "query"
     status, _, user = anonymous.api("GET", "/user", headers={"Cookie": "auth-token=" + http.token})
     assert status == 200 and user["username"] == USER
-    assert user["authentication"] == {"method": "authentication token", "location": "cookie",
-                                      "token_expire": user["authentication"]["token_expire"]}
+    assert user["authentication"] == {
+        "method": "authentication token",
+        "location": "cookie",
+        "token_expire": user["authentication"]["token_expire"],
+    }
 
 
 def test_token_validation(server, http):
-    answer = Http(server.urls).call("POST", server.urls["auth"] + "/tokens/validate",
-                                    {"token": http.token})
+    answer = Http(server.urls).call(
+        "POST", server.urls["auth"] + "/tokens/validate", {"token": http.token}
+    )
     assert answer[0] == 200 and answer[2] == {"valid": True}
-    answer = Http(server.urls).call("POST", server.urls["auth"] + "/tokens/validate",
-                                    {"token": "x"})
+    answer = Http(server.urls).call(
+        "POST", server.urls["auth"] + "/tokens/validate", {"token": "x"}
+    )
     assert answer[2] == {"valid": False}
 
 
 # --- refusals record nothing -------------------------------------------------------------
 
-@pytest.mark.parametrize("body, raw, reason", [
-    (None, b"{not json", "Failed to parse request body"),
-    (None, b"[1, 2]", "expected a JSON object"),
-    ({"parameters": {}}, None, "'action' is a required property"),
-    ({"action": 42}, None, "is not of type 'string'"),
-    ({"action": "apitest.nothing"}, None, 'Action "apitest.nothing" cannot be found.'),
-    ({"action": "apitest.greet", "parameters": {"who": "x", "times": "many"}}, None, "times"),
-    ({"action": "apitest.greet", "parameters": {"colour": "red", "who": "x"}}, None,
-     "has no parameter 'colour'"),
-    ({"action": "apitest.greet", "parameters": {}}, None, "who"),
-    ({"action": "apitest.greet", "parameters": "who=x"}, None, "is not of type 'object'"),
-])
+
+@pytest.mark.parametrize(
+    "body, raw, reason",
+    [
+        (None, b"{not json", "Failed to parse request body"),
+        (None, b"[1, 2]", "expected a JSON object"),
+        ({"parameters": {}}, None, "'action' is a required property"),
+        ({"action": 42}, None, "is not of type 'string'"),
+        ({"action": "apitest.nothing"}, None, 'Action "apitest.nothing" cannot be found.'),
+        ({"action": "apitest.greet", "parameters": {"who": "x", "times": "many"}}, None, "times"),
+        (
+            {"action": "apitest.greet", "parameters": {"colour": "red", "who": "x"}},
+            None,
+            "has no parameter 'colour'",
+        ),
+        ({"action": "apitest.greet", "parameters": {}}, None, "who"),
+        ({"action": "apitest.greet", "parameters": "who=x"}, None, "is not of type 'object'"),
+    ],
+)
 def test_bad_executions_are_400_and_not_recorded(http, body, raw, reason):
     before = recorded(http)
     status, _, answer = http.api("POST", "/executions", body, raw=raw)
@@ -134,9 +153,13 @@ def test_an_oversized_body_is_413_before_it_is_read(server, http):
     before = recorded(http)
     parts = urllib.parse.urlsplit(server.urls["api"])
     with socket.create_connection((parts.hostname, parts.port), timeout=20) as connection:
-        connection.sendall(("POST /v1/executions HTTP/1.1\r\nHost: x\r\nX-Auth-Token: %s\r\n"
-                            "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n{"
-                            % (http.token, 64 * 1024 * 1024)).encode())
+        connection.sendall(
+            (
+                "POST /v1/executions HTTP/1.1\r\nHost: x\r\nX-Auth-Token: %s\r\n"
+                "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n{"
+                % (http.token, 64 * 1024 * 1024)
+            ).encode()
+        )
         answer = connection.makefile("rb").read().decode()
     assert answer.startswith("HTTP/1.1 413 ")
     assert '"faultstring":"Request body of 67108864 bytes is too large' in answer
@@ -156,8 +179,9 @@ def test_a_malformed_request_gets_a_faultstring_too(server):
 def test_http_1_0_as_nginx_sends_it(server, http):
     parts = urllib.parse.urlsplit(server.urls["api"])
     with socket.create_connection((parts.hostname, parts.port), timeout=20) as connection:
-        connection.sendall(("GET /v1/actions/core.noop HTTP/1.0\r\nX-Auth-Token: %s\r\n\r\n"
-                            % http.token).encode())
+        connection.sendall(
+            ("GET /v1/actions/core.noop HTTP/1.0\r\nX-Auth-Token: %s\r\n\r\n" % http.token).encode()
+        )
         answer = connection.makefile("rb").read().decode()
     head, body = answer.split("\r\n\r\n", 1)
     assert " 200 " in head.splitlines()[0]
@@ -191,26 +215,40 @@ def test_refused_key_writes_change_nothing(http):
 
 # --- paths as StackStorm and its nginx serve them -----------------------------------------
 
-@pytest.mark.parametrize("path", ["/api/v1/actions/core.echo", "/api/v1/actions/core.echo/",
-                                  "/api/actions/core.echo", "/v1/actions/core.echo",
-                                  "/actions/core.echo", "/api/v1/actionexecutions?limit=1"])
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/actions/core.echo",
+        "/api/v1/actions/core.echo/",
+        "/api/actions/core.echo",
+        "/v1/actions/core.echo",
+        "/actions/core.echo",
+        "/api/v1/actionexecutions?limit=1",
+    ],
+)
 def test_single_port_api_paths(single, path):
     http = logged_in(single.urls)
-    base = single.urls["api"][:-len("/api/v1")]
+    base = single.urls["api"][: -len("/api/v1")]
     status, _, body = http.call("GET", base + path)
     assert status == 200, body
 
 
 @pytest.mark.parametrize("path", ["/auth/v1/tokens", "/auth/tokens", "/auth/v1/tokens/"])
 def test_single_port_auth_paths(single, path):
-    base = single.urls["api"][:-len("/api/v1")]
-    status, _, body = Http({"auth": base + path[:-len("/tokens")] if not path.endswith("/")
-                            else base + path[:-len("/tokens/")]}).login()
+    base = single.urls["api"][: -len("/api/v1")]
+    status, _, body = Http(
+        {
+            "auth": base + path[: -len("/tokens")]
+            if not path.endswith("/")
+            else base + path[: -len("/tokens/")]
+        }
+    ).login()
     assert status == 201, body
 
 
 def test_separate_ports_serve_with_and_without_v1(server, http):
-    api_root = server.urls["api"][:-len("/v1")]
+    api_root = server.urls["api"][: -len("/v1")]
     assert http.call("GET", api_root + "/actions/core.echo")[0] == 200
     assert http.call("GET", api_root + "/v1/runnertypes/?name=local-shell-cmd")[0] == 200
     assert http.call("GET", server.urls["auth"] + "/v1/tokens")[0] == 405  # only POST
@@ -218,10 +256,18 @@ def test_separate_ports_serve_with_and_without_v1(server, http):
 
 # --- resources ---------------------------------------------------------------------------
 
+
 def test_execution_object_shape_and_listing(http):
-    status, _, created = http.api("POST", "/executions", {
-        "action": "apitest.flow", "parameters": {"who": "kim"}, "user": None,
-        "context": {"trace_context": {"trace_tag": "t1"}, "user": "someone-else"}})
+    status, _, created = http.api(
+        "POST",
+        "/executions",
+        {
+            "action": "apitest.flow",
+            "parameters": {"who": "kim"},
+            "user": None,
+            "context": {"trace_context": {"trace_tag": "t1"}, "user": "someone-else"},
+        },
+    )
     assert status == 201
     assert created["context"]["user"] == USER  # never what the body claims
     assert created["context"]["trace_context"] == {"trace_tag": "t1"}
@@ -235,10 +281,16 @@ def test_execution_object_shape_and_listing(http):
     assert [c["context"]["orquesta"]["task_name"] for c in children] == ["greet", "repeat"]
     assert all(c["parent"] == created["id"] for c in children)
     status, headers, rows = http.api(
-        "GET", "/executions/?limit=50&parent=null&sort_desc=True&action=apitest.flow"
-               "&include_attributes=id,action.ref,context.user,status")
-    assert rows[0] == {"id": created["id"], "action": {"ref": "apitest.flow"},
-                       "context": {"user": USER}, "status": "succeeded"}
+        "GET",
+        "/executions/?limit=50&parent=null&sort_desc=True&action=apitest.flow"
+        "&include_attributes=id,action.ref,context.user,status",
+    )
+    assert rows[0] == {
+        "id": created["id"],
+        "action": {"ref": "apitest.flow"},
+        "context": {"user": USER},
+        "status": "succeeded",
+    }
     assert int(headers["X-Total-Count"]) == len(rows)
     status, _, rows = http.api("GET", "/executions?parent=%s&sort_asc=True" % created["id"])
     assert [r["action"]["ref"] for r in rows] == ["apitest.greet", "core.echo"]
@@ -247,12 +299,16 @@ def test_execution_object_shape_and_listing(http):
 def _wait_final(http, execution_id):
     """Waits on the stream for the execution's completing update (bounded by the socket
     timeout); the end_event arguments close the stream there."""
-    stream = Sse(http.urls["stream"] + "/stream?events=st2.execution__update&end_event="
-                 "st2.execution__update&end_execution_id=%s&x-auth-token=%s"
-                 % (execution_id, http.token))
+    stream = Sse(
+        http.urls["stream"] + "/stream?events=st2.execution__update&end_event="
+        "st2.execution__update&end_execution_id=%s&x-auth-token=%s" % (execution_id, http.token)
+    )
     try:
-        events = stream.events_until(lambda name, data: data.get("id") == execution_id
-                                     and data["status"] in ("succeeded", "failed"))
+        events = stream.events_until(
+            lambda name, data: (
+                data.get("id") == execution_id and data["status"] in ("succeeded", "failed")
+            )
+        )
         assert stream.next_event() is None  # closed after the end event
         return events[-1][2]
     finally:
@@ -266,21 +322,42 @@ def test_alias_match_help_and_executions(http):
     status, _, body = http.api("POST", "/actionalias/match", {"command": "greet"})
     assert status == 400 and "faultstring" in body
     status, _, help_ = http.api("GET", "/actionalias/help")
-    assert help_["helpstrings"] == [{"pack": "apitest", "display": "greet {{ who }}",
-                                     "description": "Greet someone."}]
-    status, _, answer = http.api("POST", "/aliasexecution/match_and_execute", {
-        "command": "greet bo", "user": "chatty", "source_channel": "ops",
-        "notification_route": "errbot"})
+    assert help_["helpstrings"] == [
+        {"pack": "apitest", "display": "greet {{ who }}", "description": "Greet someone."}
+    ]
+    status, _, answer = http.api(
+        "POST",
+        "/aliasexecution/match_and_execute",
+        {
+            "command": "greet bo",
+            "user": "chatty",
+            "source_channel": "ops",
+            "notification_route": "errbot",
+        },
+    )
     assert status == 201
     result = answer["results"][0]
     assert result["message"] == "greeting bo"
     assert result["actionalias"]["ref"] == "apitest.greet"
     context = result["execution"]["context"]
-    assert (context["user"], context["api_user"], context["source_channel"],
-            context["action_alias_ref"]) == (USER, "chatty", "ops", "apitest.greet")
-    status, _, answer = http.api("POST", "/aliasexecution", {
-        "name": "greet", "format": "greet {{ who }}", "command": "greet cy", "user": "chatty",
-        "source_channel": "ops", "notification_route": "hubot"})
+    assert (
+        context["user"],
+        context["api_user"],
+        context["source_channel"],
+        context["action_alias_ref"],
+    ) == (USER, "chatty", "ops", "apitest.greet")
+    status, _, answer = http.api(
+        "POST",
+        "/aliasexecution",
+        {
+            "name": "greet",
+            "format": "greet {{ who }}",
+            "command": "greet cy",
+            "user": "chatty",
+            "source_channel": "ops",
+            "notification_route": "hubot",
+        },
+    )
     assert status == 201 and answer["execution"]["parameters"] == {"who": "cy"}
     status, _, body = http.api("POST", "/aliasexecution", {"name": "nope", "command": "x"})
     assert status == 404
@@ -305,20 +382,31 @@ def test_content_resources(http):
 
 # --- the stream --------------------------------------------------------------------------
 
+
 def test_stream_sends_execution_and_output_events_with_ids(http):
-    stream = Sse(http.urls["stream"] + "/stream?events=st2.execution__*,"
-                 "st2.execution.output__create", headers={"X-Auth-Token": http.token})
+    stream = Sse(
+        http.urls["stream"] + "/stream?events=st2.execution__*,st2.execution.output__create",
+        headers={"X-Auth-Token": http.token},
+    )
     try:
         assert stream.headers["Content-Type"] == "text/event-stream; charset=UTF-8"
-        status, _, created = http.api("POST", "/executions", {
-            "action": "apitest.greet", "parameters": {"who": "sse"}})
-        events = stream.events_until(lambda name, data: name == "st2.execution__update"
-                                     and data["id"] == created["id"]
-                                     and data["status"] == "succeeded")
+        status, _, created = http.api(
+            "POST", "/executions", {"action": "apitest.greet", "parameters": {"who": "sse"}}
+        )
+        events = stream.events_until(
+            lambda name, data: (
+                name == "st2.execution__update"
+                and data["id"] == created["id"]
+                and data["status"] == "succeeded"
+            )
+        )
     finally:
         stream.close()
-    mine = [(name, data) for _id, name, data in events
-            if (data.get("execution_id") or data.get("id")) == created["id"]]
+    mine = [
+        (name, data)
+        for _id, name, data in events
+        if (data.get("execution_id") or data.get("id")) == created["id"]
+    ]
     assert mine[0][0] == "st2.execution__create"
     output = [data for name, data in mine if name == "st2.execution.output__create"]
     assert [(o["output_type"], o["data"]) for o in output] == [("stdout", "hello sse")]
@@ -334,8 +422,7 @@ def test_stream_accepts_the_cookie_alone_and_refuses_no_credentials(server, http
     by_key = Sse(server.urls["stream"] + "/stream?st2-api-key=" + key)  # as hubot connects
     assert by_key.status == 200
     by_key.close()
-    stream = Sse(server.urls["stream"] + "/stream",
-                 headers={"Cookie": "auth-token=" + http.token})
+    stream = Sse(server.urls["stream"] + "/stream", headers={"Cookie": "auth-token=" + http.token})
     try:
         assert stream.status == 200
         http.api("POST", "/executions", {"action": "core.noop"})
@@ -346,8 +433,9 @@ def test_stream_accepts_the_cookie_alone_and_refuses_no_credentials(server, http
 
 
 def test_execution_filters_by_user_time_and_paging(server, http):
-    key = json.loads(st2lite(server.state, "apikey", "create", "--user", "bot",
-                             "--json").stdout)["key"]
+    key = json.loads(st2lite(server.state, "apikey", "create", "--user", "bot", "--json").stdout)[
+        "key"
+    ]
     bot = Http(server.urls, api_key=key)
     status, _, mine = bot.api("POST", "/executions", {"action": "core.noop"})
     assert status == 201 and mine["context"]["user"] == "bot"
@@ -363,29 +451,45 @@ def test_execution_filters_by_user_time_and_paging(server, http):
     assert int(headers["X-Total-Count"]) == len(everything)
 
 
-
 def test_trigger_instances_and_enforcements(server, http):
-    fired = json.loads(st2lite(server.state, "trigger", "fire", "apitest.event", "--payload",
-                               '{"kind": "hello", "name": "ida"}', "--json").stdout)
+    fired = json.loads(
+        st2lite(
+            server.state,
+            "trigger",
+            "fire",
+            "apitest.event",
+            "--payload",
+            '{"kind": "hello", "name": "ida"}',
+            "--json",
+        ).stdout
+    )
     status, _, instance = http.api("GET", "/triggerinstances/" + fired["trigger_instance"])
-    assert (instance["trigger"], instance["payload"]) == ("apitest.event",
-                                                           {"kind": "hello", "name": "ida"})
+    assert (instance["trigger"], instance["payload"]) == (
+        "apitest.event",
+        {"kind": "hello", "name": "ida"},
+    )
     at = instance["occurrence_time"]
     status, _, later = http.api("GET", "/triggerinstances?timestamp_gt=" + at)
     assert fired["trigger_instance"] not in [i["id"] for i in later]
-    status, _, until = http.api("GET", "/triggerinstances?trigger=apitest.event&timestamp_lt="
-                                "2999-01-01T00:00:00%2B00:00")
+    status, _, until = http.api(
+        "GET", "/triggerinstances?trigger=apitest.event&timestamp_lt=2999-01-01T00:00:00%2B00:00"
+    )
     assert until[0]["id"] == fired["trigger_instance"]
     status, _, enforcements = http.api(
-        "GET", "/ruleenforcements?trigger_instance=" + fired["trigger_instance"])
+        "GET", "/ruleenforcements?trigger_instance=" + fired["trigger_instance"]
+    )
     assert [(e["rule"]["ref"], e["execution_id"]) for e in enforcements] == [
-        ("apitest.greet_on_event", fired["enforcements"][0]["execution"])]
+        ("apitest.greet_on_event", fired["enforcements"][0]["execution"])
+    ]
 
 
 def test_a_refused_alias_execution_records_nothing(http):
     before = recorded(http)
-    status, _, body = http.api("POST", "/aliasexecution", {
-        "name": "greet", "format": "greet {{ who }}", "command": "greet", "user": "chatty"})
+    status, _, body = http.api(
+        "POST",
+        "/aliasexecution",
+        {"name": "greet", "format": "greet {{ who }}", "command": "greet", "user": "chatty"},
+    )
     assert status == 400 and "faultstring" in body
     status, _, body = http.api("POST", "/aliasexecution/match_and_execute", {"command": 7})
     assert status == 400 and "'command' is a required property" in body["faultstring"]
@@ -402,8 +506,11 @@ def test_history_filter_views(server, http):
 
 
 def test_the_output_stream_of_one_execution(server, http):
-    status, _, created = http.api("POST", "/executions", {
-        "action": "core.local", "parameters": {"cmd": "sleep 0.5; echo out; echo err >&2"}})
+    status, _, created = http.api(
+        "POST",
+        "/executions",
+        {"action": "core.local", "parameters": {"cmd": "sleep 0.5; echo out; echo err >&2"}},
+    )
     url = server.urls["stream"] + "/executions/%s/output?x-auth-token=%s"
     stream = Sse(url % (created["id"], http.token))
     try:
@@ -419,5 +526,7 @@ def test_the_output_stream_of_one_execution(server, http):
     finally:
         finished.close()
     assert [(name, d if name == "EOF" else d["data"]) for _i, name, d in events] == [
-        ("st2.execution.output__create", "err"), ("EOF", "''")]
+        ("st2.execution.output__create", "err"),
+        ("EOF", "''"),
+    ]
     assert Sse(url % ("f" * 24, http.token)).status == 404

@@ -1,10 +1,10 @@
 """`/api/v1/inquiries` driven by the real `st2 inquiry` CLI (st2client 3.9.0): a workflow
 started through the API pauses on `core.ask`, the CLI lists and shows the inquiry, and its
 answer resumes the workflow; refused answers get StackStorm's status and message."""
+
 import time
 
 import pytest
-
 from api_testkit import PASSWORD, USER, St2, logged_in, start_server
 
 WAIT_SECONDS = 60
@@ -39,14 +39,19 @@ def wait_for_status(http, execution_id, wanted):
         if execution["status"] in wanted:
             return execution
         time.sleep(0.2)
-    raise AssertionError("execution %s still %s after %ds, wanted %s"
-                         % (execution_id, execution["status"], WAIT_SECONDS, wanted))
+    raise AssertionError(
+        "execution %s still %s after %ds, wanted %s"
+        % (execution_id, execution["status"], WAIT_SECONDS, wanted)
+    )
 
 
 def paused_on_inquiry(http, approvers=()):
     """Starts apitest.approve through the API; (workflow id, its inquiry's id) once paused."""
-    status, _, started = http.api("POST", "/executions", {
-        "action": "apitest.approve", "parameters": {"approvers": list(approvers)}})
+    status, _, started = http.api(
+        "POST",
+        "/executions",
+        {"action": "apitest.approve", "parameters": {"approvers": list(approvers)}},
+    )
     assert status == 201, started
     wait_for_status(http, started["id"], ("paused",))
     status, _, children = http.api("GET", "/executions/%s/children" % started["id"])
@@ -88,8 +93,9 @@ def test_an_answer_to_an_answered_inquiry_is_refused(http, st2):
     assert st2("inquiry", "respond", inquiry_id, "-r", '{"continue": false}')[0] == 0
     workflow = wait_for_status(http, workflow_id, ("succeeded", "failed"))
     assert workflow["result"]["output"]["decision"] == "rejected"
-    status, _, body = http.api("PUT", "/inquiries/" + inquiry_id,
-                               {"id": inquiry_id, "response": {"continue": True}})
+    status, _, body = http.api(
+        "PUT", "/inquiries/" + inquiry_id, {"id": inquiry_id, "response": {"continue": True}}
+    )
     assert status == 400
     assert body["faultstring"] == 'Inquiry "%s" has already been responded to.' % inquiry_id
 
@@ -109,8 +115,10 @@ def test_a_user_not_named_in_users_gets_403(http, st2):
     code, output = st2("inquiry", "respond", inquiry_id, "-r", '{"continue": true}')
     assert code != 0
     assert "403 Client Error" in output, output
-    assert 'User "%s" does not have permission to respond to inquiry "%s".' \
-        % (USER, inquiry_id) in output
+    assert (
+        'User "%s" does not have permission to respond to inquiry "%s".' % (USER, inquiry_id)
+        in output
+    )
     status, _, shown = http.api("GET", "/inquiries/" + inquiry_id)
     assert status == 200 and shown["users"] == ["bob"]
     assert http.api("GET", "/executions/" + workflow_id)[2]["status"] == "paused"
@@ -122,10 +130,12 @@ def test_unknown_and_non_inquiry_ids(http, st2):
     assert body["faultstring"] == 'Inquiry "5f0000000000000000000000" is not found.'
     code, output = st2("inquiry", "get", "5f0000000000000000000000")
     assert code != 0 and "not found" in output.lower(), output
-    status, _, echo = http.api("POST", "/executions", {"action": "core.echo",
-                                                       "parameters": {"message": "hi"}})
-    status, _, body = http.api("PUT", "/inquiries/" + echo["id"],
-                               {"id": echo["id"], "response": {"continue": True}})
+    status, _, echo = http.api(
+        "POST", "/executions", {"action": "core.echo", "parameters": {"message": "hi"}}
+    )
+    status, _, body = http.api(
+        "PUT", "/inquiries/" + echo["id"], {"id": echo["id"], "response": {"continue": True}}
+    )
     assert status == 400
     assert body["faultstring"] == 'Action execution "%s" is not an inquiry.' % echo["id"]
 
@@ -134,8 +144,12 @@ def test_a_body_without_response_is_a_400_naming_it(http):
     workflow_id, inquiry_id = paused_on_inquiry(http)
     status, _, body = http.api("PUT", "/inquiries/" + inquiry_id, {"id": inquiry_id})
     assert status == 400 and "'response' is a required property" in body["faultstring"]
-    assert http.api("PUT", "/inquiries/" + inquiry_id,
-                    {"id": inquiry_id, "response": {"continue": True}})[0] == 200
+    assert (
+        http.api(
+            "PUT", "/inquiries/" + inquiry_id, {"id": inquiry_id, "response": {"continue": True}}
+        )[0]
+        == 200
+    )
     assert wait_for_status(http, workflow_id, ("succeeded", "failed"))["status"] == "succeeded"
 
 
@@ -149,5 +163,4 @@ def test_list_counts_every_pending_inquiry_beyond_the_page(http, st2):
     assert code == 0 and "Note: Only one inquiry is displayed" in output, output
     for workflow_id, inquiry_id in (first, second):
         assert st2("inquiry", "respond", inquiry_id, "-r", '{"continue": true}')[0] == 0
-        assert wait_for_status(http, workflow_id, ("succeeded", "failed"))["status"] == \
-            "succeeded"
+        assert wait_for_status(http, workflow_id, ("succeeded", "failed"))["status"] == "succeeded"

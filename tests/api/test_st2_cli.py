@@ -1,10 +1,10 @@
 """The real `st2` CLI (st2client 3.9.0) against `st2lite serve`, in both of StackStorm's layouts:
 one port per service (9100/9101/9102 style) and one port with /auth/v1, /api/v1, /stream/v1."""
+
 import json
 import re
 
 import pytest
-
 from api_testkit import PASSWORD, USER, Http, St2, logged_in, st2lite, start_server
 
 
@@ -137,8 +137,10 @@ def test_keys_set_get_list_delete_with_encryption(st2):
     code, shown = st2.json("key", "get", "secret", "-d")
     assert shown["value"] == "s3cret"
     code, keys = st2.json("key", "list")
-    assert dict((k["name"], k["scope"]) for k in keys) == {"plain": "st2kv.system",
-                                                          "secret": "st2kv.system"}
+    assert dict((k["name"], k["scope"]) for k in keys) == {
+        "plain": "st2kv.system",
+        "secret": "st2kv.system",
+    }
     code, output = st2("key", "delete", "plain")
     assert code == 0 and 'Resource with id "plain" has been successfully deleted.' in output
     code, output = st2("key", "get", "plain")
@@ -171,18 +173,29 @@ def test_action_alias_list_match_and_execute(st2, server):
 def test_rule_list_and_trigger_instances(st2, server):
     code, output = st2("rule", "list")
     assert code == 0 and "apitest.greet_on_event" in output
-    fired = st2lite(server.state, "trigger", "fire", "apitest.event", "--payload",
-                    '{"kind": "hello", "name": "eve"}', "--json")
+    fired = st2lite(
+        server.state,
+        "trigger",
+        "fire",
+        "apitest.event",
+        "--payload",
+        '{"kind": "hello", "name": "eve"}',
+        "--json",
+    )
     assert fired.returncode == 0, fired.stderr
     code, instances = st2.json("trigger-instance", "list")
     assert code == 0
-    assert [(i["trigger"], i["status"]) for i in instances][:1] == [("apitest.event",
-                                                                      "processed")]
+    assert [(i["trigger"], i["status"]) for i in instances][:1] == [("apitest.event", "processed")]
 
 
 def test_an_api_key_works_without_login(server):
-    created = st2lite(server.state, "apikey", "create", "--json", env={"ST2LITE_USER": "bot",
-                                                                       "PATH": "/usr/bin:/bin"})
+    created = st2lite(
+        server.state,
+        "apikey",
+        "create",
+        "--json",
+        env={"ST2LITE_USER": "bot", "PATH": "/usr/bin:/bin"},
+    )
     assert created.returncode == 0, created.stderr
     key = json.loads(created.stdout)["key"]
     cli = St2(server.urls, {"ST2_API_KEY": key})

@@ -1,5 +1,6 @@
 """Artifact store tests: the pack's library and the API doubles on the path, a real tar.gz, a
 Swift double and an S3 server (moto in server mode) on loopback."""
+
 import os
 import sys
 
@@ -14,8 +15,13 @@ for path in (TESTS, HERE):  # for doubles.swift and artifact_testkit; last, to s
     if path not in sys.path:
         sys.path.append(path)
 
-from artifact_testkit import (S3_REGION, TEMP_URL_KEY, S3Server,  # noqa: E402
-                              iam_user_with_s3_access, make_tarball)
+from artifact_testkit import (  # noqa: E402  (after the test folders are on the path)
+    S3_REGION,
+    TEMP_URL_KEY,
+    S3Server,
+    iam_user_with_s3_access,
+    make_tarball,
+)
 from doubles.swift import SwiftDouble  # noqa: E402
 
 
@@ -37,6 +43,7 @@ def s3():
     an IAM user allowed s3:* whose keys the tests use. Nothing talks to AWS: every client gets
     this endpoint and fake or moto-made keys, and no credentials file is read."""
     from moto.server import ThreadedMotoServer
+
     with pytest.MonkeyPatch.context() as patch:
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
             patch.delenv(name, raising=False)

@@ -1,5 +1,6 @@
 """The s3:// artifact store against moto's S3 server on loopback: what a user of `env up` sees
 when the artifact store is an S3 bucket, and what the Mesos fetcher sees of presigned URLs."""
+
 import logging
 import socket
 import time
@@ -9,7 +10,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from artifact_testkit import members
-
 from qaeci.artifacts import open_store
 from qaeci.errors import ArtifactStoreError
 
@@ -46,8 +46,7 @@ def test_list_returns_the_keys_under_a_prefix_without_the_stores_own(s3, prefix,
     assert store.list("db/") == []
 
 
-def test_a_presigned_url_hands_the_package_to_a_reader_without_credentials(s3, prefix,
-                                                                           tarball):
+def test_a_presigned_url_hands_the_package_to_a_reader_without_credentials(s3, prefix, tarball):
     store = open_store("s3://artifacts/" + prefix, s3.auth())
     store.put(KEY, str(tarball))
     url = store.fetch_url(KEY, 3600)
@@ -66,8 +65,10 @@ def test_a_presigned_url_past_sigv4s_week_is_refused(s3, expires):
     store = open_store("s3://artifacts", s3.auth())
     with pytest.raises(ArtifactStoreError) as caught:
         store.fetch_url(KEY, expires)
-    assert str(caught.value) == ("a presigned S3 URL lives 1 to 604800 seconds, not %d; fix: "
-                                 "ask for at most 7 days" % expires)
+    assert str(caught.value) == (
+        "a presigned S3 URL lives 1 to 604800 seconds, not %d; fix: "
+        "ask for at most 7 days" % expires
+    )
 
 
 def test_a_missing_artifact_is_absent_and_cannot_be_fetched(s3, prefix, tmp_path):
@@ -75,17 +76,25 @@ def test_a_missing_artifact_is_absent_and_cannot_be_fetched(s3, prefix, tmp_path
     assert not store.exists("web/none.tar.gz")
     with pytest.raises(ArtifactStoreError) as caught:
         store.get("web/none.tar.gz", str(tmp_path / "x.tar.gz"))
-    assert str(caught.value) == ("artifact web/none.tar.gz is not in the store "
-                                 "s3://artifacts/%s; fix: run env up to build it" % prefix)
+    assert str(caught.value) == (
+        "artifact web/none.tar.gz is not in the store "
+        "s3://artifacts/%s; fix: run env up to build it" % prefix
+    )
     assert not (tmp_path / "x.tar.gz").exists()
 
 
 def test_a_missing_bucket_names_the_bucket_and_the_fix(s3, tarball, tmp_path):
     store = open_store("s3://nosuch/qaeci", s3.auth())
-    expected = ("artifact store s3://nosuch/qaeci: the bucket 'nosuch' does not exist at %s; "
-                "fix: create it (aws s3 mb s3://nosuch) or correct artifact_store" % s3.endpoint)
-    for attempt in (lambda: store.exists(KEY), lambda: store.put(KEY, str(tarball)),
-                    lambda: store.get(KEY, str(tmp_path / "x")), lambda: store.list()):
+    expected = (
+        "artifact store s3://nosuch/qaeci: the bucket 'nosuch' does not exist at %s; "
+        "fix: create it (aws s3 mb s3://nosuch) or correct artifact_store" % s3.endpoint
+    )
+    for attempt in (
+        lambda: store.exists(KEY),
+        lambda: store.put(KEY, str(tarball)),
+        lambda: store.get(KEY, str(tmp_path / "x")),
+        lambda: store.list(),
+    ):
         with pytest.raises(ArtifactStoreError) as caught:
             attempt()
         assert str(caught.value) == expected
@@ -98,10 +107,11 @@ def test_a_wrong_secret_is_one_line_without_the_secret(s3_enforcing, caplog):
     with pytest.raises(ArtifactStoreError) as caught:
         store.list()
     message = str(caught.value)
-    assert message == ("artifact store s3://artifacts: S3 at %s refused access key %r "
-                       "(SignatureDoesNotMatch); fix: correct artifact_store_auth.access_key_id "
-                       "and secret_access_key" % (s3_enforcing.endpoint,
-                                                  s3_enforcing.access_key_id))
+    assert message == (
+        "artifact store s3://artifacts: S3 at %s refused access key %r "
+        "(SignatureDoesNotMatch); fix: correct artifact_store_auth.access_key_id "
+        "and secret_access_key" % (s3_enforcing.endpoint, s3_enforcing.access_key_id)
+    )
     assert secret not in message and secret not in caplog.text
 
 
@@ -109,8 +119,10 @@ def test_an_unknown_access_key_is_named_with_the_fix(s3_enforcing):
     store = open_store("s3://artifacts", s3_enforcing.auth(access_key_id="AKIAUNKNOWN00000000"))
     with pytest.raises(ArtifactStoreError) as caught:
         store.list()
-    assert "refused access key 'AKIAUNKNOWN00000000' (InvalidAccessKeyId); fix: correct " \
-           "artifact_store_auth.access_key_id and secret_access_key" in str(caught.value)
+    assert (
+        "refused access key 'AKIAUNKNOWN00000000' (InvalidAccessKeyId); fix: correct "
+        "artifact_store_auth.access_key_id and secret_access_key" in str(caught.value)
+    )
 
 
 def test_with_enforced_credentials_the_right_keys_still_work(s3_enforcing, prefix, tarball):
@@ -123,32 +135,45 @@ def test_an_unreachable_endpoint_is_one_line_naming_it():
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         endpoint = "http://127.0.0.1:%d" % probe.getsockname()[1]
-    store = open_store("s3://artifacts", {"endpoint_url": endpoint, "access_key_id": "a",
-                                          "secret_access_key": "b"}, retries=0)
+    store = open_store(
+        "s3://artifacts",
+        {"endpoint_url": endpoint, "access_key_id": "a", "secret_access_key": "b"},
+        retries=0,
+    )
     with pytest.raises(ArtifactStoreError) as caught:
         store.exists(KEY)
     assert str(caught.value) == (
         "artifact store s3://artifacts cannot reach S3 at %s (Connection refused); fix: check "
-        "artifact_store_auth.endpoint_url and that the S3 server is up" % endpoint)
+        "artifact_store_auth.endpoint_url and that the S3 server is up" % endpoint
+    )
 
 
-@pytest.mark.parametrize("auth, message", [
-    ({}, "has no artifact_store_auth.access_key_id or .secret_access_key; fix: set "
-         "access_key_id and secret_access_key under artifact_store_auth"),
-    ({"access_key_id": "a"}, "has no artifact_store_auth.secret_access_key;"),
-    ({"access_key_id": "a", "secret_access_key": "b", "endpoint_url": "127.0.0.1:9000"},
-     "artifact_store_auth.endpoint_url '127.0.0.1:9000' is no http(s) URL; fix: write it as "
-     "https://HOST[:PORT]")])
+@pytest.mark.parametrize(
+    "auth, message",
+    [
+        (
+            {},
+            "has no artifact_store_auth.access_key_id or .secret_access_key; fix: set "
+            "access_key_id and secret_access_key under artifact_store_auth",
+        ),
+        ({"access_key_id": "a"}, "has no artifact_store_auth.secret_access_key;"),
+        (
+            {"access_key_id": "a", "secret_access_key": "b", "endpoint_url": "127.0.0.1:9000"},
+            "artifact_store_auth.endpoint_url '127.0.0.1:9000' is no http(s) URL; fix: write it as "
+            "https://HOST[:PORT]",
+        ),
+    ],
+)
 def test_missing_or_bad_settings_are_named_before_any_request(auth, message):
     with pytest.raises(ArtifactStoreError) as caught:
         open_store("s3://artifacts", auth)
     assert message in str(caught.value)
 
 
-def test_a_download_that_does_not_match_the_uploads_md5_is_refused(s3, prefix, tarball,
-                                                                   tmp_path):
+def test_a_download_that_does_not_match_the_uploads_md5_is_refused(s3, prefix, tarball, tmp_path):
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.s3.models import s3_backends
+
     store = open_store("s3://artifacts/" + prefix, s3.auth())
     store.put(KEY, str(tarball))
     # The server runs in this process: damage the stored bytes behind its back.

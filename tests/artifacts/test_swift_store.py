@@ -1,5 +1,6 @@
 """The swift:// artifact store against the Swift double: what a user of `env up` sees when the
 artifact store is a Swift container, and what the Mesos fetcher sees of its temp URLs."""
+
 import json
 import logging
 import os
@@ -12,7 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from artifact_testkit import TEMP_URL_KEY, members, swift_auth
 from doubles.swift import PAYLOADS, SwiftDouble
-
 from qaeci.artifacts import open_store
 from qaeci.artifacts.swift_store import signed_temp_url
 from qaeci.errors import ArtifactStoreError
@@ -52,9 +52,11 @@ def test_an_upload_damaged_on_the_way_is_refused_by_swift_and_reported(swift, ta
     swift.damage_next_upload = True
     with pytest.raises(ArtifactStoreError) as caught:
         store.put(KEY, str(tarball))
-    assert str(caught.value) == ("artifact store swift://artifacts: Swift refused the upload of "
-                                 "%s: the bytes it received do not match their MD5 (422); fix: "
-                                 "run it again" % KEY)
+    assert str(caught.value) == (
+        "artifact store swift://artifacts: Swift refused the upload of "
+        "%s: the bytes it received do not match their MD5 (422); fix: "
+        "run it again" % KEY
+    )
     assert not store.exists(KEY)  # nothing half-written is visible
     store.put(KEY, str(tarball))
     assert store.exists(KEY)
@@ -67,8 +69,12 @@ def test_list_pages_through_a_long_listing_and_strips_the_store_prefix(tarball):
         keys = ["web/c.tar.gz", "api/a.tar.gz", "web/a.tar.gz", "web/b.tar.gz", "web/d.tar.gz"]
         for key in keys:
             store.put(key, str(tarball))
-        assert store.list("web/") == ["web/a.tar.gz", "web/b.tar.gz", "web/c.tar.gz",
-                                      "web/d.tar.gz"]
+        assert store.list("web/") == [
+            "web/a.tar.gz",
+            "web/b.tar.gz",
+            "web/c.tar.gz",
+            "web/d.tar.gz",
+        ]
         assert store.list() == sorted(keys)
         assert store.list("db/") == []
     finally:
@@ -85,28 +91,37 @@ def test_a_temp_url_hands_the_package_to_a_reader_without_credentials(swift, tar
     body, headers = fetch(url)
     assert body == tarball.read_bytes()
     assert headers["Content-Disposition"].startswith(
-        'attachment; filename="7f3c2a1-maven-jdk8.tar.gz"')
+        'attachment; filename="7f3c2a1-maven-jdk8.tar.gz"'
+    )
 
 
 def test_an_expired_or_altered_temp_url_is_refused(swift, tarball):
     store = open_store("swift://artifacts", swift_auth(swift, temp_url_key=TEMP_URL_KEY))
     store.put(KEY, str(tarball))
-    expired = signed_temp_url(swift.storage_url, "artifacts", KEY, TEMP_URL_KEY, "sha256",
-                              int(time.time()) - 5)
+    expired = signed_temp_url(
+        swift.storage_url, "artifacts", KEY, TEMP_URL_KEY, "sha256", int(time.time()) - 5
+    )
     assert refused(expired) == (401, b"401 Unauthorized: Temp URL invalid\n")
     good = store.fetch_url(KEY, 600)
     assert refused(good.replace("temp_url_sig=", "temp_url_sig=0"))[0] == 401
     assert refused(good.replace("web/", "api/"))[0] == 401  # signed for another object
-    wrong_key = signed_temp_url(swift.storage_url, "artifacts", KEY, "guessed", "sha256",
-                                int(time.time()) + 600)
+    wrong_key = signed_temp_url(
+        swift.storage_url, "artifacts", KEY, "guessed", "sha256", int(time.time()) + 600
+    )
     assert refused(wrong_key)[0] == 401
 
 
 def test_temp_urls_are_signed_as_swifts_tempurl_middleware_documents():
     with open(os.path.join(PAYLOADS, "tempurl.json")) as recorded:
         example = json.load(recorded)["qaeci_artifact_example"]
-    url = signed_temp_url("https://swift.qa.example.com/v1/AUTH_qa", "artifacts",
-                          "web/7f3c2a1/web.tar.gz", example["key"], "sha256", 1893456000)
+    url = signed_temp_url(
+        "https://swift.qa.example.com/v1/AUTH_qa",
+        "artifacts",
+        "web/7f3c2a1/web.tar.gz",
+        example["key"],
+        "sha256",
+        1893456000,
+    )
     assert url == example["get"]["url"]
 
 
@@ -144,20 +159,27 @@ def test_a_missing_artifact_is_absent_and_cannot_be_fetched(swift, tmp_path):
     assert not store.exists("web/none.tar.gz")
     with pytest.raises(ArtifactStoreError) as caught:
         store.get("web/none.tar.gz", str(tmp_path / "x.tar.gz"))
-    assert str(caught.value) == ("artifact web/none.tar.gz is not in the store "
-                                 "swift://artifacts/qaeci; fix: run env up to build it")
+    assert str(caught.value) == (
+        "artifact web/none.tar.gz is not in the store "
+        "swift://artifacts/qaeci; fix: run env up to build it"
+    )
     assert not (tmp_path / "x.tar.gz").exists()
 
 
 def test_a_missing_container_names_the_container_and_the_fix(swift, tarball):
     store = open_store("swift://nosuch/qaeci", swift_auth(swift))
-    for attempt in (lambda: store.exists(KEY), lambda: store.put(KEY, str(tarball)),
-                    lambda: store.list()):
+    for attempt in (
+        lambda: store.exists(KEY),
+        lambda: store.put(KEY, str(tarball)),
+        lambda: store.list(),
+    ):
         with pytest.raises(ArtifactStoreError) as caught:
             attempt()
-        assert str(caught.value) == ("artifact store swift://nosuch/qaeci: the container "
-                                     "'nosuch' does not exist; fix: create it (swift post "
-                                     "nosuch) or correct artifact_store")
+        assert str(caught.value) == (
+            "artifact store swift://nosuch/qaeci: the container "
+            "'nosuch' does not exist; fix: create it (swift post "
+            "nosuch) or correct artifact_store"
+        )
 
 
 def test_bad_credentials_are_one_line_without_the_secret(swift, caplog):
@@ -166,9 +188,10 @@ def test_bad_credentials_are_one_line_without_the_secret(swift, caplog):
     with pytest.raises(ArtifactStoreError) as caught:
         store.exists(KEY)
     message = str(caught.value)
-    assert message == ("artifact store swift://artifacts: the Swift auth at %s refused user "
-                       "'qa:tester' (401); fix: correct artifact_store_auth.user and key"
-                       % swift.auth_url)
+    assert message == (
+        "artifact store swift://artifacts: the Swift auth at %s refused user "
+        "'qa:tester' (401); fix: correct artifact_store_auth.user and key" % swift.auth_url
+    )
     assert "s3cr3t" not in message and "s3cr3t" not in caplog.text
     assert "\n" not in message
 
@@ -182,9 +205,11 @@ def test_a_token_from_the_config_works_until_swift_refuses_it(swift, tarball, ca
     swift.revoke_tokens()
     with pytest.raises(ArtifactStoreError) as caught:
         open_store("swift://artifacts", auth).exists(KEY)
-    assert str(caught.value) == ("artifact store swift://artifacts: Swift refused the token "
-                                 "(401); fix: renew artifact_store_auth.token")
-    token_part = auth["token"][len("AUTH_tk"):][:8]  # swiftclient would log a prefix of it
+    assert str(caught.value) == (
+        "artifact store swift://artifacts: Swift refused the token "
+        "(401); fix: renew artifact_store_auth.token"
+    )
+    token_part = auth["token"][len("AUTH_tk") :][:8]  # swiftclient would log a prefix of it
     assert token_part not in str(caught.value) and token_part not in caplog.text
 
 
@@ -200,19 +225,21 @@ def test_an_unreachable_swift_is_one_line_naming_the_url(tmp_path):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    auth = {"auth_url": "http://127.0.0.1:%d/auth/v1.0" % port, "user": "qa:tester",
-            "key": "testing"}
+    auth = {
+        "auth_url": "http://127.0.0.1:%d/auth/v1.0" % port,
+        "user": "qa:tester",
+        "key": "testing",
+    }
     store = open_store("swift://artifacts", auth, retries=0)
     with pytest.raises(ArtifactStoreError) as caught:
         store.exists(KEY)
     assert str(caught.value) == (
         "artifact store swift://artifacts cannot reach Swift at http://127.0.0.1:%d/auth/v1.0 "
-        "(Connection refused); fix: check artifact_store_auth.auth_url and that Swift is up"
-        % port)
+        "(Connection refused); fix: check artifact_store_auth.auth_url and that Swift is up" % port
+    )
 
 
-def test_a_download_that_does_not_match_its_etag_is_refused_and_not_kept(swift, tarball,
-                                                                         tmp_path):
+def test_a_download_that_does_not_match_its_etag_is_refused_and_not_kept(swift, tarball, tmp_path):
     store = open_store("swift://artifacts", swift_auth(swift))
     store.put(KEY, str(tarball))
     swift.corrupt("artifacts", KEY)
@@ -223,16 +250,21 @@ def test_a_download_that_does_not_match_its_etag_is_refused_and_not_kept(swift, 
     assert os.listdir(str(dest.parent)) == []  # neither the file nor a partial download
 
 
-@pytest.mark.parametrize("auth, missing", [
-    ({}, "artifact_store_auth.auth_url or .user or .key"),
-    ({"auth_url": "http://127.0.0.1:9/auth/v1.0", "user": "qa:tester"}, ".key"),
-    ({"token": "t"}, "artifact_store_auth.storage_url;")])
+@pytest.mark.parametrize(
+    "auth, missing",
+    [
+        ({}, "artifact_store_auth.auth_url or .user or .key"),
+        ({"auth_url": "http://127.0.0.1:9/auth/v1.0", "user": "qa:tester"}, ".key"),
+        ({"token": "t"}, "artifact_store_auth.storage_url;"),
+    ],
+)
 def test_missing_credentials_are_named_before_any_request(auth, missing):
     with pytest.raises(ArtifactStoreError) as caught:
         open_store("swift://artifacts", auth)
     assert missing in str(caught.value)
     assert "fix: set auth_url, user (account:user) and key, or storage_url and token" in str(
-        caught.value)
+        caught.value
+    )
 
 
 @pytest.mark.parametrize("key", ["../escape.tar.gz", "/abs.tar.gz", "web//x.tar.gz", ""])

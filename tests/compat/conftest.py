@@ -1,5 +1,6 @@
 """The fixture pack's own tests run only when asked for by path (as the tests here do, in a
 subprocess); the project's suite does not collect them in its own process."""
+
 import os
 
 FIXTURE_PACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixture_packs")

@@ -1,5 +1,6 @@
 """bench/st2lite_engine.py prints its three figures as `name: value unit` and its exit code says
 whether the targets were met; a run that did not do its work is an error, not a figure."""
+
 import importlib.util
 import os
 import re
@@ -7,19 +8,28 @@ import re
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LINE = re.compile(r"^(orquesta_task_overhead: \d+\.\d\d ms|with_items_fanout_1000: \d+\.\d\d s|"
-                  r"rule_evaluations_per_second: \d+ /s)$")
+LINE = re.compile(
+    r"^(orquesta_task_overhead: \d+\.\d\d ms|with_items_fanout_1000: \d+\.\d\d s|"
+    r"rule_evaluations_per_second: \d+ /s)$"
+)
 
 
 @pytest.fixture
 def bench(monkeypatch):
     spec = importlib.util.spec_from_file_location(
-        "st2lite_engine_bench", os.path.join(REPO, "bench", "st2lite_engine.py"))
+        "st2lite_engine_bench", os.path.join(REPO, "bench", "st2lite_engine.py")
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     # The same measurements on a small scale, so the suite stays quick on a shared machine.
-    for name, value in (("SEQUENTIAL_TASKS", 5), ("FANOUT_ITEMS", 20), ("FANOUT_CONCURRENCY", 5),
-                        ("RULE_PAYLOADS", 20), ("RULE_ROUNDS", 1), ("REPEATS", 1)):
+    for name, value in (
+        ("SEQUENTIAL_TASKS", 5),
+        ("FANOUT_ITEMS", 20),
+        ("FANOUT_CONCURRENCY", 5),
+        ("RULE_PAYLOADS", 20),
+        ("RULE_ROUNDS", 1),
+        ("REPEATS", 1),
+    ):
         monkeypatch.setattr(module, name, value)
     return module
 
@@ -32,7 +42,10 @@ def test_prints_exactly_the_three_figures(bench, capsys, monkeypatch):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3 and all(LINE.match(line) for line in lines), lines
     assert [line.split(":")[0] for line in lines] == [
-        "orquesta_task_overhead", "with_items_fanout_1000", "rule_evaluations_per_second"]
+        "orquesta_task_overhead",
+        "with_items_fanout_1000",
+        "rule_evaluations_per_second",
+    ]
 
 
 def test_a_missed_target_exits_non_zero(bench, capsys, monkeypatch):
@@ -43,6 +56,7 @@ def test_a_missed_target_exits_non_zero(bench, capsys, monkeypatch):
 
 def test_a_workflow_that_did_not_run_every_task_is_an_error(bench, tmp_path):
     from st2lite.runtime import Runtime
+
     bench.write_pack(str(tmp_path / "packs"))
     runtime = Runtime([str(tmp_path / "packs")], str(tmp_path / "state"))
     with pytest.raises(bench.BenchRunError, match="ran 5 task executions, expected 6"):

@@ -1,9 +1,9 @@
 """The mock services of st2tests behave as StackStorm's: key naming, listing, dispatch records,
 loggers, and actions written before action_service existed."""
+
 import unittest
 
 import pytest
-
 from st2tests.base import BaseActionTestCase, BaseSensorTestCase
 from st2tests.mocks.action import MockActionService, MockActionWrapper
 from st2tests.mocks.datastore import MockDatastoreService
@@ -13,6 +13,7 @@ from st2tests.mocks.sensor import MockSensorService, MockSensorWrapper, TraceCon
 @pytest.fixture
 def datastore():
     from unittest.mock import Mock
+
     return MockDatastoreService(logger=Mock(), pack_name="tests", class_name="MyAction")
 
 
@@ -20,7 +21,9 @@ def test_local_keys_live_under_pack_and_class(datastore):
     datastore.set_value("a", "1")
     datastore.set_value("shared", "2", local=False)
     assert sorted(pair.name for pair in datastore.list_values(local=False)) == [
-        "shared", "tests.MyAction:a"]
+        "shared",
+        "tests.MyAction:a",
+    ]
     assert [pair.name for pair in datastore.list_values()] == ["tests.MyAction:a"]
     assert datastore.get_value("a") == "1"
     assert datastore.get_value("tests.MyAction:a", local=False) == "1"
@@ -31,8 +34,9 @@ def test_local_keys_live_under_pack_and_class(datastore):
 def test_listing_by_prefix(datastore):
     for name in ("env:qa1", "env:qa2", "other"):
         datastore.set_value(name, name.upper())
-    assert [p.value for p in sorted(datastore.list_values(prefix="env:"), key=lambda p: p.name)] \
-        == ["ENV:QA1", "ENV:QA2"]
+    assert [
+        p.value for p in sorted(datastore.list_values(prefix="env:"), key=lambda p: p.name)
+    ] == ["ENV:QA1", "ENV:QA2"]
 
 
 def test_values_are_kept_as_given_and_delete_reports_whether_a_key_existed(datastore):
@@ -101,8 +105,11 @@ def test_an_old_style_action_gets_its_action_service_assigned():
 def test_trigger_assertion_matches_trigger_payload_and_trace_context():
     class Sensor(object):
         def __init__(self, sensor_service, config=None, poll_interval=None):
-            self.sensor_service, self.config, self.poll_interval = \
-                sensor_service, config, poll_interval
+            self.sensor_service, self.config, self.poll_interval = (
+                sensor_service,
+                config,
+                poll_interval,
+            )
 
     class Case(BaseSensorTestCase):
         sensor_cls = Sensor

@@ -1,4 +1,5 @@
 """The public conformance corpus: st2lite must answer as StackStorm's own code answered."""
+
 import os
 import subprocess
 import sys
@@ -16,16 +17,24 @@ if not os.path.isfile(COMPARE):
     pytest.skip("no conformance corpus beside the checkout", allow_module_level=True)
 
 
-@pytest.mark.parametrize("mode,extra", [
-    ("workflows", []),
-    ("workflows", [os.path.join(CORPUS, "orquesta-fixtures")]),
-    ("aliases", []),
-    ("rules", []),
-    ("params", []),
-], ids=["workflows", "orquesta-fixtures", "aliases", "rules", "params"])
+@pytest.mark.parametrize(
+    "mode,extra",
+    [
+        ("workflows", []),
+        ("workflows", [os.path.join(CORPUS, "orquesta-fixtures")]),
+        ("aliases", []),
+        ("rules", []),
+        ("params", []),
+    ],
+    ids=["workflows", "orquesta-fixtures", "aliases", "rules", "params"],
+)
 def test_corpus_matches_stackstorm(mode, extra):
-    proc = subprocess.run([sys.executable, COMPARE, mode, ST2LITE] + extra,
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, COMPARE, mode, ST2LITE] + extra,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     counted = proc.stdout.strip().splitlines()[-1].split()[0]  # "N/M ...": every case agreed
     done, total = counted.split("/")

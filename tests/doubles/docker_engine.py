@@ -11,6 +11,7 @@ State.OOMKilled, as events_stream_oom.jsonl.txt), exit it, report health, send a
 the event streams (the daemon stays up and keeps its buffer), stop the daemon (it goes away and
 forgets its buffer, as a restarted dockerd does) and start it again on the same address.
 """
+
 import copy
 import http.server
 import json
@@ -49,11 +50,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if path == "/events":
             return engine.stream_events(self, query)
         if path.startswith("/containers/") and path.endswith("/json"):
-            container_id = urllib.parse.unquote(path[len("/containers/"):-len("/json")])
+            container_id = urllib.parse.unquote(path[len("/containers/") : -len("/json")])
             document = engine.inspect(container_id)
             if document is None:
-                body = dict(load_json("docker", "error_404_no_such_container.json"),
-                            message="No such container: %s" % container_id)
+                body = dict(
+                    load_json("docker", "error_404_no_such_container.json"),
+                    message="No such container: %s" % container_id,
+                )
                 return self._reply(404, json.dumps(body).encode())
             return self._reply(200, json.dumps(document).encode())
         return self._reply(404, b'{"message":"page not found"}')
@@ -110,7 +113,8 @@ def _matches(filters, event):
     if action in wanted:
         return True
     return any(name in FUZZY_EVENTS for name in wanted) and any(
-        action.startswith(name) for name in wanted)
+        action.startswith(name) for name in wanted
+    )
 
 
 def _parse_filters(text):
@@ -154,8 +158,9 @@ class DockerEngineDouble(object):
                 os.unlink(self._socket_path)
             self._server = _UnixServer(self._socket_path, _Handler)
         self._server.engine = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        kwargs={"poll_interval": 0.05})
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, daemon=True, kwargs={"poll_interval": 0.05}
+        )
         self._thread.start()
         return self
 
@@ -215,8 +220,11 @@ class DockerEngineDouble(object):
         self._streams_gate.wait()
         lines = queue.Queue()
         with self._lock:
-            replay = [line for nano, event, line in self._buffer
-                      if since_nano is not None and nano >= since_nano and _matches(filters, event)]
+            replay = [
+                line
+                for nano, event, line in self._buffer
+                if since_nano is not None and nano >= since_nano and _matches(filters, event)
+            ]
             self._subscribers[handler] = (filters, lines)
             self.streams_opened += 1
         handler.close_connection = True
@@ -238,8 +246,11 @@ class DockerEngineDouble(object):
     def inspect(self, container_id):
         with self._lock:
             for full_id, document in self._containers.items():
-                if full_id == container_id or full_id.startswith(container_id) or (
-                        document["Name"].lstrip("/") == container_id):
+                if (
+                    full_id == container_id
+                    or full_id.startswith(container_id)
+                    or (document["Name"].lstrip("/") == container_id)
+                ):
                     return copy.deepcopy(document)
         return None
 
@@ -253,8 +264,10 @@ class DockerEngineDouble(object):
     def prepare(events):
         """Events encoded as the daemon writes them (compact JSON), ready for publish_prepared
         (a benchmark encodes before it starts the clock)."""
-        return [(event.get("timeNano", 0), event, json.dumps(event, separators=(",", ":")).encode())
-                for event in events]
+        return [
+            (event.get("timeNano", 0), event, json.dumps(event, separators=(",", ":")).encode())
+            for event in events
+        ]
 
     def publish_prepared(self, encoded):
         with self._lock:
@@ -278,16 +291,20 @@ class DockerEngineDouble(object):
     def container_event(self, action, container_id, **attributes):
         """An event shaped like the recorded event_container_<action>.json for this container."""
         template = {"health_status": "event_container_health_status.json"}.get(
-            action.split(":")[0], "event_container_%s.json" % action)
+            action.split(":")[0], "event_container_%s.json" % action
+        )
         event = copy.deepcopy(load_json("docker", template))
         document = self._containers[container_id]
         now = time.time_ns()
-        event.update(status=action, id=container_id, Action=action, time=now // 1000000000,
-                     timeNano=now)
+        event.update(
+            status=action, id=container_id, Action=action, time=now // 1000000000, timeNano=now
+        )
         event["Actor"]["ID"] = container_id
         attrs = event["Actor"]["Attributes"]
-        attrs.update(name=document["Name"].lstrip("/"),
-                     MESOS_TASK_ID=document["Config"]["Labels"]["MESOS_TASK_ID"])
+        attrs.update(
+            name=document["Name"].lstrip("/"),
+            MESOS_TASK_ID=document["Config"]["Labels"]["MESOS_TASK_ID"],
+        )
         attrs.pop("exitCode", None)
         attrs.update({key: str(value) for key, value in attributes.items()})
         return event
@@ -301,17 +318,35 @@ class DockerEngineDouble(object):
         mesos_container = str(uuid.uuid4())
         document["Id"] = container_id
         document["Name"] = "/mesos-" + mesos_container
-        env = [item for item in document["Config"]["Env"]
-               if not item.startswith(("MARATHON_APP_ID=", "MESOS_TASK_ID=", "HOST=",
-                                       "MARATHON_APP_LABEL", "MESOS_CONTAINER_NAME="))]
-        env += ["MARATHON_APP_ID=" + app_id, "MESOS_TASK_ID=" + task_id, "HOST=" + host,
-                "MESOS_CONTAINER_NAME=mesos-" + mesos_container]
+        env = [
+            item
+            for item in document["Config"]["Env"]
+            if not item.startswith(
+                (
+                    "MARATHON_APP_ID=",
+                    "MESOS_TASK_ID=",
+                    "HOST=",
+                    "MARATHON_APP_LABEL",
+                    "MESOS_CONTAINER_NAME=",
+                )
+            )
+        ]
+        env += [
+            "MARATHON_APP_ID=" + app_id,
+            "MESOS_TASK_ID=" + task_id,
+            "HOST=" + host,
+            "MESOS_CONTAINER_NAME=mesos-" + mesos_container,
+        ]
         for key, value in sorted((labels or {}).items()):
             name = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in key).upper()
             env.append("MARATHON_APP_LABEL_%s=%s" % (name, value))
-        env.append("MARATHON_APP_LABELS=" + " ".join(
-            "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in key).upper()
-            for key in sorted(labels or {})))
+        env.append(
+            "MARATHON_APP_LABELS="
+            + " ".join(
+                "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in key).upper()
+                for key in sorted(labels or {})
+            )
+        )
         document["Config"]["Env"] = env
         document["Config"]["Labels"] = {"MESOS_TASK_ID": task_id}
         with self._lock:
@@ -323,8 +358,12 @@ class DockerEngineDouble(object):
         killed = load_json("docker", "container_inspect_oom_killed.json")
         with self._lock:
             self._containers[container_id]["State"] = killed["State"]
-        self.publish([self.container_event("oom", container_id),
-                      self.container_event("die", container_id, exitCode=137)])
+        self.publish(
+            [
+                self.container_event("oom", container_id),
+                self.container_event("die", container_id, exitCode=137),
+            ]
+        )
 
     def exit(self, container_id, code):
         with self._lock:

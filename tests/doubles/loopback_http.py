@@ -1,5 +1,6 @@
 """A threaded HTTP/1.1 server on 127.0.0.1 that hands each request to a double's route():
 route(method, path, query, headers, body) -> (status, {header: value}, body bytes)."""
+
 import http.server
 import json
 import threading
@@ -15,7 +16,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         status, headers, payload = self.server.double.route(
-            self.command, parsed.path, urllib.parse.parse_qs(parsed.query), self.headers, body)
+            self.command, parsed.path, urllib.parse.parse_qs(parsed.query), self.headers, body
+        )
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -44,8 +46,9 @@ class LoopbackHttpDouble(object):
         self._server = http.server.ThreadingHTTPServer((self.host, port), _Handler)
         self._server.daemon_threads = True
         self._server.double = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        kwargs={"poll_interval": 0.05})
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, daemon=True, kwargs={"poll_interval": 0.05}
+        )
         self._thread.start()
         return self
 

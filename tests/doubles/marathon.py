@@ -23,6 +23,7 @@ Marathon behaviours kept on purpose (read in mesosphere/marathon 90619da70):
 - A stream whose unsent events reach `max_outstanding` (Marathon's --event_stream_max_outstanding,
   50 by default) is dropped.
 """
+
 import base64
 import copy
 import datetime
@@ -39,9 +40,9 @@ import urllib.parse
 import urllib.request
 import uuid
 
-from tests.doubles.payloads import load_bytes, load_json
 from tests.doubles.mesos_agents import AGENTS as DEFAULT_AGENTS
 from tests.doubles.mesos_agents import NO_SANDBOX
+from tests.doubles.payloads import load_bytes, load_json
 
 RUNNING, STAGING, STARTING = "TASK_RUNNING", "TASK_STAGING", "TASK_STARTING"
 LIVE_STATES = (STAGING, STARTING, RUNNING)
@@ -52,17 +53,27 @@ SEGMENT_RE = re.compile(ID_RULES["segment_regex"])
 
 # Defaults Marathon's normalization adds to a submitted app (values as in the 201 payload).
 APP_DEFAULTS = {
-    "backoffFactor": 1.15, "backoffSeconds": 1, "cpus": 1, "disk": 0, "executor": "",
-    "instances": 1, "labels": {}, "maxLaunchDelaySeconds": 300, "mem": 128, "gpus": 0,
-    "networks": [{"mode": "host"}], "requirePorts": False,
+    "backoffFactor": 1.15,
+    "backoffSeconds": 1,
+    "cpus": 1,
+    "disk": 0,
+    "executor": "",
+    "instances": 1,
+    "labels": {},
+    "maxLaunchDelaySeconds": 300,
+    "mem": 128,
+    "gpus": 0,
+    "networks": [{"mode": "host"}],
+    "requirePorts": False,
     "upgradeStrategy": {"maximumOverCapacity": 1, "minimumHealthCapacity": 1},
     "killSelection": "YOUNGEST_FIRST",
     "unreachableStrategy": {"inactiveAfterSeconds": 0, "expungeAfterSeconds": 0},
     "role": "*",
 }
 FETCH_DEFAULTS = {"extract": True, "executable": False, "cache": False}
-FIRST_SERVICE_PORT = load_json("marathon", "rest",
-                               "info_get.json")["marathon_config"]["local_port_min"]
+FIRST_SERVICE_PORT = load_json("marathon", "rest", "info_get.json")["marathon_config"][
+    "local_port_min"
+]
 
 
 def now_iso():
@@ -93,8 +104,9 @@ def id_errors(app_id):
     segments = [segment for segment in app_id.strip("/").split("/")]
     errors = []
     if any(not SEGMENT_RE.fullmatch(segment) for segment in segments):
-        errors.append(ID_RULES["regex_error_template"].replace("<segment_regex>",
-                                                               ID_RULES["segment_regex"]))
+        errors.append(
+            ID_RULES["regex_error_template"].replace("<segment_regex>", ID_RULES["segment_regex"])
+        )
     if segments[-1] in ID_RULES["reserved_last_segment"]:
         errors.append(ID_RULES["reserved_error"])
     return errors
@@ -131,14 +143,24 @@ class Task(object):
         self.state = STAGING
         self.staged_at = now_iso()
         self.started_at = None
-        self.sandbox = NO_SANDBOX     # its Mesos sandbox when Mesos agents are wired in
+        self.sandbox = NO_SANDBOX  # its Mesos sandbox when Mesos agents are wired in
 
     def as_json(self, service_ports):
-        body = {"appId": self.app_id, "healthCheckResults": [], "host": self.host, "id": self.id,
-                "ipAddresses": [{"ipAddress": self.host, "protocol": "IPv4"}],
-                "ports": list(self.ports), "servicePorts": list(service_ports),
-                "slaveId": self.agent_id, "state": self.state, "stagedAt": self.staged_at,
-                "version": self.version, "localVolumes": [], "role": "*"}
+        body = {
+            "appId": self.app_id,
+            "healthCheckResults": [],
+            "host": self.host,
+            "id": self.id,
+            "ipAddresses": [{"ipAddress": self.host, "protocol": "IPv4"}],
+            "ports": list(self.ports),
+            "servicePorts": list(service_ports),
+            "slaveId": self.agent_id,
+            "state": self.state,
+            "stagedAt": self.staged_at,
+            "version": self.version,
+            "localVolumes": [],
+            "role": "*",
+        }
         if self.started_at:
             body["startedAt"] = self.started_at
         return body
@@ -154,7 +176,7 @@ class App(object):
         self.definition = definition
         self.tasks = {}
         self.last_task_failure = None
-        self.failures = 0                 # launches failed in a row: Marathon's back-off
+        self.failures = 0  # launches failed in a row: Marathon's back-off
         self.next_launch_at = 0.0
 
     @property
@@ -171,16 +193,24 @@ class App(object):
 
     def live_tasks(self, current=False):
         """Live tasks (current: only those running the current configuration)."""
-        return [task for task in self.tasks.values() if task.state in LIVE_STATES
-                and (not current or task.version >= self.config_version)]
+        return [
+            task
+            for task in self.tasks.values()
+            if task.state in LIVE_STATES and (not current or task.version >= self.config_version)
+        ]
 
     def as_json(self, deployments, embed_tasks, embed_failure):
         body = copy.deepcopy(self.definition)
         tasks = list(self.tasks.values())
-        body.update({"tasksStaged": sum(1 for task in tasks if task.state != RUNNING),
-                     "tasksRunning": sum(1 for task in tasks if task.state == RUNNING),
-                     "tasksHealthy": 0, "tasksUnhealthy": 0,
-                     "deployments": [{"id": deployment_id} for deployment_id in deployments]})
+        body.update(
+            {
+                "tasksStaged": sum(1 for task in tasks if task.state != RUNNING),
+                "tasksRunning": sum(1 for task in tasks if task.state == RUNNING),
+                "tasksHealthy": 0,
+                "tasksUnhealthy": 0,
+                "deployments": [{"id": deployment_id} for deployment_id in deployments],
+            }
+        )
         service_ports = [port["port"] for port in body.get("portDefinitions", [])]
         if embed_tasks:
             body["tasks"] = [task.as_json(service_ports) for task in tasks]
@@ -193,7 +223,7 @@ class Deployment(object):
     def __init__(self, steps, version, held=False):
         self.id = str(uuid.uuid4())
         self.version = version
-        self.steps = steps            # [[(action, app_id), ...], ...]
+        self.steps = steps  # [[(action, app_id), ...], ...]
         self.current_step = 0
         self.held = held
         self.ended = threading.Event()
@@ -203,17 +233,30 @@ class Deployment(object):
         return sorted({app_id for step in self.steps for _, app_id in step})
 
     def plan(self):
-        return {"id": self.id, "version": self.version,
-                "steps": [{"actions": [{"action": action, "app": app_id}
-                                       for action, app_id in step]} for step in self.steps]}
+        return {
+            "id": self.id,
+            "version": self.version,
+            "steps": [
+                {"actions": [{"action": action, "app": app_id} for action, app_id in step]}
+                for step in self.steps
+            ],
+        }
 
     def as_json(self):
         current = self.steps[self.current_step - 1] if self.current_step else []
-        return {"id": self.id, "version": self.version, "affectedApps": self.affected_apps,
-                "affectedPods": [], "steps": self.plan()["steps"],
-                "currentActions": [{"action": action, "app": app_id, "readinessCheckResults": []}
-                                   for action, app_id in current],
-                "currentStep": self.current_step, "totalSteps": len(self.steps)}
+        return {
+            "id": self.id,
+            "version": self.version,
+            "affectedApps": self.affected_apps,
+            "affectedPods": [],
+            "steps": self.plan()["steps"],
+            "currentActions": [
+                {"action": action, "app": app_id, "readinessCheckResults": []}
+                for action, app_id in current
+            ],
+            "currentStep": self.current_step,
+            "totalSteps": len(self.steps),
+        }
 
 
 class SseStream(object):
@@ -223,8 +266,8 @@ class SseStream(object):
         self.event_types = set(event_types)
         self.frames = queue.Queue(maxsize=max_outstanding)
         self.closed = threading.Event()
-        self.stalled = threading.Event()    # test control: the connection goes silent
-        self.sent = 0                       # events written (heartbeats not counted)
+        self.stalled = threading.Event()  # test control: the connection goes silent
+        self.sent = 0  # events written (heartbeats not counted)
 
     def offer(self, event_type, data):
         if self.event_types and event_type not in self.event_types:
@@ -234,13 +277,13 @@ class SseStream(object):
     def offer_frames(self, frames):
         try:
             self.frames.put_nowait(frames)
-        except queue.Full:   # a slow consumer: Marathon closes its connection
+        except queue.Full:  # a slow consumer: Marathon closes its connection
             self.close()
 
     def close(self):
         self.closed.set()
         try:
-            self.frames.put_nowait(None)    # wakes the writer
+            self.frames.put_nowait(None)  # wakes the writer
         except queue.Full:
             pass
 
@@ -269,8 +312,9 @@ class TaskResponder(socketserver.ThreadingMixIn, http.server.HTTPServer):
         http.server.HTTPServer.__init__(self, (host, 0), TaskResponderHandler)
         self.cluster, self.app_id, self.task_id = cluster, app_id, task_id
         self.sandbox = sandbox
-        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     @property
     def port(self):
@@ -280,10 +324,11 @@ class TaskResponder(socketserver.ThreadingMixIn, http.server.HTTPServer):
 class MarathonCluster(object):
     """The state behind one or more Marathon front ends (an HA Marathon shares its state)."""
 
-    def __init__(self, start_delay=0.05, agents=None, check_fetch=True, max_outstanding=50,
-                 mesos=None):
+    def __init__(
+        self, start_delay=0.05, agents=None, check_fetch=True, max_outstanding=50, mesos=None
+    ):
         self.start_delay = start_delay
-        self.mesos = mesos           # MesosAgents: tasks get sandboxes there
+        self.mesos = mesos  # MesosAgents: tasks get sandboxes there
         self.agents = list(agents or (mesos.addresses() if mesos else DEFAULT_AGENTS))
         self.check_fetch = check_fetch
         self.max_outstanding = max_outstanding
@@ -292,17 +337,17 @@ class MarathonCluster(object):
         self.apps = {}
         self.groups = set()
         self.deployments = {}
-        self.streams = {}            # SseStream -> front end
-        self.cut_after = None        # test control: streams close after this many events
-        self.released = threading.Event()   # set on stop: stalled streams let go
-        self.events = []             # (event_type, body) in publication order, for tests
+        self.streams = {}  # SseStream -> front end
+        self.cut_after = None  # test control: streams close after this many events
+        self.released = threading.Event()  # set on stop: stalled streams let go
+        self.events = []  # (event_type, body) in publication order, for tests
         self.leader = None
-        self.requests = []           # (method, path, status) answered, for tests
-        self.starved_apps = set()    # apps no offer fits: their tasks wait in the queue
-        self.failing_apps = {}       # app id -> the message its tasks fail with
-        self.http_statuses = {}      # app id -> the status its responders answer
-        self.start_delays = {}       # app id -> its own start_delay (a slow or quick app)
-        self.app_output = {}         # app id -> [(file, line)] its tasks print when they start
+        self.requests = []  # (method, path, status) answered, for tests
+        self.starved_apps = set()  # apps no offer fits: their tasks wait in the queue
+        self.failing_apps = {}  # app id -> the message its tasks fail with
+        self.http_statuses = {}  # app id -> the status its responders answer
+        self.start_delays = {}  # app id -> its own start_delay (a slow or quick app)
+        self.app_output = {}  # app id -> [(file, line)] its tasks print when they start
         self.next_service_port = FIRST_SERVICE_PORT
         self.next_agent = 0
         self.stopped = False
@@ -348,8 +393,11 @@ class MarathonCluster(object):
                 artifact.setdefault(key, value)
         if all(network.get("mode") == "host" for network in definition["networks"]):
             ports = definition.setdefault("portDefinitions", [{"port": 0, "name": "default"}])
-            reusable = [port["port"] for port in (previous or {}).get("portDefinitions", [])
-                        if port["port"] not in [given.get("port") for given in ports]]
+            reusable = [
+                port["port"]
+                for port in (previous or {}).get("portDefinitions", [])
+                if port["port"] not in [given.get("port") for given in ports]
+            ]
             for port in ports:
                 port.setdefault("protocol", "tcp")
                 if not port.get("port"):
@@ -369,17 +417,23 @@ class MarathonCluster(object):
             self.groups.add("/" + "/".join(parts[:depth]))
 
     def deployments_holding(self, app_ids):
-        return [deployment.id for deployment in self.deployments.values()
-                if set(deployment.affected_apps) & set(app_ids)]
+        return [
+            deployment.id
+            for deployment in self.deployments.values()
+            if set(deployment.affected_apps) & set(app_ids)
+        ]
 
     def check_lock(self, app_ids, force):
         """409 app locked unless force; with force the holding deployments are cancelled."""
         holders = self.deployments_holding(app_ids)
         if holders and not force:
             message = load_json("marathon", "rest", "error_409_app_locked.json")["message"]
-            raise error_reply(409, "error_409_app_locked",
-                              message.replace("<DEPLOYMENT_ID>", holders[0]),
-                              deployments=[{"id": holder} for holder in holders])
+            raise error_reply(
+                409,
+                "error_409_app_locked",
+                message.replace("<DEPLOYMENT_ID>", holders[0]),
+                deployments=[{"id": holder} for holder in holders],
+            )
         for holder in holders:
             self.end_deployment(self.deployments[holder], "The upgrade has been cancelled")
 
@@ -387,9 +441,10 @@ class MarathonCluster(object):
         with self.lock:
             app_id = absolute_id(submitted["id"])
             if app_id in self.apps:
-                raise error_reply(409, "error_409_app_exists",
-                                  "An app with id [%s] already exists." % app_id)
-            self.check_lock([app_id], force)   # e.g. its removal is still being deployed
+                raise error_reply(
+                    409, "error_409_app_exists", "An app with id [%s] already exists." % app_id
+                )
+            self.check_lock([app_id], force)  # e.g. its removal is still being deployed
             return self._put_new_app(submitted, app_id)
 
     def _put_new_app(self, submitted, app_id):
@@ -397,8 +452,9 @@ class MarathonCluster(object):
         app = App(self.normalize(submitted, app_id, version))
         self.apps[app_id] = app
         self.add_groups_of(app_id)
-        deployment = self.start_deployment([[("StartApplication", app_id)],
-                                            [("ScaleApplication", app_id)]], version)
+        deployment = self.start_deployment(
+            [[("StartApplication", app_id)], [("ScaleApplication", app_id)]], version
+        )
         return app, deployment
 
     def replace_app(self, app_id, submitted, force=False, partial=True):
@@ -427,8 +483,9 @@ class MarathonCluster(object):
     @staticmethod
     def _only_scaled(old, new):
         strip = ("version", "versionInfo", "instances")
-        return ({k: v for k, v in old.items() if k not in strip}
-                == {k: v for k, v in new.items() if k not in strip})
+        return {k: v for k, v in old.items() if k not in strip} == {
+            k: v for k, v in new.items() if k not in strip
+        }
 
     def delete_app(self, app_id, force=True):
         with self.lock:
@@ -449,8 +506,11 @@ class MarathonCluster(object):
                 raise error_reply(404, "error_404_group", "Group '%s' does not exist" % group_id)
             members = [app_id for app_id in self.apps if app_id.startswith(group_id + "/")]
             self.check_lock(members, force)
-            self.groups = {group for group in self.groups
-                           if group != group_id and not group.startswith(group_id + "/")}
+            self.groups = {
+                group
+                for group in self.groups
+                if group != group_id and not group.startswith(group_id + "/")
+            }
             return self._stop_apps(members)
 
     def group_json(self, group_id):
@@ -458,30 +518,49 @@ class MarathonCluster(object):
             if group_id != "/" and group_id not in self.groups:
                 raise error_reply(404, "error_404_group", "Group '%s' does not exist" % group_id)
             prefix = group_id.rstrip("/") + "/"
-            apps = [self.app_json(app_id, False) for app_id in sorted(self.apps)
-                    if app_id.rsplit("/", 1)[0] + "/" == prefix]
-            children = [group for group in sorted(self.groups)
-                        if group.startswith(prefix) and "/" not in group[len(prefix):]]
-            return {"id": group_id, "apps": apps,
-                    "groups": [self.group_json(child) for child in children],
-                    "pods": [], "dependencies": [], "version": now_iso(), "enforceRole": False}
+            apps = [
+                self.app_json(app_id, False)
+                for app_id in sorted(self.apps)
+                if app_id.rsplit("/", 1)[0] + "/" == prefix
+            ]
+            children = [
+                group
+                for group in sorted(self.groups)
+                if group.startswith(prefix) and "/" not in group[len(prefix) :]
+            ]
+            return {
+                "id": group_id,
+                "apps": apps,
+                "groups": [self.group_json(child) for child in children],
+                "pods": [],
+                "dependencies": [],
+                "version": now_iso(),
+                "enforceRole": False,
+            }
 
     def app_json(self, app_id, embed_tasks=True, embed_failure=True):
         with self.lock:
             if app_id not in self.apps:
                 raise error_reply(404, "error_404_app", "App '%s' does not exist" % app_id)
-            return self.apps[app_id].as_json(self.deployments_holding([app_id]), embed_tasks,
-                                             embed_failure)
+            return self.apps[app_id].as_json(
+                self.deployments_holding([app_id]), embed_tasks, embed_failure
+            )
 
     # -- deployments ----------------------------------------------------------------------------
 
     def start_deployment(self, steps, version, dying=None, held=False):
         deployment = Deployment(steps, version, held=held)
         self.deployments[deployment.id] = deployment
-        self.publish("group_change_success",
-                     dict(event_template("group_change_success"), groupId="/", version=version))
-        threading.Thread(target=self._run_deployment, args=(deployment, dying or {}),
-                         daemon=True, name="deployment-" + deployment.id[:8]).start()
+        self.publish(
+            "group_change_success",
+            dict(event_template("group_change_success"), groupId="/", version=version),
+        )
+        threading.Thread(
+            target=self._run_deployment,
+            args=(deployment, dying or {}),
+            daemon=True,
+            name="deployment-" + deployment.id[:8],
+        ).start()
         return deployment
 
     def _deployment_event(self, event_type, deployment, step=None, **extra):
@@ -490,8 +569,9 @@ class MarathonCluster(object):
         if "id" in body:
             body["id"] = deployment.id
         if step is not None:
-            body["currentStep"] = {"actions": [{"action": action, "app": app_id}
-                                               for action, app_id in step]}
+            body["currentStep"] = {
+                "actions": [{"action": action, "app": app_id} for action, app_id in step]
+            }
         body.update(extra)
         self.publish(event_type, body)
 
@@ -523,8 +603,9 @@ class MarathonCluster(object):
             with self.lock:
                 for task in list(app.tasks.values()):
                     self._kill(app, task, "TASK_KILLED", "Container exited with status 143")
-            self.publish("app_terminated_event",
-                         dict(event_template("app_terminated_event"), appId=app_id))
+            self.publish(
+                "app_terminated_event", dict(event_template("app_terminated_event"), appId=app_id)
+            )
             return True
         if action == "StartApplication":
             return True
@@ -542,8 +623,9 @@ class MarathonCluster(object):
                 if app is None:
                     return True
                 wanted = app.definition["instances"]
-                current = sorted(app.live_tasks(current=True),
-                                 key=lambda task: task.state != RUNNING)
+                current = sorted(
+                    app.live_tasks(current=True), key=lambda task: task.state != RUNNING
+                )
                 if len([task for task in current if task.state == RUNNING]) >= wanted:
                     self._kill_surplus(app, current[wanted:], restart)
                     return True
@@ -573,8 +655,9 @@ class MarathonCluster(object):
         task = Task(app.id, app.version, agent, [], [])
         if self.mesos is not None:
             task.sandbox = self.mesos.launch(task.agent_id, task.id, task_name(app.id))
-        task.responders = [TaskResponder(self, agent[0], app.id, task.id, task.sandbox)
-                           for _ in range(port_count)]
+        task.responders = [
+            TaskResponder(self, agent[0], app.id, task.id, task.sandbox) for _ in range(port_count)
+        ]
         task.ports = [responder.port for responder in task.responders]
         app.tasks[task.id] = task
         self._status_event(task, STAGING, "", slave_id="")
@@ -593,12 +676,15 @@ class MarathonCluster(object):
             if failure:
                 self._kill(app, task, "TASK_FAILED", failure)
                 app.failures += 1
-                back_off = self.start_delay * min(2 ** app.failures, 16)
+                back_off = self.start_delay * min(2**app.failures, 16)
                 app.next_launch_at = time.monotonic() + back_off
                 return
             app.failures = 0
-            task.sandbox.write("stdout", "%s INFO  %s started on port %d"
-                               % (log_time(), app.id.rsplit("/", 1)[-1], task.ports[0]))
+            task.sandbox.write(
+                "stdout",
+                "%s INFO  %s started on port %d"
+                % (log_time(), app.id.rsplit("/", 1)[-1], task.ports[0]),
+            )
             self._status_event(task, STARTING, "")
             task.state, task.started_at = RUNNING, now_iso()
             self._status_event(task, RUNNING, "")
@@ -640,28 +726,59 @@ class MarathonCluster(object):
         self._status_event(task, state, message)
         app.tasks.pop(task.id, None)
         if state != "TASK_KILLED":
-            app.last_task_failure = {"appId": app.id, "host": task.host, "message": message,
-                                     "state": state, "taskId": task.id, "timestamp": now_iso(),
-                                     "version": task.version, "slaveId": task.agent_id}
+            app.last_task_failure = {
+                "appId": app.id,
+                "host": task.host,
+                "message": message,
+                "state": state,
+                "taskId": task.id,
+                "timestamp": now_iso(),
+                "version": task.version,
+                "slaveId": task.agent_id,
+            }
         task.close()
         self.changed.notify_all()
 
     def _status_event(self, task, state, message, slave_id=None):
         body = event_template("status_update_event_" + state)
-        body.update({"slaveId": task.agent_id if slave_id is None else slave_id,
-                     "taskId": task.id, "taskStatus": state, "message": message,
-                     "appId": task.app_id, "host": task.host, "ports": list(task.ports),
-                     "version": task.version,
-                     "ipAddresses": ([] if state in (STAGING, STARTING)
-                                     else [{"ipAddress": task.host, "protocol": "IPv4"}])})
+        body.update(
+            {
+                "slaveId": task.agent_id if slave_id is None else slave_id,
+                "taskId": task.id,
+                "taskStatus": state,
+                "message": message,
+                "appId": task.app_id,
+                "host": task.host,
+                "ports": list(task.ports),
+                "version": task.version,
+                "ipAddresses": (
+                    []
+                    if state in (STAGING, STARTING)
+                    else [{"ipAddress": task.host, "protocol": "IPv4"}]
+                ),
+            }
+        )
         self.publish("status_update_event", body)
-        condition = {STAGING: "Staging", STARTING: "Starting", RUNNING: "Running",
-                     "TASK_KILLED": "Killed", "TASK_FAILED": "Failed",
-                     "TASK_FINISHED": "Finished"}.get(state, "Unknown")
-        self.publish("instance_changed_event", dict(
-            event_template("instance_changed_event"), instanceId=task.instance_id,
-            condition=condition, runSpecId=task.app_id, agentId=task.agent_id, host=task.host,
-            runSpecVersion=task.version))
+        condition = {
+            STAGING: "Staging",
+            STARTING: "Starting",
+            RUNNING: "Running",
+            "TASK_KILLED": "Killed",
+            "TASK_FAILED": "Failed",
+            "TASK_FINISHED": "Finished",
+        }.get(state, "Unknown")
+        self.publish(
+            "instance_changed_event",
+            dict(
+                event_template("instance_changed_event"),
+                instanceId=task.instance_id,
+                condition=condition,
+                runSpecId=task.app_id,
+                agentId=task.agent_id,
+                host=task.host,
+                runSpecVersion=task.version,
+            ),
+        )
 
     def http_status_of(self, app_id):
         with self.lock:
@@ -685,11 +802,13 @@ class MarathonCluster(object):
         with self.lock:
             for app in self.apps.values():
                 missing = app.definition["instances"] - len(
-                    [task for task in app.live_tasks(current=True) if task.state == RUNNING])
+                    [task for task in app.live_tasks(current=True) if task.state == RUNNING]
+                )
                 if missing > 0 and self.deployments_holding([app.id]):
                     entry = copy.deepcopy(template)
-                    entry.update(count=missing, since=app.version,
-                                 app=app.as_json([], False, False))
+                    entry.update(
+                        count=missing, since=app.version, app=app.as_json([], False, False)
+                    )
                     entries.append(entry)
         return {"queue": entries}
 
@@ -749,10 +868,15 @@ class MarathonHandler(http.server.BaseHTTPRequestHandler):
         try:
             body = json.loads(raw.decode("utf-8"))
         except ValueError as exc:
-            raise HttpReply(400, {"message": "Invalid JSON", "details": str(exc)})
+            raise HttpReply(400, {"message": "Invalid JSON", "details": str(exc)}) from exc
         if not isinstance(body, dict):
-            raise HttpReply(400, {"message": "Invalid JSON",
-                                  "details": [{"path": "", "errors": ["error.expected.jsobject"]}]})
+            raise HttpReply(
+                400,
+                {
+                    "message": "Invalid JSON",
+                    "details": [{"path": "", "errors": ["error.expected.jsobject"]}],
+                },
+            )
         return body
 
     def _authorized(self):
@@ -766,8 +890,12 @@ class MarathonHandler(http.server.BaseHTTPRequestHandler):
     def _dispatch(self, method):
         if not self._authorized():
             # Jetty's BasicAuthenticator: challenge header, HTML error page.
-            self._send(401, b"<html><body><h2>HTTP ERROR 401</h2><p>Unauthorized</p></body></html>",
-                       {"WWW-Authenticate": 'basic realm="%s"' % REALM}, "text/html;charset=utf-8")
+            self._send(
+                401,
+                b"<html><body><h2>HTTP ERROR 401</h2><p>Unauthorized</p></body></html>",
+                {"WWW-Authenticate": 'basic realm="%s"' % REALM},
+                "text/html;charset=utf-8",
+            )
             return
         path = self._path()
         if method == "GET" and path == "/v2/events":
@@ -835,17 +963,24 @@ class MarathonHandler(http.server.BaseHTTPRequestHandler):
         leader = self.cluster.leader
         if leader is None:
             return 404, load_json("marathon", "rest", "leader_404.json"), {}
-        return 200, dict(load_json("marathon", "rest", "leader_get.json"),
-                         leader=leader.hostport), {}
+        return (
+            200,
+            dict(load_json("marathon", "rest", "leader_get.json"), leader=leader.hostport),
+            {},
+        )
 
     def _list_apps(self):
         query = self._query()
         embed = query.get("embed", [])
-        wanted = query.get("id", [""])[-1].lower()    # Marathon: the id contains it
+        wanted = query.get("id", [""])[-1].lower()  # Marathon: the id contains it
         with self.cluster.lock:
-            apps = [self.cluster.app_json(app_id, "apps.tasks" in embed,
-                                          "apps.lastTaskFailure" in embed)
-                    for app_id in sorted(self.cluster.apps) if wanted in app_id.lower()]
+            apps = [
+                self.cluster.app_json(
+                    app_id, "apps.tasks" in embed, "apps.lastTaskFailure" in embed
+                )
+                for app_id in sorted(self.cluster.apps)
+                if wanted in app_id.lower()
+            ]
         return 200, {"apps": apps}, {}
 
     def _validated(self, body, app_id=None, whole=True):
@@ -857,8 +992,14 @@ class MarathonHandler(http.server.BaseHTTPRequestHandler):
         if errors:
             details.append({"path": "/id", "errors": errors})
         if whole and not (body.get("cmd") or body.get("args") or body.get("container")):
-            details.append({"path": "/", "errors": [
-                "AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'."]})
+            details.append(
+                {
+                    "path": "/",
+                    "errors": [
+                        "AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'."
+                    ],
+                }
+            )
         if details:
             raise error_reply(422, "error_422_validation", details=details)
         return body
@@ -867,7 +1008,7 @@ class MarathonHandler(http.server.BaseHTTPRequestHandler):
         body = self._validated(self._body())
         app, deployment = self.cluster.create_app(body, self._flag("force", False))
         info = app.as_json([deployment.id], False, False)
-        del info["versionInfo"]          # a fresh app reports `version` only
+        del info["versionInfo"]  # a fresh app reports `version` only
         return 201, info, {"Location": app.id, "Marathon-Deployment-Id": deployment.id}
 
     def _show_app(self, app_id):
@@ -876,31 +1017,44 @@ class MarathonHandler(http.server.BaseHTTPRequestHandler):
     def _replace_app(self, app_id):
         app_id = absolute_id(app_id)
         body = self._validated(self._body(), app_id, whole=False)
-        deployment, created = self.cluster.replace_app(app_id, body, self._flag("force", False),
-                                                       self._flag("partialUpdate", True))
+        deployment, created = self.cluster.replace_app(
+            app_id, body, self._flag("force", False), self._flag("partialUpdate", True)
+        )
         headers = {"Marathon-Deployment-Id": deployment.id}
         if created:
             headers["Location"] = app_id
-        return (201 if created else 200), {"deploymentId": deployment.id,
-                                           "version": deployment.version}, headers
+        return (
+            (201 if created else 200),
+            {"deploymentId": deployment.id, "version": deployment.version},
+            headers,
+        )
 
     def _delete_app(self, app_id):
         deployment = self.cluster.delete_app(absolute_id(app_id), self._flag("force", True))
-        return 200, {"deploymentId": deployment.id, "version": deployment.version}, {
-            "Marathon-Deployment-Id": deployment.id}
+        return (
+            200,
+            {"deploymentId": deployment.id, "version": deployment.version},
+            {"Marathon-Deployment-Id": deployment.id},
+        )
 
     def _show_group(self, group_id):
         return 200, self.cluster.group_json(absolute_id(group_id)), {}
 
     def _delete_group(self, group_id):
         deployment = self.cluster.delete_group(absolute_id(group_id), self._flag("force", False))
-        return 200, {"deploymentId": deployment.id, "version": deployment.version}, {
-            "Marathon-Deployment-Id": deployment.id}
+        return (
+            200,
+            {"deploymentId": deployment.id, "version": deployment.version},
+            {"Marathon-Deployment-Id": deployment.id},
+        )
 
     def _deployments(self):
         with self.cluster.lock:
-            return 200, [deployment.as_json()
-                         for deployment in self.cluster.deployments.values()], {}
+            return (
+                200,
+                [deployment.as_json() for deployment in self.cluster.deployments.values()],
+                {},
+            )
 
     def _cancel_deployment(self, deployment_id):
         cluster = self.cluster
@@ -913,11 +1067,18 @@ class MarathonHandler(http.server.BaseHTTPRequestHandler):
             return 202, b"", {}
         # Without force Marathon reverts with a new deployment: new apps of the plan go away.
         with cluster.lock:
-            created = [app_id for step in deployment.steps for action, app_id in step
-                       if action == "StartApplication" and app_id in cluster.apps]
+            created = [
+                app_id
+                for step in deployment.steps
+                for action, app_id in step
+                if action == "StartApplication" and app_id in cluster.apps
+            ]
             revert = cluster._stop_apps(created)
-        return 200, {"deploymentId": revert.id, "version": revert.version}, {
-            "Marathon-Deployment-Id": revert.id}
+        return (
+            200,
+            {"deploymentId": revert.id, "version": revert.version},
+            {"Marathon-Deployment-Id": revert.id},
+        )
 
     # -- the event stream -----------------------------------------------------------------------
 
@@ -925,7 +1086,7 @@ class MarathonHandler(http.server.BaseHTTPRequestHandler):
         if self.headers.get("Accept") != "text/event-stream":
             self.close_connection = True
             raw = load_bytes("marathon", "events", "sse_405_wrong_accept.txt")
-            self.wfile.write(raw)      # the recorded reply, head and body
+            self.wfile.write(raw)  # the recorded reply, head and body
             return
         self.close_connection = True
         leader = self.cluster.leader
@@ -933,13 +1094,15 @@ class MarathonHandler(http.server.BaseHTTPRequestHandler):
             # Marathon before 1.0 (RedirectFilter) sent clients to the leader instead
             self._send(307, b"", {"Location": leader.url + self.path})
             return
-        self.wfile.write(load_bytes("marathon", "events", "sse_http_response_head.txt")
-                         .replace(b"Tue, 05 Sep 2023 08:12:00 GMT",
-                                  self.date_time_string().encode()))
+        self.wfile.write(
+            load_bytes("marathon", "events", "sse_http_response_head.txt").replace(
+                b"Tue, 05 Sep 2023 08:12:00 GMT", self.date_time_string().encode()
+            )
+        )
         self.wfile.flush()
         cluster = self.cluster
         if cluster.leader is not self.front:
-            return                      # standby: the handle is closed at once
+            return  # standby: the handle is closed at once
         stream = SseStream(self._query().get("event_type", []), cluster.max_outstanding)
         cluster.attach(stream, self.front, self.client_address[0])
         try:
@@ -950,14 +1113,14 @@ class MarathonHandler(http.server.BaseHTTPRequestHandler):
     def _pump(self, stream):
         while True:
             if stream.stalled.is_set():
-                self.cluster.released.wait()    # silent, the connection held open
+                self.cluster.released.wait()  # silent, the connection held open
                 return
             if stream.closed.is_set():
                 return
             try:
                 frame = stream.frames.get(timeout=self.front.heartbeat_interval)
             except queue.Empty:
-                frame = b"\r\n"         # Jetty's heartbeat: a bare CRLF
+                frame = b"\r\n"  # Jetty's heartbeat: a bare CRLF
             if frame is None or stream.closed.is_set() or stream.stalled.is_set():
                 continue
             try:
@@ -986,8 +1149,16 @@ class MarathonDouble(object):
     not the leader, answer /v2/events with a 307 to the leader (as Marathon before 1.0 did).
     """
 
-    def __init__(self, credentials=None, start_delay=0.05, cluster=None, heartbeat_interval=10.0,
-                 tls=None, standby_redirects=False, **cluster_options):
+    def __init__(
+        self,
+        credentials=None,
+        start_delay=0.05,
+        cluster=None,
+        heartbeat_interval=10.0,
+        tls=None,
+        standby_redirects=False,
+        **cluster_options,
+    ):
         self.cluster = cluster or MarathonCluster(start_delay=start_delay, **cluster_options)
         self.credentials = credentials
         self.heartbeat_interval = heartbeat_interval
@@ -1010,8 +1181,9 @@ class MarathonDouble(object):
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(*self.tls)
             self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         with self.cluster.lock:
             if self.cluster.leader is None:
                 self.cluster.leader = self
@@ -1054,8 +1226,11 @@ class MarathonDouble(object):
 
     def events(self, event_type=None):
         with self.cluster.lock:
-            return [body for kind, body in self.cluster.events
-                    if event_type is None or kind == event_type]
+            return [
+                body
+                for kind, body in self.cluster.events
+                if event_type is None or kind == event_type
+            ]
 
     def wait_for(self, predicate, timeout=10.0):
         """Wait (bounded) until predicate() is true, checking it after every state change and at
@@ -1068,13 +1243,19 @@ class MarathonDouble(object):
                 return result
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError("the Marathon double did not reach the expected state in %ss"
-                                     % timeout)
+                raise AssertionError(
+                    "the Marathon double did not reach the expected state in %ss" % timeout
+                )
             with self.cluster.changed:
                 self.cluster.changed.wait(min(remaining, 0.05))
 
-    def kill_task(self, task_id, state="TASK_KILLED", message="Container exited with status 143",
-                  relaunch=True):
+    def kill_task(
+        self,
+        task_id,
+        state="TASK_KILLED",
+        message="Container exited with status 143",
+        relaunch=True,
+    ):
         """The task dies outside any deployment; Marathon relaunches it on another agent.
         Returns the new task's id (None without relaunch)."""
         cluster = self.cluster
@@ -1102,8 +1283,7 @@ class MarathonDouble(object):
         in (MarathonDouble(mesos=MesosAgents))."""
         stream = options.get("stream", "stdout")
         with self.cluster.lock:
-            self.cluster.app_output.setdefault(app_id, []).extend(
-                (stream, line) for line in lines)
+            self.cluster.app_output.setdefault(app_id, []).extend((stream, line) for line in lines)
 
     def set_start_delay(self, app_id, seconds):
         """The app's tasks take SECONDS from TASK_STAGING to TASK_RUNNING (instead of the
@@ -1129,8 +1309,11 @@ class MarathonDouble(object):
     def requests(self, method=None, status=None):
         """[(method, path, status)] of the REST requests answered so far."""
         with self.cluster.lock:
-            return [entry for entry in self.cluster.requests
-                    if method in (None, entry[0]) and status in (None, entry[2])]
+            return [
+                entry
+                for entry in self.cluster.requests
+                if method in (None, entry[0]) and status in (None, entry[2])
+            ]
 
     def answer_with(self, app_id, status):
         """The app's tasks answer every HTTP request with this status from now on."""
@@ -1148,8 +1331,9 @@ class MarathonDouble(object):
     def hold_app(self, app_id):
         """Another deployment holds the app (PUT answers 409) until release(deployment id)."""
         with self.cluster.lock:
-            deployment = self.cluster.start_deployment([[("ScaleApplication", app_id)]], now_iso(),
-                                                       held=True)
+            deployment = self.cluster.start_deployment(
+                [[("ScaleApplication", app_id)]], now_iso(), held=True
+            )
             deployment.current_step = 1
             return deployment.id
 
@@ -1168,8 +1352,11 @@ class MarathonDouble(object):
         with cluster.lock:
             old = cluster.leader
             cluster.leader = front_end
-            closing = [stream for stream, front in cluster.streams.items()
-                       if front is old and old is not front_end]
+            closing = [
+                stream
+                for stream, front in cluster.streams.items()
+                if front is old and old is not front_end
+            ]
         for stream in closing:
             stream.close()
 
@@ -1185,7 +1372,7 @@ class MarathonDouble(object):
             streams = list(self.cluster.streams)
         for stream in streams:
             stream.stalled.set()
-            stream.close()          # off the bus; its connection is held open, silent
+            stream.close()  # off the bus; its connection is held open, silent
 
     def send_raw(self, event_type, data):
         """Every open stream (that takes EVENT_TYPE) gets a frame whose data line is DATA as

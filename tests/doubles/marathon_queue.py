@@ -5,6 +5,7 @@ HttpModule sets it up), built from ../shared/payloads/marathon/rest/queue_get.js
 The full Marathon double (deployments, the event stream) lives with the Marathon back end; the
 capacity sensor needs only the queue, so this stays small.
 """
+
 import base64
 import copy
 import threading
@@ -25,9 +26,14 @@ class MarathonQueueDouble(LoopbackHttpDouble):
         with self._lock:
             self.requests.append((method, path))
             if self._credentials and not self._authorized(headers.get("Authorization")):
-                return (401, {"WWW-Authenticate": 'basic realm="Mesosphere Marathon"',
-                              "Content-Type": "text/html;charset=iso-8859-1"},
-                        b"<html><body><h2>HTTP ERROR 401</h2></body></html>")
+                return (
+                    401,
+                    {
+                        "WWW-Authenticate": 'basic realm="Mesosphere Marathon"',
+                        "Content-Type": "text/html;charset=iso-8859-1",
+                    },
+                    b"<html><body><h2>HTTP ERROR 401</h2></body></html>",
+                )
             if method == "GET" and path == "/v2/queue":
                 return json_response(200, {"queue": self.queue})
         return json_response(404, {"message": "Not Found"})

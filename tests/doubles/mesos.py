@@ -17,6 +17,7 @@ machines down (their agents are shut down: the master lists them no more), POST
 /master/machine/up brings down machines back, GET /master/maintenance/status. GET /master/tasks
 lists the tasks run_task() started (a machine taken down loses its tasks).
 """
+
 import copy
 import json
 import threading
@@ -26,8 +27,12 @@ from tests.doubles.loopback_http import LoopbackHttpDouble, json_response
 from tests.doubles.payloads import load_json
 
 RESOURCES = ("cpus", "mem", "disk", "gpus")
-MAINTENANCE_PATHS = ("/master/maintenance/schedule", "/master/maintenance/status",
-                     "/master/machine/down", "/master/machine/up")
+MAINTENANCE_PATHS = (
+    "/master/maintenance/schedule",
+    "/master/maintenance/status",
+    "/master/machine/down",
+    "/master/machine/up",
+)
 
 
 class MesosMasterDouble(LoopbackHttpDouble):
@@ -45,7 +50,7 @@ class MesosMasterDouble(LoopbackHttpDouble):
             for index, agent in enumerate(recorded["slaves"]):
                 self.agents.append(self._on_loopback(copy.deepcopy(agent), index + 1))
         self._broken = {}  # path -> raw body served instead of the real answer
-        self.tasks = []          # /master/tasks: what run_task() started
+        self.tasks = []  # /master/tasks: what run_task() started
         self.schedule = {"windows": []}
         self.down_machines = []  # [{hostname, ip}]
         self._refresh_agent_metrics()
@@ -66,8 +71,9 @@ class MesosMasterDouble(LoopbackHttpDouble):
             if path == "/master/tasks":
                 return json_response(200, {"tasks": self.tasks})
             if path in ("/master/slaves", "/slaves"):
-                return json_response(200, {"slaves": self.agents,
-                                           "recovered_slaves": self.recovered_agents})
+                return json_response(
+                    200, {"slaves": self.agents, "recovered_slaves": self.recovered_agents}
+                )
         return 404, {}, b""
 
     # Test controls
@@ -95,9 +101,14 @@ class MesosMasterDouble(LoopbackHttpDouble):
         new, its resources the recorded agent's unless given. Returns the agent."""
         with self._lock:
             agent = copy.deepcopy(self._template)
-            agent.update(id="%s-S%d" % (uuid.uuid4(), len(self.agents)), hostname=hostname,
-                         pid="slave(1)@%s:%d" % (hostname, agent.get("port", 5051)),
-                         attributes=dict(attributes or {}), active=True, deactivated=False)
+            agent.update(
+                id="%s-S%d" % (uuid.uuid4(), len(self.agents)),
+                hostname=hostname,
+                pid="slave(1)@%s:%d" % (hostname, agent.get("port", 5051)),
+                attributes=dict(attributes or {}),
+                active=True,
+                deactivated=False,
+            )
             if resources:
                 agent["resources"] = dict(agent["resources"], **resources)
             agent["used_resources"] = {name: 0.0 for name in RESOURCES}
@@ -110,19 +121,24 @@ class MesosMasterDouble(LoopbackHttpDouble):
         with self._lock:
             for agent in self.agents:
                 if agent["hostname"] == hostname:
-                    agent["used_resources"].update({key: float(value)
-                                                    for key, value in used.items()})
+                    agent["used_resources"].update(
+                        {key: float(value) for key, value in used.items()}
+                    )
 
     def run_task(self, hostname, labels, cpus=0.5, mem=256.0, name="web.qa1.qaeci"):
         """A task starts on the agent at HOSTNAME (shaped like the recorded master_state task;
         LABELS {key: value}); the agent's used resources grow by its cpus and mem."""
         with self._lock:
             agent = [agent for agent in self.agents if agent["hostname"] == hostname][0]
-            task = {"id": "%s.instance-%s._app.1" % (name, uuid.uuid4()), "name": name,
-                    "slave_id": agent["id"], "state": "TASK_RUNNING",
-                    "framework_id": "7e3a1c0f-2b1d-4c8e-9f3a-5d6b7c8d9e0f-0001",
-                    "resources": {"cpus": cpus, "mem": mem},
-                    "labels": [{"key": key, "value": value} for key, value in labels.items()]}
+            task = {
+                "id": "%s.instance-%s._app.1" % (name, uuid.uuid4()),
+                "name": name,
+                "slave_id": agent["id"],
+                "state": "TASK_RUNNING",
+                "framework_id": "7e3a1c0f-2b1d-4c8e-9f3a-5d6b7c8d9e0f-0001",
+                "resources": {"cpus": cpus, "mem": mem},
+                "labels": [{"key": key, "value": value} for key, value in labels.items()],
+            }
             self.tasks.append(task)
             used = agent["used_resources"]
             used["cpus"] = float(used.get("cpus") or 0) + cpus
@@ -161,27 +177,55 @@ class MesosMasterDouble(LoopbackHttpDouble):
         if method == "GET" and path == "/master/maintenance/schedule":
             return json_response(200, self.schedule)
         if method == "GET" and path == "/master/maintenance/status":
-            return json_response(200, {"draining_machines": [
-                {"id": machine, "statuses": []} for machine in self._scheduled()
-                if machine not in self.down_machines], "down_machines": self.down_machines})
+            return json_response(
+                200,
+                {
+                    "draining_machines": [
+                        {"id": machine, "statuses": []}
+                        for machine in self._scheduled()
+                        if machine not in self.down_machines
+                    ],
+                    "down_machines": self.down_machines,
+                },
+            )
         if method != "POST":
             return 405, {}, b""
         if path == "/master/maintenance/schedule":
-            machines = [machine for window in document.get("windows") or []
-                        for machine in window.get("machine_ids") or []]
+            machines = [
+                machine
+                for window in document.get("windows") or []
+                for machine in window.get("machine_ids") or []
+            ]
             for machine in self.down_machines:
                 if machine not in machines:
-                    return 400, {}, ("Machine '%s' is deactivated and cannot be removed from "
-                                     "the schedule" % machine["hostname"]).encode()
+                    return (
+                        400,
+                        {},
+                        (
+                            "Machine '%s' is deactivated and cannot be removed from "
+                            "the schedule" % machine["hostname"]
+                        ).encode(),
+                    )
             self.schedule = document
             return 200, {}, b""
         for machine in document:
-            wrong = (machine not in self._scheduled() if path.endswith("down")
-                     else machine not in self.down_machines)
+            wrong = (
+                machine not in self._scheduled()
+                if path.endswith("down")
+                else machine not in self.down_machines
+            )
             if wrong:
-                return 400, {}, ("Machine '%s' is not %s" % (machine["hostname"], (
-                    "part of a maintenance schedule" if path.endswith("down") else "down"))
-                                 ).encode()
+                return (
+                    400,
+                    {},
+                    (
+                        "Machine '%s' is not %s"
+                        % (
+                            machine["hostname"],
+                            ("part of a maintenance schedule" if path.endswith("down") else "down"),
+                        )
+                    ).encode(),
+                )
         if path.endswith("down"):
             self.down_machines.extend(document)
             hosts = {machine["hostname"] for machine in document}
@@ -190,13 +234,17 @@ class MesosMasterDouble(LoopbackHttpDouble):
             self.tasks = [task for task in self.tasks if task["slave_id"] not in gone]
             self._refresh_agent_metrics()
         else:
-            self.down_machines = [machine for machine in self.down_machines
-                                  if machine not in document]
+            self.down_machines = [
+                machine for machine in self.down_machines if machine not in document
+            ]
         return 200, {}, b""
 
     def _scheduled(self):
-        return [machine for window in self.schedule.get("windows") or []
-                for machine in window.get("machine_ids") or []]
+        return [
+            machine
+            for window in self.schedule.get("windows") or []
+            for machine in window.get("machine_ids") or []
+        ]
 
     # Helpers
 
@@ -224,8 +272,12 @@ class MesosMasterDouble(LoopbackHttpDouble):
     def _serving(self, agent_double):
         """The recorded agent, as the started agent double AGENT_DOUBLE (id, address, port)."""
         agent = copy.deepcopy(self._template)
-        agent.update(id=agent_double.agent_id, hostname=agent_double.host, pid=agent_double.pid,
-                     port=agent_double.port)
+        agent.update(
+            id=agent_double.agent_id,
+            hostname=agent_double.host,
+            pid=agent_double.pid,
+            port=agent_double.port,
+        )
         agent["used_resources"] = {name: 0.0 for name in RESOURCES}
         return agent
 

@@ -31,6 +31,7 @@ Shapes, as apache/mesos c1b42f79d has them:
   "Registered docker executor on HOST", "Starting task ID", and the container's exit status when
   it ends), and the app's own lines to stdout, as files_read_response.json shows them.
 """
+
 import json
 import os
 import threading
@@ -42,15 +43,17 @@ from tests.doubles.payloads import load_json
 
 FRAMEWORK_PREFIX = "7e3a1c0f-2b1d-4c8e-9f3a-5d6b7c8d9e0f"
 # (host, agent id) of the agents tasks run on: loopback addresses, the recorded agent ids.
-AGENTS = (("127.0.0.2", FRAMEWORK_PREFIX + "-S3"),
-          ("127.0.0.3", FRAMEWORK_PREFIX + "-S4"),
-          ("127.0.0.4", FRAMEWORK_PREFIX + "-S5"))
+AGENTS = (
+    ("127.0.0.2", FRAMEWORK_PREFIX + "-S3"),
+    ("127.0.0.3", FRAMEWORK_PREFIX + "-S4"),
+    ("127.0.0.4", FRAMEWORK_PREFIX + "-S5"),
+)
 WORK_DIR = "/var/lib/mesos"
-READ_CAP = 16 * 4096            # files.cpp caps one read at 16 pages
+READ_CAP = 16 * 4096  # files.cpp caps one read at 16 pages
 SANDBOX_FILES = ("stdout", "stderr")
 
 _RECORDED_FRAMEWORK = load_json("mesos", "master_state.json")["frameworks"][0]
-FRAMEWORK_ID = _RECORDED_FRAMEWORK["id"]        # Marathon's, as /v2/info's frameworkId
+FRAMEWORK_ID = _RECORDED_FRAMEWORK["id"]  # Marathon's, as /v2/info's frameworkId
 FRAMEWORK_FIELDS = ("id", "name", "user", "failover_timeout", "checkpoint", "hostname", "roles")
 TASK_FIELDS = ("framework_id", "executor_id", "resources", "role")
 
@@ -80,7 +83,12 @@ class Sandbox(object):
         self.task_name = task_name
         self.container_id = str(uuid.uuid4())
         self.directory = "%s/slaves/%s/frameworks/%s/executors/%s/runs/%s" % (
-            WORK_DIR, agent.agent_id, FRAMEWORK_ID, task_id, self.container_id)
+            WORK_DIR,
+            agent.agent_id,
+            FRAMEWORK_ID,
+            task_id,
+            self.container_id,
+        )
         self.files = {name: bytearray() for name in SANDBOX_FILES}
         self.statuses = [("TASK_STAGING", time.time())]
         self.ended = False
@@ -112,19 +120,32 @@ class Sandbox(object):
     def _executor_log(self, line, message):
         moment = time.time()
         stamp = time.strftime("%m%d %H:%M:%S", time.gmtime(moment))
-        self.write("stderr", "I%s.%06d %5d executor.cpp:%d] %s"
-                   % (stamp, int(moment % 1 * 1e6), os.getpid(), line, message))
+        self.write(
+            "stderr",
+            "I%s.%06d %5d executor.cpp:%d] %s"
+            % (stamp, int(moment % 1 * 1e6), os.getpid(), line, message),
+        )
 
     def executor_json(self):
         task = {key: _RECORDED_FRAMEWORK["tasks"][0][key] for key in TASK_FIELDS}
-        task.update(id=self.task_id, name=self.task_name, slave_id=self.agent.agent_id,
-                    state=self.state, statuses=[{"state": state, "timestamp": moment}
-                                                for state, moment in self.statuses])
-        return {"id": self.task_id, "source": self.task_id, "container": self.container_id,
-                "name": "Command Executor (Task: %s) (Command: NO EXECUTABLE)" % self.task_id,
-                "directory": self.directory, "resources": task["resources"],
-                "tasks": [] if self.ended else [task], "queued_tasks": [],
-                "completed_tasks": [task] if self.ended else []}
+        task.update(
+            id=self.task_id,
+            name=self.task_name,
+            slave_id=self.agent.agent_id,
+            state=self.state,
+            statuses=[{"state": state, "timestamp": moment} for state, moment in self.statuses],
+        )
+        return {
+            "id": self.task_id,
+            "source": self.task_id,
+            "container": self.container_id,
+            "name": "Command Executor (Task: %s) (Command: NO EXECUTABLE)" % self.task_id,
+            "directory": self.directory,
+            "resources": task["resources"],
+            "tasks": [] if self.ended else [task],
+            "queued_tasks": [],
+            "completed_tasks": [task] if self.ended else [],
+        }
 
 
 class MesosAgentDouble(LoopbackHttpDouble):
@@ -135,7 +156,7 @@ class MesosAgentDouble(LoopbackHttpDouble):
         self.host = host
         self.agent_id = agent_id
         self.lock = threading.RLock()
-        self.sandboxes = {}             # task id -> Sandbox
+        self.sandboxes = {}  # task id -> Sandbox
 
     @property
     def pid(self):
@@ -156,13 +177,20 @@ class MesosAgentDouble(LoopbackHttpDouble):
         with self.lock:
             framework = {key: _RECORDED_FRAMEWORK[key] for key in FRAMEWORK_FIELDS}
             sandboxes = list(self.sandboxes.values())
-            framework["executors"] = [sandbox.executor_json() for sandbox in sandboxes
-                                      if not sandbox.ended]
-            framework["completed_executors"] = [sandbox.executor_json() for sandbox in sandboxes
-                                                if sandbox.ended]
-        return {"id": self.agent_id, "pid": self.pid, "hostname": self.host,
-                "flags": {"work_dir": WORK_DIR},
-                "frameworks": [framework] if sandboxes else [], "completed_frameworks": []}
+            framework["executors"] = [
+                sandbox.executor_json() for sandbox in sandboxes if not sandbox.ended
+            ]
+            framework["completed_executors"] = [
+                sandbox.executor_json() for sandbox in sandboxes if sandbox.ended
+            ]
+        return {
+            "id": self.agent_id,
+            "pid": self.pid,
+            "hostname": self.host,
+            "flags": {"work_dir": WORK_DIR},
+            "frameworks": [framework] if sandboxes else [],
+            "completed_frameworks": [],
+        }
 
     def read(self, query):
         """GET /files/read, as files.cpp answers it."""
@@ -182,9 +210,11 @@ class MesosAgentDouble(LoopbackHttpDouble):
         start, wanted = (0, 0) if offset == -1 else (offset, None if length == -1 else length)
         if wanted is None:
             wanted = max(0, len(content) - start)
-        data = bytes(content[start:start + min(wanted, READ_CAP)])
-        answer = {"data": data.decode("utf-8", "surrogateescape"),
-                  "offset": len(content) if offset == -1 else offset}
+        data = bytes(content[start : start + min(wanted, READ_CAP)])
+        answer = {
+            "data": data.decode("utf-8", "surrogateescape"),
+            "offset": len(content) if offset == -1 else offset,
+        }
         # The bytes go out as they are in the file, as Mesos's JSON writer leaves them.
         raw = json.dumps(answer, ensure_ascii=False).encode("utf-8", "surrogateescape")
         return 200, {"Content-Type": "application/json"}, raw
@@ -209,8 +239,10 @@ def _number(query, name, default):
     text = query[name][-1]
     try:
         value = int(text)
-    except ValueError:
-        raise ValueError("Failed to parse %s: Failed to convert '%s' to number.\n" % (name, text))
+    except ValueError as error:
+        raise ValueError(
+            "Failed to parse %s: Failed to convert '%s' to number.\n" % (name, text)
+        ) from error
     if value < -1:
         raise ValueError("Negative %s provided: %d.\n" % (name, value))
     return value

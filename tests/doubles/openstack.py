@@ -7,6 +7,7 @@ with the --attributes its cloud-init user data starts mesos-agent with, as cloud
 deleted server's agent leaves. Test controls make Nova refuse a create (quota, bad flavor), put a
 server in ERROR, or accept a create yet answer it with an error (the server exists unseen).
 """
+
 import base64
 import json
 import re
@@ -23,9 +24,18 @@ COMPUTE = "/compute/v2.1/" + PROJECT_ID
 
 
 class OpenStackDouble(LoopbackHttpDouble):
-    def __init__(self, mesos=None, boot_delay=0.2, user="qaeci-bot", password="s3cret",
-                 project="qaeci", flavors=("3",), images=("70a599e0-31e7-49b7-b260-868f441e862b",),
-                 networks=("ff608d40-75e9-48cb-b745-77bb55b5eaf2",), max_servers=None):
+    def __init__(
+        self,
+        mesos=None,
+        boot_delay=0.2,
+        user="qaeci-bot",
+        password="s3cret",
+        project="qaeci",
+        flavors=("3",),
+        images=("70a599e0-31e7-49b7-b260-868f441e862b",),
+        networks=("ff608d40-75e9-48cb-b745-77bb55b5eaf2",),
+        max_servers=None,
+    ):
         super(OpenStackDouble, self).__init__()
         self._lock = threading.Lock()
         self.mesos = mesos
@@ -33,11 +43,11 @@ class OpenStackDouble(LoopbackHttpDouble):
         self.credentials = (user, password, project)
         self.flavors, self.images, self.networks = set(flavors), set(images), set(networks)
         self.max_servers = max_servers
-        self.servers = {}       # id -> server document (Nova's shape)
-        self.deleted = []       # ids, in order
+        self.servers = {}  # id -> server document (Nova's shape)
+        self.deleted = []  # ids, in order
         self.created = 0
         self.tokens = set()
-        self._faults = []       # (create number, kind) to apply
+        self._faults = []  # (create number, kind) to apply
         self._timers = []
 
     # -- test controls --------------------------------------------------------------------------
@@ -67,12 +77,13 @@ class OpenStackDouble(LoopbackHttpDouble):
                 return json_response(404, {"itemNotFound": {"code": 404, "message": "Not found"}})
             if headers.get("X-Auth-Token") not in self.tokens:
                 return json_response(401, load_json("openstack", "keystone_error_401.json"))
-            rest = path[len(COMPUTE):]
+            rest = path[len(COMPUTE) :]
             if rest == "/servers" and method == "POST":
                 return self._create(body)
             if rest == "/servers/detail" and method == "GET":
-                return json_response(200, {"servers": [_public(server)
-                                                       for server in self.servers.values()]})
+                return json_response(
+                    200, {"servers": [_public(server) for server in self.servers.values()]}
+                )
             match = re.match(r"^/servers/([^/]+)$", rest)
             if match and method == "GET":
                 return self._get(match.group(1))
@@ -83,18 +94,30 @@ class OpenStackDouble(LoopbackHttpDouble):
     def _versions(self):
         """Version discovery documents, as Keystone and Nova serve them at their roots (what
         keystoneauth, and so openstacksdk, reads before the first call)."""
-        keystone = {"id": "v3.14", "status": "stable", "updated": "2020-04-07T00:00:00Z",
-                    "links": [{"rel": "self", "href": self.url + "/identity/v3/"}],
-                    "media-types": [{"base": "application/json",
-                                     "type": "application/vnd.openstack.identity-v3+json"}]}
-        nova = {"id": "v2.1", "status": "CURRENT", "version": "2.79", "min_version": "2.1",
-                "updated": "2013-07-23T11:33:21Z",
-                "links": [{"rel": "self", "href": self.url + "/compute/v2.1/"}]}
-        return {"/identity": {"versions": {"values": [keystone]}},
-                "/identity/v3": {"version": keystone},
-                "/compute": {"versions": [nova]},
-                "/compute/v2.1": {"version": nova},
-                COMPUTE: {"version": nova}}
+        keystone = {
+            "id": "v3.14",
+            "status": "stable",
+            "updated": "2020-04-07T00:00:00Z",
+            "links": [{"rel": "self", "href": self.url + "/identity/v3/"}],
+            "media-types": [
+                {"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}
+            ],
+        }
+        nova = {
+            "id": "v2.1",
+            "status": "CURRENT",
+            "version": "2.79",
+            "min_version": "2.1",
+            "updated": "2013-07-23T11:33:21Z",
+            "links": [{"rel": "self", "href": self.url + "/compute/v2.1/"}],
+        }
+        return {
+            "/identity": {"versions": {"values": [keystone]}},
+            "/identity/v3": {"version": keystone},
+            "/compute": {"versions": [nova]},
+            "/compute/v2.1": {"version": nova},
+            COMPUTE: {"version": nova},
+        }
 
     def _token(self, body):
         auth = json.loads(body.decode("utf-8"))["auth"]
@@ -105,10 +128,12 @@ class OpenStackDouble(LoopbackHttpDouble):
         document = load_json("openstack", "keystone_auth_tokens_response_201.json")
         # The recorded token has long expired: a client would authenticate before every call.
         document["token"]["expires_at"] = time.strftime(
-            "%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(time.time() + 3600))
+            "%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(time.time() + 3600)
+        )
         for service in document["token"]["catalog"]:
             base = {"identity": self.url + "/identity", "compute": self.url + COMPUTE}.get(
-                service["type"], self.url + "/" + service["type"])
+                service["type"], self.url + "/" + service["type"]
+            )
             for endpoint in service["endpoints"]:
                 endpoint["url"] = base
         token = uuid.uuid4().hex
@@ -121,13 +146,15 @@ class OpenStackDouble(LoopbackHttpDouble):
         request = json.loads(body.decode("utf-8"))["server"]
         self.created += 1
         kind = dict(self._faults).get(self.created)
-        if kind == "quota" or (self.max_servers is not None
-                               and len(self.servers) >= self.max_servers):
+        if kind == "quota" or (
+            self.max_servers is not None and len(self.servers) >= self.max_servers
+        ):
             return json_response(403, load_json("openstack", "nova_error_403_quota.json"))
         if kind == "flavor" or request.get("flavorRef") not in self.flavors:
             return json_response(400, load_json("openstack", "nova_error_400_flavor.json"))
         if request.get("imageRef") not in self.images or not all(
-                network.get("uuid") in self.networks for network in request.get("networks", [])):
+            network.get("uuid") in self.networks for network in request.get("networks", [])
+        ):
             return json_response(400, load_json("openstack", "nova_error_400_schema.json"))
         server = self._new_server(request)
         self.servers[server["id"]] = server
@@ -136,8 +163,9 @@ class OpenStackDouble(LoopbackHttpDouble):
         self._timers.append(timer)
         timer.start()
         if kind == "lost_answer":
-            return json_response(500, {"computeFault": {"code": 500, "message":
-                                                        "Unexpected API Error."}})
+            return json_response(
+                500, {"computeFault": {"code": 500, "message": "Unexpected API Error."}}
+            )
         answer = load_json("openstack", "nova_servers_create_response_202.json")
         answer["server"]["id"] = server["id"]
         return json_response(202, answer)
@@ -145,9 +173,13 @@ class OpenStackDouble(LoopbackHttpDouble):
     def _new_server(self, request):
         server = load_json("openstack", "nova_server_get_build.json")["server"]
         number = len(self.servers) + len(self.deleted) + 1
-        server.update(id=str(uuid.uuid4()), name=request["name"],
-                      metadata=dict(request.get("metadata") or {}),
-                      key_name=request.get("key_name"), addresses={})
+        server.update(
+            id=str(uuid.uuid4()),
+            name=request["name"],
+            metadata=dict(request.get("metadata") or {}),
+            key_name=request.get("key_name"),
+            addresses={},
+        )
         server["flavor"]["id"] = request["flavorRef"]
         server["image"]["id"] = request["imageRef"]
         server["_address"] = "127.0.2.%d" % number
@@ -163,8 +195,14 @@ class OpenStackDouble(LoopbackHttpDouble):
                 failed = load_json("openstack", "nova_server_get_error.json")["server"]
                 server.update(status="ERROR", fault=failed["fault"])
                 return
-            server.update(status="ACTIVE", addresses={"qa-net": [{
-                "addr": server["_address"], "version": 4, "OS-EXT-IPS:type": "fixed"}]})
+            server.update(
+                status="ACTIVE",
+                addresses={
+                    "qa-net": [
+                        {"addr": server["_address"], "version": 4, "OS-EXT-IPS:type": "fixed"}
+                    ]
+                },
+            )
             server["OS-EXT-STS:task_state"] = None
             server["OS-EXT-STS:vm_state"] = "active"
         if self.mesos is not None:  # cloud-init starts mesos-agent; it registers

@@ -18,6 +18,7 @@ API the swift:// artifact store and the Mesos fetcher use.
 Status lines, header sets and bodies come from ../shared/payloads/swift/ (the recorded heads
 are templates: their per-object values are replaced by the stored object's); the 401 and 422
 HTML bodies, which that set lacks, are swob's (swift/common/swob.py RESPONSE_REASONS)."""
+
 import base64
 import binascii
 import calendar
@@ -36,10 +37,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PAYLOADS = os.path.join(REPO, os.pardir, "shared", "payloads", "swift")
 SWOB_BODIES = {
     401: "<html><h1>Unauthorized</h1><p>This server could not verify that you are authorized "
-         "to access the document you requested.</p></html>",
+    "to access the document you requested.</p></html>",
     411: "<html><h1>Length Required</h1><p>Content-Length header required.</p></html>",
     422: "<html><h1>Unprocessable Entity</h1><p>Unable to process the contained "
-         "instructions</p></html>",
+    "instructions</p></html>",
 }
 PER_RESPONSE = ("date", "x-trans-id", "x-openstack-request-id", "content-length")
 PER_OBJECT = ("last-modified", "etag", "x-timestamp", "content-type", "x-delete-at")
@@ -73,7 +74,6 @@ TEMPURL_INVALID = Head("tempurl_401_response.txt")
 
 
 class StoredObject(object):
-
     def __init__(self, data, content_type, meta):
         self.data, self.content_type, self.meta = data, content_type, meta
         self.etag = hashlib.md5(data).hexdigest()
@@ -83,9 +83,16 @@ class StoredObject(object):
 class SwiftDouble(object):
     """One account (`AUTH_qa` as in the payloads) with its containers, on 127.0.0.1."""
 
-    def __init__(self, account="AUTH_qa", user="qa:tester", key="testing",
-                 containers=("artifacts",), temp_url_key=None,
-                 allowed_digests=("sha1", "sha256", "sha512"), listing_limit=10000):
+    def __init__(
+        self,
+        account="AUTH_qa",
+        user="qa:tester",
+        key="testing",
+        containers=("artifacts",),
+        temp_url_key=None,
+        allowed_digests=("sha1", "sha256", "sha512"),
+        listing_limit=10000,
+    ):
         self.account, self.user, self.key = account, user, key
         self.containers = dict((name, {}) for name in containers)
         self.account_meta = {}
@@ -99,8 +106,9 @@ class SwiftDouble(object):
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def start(self):
         self._thread.start()
@@ -139,8 +147,11 @@ class SwiftDouble(object):
         stored.data = bytes([stored.data[0] ^ 0xFF]) + stored.data[1:]
 
     def temp_url_keys(self):
-        return [self.account_meta[header.lower()] for header in TEMPURL["key_headers"]["account"]
-                if self.account_meta.get(header.lower())]
+        return [
+            self.account_meta[header.lower()]
+            for header in TEMPURL["key_headers"]["account"]
+            if self.account_meta.get(header.lower())
+        ]
 
 
 def _handler_for(swift):
@@ -178,16 +189,21 @@ class SwiftRequest(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         self.query = parse_qs(parts.query, keep_blank_values=True)
         self.object_path = unquote(parts.path)
-        self.double.requests.append((self.command, self.object_path,
-                                     dict((k.lower(), v) for k, v in self.headers.items())))
+        self.double.requests.append(
+            (self.command, self.object_path, dict((k.lower(), v) for k, v in self.headers.items()))
+        )
         if self.object_path == "/auth/v1.0":
             return self._auth()
         if self.object_path == "/info":
             return self._info()
         segments = self.object_path.split("/", 4)
         if len(segments) < 3 or segments[1] != "v1" or segments[2] != self.double.account:
-            return self._send(404, NOT_FOUND.reason, [("Content-Type", "text/html; charset=UTF-8")],
-                              NOT_FOUND.body)
+            return self._send(
+                404,
+                NOT_FOUND.reason,
+                [("Content-Type", "text/html; charset=UTF-8")],
+                NOT_FOUND.body,
+            )
         container = segments[3] if len(segments) > 3 else ""
         name = segments[4] if len(segments) > 4 else ""
         if "temp_url_sig" in self.query or "temp_url_expires" in self.query:
@@ -212,21 +228,37 @@ class SwiftRequest(BaseHTTPRequestHandler):
         user, key = self.headers.get("X-Auth-User"), self.headers.get("X-Auth-Key")
         if user != self.double.user or key != self.double.key:
             realm = user.split(":")[0] if user and ":" in user else "unknown"
-            return self._send(401, "Unauthorized",
-                              [("Www-Authenticate", 'Swift realm="%s"' % realm),
-                               ("Content-Type", "text/html; charset=UTF-8")],
-                              SWOB_BODIES[401].encode())
+            return self._send(
+                401,
+                "Unauthorized",
+                [
+                    ("Www-Authenticate", 'Swift realm="%s"' % realm),
+                    ("Content-Type", "text/html; charset=UTF-8"),
+                ],
+                SWOB_BODIES[401].encode(),
+            )
         token = self.double.issue_token()
-        self._send(200, "OK", [("X-Auth-Token", token), ("X-Storage-Token", token),
-                               ("X-Auth-Token-Expires", "86399"),
-                               ("X-Storage-Url", self.double.storage_url),
-                               ("Content-Type", "text/html; charset=UTF-8")], b"")
+        self._send(
+            200,
+            "OK",
+            [
+                ("X-Auth-Token", token),
+                ("X-Storage-Token", token),
+                ("X-Auth-Token-Expires", "86399"),
+                ("X-Storage-Url", self.double.storage_url),
+                ("Content-Type", "text/html; charset=UTF-8"),
+            ],
+            b"",
+        )
 
     def _info(self):
-        tempurl = {"methods": TEMPURL["methods_default"],
-                   "allowed_digests": sorted(self.double.allowed_digests)}
-        deprecated = sorted(set(self.double.allowed_digests) & set(TEMPURL["allowed_digests"]
-                                                                    ["deprecated"]))
+        tempurl = {
+            "methods": TEMPURL["methods_default"],
+            "allowed_digests": sorted(self.double.allowed_digests),
+        }
+        deprecated = sorted(
+            set(self.double.allowed_digests) & set(TEMPURL["allowed_digests"]["deprecated"])
+        )
         if deprecated:
             tempurl["deprecated_digests"] = deprecated
         body = json.dumps({"swift": {"version": "2.35.0"}, "tempurl": tempurl}).encode()
@@ -244,33 +276,47 @@ class SwiftRequest(BaseHTTPRequestHandler):
         objects = [o for c in self.double.containers.values() for o in c.values()]
         headers = [("Content-Type", "text/html; charset=UTF-8")]
         if self.command == "HEAD":
-            headers += [("X-Account-Container-Count", str(len(self.double.containers))),
-                        ("X-Account-Object-Count", str(len(objects))),
-                        ("X-Account-Bytes-Used", str(sum(len(o.data) for o in objects))),
-                        ("X-Timestamp", "1389453423.35964")]
+            headers += [
+                ("X-Account-Container-Count", str(len(self.double.containers))),
+                ("X-Account-Object-Count", str(len(objects))),
+                ("X-Account-Bytes-Used", str(sum(len(o.data) for o in objects))),
+                ("X-Timestamp", "1389453423.35964"),
+            ]
             headers += [(h.title(), v) for h, v in sorted(self.double.account_meta.items())]
         self._send(204, "No Content", headers, b"")
 
     def _container(self, container):
         objects = self.double.containers[container]
-        headers = [("X-Container-Object-Count", str(len(objects))),
-                   ("X-Container-Bytes-Used", str(sum(len(o.data) for o in objects.values()))),
-                   ("X-Timestamp", "1389727543.65372")]
+        headers = [
+            ("X-Container-Object-Count", str(len(objects))),
+            ("X-Container-Bytes-Used", str(sum(len(o.data) for o in objects.values()))),
+            ("X-Timestamp", "1389727543.65372"),
+        ]
         if self.command == "HEAD":
             return self._send(204, "No Content", headers, b"")
         prefix = self._param("prefix", "")
         marker = self._param("marker", "")
-        limit = min(int(self._param("limit", self.double.listing_limit)),
-                    self.double.listing_limit)
+        limit = min(int(self._param("limit", self.double.listing_limit)), self.double.listing_limit)
         names = [n for n in sorted(objects) if n.startswith(prefix) and n > marker][:limit]
         if not names:
             return self._send(204, "No Content", headers, b"")
-        listing = [{"hash": objects[n].etag, "last_modified": _iso(objects[n].timestamp),
-                    "bytes": len(objects[n].data), "name": n,
-                    "content_type": objects[n].content_type} for n in names]
-        self._send(200, "OK", headers + [("Accept-Ranges", "bytes"),
-                                         ("Content-Type", "application/json; charset=utf-8")],
-                   json.dumps(listing).encode())
+        listing = [
+            {
+                "hash": objects[n].etag,
+                "last_modified": _iso(objects[n].timestamp),
+                "bytes": len(objects[n].data),
+                "name": n,
+                "content_type": objects[n].content_type,
+            }
+            for n in names
+        ]
+        self._send(
+            200,
+            "OK",
+            headers
+            + [("Accept-Ranges", "bytes"), ("Content-Type", "application/json; charset=utf-8")],
+            json.dumps(listing).encode(),
+        )
 
     def _param(self, name, default):
         return self.query.get(name, [default])[0]
@@ -284,23 +330,31 @@ class SwiftRequest(BaseHTTPRequestHandler):
         if stored is None:
             return self._not_found()
         template = TEMPURL_GET if self.temp_url else OBJECT_GET
-        values = {"content-length": str(len(stored.data)), "etag": stored.etag,
-                  "last-modified": formatdate(stored.timestamp, usegmt=True),
-                  "x-timestamp": "%.5f" % stored.timestamp, "content-type": stored.content_type}
+        values = {
+            "content-length": str(len(stored.data)),
+            "etag": stored.etag,
+            "last-modified": formatdate(stored.timestamp, usegmt=True),
+            "x-timestamp": "%.5f" % stored.timestamp,
+            "content-type": stored.content_type,
+        }
         if self.temp_url:
             filename = os.path.basename(name)
             values["content-disposition"] = "attachment; filename=\"%s\"; filename*=UTF-8''%s" % (
-                filename, filename)
+                filename,
+                filename,
+            )
             values["expires"] = formatdate(self.expires, usegmt=True)
         headers = _fill(template, values) + sorted(stored.meta.items())
-        self._send(template.status, template.reason, headers, stored.data,
-                   length=len(stored.data))
+        self._send(template.status, template.reason, headers, stored.data, length=len(stored.data))
 
     def _put(self, container, name):
         if "Content-Length" not in self.headers:
-            return self._send(411, "Length Required",
-                              [("Content-Type", "text/html; charset=UTF-8")],
-                              SWOB_BODIES[411].encode())
+            return self._send(
+                411,
+                "Length Required",
+                [("Content-Type", "text/html; charset=UTF-8")],
+                SWOB_BODIES[411].encode(),
+            )
         data = self.rfile.read(int(self.headers["Content-Length"]))
         self.body_read = True
         if self.double.damage_next_upload and data:
@@ -309,18 +363,35 @@ class SwiftRequest(BaseHTTPRequestHandler):
         md5 = hashlib.md5(data).hexdigest()
         expected = (self.headers.get("ETag") or "").strip('"')
         if expected and expected != md5:
-            return self._send(422, "Unprocessable Entity",
-                              [("Content-Type", "text/html; charset=UTF-8")],
-                              SWOB_BODIES[422].encode())
-        meta = [(h.title(), v) for h, v in self.headers.items()
-                if h.lower().startswith("x-object-meta-")]
-        stored = StoredObject(data, self.headers.get("Content-Type") or "application/octet-stream",
-                              dict(meta))
+            return self._send(
+                422,
+                "Unprocessable Entity",
+                [("Content-Type", "text/html; charset=UTF-8")],
+                SWOB_BODIES[422].encode(),
+            )
+        meta = [
+            (h.title(), v)
+            for h, v in self.headers.items()
+            if h.lower().startswith("x-object-meta-")
+        ]
+        stored = StoredObject(
+            data, self.headers.get("Content-Type") or "application/octet-stream", dict(meta)
+        )
         self.double.containers[container][name] = stored  # whole, at once: readers see old or new
-        self._send(OBJECT_PUT.status, OBJECT_PUT.reason,
-                   _fill(OBJECT_PUT, {"etag": stored.etag, "content-length": "0",
-                                      "last-modified": formatdate(stored.timestamp, usegmt=True),
-                                      "content-type": OBJECT_PUT.header("Content-Type")}), b"")
+        self._send(
+            OBJECT_PUT.status,
+            OBJECT_PUT.reason,
+            _fill(
+                OBJECT_PUT,
+                {
+                    "etag": stored.etag,
+                    "content-length": "0",
+                    "last-modified": formatdate(stored.timestamp, usegmt=True),
+                    "content-type": OBJECT_PUT.header("Content-Type"),
+                },
+            ),
+            b"",
+        )
 
     # -- temp URLs (tempurl.py's checks, in its order)
 
@@ -345,14 +416,23 @@ class SwiftRequest(BaseHTTPRequestHandler):
     # -- responses
 
     def _unauthorized(self):
-        self._send(401, "Unauthorized",
-                   [("Content-Type", "text/html; charset=UTF-8"),
-                    ("Www-Authenticate", 'Swift realm="%s"' % self.double.account)],
-                   SWOB_BODIES[401].encode())
+        self._send(
+            401,
+            "Unauthorized",
+            [
+                ("Content-Type", "text/html; charset=UTF-8"),
+                ("Www-Authenticate", 'Swift realm="%s"' % self.double.account),
+            ],
+            SWOB_BODIES[401].encode(),
+        )
 
     def _temp_url_invalid(self):
-        self._send(TEMPURL_INVALID.status, TEMPURL_INVALID.reason,
-                   _fill(TEMPURL_INVALID, {}), TEMPURL_INVALID.body)
+        self._send(
+            TEMPURL_INVALID.status,
+            TEMPURL_INVALID.reason,
+            _fill(TEMPURL_INVALID, {}),
+            TEMPURL_INVALID.body,
+        )
 
     def _not_found(self):
         self._send(NOT_FOUND.status, NOT_FOUND.reason, _fill(NOT_FOUND, {}), NOT_FOUND.body)
@@ -382,8 +462,11 @@ def _fill(template, values):
         name = header.lower()
         if name in values:
             headers.append((header, values[name]))
-        elif name not in PER_OBJECT and not name.startswith("x-object-meta-") \
-                and name not in ("content-disposition", "expires"):
+        elif (
+            name not in PER_OBJECT
+            and not name.startswith("x-object-meta-")
+            and name not in ("content-disposition", "expires")
+        ):
             headers.append((header, recorded))
     return headers
 
@@ -414,4 +497,5 @@ def _expires(value):
 
 def _iso(timestamp):
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(timestamp)) + (
-        ".%06d" % int((timestamp % 1) * 1000000))
+        ".%06d" % int((timestamp % 1) * 1000000)
+    )

@@ -15,8 +15,16 @@ if HERE not in sys.path:
 
 from e2e_site import CREATOR, FIRST_ENV, MANAGER, REPO, Site, free_port  # noqa: E402
 
-SYSTEM_TOOLS = ("nginx", "mariadbd", "mariadb", "redis-server", "redis-cli", "git", "node",
-                "supervisord")
+SYSTEM_TOOLS = (
+    "nginx",
+    "mariadbd",
+    "mariadb",
+    "redis-server",
+    "redis-cli",
+    "git",
+    "node",
+    "supervisord",
+)
 
 
 def _missing_tools():
@@ -39,6 +47,7 @@ def _stop_back_end(site):
     if lib not in sys.path:
         sys.path.append(lib)
     from qaeci.backends.local import LocalBackend
+
     backend = LocalBackend(site.work_dir, "localhost", site.router_port)
     for env in backend.environments():
         backend.destroy(env)
@@ -56,8 +65,10 @@ def site():
     try:
         done = demo.demo_up(FIRST_ENV)
         if done.returncode != 0:
-            pytest.fail("scripts/demo.py up failed (exit %d):\n%s\n%s"
-                        % (done.returncode, done.stdout[-3000:], done.stderr[-3000:]))
+            pytest.fail(
+                "scripts/demo.py up failed (exit %d):\n%s\n%s"
+                % (done.returncode, done.stdout[-3000:], done.stderr[-3000:])
+            )
         yield demo
     finally:
         try:
@@ -65,4 +76,3 @@ def site():
         finally:
             _stop_back_end(demo)
             shutil.rmtree(state, ignore_errors=True)
-

@@ -20,8 +20,8 @@ DEMO_SCRIPT = os.path.join(REPO, "scripts", "demo.py")
 COMMAND_TIMEOUT = 300
 HTTP_TIMEOUT = 10
 AVOIDED_PORTS = (8080,)
-CREATOR = "carol"      # who brings the demo up (not a manager of the template)
-MANAGER = "alice"      # a manager of the demo template (examples/registry/envs/demo.yaml)
+CREATOR = "carol"  # who brings the demo up (not a manager of the template)
+MANAGER = "alice"  # a manager of the demo template (examples/registry/envs/demo.yaml)
 FIRST_ENV = "qa1"
 
 
@@ -52,10 +52,25 @@ class Site(object):
 
     # -- the demo script ---------------------------------------------------------------------
     def demo_up(self, env):
-        argv = [sys.executable, DEMO_SCRIPT, "up", "--state", self.state, "--env", env,
-                "--router-port", str(self.router_port)]
-        return subprocess.run(argv, capture_output=True, text=True, timeout=COMMAND_TIMEOUT,
-                              cwd=REPO, env=self.environ())
+        argv = [
+            sys.executable,
+            DEMO_SCRIPT,
+            "up",
+            "--state",
+            self.state,
+            "--env",
+            env,
+            "--router-port",
+            str(self.router_port),
+        ]
+        return subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            cwd=REPO,
+            env=self.environ(),
+        )
 
     # -- st2lite ------------------------------------------------------------------------------
     def argv(self, *args):
@@ -63,15 +78,27 @@ class Site(object):
 
     def st2lite(self, *args, user=None):
         """(exit code, stdout, stderr) of one st2lite command."""
-        done = subprocess.run(self.argv(*args), capture_output=True, text=True,
-                              timeout=COMMAND_TIMEOUT, cwd=REPO, env=self.environ(user))
+        done = subprocess.run(
+            self.argv(*args),
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            cwd=REPO,
+            env=self.environ(user),
+        )
         return done.returncode, done.stdout, done.stderr
 
     def st2lite_relative_packs(self, *args):
         """st2lite as the outside checks call it: `--packs packs` from the repository root."""
         argv = [ST2LITE, "--packs", "packs", "--state", self.state] + list(args)
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=COMMAND_TIMEOUT,
-                              cwd=REPO, env=self.environ())
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            cwd=REPO,
+            env=self.environ(),
+        )
         return done.returncode, done.stdout, done.stderr
 
     def run(self, ref, *params, user=None):
@@ -93,9 +120,15 @@ class Site(object):
         """st2lite run in its own process group (so the test can kill all of it at once);
         with capture, its output is read through communicate()."""
         output = subprocess.PIPE if capture else subprocess.DEVNULL
-        return subprocess.Popen(self.argv("run", ref, *(list(params) + ["--json"])),
-                                stdout=output, stderr=output, text=True,
-                                cwd=REPO, env=self.environ(), start_new_session=True)
+        return subprocess.Popen(
+            self.argv("run", ref, *(list(params) + ["--json"])),
+            stdout=output,
+            stderr=output,
+            text=True,
+            cwd=REPO,
+            env=self.environ(),
+            start_new_session=True,
+        )
 
     # -- the demo's git repositories (examples/setup_demo.py made them under the state dir) --------
     def commit_to_app(self, app, filename, append_text, message):
@@ -124,8 +157,7 @@ class Site(object):
     # -- HTTP through the router -----------------------------------------------------------------
     def get(self, app, env, path="/"):
         """(status, body) of GET path at APP.ENV.localhost through the nginx router."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.router_port,
-                                                timeout=HTTP_TIMEOUT)
+        connection = http.client.HTTPConnection("127.0.0.1", self.router_port, timeout=HTTP_TIMEOUT)
         try:
             connection.request("GET", path, headers={"Host": "%s.%s.localhost" % (app, env)})
             response = connection.getresponse()
@@ -137,8 +169,11 @@ class Site(object):
     def rendered_config(self, env, app):
         """The app's rendered conf/app.json of its current release (the only one kept)."""
         app_dir = os.path.join(self.work_dir, "releases", env, app)
-        paths = [path for path in glob.glob(os.path.join(app_dir, "*", "conf", "app.json"))
-                 if not path.startswith(os.path.join(app_dir, "current") + os.sep)]
+        paths = [
+            path
+            for path in glob.glob(os.path.join(app_dir, "*", "conf", "app.json"))
+            if not path.startswith(os.path.join(app_dir, "current") + os.sep)
+        ]
         assert len(paths) == 1, "expected one release of %s.%s, found %s" % (env, app, paths)
         current = os.path.join(app_dir, "current", "conf", "app.json")
         assert os.path.realpath(current) == os.path.realpath(paths[0])  # the one that runs
@@ -156,17 +191,26 @@ class Site(object):
         return [(row.pid, row.cmdline) for row in self._own_processes()]
 
     def _own_processes(self):
-        return [row for row in process_table()
-                if self.state in row.cmdline or row.cwd == self.state
-                or row.cwd.startswith(self.state + os.sep)]
+        return [
+            row
+            for row in process_table()
+            if self.state in row.cmdline
+            or row.cwd == self.state
+            or row.cwd.startswith(self.state + os.sep)
+        ]
 
     def env_processes(self, env):
         """[(pid, command line)] of this state dir's live processes for environment env."""
-        marks = [os.path.join(self.work_dir, folder, env) + os.sep
-                 for folder in ("envs", "releases", "logs")]
-        return [(row.pid, row.cmdline) for row in self._own_processes()
-                if row.environ.get("QAECI_ENV") == env
-                or any(mark in row.cmdline + " " + row.cwd + os.sep for mark in marks)]
+        marks = [
+            os.path.join(self.work_dir, folder, env) + os.sep
+            for folder in ("envs", "releases", "logs")
+        ]
+        return [
+            (row.pid, row.cmdline)
+            for row in self._own_processes()
+            if row.environ.get("QAECI_ENV") == env
+            or any(mark in row.cmdline + " " + row.cwd + os.sep for mark in marks)
+        ]
 
     def app_pids(self, env):
         """{app: [pid, ...]} of the running processes of env's apps (base services excluded)."""
@@ -179,10 +223,13 @@ class Site(object):
 
     def app_ports(self, env):
         """{app: PORT0} of the running processes of env's apps (base services excluded)."""
-        return {row.environ["QAECI_APP"]: int(row.environ["PORT0"])
-                for row in self._own_processes()
-                if row.environ.get("QAECI_ENV") == env and "PORT0" in row.environ
-                and not row.environ.get("QAECI_APP", "svc-").startswith("svc-")}
+        return {
+            row.environ["QAECI_APP"]: int(row.environ["PORT0"])
+            for row in self._own_processes()
+            if row.environ.get("QAECI_ENV") == env
+            and "PORT0" in row.environ
+            and not row.environ.get("QAECI_APP", "svc-").startswith("svc-")
+        }
 
 
 class ProcessRow(object):
@@ -217,10 +264,17 @@ def process_table():
 
 
 def git(repo, *args):
-    identity = ["-c", "user.name=qaeci e2e", "-c", "user.email=e2e@qaeci.invalid",
-                "-c", "commit.gpgsign=false"]
-    done = subprocess.run(["git", "-C", repo] + identity + list(args), capture_output=True,
-                          text=True, timeout=60)
+    identity = [
+        "-c",
+        "user.name=qaeci e2e",
+        "-c",
+        "user.email=e2e@qaeci.invalid",
+        "-c",
+        "commit.gpgsign=false",
+    ]
+    done = subprocess.run(
+        ["git", "-C", repo] + identity + list(args), capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, "git %s: %s" % (" ".join(args), done.stderr.strip())
     return done.stdout
 
@@ -257,18 +311,29 @@ def mysql_query(config, sql):
     """Rows (lists of text) of one SQL statement, through the mariadb client, with the
     credentials qaeci rendered into the books app's config."""
     mysql = config["mysql"]
-    argv = ["mariadb", "--host=%s" % mysql["host"], "--port=%d" % mysql["port"],
-            "--user=%s" % mysql["user"], "--password=%s" % mysql["password"],
-            "--database=%s" % mysql["database"], "--batch", "--skip-column-names",
-            "--execute=%s" % sql]
+    argv = [
+        "mariadb",
+        "--host=%s" % mysql["host"],
+        "--port=%d" % mysql["port"],
+        "--user=%s" % mysql["user"],
+        "--password=%s" % mysql["password"],
+        "--database=%s" % mysql["database"],
+        "--batch",
+        "--skip-column-names",
+        "--execute=%s" % sql,
+    ]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, "mariadb: %s" % done.stderr.strip()
     return [line.split("\t") for line in done.stdout.splitlines()]
 
 
 def redis_command(port, *words):
-    done = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port)] + list(words),
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        ["redis-cli", "-h", "127.0.0.1", "-p", str(port)] + list(words),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 0, "redis-cli: %s" % done.stderr.strip()
     return done.stdout.strip()
 
@@ -276,15 +341,21 @@ def redis_command(port, *words):
 def app_outcomes(execution):
     """{app: (status, built, deployed)} from an env_up / env_status execution's output."""
     apps = execution["result"]["output"]["apps"]
-    return {code: (entry["status"], entry.get("built"), entry.get("deployed"))
-            for code, entry in apps.items()}
+    return {
+        code: (entry["status"], entry.get("built"), entry.get("deployed"))
+        for code, entry in apps.items()
+    }
 
 
 def deployed_apps(execution):
-    return sorted(code for code, entry in execution["result"]["output"]["apps"].items()
-                  if entry.get("deployed"))
+    return sorted(
+        code
+        for code, entry in execution["result"]["output"]["apps"].items()
+        if entry.get("deployed")
+    )
 
 
 def built_apps(execution):
-    return sorted(code for code, entry in execution["result"]["output"]["apps"].items()
-                  if entry.get("built"))
+    return sorted(
+        code for code, entry in execution["result"]["output"]["apps"].items() if entry.get("built")
+    )

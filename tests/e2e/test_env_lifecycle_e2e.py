@@ -13,9 +13,18 @@ import re
 import socket
 
 import pytest
-
-from e2e_site import (CREATOR, FIRST_ENV, MANAGER, app_outcomes, built_apps, deployed_apps,
-                     kill_process_group, mysql_query, redis_command, wait_until)
+from e2e_site import (
+    CREATOR,
+    FIRST_ENV,
+    MANAGER,
+    app_outcomes,
+    built_apps,
+    deployed_apps,
+    kill_process_group,
+    mysql_query,
+    redis_command,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -36,8 +45,11 @@ def why(execution):
     """The failed apps' reasons, else the workflow's errors: what a failed assertion shows."""
     result = execution.get("result") or {}
     apps = (result.get("output") or {}).get("apps") or {}
-    failed = {code: (entry.get("stage"), entry.get("reason")) for code, entry in apps.items()
-              if entry.get("status") != "healthy"}
+    failed = {
+        code: (entry.get("stage"), entry.get("reason"))
+        for code, entry in apps.items()
+        if entry.get("status") != "healthy"
+    }
     return failed or result.get("errors") or result
 
 
@@ -83,15 +95,15 @@ def bring_back(site, env):
 
 
 def plan_reasons(execution):
-    plan = next(child for child in execution["children"]
-                if child["action"] == "qaeci.env_plan")
+    plan = next(child for child in execution["children"] if child["action"] == "qaeci.env_plan")
     return plan["result"]["result"].get("reasons")
 
 
 def env_up_history(site, env):
     """env_up executions of env, oldest first, as `st2lite execution list` shows them."""
-    code, out, err = site.st2lite("execution", "list", "--action", "qaeci.env_up", "-n", "50",
-                                  "--json")
+    code, out, err = site.st2lite(
+        "execution", "list", "--action", "qaeci.env_up", "-n", "50", "--json"
+    )
     assert code == 0, err
     runs = [run for run in json.loads(out) if run["parameters"].get("env") == env]
     return sorted(runs, key=lambda run: run["start_timestamp"])
@@ -126,9 +138,11 @@ def test_every_app_answers_through_the_router(site):
 
 def test_the_shop_page_shows_rows_from_mariadb_and_levels_from_redis(site):
     services = services_of(site, FIRST_ENV)
-    mysql_query(site.rendered_config(FIRST_ENV, "books"),
-                "INSERT INTO books (id, title, author, published_year, list_price_cents) "
-                "VALUES (901, 'Only In qa1', 'E2E Tester', 2024, 1000)")
+    mysql_query(
+        site.rendered_config(FIRST_ENV, "books"),
+        "INSERT INTO books (id, title, author, published_year, list_price_cents) "
+        "VALUES (901, 'Only In qa1', 'E2E Tester', 2024, 1000)",
+    )
     redis_command(services["redis"]["port"], "HSET", "stock:levels", "3", "4242")
 
     status, page = site.get("shop", FIRST_ENV)
@@ -145,12 +159,16 @@ def test_env_up_again_changes_nothing(site):
     assert_all_healthy(execution)
     assert app_outcomes(execution) == {code: ("healthy", False, False) for code in DEMO_APPS}
     assert not {child["action"] for child in execution["children"]} & {
-        "qaeci.app_build", "qaeci.app_deploy"}
+        "qaeci.app_build",
+        "qaeci.app_deploy",
+    }
 
 
 def test_two_env_up_of_one_environment_never_interleave(site):
-    runners = [site.start_background("qaeci.env_up", "env=" + FIRST_ENV, "template=demo",
-                                     capture=True) for _ in range(2)]
+    runners = [
+        site.start_background("qaeci.env_up", "env=" + FIRST_ENV, "template=demo", capture=True)
+        for _ in range(2)
+    ]
     executions = []
     for runner in runners:
         out, _err = runner.communicate(timeout=300)
@@ -159,14 +177,14 @@ def test_two_env_up_of_one_environment_never_interleave(site):
 
     first, second = sorted(executions, key=lambda e: steps_span(e)[0])
     assert steps_span(second)[0] >= steps_span(first)[1], (
-        "the second env_up's steps ran while the first's still did")
+        "the second env_up's steps ran while the first's still did"
+    )
 
 
 def steps_span(execution):
     """(first step's start, last step's end) of an execution, as ISO-8601 text (sortable)."""
     children = execution["children"]
-    return (min(c["start_timestamp"] for c in children),
-            max(c["end_timestamp"] for c in children))
+    return (min(c["start_timestamp"] for c in children), max(c["end_timestamp"] for c in children))
 
 
 def test_env_status_through_chat_lists_every_app_with_its_url(site):
@@ -176,8 +194,9 @@ def test_env_status_through_chat_lists_every_app_with_its_url(site):
     assert answer["execution"]["context"]["action_alias_ref"] == "qaeci.env_status"
     for app in DEMO_APPS:
         url = "http://%s.%s.localhost:%d/" % (app, FIRST_ENV, site.router_port)
-        line = next((text for text in answer["result"].splitlines() if text.startswith("✓ %s " % app)),
-                    None)
+        line = next(
+            (text for text in answer["result"].splitlines() if text.startswith("✓ %s " % app)), None
+        )
         assert line is not None and url in line, answer["result"]
     assert "✗" not in answer["result"]
 
@@ -195,7 +214,8 @@ def test_only_managers_or_the_creator_may_take_an_environment_down(site):
 
     code, status = site.run("qaeci.env_status", "env=" + FIRST_ENV)
     assert {code_: entry[0] for code_, entry in app_outcomes(status).items()} == {
-        app: "healthy" for app in DEMO_APPS}
+        app: "healthy" for app in DEMO_APPS
+    }
     assert_every_app_answers(site, FIRST_ENV)
 
 
@@ -205,11 +225,14 @@ def test_others_may_not_rebuild_an_environment_either(site):
     assert MANAGERS_TEXT in answer["result"], answer["result"]
 
 
-@pytest.mark.parametrize("params, says", [
-    (["env=QA_1", "template=demo"], ["QA_1", "DNS label"]),
-    (["env=qa9", "template=nosuch"], ["nosuch", "demo"]),
-    (["env=" + FIRST_ENV, "apps=books,nosuch"], ["nosuch"]),
-])
+@pytest.mark.parametrize(
+    "params, says",
+    [
+        (["env=QA_1", "template=demo"], ["QA_1", "DNS label"]),
+        (["env=qa9", "template=nosuch"], ["nosuch", "demo"]),
+        (["env=" + FIRST_ENV, "apps=books,nosuch"], ["nosuch"]),
+    ],
+)
 def test_bad_requests_are_refused_before_anything_is_touched(site, params, says):
     pids = site.app_pids(FIRST_ENV)
 
@@ -271,7 +294,8 @@ def assert_only_status_came_back(execution):
     assert_all_healthy(execution)
     assert built_apps(execution) == []
     assert deployed_apps(execution) == ["status"], "redeployed, with the plan's reasons: %s" % (
-        plan_reasons(execution))
+        plan_reasons(execution)
+    )
 
 
 def test_one_app_taken_down_comes_back_alone(site):
@@ -305,8 +329,9 @@ def test_one_app_comes_back_alone_when_its_old_port_was_taken_meanwhile(site):
 
 
 def test_a_failed_build_is_rebuilt_alone(site):
-    broken_commit = site.commit_to_app("prices", "server.py", "\ndef broken(:\n",
-                                       "a syntax error slips in")
+    broken_commit = site.commit_to_app(
+        "prices", "server.py", "\ndef broken(:\n", "a syntax error slips in"
+    )
     try:
         code, execution = env_up(site, FIRST_ENV)
 
@@ -329,8 +354,9 @@ def test_a_failed_build_is_rebuilt_alone(site):
         rebuilt = answer["execution"]["result"]["output"]["apps"]
         assert rebuilt["prices"]["built"] and rebuilt["prices"]["deployed"]
         assert rebuilt["prices"]["commit"] == fixed_commit
-        assert [code_ for code_, entry in rebuilt.items()
-                if entry.get("built") or entry.get("deployed")] == ["prices"]
+        assert [
+            code_ for code_, entry in rebuilt.items() if entry.get("built") or entry.get("deployed")
+        ] == ["prices"]
         assert_every_app_answers(site, FIRST_ENV)
     finally:
         if site.app_head("prices") == broken_commit:
@@ -358,8 +384,11 @@ def test_a_second_environment_runs_side_by_side_in_isolation(site):
     shop_links = site.rendered_config(SECOND_ENV, "shop")["links"]
     assert shop_links["books"] == "http://books.%s.localhost:%d/" % (SECOND_ENV, site.router_port)
 
-    mysql_query(config, "INSERT INTO books (id, title, author, published_year, "
-                        "list_price_cents) VALUES (902, 'Only In qa2', 'E2E Tester', 2024, 1000)")
+    mysql_query(
+        config,
+        "INSERT INTO books (id, title, author, published_year, "
+        "list_price_cents) VALUES (902, 'Only In qa2', 'E2E Tester', 2024, 1000)",
+    )
     assert "Only In qa2" in books_titles(site, SECOND_ENV)
     assert "Only In qa2" not in books_titles(site, FIRST_ENV)
     assert "Only In qa1" in books_titles(site, FIRST_ENV)
@@ -372,8 +401,9 @@ def test_a_crash_in_the_middle_of_env_up_is_finished_by_the_next_one(site):
     runner = site.start_background("qaeci.env_up", "env=" + CRASH_ENV, "template=demo")
     try:
         # Deploys are under way once the first app answers; the apps after it are not yet.
-        first_app_up = wait_until(lambda: site.get("books", CRASH_ENV)[0] == 200,
-                                  APP_READY_SECONDS, interval=0.2)
+        first_app_up = wait_until(
+            lambda: site.get("books", CRASH_ENV)[0] == 200, APP_READY_SECONDS, interval=0.2
+        )
         assert runner.poll() is None, "env_up ended (exit %s) before it was killed" % runner.poll()
     finally:
         killed = kill_process_group(runner)
@@ -386,7 +416,9 @@ def test_a_crash_in_the_middle_of_env_up_is_finished_by_the_next_one(site):
         assert_all_healthy(execution)
         assert_every_app_answers(site, CRASH_ENV)
         assert [run["status"] for run in env_up_history(site, CRASH_ENV)] == [
-            "abandoned", "succeeded"]
+            "abandoned",
+            "succeeded",
+        ]
     finally:
         code, execution = site.run("qaeci.env_down", "env=" + CRASH_ENV)  # by its creator
 
@@ -403,8 +435,11 @@ def test_a_crash_in_the_middle_of_a_build_is_finished_by_the_next_env_up(site):
     slow_commit = site.commit_to_app("prices", "build.sh", "sleep 6\n", "a slow build step")
     runner = site.start_background("qaeci.env_up", "env=" + BUILD_CRASH_ENV, "template=demo")
     try:
-        building = wait_until(lambda: running_build(site, BUILD_CRASH_ENV, "prices"),
-                              BUILD_START_SECONDS, interval=0.3)
+        building = wait_until(
+            lambda: running_build(site, BUILD_CRASH_ENV, "prices"),
+            BUILD_START_SECONDS,
+            interval=0.3,
+        )
     finally:
         killed = kill_process_group(runner)
     try:
@@ -431,8 +466,12 @@ def running_build(site, env, app):
         return False
     code, out, _err = site.st2lite("execution", "get", running[-1]["id"], "--json")
     children = json.loads(out)["children"] if code == 0 else []
-    return any(child["action"] == "qaeci.app_build" and child["status"] == "running"
-               and child["parameters"].get("app") == app for child in children)
+    return any(
+        child["action"] == "qaeci.app_build"
+        and child["status"] == "running"
+        and child["parameters"].get("app") == app
+        for child in children
+    )
 
 
 def test_taking_every_environment_down_leaves_nothing_behind(site):

@@ -5,6 +5,7 @@ environment taken down at the end whatever the tests did.
 
 tests.doubles needs the repository root on sys.path, the pack's lib/ gives qaeci, and
 tests/qaeci (appended, so it shadows nothing) gives the app-tree helpers."""
+
 import os
 import sys
 
@@ -19,6 +20,7 @@ if os.path.join(REPO, "tests", "qaeci") not in sys.path:
     sys.path.append(os.path.join(REPO, "tests", "qaeci"))
 
 from marathon_site import CREDENTIALS, ENV, MarathonSite  # noqa: E402
+
 from tests.doubles.marathon import MarathonDouble  # noqa: E402
 from tests.doubles.mesos import MesosMasterDouble  # noqa: E402
 from tests.doubles.mesos_agents import MesosAgents  # noqa: E402

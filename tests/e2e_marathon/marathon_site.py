@@ -9,13 +9,13 @@ The tree (template `shop`, deploy type dev, base services mysql and redis):
      ^
      +-- order_svc          (an app code with `_`: Marathon id segment `order-svc`)
 """
+
 import json
 import os
 import subprocess
 import sys
 
 import yaml
-
 from qaeci_envtree import server_app
 from qaeci_testkit import commit_files, write_registry
 
@@ -30,8 +30,9 @@ CREATOR = "alice"
 DOMAIN = "qa.example.com"
 CREDENTIALS = "qaeci:secret"
 APPS = ["api", "jobs", "order_svc", "web"]
-SANDBOX_LINK = ("https://mesos.example/#/agents/{agent_id}/frameworks/{framework_id}/executors/"
-                "{task_id}/browse")
+SANDBOX_LINK = (
+    "https://mesos.example/#/agents/{agent_id}/frameworks/{framework_id}/executors/{task_id}/browse"
+)
 SANDBOX_FILES_LINK = "https://mesos.example/#/agents/{agent_id}/browse?path={sandbox}"
 
 
@@ -39,15 +40,25 @@ def shop_tree(root):
     """(registry path, repositories directory) of the shop tree under ROOT."""
     repos = os.path.join(root, "repos")
     apps = [
-        server_app(repos, "api", "api in {{ env.name }} db={{ services.mysql.host }}:"
-                                 "{{ services.mysql.port }}", services=["mysql", "redis"]),
+        server_app(
+            repos,
+            "api",
+            "api in {{ env.name }} db={{ services.mysql.host }}:{{ services.mysql.port }}",
+            services=["mysql", "redis"],
+        ),
         server_app(repos, "web", "web calls {{ apps.api.url }}", depends_on=["api"]),
         server_app(repos, "order_svc", "orders call {{ apps.api.url }}", depends_on=["api"]),
         server_app(repos, "jobs", "jobs use {{ apps.web.url }}", depends_on=["web"]),
     ]
-    templates = [{"name": TEMPLATE, "deploy_type": "dev", "managers": ["mia"],
-                  "services": {"mysql": {}, "redis": {}},
-                  "apps": {app["app_code"]: {} for app in apps}}]
+    templates = [
+        {
+            "name": TEMPLATE,
+            "deploy_type": "dev",
+            "managers": ["mia"],
+            "services": {"mysql": {}, "redis": {}},
+            "apps": {app["app_code"]: {} for app in apps},
+        }
+    ]
     return write_registry(os.path.join(root, "registry"), apps, templates), repos
 
 
@@ -70,11 +81,16 @@ class MarathonSite(object):
         cluster = {"marathon_url": marathon_url, "marathon_auth": CREDENTIALS}
         if mesos_url:
             cluster["mesos_url"] = mesos_url
-        return {"registry_path": self.registry, "backend": "marathon", "work_dir": self.work_dir,
-                "artifact_store": "file://" + self.store_dir, "domain": DOMAIN,
-                "clusters": {"dev": cluster},
-                "marathon": {"lock_wait": 60, "deployment_timeout": 60},
-                "links": {"sandbox": SANDBOX_LINK, "sandbox_files": SANDBOX_FILES_LINK}}
+        return {
+            "registry_path": self.registry,
+            "backend": "marathon",
+            "work_dir": self.work_dir,
+            "artifact_store": "file://" + self.store_dir,
+            "domain": DOMAIN,
+            "clusters": {"dev": cluster},
+            "marathon": {"lock_wait": 60, "deployment_timeout": 60},
+            "links": {"sandbox": SANDBOX_LINK, "sandbox_files": SANDBOX_FILES_LINK},
+        }
 
     # -- st2lite ------------------------------------------------------------------------------
     def argv(self, *args):
@@ -87,18 +103,30 @@ class MarathonSite(object):
 
     def run(self, ref, *params, user=CREATOR):
         """(exit code, execution) of `st2lite run REF key=value ... --json`."""
-        done = subprocess.run(self.argv("run", ref, *(list(params) + ["--json"])),
-                              capture_output=True, text=True, timeout=COMMAND_TIMEOUT, cwd=REPO,
-                              env=self.environ(user))
+        done = subprocess.run(
+            self.argv("run", ref, *(list(params) + ["--json"])),
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            cwd=REPO,
+            env=self.environ(user),
+        )
         assert done.stdout.strip(), "st2lite run %s printed nothing; stderr: %s" % (
-            ref, done.stderr[-2000:])
+            ref,
+            done.stderr[-2000:],
+        )
         return done.returncode, json.loads(done.stdout)
 
     def start(self, ref, *params, user=CREATOR):
         """`st2lite run REF ...` in the background; its JSON through communicate()."""
-        return subprocess.Popen(self.argv("run", ref, *(list(params) + ["--json"])),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                cwd=REPO, env=self.environ(user))
+        return subprocess.Popen(
+            self.argv("run", ref, *(list(params) + ["--json"])),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env=self.environ(user),
+        )
 
     def env_up(self, *params, user=CREATOR):
         return self.run("qaeci.env_up", "env=" + ENV, "template=" + TEMPLATE, *params, user=user)
@@ -128,8 +156,11 @@ def why(execution):
     """What a failed assertion shows: the apps not healthy, else the workflow's errors."""
     result = execution.get("result") or {}
     apps = (result.get("output") or {}).get("apps") or {}
-    failed = {code: (entry.get("stage"), entry.get("reason")) for code, entry in apps.items()
-              if entry.get("status") != "healthy"}
+    failed = {
+        code: (entry.get("stage"), entry.get("reason"))
+        for code, entry in apps.items()
+        if entry.get("status") != "healthy"
+    }
     return failed or result.get("errors") or result
 
 
@@ -144,8 +175,13 @@ def actions_run(execution, site):
 
 
 def _execution(site, execution_id):
-    done = subprocess.run(site.argv("execution", "get", execution_id, "--json"),
-                          capture_output=True, text=True, timeout=COMMAND_TIMEOUT, cwd=REPO,
-                          env=site.environ(CREATOR))
+    done = subprocess.run(
+        site.argv("execution", "get", execution_id, "--json"),
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+        cwd=REPO,
+        env=site.environ(CREATOR),
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)

@@ -4,13 +4,13 @@ agents, its fetcher reads the file:// artifact store).
 
 The tests share one site and run in file order: e1 comes up in the first and stays up until
 the last takes it down; e2 lives only inside the failing-deployment test."""
+
 import json
 import os
 import tarfile
 import urllib.parse
 
 import pytest
-
 from marathon_site import APPS, CREATOR, DOMAIN, ENV, actions_run, app_id, outcomes, why
 
 pytestmark = pytest.mark.e2e
@@ -46,7 +46,7 @@ def fetched(definition, dest_path):
     """The local path of the fetch URI the task gets as DEST_PATH (the store is file://)."""
     uri = next(item["uri"] for item in definition["fetch"] if item["destPath"] == dest_path)
     assert uri.startswith("file://"), uri
-    return urllib.parse.unquote(uri[len("file://"):])
+    return urllib.parse.unquote(uri[len("file://") :])
 
 
 def test_env_up_runs_every_app_as_a_marathon_app(site, marathon, first_up):
@@ -62,20 +62,24 @@ def test_env_up_runs_every_app_as_a_marathon_app(site, marathon, first_up):
         labels = marathon.definition(app_id(code_))["labels"]
         assert labels["qaeci.env"] == ENV and labels["qaeci.app"] == code_
         assert labels["qaeci.commit"] == entry["commit"] and len(entry["commit"]) == 40
-        assert labels["HAPROXY_0_VHOST"] == public_url(code_)[len("http://"):-1]
+        assert labels["HAPROXY_0_VHOST"] == public_url(code_)[len("http://") : -1]
         running_task(marathon, app_id(code_))
     for name in ("mysql", "redis"):
         _, host, port = running_task(marathon, app_id("svc." + name))
         assert output["services"][name] == {"status": "healthy", "host": host, "port": port}
-    assert marathon.apps() == sorted([app_id(code_) for code_ in APPS]
-                                     + [app_id("svc.mysql"), app_id("svc.redis")])
+    assert marathon.apps() == sorted(
+        [app_id(code_) for code_ in APPS] + [app_id("svc.mysql"), app_id("svc.redis")]
+    )
 
 
-def test_the_task_fetches_its_artifact_and_the_config_rendered_for_the_cluster(site, marathon,
-                                                                             first_up):
+def test_the_task_fetches_its_artifact_and_the_config_rendered_for_the_cluster(
+    site, marathon, first_up
+):
     api_host_port = "%s:%s" % running_task(marathon, app_id("svc.mysql"))[1:]
-    rendered = {"web": "web calls http://api.%s.%s" % (ENV, DOMAIN),
-                "api": "api in %s db=%s" % (ENV, api_host_port)}
+    rendered = {
+        "web": "web calls http://api.%s.%s" % (ENV, DOMAIN),
+        "api": "api in %s db=%s" % (ENV, api_host_port),
+    }
     for code_, text in rendered.items():
         definition = marathon.definition(app_id(code_))
         artifact = fetched(definition, "artifact.tar.gz")
@@ -96,7 +100,9 @@ def test_env_status_and_env_info_say_where_each_task_runs(site, marathon, first_
         assert (status["apps"][code_]["host"], status["apps"][code_]["port"]) == (host, port)
         assert status["apps"][code_]["url"] == public_url(code_)
     assert {name: entry["status"] for name, entry in status["services"].items()} == {
-        "mysql": "healthy", "redis": "healthy"}
+        "mysql": "healthy",
+        "redis": "healthy",
+    }
 
     info = site.env_info("order_svc")
     task_id, host, port = running_task(marathon, app_id("order_svc"))
@@ -113,12 +119,16 @@ def test_env_status_and_env_info_say_where_each_task_runs(site, marathon, first_
     assert "==> stderr <==" in log and log[-1].endswith("] Starting task %s" % task_id)
     assert info["links"]["sandbox"] == (
         "https://mesos.example/#/agents/%s/frameworks/%s/executors/%s/browse"
-        % (info["ids"]["agent_id"], FRAMEWORK_ID, task_id))
+        % (info["ids"]["agent_id"], FRAMEWORK_ID, task_id)
+    )
     sandbox = info["ids"]["sandbox"]
-    assert sandbox.endswith("/frameworks/%s/executors/%s/runs/%s" % (
-        FRAMEWORK_ID, task_id, sandbox.rsplit("/", 1)[-1]))
+    assert sandbox.endswith(
+        "/frameworks/%s/executors/%s/runs/%s" % (FRAMEWORK_ID, task_id, sandbox.rsplit("/", 1)[-1])
+    )
     assert info["links"]["sandbox_files"] == "https://mesos.example/#/agents/%s/browse?path=%s" % (
-        info["ids"]["agent_id"], urllib.parse.quote(sandbox, safe=""))
+        info["ids"]["agent_id"],
+        urllib.parse.quote(sandbox, safe=""),
+    )
 
 
 def test_env_up_again_changes_nothing(site, marathon, first_up):
@@ -127,9 +137,10 @@ def test_env_up_again_changes_nothing(site, marathon, first_up):
     code, execution = site.env_up()
 
     assert code == 0, why(execution)
-    assert {code_: (entry["status"], entry["built"], entry["deployed"])
-            for code_, entry in execution["result"]["output"]["apps"].items()} == {
-        code_: ("healthy", False, False) for code_ in APPS}
+    assert {
+        code_: (entry["status"], entry["built"], entry["deployed"])
+        for code_, entry in execution["result"]["output"]["apps"].items()
+    } == {code_: ("healthy", False, False) for code_ in APPS}
     assert not {"qaeci.app_build", "qaeci.app_deploy"} & set(actions_run(execution, site))
     assert len(marathon.requests("PUT")) + len(marathon.requests("DELETE")) == changes
 
@@ -138,8 +149,9 @@ def test_a_task_killed_and_relaunched_on_another_host_is_followed(site, marathon
     old_task, old_host, old_port = running_task(marathon, app_id("web"))
 
     new_task = marathon.kill_task(old_task)
-    marathon.wait_for(lambda: (new_task, "TASK_RUNNING") in [
-        task[:2] for task in marathon.tasks(app_id("web"))])
+    marathon.wait_for(
+        lambda: (new_task, "TASK_RUNNING") in [task[:2] for task in marathon.tasks(app_id("web"))]
+    )
 
     _, new_host, new_port = running_task(marathon, app_id("web"))
     assert new_host != old_host
@@ -187,14 +199,20 @@ def test_a_failing_deployment_is_reported_and_its_dependents_skipped(site, marat
         report_log = apps["api"]["log_tail"].splitlines()
         assert report_log[0] == "==> stderr <==" and API_DIES_WITH in report_log
         assert report_log[-1].endswith("] Container exited with status 1")
-        assert apps["web"] == apps["order_svc"] == {
-            "status": "skipped", "reason": "depends on api, which failed"}
+        assert (
+            apps["web"]
+            == apps["order_svc"]
+            == {"status": "skipped", "reason": "depends on api, which failed"}
+        )
         assert apps["jobs"] == {"status": "skipped", "reason": "depends on web, which failed"}
         # The failed app stays as it failed, for people to look at; nothing else was started.
         api = app_id("api", SECOND_ENV)
         assert "TASK_RUNNING" not in [task[1] for task in marathon.tasks(api)]
-        assert [app for app in marathon.apps() if app.startswith("/qaeci/%s/" % SECOND_ENV)
-                and "svc." not in app] == [api]
+        assert [
+            app
+            for app in marathon.apps()
+            if app.startswith("/qaeci/%s/" % SECOND_ENV) and "svc." not in app
+        ] == [api]
         info = site.run("qaeci.env_info", "env_name=" + SECOND_ENV, "app=api")[1]
         assert info["result"]["result"]["status"] == "failed"
         assert info["result"]["result"]["ids"]["task_id"].startswith("qaeci_e2_api.instance-")

@@ -1,15 +1,26 @@
 import shutil
 
 import pytest
-
-from demo_stand_ins import (DEMO_APPS, REGISTRY_APPS, FakeMariaDB, FakeRedis, RunningApp, build_artifact, free_port, registry_app,
-                            render_templates, template_variables)
+from demo_stand_ins import (
+    DEMO_APPS,
+    REGISTRY_APPS,
+    FakeMariaDB,
+    FakeRedis,
+    RunningApp,
+    build_artifact,
+    free_port,
+    registry_app,
+    render_templates,
+    template_variables,
+)
 
 
 def dependency_order(codes):
     ordered, placed = [], set()
     while len(ordered) < len(codes):
-        ready = [c for c in codes if c not in placed and set(registry_app(c)["depends_on"]) <= placed]
+        ready = [
+            c for c in codes if c not in placed and set(registry_app(c)["depends_on"]) <= placed
+        ]
         assert ready, f"dependency cycle among {set(codes) - placed}"
         ordered += ready
         placed.update(ready)
@@ -73,10 +84,13 @@ def demo_tree(built_artifacts, tmp_path, fake_mariadb, fake_redis):
     trees = []
 
     def make(mysql=None, redis=None, real_mariadb_client=False):
-        tree = DemoTree(built_artifacts, tmp_path / f"tree{len(trees)}",
-                        mysql or fake_mariadb.credentials,
-                        redis or {"host": "127.0.0.1", "port": fake_redis.port},
-                        {} if real_mariadb_client else fake_mariadb.env)
+        tree = DemoTree(
+            built_artifacts,
+            tmp_path / f"tree{len(trees)}",
+            mysql or fake_mariadb.credentials,
+            redis or {"host": "127.0.0.1", "port": fake_redis.port},
+            {} if real_mariadb_client else fake_mariadb.env,
+        )
         trees.append(tree)
         return tree
 

@@ -5,6 +5,7 @@
   --host/--port, checks the user, password (MYSQL_PWD) and database, and answers the `books` app's
   queries in `--batch` format from the rows of examples/db/demo_seed.sql.
 """
+
 import json
 import os
 import re
@@ -59,6 +60,7 @@ REGISTRY_APPS = sorted(path.stem for path in (EXAMPLES / "registry" / "apps").gl
 
 # --- build, package, render ------------------------------------------------------------------------
 
+
 def build_artifact(code, workdir):
     """Copy the app's source, run its registry build, drop `exclude`; return the artifact directory."""
     app = registry_app(code)
@@ -66,8 +68,13 @@ def build_artifact(code, workdir):
     shutil.copytree(EXAMPLES / "apps" / code, checkout)
     build = app["build"]
     if build["method"] != "none":
-        subprocess.run(shlex.split(build["command"]), cwd=checkout, check=True, capture_output=True,
-                       timeout=120)
+        subprocess.run(
+            shlex.split(build["command"]),
+            cwd=checkout,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     artifact = workdir / f"{code}-artifact"
     shutil.copytree(checkout / build["artifact"], artifact)
     for excluded in build.get("exclude", []):
@@ -85,19 +92,30 @@ def render_templates(artifact, templates, variables):
 
 def template_variables(env_name, code, app_ports, mysql=None, redis=None):
     """The variables DESIGN.md section 3 gives templates, for apps on loopback."""
-    apps = {other: {"url": f"http://127.0.0.1:{port}", "host": "127.0.0.1", "port": port,
-                    "public_url": f"http://{other}.{env_name}.localhost:8080/"}
-            for other, port in app_ports.items()}
+    apps = {
+        other: {
+            "url": f"http://127.0.0.1:{port}",
+            "host": "127.0.0.1",
+            "port": port,
+            "public_url": f"http://{other}.{env_name}.localhost:8080/",
+        }
+        for other, port in app_ports.items()
+    }
     services = {}
     if mysql:
         services["mysql"] = mysql
     if redis:
         services["redis"] = redis
-    return {"env": {"name": env_name, "domain": "localhost", "deploy_type": "dev"},
-            "app": {"code": code, "port": app_ports[code]}, "apps": apps, "services": services}
+    return {
+        "env": {"name": env_name, "domain": "localhost", "deploy_type": "dev"},
+        "app": {"code": code, "port": app_ports[code]},
+        "apps": apps,
+        "services": services,
+    }
 
 
 # --- running an app ----------------------------------------------------------------------------------
+
 
 class RunningApp:
     def __init__(self, code, artifact, port, extra_env=None):
@@ -106,8 +124,13 @@ class RunningApp:
         env.update(extra_env or {})
         self.log = artifact.parent / f"{code}.log"
         with open(self.log, "w") as log:
-            self.process = subprocess.Popen(shlex.split(registry_app(code)["runtime"]["command"]),
-                                            cwd=artifact, env=env, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                shlex.split(registry_app(code)["runtime"]["command"]),
+                cwd=artifact,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         self.wait_listening()
 
     @property
@@ -118,7 +141,9 @@ class RunningApp:
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"{self.code} exited with {self.process.returncode}: {self.log.read_text()}")
+                raise AssertionError(
+                    f"{self.code} exited with {self.process.returncode}: {self.log.read_text()}"
+                )
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
                 return
@@ -152,6 +177,7 @@ class RunningApp:
 
 
 # --- Redis stand-in --------------------------------------------------------------------------------
+
 
 class _RespHandler(socketserver.StreamRequestHandler):
     def read_command(self):
@@ -197,7 +223,8 @@ class FakeRedis:
             if name == "HGETALL":
                 items = [part for pair in self.hashes.get(args[1], {}).items() for part in pair]
                 return f"*{len(items)}\r\n".encode() + b"".join(
-                    f"${len(item.encode())}\r\n{item}\r\n".encode() for item in items)
+                    f"${len(item.encode())}\r\n{item}\r\n".encode() for item in items
+                )
             if name == "HSETNX":
                 fields = self.hashes.setdefault(args[1], {})
                 added = args[2] not in fields
@@ -215,7 +242,9 @@ class FakeRedis:
 
 # --- MariaDB stand-in ------------------------------------------------------------------------------
 
-SEED_ROW = re.compile(r"\((\d+),\s*'((?:[^'\\]|\\.|'')*)',\s*'((?:[^'\\]|\\.|'')*)',\s*(\d+),\s*(\d+)\)")
+SEED_ROW = re.compile(
+    r"\((\d+),\s*'((?:[^'\\]|\\.|'')*)',\s*'((?:[^'\\]|\\.|'')*)',\s*(\d+),\s*(\d+)\)"
+)
 
 
 def seed_rows():
@@ -284,14 +313,27 @@ class FakeMariaDB:
         self.listener.listen(64)
         self.port = self.listener.getsockname()[1]
         threading.Thread(target=self._accept_and_close, daemon=True).start()
-        self.credentials = {"host": "127.0.0.1", "port": self.port, "user": "demo",
-                            "password": "p@ss \"word\" ' with quotes", "database": "demo_db"}
-        rows = rows if rows is not None else [
-            (int(i), unquote_sql(t), unquote_sql(a), int(y), int(c)) for i, t, a, y, c in seed_rows()]
+        self.credentials = {
+            "host": "127.0.0.1",
+            "port": self.port,
+            "user": "demo",
+            "password": 'p@ss "word" \' with quotes',
+            "database": "demo_db",
+        }
+        rows = (
+            rows
+            if rows is not None
+            else [
+                (int(i), unquote_sql(t), unquote_sql(a), int(y), int(c))
+                for i, t, a, y, c in seed_rows()
+            ]
+        )
         write_fake_mariadb_client(bin_dir)
         expect = dict(self.credentials, rows=rows)
-        self.env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-                    "FAKE_MARIADB_EXPECT": json.dumps(expect)}
+        self.env = {
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "FAKE_MARIADB_EXPECT": json.dumps(expect),
+        }
 
     def _accept_and_close(self):
         while True:

@@ -1,4 +1,5 @@
 """bench/env_up_tree.py: the synthetic app tree of the env_up benchmark and its schedule times."""
+
 import importlib.util
 import os
 import shlex
@@ -10,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from demo_stand_ins import REPO, free_port, http_get
 
 spec = importlib.util.spec_from_file_location("env_up_tree", REPO / "bench" / "env_up_tree.py")
@@ -40,7 +40,9 @@ def longest_chain(apps):
 
 @pytest.fixture(scope="module")
 def default_tree(tmp_path_factory):
-    return env_up_tree.make_tree(tmp_path_factory.mktemp("bench") / "tree", build_seconds=0.2, start_seconds=0.3)
+    return env_up_tree.make_tree(
+        tmp_path_factory.mktemp("bench") / "tree", build_seconds=0.2, start_seconds=0.3
+    )
 
 
 def test_default_tree_is_40_apps_5_levels_deep(default_tree):
@@ -52,7 +54,9 @@ def test_default_tree_is_40_apps_5_levels_deep(default_tree):
 
 @pytest.mark.parametrize("count,levels", [(12, 4), (7, 7), (9, 1)])
 def test_the_dag_has_the_requested_depth(tmp_path, count, levels):
-    tree = env_up_tree.make_tree(tmp_path / "t", apps=count, levels=levels, build_seconds=0, start_seconds=0)
+    tree = env_up_tree.make_tree(
+        tmp_path / "t", apps=count, levels=levels, build_seconds=0, start_seconds=0
+    )
     apps, _ = load_registry(tree.registry_path)
     assert len(apps) == count and longest_chain(apps) == levels
     for code, app in apps.items():
@@ -63,8 +67,13 @@ def test_every_app_is_a_git_repository_with_a_shell_build(default_tree):
     apps, _ = load_registry(default_tree.registry_path)
     for code, app in apps.items():
         assert app["app_code"] == code and app["build"]["method"] == "shell"
-        remote = subprocess.run(["git", "ls-remote", app["scm"]["url"]], capture_output=True, text=True,
-                                check=True, timeout=30).stdout
+        remote = subprocess.run(
+            ["git", "ls-remote", app["scm"]["url"]],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout
         assert "refs/heads/main" in remote
 
 
@@ -76,8 +85,11 @@ def test_a_synthetic_app_builds_in_its_time_and_then_answers_health(default_tree
     assert shlex.split(app["build"]["command"])[-1] == f"{default_tree.build_time(code):.3f}"
     subprocess.run(shlex.split(app["build"]["command"]), cwd=clone, check=True, timeout=30)
     port = free_port()
-    server = subprocess.Popen(shlex.split(app["runtime"]["command"]), cwd=clone / app["build"]["artifact"],
-                              env=dict(os.environ, PORT0=str(port), HOST="127.0.0.1"))
+    server = subprocess.Popen(
+        shlex.split(app["runtime"]["command"]),
+        cwd=clone / app["build"]["artifact"],
+        env=dict(os.environ, PORT0=str(port), HOST="127.0.0.1"),
+    )
     try:
         wait_listening(server, port)
         assert http_get(f"http://127.0.0.1:{port}/health")[0] == 200
@@ -101,8 +113,12 @@ def wait_listening(process, port, timeout=15):
 
 def diamond():
     """A and B at level 0, C after A, D after B and C; times chosen so the two schedules differ."""
-    apps = {"a": BenchApp("a", 0, [], 1.0, 1.0), "b": BenchApp("b", 0, [], 3.0, 1.0),
-            "c": BenchApp("c", 1, ["a"], 0.5, 2.0), "d": BenchApp("d", 2, ["b", "c"], 1.0, 1.0)}
+    apps = {
+        "a": BenchApp("a", 0, [], 1.0, 1.0),
+        "b": BenchApp("b", 0, [], 3.0, 1.0),
+        "c": BenchApp("c", 1, ["a"], 0.5, 2.0),
+        "d": BenchApp("d", 2, ["b", "c"], 1.0, 1.0),
+    }
     return BenchTree(Path("/nonexistent"), 1.0, 1.0, apps)
 
 
@@ -124,13 +140,18 @@ def test_other_means_scale_every_app():
 
 
 def test_without_spread_both_schedules_take_builds_plus_one_start_per_level(tmp_path):
-    tree = env_up_tree.make_tree(tmp_path / "t", apps=10, levels=5, build_seconds=2, start_seconds=3, spread=0)
+    tree = env_up_tree.make_tree(
+        tmp_path / "t", apps=10, levels=5, build_seconds=2, start_seconds=3, spread=0
+    )
     assert env_up_tree.critical_path(tree) == pytest.approx(2 + 5 * 3)
     assert env_up_tree.wave_schedule_time(tree) == pytest.approx(2 + 5 * 3)
 
 
 def test_with_spread_the_dependency_schedule_beats_waves_and_is_bounded_below(default_tree):
-    ideal, waves = env_up_tree.critical_path(default_tree), env_up_tree.wave_schedule_time(default_tree)
+    ideal, waves = (
+        env_up_tree.critical_path(default_tree),
+        env_up_tree.wave_schedule_time(default_tree),
+    )
     slowest_build = max(default_tree.build_time(code) for code in default_tree.apps)
     assert slowest_build < ideal < waves
 
@@ -138,7 +159,9 @@ def test_with_spread_the_dependency_schedule_beats_waves_and_is_bounded_below(de
 def test_the_tree_reads_back_from_its_directory_and_is_reproducible(default_tree, tmp_path):
     loaded = env_up_tree.load_tree(default_tree.root)
     assert loaded.apps == default_tree.apps
-    assert env_up_tree.critical_path(str(default_tree.root)) == env_up_tree.critical_path(default_tree)
+    assert env_up_tree.critical_path(str(default_tree.root)) == env_up_tree.critical_path(
+        default_tree
+    )
     again = env_up_tree.make_tree(tmp_path / "again", build_seconds=0.2, start_seconds=0.3)
     assert again.apps == default_tree.apps
 
@@ -173,10 +196,29 @@ def test_the_qaeci_registry_loader_accepts_the_synthetic_registry(default_tree):
 
 
 def test_the_command_line_prints_the_registry_and_both_times(tmp_path, capsys):
-    assert env_up_tree.main([str(tmp_path / "cli"), "--apps", "6", "--levels", "3", "--spread", "0",
-                             "--build-seconds", "1", "--start-seconds", "2"]) == 0
+    assert (
+        env_up_tree.main(
+            [
+                str(tmp_path / "cli"),
+                "--apps",
+                "6",
+                "--levels",
+                "3",
+                "--spread",
+                "0",
+                "--build-seconds",
+                "1",
+                "--start-seconds",
+                "2",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out.splitlines()
-    assert out == [f"registry: {tmp_path / 'cli' / 'registry'} (env template 'bench', 6 apps)",
-                   "critical path: 7.00 s", "wave schedule: 7.00 s"]
+    assert out == [
+        f"registry: {tmp_path / 'cli' / 'registry'} (env template 'bench', 6 apps)",
+        "critical path: 7.00 s",
+        "wave schedule: 7.00 s",
+    ]
     assert env_up_tree.main([str(tmp_path / "cli")]) == 2
     assert "is not empty" in capsys.readouterr().err

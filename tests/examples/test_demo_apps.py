@@ -1,12 +1,20 @@
 """The demo apps, built by their registry build method, really start and work together on loopback."""
+
 import importlib.util
 import json
 import os
 import subprocess
 
 import pytest
-
-from demo_stand_ins import DEMO_APPS, EXAMPLES, REGISTRY_APPS, free_port, registry_app, seed_rows, unquote_sql
+from demo_stand_ins import (
+    DEMO_APPS,
+    EXAMPLES,
+    REGISTRY_APPS,
+    free_port,
+    registry_app,
+    seed_rows,
+    unquote_sql,
+)
 
 SEED_TITLES = [unquote_sql(row[1]) for row in seed_rows()]
 
@@ -24,12 +32,18 @@ def test_builds_produce_artifacts_without_excluded_files(built_artifacts):
     for code in REGISTRY_APPS:
         build = registry_app(code)["build"]
         artifact = built_artifacts[code]
-        assert (artifact / "conf" / "app.json").is_file(), f"{code}: config template missing from artifact"
+        assert (artifact / "conf" / "app.json").is_file(), (
+            f"{code}: config template missing from artifact"
+        )
         for excluded in build.get("exclude", []):
-            assert (EXAMPLES / "apps" / code / excluded).is_file(), f"{code}: {excluded} is not in the source"
+            assert (EXAMPLES / "apps" / code / excluded).is_file(), (
+                f"{code}: {excluded} is not in the source"
+            )
             assert not (artifact / excluded).exists()
     assert json.loads((built_artifacts["prices"] / "BUILD_INFO.json").read_text())["commit"]
-    assert {"server.js", "upstreams.js", "style.css"} <= {p.name for p in built_artifacts["shop"].iterdir()}
+    assert {"server.js", "upstreams.js", "style.css"} <= {
+        p.name for p in built_artifacts["shop"].iterdir()
+    }
 
 
 def test_every_app_answers_its_check_urls(demo_tree):
@@ -61,7 +75,9 @@ def test_search_and_status_read_the_other_apps(demo_tree):
     tree = demo_tree().deploy_all()
     status, body = tree["search"].poll("/api/search?q=kleppmann", lambda status, _: status == 200)
     assert status == 200
-    assert [book["title"] for book in json.loads(body)["results"]] == ["Designing Data-Intensive Applications"]
+    assert [book["title"] for book in json.loads(body)["results"]] == [
+        "Designing Data-Intensive Applications"
+    ]
     status, body = tree["status"].poll("/api/status", lambda _, body: json.loads(body)["healthy"])
     report = json.loads(body)
     assert report["healthy"] is True and set(report["apps"]) == set(DEMO_APPS) - {"status"}
@@ -78,11 +94,13 @@ def test_health_fails_when_redis_goes_away_and_only_its_dependents_suffer(demo_t
     def unhealthy(body):
         return {code for code, probe in json.loads(body)["apps"].items() if not probe["healthy"]}
 
-    status, body = tree["status"].poll("/api/status", lambda _, body: unhealthy(body) == {"stock", "shop"})
+    status, body = tree["status"].poll(
+        "/api/status", lambda _, body: unhealthy(body) == {"stock", "shop"}
+    )
     assert unhealthy(body) == {"stock", "shop"}
     assert tree["books"].poll("/health", lambda status, _: status == 200)[0] == 200
     status, page = tree["shop"].get("/")
-    assert status == 200 and "class=\"error\"" in page
+    assert status == 200 and 'class="error"' in page
 
 
 def test_books_health_fails_on_wrong_mysql_credentials_or_closed_port(demo_tree, fake_mariadb):
@@ -106,16 +124,23 @@ def test_prices_health_fails_when_books_is_down(demo_tree):
 def test_an_app_without_port0_exits_with_one_line_naming_it(built_artifacts, code):
     command = registry_app(code)["runtime"]["command"].split()
     env = {k: v for k, v in os.environ.items() if k != "PORT0"}
-    done = subprocess.run(command, cwd=built_artifacts[code], env=env, capture_output=True, text=True,
-                          timeout=20)
+    done = subprocess.run(
+        command, cwd=built_artifacts[code], env=env, capture_output=True, text=True, timeout=20
+    )
     assert done.returncode != 0
     assert "PORT0" in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
 def test_an_unrendered_config_is_refused_with_a_hint(built_artifacts):
     command = registry_app("books")["runtime"]["command"].split()
-    done = subprocess.run(command, cwd=built_artifacts["books"], env=dict(os.environ, PORT0=str(free_port())),
-                          capture_output=True, text=True, timeout=20)
+    done = subprocess.run(
+        command,
+        cwd=built_artifacts["books"],
+        env=dict(os.environ, PORT0=str(free_port())),
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
     assert done.returncode != 0 and "render conf/app.json first" in done.stderr
 
 
@@ -124,14 +149,27 @@ def test_the_resp_client_parses_split_and_nested_replies():
         "const r = require(process.argv[1]);"
         "const b = Buffer.from('*2\\r\\n$3\\r\\nabc\\r\\n*1\\r\\n:7\\r\\n');"
         "console.log(JSON.stringify([r.parseReply(b, 0).value, r.parseReply(b.subarray(0, 9), 0),"
-        " r.parseReply(Buffer.from('$-1\\r\\n'), 0).value, r.encodeCommand(['HGET', 'k', 'é'])]));")
-    done = subprocess.run(["node", "-e", script, str(EXAMPLES / "apps" / "stock" / "src" / "resp.js")],
-                          capture_output=True, text=True, timeout=20, check=True)
-    assert json.loads(done.stdout) == [["abc", [7]], None, None, "*3\r\n$4\r\nHGET\r\n$1\r\nk\r\n$2\r\né\r\n"]
+        " r.parseReply(Buffer.from('$-1\\r\\n'), 0).value, r.encodeCommand(['HGET', 'k', 'é'])]));"
+    )
+    done = subprocess.run(
+        ["node", "-e", script, str(EXAMPLES / "apps" / "stock" / "src" / "resp.js")],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=True,
+    )
+    assert json.loads(done.stdout) == [
+        ["abc", [7]],
+        None,
+        None,
+        "*3\r\n$4\r\nHGET\r\n$1\r\nk\r\n$2\r\né\r\n",
+    ]
 
 
 def test_books_unescapes_batch_output():
-    spec = importlib.util.spec_from_file_location("demo_books_server", EXAMPLES / "apps" / "books" / "server.py")
+    spec = importlib.util.spec_from_file_location(
+        "demo_books_server", EXAMPLES / "apps" / "books" / "server.py"
+    )
     books_server = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(books_server)
     assert books_server.unescape_batch_field("a\\tb\\\\n\\nc") == "a\tb\\n\nc"

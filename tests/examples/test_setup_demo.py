@@ -1,4 +1,5 @@
 """examples/setup_demo.py: one git repository per demo app and a registry pointing at them."""
+
 import re
 import shutil
 import subprocess
@@ -7,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from demo_stand_ins import DEMO_APPS, EXAMPLES, REGISTRY_APPS
 
 SETUP = EXAMPLES / "setup_demo.py"
@@ -18,12 +18,15 @@ RUNTIME_TYPES = {"command", "tomcat", "java", "python", "static"}
 
 
 def run_setup(*args):
-    return subprocess.run([sys.executable, str(SETUP), *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(SETUP), *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def git(repo, *args):
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True,
-                          timeout=30).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True, timeout=30
+    ).stdout.strip()
 
 
 def head(repo):
@@ -49,17 +52,27 @@ def test_each_app_is_a_git_repository_on_main_with_its_source(demo):
     target, _ = demo
     for code in REGISTRY_APPS:
         repo = target / "git" / code
-        remote = subprocess.run(["git", "ls-remote", repo.as_uri()], capture_output=True, text=True,
-                                check=True, timeout=30).stdout
+        remote = subprocess.run(
+            ["git", "ls-remote", repo.as_uri()],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout
         assert re.search(r"^[0-9a-f]{40}\trefs/heads/main$", remote, re.M), remote
         tracked = set(git(repo, "ls-files").splitlines())
         assert "conf/app.json" in tracked
         for relative in tracked:
-            assert (EXAMPLES / "apps" / code / relative).read_bytes() == (repo / relative).read_bytes()
+            assert (EXAMPLES / "apps" / code / relative).read_bytes() == (
+                repo / relative
+            ).read_bytes()
     # The fake secret is in the repository: only the build's `exclude` keeps it out of the artifact.
     assert "prod_db.secret" in git(target / "git" / "books", "ls-files").splitlines()
     # dbseed's seed.sql is a symlink to examples/db/demo_seed.sql: its repository holds the content.
-    assert git(target / "git" / "dbseed", "show", "HEAD:seed.sql") == (EXAMPLES / "db" / "demo_seed.sql").read_text().strip()
+    assert (
+        git(target / "git" / "dbseed", "show", "HEAD:seed.sql")
+        == (EXAMPLES / "db" / "demo_seed.sql").read_text().strip()
+    )
 
 
 def test_registry_has_every_field_design_requires(demo):
@@ -78,7 +91,9 @@ def test_registry_has_every_field_design_requires(demo):
         assert set(app["services"]) <= {"mysql", "redis", "memcached", "zookeeper"}
         # Everything but the URL is the checked-in registry's.
         original = yaml.safe_load((EXAMPLES / "registry" / "apps" / path.name).read_text())
-        assert {k: v for k, v in app.items() if k != "scm"} == {k: v for k, v in original.items() if k != "scm"}
+        assert {k: v for k, v in app.items() if k != "scm"} == {
+            k: v for k, v in original.items() if k != "scm"
+        }
     for path in sorted((registry / "envs").glob("*.yaml")):
         env = yaml.safe_load(path.read_text())
         assert env["name"] == path.stem and DNS_LABEL.match(env["name"])
@@ -86,8 +101,11 @@ def test_registry_has_every_field_design_requires(demo):
         assert set(env["apps"]) <= codes
     env = yaml.safe_load((registry / "envs" / "demo.yaml").read_text())
     assert set(env["apps"]) == set(DEMO_APPS)
-    used = {service for code in DEMO_APPS for service in
-            yaml.safe_load((registry / "apps" / f"{code}.yaml").read_text())["services"]}
+    used = {
+        service
+        for code in DEMO_APPS
+        for service in yaml.safe_load((registry / "apps" / f"{code}.yaml").read_text())["services"]
+    }
     assert used == set(env["services"]) == {"mysql", "redis"}
     assert env["services"]["mysql"]["snapshot"] == "demo-standard"
     assert (EXAMPLES / "db" / "demo_seed.sql").is_file()
@@ -106,9 +124,14 @@ def test_a_cloned_repository_builds_with_its_registry_command(demo, tmp_path):
     target, registry = demo
     shop = yaml.safe_load((registry / "apps" / "shop.yaml").read_text())
     clone = tmp_path / "shop"
-    subprocess.run(["git", "clone", "-q", "--branch", shop["scm"]["branch"], shop["scm"]["url"], str(clone)],
-                   check=True, timeout=60)
-    subprocess.run(shop["build"]["command"].split(), cwd=clone, check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        ["git", "clone", "-q", "--branch", shop["scm"]["branch"], shop["scm"]["url"], str(clone)],
+        check=True,
+        timeout=60,
+    )
+    subprocess.run(
+        shop["build"]["command"].split(), cwd=clone, check=True, capture_output=True, timeout=60
+    )
     assert (clone / shop["build"]["artifact"] / "server.js").is_file()
 
 
@@ -145,7 +168,11 @@ def test_an_app_without_source_is_refused_in_one_line(tmp_path):
     (registry / "apps" / "ghost.yaml").write_text((registry / "apps" / "books.yaml").read_text())
     done = run_setup("--target", str(tmp_path / "t"), "--registry-dir", str(registry))
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines()[-1].startswith("setup_demo: error: no source for app 'ghost'")
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith("setup_demo: error: no source for app 'ghost'")
+    )
 
 
 def test_a_target_repository_path_that_is_not_a_repository_is_refused(tmp_path):

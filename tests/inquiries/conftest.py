@@ -1,5 +1,6 @@
 """Makes this folder's helpers importable from any directory; `cli` runs the real st2lite
 command line against the inquiry fixture pack and a fresh state directory."""
+
 import os
 import sys
 

@@ -1,5 +1,6 @@
 """The real st2lite command line on the `inq` fixture pack, with bounded waits for what a
 paused workflow's answer sets going in other processes."""
+
 import json
 import os
 import sqlite3
@@ -22,17 +23,23 @@ class InquiryCli(object):
 
     def run(self, *args, **kwargs):
         user = kwargs.pop("user", "alice")
-        return subprocess.run(self.argv(*args), capture_output=True, text=True,
-                              timeout=WAIT_SECONDS, env=dict(os.environ, ST2LITE_USER=user),
-                              **kwargs)
+        return subprocess.run(
+            self.argv(*args),
+            capture_output=True,
+            text=True,
+            timeout=WAIT_SECONDS,
+            env=dict(os.environ, ST2LITE_USER=user),
+            **kwargs,
+        )
 
     def json(self, *args, **kwargs):
         proc = self.run(*(args + ("--json",)), **kwargs)
         try:
             return proc.returncode, json.loads(proc.stdout)
-        except ValueError:
-            raise AssertionError("not JSON (rc=%s): %s %s" % (proc.returncode, proc.stdout,
-                                                               proc.stderr))
+        except ValueError as error:
+            raise AssertionError(
+                "not JSON (rc=%s): %s %s" % (proc.returncode, proc.stdout, proc.stderr)
+            ) from error
 
     def execution(self, execution_id):
         rc, execution = self.json("execution", "get", execution_id)
@@ -58,22 +65,29 @@ class InquiryCli(object):
             time.sleep(0.1)
 
     def wait_status(self, execution_id, statuses):
-        return self.wait_for("%s to be %s" % (execution_id, "|".join(statuses)), lambda: (
-            lambda e: e if e["status"] in statuses else None)(self.execution(execution_id)))
+        return self.wait_for(
+            "%s to be %s" % (execution_id, "|".join(statuses)),
+            lambda: (lambda e: e if e["status"] in statuses else None)(
+                self.execution(execution_id)
+            ),
+        )
 
     def runtime_of(self, execution_id):
         """The token of the st2lite process that ran the execution last."""
         with sqlite3.connect(os.path.join(self.state, "st2lite.sqlite")) as db:
-            return db.execute("SELECT runtime FROM executions WHERE id = ?",
-                              (execution_id,)).fetchone()[0]
+            return db.execute(
+                "SELECT runtime FROM executions WHERE id = ?", (execution_id,)
+            ).fetchone()[0]
 
     def backdate(self, execution_id, minutes):
         """Make an execution look started `minutes` ago (as a ttl passing would)."""
-        started = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z",
-                                time.gmtime(time.time() - minutes * 60))
+        started = time.strftime(
+            "%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(time.time() - minutes * 60)
+        )
         with sqlite3.connect(os.path.join(self.state, "st2lite.sqlite")) as db:
-            db.execute("UPDATE executions SET start_timestamp = ? WHERE id = ?",
-                       (started, execution_id))
+            db.execute(
+                "UPDATE executions SET start_timestamp = ? WHERE id = ?", (started, execution_id)
+            )
 
 
 def child(execution, task):

@@ -1,6 +1,7 @@
 """The workflow engine on a pending task, as orquesta's conductor and StackStorm's workflow
 service handle it: the workflow pauses once nothing else runs, its run is handed over as JSON,
 and a later run from that snapshot goes on when the answer has come."""
+
 import json
 import threading
 import time
@@ -97,8 +98,9 @@ def test_the_workflow_pauses_after_its_other_branches_end_and_resumes_on_the_ans
 def test_an_answer_while_another_branch_runs_is_taken_by_the_same_run():
     executor, answers = Executor(), Answers()
     holder = {}
-    thread = threading.Thread(target=lambda: holder.update(
-        outcome=run_workflow(BRANCHES, {}, executor, parking=answers)))
+    thread = threading.Thread(
+        target=lambda: holder.update(outcome=run_workflow(BRANCHES, {}, executor, parking=answers))
+    )
     thread.start()
     answers.outcomes["ask:ask"] = ("succeeded", {"response": {"continue": False}})
     executor.release.set()
@@ -111,8 +113,9 @@ def test_an_answer_while_another_branch_runs_is_taken_by_the_same_run():
 def test_pausing_is_shown_while_the_other_branch_runs():
     executor, answers = Executor(), Answers()
     holder = {}
-    thread = threading.Thread(target=lambda: holder.update(
-        outcome=run_workflow(BRANCHES, {}, executor, parking=answers)))
+    thread = threading.Thread(
+        target=lambda: holder.update(outcome=run_workflow(BRANCHES, {}, executor, parking=answers))
+    )
     thread.start()
     deadline = time.monotonic() + 30
     while not answers.shown and time.monotonic() < deadline:
@@ -176,8 +179,10 @@ tasks:
     run_workflow(definition, {}, executor, parking=answers)
     assert _parked_tasks(answers) == ["a", "b"]
     answers.outcomes["ask:a"] = ("succeeded", {"response": {}})
-    assert run_workflow(definition, {}, executor, parking=answers,
-                        saved=answers.saved).status == "paused"
+    assert (
+        run_workflow(definition, {}, executor, parking=answers, saved=answers.saved).status
+        == "paused"
+    )
     assert _parked_tasks(answers) == ["b"] and "join" not in executor.calls
     answers.outcomes["ask:b"] = ("succeeded", {"response": {}})
     outcome = run_workflow(definition, {}, executor, parking=answers, saved=answers.saved)
@@ -206,8 +211,10 @@ output:
     answers = Answers()
     assert run_workflow(definition, {}, executor, parking=answers).status == "paused"
     answers.outcomes["ask:1"] = ("succeeded", {"response": {"n": 1}})
-    assert run_workflow(definition, {}, executor, parking=answers,
-                        saved=answers.saved).status == "paused"
+    assert (
+        run_workflow(definition, {}, executor, parking=answers, saved=answers.saved).status
+        == "paused"
+    )
     answers.outcomes["ask:0"] = ("succeeded", {"response": {"n": 0}})
     outcome = run_workflow(definition, {}, executor, parking=answers, saved=answers.saved)
     assert outcome.status == "succeeded", outcome.errors
@@ -216,6 +223,5 @@ output:
 
 
 def test_without_parking_the_run_ends_paused():
-    outcome = run_workflow("version: 1.0\ntasks:\n  ask:\n    action: core.ask\n", {},
-                           Executor())
+    outcome = run_workflow("version: 1.0\ntasks:\n  ask:\n    action: core.ask\n", {}, Executor())
     assert outcome.status == "paused"

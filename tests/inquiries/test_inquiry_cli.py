@@ -1,5 +1,6 @@
 """A workflow that asks (core.ask) pauses; `st2lite inquiry list|get|respond`, run as other
 st2lite processes, answer it, and the workflow goes on, as on StackStorm."""
+
 import json
 
 from inquiry_cli import child
@@ -17,9 +18,15 @@ def test_a_question_pauses_the_workflow_and_is_listed(cli):
     assert ask["status"] == "pending"
     assert child(workflow, "prepare")["status"] == "succeeded"
     assert [c["task"] for c in workflow["children"]] == ["prepare", "ask"]  # nothing after it
-    inquiry, = cli.inquiries()
-    assert inquiry == {"id": ask["id"], "route": "ops", "ttl": 1440, "users": ["alice", "bob"],
-                       "roles": [], "schema": ask["result"]["schema"]}
+    (inquiry,) = cli.inquiries()
+    assert inquiry == {
+        "id": ask["id"],
+        "route": "ops",
+        "ttl": 1440,
+        "users": ["alice", "bob"],
+        "roles": [],
+        "schema": ask["result"]["schema"],
+    }
     table = cli.run("inquiry", "list").stdout
     assert ask["id"] in table and "ops" in table and "1440" in table
     shown = cli.run("inquiry", "get", ask["id"]).stdout
@@ -70,8 +77,9 @@ def test_only_the_listed_users_may_answer(cli):
     workflow, ask = _paused_approve(cli, "approvers=bob")
     refused = cli.respond(ask["id"], {"continue": True}, user="alice")
     assert refused.returncode == 2
-    assert refused.stderr.strip() == ('st2lite: User "alice" does not have permission to '
-                                      'respond to inquiry "%s".' % ask["id"])
+    assert refused.stderr.strip() == (
+        'st2lite: User "alice" does not have permission to respond to inquiry "%s".' % ask["id"]
+    )
     assert cli.execution(ask["id"])["status"] == "pending"
     assert cli.respond(ask["id"], {"continue": True}, user="bob").returncode == 0
     done = cli.wait_status(workflow["id"], ("succeeded", "failed"))
@@ -83,8 +91,9 @@ def test_an_inquiry_is_answered_once(cli):
     assert cli.respond(ask["id"], {"continue": True}).returncode == 0
     again = cli.respond(ask["id"], {"continue": False})
     assert again.returncode == 2
-    assert again.stderr.strip() == ('st2lite: Inquiry "%s" has already been responded to.'
-                                    % ask["id"])
+    assert again.stderr.strip() == (
+        'st2lite: Inquiry "%s" has already been responded to.' % ask["id"]
+    )
     done = cli.wait_status(workflow["id"], ("succeeded", "failed"))
     assert done["result"]["output"]["decision"] == "approved"
 
@@ -143,11 +152,21 @@ def test_two_questions_at_once_the_workflow_waits_for_both(cli):
     assert rc == 0 and workflow["status"] == "paused"
     left, right = child(workflow, "left"), child(workflow, "right")
     assert cli.respond(left["id"], {"continue": True}).returncode == 0
-    cli.wait_for("the first answer to be taken", lambda: (
-        lambda e: e["status"] == "paused" and child(e, "left")["status"] == "succeeded"
-        and not cli.inquiries() == [])(cli.execution(workflow["id"])))
-    assert [c["task"] for c in cli.execution(workflow["id"])["children"]] == \
-        ["start", "left", "right"]
+    cli.wait_for(
+        "the first answer to be taken",
+        lambda: (
+            lambda e: (
+                e["status"] == "paused"
+                and child(e, "left")["status"] == "succeeded"
+                and not cli.inquiries() == []
+            )
+        )(cli.execution(workflow["id"])),
+    )
+    assert [c["task"] for c in cli.execution(workflow["id"])["children"]] == [
+        "start",
+        "left",
+        "right",
+    ]
     assert cli.respond(right["id"], {"continue": False}).returncode == 0
     done = cli.wait_status(workflow["id"], ("succeeded", "failed"))
     assert done["result"]["output"] == {"left": True, "right": False}
@@ -159,7 +178,7 @@ def test_a_question_in_a_sub_workflow_pauses_and_resumes_both(cli):
     assert rc == 0 and outer["status"] == "paused"
     inner = child(outer, "inner")
     assert inner["status"] == "paused"
-    inquiry, = cli.inquiries()
+    (inquiry,) = cli.inquiries()
     assert cli.respond(inquiry["id"], {"continue": True}).returncode == 0
     done = cli.wait_status(outer["id"], ("succeeded", "failed"))
     assert done["status"] == "succeeded", done["result"]
@@ -170,10 +189,23 @@ def test_a_question_in_a_sub_workflow_pauses_and_resumes_both(cli):
 def test_ask_on_its_own_is_pending_until_answered_and_announced_to_rules(cli):
     rc, ask = cli.json("run", "core.ask", "route=chat")
     assert rc == 0 and ask["status"] == "pending"
-    assert ask["result"] == {"schema": {
-        "title": "response_data", "type": "object", "properties": {"continue": {
-            "type": "boolean", "description": "Would you like to continue the workflow?",
-            "required": True}}}, "roles": [], "users": [], "route": "chat", "ttl": 1440}
+    assert ask["result"] == {
+        "schema": {
+            "title": "response_data",
+            "type": "object",
+            "properties": {
+                "continue": {
+                    "type": "boolean",
+                    "description": "Would you like to continue the workflow?",
+                    "required": True,
+                }
+            },
+        },
+        "roles": [],
+        "users": [],
+        "route": "chat",
+        "ttl": 1440,
+    }
     rc, instances = cli.json("trigger-instance", "list", "--trigger", "core.st2.generic.inquiry")
     assert [i["payload"] for i in instances] == [{"id": ask["id"], "route": "chat"}]
     assert cli.respond(ask["id"], {"continue": False}).returncode == 0

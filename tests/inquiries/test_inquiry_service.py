@@ -1,11 +1,12 @@
 """The inquiry service as the API and `serve` use it, in one process: expiry by whole minutes,
 and the paused workflow handed to the resume of the caller's choosing."""
+
 import calendar
 import time
 
 import pytest
-
 from inquiry_cli import PACKS, child
+
 from st2lite.inquiries import ExpiryWatch, InquiryError, InquiryService, in_background
 from st2lite.runtime import Runtime
 
@@ -39,7 +40,7 @@ def test_an_inquiry_times_out_once_whole_minutes_past_its_ttl_exceed_it(runtime)
 
 def test_a_ttl_of_zero_never_expires(runtime):
     _workflow, ask = _paused(runtime, ttl=0)
-    assert InquiryService(runtime, None).expire_overdue(now=_started(ask) + 10 ** 7) == []
+    assert InquiryService(runtime, None).expire_overdue(now=_started(ask) + 10**7) == []
 
 
 def test_refusals_carry_the_status_the_api_answers_with(runtime):
@@ -60,7 +61,9 @@ def test_serve_resumes_on_a_thread_of_its_own(runtime):
     workflow, ask = _paused(runtime)
     service = InquiryService(runtime, in_background(runtime))
     assert service.respond(ask["id"], {"continue": True}, "alice") == {
-        "id": ask["id"], "response": {"continue": True}}
+        "id": ask["id"],
+        "response": {"continue": True},
+    }
     runtime.wait_background(60)
     done = runtime.executions.get(workflow["id"])
     assert done["status"] == "succeeded"
@@ -70,8 +73,10 @@ def test_serve_resumes_on_a_thread_of_its_own(runtime):
 def test_the_expiry_watch_times_out_overdue_inquiries_until_stopped(runtime):
     workflow, ask = _paused(runtime, ttl=1)
     with runtime.db.transaction() as conn:
-        conn.execute("UPDATE executions SET start_timestamp = '2020-01-01T00:00:00.000000Z'"
-                     " WHERE id = ?", (ask["id"],))
+        conn.execute(
+            "UPDATE executions SET start_timestamp = '2020-01-01T00:00:00.000000Z' WHERE id = ?",
+            (ask["id"],),
+        )
     watch = ExpiryWatch(InquiryService(runtime, in_background(runtime)), interval=3600).start()
     deadline = time.monotonic() + 60
     while runtime.executions.get(ask["id"])["status"] == "pending":

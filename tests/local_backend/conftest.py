@@ -16,8 +16,9 @@ from local_backend_helpers import DirectoryStore, free_port, processes_using  # 
 
 
 def _require(*tools):
-    missing = [tool for tool in tools if not (shutil.which(tool) or
-                                              os.path.exists("/usr/sbin/" + tool))]
+    missing = [
+        tool for tool in tools if not (shutil.which(tool) or os.path.exists("/usr/sbin/" + tool))
+    ]
     if missing:
         pytest.fail("missing %s: run scripts/install-system-deps.sh" % ", ".join(missing))
 
@@ -39,6 +40,7 @@ def store(work_dir):
 def backend(work_dir, store):
     _require("nginx")
     from qaeci.backends.local import LocalBackend
+
     backend = LocalBackend(work_dir, router_port=free_port(), artifact_store=store)
     yield backend
     backend.shutdown()

@@ -9,12 +9,16 @@ import subprocess
 import tarfile
 
 import pytest
-
 from qaeci.services import direct_untar, snapshots
 from qaeci.services.base import ServiceError
 
-SIZES = {"empty": 0, "one": 1, "short-block": 4095, "block": 4096,
-         "several-chunks-and-a-tail": 2 * direct_untar.CHUNK + 12345}
+SIZES = {
+    "empty": 0,
+    "one": 1,
+    "short-block": 4095,
+    "block": 4096,
+    "several-chunks-and-a-tail": 2 * direct_untar.CHUNK + 12345,
+}
 LONG_NAME = "db/" + "a_table_with_a_name_longer_than_ustar_allows_" * 3 + ".ibd"
 
 
@@ -112,10 +116,13 @@ def test_a_member_leaving_the_target_is_refused(tmp_path):
     assert not os.path.exists(str(tmp_path / "escaped"))
 
 
-@pytest.mark.parametrize("kind, refusal", [
-    (tarfile.FIFOTYPE, "archive member refused: 'member' is a special file"),
-    (tarfile.LNKTYPE, "archive member member is of a kind a data directory never holds"),
-])
+@pytest.mark.parametrize(
+    "kind, refusal",
+    [
+        (tarfile.FIFOTYPE, "archive member refused: 'member' is a special file"),
+        (tarfile.LNKTYPE, "archive member member is of a kind a data directory never holds"),
+    ],
+)
 def test_a_member_kind_no_datadir_holds_is_refused(tmp_path, kind, refusal):
     member = tarfile.TarInfo("member")
     member.type = kind

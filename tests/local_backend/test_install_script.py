@@ -6,8 +6,13 @@ import socket
 import subprocess
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "install-system-deps.sh")
-DISTRO_DEFAULT_PORTS = {"nginx": 80, "mariadb": 3306, "redis": 6379, "memcached": 11211,
-                        "zookeeper": 2181}
+DISTRO_DEFAULT_PORTS = {
+    "nginx": 80,
+    "mariadb": 3306,
+    "redis": 6379,
+    "memcached": 11211,
+    "zookeeper": 2181,
+}
 
 
 def listening(port):
@@ -18,8 +23,13 @@ def listening(port):
 
 def test_second_run_installs_nothing_and_leaves_no_distro_daemon():
     subprocess.run(["sh", SCRIPT], check=True, stdout=subprocess.PIPE, timeout=1800)
-    again = subprocess.run(["sh", SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           universal_newlines=True, timeout=120)
+    again = subprocess.run(
+        ["sh", SCRIPT],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        timeout=120,
+    )
     assert again.returncode == 0, again.stdout
     assert "all packages present" in again.stdout
     assert "apt-get" not in again.stdout and "Reading package lists" not in again.stdout

@@ -5,12 +5,12 @@ import json
 import os
 
 import pytest
-
 from local_backend_helpers import http_get, make_app, process_exists, processes_using, wait_for
 
 
 def deploy_app(backend, work_dir, env, app, config_text=None, environment=None):
     from qaeci.backends.base import AppSpec
+
     workdir, argv = make_app(os.path.join(work_dir, "artifacts", env, app), config_text)
     port = backend.allocate_port(env, app)
     return backend.deploy(AppSpec(env, app, workdir, argv, port, environment or {}))
@@ -24,8 +24,14 @@ def through_router(backend, env, app, path="/"):
 def two_envs(backend, work_dir):
     for env in ("qa1", "qa2"):
         for app in ("web", "api"):
-            state = deploy_app(backend, work_dir, env, app, config_text="db=%s-%s" % (env, app),
-                               environment={"GREETING": "hello from %s" % env})
+            state = deploy_app(
+                backend,
+                work_dir,
+                env,
+                app,
+                config_text="db=%s-%s" % (env, app),
+                environment={"GREETING": "hello from %s" % env},
+            )
             assert state.state == "running", state.as_dict()
     return backend
 
@@ -34,9 +40,13 @@ def test_app_gets_its_port_and_environment_through_the_router(two_envs):
     status, body = through_router(two_envs, "qa1", "web", "/health")
     assert status == 200
     seen = json.loads(body)
-    assert seen["env"] == {"PORT0": str(two_envs.ports.lookup("qa1", "web")),
-                           "HOST": "127.0.0.1", "QAECI_ENV": "qa1", "QAECI_APP": "web",
-                           "GREETING": "hello from qa1"}
+    assert seen["env"] == {
+        "PORT0": str(two_envs.ports.lookup("qa1", "web")),
+        "HOST": "127.0.0.1",
+        "QAECI_ENV": "qa1",
+        "QAECI_APP": "web",
+        "GREETING": "hello from qa1",
+    }
     assert seen["path"] == "/health"
     assert seen["host_header"].startswith("web.qa1.localhost")
     assert seen["config"] == "db=qa1-web"
@@ -44,8 +54,11 @@ def test_app_gets_its_port_and_environment_through_the_router(two_envs):
 
 
 def test_environments_are_isolated(two_envs):
-    ports = {(env, app): two_envs.ports.lookup(env, app)
-             for env in ("qa1", "qa2") for app in ("web", "api")}
+    ports = {
+        (env, app): two_envs.ports.lookup(env, app)
+        for env in ("qa1", "qa2")
+        for app in ("web", "api")
+    }
     assert len(set(ports.values())) == 4
     for (env, app), port in ports.items():
         body = json.loads(through_router(two_envs, env, app)[1])
@@ -70,15 +83,22 @@ def test_status_reports_each_app(two_envs):
     states = two_envs.status("qa1")
     assert sorted(states) == ["api", "web"]
     web = states["web"]
-    assert (web.state, web.host, web.port) == ("running", "127.0.0.1",
-                                               two_envs.ports.lookup("qa1", "web"))
+    assert (web.state, web.host, web.port) == (
+        "running",
+        "127.0.0.1",
+        two_envs.ports.lookup("qa1", "web"),
+    )
     assert web.log_path.endswith(os.path.join("logs", "qa1", "web.log"))
 
 
 def test_log_tail_shows_the_app_output(two_envs):
     through_router(two_envs, "qa2", "api", "/ping-for-log")
-    tail = wait_for(lambda: "ping-for-log" in two_envs.log_tail("qa2", "api", 5)
-                    and two_envs.log_tail("qa2", "api", 5))
+    tail = wait_for(
+        lambda: (
+            "ping-for-log" in two_envs.log_tail("qa2", "api", 5)
+            and two_envs.log_tail("qa2", "api", 5)
+        )
+    )
     assert "ping-for-log" in tail
     assert len(tail.splitlines()) <= 5
 
@@ -86,8 +106,14 @@ def test_log_tail_shows_the_app_output(two_envs):
 def test_redeploy_restarts_only_that_app(two_envs, work_dir):
     other_pid = two_envs.supervisor.info("qa1.api")["pid"]
     old_pid = two_envs.supervisor.info("qa1.web")["pid"]
-    state = deploy_app(two_envs, work_dir, "qa1", "web", config_text="db=changed",
-                       environment={"GREETING": "hello from qa1"})
+    state = deploy_app(
+        two_envs,
+        work_dir,
+        "qa1",
+        "web",
+        config_text="db=changed",
+        environment={"GREETING": "hello from qa1"},
+    )
     assert state.state == "running"
     assert two_envs.supervisor.info("qa1.web")["pid"] != old_pid
     assert not process_exists(old_pid)
@@ -141,10 +167,14 @@ def test_destroying_the_last_env_stops_supervisord_and_nginx(two_envs, work_dir)
 
 def test_a_missing_command_fails_with_the_reason(backend, work_dir):
     from qaeci.backends.base import AppSpec
+
     workdir = os.path.join(work_dir, "artifacts", "qa4", "ghost")
     os.makedirs(workdir)
-    state = backend.deploy(AppSpec("qa4", "ghost", workdir, ["no-such-program-xyz"],
-                                   backend.allocate_port("qa4", "ghost")))
+    state = backend.deploy(
+        AppSpec(
+            "qa4", "ghost", workdir, ["no-such-program-xyz"], backend.allocate_port("qa4", "ghost")
+        )
+    )
     assert state.state == "failed"
     assert "no-such-program-xyz" in state.detail
     backend.destroy("qa4")
@@ -152,19 +182,30 @@ def test_a_missing_command_fails_with_the_reason(backend, work_dir):
 
 def test_an_app_that_dies_later_is_reported_with_its_exit_status(backend, work_dir):
     import sys
+
     from qaeci.backends.base import AppSpec
+
     workdir = os.path.join(work_dir, "artifacts", "qa5", "flaky")
     os.makedirs(workdir)
     # The app runs until the test lets it die (at most a minute): it dies after the deploy.
     with open(os.path.join(workdir, "flaky.py"), "w") as script:
-        script.write("import os, sys, time\n"
-                     "deadline = time.monotonic() + 60\n"
-                     "while not os.path.exists('die') and time.monotonic() < deadline:\n"
-                     "    time.sleep(0.05)\n"
-                     "print('lost the database')\n"
-                     "sys.exit(4)\n")
-    state = backend.deploy(AppSpec("qa5", "flaky", workdir, [sys.executable, "flaky.py"],
-                                   backend.allocate_port("qa5", "flaky")))
+        script.write(
+            "import os, sys, time\n"
+            "deadline = time.monotonic() + 60\n"
+            "while not os.path.exists('die') and time.monotonic() < deadline:\n"
+            "    time.sleep(0.05)\n"
+            "print('lost the database')\n"
+            "sys.exit(4)\n"
+        )
+    state = backend.deploy(
+        AppSpec(
+            "qa5",
+            "flaky",
+            workdir,
+            [sys.executable, "flaky.py"],
+            backend.allocate_port("qa5", "flaky"),
+        )
+    )
     assert state.state == "running"
     open(os.path.join(workdir, "die"), "w").close()
     assert wait_for(lambda: backend.status("qa5")["flaky"].state == "failed", timeout=10)
@@ -174,12 +215,15 @@ def test_an_app_that_dies_later_is_reported_with_its_exit_status(backend, work_d
 
 def test_a_port_taken_while_its_app_was_down_is_replaced(backend, work_dir):
     import socket
+
     deploy_app(backend, work_dir, "qa6", "web")
     old_port = backend.ports.lookup("qa6", "web")
     assert backend.allocate_port("qa6", "web") == old_port  # its own process holds it
     deploy_app(backend, work_dir, "qa6", "api")
     assert backend.allocate_ports("qa6", ["web", "api"]) == {
-        "web": old_port, "api": backend.ports.lookup("qa6", "api")}  # both held by their own
+        "web": old_port,
+        "api": backend.ports.lookup("qa6", "api"),
+    }  # both held by their own
     backend.destroy("qa6", apps=["web"])
     squatter = socket.socket()
     squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -199,6 +243,7 @@ def test_a_port_taken_while_its_app_was_down_is_replaced(backend, work_dir):
 
 def test_bad_names_are_refused_with_a_clear_message(backend, work_dir):
     from qaeci.backends.base import BackendError
+
     with pytest.raises(BackendError, match="not a DNS label"):
         backend.allocate_port("QA_1", "web")
     with pytest.raises(BackendError, match="app name 'svc-x' is not valid"):
@@ -207,6 +252,7 @@ def test_bad_names_are_refused_with_a_clear_message(backend, work_dir):
 
 def test_prepare_stages_an_app_without_touching_what_runs(backend, work_dir):
     from qaeci.backends.base import AppSpec
+
     workdir, argv = make_app(os.path.join(work_dir, "artifacts", "qa7", "web"))
     port = backend.allocate_port("qa7", "web")
     first = AppSpec("qa7", "web", workdir, argv, port, {"GREETING": "first"})

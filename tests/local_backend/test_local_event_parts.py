@@ -7,15 +7,19 @@ import os
 import time
 
 import pytest
-
 from qaeci.backends import local_event_spool as spool
 from qaeci.backends.local_event_triggers import MalformedRecord, check_record, triggers_for
 from qaeci.backends.local_exits import ExitFinder, exit_code_of, oom_killed
 
 
 def record(number):
-    return {"v": 1, "time": 1700000000.0 + number, "event": "PROCESS_STATE_RUNNING",
-            "process": "env1.web", "pid": 100 + number}
+    return {
+        "v": 1,
+        "time": 1700000000.0 + number,
+        "event": "PROCESS_STATE_RUNNING",
+        "process": "env1.web",
+        "pid": 100 + number,
+    }
 
 
 def pids(lines):
@@ -33,6 +37,7 @@ def read_all(reader, batch=100):
 
 
 # -- the spool --------------------------------------------------------------------------------
+
 
 def test_a_new_reader_starts_where_the_last_one_committed(tmp_path):
     writer = spool.SpoolWriter(str(tmp_path))
@@ -115,15 +120,19 @@ def test_only_one_reader_consumes_the_spool(tmp_path):
 
 # -- how a program ended ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("description, expected", [
-    ("exit status 3; not expected", (3, None)),
-    ("exit status 0; expected", (0, None)),
-    ("terminated by SIGKILL; not expected", (137, "SIGKILL")),
-    ("terminated by SIGTERM", (143, "SIGTERM")),
-    ("terminated by SIGSEGV (core dumped); not expected", (139, "SIGSEGV")),
-    ("terminated by signal 40", (168, "signal 40")),
-    ("unknown termination cause 0x0001", (None, None)),
-])
+
+@pytest.mark.parametrize(
+    "description, expected",
+    [
+        ("exit status 3; not expected", (3, None)),
+        ("exit status 0; expected", (0, None)),
+        ("terminated by SIGKILL; not expected", (137, "SIGKILL")),
+        ("terminated by SIGTERM", (143, "SIGTERM")),
+        ("terminated by SIGSEGV (core dumped); not expected", (139, "SIGSEGV")),
+        ("terminated by signal 40", (168, "signal 40")),
+        ("unknown termination cause 0x0001", (None, None)),
+    ],
+)
 def test_exit_codes_read_from_supervisords_words(description, expected):
     assert exit_code_of(description) == expected
 
@@ -168,15 +177,18 @@ def microseconds_ago(seconds):
 
 def test_an_oom_kill_is_told_only_by_the_kernels_record_of_that_pid(tmp_path):
     recent = microseconds_ago(1)
-    path = kernel_log(tmp_path, [
-        "6,900,%d,-;python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0" % recent,
-        "3,901,%d,-;Memory cgroup out of memory: Killed process 4242 (python3) "
-        "total-vm:1234kB, anon-rss:1000kB" % recent,
-        " SUBSYSTEM=memory",
-        "6,902,%d,-;oom-kill:constraint=CONSTRAINT_MEMCG,task=java,pid=5151,uid=0" % recent,
-        "3,903,%d,-;Out of memory: Killed process 6161 (old)" % microseconds_ago(120),
-        "14,904,%d,-;Killed process 7171 (a user's words, not the kernel's)" % recent,
-    ])
+    path = kernel_log(
+        tmp_path,
+        [
+            "6,900,%d,-;python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0" % recent,
+            "3,901,%d,-;Memory cgroup out of memory: Killed process 4242 (python3) "
+            "total-vm:1234kB, anon-rss:1000kB" % recent,
+            " SUBSYSTEM=memory",
+            "6,902,%d,-;oom-kill:constraint=CONSTRAINT_MEMCG,task=java,pid=5151,uid=0" % recent,
+            "3,903,%d,-;Out of memory: Killed process 6161 (old)" % microseconds_ago(120),
+            "14,904,%d,-;Killed process 7171 (a user's words, not the kernel's)" % recent,
+        ],
+    )
     assert oom_killed(4242, path) is True
     assert oom_killed(5151, path) is True
     assert oom_killed(6161, path) is False  # too long ago: the pid may be another process now
@@ -187,9 +199,19 @@ def test_an_oom_kill_is_told_only_by_the_kernels_record_of_that_pid(tmp_path):
 
 # -- spooled events to triggers -----------------------------------------------------------------
 
+
 def spooled(event, **fields):
-    base = {"v": 1, "time": 1700000000.5, "event": event, "process": "env1.web",
-            "group": "env1.web", "pid": 4242, "port": 31044, "exit": None, "oom": None}
+    base = {
+        "v": 1,
+        "time": 1700000000.5,
+        "event": event,
+        "process": "env1.web",
+        "group": "env1.web",
+        "pid": 4242,
+        "port": 31044,
+        "exit": None,
+        "oom": None,
+    }
     base.update(fields)
     return base
 
@@ -204,8 +226,11 @@ def test_an_oom_kill_is_a_container_oom_and_not_a_container_exit():
 
 def test_a_base_service_is_app_svc_name_of_its_env():
     [(name, payload)] = triggers_for(spooled("PROCESS_STATE_RUNNING", process="env1.svc-mysql"))
-    assert (payload["env"], payload["app"], payload["state"]) == ("env1", "svc.mysql",
-                                                                  "TASK_RUNNING")
+    assert (payload["env"], payload["app"], payload["state"]) == (
+        "env1",
+        "svc.mysql",
+        "TASK_RUNNING",
+    )
 
 
 @pytest.mark.parametrize("program", ["qaeci-router", "qaeci-events", "Env.web", "env1."])
@@ -218,13 +243,16 @@ def test_a_spawn_that_failed_is_staging_without_a_container_exit():
     assert (payload["state"], payload["message"]) == ("TASK_STAGING", "could not be started")
 
 
-@pytest.mark.parametrize("bad, kind", [
-    ([1, 2], "not a JSON object"),
-    ({"v": 1, "time": 1}, "missing fields"),
-    ({"v": 2, "time": 1, "event": "X", "process": "a.b"}, "unknown record version"),
-    ({"v": 1, "time": "noon", "event": "X", "process": "a.b"}, "wrong field types"),
-    ({"v": 1, "time": 1, "event": "X", "process": "a.b", "exit": "3"}, "wrong field types"),
-])
+@pytest.mark.parametrize(
+    "bad, kind",
+    [
+        ([1, 2], "not a JSON object"),
+        ({"v": 1, "time": 1}, "missing fields"),
+        ({"v": 2, "time": 1, "event": "X", "process": "a.b"}, "unknown record version"),
+        ({"v": 1, "time": "noon", "event": "X", "process": "a.b"}, "wrong field types"),
+        ({"v": 1, "time": 1, "event": "X", "process": "a.b", "exit": "3"}, "wrong field types"),
+    ],
+)
 def test_records_that_are_not_records_are_refused_by_kind(bad, kind):
     with pytest.raises(MalformedRecord) as refused:
         check_record(bad)

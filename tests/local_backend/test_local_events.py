@@ -6,11 +6,9 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import jsonschema
 import pytest
-
 from local_backend_helpers import wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -22,14 +20,13 @@ for path in (os.path.join(REPO, "packs", "qaeci", "sensors"),):
 if os.path.join(REPO, "st2lite", "compat") not in sys.path:
     sys.path.append(os.path.join(REPO, "st2lite", "compat"))
 
-from st2tests.mocks.sensor import MockSensorService, MockSensorWrapper  # noqa: E402
-
 from local_events_sensor import LocalEventsSensor  # noqa: E402
 from qaeci import triggers  # noqa: E402
 from qaeci.backends import local_events  # noqa: E402
 from qaeci.backends.local_event_spool import events_dir  # noqa: E402
 from qaeci.backends.local_locks import file_lock  # noqa: E402
 from qaeci.backends.local_supervisor import ProgramSpec  # noqa: E402
+from st2tests.mocks.sensor import MockSensorService, MockSensorWrapper  # noqa: E402
 
 LIB = os.path.join(REPO, "packs", "qaeci", "lib")
 
@@ -40,20 +37,25 @@ class Watcher(object):
     def __init__(self, work_dir):
         wrapper = MockSensorWrapper(pack="qaeci", class_name="LocalEventsSensor")
         self.service = MockSensorService(sensor_wrapper=wrapper)
-        self.sensor = LocalEventsSensor(self.service, {"registry_path": work_dir,
-                                                       "work_dir": work_dir})
+        self.sensor = LocalEventsSensor(
+            self.service, {"registry_path": work_dir, "work_dir": work_dir}
+        )
         self.sensor.setup()
 
     def triggers(self, app=None):
-        return [(item["trigger"].split(".", 1)[1], item["payload"])
-                for item in self.service.dispatched_triggers
-                if app is None or item["payload"].get("app") == app]
+        return [
+            (item["trigger"].split(".", 1)[1], item["payload"])
+            for item in self.service.dispatched_triggers
+            if app is None or item["payload"].get("app") == app
+        ]
 
     def wait_for(self, predicate, timeout=15.0):
         """Poll the sensor until predicate(dispatched triggers) holds; the triggers."""
+
         def check():
             self.sensor.poll()
             return predicate(self.triggers())
+
         assert wait_for(check, timeout=timeout), "triggers so far: %s" % self.triggers()
         return self.triggers()
 
@@ -68,8 +70,13 @@ class Watcher(object):
 
 
 def run_program(supervisor, work_dir, name, script):
-    spec = ProgramSpec(name, [sys.executable, "-c", script], work_dir, {},
-                       os.path.join(work_dir, "logs", name + ".log"))
+    spec = ProgramSpec(
+        name,
+        [sys.executable, "-c", script],
+        work_dir,
+        {},
+        os.path.join(work_dir, "logs", name + ".log"),
+    )
     return supervisor.run(spec)
 
 
@@ -95,8 +102,11 @@ def watcher(supervisor, work_dir):
 
 def test_an_app_exiting_with_3_at_start_fails_with_its_exit_code(supervisor, work_dir, watcher):
     run_program(supervisor, work_dir, "ev1.quick", "import sys; sys.exit(3)")
-    found = watcher.wait_for(lambda found: "TASK_FAILED" in [
-        payload["state"] for name, payload in found if name == "task_status"])
+    found = watcher.wait_for(
+        lambda found: (
+            "TASK_FAILED" in [payload["state"] for name, payload in found if name == "task_status"]
+        )
+    )
     assert watcher.states("quick") == ["TASK_STARTING", "TASK_STAGING", "TASK_FAILED"]
     failed = [payload for name, payload in found if name == "task_status"][-1]
     assert (failed["env"], failed["app"], failed["cluster"]) == ("ev1", "quick", "local")
@@ -108,11 +118,13 @@ def test_an_app_exiting_with_3_at_start_fails_with_its_exit_code(supervisor, wor
 
 
 @pytest.mark.parametrize("code, state", [(3, "TASK_FAILED"), (0, "TASK_FINISHED")])
-def test_an_app_exiting_after_it_ran_ends_by_its_exit_code(supervisor, work_dir, watcher, code,
-                                                           state):
+def test_an_app_exiting_after_it_ran_ends_by_its_exit_code(
+    supervisor, work_dir, watcher, code, state
+):
     name = "ev2.ran%d" % code
-    run_program(supervisor, work_dir, name, "import sys, time; time.sleep(1.3); sys.exit(%d)"
-                % code)
+    run_program(
+        supervisor, work_dir, name, "import sys, time; time.sleep(1.3); sys.exit(%d)" % code
+    )
     app = name.split(".")[1]
     watcher.wait_for(lambda found: watcher.exits(app))
     assert watcher.states(app) == ["TASK_STARTING", "TASK_RUNNING", state]
@@ -123,16 +135,23 @@ def test_an_app_exiting_after_it_ran_ends_by_its_exit_code(supervisor, work_dir,
     supervisor.remove(name)
 
 
-def test_a_sigkill_is_exit_137_and_not_called_oom_without_the_kernels_word(supervisor, work_dir,
-                                                                         watcher):
-    run_program(supervisor, work_dir, "ev3.killed",
-                "import os, signal, time; time.sleep(1.3); os.kill(os.getpid(), signal.SIGKILL)")
+def test_a_sigkill_is_exit_137_and_not_called_oom_without_the_kernels_word(
+    supervisor, work_dir, watcher
+):
+    run_program(
+        supervisor,
+        work_dir,
+        "ev3.killed",
+        "import os, signal, time; time.sleep(1.3); os.kill(os.getpid(), signal.SIGKILL)",
+    )
     watcher.wait_for(lambda found: watcher.exits("killed"))
     [exited] = watcher.exits("killed")
     assert exited["exit_code"] == 137
     assert watcher.exits("killed", "container_oom") == []
-    assert "terminated by SIGKILL" in [p for n, p in watcher.triggers("killed")
-                                       if n == "task_status"][-1]["message"]
+    assert (
+        "terminated by SIGKILL"
+        in [p for n, p in watcher.triggers("killed") if n == "task_status"][-1]["message"]
+    )
     supervisor.remove("ev3.killed")
 
 
@@ -143,8 +162,12 @@ def test_events_while_the_sensor_is_down_are_replayed_in_order(supervisor, work_
     later = Watcher(work_dir)
     try:
         later.wait_for(lambda found: later.exits("web"))
-        assert later.states("web") == ["TASK_STARTING", "TASK_RUNNING", "TASK_KILLING",
-                                       "TASK_KILLED"]
+        assert later.states("web") == [
+            "TASK_STARTING",
+            "TASK_RUNNING",
+            "TASK_KILLING",
+            "TASK_KILLED",
+        ]
         assert [payload["env"] for _name, payload in later.triggers()] == ["ev5"] * 5
         assert later.sensor.poll() == 0  # nothing dispatched twice
     finally:
@@ -177,8 +200,12 @@ def test_the_sensor_carries_on_across_a_supervisord_restart(supervisor, work_dir
     watcher.wait_for(lambda found: "TASK_RUNNING" in watcher.states("after"))
     # the first supervisord stopped ev7.before on its way out, and those events were not
     # lost; the second one started it again, as it starts every configured program
-    assert watcher.states("before")[:4] == ["TASK_STARTING", "TASK_RUNNING", "TASK_KILLING",
-                                            "TASK_KILLED"]
+    assert watcher.states("before")[:4] == [
+        "TASK_STARTING",
+        "TASK_RUNNING",
+        "TASK_KILLING",
+        "TASK_KILLED",
+    ]
     supervisor.remove("ev7.before")
     supervisor.remove("ev7.after")
 
@@ -191,25 +218,32 @@ def test_an_app_stopped_by_env_down_is_killed(backend, supervisor, work_dir, wat
     backend.destroy("ev9")
     assert not supervisor.is_running()
     watcher.wait_for(lambda found: watcher.exits("web"))
-    assert watcher.states("web") == ["TASK_STARTING", "TASK_RUNNING", "TASK_KILLING",
-                                     "TASK_KILLED"]
+    assert watcher.states("web") == ["TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", "TASK_KILLED"]
     [exited] = watcher.exits("web")
     assert (exited["exit_code"], exited["env"], exited["app"]) == (143, "ev9", "web")
 
 
 # -- the listener alone, fed supervisord's recorded protocol bytes --------------------------------
 
+
 def listen(work_dir, stdin_bytes, timeout=30):
     return subprocess.run(
         local_events.listener_argv(work_dir, os.path.join(work_dir, "supervisord.log")),
-        input=stdin_bytes, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
-        env=dict(os.environ, PYTHONPATH=LIB))
+        input=stdin_bytes,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        timeout=timeout,
+        env=dict(os.environ, PYTHONPATH=LIB),
+    )
 
 
 def spooled(work_dir):
     spool = os.path.join(events_dir(work_dir), "spool")
-    return [json.loads(line) for name in sorted(os.listdir(spool))
-            for line in open(os.path.join(spool, name))]
+    return [
+        json.loads(line)
+        for name in sorted(os.listdir(spool))
+        for line in open(os.path.join(spool, name))
+    ]
 
 
 def test_the_listener_speaks_supervisords_protocol(tmp_path):
@@ -225,9 +259,9 @@ def test_the_listener_speaks_supervisords_protocol(tmp_path):
     records = spooled(str(tmp_path))
     assert [(r["event"], r["process"], r["from_state"]) for r in records] == [
         (e["eventname"], e["payload_parsed"]["processname"], e["payload_parsed"]["from_state"])
-        for e in recorded]
-    assert [r["serial"] for r in records] == [int(e["headers_parsed"]["serial"])
-                                              for e in recorded]
+        for e in recorded
+    ]
+    assert [r["serial"] for r in records] == [int(e["headers_parsed"]["serial"]) for e in recorded]
     exited = records[2]
     assert (exited["pid"], exited["expected"]) == (2791, False)
 

@@ -39,8 +39,9 @@ def test_a_port_in_use_by_another_process_is_skipped(tmp_path):
 
 
 def test_released_ports_are_forgotten_and_exhaustion_is_explained(tmp_path):
-    from qaeci.backends.local_ports import PortExhaustedError
     import pytest
+    from qaeci.backends.local_ports import PortExhaustedError
+
     ports = PortRegistry(str(tmp_path), port_range=(24100, 24101))
     ports.allocate("qa1", "web")
     ports.allocate("qa1", "api")

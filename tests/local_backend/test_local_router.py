@@ -4,18 +4,24 @@ replaces the working one, and routes follow every change."""
 import os
 
 import pytest
-
 from local_backend_helpers import free_port, http_get, make_app, processes_using, wait_for
 
 
 @pytest.fixture(scope="module")
 def router(backend, work_dir):
     from qaeci.backends.local_supervisor import ProgramSpec
+
     workdir, argv = make_app(os.path.join(work_dir, "app"))
     port = free_port()
-    backend.supervisor.run(ProgramSpec("rt.web", argv, workdir,
-                                       {"PORT0": str(port), "HOST": "127.0.0.1"},
-                                       os.path.join(work_dir, "logs", "web.log")))
+    backend.supervisor.run(
+        ProgramSpec(
+            "rt.web",
+            argv,
+            workdir,
+            {"PORT0": str(port), "HOST": "127.0.0.1"},
+            os.path.join(work_dir, "logs", "web.log"),
+        )
+    )
     backend.router.add_route("rt", "web", port)
     backend.router.test_app_port = port
     yield backend.router
@@ -46,6 +52,7 @@ def test_one_include_file_per_environment(router, work_dir):
 
 def test_a_config_nginx_refuses_keeps_the_working_one(router, work_dir):
     from qaeci.router import RouterError
+
     before = os.readlink(os.path.join(work_dir, "router", "current"))
     with pytest.raises(RouterError, match="nginx refused the new router config, kept the old one"):
         router.add_route("rt", "bad", 70000)  # not a TCP port: nginx -t says so
@@ -57,6 +64,7 @@ def test_a_config_nginx_refuses_keeps_the_working_one(router, work_dir):
 
 def test_names_that_cannot_be_host_labels_are_refused(router):
     from qaeci.router import RouterError
+
     with pytest.raises(RouterError, match="cannot be part of a host name"):
         router.add_route("rt", "two words", 1234)
 
@@ -67,8 +75,10 @@ def test_public_url_names_app_env_domain_and_port(router):
 
 def test_router_port_in_use_is_reported(work_dir):
     import socket
+
     from qaeci.backends.local_supervisor import Supervisor
     from qaeci.router import NginxRouter, RouterError
+
     blocker = socket.socket()
     blocker.bind(("127.0.0.1", 0))
     blocker.listen(1)
@@ -76,7 +86,9 @@ def test_router_port_in_use_is_reported(work_dir):
     supervisor = Supervisor(other_dir)
     try:
         busy = NginxRouter(other_dir, supervisor, port=blocker.getsockname()[1])
-        with pytest.raises(RouterError, match="router port 127.0.0.1:[0-9]+ is in use by another program"):
+        with pytest.raises(
+            RouterError, match="router port 127.0.0.1:[0-9]+ is in use by another program"
+        ):
             busy.add_route("qa1", "web", 1234)
     finally:
         blocker.close()
@@ -87,6 +99,7 @@ def test_router_port_in_use_is_reported(work_dir):
 def _add_routes_at_once(router, names_and_ports):
     """add_route from one thread per route, started together: {name: error or None}."""
     import threading
+
     outcomes, start = {}, threading.Barrier(len(names_and_ports))
 
     def add(name, port):
@@ -96,6 +109,7 @@ def _add_routes_at_once(router, names_and_ports):
             outcomes[name] = None
         except Exception as error:  # the test looks at which ones failed
             outcomes[name] = str(error)
+
     threads = [threading.Thread(target=add, args=item) for item in names_and_ports]
     for thread in threads:
         thread.start()
@@ -106,6 +120,7 @@ def _add_routes_at_once(router, names_and_ports):
 
 def test_routes_asked_for_at_once_share_reloads_and_all_answer(router, work_dir):
     import json
+
     names = ["app%d" % index for index in range(10)]
     generation = json.load(open(os.path.join(work_dir, "router", "routes.json")))["generation"]
     try:
@@ -131,11 +146,13 @@ def test_one_bad_route_in_a_burst_fails_alone(router):
 
 
 def test_routes_added_together_take_one_reload_and_later_adds_of_the_same_routes_none(
-        router, work_dir):
+    router, work_dir
+):
     import json
 
     def generation():
         return json.load(open(os.path.join(work_dir, "router", "routes.json")))["generation"]
+
     before = generation()
     ports = {"app%d" % index: router.test_app_port for index in range(6)}
     try:
@@ -153,16 +170,22 @@ def _ask_for_route_then_get_killed(router, work_dir, env, app, port):
     change queued, never applied, its process gone."""
     import subprocess
     import sys
+
     from qaeci.backends.local_locks import file_lock
+
     lib = os.path.join(os.path.dirname(__file__), "..", "..", "packs", "qaeci", "lib")
     queue = os.path.join(work_dir, "router", "queue")
     before = set(os.listdir(queue)) if os.path.isdir(queue) else set()
-    script = ("import sys; from qaeci.backends.local import LocalBackend; "
-              "LocalBackend(sys.argv[1], router_port=int(sys.argv[2])).router"
-              ".add_route(sys.argv[3], sys.argv[4], int(sys.argv[5]))")
+    script = (
+        "import sys; from qaeci.backends.local import LocalBackend; "
+        "LocalBackend(sys.argv[1], router_port=int(sys.argv[2])).router"
+        ".add_route(sys.argv[3], sys.argv[4], int(sys.argv[5]))"
+    )
     with file_lock(os.path.join(work_dir, "router", "router.lock")):  # the router is busy
-        child = subprocess.Popen([sys.executable, "-c", script, work_dir, str(router.port), env,
-                                  app, str(port)], env=dict(os.environ, PYTHONPATH=lib))
+        child = subprocess.Popen(
+            [sys.executable, "-c", script, work_dir, str(router.port), env, app, str(port)],
+            env=dict(os.environ, PYTHONPATH=lib),
+        )
         try:
             queued = wait_for(lambda: set(os.listdir(queue)) - before, timeout=20)
         finally:

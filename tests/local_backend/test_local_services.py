@@ -6,7 +6,6 @@ import os
 import subprocess
 
 import pytest
-
 from local_backend_helpers import processes_using, wait_for
 
 ALL = {"mysql": {}, "redis": {}, "memcached": {}, "zookeeper": {}}
@@ -15,25 +14,45 @@ ALL = {"mysql": {}, "redis": {}, "memcached": {}, "zookeeper": {}}
 def sql(info, statement):
     """Run SQL as the app would: over TCP with the environment's user and password."""
     result = subprocess.run(
-        ["mariadb", "--no-defaults", "-h", info["host"], "-P", str(info["port"]),
-         "-u", info["user"], "--batch", "--skip-column-names", info["database"],
-         "-e", statement],
-        env=dict(os.environ, MYSQL_PWD=info["password"]), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+        [
+            "mariadb",
+            "--no-defaults",
+            "-h",
+            info["host"],
+            "-P",
+            str(info["port"]),
+            "-u",
+            info["user"],
+            "--batch",
+            "--skip-column-names",
+            info["database"],
+            "-e",
+            statement,
+        ],
+        env=dict(os.environ, MYSQL_PWD=info["password"]),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
 
 def tcp(port, payload):
     from qaeci.services.base import tcp_exchange
+
     return tcp_exchange(port, payload)
 
 
 def zk_cli(port, *command):
-    result = subprocess.run(["/usr/share/zookeeper/bin/zkCli.sh", "-server",
-                             "127.0.0.1:%d" % port] + list(command),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            universal_newlines=True, timeout=60)
+    result = subprocess.run(
+        ["/usr/share/zookeeper/bin/zkCli.sh", "-server", "127.0.0.1:%d" % port] + list(command),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        timeout=60,
+    )
     return result.stdout
 
 
@@ -45,15 +64,19 @@ def env_a(backend, require_tools):
 
 @pytest.fixture(scope="module")
 def snapshot(backend, env_a):
-    sql(env_a["mysql"], "CREATE TABLE books (id INT PRIMARY KEY, title VARCHAR(80)); "
-                        "INSERT INTO books VALUES (1, 'Dune'), (2, 'Solaris');")
+    sql(
+        env_a["mysql"],
+        "CREATE TABLE books (id INT PRIMARY KEY, title VARCHAR(80)); "
+        "INSERT INTO books VALUES (1, 'Dune'), (2, 'Solaris');",
+    )
     return backend.create_snapshot("sa", "books-standard")
 
 
 @pytest.fixture(scope="module")
 def env_b(backend, snapshot):
-    return backend.ensure_services("sb", {"mysql": {"snapshot": "books-standard"},
-                                          "redis": {}, "zookeeper": {}})
+    return backend.ensure_services(
+        "sb", {"mysql": {"snapshot": "books-standard"}, "redis": {}, "zookeeper": {}}
+    )
 
 
 def test_every_service_answers_on_its_own_port(backend, env_a):
@@ -67,14 +90,17 @@ def test_every_service_answers_on_its_own_port(backend, env_a):
     assert sql(env_a["mysql"], "SELECT DATABASE(), CURRENT_USER()") == "qaeci\tqaeci@%"
     status = backend.services_status("sa")
     assert {name: entry["status"] for name, entry in status.items()} == {
-        name: "healthy" for name in ALL}
+        name: "healthy" for name in ALL
+    }
 
 
 def test_services_run_as_supervised_programs_and_zookeeper_admin_is_off(backend, env_a):
     for name in ALL:
         assert backend.supervisor.info("sa.svc-" + name)["statename"] == "RUNNING"
-    assert "admin.enableServer=false" in open(
-        os.path.join(backend.service_data_dir("sa", "zookeeper"), "zoo.cfg")).read()
+    assert (
+        "admin.enableServer=false"
+        in open(os.path.join(backend.service_data_dir("sa", "zookeeper"), "zoo.cfg")).read()
+    )
     pid = backend.supervisor.info("sa.svc-memcached")["pid"]
     with open("/proc/%d/environ" % pid, "rb") as handle:
         environ = dict(item.split(b"=", 1) for item in handle.read().split(b"\0") if item)
@@ -107,6 +133,7 @@ def test_ensure_services_again_leaves_running_services_alone(backend, env_a):
 
 def test_snapshot_names_are_checked_before_anything_is_done(backend, env_a):
     from qaeci.backends.base import BackendError
+
     with pytest.raises(BackendError, match="snapshot name '../x' is not valid"):
         backend.create_snapshot("sa", "../x")
     with pytest.raises(BackendError, match="environment zz has no mysql service to snapshot"):
@@ -115,6 +142,7 @@ def test_snapshot_names_are_checked_before_anything_is_done(backend, env_a):
 
 def test_snapshot_is_a_datadir_tarball_in_the_store(backend, snapshot, store):
     import tarfile
+
     assert snapshot["database"] == "qaeci" and snapshot["source_env"] == "sa"
     listed = backend.list_snapshots()
     assert [item["name"] for item in listed] == ["books-standard"]
@@ -146,10 +174,14 @@ def test_redis_and_zookeeper_data_are_per_environment(backend, env_a, env_b):
 
 def test_unknown_service_and_missing_snapshot_are_refused(backend, env_b):
     from qaeci.backends.base import BackendError
+
     with pytest.raises(BackendError, match="unknown base service 'postgres': use one of"):
         backend.ensure_services("sc", {"postgres": {}})
-    with pytest.raises(BackendError, match="mysql snapshot 'nope' is not in the artifact store "
-                                           r"\(available: books-standard\)"):
+    with pytest.raises(
+        BackendError,
+        match="mysql snapshot 'nope' is not in the artifact store "
+        r"\(available: books-standard\)",
+    ):
         backend.ensure_services("sc", {"mysql": {"snapshot": "nope"}})
     # the failed restore left no datadir that looks whole: a fresh start goes through
     data_dir = backend.service_data_dir("sc", "mysql")
@@ -162,8 +194,9 @@ def test_unknown_service_and_missing_snapshot_are_refused(backend, env_b):
 
 def test_destroy_env_stops_its_services_and_removes_its_data(backend, env_a, env_b, work_dir):
     data = backend.env_dir("sb")
-    sb_pids = [backend.supervisor.info("sb.svc-" + name)["pid"]
-               for name in ("mysql", "redis", "zookeeper")]
+    sb_pids = [
+        backend.supervisor.info("sb.svc-" + name)["pid"] for name in ("mysql", "redis", "zookeeper")
+    ]
     backend.destroy("sb")
     live = {pid for pid, _cmd in processes_using(work_dir)}
     assert not live & set(sb_pids)

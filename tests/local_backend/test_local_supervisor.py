@@ -5,7 +5,6 @@ import os
 import sys
 
 import pytest
-
 from local_backend_helpers import process_exists, wait_for
 
 
@@ -17,9 +16,15 @@ def supervisor(backend):
 
 def sleeper(supervisor, work_dir, name, environment=None, argv=None):
     from qaeci.backends.local_supervisor import ProgramSpec
+
     script = "import os, time; print(repr(dict(os.environ)), flush=True); time.sleep(300)"
-    spec = ProgramSpec(name, argv or [sys.executable, "-c", script], work_dir,
-                       environment or {}, os.path.join(work_dir, "logs", name + ".log"))
+    spec = ProgramSpec(
+        name,
+        argv or [sys.executable, "-c", script],
+        work_dir,
+        environment or {},
+        os.path.join(work_dir, "logs", name + ".log"),
+    )
     return supervisor.run(spec), spec
 
 
@@ -51,8 +56,9 @@ def test_adding_and_removing_one_program_leaves_others_alone(supervisor, work_di
 
 
 def test_a_program_that_exits_is_not_restarted(supervisor, work_dir):
-    info, _ = sleeper(supervisor, work_dir, "sv3.quits",
-                      argv=[sys.executable, "-c", "import sys; sys.exit(5)"])
+    info, _ = sleeper(
+        supervisor, work_dir, "sv3.quits", argv=[sys.executable, "-c", "import sys; sys.exit(5)"]
+    )
     assert info["statename"] in ("FATAL", "EXITED")
     assert wait_for(lambda: False, timeout=1.5) is False
     assert supervisor.info("sv3.quits")["statename"] == info["statename"]
@@ -60,9 +66,11 @@ def test_a_program_that_exits_is_not_restarted(supervisor, work_dir):
 
 
 def test_a_stop_kills_the_whole_process_group(supervisor, work_dir):
-    script = ("import subprocess, sys, time; "
-              "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)']); "
-              "print(p.pid, flush=True); time.sleep(300)")
+    script = (
+        "import subprocess, sys, time; "
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)']); "
+        "print(p.pid, flush=True); time.sleep(300)"
+    )
     info, spec = sleeper(supervisor, work_dir, "sv4.parent", argv=[sys.executable, "-c", script])
     child = int(wait_for(lambda: open(spec.log_path).read().strip()))
     assert process_exists(child)
@@ -73,6 +81,7 @@ def test_a_stop_kills_the_whole_process_group(supervisor, work_dir):
 
 def test_bad_environment_names_and_line_breaks_are_refused(supervisor, work_dir):
     from qaeci.backends.local_supervisor import SupervisorError
+
     with pytest.raises(SupervisorError, match="environment variable name 'BAD-NAME'"):
         sleeper(supervisor, work_dir, "sv5.bad", {"BAD-NAME": "x"})
     with pytest.raises(SupervisorError, match="contains a line break"):
@@ -83,6 +92,7 @@ def test_bad_environment_names_and_line_breaks_are_refused(supervisor, work_dir)
 def reloads(monkeypatch):
     """The reloadConfig calls made to any supervisord while the test runs."""
     from qaeci.backends import local_supervisor
+
     calls = []
     real_rpc = local_supervisor.Supervisor._rpc
 
@@ -95,14 +105,17 @@ def reloads(monkeypatch):
                 calls.append(name)
             return getattr(self.proxy, name)
 
-    monkeypatch.setattr(local_supervisor.Supervisor, "_rpc",
-                        lambda self, timeout=180: CountingProxy(real_rpc(self, timeout)))
+    monkeypatch.setattr(
+        local_supervisor.Supervisor,
+        "_rpc",
+        lambda self, timeout=180: CountingProxy(real_rpc(self, timeout)),
+    )
     return calls
 
 
-def test_programs_started_at_once_all_run_and_share_config_reloads(supervisor, work_dir,
-                                                                    reloads):
+def test_programs_started_at_once_all_run_and_share_config_reloads(supervisor, work_dir, reloads):
     import threading
+
     names = ["burst.app%d" % index for index in range(8)]
     start = threading.Barrier(len(names))
     infos = {}
@@ -110,6 +123,7 @@ def test_programs_started_at_once_all_run_and_share_config_reloads(supervisor, w
     def run(name):
         start.wait(timeout=10)
         infos[name] = sleeper(supervisor, work_dir, name)[0]
+
     threads = [threading.Thread(target=run, args=(name,)) for name in names]
     for thread in threads:
         thread.start()
@@ -125,12 +139,20 @@ def test_programs_started_at_once_all_run_and_share_config_reloads(supervisor, w
 
 
 def test_programs_staged_together_take_one_reload_and_none_again_when_they_start(
-        supervisor, work_dir, reloads):
+    supervisor, work_dir, reloads
+):
     from qaeci.backends.local_supervisor import ProgramSpec, Supervisor
-    specs = [ProgramSpec("staged.app%d" % index, [sys.executable, "-c", "import time; "
-                         "time.sleep(300)"], work_dir, {}, os.path.join(work_dir, "logs",
-                                                                        "staged%d.log" % index))
-             for index in range(5)]
+
+    specs = [
+        ProgramSpec(
+            "staged.app%d" % index,
+            [sys.executable, "-c", "import time; time.sleep(300)"],
+            work_dir,
+            {},
+            os.path.join(work_dir, "logs", "staged%d.log" % index),
+        )
+        for index in range(5)
+    ]
     try:
         supervisor.stage_all(specs)
         assert len(reloads) == 1

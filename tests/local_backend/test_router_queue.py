@@ -11,16 +11,19 @@ LIB = os.path.join(os.path.dirname(__file__), "..", "..", "packs", "qaeci", "lib
 
 def _killed_after(queue_dir, steps):
     """Run STEPS (python, `queue` bound) in a process that then dies by SIGKILL."""
-    script = ("import os, signal, sys\nfrom qaeci.router_queue import RouteQueue\n"
-              "queue = RouteQueue(sys.argv[1])\n%s\nos.kill(os.getpid(), signal.SIGKILL)\n"
-              % steps)
-    result = subprocess.run([sys.executable, "-c", script, queue_dir], timeout=30,
-                            env=dict(os.environ, PYTHONPATH=LIB))
+    script = (
+        "import os, signal, sys\nfrom qaeci.router_queue import RouteQueue\n"
+        "queue = RouteQueue(sys.argv[1])\n%s\nos.kill(os.getpid(), signal.SIGKILL)\n" % steps
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, queue_dir], timeout=30, env=dict(os.environ, PYTHONPATH=LIB)
+    )
     assert result.returncode == -signal.SIGKILL
 
 
 def test_a_live_requesters_change_is_served_and_its_outcome_read_once(tmp_path):
     from qaeci.router_queue import RouteQueue
+
     queue = RouteQueue(str(tmp_path))
     first = queue.submit({"op": "add", "env": "qa1", "apps": {"web": 20001}})
     second = queue.submit({"op": "remove", "env": "qa2", "apps": None})
@@ -37,8 +40,12 @@ def test_a_live_requesters_change_is_served_and_its_outcome_read_once(tmp_path):
 
 def test_changes_of_killed_requesters_are_removed_unapplied(tmp_path):
     from qaeci.router_queue import RouteQueue
-    _killed_after(str(tmp_path), "ticket = queue.submit({'op': 'remove', 'env': 'x', 'apps': None})"
-                                 "\nqueue.mark_served(queue.take_pending()[0][0], 'refused')")
+
+    _killed_after(
+        str(tmp_path),
+        "ticket = queue.submit({'op': 'remove', 'env': 'x', 'apps': None})"
+        "\nqueue.mark_served(queue.take_pending()[0][0], 'refused')",
+    )
     _killed_after(str(tmp_path), "queue.submit({'op': 'add', 'env': 'gone', 'apps': {'web': 1}})")
     assert len(os.listdir(str(tmp_path))) == 3  # one change waiting, one outcome never read
     queue = RouteQueue(str(tmp_path))

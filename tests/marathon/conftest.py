@@ -1,6 +1,7 @@
 """The Marathon back end against the Marathon double: the repository root (tests.doubles) and the
 pack's lib/ (qaeci) are importable; fixtures give a double, a file:// artifact store with one
 built artifact, a release directory as the deploy step leaves it, and the back end."""
+
 import os
 import sys
 
@@ -13,6 +14,7 @@ for path in (REPO, os.path.join(REPO, "packs", "qaeci", "lib")):
 
 from qaeci.artifacts.file_store import FileStore  # noqa: E402
 from qaeci.backends.base import AppSpec  # noqa: E402
+
 from tests.doubles.marathon import MarathonDouble  # noqa: E402
 from tests.doubles.mesos import MesosMasterDouble  # noqa: E402
 from tests.doubles.mesos_agents import MesosAgents  # noqa: E402
@@ -76,8 +78,22 @@ def spec_for(release):
         extra.setdefault("commit", "7f3c2a1")
         extra.setdefault("config_files", ["conf/app.properties"])
         extra.setdefault("runtime", "python")
-        environment = {"PORT0": "80", "HOST": "web.e1.qa.example.com", "QAECI_ENV": env,
-                       "QAECI_APP": app}
-        return AppSpec(env, app, str(release), ["bash", "-c", "exec python3 server.py"], 80,
-                       environment=environment, cpus=0.5, mem=256, **extra)
+        environment = {
+            "PORT0": "80",
+            "HOST": "web.e1.qa.example.com",
+            "QAECI_ENV": env,
+            "QAECI_APP": app,
+        }
+        return AppSpec(
+            env,
+            app,
+            str(release),
+            ["bash", "-c", "exec python3 server.py"],
+            80,
+            environment=environment,
+            cpus=0.5,
+            mem=256,
+            **extra,
+        )
+
     return make

@@ -1,5 +1,6 @@
 """What the Marathon back-end tests share besides fixtures: the double's credentials, the
 artifact the store holds, and a back end on a double."""
+
 from qaeci.backends.marathon import MarathonBackend
 from qaeci.backends.marathon_client import MarathonClient
 

@@ -1,10 +1,11 @@
 """Deployments followed to their end: a 409 lock waited out or failing clearly, forced only when
 asked; a failing app stays as it failed without locking the next deploy."""
+
 import threading
 
 import pytest
-
 from qaeci.backends.base import BackendError
+
 from tests.marathon.marathon_helpers import make_backend
 
 
@@ -22,7 +23,7 @@ def test_a_lock_held_by_another_deployment_is_waited_out(backend, marathon, spec
     releaser.join()
     assert state.state == "running"
     assert marathon.requests("PUT", 409) and marathon.requests("PUT", 200)
-    assert not marathon.events("deployment_failed")                 # nothing was forced
+    assert not marathon.events("deployment_failed")  # nothing was forced
 
 
 def test_a_lock_that_outlasts_the_wait_fails_in_one_line(marathon, store, tmp_path, spec_for):
@@ -45,22 +46,24 @@ def test_force_overrides_the_lock_when_asked(backend, marathon, spec_for):
     assert [event["id"] for event in marathon.events("deployment_failed")] == [holder]
 
 
-def test_a_failing_app_stays_as_it_failed_and_does_not_lock_the_next_deploy(backend, marathon,
-                                                                           spec_for):
+def test_a_failing_app_stays_as_it_failed_and_does_not_lock_the_next_deploy(
+    backend, marathon, spec_for
+):
     marathon.fail_tasks("/qaeci/e1/web", "Container exited with status 1")
     state = backend.deploy(spec_for())
     assert state.state == "failed"
     assert "TASK_FAILED" in state.detail and "Container exited with status 1" in state.detail
-    assert marathon.apps() == ["/qaeci/e1/web"]                     # left for people to inspect
-    assert not marathon.cluster.deployments                         # our deployment was cancelled
+    assert marathon.apps() == ["/qaeci/e1/web"]  # left for people to inspect
+    assert not marathon.cluster.deployments  # our deployment was cancelled
     assert backend.app_status("e1", "web").state == "failed"
     assert "Container exited with status 1" in backend.log_tail("e1", "web")
     marathon.cluster.failing_apps.clear()
     assert backend.deploy(spec_for(commit="8a9b0c1")).state == "running"
 
 
-def test_a_failed_app_put_again_unchanged_comes_up_once_its_cause_is_gone(backend, marathon,
-                                                                          spec_for):
+def test_a_failed_app_put_again_unchanged_comes_up_once_its_cause_is_gone(
+    backend, marathon, spec_for
+):
     # Same definition: Marathon keeps its configuration version, and its last failure with it;
     # that failure is not the new deployment's.
     marathon.fail_tasks("/qaeci/e1/web", "Container exited with status 1")

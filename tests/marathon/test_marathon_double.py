@@ -1,4 +1,5 @@
 """The Marathon double answers as Marathon does: what the back end and the event sensor rely on."""
+
 import base64
 import json
 import socket
@@ -19,8 +20,9 @@ def marathon():
 
 
 def call(marathon, method, path, body=None, credentials="qaeci:secret"):
-    request = urllib.request.Request(marathon.url + path, method=method,
-                                     data=None if body is None else json.dumps(body).encode())
+    request = urllib.request.Request(
+        marathon.url + path, method=method, data=None if body is None else json.dumps(body).encode()
+    )
     request.add_header("Content-Type", "application/json")
     if credentials:
         token = base64.b64encode(credentials.encode()).decode()
@@ -44,8 +46,12 @@ class EventStream(object):
         port = int(marathon.url.rsplit(":", 1)[1])
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
         token = base64.b64encode(b"qaeci:secret").decode()
-        self.sock.sendall(("GET /v2/events%s HTTP/1.1\r\nHost: x\r\nAccept: %s\r\n"
-                           "Authorization: Basic %s\r\n\r\n" % (query, accept, token)).encode())
+        self.sock.sendall(
+            (
+                "GET /v2/events%s HTTP/1.1\r\nHost: x\r\nAccept: %s\r\n"
+                "Authorization: Basic %s\r\n\r\n" % (query, accept, token)
+            ).encode()
+        )
         self.data = b""
 
     def read_until(self, needle):
@@ -60,8 +66,11 @@ class EventStream(object):
         return self.read_until(b"\0never\0")
 
     def event_names(self):
-        return [line[len(b"event: "):].decode() for line in self.data.split(b"\r\n")
-                if line.startswith(b"event: ")]
+        return [
+            line[len(b"event: ") :].decode()
+            for line in self.data.split(b"\r\n")
+            if line.startswith(b"event: ")
+        ]
 
     def close(self):
         self.sock.close()
@@ -101,8 +110,9 @@ def test_a_held_app_answers_409_until_released_or_forced(marathon):
     holder = marathon.hold_app("/qaeci/env1/web")
     status, _, body = call(marathon, "PUT", "/v2/apps/qaeci/env1/web", {"cmd": "exec ./v2"})
     assert status == 409 and body["deployments"] == [{"id": holder}]
-    status, headers, body = call(marathon, "PUT", "/v2/apps/qaeci/env1/web?force=true",
-                                 {"cmd": "exec ./v2"})
+    status, headers, body = call(
+        marathon, "PUT", "/v2/apps/qaeci/env1/web?force=true", {"cmd": "exec ./v2"}
+    )
     assert status == 200 and body["deploymentId"] == headers["Marathon-Deployment-Id"]
     assert [event["id"] for event in marathon.events("deployment_failed")] == [holder]
 
@@ -111,7 +121,7 @@ def test_deleting_the_group_removes_apps_and_groups(marathon):
     call(marathon, "POST", "/v2/apps", APP)
     marathon.wait_for(lambda: not marathon.cluster.deployments)
     assert call(marathon, "DELETE", "/v2/apps/qaeci/env1/web")[0] == 200
-    assert marathon.groups() == ["/qaeci", "/qaeci/env1"]      # Marathon keeps empty groups
+    assert marathon.groups() == ["/qaeci", "/qaeci/env1"]  # Marathon keeps empty groups
     assert call(marathon, "DELETE", "/v2/groups/qaeci/env1")[0] == 200
     assert marathon.groups() == ["/qaeci"]
     assert call(marathon, "GET", "/v2/groups/qaeci/env1")[0] == 404
@@ -138,7 +148,7 @@ def test_the_event_stream_starts_attached_and_carries_the_deployment(marathon):
         names = stream.event_names()
         assert names[0] == "event_stream_attached"
         updates = [name for name in names if name == "status_update_event"]
-        assert len(updates) == 3                                 # staging, starting, running
+        assert len(updates) == 3  # staging, starting, running
         assert b"\r\ndata: {" in stream.data
     finally:
         stream.close()
@@ -151,7 +161,7 @@ def test_the_event_type_filter_and_a_cut(marathon):
         stream.read_until(b"event: deployment_success")
         assert set(stream.event_names()) == {"deployment_success"}
         marathon.cut_streams()
-        stream.read_to_end()                                     # the server closed it
+        stream.read_to_end()  # the server closed it
     finally:
         stream.close()
 
@@ -170,7 +180,7 @@ def test_leadership_moves_to_the_second_front_end(marathon):
         stream = EventStream(marathon)
         stream.read_until(b"event_stream_attached")
         marathon.elect(second)
-        stream.read_to_end()                                     # the old leader closed it
+        stream.read_to_end()  # the old leader closed it
         stream.close()
         assert call(marathon, "GET", "/v2/leader")[2]["leader"] == second.hostport
         assert call(second, "GET", "/v2/info")[2]["elected"] is True
@@ -185,9 +195,10 @@ def test_cancelling_a_deployment_reverts_it_unless_forced(marathon):
     status, headers, body = call(marathon, "DELETE", "/v2/deployments/" + deployment_id)
     assert status == 200 and body["deploymentId"] == headers["Marathon-Deployment-Id"]
     marathon.wait_for(lambda: not marathon.cluster.deployments)
-    assert marathon.apps() == []                                 # the new app was reverted
+    assert marathon.apps() == []  # the new app was reverted
     assert call(marathon, "DELETE", "/v2/deployments/" + deployment_id)[0] == 404
     _, headers, _ = call(marathon, "POST", "/v2/apps", APP)
-    status, _, _ = call(marathon, "DELETE",
-                        "/v2/deployments/%s?force=true" % headers["Marathon-Deployment-Id"])
+    status, _, _ = call(
+        marathon, "DELETE", "/v2/deployments/%s?force=true" % headers["Marathon-Deployment-Id"]
+    )
     assert status == 202 and marathon.apps() == ["/qaeci/env1/web"]

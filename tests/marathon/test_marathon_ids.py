@@ -1,7 +1,7 @@
 """App ids: /qaeci/ENV/APP, with '_' mapped one-to-one, and the ids Marathon refuses or
 mishandles refused here in one line."""
-import pytest
 
+import pytest
 from qaeci.backends import marathon_ids
 from qaeci.backends.base import BackendError
 
@@ -26,15 +26,18 @@ def test_services_can_never_take_an_app_id():
     assert service != marathon_ids.app_id("e1", "svc_mysql")
 
 
-@pytest.mark.parametrize("env, code, words", [
-    ("web", "web", ["repeats the path segment 'web'", "#2855"]),
-    ("qaeci", "web", ["repeats the path segment 'qaeci'"]),
-    ("e1", "tasks", ["reserves", "fix: rename the app"]),
-    ("e1", "versions", ["reserves"]),
-    ("E1", "web", ["segment 'E1'", "fix:"]),
-    ("e1", "web_", ["ends with '_'", "fix: rename the app"]),
-    ("e1", "Web", ["cannot be deployed to Marathon"]),
-])
+@pytest.mark.parametrize(
+    "env, code, words",
+    [
+        ("web", "web", ["repeats the path segment 'web'", "#2855"]),
+        ("qaeci", "web", ["repeats the path segment 'qaeci'"]),
+        ("e1", "tasks", ["reserves", "fix: rename the app"]),
+        ("e1", "versions", ["reserves"]),
+        ("E1", "web", ["segment 'E1'", "fix:"]),
+        ("e1", "web_", ["ends with '_'", "fix: rename the app"]),
+        ("e1", "Web", ["cannot be deployed to Marathon"]),
+    ],
+)
 def test_ids_marathon_refuses_or_mishandles_are_refused_in_one_line(env, code, words):
     with pytest.raises(BackendError) as refused:
         marathon_ids.app_id(env, code)

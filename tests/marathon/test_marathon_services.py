@@ -1,6 +1,6 @@
 """Base services as Marathon apps; MariaDB's data directory comes from the standard snapshot."""
-import pytest
 
+import pytest
 from qaeci.backends.base import BackendError
 
 
@@ -22,11 +22,11 @@ def test_services_run_as_apps_and_mysql_fetches_its_snapshot(backend, marathon, 
     snapshot_item, init_item = app["fetch"]
     assert snapshot_item["uri"] == store.url("mysql-snapshots/ttsdb-standard.tar.gz")
     assert init_item["destPath"] == "init.sql"
-    assert mysql["password"] not in str(app)                       # only in the fetched file
+    assert mysql["password"] not in str(app)  # only in the fetched file
     assert backend.services_status("e1")["redis"]["status"] == "healthy"
-    assert backend.status("e1") == {}                              # services are not apps
+    assert backend.status("e1") == {}  # services are not apps
     again = backend.ensure_services("e1", {"mysql": {"snapshot": snapshot}})
-    assert again["mysql"] == mysql                                 # running: left as it is
+    assert again["mysql"] == mysql  # running: left as it is
 
 
 def test_a_missing_snapshot_is_refused_with_the_fix(backend):

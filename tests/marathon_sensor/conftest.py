@@ -1,6 +1,7 @@
 """The Marathon event sensor, its rules and their actions against the Marathon double: the
 repository root (tests.doubles), the pack's lib/ and sensors/ are importable; st2reactor and
 st2common come from st2lite's compat modules when no real StackStorm is installed."""
+
 import os
 import sys
 
@@ -22,6 +23,7 @@ from tests.marathon_sensor.stream_helpers import CREDENTIALS  # noqa: E402
 
 @pytest.fixture
 def marathon():
-    with MarathonDouble(credentials=CREDENTIALS, start_delay=0.01,
-                        heartbeat_interval=0.2) as double:
+    with MarathonDouble(
+        credentials=CREDENTIALS, start_delay=0.01, heartbeat_interval=0.2
+    ) as double:
         yield double

@@ -1,22 +1,28 @@
 """What the Marathon sensor tests share: the recorded payloads, a watch on a double with a
 recorder of what it dispatches, and a recording logger."""
+
 import json
 import logging
 import threading
 import time
 
 import jsonschema
-
 from qaeci import triggers
-from qaeci.marathon_stream import MarathonStreamWatch
 from qaeci.cluster_config import SENSOR_DEFAULTS, Cluster
+from qaeci.marathon_stream import MarathonStreamWatch
 from qaeci.sensing.problems import EndpointProblems, MalformedEvents
+
 from tests.doubles.payloads import load_bytes, load_json
 
 CREDENTIALS = "qaeci:secret"
 TASK_ID = "qaeci_env1_web.instance-7b4d2d2e-4c8a-11ee-9c3b-0242ac110002._app.1"
-FAST = dict(SENSOR_DEFAULTS, retry_first=0.02, retry_max=0.2, request_timeout=5.0,
-            marathon_stall_timeout=1.0)
+FAST = dict(
+    SENSOR_DEFAULTS,
+    retry_first=0.02,
+    retry_max=0.2,
+    request_timeout=5.0,
+    marathon_stall_timeout=1.0,
+)
 
 
 def event_payload(name):
@@ -59,8 +65,10 @@ class Recorder(object):
             while not predicate():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise AssertionError("the sensor did not dispatch %s in %ss; dispatched: %s"
-                                         % (what, timeout, self.dispatched[-20:]))
+                    raise AssertionError(
+                        "the sensor did not dispatch %s in %ss; dispatched: %s"
+                        % (what, timeout, self.dispatched[-20:])
+                    )
                 self._changed.wait(min(remaining, 0.05))
 
 
@@ -103,11 +111,23 @@ class Watching(object):
         self.log = RecordingLog()
         self.store = store or MemoryStore()
         self.malformed = MalformedEvents(self.log.logger)
-        cluster = Cluster("dev", marathon_url=url, marathon_auth=auth, mesos_url=None,
-                          docker_hosts=(), marathon_ca_file=ca_file)
-        self.watch = MarathonStreamWatch(cluster, settings, self.recorder, self.store,
-                                         self.log.logger, EndpointProblems(self.log.logger),
-                                         self.malformed)
+        cluster = Cluster(
+            "dev",
+            marathon_url=url,
+            marathon_auth=auth,
+            mesos_url=None,
+            docker_hosts=(),
+            marathon_ca_file=ca_file,
+        )
+        self.watch = MarathonStreamWatch(
+            cluster,
+            settings,
+            self.recorder,
+            self.store,
+            self.log.logger,
+            EndpointProblems(self.log.logger),
+            self.malformed,
+        )
         self._thread = threading.Thread(target=self.watch.run, daemon=True)
 
     def __enter__(self):
@@ -126,8 +146,10 @@ class Watching(object):
         deadline = time.monotonic() + timeout
         while not (self.watch.connected.is_set() and self.watch.sessions >= sessions):
             if time.monotonic() > deadline:
-                raise AssertionError("the watch did not connect (%d sessions); log: %s"
-                                     % (self.watch.sessions, self.log.lines))
+                raise AssertionError(
+                    "the watch did not connect (%d sessions); log: %s"
+                    % (self.watch.sessions, self.log.lines)
+                )
             time.sleep(0.01)
 
     def last_state(self):

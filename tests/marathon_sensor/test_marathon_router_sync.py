@@ -2,6 +2,7 @@
 rendered from the Marathon double's running tasks, written atomically, reloaded only when they
 changed, checked before they replace the old ones; and, with a real nginx, the route following
 a task relaunched on another agent."""
+
 import os
 import shlex
 import socket
@@ -11,11 +12,11 @@ import time
 import urllib.request
 
 import pytest
-
 from qaeci.backends.marathon_client import MarathonClient
 from qaeci.cluster_router import RouterSyncError, sync_routes
 from qaeci.config import PackConfig
 from qaeci.errors import ConfigError
+
 from tests.marathon_sensor.stream_helpers import CREDENTIALS
 
 DOMAIN = "qa.example.com"
@@ -24,28 +25,34 @@ DOMAIN = "qa.example.com"
 def pack_config(tmp_path, marathon, **cluster):
     settings = {"marathon_url": marathon.url, "marathon_auth": CREDENTIALS}
     settings.update(cluster)
-    return PackConfig({"registry_path": str(tmp_path), "domain": DOMAIN,
-                       "clusters": {"dev": settings}})
+    return PackConfig(
+        {"registry_path": str(tmp_path), "domain": DOMAIN, "clusters": {"dev": settings}}
+    )
 
 
 def reload_logger(tmp_path):
     """A reload command that records each run, and how to count them."""
     log = tmp_path / "reloads.log"
-    command = "%s -c %s" % (shlex.quote(sys.executable), shlex.quote(
-        "open(%r, 'a').write('reload\\n')" % str(log)))
+    command = "%s -c %s" % (
+        shlex.quote(sys.executable),
+        shlex.quote("open(%r, 'a').write('reload\\n')" % str(log)),
+    )
     return command, lambda: log.read_text().count("reload") if log.exists() else 0
 
 
 def deploy(marathon, app_id, instances=1, **definition):
     MarathonClient("dev", marathon.url, CREDENTIALS).put_app(
-        app_id, dict({"id": app_id, "cmd": "serve", "instances": instances}, **definition))
-    marathon.wait_for(lambda: len([t for t in marathon.tasks(app_id)
-                                   if t[1] == "TASK_RUNNING"]) == instances)
+        app_id, dict({"id": app_id, "cmd": "serve", "instances": instances}, **definition)
+    )
+    marathon.wait_for(
+        lambda: len([t for t in marathon.tasks(app_id) if t[1] == "TASK_RUNNING"]) == instances
+    )
 
 
 def upstreams(marathon, app_id):
-    return sorted("%s:%d" % (task[2], task[3]) for task in marathon.tasks(app_id)
-                  if task[1] == "TASK_RUNNING")
+    return sorted(
+        "%s:%d" % (task[2], task[3]) for task in marathon.tasks(app_id) if task[1] == "TASK_RUNNING"
+    )
 
 
 def test_with_marathon_lb_nothing_is_written(tmp_path, marathon):
@@ -95,13 +102,19 @@ def test_routes_follow_the_running_tasks_and_reload_only_on_change(tmp_path, mar
 
 
 def test_an_app_without_a_running_task_answers_503_and_an_empty_env_loses_its_file(
-        tmp_path, marathon):
+    tmp_path, marathon
+):
     reload, reloads = reload_logger(tmp_path)
-    config = pack_config(tmp_path, marathon, marathon_lb=False,
-                         router={"dir": str(tmp_path / "nginx"), "reload": reload})
-    marathon.starve("/qaeci/e1/web")         # no offer fits: its task waits in the queue
+    config = pack_config(
+        tmp_path,
+        marathon,
+        marathon_lb=False,
+        router={"dir": str(tmp_path / "nginx"), "reload": reload},
+    )
+    marathon.starve("/qaeci/e1/web")  # no offer fits: its task waits in the queue
     MarathonClient("dev", marathon.url, CREDENTIALS).put_app(
-        "/qaeci/e1/web", {"id": "/qaeci/e1/web", "cmd": "serve"})
+        "/qaeci/e1/web", {"id": "/qaeci/e1/web", "cmd": "serve"}
+    )
     result = sync_routes(config, "dev", "e1")
     assert result["routes"] == {"web": []}
     assert "return 503;" in open(result["path"]).read()
@@ -115,20 +128,29 @@ def test_a_config_the_check_refuses_is_not_kept_nor_loaded(tmp_path, marathon):
     reload, reloads = reload_logger(tmp_path)
     router = {"dir": str(tmp_path / "nginx"), "reload": reload}
     deploy(marathon, "/qaeci/e1/web")
-    first = sync_routes(pack_config(tmp_path, marathon, marathon_lb=False, router=router),
-                        "dev", "e1")
+    first = sync_routes(
+        pack_config(tmp_path, marathon, marathon_lb=False, router=router), "dev", "e1"
+    )
     before = open(first["path"]).read()
     deploy(marathon, "/qaeci/e1/api")
-    refusing = dict(router, check="%s -c 'import sys; print(\"emerg: bad\"); sys.exit(1)'"
-                    % shlex.quote(sys.executable))
-    with pytest.raises(RouterSyncError, match="router check command .* failed with exit 1: "
-                                              "emerg: bad; the previous .*e1.conf was kept"):
-        sync_routes(pack_config(tmp_path, marathon, marathon_lb=False, router=refusing),
-                    "dev", "e1")
+    refusing = dict(
+        router,
+        check="%s -c 'import sys; print(\"emerg: bad\"); sys.exit(1)'"
+        % shlex.quote(sys.executable),
+    )
+    with pytest.raises(
+        RouterSyncError,
+        match="router check command .* failed with exit 1: "
+        "emerg: bad; the previous .*e1.conf was kept",
+    ):
+        sync_routes(
+            pack_config(tmp_path, marathon, marathon_lb=False, router=refusing), "dev", "e1"
+        )
     assert open(first["path"]).read() == before and reloads() == 1
 
 
 # -- with a real nginx ------------------------------------------------------------------------
+
 
 def free_port():
     with socket.socket() as probe:
@@ -150,22 +172,33 @@ def nginx(tmp_path):
     (root / "logs").mkdir(parents=True)
     (root / "routes").mkdir()
     conf = root / "nginx.conf"
-    conf.write_text("\n".join([
-        "pid %s/nginx.pid;" % root, "error_log %s/logs/error.log warn;" % root,
-        "user root;" if os.geteuid() == 0 else "",
-        "events { worker_connections 64; }",
-        "http {",
-        "  access_log off;",
-        "  client_body_temp_path %s/tmp-body; proxy_temp_path %s/tmp-proxy;" % (root, root),
-        "  fastcgi_temp_path %s/tmp-fcgi; uwsgi_temp_path %s/tmp-uwsgi;" % (root, root),
-        "  scgi_temp_path %s/tmp-scgi;" % root,
-        "  server { listen 127.0.0.1:%d default_server; return 404; }" % port,
-        "  include %s/routes/*.conf;" % root,
-        "}", ""]))
+    conf.write_text(
+        "\n".join(
+            [
+                "pid %s/nginx.pid;" % root,
+                "error_log %s/logs/error.log warn;" % root,
+                "user root;" if os.geteuid() == 0 else "",
+                "events { worker_connections 64; }",
+                "http {",
+                "  access_log off;",
+                "  client_body_temp_path %s/tmp-body; proxy_temp_path %s/tmp-proxy;" % (root, root),
+                "  fastcgi_temp_path %s/tmp-fcgi; uwsgi_temp_path %s/tmp-uwsgi;" % (root, root),
+                "  scgi_temp_path %s/tmp-scgi;" % root,
+                "  server { listen 127.0.0.1:%d default_server; return 404; }" % port,
+                "  include %s/routes/*.conf;" % root,
+                "}",
+                "",
+            ]
+        )
+    )
     command = "%s -p %s/ -c %s" % (binary, root, conf)
     subprocess.run(shlex.split(command), check=True, timeout=30)
-    yield {"dir": str(root / "routes"), "port": port, "reload": command + " -s reload",
-           "check": command + " -t -q"}
+    yield {
+        "dir": str(root / "routes"),
+        "port": port,
+        "reload": command + " -s reload",
+        "check": command + " -t -q",
+    }
     subprocess.run(shlex.split(command + " -s quit"), timeout=30)
 
 
@@ -191,17 +224,20 @@ def wait_answer(port, host, expected):
 
 @pytest.mark.e2e
 def test_a_real_nginx_follows_a_task_relaunched_on_another_agent(tmp_path, marathon, nginx):
-    router = {"dir": nginx["dir"], "reload": nginx["reload"], "check": nginx["check"],
-              "listen": "127.0.0.1:%d" % nginx["port"]}
+    router = {
+        "dir": nginx["dir"],
+        "reload": nginx["reload"],
+        "check": nginx["check"],
+        "listen": "127.0.0.1:%d" % nginx["port"],
+    }
     config = pack_config(tmp_path, marathon, marathon_lb=False, router=router)
     deploy(marathon, "/qaeci/e1/web")
     [(task_id, _, host, _)] = marathon.tasks("/qaeci/e1/web")
     sync_routes(config, "dev", "e1")
-    wait_answer(nginx["port"], "web.e1.qa.example.com", task_id)   # the task answers its id
+    wait_answer(nginx["port"], "web.e1.qa.example.com", task_id)  # the task answers its id
 
     new_task = marathon.kill_task(task_id)
-    marathon.wait_for(lambda: [t[1] for t in marathon.tasks("/qaeci/e1/web")] == [
-        "TASK_RUNNING"])
-    assert marathon.tasks("/qaeci/e1/web")[0][2] != host           # another agent
+    marathon.wait_for(lambda: [t[1] for t in marathon.tasks("/qaeci/e1/web")] == ["TASK_RUNNING"])
+    assert marathon.tasks("/qaeci/e1/web")[0][2] != host  # another agent
     assert sync_routes(config, "dev", "e1")["reloaded"]
     wait_answer(nginx["port"], "web.e1.qa.example.com", new_task)

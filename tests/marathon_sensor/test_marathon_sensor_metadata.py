@@ -1,11 +1,11 @@
 """The sensor's metadata declares exactly qaeci.triggers' types and schemas (a rule written for
 one back end's payloads matches the other's), and StackStorm's rules accept the pack."""
+
 import os
 import subprocess
 import sys
 
 import yaml
-
 from qaeci import triggers
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -24,7 +24,8 @@ def test_the_sensor_declares_its_trigger_types_as_triggers_py_defines_them():
     for entry in declared:
         assert entry == triggers.trigger_type_metadata(entry["name"]), (
             "trigger type %s differs from qaeci/triggers.py; write the metadata from "
-            "triggers.trigger_type_metadata()" % entry["name"])
+            "triggers.trigger_type_metadata()" % entry["name"]
+        )
 
 
 def test_the_sensor_is_enabled_and_its_class_exists():
@@ -35,7 +36,8 @@ def test_the_sensor_is_enabled_and_its_class_exists():
 
 
 def test_the_pack_with_its_sensor_and_rules_validates():
-    done = subprocess.run([ST2LITE, "pack", "validate", PACK], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [ST2LITE, "pack", "validate", PACK], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 problem(s)" in done.stdout

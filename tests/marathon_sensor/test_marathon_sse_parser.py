@@ -1,23 +1,32 @@
 """The SSE parser on the recorded `/v2/events` body: however the bytes are split into chunks,
 the same events come out, each the recorded payload."""
+
 import json
 
 import pytest
-
 from qaeci.marathon_sse import SseParser
+
 from tests.marathon_sensor.stream_helpers import event_payload, recorded_stream
 
-RECORDED_TYPES = ["event_stream_attached", "api_post_event", "deployment_info",
-                  "status_update_event", "instance_changed_event", "status_update_event",
-                  "instance_changed_event", "deployment_step_success", "deployment_success",
-                  "group_change_success"]
+RECORDED_TYPES = [
+    "event_stream_attached",
+    "api_post_event",
+    "deployment_info",
+    "status_update_event",
+    "instance_changed_event",
+    "status_update_event",
+    "instance_changed_event",
+    "deployment_step_success",
+    "deployment_success",
+    "group_change_success",
+]
 
 
 def parse_in_chunks(raw, size):
     parser = SseParser()
     events = []
     for start in range(0, len(raw), size):
-        events += parser.feed(raw[start:start + size])
+        events += parser.feed(raw[start : start + size])
     return events, parser
 
 
@@ -43,8 +52,9 @@ def test_heartbeats_end_nothing_and_data_stays_bytes():
 
 def test_lf_endings_multi_line_data_comments_and_ids():
     parser = SseParser()
-    events = parser.feed(b": a comment\nid: 7\nretry: 10\nevent:x\ndata:{\"a\":\ndata: 1}\n\n"
-                         b"data: plain\n\n")
+    events = parser.feed(
+        b': a comment\nid: 7\nretry: 10\nevent:x\ndata:{"a":\ndata: 1}\n\ndata: plain\n\n'
+    )
     assert events == [(b"x", b'{"a":\n1}'), (b"message", b"plain")]
 
 

@@ -1,4 +1,5 @@
 """Makes the repository's st2lite and this folder's helpers importable from any directory."""
+
 import os
 import sys
 

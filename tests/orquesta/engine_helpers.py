@@ -1,4 +1,5 @@
 """Small executors for engine tests: they record calls and answer like StackStorm's runners."""
+
 import threading
 import time
 

@@ -3,6 +3,7 @@ packs' actions exactly as their code and metadata say (python-script actions ech
 and flaky; core.noop and core.echo with the local runner's result; sub-workflows through
 run_workflow), casts parameters to their declared types, applies defaults only when the action
 runs, and records direct children as compare.py sees them."""
+
 import glob
 import json
 import os
@@ -55,8 +56,13 @@ class PackRuntime(object):
         meta = self.actions[ref]
         params = self._with_defaults(meta, parameters or {})
         definition = open(meta["entry_point_path"]).read()
-        return run_workflow(definition, params, self._executor(record=True),
-                            kv_get=self._kv_get, st2_context={"user": "tester"})
+        return run_workflow(
+            definition,
+            params,
+            self._executor(record=True),
+            kv_get=self._kv_get,
+            st2_context={"user": "tester"},
+        )
 
     def _kv_get(self, key, decrypt=False):
         with self.lock:
@@ -78,9 +84,17 @@ class PackRuntime(object):
             status, result = self._run_action(ref, meta, cast)
             if record:
                 with self.lock:
-                    self.children.append({"task": task, "item": item, "action": ref,
-                                          "parameters": cast, "status": status})
+                    self.children.append(
+                        {
+                            "task": task,
+                            "item": item,
+                            "action": ref,
+                            "parameters": cast,
+                            "status": status,
+                        }
+                    )
             return status, result
+
         return execute
 
     def _run_action(self, ref, meta, params):
@@ -93,8 +107,13 @@ class PackRuntime(object):
         params = self._with_defaults(meta, params)
         if meta["runner_type"] == "orquesta":
             definition = open(meta["entry_point_path"]).read()
-            outcome = run_workflow(definition, params, self._executor(record=False),
-                                   kv_get=self._kv_get, st2_context={"user": "tester"})
+            outcome = run_workflow(
+                definition,
+                params,
+                self._executor(record=False),
+                kv_get=self._kv_get,
+                st2_context={"user": "tester"},
+            )
             result = {"output": outcome.output}
             if outcome.errors:
                 result["errors"] = outcome.errors
@@ -116,13 +135,23 @@ class PackRuntime(object):
 
 
 def _script_result(succeeded, value):
-    return ("succeeded" if succeeded else "failed",
-            {"result": value, "stdout": "", "stderr": "", "exit_code": 0})
+    return (
+        "succeeded" if succeeded else "failed",
+        {"result": value, "stdout": "", "stderr": "", "exit_code": 0},
+    )
 
 
 def normalise(children):
-    rows = [{"task": c["task"], "item": c["item"], "action": c["action"],
-             "parameters": c["parameters"] or {}, "status": c["status"]} for c in children]
+    rows = [
+        {
+            "task": c["task"],
+            "item": c["item"],
+            "action": c["action"],
+            "parameters": c["parameters"] or {},
+            "status": c["status"],
+        }
+        for c in children
+    ]
     return sorted(rows, key=lambda c: json.dumps(c, sort_keys=True))
 
 
@@ -140,8 +169,16 @@ def run_case(root, name):
     pack_dir = glob.glob(os.path.join(root, "packs", "*"))[0]
     runtime = PackRuntime(load_pack(pack_dir))
     outcome = runtime.run(expected["action"])
-    got = {"status": outcome.status, "output": outcome.output,
-           "has_errors": bool(outcome.errors), "children": normalise(runtime.children)}
-    want = {"status": expected["status"], "output": expected["output"],
-            "has_errors": expected["error_count"] > 0, "children": expected["children"]}
+    got = {
+        "status": outcome.status,
+        "output": outcome.output,
+        "has_errors": bool(outcome.errors),
+        "children": normalise(runtime.children),
+    }
+    want = {
+        "status": expected["status"],
+        "output": expected["output"],
+        "has_errors": expected["error_count"] > 0,
+        "children": expected["children"],
+    }
     return got, want

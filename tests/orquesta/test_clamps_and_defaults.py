@@ -1,10 +1,11 @@
 """Where a value is out of range, of an unexpected type or left out, the engine does what
 orquesta's conductor and StackStorm's workflow service do with it (each test runs a workflow)."""
+
 import time
 
 import pytest
-
 from engine_helpers import RecordingExecutor
+
 from st2lite.orquesta import run_workflow, runner
 
 
@@ -53,10 +54,15 @@ def test_a_concurrency_that_is_not_a_number_fails_the_workflow_before_any_item()
     executor = RecordingExecutor()
     outcome = run_workflow(items_workflow('"2"'), {}, executor)
     assert outcome.status == "failed" and executor.calls == []
-    assert outcome.errors == [{
-        "type": "error", "task_id": "each", "route": 0,
-        "message": "TypeError: The with-items concurrency of task \"each\" is '2', not an "
-                   "integer; give a whole number or an expression that evaluates to one."}]
+    assert outcome.errors == [
+        {
+            "type": "error",
+            "task_id": "each",
+            "route": 0,
+            "message": "TypeError: The with-items concurrency of task \"each\" is '2', not an "
+            "integer; give a whole number or an expression that evaluates to one.",
+        }
+    ]
 
 
 def test_items_that_are_not_a_list_fail_the_workflow_with_a_type_error():
@@ -64,7 +70,8 @@ def test_items_that_are_not_a_list_fail_the_workflow_with_a_type_error():
     outcome = run_workflow(items_workflow(1, items="<% dict(a => 1) %>"), {}, executor)
     assert outcome.status == "failed" and executor.calls == []
     assert [e["message"] for e in outcome.errors] == [
-        'TypeError: The value of "<% dict(a => 1) %>" is not type of list.']
+        'TypeError: The value of "<% dict(a => 1) %>" is not type of list.'
+    ]
 
 
 def test_an_item_that_cannot_render_fails_the_workflow_before_any_item_runs():
@@ -85,7 +92,9 @@ tasks:
 
 # -- retry and delay ---------------------------------------------------------------------------
 def test_a_boolean_retry_count_counts_as_one_retry():
-    wf = "version: 1.0\ntasks:\n  t:\n    action: test.broken\n    retry:\n      count: <% true %>\n"
+    wf = (
+        "version: 1.0\ntasks:\n  t:\n    action: test.broken\n    retry:\n      count: <% true %>\n"
+    )
     executor = RecordingExecutor()
     outcome = run_workflow(wf, {}, executor)
     assert outcome.status == "failed"
@@ -98,7 +107,8 @@ def test_a_retry_count_that_is_not_an_integer_starts_no_action():
     outcome = run_workflow(wf, {}, executor)
     assert outcome.status == "failed" and executor.calls == []
     assert [e["message"] for e in outcome.errors] == [
-        'ValueError: The retry count for task "t" is not an integer.']
+        'ValueError: The retry count for task "t" is not an integer.'
+    ]
 
 
 def test_a_boolean_task_delay_is_a_delay_of_one_second(clock):
@@ -124,9 +134,14 @@ tasks:
     executor = RecordingExecutor()
     outcome = run_workflow(wf, {}, executor)
     assert outcome.status == "failed" and executor.calls == [] and clock.delays == []
-    assert outcome.errors == [{
-        "type": "error", "task_id": "t", "route": 0,
-        "message": 'ValueError: The delay of task "t" is -1; give a number of seconds of 0 or more.'}]
+    assert outcome.errors == [
+        {
+            "type": "error",
+            "task_id": "t",
+            "route": 0,
+            "message": 'ValueError: The delay of task "t" is -1; give a number of seconds of 0 or more.',
+        }
+    ]
 
 
 @pytest.mark.parametrize("concurrency,delays", [(2, [3, 3]), ("<% null %>", [3, 3, 3, 3])])
@@ -155,10 +170,15 @@ tasks:
     executor = RecordingExecutor()
     outcome = run_workflow(wf, {}, executor)
     assert outcome.status == "failed" and sorted(executor.tasks()) == ["a", "b"]
-    assert outcome.errors == [{
-        "type": "error", "task_id": "j", "route": 0,
-        "message": 'UnreachableJoinError: The join task|route "j|0" is partially satisfied but '
-                   'unreachable.'}]
+    assert outcome.errors == [
+        {
+            "type": "error",
+            "task_id": "j",
+            "route": 0,
+            "message": 'UnreachableJoinError: The join task|route "j|0" is partially satisfied but '
+            "unreachable.",
+        }
+    ]
 
 
 def test_a_failure_handled_by_an_unreachable_join_lets_the_other_branches_finish():
@@ -186,7 +206,9 @@ tasks:
     assert outcome.status == "failed"
     assert sorted(executor.tasks()) == ["a", "c", "d"]
     assert [e["message"].split(":")[0] for e in outcome.errors] == [
-        "Execution failed. See result for details.", "UnreachableJoinError"]
+        "Execution failed. See result for details.",
+        "UnreachableJoinError",
+    ]
 
 
 def test_a_timed_out_action_fails_the_workflow_without_an_execution_failed_entry():

@@ -1,5 +1,6 @@
 """The engine as a user of `run_workflow` sees it: data flow, with-items, retries, delays,
 engine commands, failure handling, concurrency and the datastore."""
+
 import threading
 import time
 
@@ -171,9 +172,14 @@ output:
     outcome = run_workflow(wf, {}, RecordingExecutor())
     assert outcome.status == "failed"
     assert outcome.output == {"kept": "kept"}
-    assert outcome.errors == [{"type": "error", "message": "Execution failed. See result for details.",
-                               "task_id": "bad",
-                               "result": {"error": 'Action "test.broken" is not found.'}}]
+    assert outcome.errors == [
+        {
+            "type": "error",
+            "message": "Execution failed. See result for details.",
+            "task_id": "bad",
+            "result": {"error": 'Action "test.broken" is not found.'},
+        }
+    ]
 
 
 def test_fail_command_still_runs_the_cleanup_task_of_the_same_transition():
@@ -277,7 +283,8 @@ tasks:
     assert outcome.status == "failed"
     assert outcome.errors[0]["message"] == (
         "YaqlEvaluationException: Unable to resolve key 'nothing_here' in expression "
-        "'<% result().nothing_here %>' from context.")
+        "'<% result().nothing_here %>' from context."
+    )
     assert outcome.errors[0]["task_transition_id"] == "continue__t0"
 
 
@@ -286,9 +293,14 @@ def test_invalid_definition_gives_a_failed_outcome_naming_the_problem():
     executor = RecordingExecutor()
     outcome = run_workflow(wf, {}, executor)
     assert outcome.status == "failed" and executor.calls == []
-    assert outcome.errors == [{"type": "error", "message": 'The task "nowhere" is not defined; define it under '
-                               '`tasks` or correct the name in `do`.',
-                               "spec_path": "tasks.a.next[0].do"}]
+    assert outcome.errors == [
+        {
+            "type": "error",
+            "message": 'The task "nowhere" is not defined; define it under '
+            "`tasks` or correct the name in `do`.",
+            "spec_path": "tasks.a.next[0].do",
+        }
+    ]
 
 
 def test_join_merges_published_dicts_deeply():
@@ -351,9 +363,12 @@ tasks:
 
 def test_a_transition_loop_without_end_is_stopped(monkeypatch):
     from st2lite.orquesta import runner
+
     monkeypatch.setattr(runner, "MAX_ACTIONS", 50)
-    wf = "version: 1.0\ntasks:\n  init:\n    action: core.noop\n    next:\n      - do: spin\n" \
-         "  spin:\n    action: core.noop\n    next:\n      - do: spin\n"
+    wf = (
+        "version: 1.0\ntasks:\n  init:\n    action: core.noop\n    next:\n      - do: spin\n"
+        "  spin:\n    action: core.noop\n    next:\n      - do: spin\n"
+    )
     outcome = run_workflow(wf, {}, RecordingExecutor())
     assert outcome.status == "failed"
     assert "more than 50 actions" in outcome.errors[-1]["message"]

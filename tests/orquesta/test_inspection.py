@@ -1,4 +1,5 @@
 """inspect_workflow finds what orquesta's inspection finds, with messages that say where and why."""
+
 from st2lite.orquesta import inspect_workflow
 
 
@@ -26,15 +27,21 @@ def test_unknown_task_in_do_and_reserved_names():
     wf = "version: 1.0\ntasks:\n  noop:\n    action: core.noop\n    next:\n      - do: b, c\n  b:\n    action: core.noop\n"
     assert _messages(wf) == [
         ("semantics", 'The task name "noop" is reserved with special function; rename the task.'),
-        ("semantics", 'The task "c" is not defined; define it under `tasks` or correct the name '
-                      'in `do`.'),
+        (
+            "semantics",
+            'The task "c" is not defined; define it under `tasks` or correct the name in `do`.',
+        ),
     ]
 
 
 def test_a_workflow_where_every_task_has_an_inbound_transition_has_no_start_task():
-    wf = ("version: 1.0\ntasks:\n  a:\n    action: core.noop\n    next:\n      - do: b\n"
-          "  b:\n    action: core.noop\n    next:\n      - do: a\n")
-    assert [m for c, m in _messages(wf) if c == "semantics"][0].startswith("The workflow has no start task")
+    wf = (
+        "version: 1.0\ntasks:\n  a:\n    action: core.noop\n    next:\n      - do: b\n"
+        "  b:\n    action: core.noop\n    next:\n      - do: a\n"
+    )
+    assert [m for c, m in _messages(wf) if c == "semantics"][0].startswith(
+        "The workflow has no start task"
+    )
 
 
 def test_bad_expressions_are_reported_with_the_expression():
@@ -42,7 +49,7 @@ def test_bad_expressions_are_reported_with_the_expression():
     [error] = inspect_workflow(wf)
     assert error["type"] == "expression" and error["expression"] == "<% ctx(.x %>"
     assert error["spec_path"] == "tasks.a"
-    wf = "version: 1.0\ntasks:\n  a:\n    action: core.echo message=\"{{ x | }}\"\n"
+    wf = 'version: 1.0\ntasks:\n  a:\n    action: core.echo message="{{ x | }}"\n'
     assert inspect_workflow(wf)[0]["type"] == "expression"
 
 
@@ -98,8 +105,12 @@ tasks:
 
 def test_with_items_task_needs_an_action():
     wf = "version: 1.0\ntasks:\n  a:\n    with: <% list(1) %>\n"
-    assert _messages(wf) == [("semantics", "The action property is required for with items task; "
-                                           "add the `action` each item runs.")]
+    assert _messages(wf) == [
+        (
+            "semantics",
+            "The action property is required for with items task; add the `action` each item runs.",
+        )
+    ]
 
 
 def test_with_items_must_be_an_expression():

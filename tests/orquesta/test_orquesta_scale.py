@@ -1,6 +1,7 @@
 """The engine at scale: a long sequential workflow and a large with-items task still carry their
 data through every task. How fast it does so is measured by bench/st2lite_engine.py
 (orquesta_task_overhead, with_items_fanout_1000), not here."""
+
 from engine_helpers import RecordingExecutor
 
 from st2lite.orquesta import run_workflow
@@ -10,7 +11,9 @@ def test_a_200_task_chain_publishes_through_every_task():
     count = 200
     tasks = "".join(
         "  t%d:\n    action: core.noop v=<%% ctx().n %%>\n    next:\n      - when: <%% succeeded() %%>\n"
-        "        publish: n=<%% ctx().n + 1 %%>\n        do: t%d\n" % (i, i + 1) for i in range(count - 1))
+        "        publish: n=<%% ctx().n + 1 %%>\n        do: t%d\n" % (i, i + 1)
+        for i in range(count - 1)
+    )
     tasks += "  t%d:\n    action: core.noop\n" % (count - 1)
     wf = "version: 1.0\nvars:\n  - n: 0\ntasks:\n" + tasks + "output:\n  - n: <% ctx().n %>\n"
     executor = RecordingExecutor()

@@ -1,5 +1,6 @@
 """A workflow definition found valid once is not checked against the schema again (no
 jsonschema import on later runs); an invalid one is always checked and reported."""
+
 import json
 import os
 import subprocess
@@ -17,9 +18,14 @@ INVALID = "version: 1.0\ntasks:\n  only:\n    action: core.noop\n    bogus: 1\n"
 
 
 def inspect_fresh(definition, cache_dir):
-    done = subprocess.run([sys.executable, "-c", INSPECT, definition], capture_output=True,
-                          text=True, timeout=60, cwd=REPO_ROOT,
-                          env=dict(os.environ, ST2LITE_CACHE_DIR=str(cache_dir)))
+    done = subprocess.run(
+        [sys.executable, "-c", INSPECT, definition],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO_ROOT,
+        env=dict(os.environ, ST2LITE_CACHE_DIR=str(cache_dir)),
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

@@ -1,6 +1,7 @@
 """The YAQL parser's LR tables come from a disk cache after the first start: same parses, and a
 damaged cache file is simply rebuilt. On a yaql release the cache was not written for, yaql
 builds its own tables: same parses, nothing cached or read."""
+
 import json
 import os
 import subprocess
@@ -12,17 +13,26 @@ EXPRESSIONS = [
     "not succeeded() and result().get('x', 3) * -2 >= 4 / 2",
 ]
 
-PARSE = ("import json\n"
-         "from st2lite.orquesta.expressions import yaql_engine as y\n"
-         "print(json.dumps([str(y._parse(e)) for e in %r]))\n" % (EXPRESSIONS,))
+PARSE = (
+    "import json\n"
+    "from st2lite.orquesta.expressions import yaql_engine as y\n"
+    "print(json.dumps([str(y._parse(e)) for e in %r]))\n" % (EXPRESSIONS,)
+)
 
 
-UPGRADED = "import collections.abc, yaql\nyaql.__version__ = '3.3.0'  # as if yaql had been upgraded\n"
+UPGRADED = (
+    "import collections.abc, yaql\nyaql.__version__ = '3.3.0'  # as if yaql had been upgraded\n"
+)
 
 
 def parse_in_fresh_interpreter(cache_dir, before=""):
-    done = subprocess.run([sys.executable, "-c", before + PARSE], capture_output=True, text=True,
-                          timeout=60, env=dict(os.environ, ST2LITE_CACHE_DIR=str(cache_dir)))
+    done = subprocess.run(
+        [sys.executable, "-c", before + PARSE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, ST2LITE_CACHE_DIR=str(cache_dir)),
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

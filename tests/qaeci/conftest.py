@@ -9,8 +9,8 @@ for path in (os.path.abspath(LIB), HERE):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-from qaeci_testkit import MemoryDatastore  # noqa: E402
 from qaeci_fake_backend import FakeBackend  # noqa: E402
+from qaeci_testkit import MemoryDatastore  # noqa: E402
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """A small, real Backend for tests: apps run as subprocesses on loopback ports, no nginx,
 no supervisord; base services are plain TCP listeners on loopback."""
+
 import os
 import signal
 import socket
@@ -26,8 +27,8 @@ class FakeBackend(Backend):
         self.processes = {}
         self.listeners = {}
         self.deploys = []
-        self.specs = []                   # every AppSpec deployed, in order
-        self.service_deploy_types = []    # the deploy_type of every ensure_services call
+        self.specs = []  # every AppSpec deployed, in order
+        self.service_deploy_types = []  # the deploy_type of every ensure_services call
         self.lock = threading.Lock()
 
     def allocate_port(self, env, app):
@@ -62,9 +63,15 @@ class FakeBackend(Backend):
         environment = dict(os.environ)
         environment.update(spec.environment)
         with open(log_path, "a") as log:
-            process = subprocess.Popen(spec.command, cwd=spec.workdir, env=environment,
-                                       stdout=log, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, start_new_session=True)
+            process = subprocess.Popen(
+                spec.command,
+                cwd=spec.workdir,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         with self.lock:
             self.processes[(spec.env, spec.app)] = process
             self.deploys.append((spec.env, spec.app))
@@ -81,16 +88,19 @@ class FakeBackend(Backend):
         port = self.ports.get((env, app))
         if code is None:
             return AppState(app, "running", "127.0.0.1", port, self._log_path(env, app))
-        return AppState(app, "failed", "127.0.0.1", port, self._log_path(env, app),
-                        "exited with %d" % code)
+        return AppState(
+            app, "failed", "127.0.0.1", port, self._log_path(env, app), "exited with %d" % code
+        )
 
     def status(self, env):
         return {app: self._state(env, app) for (e, app) in list(self.processes) if e == env}
 
     def services_status(self, env):
-        return {key[1][4:]: {"status": "healthy", "host": "127.0.0.1",
-                             "port": sock.getsockname()[1]}
-                for key, sock in self.listeners.items() if key[0] == env}
+        return {
+            key[1][4:]: {"status": "healthy", "host": "127.0.0.1", "port": sock.getsockname()[1]}
+            for key, sock in self.listeners.items()
+            if key[0] == env
+        }
 
     def log_tail(self, env, app, lines=20):
         try:
@@ -110,8 +120,9 @@ class FakeBackend(Backend):
                 process.wait(timeout=5)
 
     def destroy(self, env, apps=None):
-        targets = [app for (e, app) in list(self.processes) if e == env and
-                   (apps is None or app in apps)]
+        targets = [
+            app for (e, app) in list(self.processes) if e == env and (apps is None or app in apps)
+        ]
         for app in targets:
             self._stop(env, app)
         if apps is None:

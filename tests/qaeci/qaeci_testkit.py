@@ -1,5 +1,6 @@
 """Test helpers: an in-memory datastore with StackStorm's action_service API, real git repos,
 and a registry written to disk."""
+
 import os
 import subprocess
 import threading
@@ -38,8 +39,11 @@ class MemoryDatastore(object):
 
     def list_values(self, local=True, prefix=None):
         with self.lock:
-            return [KeyValue(name, value) for name, value in sorted(self.values.items())
-                    if prefix is None or name.startswith(prefix)]
+            return [
+                KeyValue(name, value)
+                for name, value in sorted(self.values.items())
+                if prefix is None or name.startswith(prefix)
+            ]
 
 
 # Commits name their author here: a fresh machine's HOME has no git identity.
@@ -47,8 +51,14 @@ GIT_IDENTITY = ["-c", "user.name=qaeci tests", "-c", "user.email=tests@qaeci.inv
 
 
 def git(cwd, *args):
-    return subprocess.run(["git"] + list(args), cwd=cwd, check=True, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True).stdout.strip()
+    return subprocess.run(
+        ["git"] + list(args),
+        cwd=cwd,
+        check=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+    ).stdout.strip()
 
 
 def make_repo(path, files, branch="master"):
@@ -80,7 +90,7 @@ def write_registry(root, apps, templates):
     return root
 
 
-SERVER_PY = '''
+SERVER_PY = """
 import json, os
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -94,4 +104,4 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 HTTPServer((os.environ["HOST"], int(os.environ["PORT0"])), Handler).serve_forever()
-'''
+"""

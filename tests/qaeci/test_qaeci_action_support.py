@@ -1,4 +1,5 @@
 """What every pack action shares: one failure shape, and a bug's traceback on stderr."""
+
 from qaeci.action_support import run_step
 from qaeci.errors import PlanError
 from qaeci_testkit import MemoryDatastore
@@ -37,6 +38,8 @@ def test_a_refusal_is_its_own_line_without_a_traceback(capsys):
 
 def test_a_step_gets_a_context_over_the_action_config_and_datastore():
     action = FakeAction()
-    ok, result = run_step(action, lambda context: (context.config.registry_path,
-                                                   context.datastore is action.action_service))
+    ok, result = run_step(
+        action,
+        lambda context: (context.config.registry_path, context.datastore is action.action_service),
+    )
     assert ok is True and result == ("/nowhere", True)

@@ -1,10 +1,10 @@
 """Real builds from real git repositories: shell and make methods, excludes, the warm
 workspace, failures with their log, and the file:// artifact store."""
+
 import os
 import tarfile
 
 import pytest
-
 from qaeci import build
 from qaeci.artifacts import open_store
 from qaeci.errors import ArtifactStoreError, BuildError
@@ -13,15 +13,28 @@ from qaeci_testkit import commit_files, git, make_repo
 
 
 def make_app(url, **build_section):
-    return App({"app_code": "svc", "scm": {"url": url}, "build": build_section,
-                "runtime": {"type": "static"}}, "apps/svc.yaml")
+    return App(
+        {
+            "app_code": "svc",
+            "scm": {"url": url},
+            "build": build_section,
+            "runtime": {"type": "static"},
+        },
+        "apps/svc.yaml",
+    )
 
 
 @pytest.fixture
 def repo(tmp_path):
     path = str(tmp_path / "repo")
-    url = make_repo(path, {"src/index.html": "v1", "src/.env.local": "secret", "Makefile":
-                           "all:\n\tmkdir -p out\n\tcp src/index.html out/\n\tdate > out/stamp\n"})
+    url = make_repo(
+        path,
+        {
+            "src/index.html": "v1",
+            "src/.env.local": "secret",
+            "Makefile": "all:\n\tmkdir -p out\n\tcp src/index.html out/\n\tdate > out/stamp\n",
+        },
+    )
     return path, url
 
 
@@ -51,8 +64,13 @@ def test_make_build_is_packaged_and_uploaded(repo, store, tmp_path):
 def test_shell_build_with_excludes(repo, store, tmp_path):
     path, url = repo
     commit = git(path, "rev-parse", "HEAD")
-    app = make_app(url, method="shell", command="echo built > src/built.txt", artifact="src",
-                   exclude=[".env.local"])
+    app = make_app(
+        url,
+        method="shell",
+        command="echo built > src/built.txt",
+        artifact="src",
+        exclude=[".env.local"],
+    )
     result = build.build_app(app, commit, "svc/k2.tar.gz", store, str(tmp_path / "work"))
     assert result.ok, result.reason
     assert members(store, "svc/k2.tar.gz", tmp_path) == ["built.txt", "index.html"]
@@ -62,8 +80,9 @@ def test_workspace_is_cloned_once_then_fetched(repo, store, tmp_path):
     path, url = repo
     work = str(tmp_path / "work")
     first = git(path, "rev-parse", "HEAD")
-    app = make_app(url, method="shell", command="test -f ../keep || touch cache.keep",
-                   artifact="src")
+    app = make_app(
+        url, method="shell", command="test -f ../keep || touch cache.keep", artifact="src"
+    )
     assert build.build_app(app, first, "svc/a.tar.gz", store, work).ok
     workspace = os.path.join(work, "workspaces", "svc")
     assert os.path.exists(os.path.join(workspace, "cache.keep"))  # untracked: left by the build
@@ -97,8 +116,9 @@ def test_an_app_whose_repository_moved_is_fetched_from_its_new_url(repo, store, 
 def test_a_failing_build_reports_and_keeps_its_log(repo, store, tmp_path):
     path, url = repo
     commit = git(path, "rev-parse", "HEAD")
-    app = make_app(url, method="shell", command="echo compiling; echo oops >&2; exit 7",
-                   artifact="src")
+    app = make_app(
+        url, method="shell", command="echo compiling; echo oops >&2; exit 7", artifact="src"
+    )
     result = build.build_app(app, commit, "svc/bad.tar.gz", store, str(tmp_path / "work"))
     assert not result.ok and "exited with 7" in result.reason
     log = open(result.log_path).read()
@@ -161,9 +181,15 @@ def test_file_store_lists_and_refuses_escaping_keys(store, tmp_path):
         store.local_path("../outside")
 
 
-@pytest.mark.parametrize("url, message", [("s3://bucket/x", "has no artifact_store_auth"),
-                                          ("swift://c", "has no artifact_store_auth"),
-                                          ("ftp://h/x", "unknown"), ("/just/a/path", "no scheme")])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("s3://bucket/x", "has no artifact_store_auth"),
+        ("swift://c", "has no artifact_store_auth"),
+        ("ftp://h/x", "unknown"),
+        ("/just/a/path", "no scheme"),
+    ],
+)
 def test_open_store_refuses_other_schemes(url, message):
     with pytest.raises(ArtifactStoreError) as caught:
         open_store(url)
@@ -172,8 +198,13 @@ def test_open_store_refuses_other_schemes(url, message):
 
 def test_npm_build_runs_install_and_the_build_script(store, tmp_path):
     path = str(tmp_path / "npmrepo")
-    url = make_repo(path, {"package.json": '{"name": "svc", "version": "1.0.0", "private": true, '
-                           '"scripts": {"build": "mkdir -p dist && echo npm-built > dist/out.txt"}}'})
+    url = make_repo(
+        path,
+        {
+            "package.json": '{"name": "svc", "version": "1.0.0", "private": true, '
+            '"scripts": {"build": "mkdir -p dist && echo npm-built > dist/out.txt"}}'
+        },
+    )
     commit = git(path, "rev-parse", "HEAD")
     app = make_app(url, method="npm", artifact="dist")
     result = build.build_app(app, commit, "svc/npm.tar.gz", store, str(tmp_path / "work"))

@@ -1,7 +1,7 @@
 """env_deploy's dispatcher: which pending deploys may start now, and how it waits for them
 (one process, one datastore list per poll, gentler while nothing moves)."""
-import pytest
 
+import pytest
 from qaeci import deploy_dispatch
 from qaeci.deploy_dispatch import POLL_FIRST_INTERVAL, POLL_LONGEST_INTERVAL, nearly_ready
 from qaeci.errors import EnvironmentNotFound
@@ -41,24 +41,29 @@ BUILT = {"run": RUN, "status": "built"}
 SERVICES_UP = {"run": RUN, "status": "healthy", "services": {}}
 
 
-@pytest.mark.parametrize("build, services, dependency, ready", [
-    (None, SERVICES_UP, None, False),                                      # still building
-    ({"run": RUN, "status": "building"}, SERVICES_UP, None, False),
-    ({"run": "old", "status": "built"}, SERVICES_UP, None, False),         # another run's
-    ({"run": RUN, "status": "failed"}, None, None, True),                  # fails at once
-    (BUILT, None, None, False),                                            # services unknown
-    ({"run": RUN, "status": "cached"}, SERVICES_UP, {"run": RUN, "status": "healthy"}, True),
-    (BUILT, {"run": RUN, "status": "failed"}, {"run": RUN, "status": "failed"}, True),
-    (BUILT, SERVICES_UP, {"run": RUN, "status": "skipped"}, True),
-    (BUILT, SERVICES_UP, {"run": RUN, "status": "deploying", "stage": "check"}, True),
-    (BUILT, SERVICES_UP, {"run": RUN, "status": "deploying", "stage": "deploy"}, False),
-    (BUILT, SERVICES_UP, {"run": "old", "status": "healthy"}, False),
-    (BUILT, SERVICES_UP, None, False),                                     # not dispatched
-])
+@pytest.mark.parametrize(
+    "build, services, dependency, ready",
+    [
+        (None, SERVICES_UP, None, False),  # still building
+        ({"run": RUN, "status": "building"}, SERVICES_UP, None, False),
+        ({"run": "old", "status": "built"}, SERVICES_UP, None, False),  # another run's
+        ({"run": RUN, "status": "failed"}, None, None, True),  # fails at once
+        (BUILT, None, None, False),  # services unknown
+        ({"run": RUN, "status": "cached"}, SERVICES_UP, {"run": RUN, "status": "healthy"}, True),
+        (BUILT, {"run": RUN, "status": "failed"}, {"run": RUN, "status": "failed"}, True),
+        (BUILT, SERVICES_UP, {"run": RUN, "status": "skipped"}, True),
+        (BUILT, SERVICES_UP, {"run": RUN, "status": "deploying", "stage": "check"}, True),
+        (BUILT, SERVICES_UP, {"run": RUN, "status": "deploying", "stage": "deploy"}, False),
+        (BUILT, SERVICES_UP, {"run": "old", "status": "healthy"}, False),
+        (BUILT, SERVICES_UP, None, False),  # not dispatched
+    ],
+)
 def test_a_deploy_is_ready_once_it_would_wait_only_for_dependencies_being_checked(
-        build, services, dependency, ready):
-    run_records = records(services, {"web": build} if build else {},
-                          {"api": dependency} if dependency else {})
+    build, services, dependency, ready
+):
+    run_records = records(
+        services, {"web": build} if build else {}, {"api": dependency} if dependency else {}
+    )
     assert nearly_ready(entry("web", "api"), run_records, RUN) is ready
 
 
@@ -68,8 +73,9 @@ def test_an_app_without_dependencies_is_ready_once_built_with_the_services_up():
 
 def planned(datastore, *entries):
     state = EnvState(datastore, "qa1")
-    state.save_environment({"env": "qa1", "run": RUN,
-                            "plan": {item["code"]: item for item in entries}})
+    state.save_environment(
+        {"env": "qa1", "run": RUN, "plan": {item["code"]: item for item in entries}}
+    )
     return state
 
 
@@ -85,8 +91,9 @@ def test_the_ready_apps_are_handed_back_with_the_rest():
         state.save_build(code, BUILT)
     datastore.gets = 0
 
-    answer = deploy_dispatch.next_deploys(context_over(datastore), "qa1", RUN,
-                                          ["api", "web", "jobs"])
+    answer = deploy_dispatch.next_deploys(
+        context_over(datastore), "qa1", RUN, ["api", "web", "jobs"]
+    )
 
     assert answer == {"ready": ["api"], "rest": ["web", "jobs"]}
     assert (datastore.gets, datastore.lists) == (1, 1)  # the plan, then one poll
@@ -114,8 +121,9 @@ def test_the_wait_reads_one_list_per_poll_and_slows_down_while_nothing_moves():
     state.save_build("web", {"run": RUN, "status": "building"})
     builds = Builds(state, {6: [("web", "building"), ("api", "building")], 12: [("api", "built")]})
 
-    answer = deploy_dispatch.next_deploys(context_over(datastore), "qa1", RUN, ["api", "web"],
-                                          sleep=builds)
+    answer = deploy_dispatch.next_deploys(
+        context_over(datastore), "qa1", RUN, ["api", "web"], sleep=builds
+    )
 
     assert answer == {"ready": ["api"], "rest": ["web"]}
     assert datastore.lists == len(builds.intervals) + 1 and datastore.gets == 1
@@ -131,8 +139,9 @@ def test_when_the_wait_times_out_every_app_goes_to_its_deploy():
     state = planned(datastore, entry("api"), entry("web", "api"))
     state.save_services(SERVICES_UP)
 
-    answer = deploy_dispatch.next_deploys(context_over(datastore), "qa1", RUN, ["api", "web"],
-                                          wait_timeout=0)
+    answer = deploy_dispatch.next_deploys(
+        context_over(datastore), "qa1", RUN, ["api", "web"], wait_timeout=0
+    )
 
     assert answer == {"ready": ["api", "web"], "rest": []}
 
@@ -140,7 +149,9 @@ def test_when_the_wait_times_out_every_app_goes_to_its_deploy():
 def test_nothing_pending_is_answered_at_once_and_an_unknown_environment_is_refused():
     datastore = CountingDatastore()
     assert deploy_dispatch.next_deploys(context_over(datastore), "qa1", RUN, []) == {
-        "ready": [], "rest": []}
+        "ready": [],
+        "rest": [],
+    }
     assert datastore.gets == datastore.lists == 0
     with pytest.raises(EnvironmentNotFound) as refused:
         deploy_dispatch.next_deploys(context_over(datastore), "qa1", RUN, ["api"])

@@ -2,10 +2,10 @@
 quickly only once their port listens (their checks are about to pass), and watches the port,
 which costs no datastore read, until then: the port their checks go to, which their record
 names once the back end has launched them (on a cluster, a task's agent and port)."""
+
 import time
 
 import pytest
-
 from qaeci import checks, deploy_step
 from qaeci.state import EnvState
 from qaeci_testkit import MemoryDatastore
@@ -28,10 +28,18 @@ class CountingDatastore(MemoryDatastore):
 
 
 def environment(check_urls):
-    api = {"app_code": "api", "scm": {"url": "file:///nowhere"}, "build": {"method": "none"},
-           "runtime": {"type": "python"}, "check": {"urls": check_urls}}
-    return {"env": "qa1", "app_defs": {"api": api},
-            "addresses": {"api": {"url": "http://api.qa1.qa.example.com"}}}
+    api = {
+        "app_code": "api",
+        "scm": {"url": "file:///nowhere"},
+        "build": {"method": "none"},
+        "runtime": {"type": "python"},
+        "check": {"urls": check_urls},
+    }
+    return {
+        "env": "qa1",
+        "app_defs": {"api": api},
+        "addresses": {"api": {"url": "http://api.qa1.qa.example.com"}},
+    }
 
 
 class StartingDependency(object):
@@ -79,6 +87,7 @@ def test_a_dependency_without_check_urls_is_read_quickly_without_watching(monkey
 
     def never(url, timeout=None):
         raise AssertionError("nothing to watch: api has no check URLs")
+
     monkeypatch.setattr(checks, "port_refuses", never)
     monkeypatch.setattr(deploy_step.time, "sleep", passes_meanwhile)
 
@@ -100,6 +109,7 @@ def test_a_dependency_not_launched_yet_is_read_gently_and_its_port_not_guessed(m
         slept.append(seconds)
         if len(slept) == 2:
             state.save_app("api", BEING_CHECKED)
+
     monkeypatch.setattr(checks, "port_refuses", api.port_refuses)
     monkeypatch.setattr(deploy_step.time, "sleep", launched_meanwhile)
 

@@ -1,7 +1,7 @@
 """Resolving a branch or tag to its commit: a file:// repository's refs are read in place, any
 other URL through git ls-remote, with the same answers (annotated tags peeled to commits)."""
-import pytest
 
+import pytest
 from qaeci import gitops
 from qaeci.errors import PlanError
 from qaeci_testkit import GIT_IDENTITY, commit_files, git, make_repo
@@ -21,8 +21,15 @@ def repo(tmp_path):
     return path, url, first, second
 
 
-@pytest.mark.parametrize("name,which", [("main", "second"), ("light", "first"),
-                                        ("annotated", "first"), ("light-and-branch", "second")])
+@pytest.mark.parametrize(
+    "name,which",
+    [
+        ("main", "second"),
+        ("light", "first"),
+        ("annotated", "first"),
+        ("light-and-branch", "second"),
+    ],
+)
 def test_file_urls_and_ls_remote_resolve_alike(repo, name, which):
     path, url, first, second = repo
     expected = {"first": first, "second": second}[which]

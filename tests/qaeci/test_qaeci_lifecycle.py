@@ -1,16 +1,16 @@
 """env up / status / down / rebuild-failed end to end on the library, with real git repos,
 real builds, real processes on loopback (FakeBackend) and the datastore API."""
+
 import os
 import tarfile
 import urllib.request
 
 import pytest
-
-from qaeci_testkit import commit_files
-from qaeci_envtree import demo_tree, env_up
 from qaeci import build_step, mysql_snapshots, plan_step, status, teardown
 from qaeci.errors import PermissionRefused, PlanError, RegistryError
 from qaeci.step_context import StepContext
+from qaeci_envtree import demo_tree, env_up
+from qaeci_testkit import commit_files
 
 
 @pytest.fixture
@@ -21,8 +21,12 @@ def tree(tmp_path):
 @pytest.fixture
 def context(tmp_path, tree, datastore, backend):
     registry, _ = tree
-    config = {"registry_path": registry, "work_dir": str(tmp_path / "work"),
-              "artifact_store": "file://" + str(tmp_path / "artifacts"), "router_port": 8088}
+    config = {
+        "registry_path": registry,
+        "work_dir": str(tmp_path / "work"),
+        "artifact_store": "file://" + str(tmp_path / "artifacts"),
+        "router_port": 8088,
+    }
     return StepContext(config, datastore, backend=backend)
 
 
@@ -61,8 +65,9 @@ def test_env_up_builds_deploys_in_order_and_reports(context, backend):
     api_port = context.backend.allocate_port("qa1", "api")
     web_port = context.backend.allocate_port("qa1", "web")
     assert fetch("http://127.0.0.1:%d/" % web_port) == "web calls http://127.0.0.1:%d" % api_port
-    assert fetch("http://127.0.0.1:%d/" % api_port).startswith("api in qa1 on %d db=127.0.0.1:"
-                                                               % api_port)
+    assert fetch("http://127.0.0.1:%d/" % api_port).startswith(
+        "api in qa1 on %d db=127.0.0.1:" % api_port
+    )
 
 
 def test_the_back_end_learns_each_release_and_the_deploy_type(context, backend):
@@ -140,8 +145,11 @@ def test_status_reports_running_stopped_and_failed(context, backend):
 
 def test_failing_check_is_reported_with_log_tail(context, tree, tmp_path):
     _, repos = tree
-    commit_files(os.path.join(repos, "api"), {"server.py": "import sys\nprint('boom at start')\n"
-                                              "sys.exit(1)\n"}, "crash")
+    commit_files(
+        os.path.join(repos, "api"),
+        {"server.py": "import sys\nprint('boom at start')\nsys.exit(1)\n"},
+        "crash",
+    )
     report = env_up(context, "qa1", apps=["web"], requested_by="alice")
     api = report["output"]["apps"]["api"]
     assert api["status"] == "failed" and api["stage"] in ("deploy", "check")
@@ -157,8 +165,11 @@ def test_rebuild_failed_selects_failures_and_their_dependents(context, tree):
     assert "mia" in str(refused.value) and "alice" in str(refused.value)
     selection = status.failed_apps(context, "qa1", user="mia")
     assert selection["apps"] == ["after_bad", "bad"]
-    commit_files(os.path.join(repos, "bad"), {"Makefile": "all:\n\tmkdir -p dist\n\t"
-                                              "cp server.py app.conf dist/\n"}, "fix")
+    commit_files(
+        os.path.join(repos, "bad"),
+        {"Makefile": "all:\n\tmkdir -p dist\n\tcp server.py app.conf dist/\n"},
+        "fix",
+    )
     report = env_up(context, "qa1", apps=selection["apps"], requested_by="mia")
     assert report["healthy"] is True
     assert sorted(report["plan"]["deploy"]) == ["after_bad", "bad"]
@@ -187,8 +198,9 @@ def test_managers_may_take_down_single_apps(context, backend):
 def test_list_shows_environments(context):
     env_up(context, "qa1", apps=["api"], requested_by="alice")
     listing = status.list_environments(context)["environments"]
-    assert [(e["env"], e["creator"], e["apps"], e["healthy"]) for e in listing] == \
-        [("qa1", "alice", 1, 1)]
+    assert [(e["env"], e["creator"], e["apps"], e["healthy"]) for e in listing] == [
+        ("qa1", "alice", 1, 1)
+    ]
 
 
 def test_refusals_happen_before_anything_is_touched(context, backend, datastore):
@@ -198,12 +210,23 @@ def test_refusals_happen_before_anything_is_touched(context, backend, datastore)
         plan_step.plan(context, "qa1", template="demo", apps=["ghost"], requested_by="alice")
     assert "not in template demo" in str(caught.value)
     with pytest.raises(PlanError) as caught:
-        plan_step.plan(context, "qa1", template="demo", branches={"web": "nope"}, apps=["api"],
-                       requested_by="alice")
+        plan_step.plan(
+            context,
+            "qa1",
+            template="demo",
+            branches={"web": "nope"},
+            apps=["api"],
+            requested_by="alice",
+        )
     assert "branch override for 'web'" in str(caught.value)
     with pytest.raises(PlanError) as caught:
-        plan_step.plan(context, "qa1", template="demo", branches={"api": "no-such-branch"},
-                       requested_by="alice")
+        plan_step.plan(
+            context,
+            "qa1",
+            template="demo",
+            branches={"api": "no-such-branch"},
+            requested_by="alice",
+        )
     assert "branch 'no-such-branch' not found" in str(caught.value)
     assert datastore.values == {} and backend.deploys == []
 
@@ -219,13 +242,17 @@ def test_status_after_a_partial_env_up_still_checks_every_app(context):
     env_up(context, "qa1", apps=["web"], requested_by="alice")
     env_up(context, "qa1", apps=["api"], requested_by="alice")
     apps = status.status(context, "qa1")["apps"]
-    assert {code: entry["status"] for code, entry in apps.items()} == {"api": "healthy",
-                                                                       "web": "healthy"}
+    assert {code: entry["status"] for code, entry in apps.items()} == {
+        "api": "healthy",
+        "web": "healthy",
+    }
 
 
 def test_mysql_snapshots_go_through_the_back_end(context):
     env_up(context, "qa1", apps=["api"], requested_by="alice")
-    assert mysql_snapshots.create_snapshot(context, "qa1", "std-2024")["details"]["name"] == "std-2024"
+    assert (
+        mysql_snapshots.create_snapshot(context, "qa1", "std-2024")["details"]["name"] == "std-2024"
+    )
     assert mysql_snapshots.list_snapshots(context) == {"snapshots": [{"name": "std-2024"}]}
     with pytest.raises(PlanError) as caught:
         mysql_snapshots.create_snapshot(context, "qa1", "Bad Name")
@@ -237,6 +264,7 @@ def test_an_unexpected_build_crash_is_recorded_so_nobody_waits(context, monkeypa
 
     def explode(*args, **kwargs):
         raise OSError("disk full")
+
     monkeypatch.setattr(build_module, "build_app", explode)
     report = env_up(context, "qa1", apps=["api"], requested_by="alice")
     api = report["output"]["apps"]["api"]
@@ -247,7 +275,9 @@ def test_an_interrupted_env_up_is_finished_by_the_next_one(context, backend):
     planned = plan_step.plan(context, "qa1", template="demo", apps=["web"], requested_by="alice")
     build_step.build(context, "qa1", "api", planned["run"])  # ...and then the runtime died
     interrupted = status.run_report(context, "qa1", planned["run"])["output"]["apps"]
-    assert interrupted["web"]["status"] == "failed" and "interrupted" in interrupted["web"]["reason"]
+    assert (
+        interrupted["web"]["status"] == "failed" and "interrupted" in interrupted["web"]["reason"]
+    )
     report = env_up(context, "qa1", apps=["web"], requested_by="alice")
     assert report["healthy"] is True
     assert report["plan"]["build"] == ["web"]  # api's artifact from the dead run is reused

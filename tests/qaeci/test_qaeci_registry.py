@@ -1,14 +1,18 @@
 """Every refusal of the registry, with the file, field and fix in one line."""
-import pytest
 
-from qaeci_testkit import write_registry
+import pytest
 from qaeci.errors import RegistryError
 from qaeci.registry import Registry, check_env_name
+from qaeci_testkit import write_registry
 
 
 def app(code, **extra):
-    data = {"app_code": code, "scm": {"url": "file:///nowhere/%s" % code},
-            "build": {"method": "none"}, "runtime": {"type": "command", "command": "true"}}
+    data = {
+        "app_code": code,
+        "scm": {"url": "file:///nowhere/%s" % code},
+        "build": {"method": "none"},
+        "runtime": {"type": "command", "command": "true"},
+    }
     data.update(extra)
     return data
 
@@ -33,8 +37,11 @@ def refusal(tmp_path, apps, templates, name=None):
 
 
 def test_a_valid_tree_loads_with_defaults(tmp_path):
-    registry = load(tmp_path, [app("web", depends_on=["api"]), app("api")],
-                    [template(apps={"web": {"branch": "dev"}, "api": None})])
+    registry = load(
+        tmp_path,
+        [app("web", depends_on=["api"]), app("api")],
+        [template(apps={"web": {"branch": "dev"}, "api": None})],
+    )
     demo = registry.template("demo")
     assert demo.app_codes == ["api", "web"]
     assert demo.app_branches == {"web": "dev", "api": None}
@@ -59,8 +66,16 @@ def test_dependency_on_unknown_app_is_refused(tmp_path):
 
 
 def test_a_cycle_is_refused_and_named(tmp_path):
-    message = refusal(tmp_path, [app("aa", depends_on=["bb"]), app("bb", depends_on=["cc"]),
-                                 app("cc", depends_on=["aa"]), app("web")], [template()])
+    message = refusal(
+        tmp_path,
+        [
+            app("aa", depends_on=["bb"]),
+            app("bb", depends_on=["cc"]),
+            app("cc", depends_on=["aa"]),
+            app("web"),
+        ],
+        [template()],
+    )
     assert "dependency cycle aa -> bb -> cc -> aa" in message
 
 
@@ -72,7 +87,8 @@ def test_self_dependency_is_a_cycle(tmp_path):
 def test_duplicate_app_codes_are_refused(tmp_path):
     write_registry(str(tmp_path), [app("web")], [template()])
     (tmp_path / "apps" / "web_copy.yml").write_text(
-        "app_code: web\nscm: {url: x}\nbuild: {method: none}\nruntime: {type: static}\n")
+        "app_code: web\nscm: {url: x}\nbuild: {method: none}\nruntime: {type: static}\n"
+    )
     with pytest.raises(RegistryError) as caught:
         Registry.load(str(tmp_path))
     assert "duplicate app_code 'web'" in str(caught.value)
@@ -137,7 +153,9 @@ def test_unknown_template_lists_the_known_ones(tmp_path):
     registry = load(tmp_path, [app("web")], [template()])
     with pytest.raises(RegistryError) as caught:
         registry.template("prod")
-    assert "unknown environment template 'prod'" in str(caught.value) and "demo" in str(caught.value)
+    assert "unknown environment template 'prod'" in str(caught.value) and "demo" in str(
+        caught.value
+    )
 
 
 def test_missing_registry_directory(tmp_path):

@@ -1,41 +1,58 @@
 """Config rendering (sandboxed, strict), check polling against a real loopback server, and the
 environment state kept through the datastore API."""
+
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from qaeci import checks, render
 from qaeci.action_support import parse_branches
 from qaeci.errors import PlanError, RenderError
 from qaeci.state import EnvState, environment_names
 
-ADDRESSES = {"api": {"host": "127.0.0.1", "port": 9001, "url": "http://127.0.0.1:9001",
-                     "public_url": "http://api.qa1.localhost:8080/"},
-             "items": {"host": "127.0.0.1", "port": 9002, "url": "http://127.0.0.1:9002",
-                       "public_url": "http://items.qa1.localhost:8080/"}}
-SERVICES = {"mysql": {"host": "127.0.0.1", "port": 3307, "user": "u", "password": "p",
-                      "database": "qa1"}}
+ADDRESSES = {
+    "api": {
+        "host": "127.0.0.1",
+        "port": 9001,
+        "url": "http://127.0.0.1:9001",
+        "public_url": "http://api.qa1.localhost:8080/",
+    },
+    "items": {
+        "host": "127.0.0.1",
+        "port": 9002,
+        "url": "http://127.0.0.1:9002",
+        "public_url": "http://items.qa1.localhost:8080/",
+    },
+}
+SERVICES = {
+    "mysql": {"host": "127.0.0.1", "port": 3307, "user": "u", "password": "p", "database": "qa1"}
+}
 VARIABLES = render.template_variables("qa1", "localhost", "dev", "api", ADDRESSES, SERVICES)
 
 
 def test_every_documented_variable_renders():
-    text = ("{{ env.name }} {{ env.domain }} {{ env.deploy_type }} {{ app.code }} {{ app.port }} "
-            "{{ apps.api.url }} {{ apps.api.public_url }} {{ apps.api.host }}:{{ apps.api.port }} "
-            "{{ services.mysql.user }}@{{ services.mysql.host }}:{{ services.mysql.port }}/"
-            "{{ services.mysql.database }} {{ apps['items'].url }} {{ apps.items.port }}")
+    text = (
+        "{{ env.name }} {{ env.domain }} {{ env.deploy_type }} {{ app.code }} {{ app.port }} "
+        "{{ apps.api.url }} {{ apps.api.public_url }} {{ apps.api.host }}:{{ apps.api.port }} "
+        "{{ services.mysql.user }}@{{ services.mysql.host }}:{{ services.mysql.port }}/"
+        "{{ services.mysql.database }} {{ apps['items'].url }} {{ apps.items.port }}"
+    )
     assert render.render_text(text, VARIABLES, "conf/app.properties") == (
         "qa1 localhost dev api 9001 http://127.0.0.1:9001 http://api.qa1.localhost:8080/ "
-        "127.0.0.1:9001 u@127.0.0.1:3307/qa1 http://127.0.0.1:9002 9002")
+        "127.0.0.1:9001 u@127.0.0.1:3307/qa1 http://127.0.0.1:9002 9002"
+    )
 
 
-@pytest.mark.parametrize("text, variable", [
-    ("{{ apps.web.url }}", "apps.web"),
-    ("{{ apps.api.urll }}", "apps.api.urll"),
-    ("{{ services.redis.port }}", "services.redis"),
-    ("x\n{{ nope }}", "nope"),
-])
+@pytest.mark.parametrize(
+    "text, variable",
+    [
+        ("{{ apps.web.url }}", "apps.web"),
+        ("{{ apps.api.urll }}", "apps.api.urll"),
+        ("{{ services.redis.port }}", "services.redis"),
+        ("x\n{{ nope }}", "nope"),
+    ],
+)
 def test_unknown_names_are_errors_naming_file_and_variable(text, variable):
     with pytest.raises(RenderError) as caught:
         render.render_text(text, VARIABLES, "conf/app.properties")
@@ -108,11 +125,13 @@ def test_checks_give_up_at_the_timeout_with_the_reason(http_server):
     def clock():
         return http_server.hits * 0.25
 
-    result = checks.wait_healthy(base(http_server), ["/missing"], timeout=0.6, interval=0.1,
-                                 clock=clock)
+    result = checks.wait_healthy(
+        base(http_server), ["/missing"], timeout=0.6, interval=0.1, clock=clock
+    )
     assert not result.ok
     assert result.reason == "check failed after 0.6s: %s/missing answered HTTP 404" % base(
-        http_server)
+        http_server
+    )
     assert http_server.hits == 3
 
 
@@ -150,9 +169,14 @@ def test_checks_find_an_app_that_starts_listening_late(http_server):
 
 
 def test_checks_stop_early_when_the_process_is_gone(http_server):
-    http_server.fail_first = 10 ** 6  # the port answers, 503, until the 30 s timeout
-    result = checks.wait_healthy(base(http_server), ["/health"], timeout=30, interval=0.05,
-                                 gone=lambda: "process exited (status 1)")
+    http_server.fail_first = 10**6  # the port answers, 503, until the 30 s timeout
+    result = checks.wait_healthy(
+        base(http_server),
+        ["/health"],
+        timeout=30,
+        interval=0.05,
+        gone=lambda: "process exited (status 1)",
+    )
     assert not result.ok and result.reason == "process exited (status 1)"
     assert http_server.hits == 1  # one request, then the process was seen gone
 
@@ -164,8 +188,10 @@ def test_state_records_are_json_per_app_and_listable(datastore):
     state.update_app("web", port=9001)
     state.save_build("web", {"status": "built"})
     EnvState(datastore, "qa2").save_environment({"env": "qa2"})
-    assert json.loads(datastore.values["qaeci.env.qa1.app.web"]) == {"status": "healthy",
-                                                                      "port": 9001}
+    assert json.loads(datastore.values["qaeci.env.qa1.app.web"]) == {
+        "status": "healthy",
+        "port": 9001,
+    }
     assert state.apps() == {"web": {"status": "healthy", "port": 9001}}
     assert environment_names(datastore) == ["qa1", "qa2"]
     state.forget()
@@ -178,11 +204,14 @@ def test_state_tolerates_foreign_or_corrupt_values(datastore):
     assert EnvState(datastore, "qa1").environment() is None
 
 
-@pytest.mark.parametrize("given, expected", [
-    (["web=feature-x", "api:fix-1"], {"web": "feature-x", "api": "fix-1"}),
-    ("web=feature/x,api=release-2.3", {"web": "feature/x", "api": "release-2.3"}),
-    (None, {}),
-])
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        (["web=feature-x", "api:fix-1"], {"web": "feature-x", "api": "fix-1"}),
+        ("web=feature/x,api=release-2.3", {"web": "feature/x", "api": "release-2.3"}),
+        (None, {}),
+    ],
+)
 def test_branch_overrides_parse(given, expected):
     assert parse_branches(given) == expected
 
@@ -195,18 +224,37 @@ def test_a_malformed_branch_override_is_refused():
 
 def test_report_marks_apps_without_an_outcome_of_this_run_as_interrupted():
     from qaeci.report import run_report
-    environment = {"env": "qa1", "template": "demo", "deploy_type": "dev", "creator": "alice",
-                   "selected": ["api", "web"], "service_names": ["redis"],
-                   "plan": {"web": {"commit": "c" * 40}}}
-    records = {"api": {"run": "r2", "status": "healthy", "commit": "a" * 40, "built": True,
-                       "deployed": True},
-               "web": {"run": "r1", "status": "healthy"}}
-    healthy, output = run_report(environment, records, "r2", {"status": "failed",
-                                                              "reason": "redis died"},
-                                 "localhost", 8080)
+
+    environment = {
+        "env": "qa1",
+        "template": "demo",
+        "deploy_type": "dev",
+        "creator": "alice",
+        "selected": ["api", "web"],
+        "service_names": ["redis"],
+        "plan": {"web": {"commit": "c" * 40}},
+    }
+    records = {
+        "api": {
+            "run": "r2",
+            "status": "healthy",
+            "commit": "a" * 40,
+            "built": True,
+            "deployed": True,
+        },
+        "web": {"run": "r1", "status": "healthy"},
+    }
+    healthy, output = run_report(
+        environment, records, "r2", {"status": "failed", "reason": "redis died"}, "localhost", 8080
+    )
     assert healthy is False
-    assert output["apps"]["api"] == {"status": "healthy", "commit": "a" * 40, "built": True,
-                                     "deployed": True, "url": "http://api.qa1.localhost:8080/"}
+    assert output["apps"]["api"] == {
+        "status": "healthy",
+        "commit": "a" * 40,
+        "built": True,
+        "deployed": True,
+        "url": "http://api.qa1.localhost:8080/",
+    }
     assert output["apps"]["web"]["status"] == "failed"
     assert "interrupted" in output["apps"]["web"]["reason"]
     assert output["apps"]["web"]["commit"] == "c" * 40

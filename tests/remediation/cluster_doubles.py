@@ -1,6 +1,7 @@
 """One Mesos/Marathon cluster of doubles: the Mesos agents (each task's sandbox, served by
 `/state` and `/files/read`), the Marathon double whose tasks run on them, and the Mesos master
 double listing them (tests/doubles/mesos_agents.py)."""
+
 import json
 import urllib.request
 
@@ -21,7 +22,9 @@ class ClusterDoubles(object):
     def app(self, app_id):
         """Marathon's GET /v2/apps/APP_ID (embedding tasks and the last failure)."""
         url = "%s/v2/apps%s?embed=apps.tasks&embed=apps.lastTaskFailure" % (
-            self.marathon.url, app_id)
+            self.marathon.url,
+            app_id,
+        )
         with urllib.request.urlopen(url, timeout=10) as response:
             return json.loads(response.read().decode())["app"]
 

@@ -1,5 +1,6 @@
 """Remediation tests: the pack's library, the API doubles, the sensors' in-memory datastore and the
 lifecycle tests' app-tree helpers (qaeci_testkit, qaeci_envtree) on the path."""
+
 import os
 import sys
 

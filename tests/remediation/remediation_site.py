@@ -2,6 +2,7 @@
 two python apps (web depends on api), the qaeci pack and a stand-in chatops pack whose
 post_message writes to an outbox file; environments brought up with `st2lite run qaeci.env_up`
 and triggers fired with `st2lite trigger fire`, as a person (or a sensor) does."""
+
 import json
 import os
 import signal
@@ -13,7 +14,6 @@ import urllib.error
 import urllib.request
 
 import yaml
-
 from qaeci import triggers
 from qaeci.backends.local_event_triggers import CLUSTER
 from qaeci_envtree import SHELL_BUILD
@@ -27,7 +27,8 @@ TIMEOUT = 300
 CHANNEL = "#qa-ops"
 # The tests' app server, saying on its output that it started (what a report's log tail shows).
 LOGGING_SERVER_PY = SERVER_PY.replace(
-    "HTTPServer((", 'print("listening on port %s" % os.environ["PORT0"], flush=True)\nHTTPServer((')
+    "HTTPServer((", 'print("listening on port %s" % os.environ["PORT0"], flush=True)\nHTTPServer(('
+)
 
 
 def free_port():
@@ -39,17 +40,30 @@ def free_port():
 def exit_payload(env, app, pid, code=137):
     """What the local events sensor dispatches when ENV.APP's process PID ends with CODE."""
     program = "%s.%s" % (env, app)
-    return triggers.container_exit(CLUSTER, program, program, "127.0.0.1", "%s:%s" % (program, pid),
-                                   container_name=program, exit_code=code,
-                                   labels={triggers.ENV_LABEL: env, triggers.APP_LABEL: app})
+    return triggers.container_exit(
+        CLUSTER,
+        program,
+        program,
+        "127.0.0.1",
+        "%s:%s" % (program, pid),
+        container_name=program,
+        exit_code=code,
+        labels={triggers.ENV_LABEL: env, triggers.APP_LABEL: app},
+    )
 
 
 def oom_payload(env, app, pid):
     """What the local events sensor dispatches when the kernel's OOM killer ended ENV.APP."""
     program = "%s.%s" % (env, app)
-    return triggers.container_oom(CLUSTER, program, program, "127.0.0.1", "%s:%s" % (program, pid),
-                                  container_name=program,
-                                  labels={triggers.ENV_LABEL: env, triggers.APP_LABEL: app})
+    return triggers.container_oom(
+        CLUSTER,
+        program,
+        program,
+        "127.0.0.1",
+        "%s:%s" % (program, pid),
+        container_name=program,
+        labels={triggers.ENV_LABEL: env, triggers.APP_LABEL: app},
+    )
 
 
 def logging_app(repos, code, conf, mem=None, depends_on=()):
@@ -58,15 +72,29 @@ def logging_app(repos, code, conf, mem=None, depends_on=()):
     runtime = {"type": "python", "command": "server.py", "config_templates": ["app.conf"]}
     if mem:
         runtime["mem"] = mem
-    return {"app_code": code, "scm": {"url": url, "branch": "master"},
-            "build": {"method": "shell", "command": SHELL_BUILD, "artifact": "dist"},
-            "runtime": runtime, "check": {"urls": ["/health"], "timeout": 20},
-            "depends_on": list(depends_on), "services": []}
+    return {
+        "app_code": code,
+        "scm": {"url": url, "branch": "master"},
+        "build": {"method": "shell", "command": SHELL_BUILD, "artifact": "dist"},
+        "runtime": runtime,
+        "check": {"urls": ["/health"], "timeout": 20},
+        "depends_on": list(depends_on),
+        "services": [],
+    }
 
 
 class Site(object):
-    def __init__(self, root, backend="local", clusters=None, remediation=None, links=None,
-                 chat=True, mem=None, chatops_pack=True):
+    def __init__(
+        self,
+        root,
+        backend="local",
+        clusters=None,
+        remediation=None,
+        links=None,
+        chat=True,
+        mem=None,
+        chatops_pack=True,
+    ):
         self.root = str(root)
         self.state = os.path.join(self.root, "state")
         self.work_dir = os.path.join(self.root, "work")
@@ -76,12 +104,16 @@ class Site(object):
         self.packs = [PACKS, TEST_PACKS] if chatops_pack else [PACKS]
         os.makedirs(os.path.join(self.state, "configs"))
         self.registry = self._registry(mem)
-        self.config = {"registry_path": self.registry, "work_dir": self.work_dir,
-                       "router_port": self.router_port, "backend": backend,
-                       "artifact_store": "file://" + os.path.join(self.root, "artifacts"),
-                       "clusters": clusters or {}, "links": links or {},
-                       "remediation": dict({"chat_channel": CHANNEL if chat else ""},
-                                           **(remediation or {}))}
+        self.config = {
+            "registry_path": self.registry,
+            "work_dir": self.work_dir,
+            "router_port": self.router_port,
+            "backend": backend,
+            "artifact_store": "file://" + os.path.join(self.root, "artifacts"),
+            "clusters": clusters or {},
+            "links": links or {},
+            "remediation": dict({"chat_channel": CHANNEL if chat else ""}, **(remediation or {})),
+        }
         self.write_config()
         with open(os.path.join(self.state, "configs", "chatops.yaml"), "w") as handle:
             yaml.safe_dump({"outbox": self.outbox}, handle)
@@ -90,8 +122,12 @@ class Site(object):
         repos = os.path.join(self.root, "repos")
         api = logging_app(repos, "api", "api in {{ env.name }}", mem)
         web = logging_app(repos, "web", "web calls {{ apps.api.url }}", mem, depends_on=["api"])
-        template = {"name": "demo", "deploy_type": "dev", "managers": ["mia"],
-                    "apps": {"api": {}, "web": {}}}
+        template = {
+            "name": "demo",
+            "deploy_type": "dev",
+            "managers": ["mia"],
+            "apps": {"api": {}, "web": {}},
+        }
         return write_registry(os.path.join(self.root, "registry"), [api, web], [template])
 
     def write_config(self, **changes):
@@ -104,11 +140,19 @@ class Site(object):
 
     # -- st2lite --------------------------------------------------------------------------------
     def st2lite(self, *args):
-        argv = [ST2LITE] + sum([["--packs", path] for path in self.packs], []) + \
-            ["--state", self.state]
-        done = subprocess.run(argv + list(args), capture_output=True, text=True,
-                              timeout=TIMEOUT, cwd=REPO,
-                              env=dict(os.environ, ST2LITE_USER="carol"))
+        argv = (
+            [ST2LITE]
+            + sum([["--packs", path] for path in self.packs], [])
+            + ["--state", self.state]
+        )
+        done = subprocess.run(
+            argv + list(args),
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            cwd=REPO,
+            env=dict(os.environ, ST2LITE_USER="carol"),
+        )
         return done.returncode, done.stdout, done.stderr
 
     def json(self, *args):
@@ -124,8 +168,9 @@ class Site(object):
 
     def fire(self, trigger, payload):
         """The remediate execution (as `st2lite execution get` shows it) each rule started."""
-        code, fired = self.json("trigger", "fire", "qaeci." + trigger, "--payload",
-                                json.dumps(payload))
+        code, fired = self.json(
+            "trigger", "fire", "qaeci." + trigger, "--payload", json.dumps(payload)
+        )
         assert code == 0, fired
         executions = []
         for enforcement in fired["enforcements"]:
@@ -138,6 +183,7 @@ class Site(object):
         runtime in this process; wait (bounded) until all the work they started has ended.
         Returns the qaeci.remediate executions, newest first."""
         from st2lite.runtime import Runtime
+
         runtime = Runtime(self.packs, self.state)
         for payload in payloads:
             runtime.fire_trigger(trigger_ref, payload, wait=False)
@@ -147,14 +193,16 @@ class Site(object):
     def remediate(self, kind, payload):
         """`st2lite run qaeci.remediate` on PAYLOAD, as a rule on a trigger type that no sensor
         of this tree declares yet (qaeci.deployment) would start it."""
-        code, execution = self.json("run", "qaeci.remediate", "kind=" + kind,
-                                    "trigger=" + json.dumps(payload))
+        code, execution = self.json(
+            "run", "qaeci.remediate", "kind=" + kind, "trigger=" + json.dumps(payload)
+        )
         return execution
 
     def rules_matching(self, trigger_ref, payload):
         """The enabled rules st2lite's rules engine would apply to PAYLOAD of TRIGGER_REF."""
         from st2lite.packs.loader import load_packs
         from st2lite.rules import evaluate_rules
+
         rules = load_packs(self.packs).rules
         return [decision.rule_ref for decision in evaluate_rules(rules, trigger_ref, payload)]
 
@@ -164,8 +212,7 @@ class Site(object):
         return execution
 
     def history(self, app=""):
-        code, execution = self.json("run", "qaeci.remediation_history", "app=" + app,
-                                    "limit=200")
+        code, execution = self.json("run", "qaeci.remediation_history", "app=" + app, "limit=200")
         assert code == 0, execution
         return execution["result"]["result"]["decisions"]
 
@@ -183,6 +230,7 @@ class Site(object):
     # -- the local back end ---------------------------------------------------------------------
     def local_backend(self):
         from qaeci.backends.local import LocalBackend
+
         return LocalBackend(self.work_dir, "localhost", self.router_port)
 
     def kill(self, env, app, sig=signal.SIGKILL):
@@ -198,8 +246,10 @@ class Site(object):
 
     def answers(self, env, app):
         """The HTTP status of http://APP.ENV.localhost:PORT/health through the router, or None."""
-        request = urllib.request.Request("http://127.0.0.1:%d/health" % self.router_port,
-                                         headers={"Host": "%s.%s.localhost" % (app, env)})
+        request = urllib.request.Request(
+            "http://127.0.0.1:%d/health" % self.router_port,
+            headers={"Host": "%s.%s.localhost" % (app, env)},
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status

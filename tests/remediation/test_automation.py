@@ -1,7 +1,7 @@
 """The guard every automatic action goes through: hourly cap per key, escalation once, dry run,
 and the bounded decision log."""
-import pytest
 
+import pytest
 from qaeci import automation
 from qaeci.errors import ConfigError
 
@@ -19,8 +19,14 @@ def guard_for(datastore, clock, **section):
 
 
 def decide(guard, key="qa1/web"):
-    return guard.decide(key, "raise memory 512 -> 768 MB", {"trigger": "qaeci.container_oom"},
-                        kind="oom", env="qa1", app="web")
+    return guard.decide(
+        key,
+        "raise memory 512 -> 768 MB",
+        {"trigger": "qaeci.container_oom"},
+        kind="oom",
+        env="qa1",
+        app="web",
+    )
 
 
 def test_acts_up_to_the_cap_then_escalates_once_then_skips(datastore):
@@ -29,8 +35,9 @@ def test_acts_up_to_the_cap_then_escalates_once_then_skips(datastore):
     assert outcomes == ["acted", "acted", "escalated", "skipped", "skipped"]
     escalation = automation.history(datastore, key="qa1/web", limit=0)[2]
     assert escalation["decision"] == "escalated"
-    assert "2 automatic actions per hour on qa1/web (remediation.max_per_hour)" in \
-        escalation["reason"]
+    assert (
+        "2 automatic actions per hour on qa1/web (remediation.max_per_hour)" in escalation["reason"]
+    )
     assert "next automatic action after" in escalation["reason"]
 
 
@@ -76,8 +83,9 @@ def test_a_dry_run_leaves_the_real_budget_untouched(datastore):
 
 
 def test_the_top_level_dry_run_switches_every_section(datastore):
-    guard = automation.Guard.from_config(datastore, {"dry_run": True, "scaling": {}},
-                                         "scaling", Clock())
+    guard = automation.Guard.from_config(
+        datastore, {"dry_run": True, "scaling": {}}, "scaling", Clock()
+    )
     decision = guard.decide("dev", "add 2 agents", kind="scale_out")
     assert decision.dry_run and not decision.acts
 
@@ -88,8 +96,14 @@ def test_skip_and_settle_are_logged_with_trigger_reason_and_time(datastore):
     decision = decide(guard)
     clock.now += 5
     guard.settle(decision, "succeeded", "checks pass at 768 MB")
-    guard.skip("qa1/web", "flapping: 5 failures in 600 s", {"state": "TASK_FAILED"},
-               kind="flapping", env="qa1", app="web")
+    guard.skip(
+        "qa1/web",
+        "flapping: 5 failures in 600 s",
+        {"state": "TASK_FAILED"},
+        kind="flapping",
+        env="qa1",
+        app="web",
+    )
     newest, oldest = automation.history(datastore, app="web")
     assert (newest["decision"], newest["reason"]) == ("skipped", "flapping: 5 failures in 600 s")
     assert newest["trigger"] == {"state": "TASK_FAILED"} and newest["kind"] == "flapping"
@@ -112,8 +126,11 @@ def test_the_log_keeps_the_newest_decisions_per_key(datastore):
         clock.now += 1
         guard.skip("qa1/web", "reason %d" % number, app="web")
     guard.skip("qa1/api", "other app", app="api")
-    assert [r["reason"] for r in automation.history(datastore, key="qa1/web")] == \
-        ["reason 4", "reason 3", "reason 2"]
+    assert [r["reason"] for r in automation.history(datastore, key="qa1/web")] == [
+        "reason 4",
+        "reason 3",
+        "reason 2",
+    ]
     assert [r["reason"] for r in automation.history(datastore, app="api")] == ["other app"]
 
 

@@ -1,11 +1,11 @@
 """A burst of 100 OOM kills of one app: exactly remediation.max_per_hour remediations, one
 escalation, and every other decision skipped and logged. The triggers are dispatched as a sensor
 dispatches them (without waiting), through st2lite's runtime, all at once."""
+
 import collections
 import json
 
 import pytest
-
 from remediation_site import Site, oom_payload
 
 BURST = 100
@@ -27,8 +27,9 @@ def test_a_burst_of_oom_kills_gets_exactly_the_cap_of_remediations(site):
     remediations = site.fire_burst("qaeci.container_oom", kills, timeout=BURST_TIMEOUT)
     assert len(remediations) == BURST
     assert all(execution["status"] == "succeeded" for execution in remediations)
-    counts = collections.Counter(execution["result"]["output"]["decision"]["decision"]
-                                 for execution in remediations)
+    counts = collections.Counter(
+        execution["result"]["output"]["decision"]["decision"] for execution in remediations
+    )
     assert counts == {"acted": CAP, "escalated": 1, "skipped": BURST - CAP - 1}
     assert len(site.history("api")) == HISTORY_KEPT  # the log is bounded: the newest are kept
     assert json.loads(site.key("qaeci.env.qa1.resources.api"))["mem"] == 864  # 256 * 1.5**3

@@ -2,12 +2,13 @@
 
 outcome: True = the rule matched, False = it did not, "failed" = it could not be evaluated
 (StackStorm records a failed rule enforcement with the reason)."""
+
 import datetime
 
 import pytest
+from helpers import make_rule
 
 from st2lite.rules import evaluate_rules
-from helpers import make_rule
 
 
 def outcome(operator, pattern, payload, key="trigger.v", condition=None):
@@ -31,8 +32,9 @@ class iso(object):
         self.seconds_from_now = seconds_from_now
 
     def text(self):
-        moment = (datetime.datetime.now(datetime.timezone.utc)
-                  + datetime.timedelta(seconds=self.seconds_from_now))
+        moment = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(
+            seconds=self.seconds_from_now
+        )
         return moment.isoformat()
 
     def __repr__(self):
@@ -49,16 +51,16 @@ CASES = [
     ("eq", 5, {"v": 5}, True),
     ("eq", "5", {"v": 5}, False),
     ("eq", 5, {"v": "5"}, False),
-    ("eq", 1, {"v": True}, True),          # Python: True == 1
+    ("eq", 1, {"v": True}, True),  # Python: True == 1
     ("equals", "x", {"v": None}, False),
     ("nequals", "x", {"other": 1}, True),  # a missing key is None, and None != "x"
     ("neq", "qa1", {"v": "qa1"}, False),
     ("iequals", "HIGH", {"v": "high"}, True),
-    ("ieq", "5", {"v": 5}, "failed"),      # an int has no .lower()
+    ("ieq", "5", {"v": 5}, "failed"),  # an int has no .lower()
     # containment
     ("contains", "oom", {"v": ["mesos", "oom"]}, True),
     ("contains", "me", {"v": "memory"}, True),
-    ("contains", "x", {"other": 1}, "failed"),   # "x" in None raises
+    ("contains", "x", {"other": 1}, "failed"),  # "x" in None raises
     ("icontains", "KILLED", {"v": "task killed"}, True),
     ("ncontains", "disk", {"v": "disk full"}, False),
     ("ncontains", "disk", {"v": "ok"}, True),
@@ -74,29 +76,29 @@ CASES = [
     ("lessthan", 0.9, {"v": 0.75}, True),
     ("lt", 0.9, {"v": 0.95}, False),
     ("greaterthan", 3, {"v": 4}, True),
-    ("gt", 3, {"v": "qa1"}, "failed"),     # str > int raises
-    ("gt", "3", {"v": "4"}, True),         # text compares as text
-    ("gt", "10", {"v": "9"}, True),        # ... so "9" > "10"
-    ("lt", 1, {"other": 1}, "failed"),     # None < 1 raises
+    ("gt", 3, {"v": "qa1"}, "failed"),  # str > int raises
+    ("gt", "3", {"v": "4"}, True),  # text compares as text
+    ("gt", "10", {"v": "9"}, True),  # ... so "9" > "10"
+    ("lt", 1, {"other": 1}, "failed"),  # None < 1 raises
     # patterns
     ("matchwildcard", "f_tts_*", {"v": "f_tts_java"}, True),
     ("matchwildcard", "f_tts_*", {"v": "F_TTS_JAVA"}, False),
     ("matchwildcard", "agent-?", {"v": "agent-1"}, True),
-    ("matchregex", "tts", {"v": "f_tts"}, False),    # anchored at the start
+    ("matchregex", "tts", {"v": "f_tts"}, False),  # anchored at the start
     ("matchregex", "tts", {"v": "tts_gw"}, True),
-    ("matchregex", "a.b", {"v": "a\nb"}, True),      # DOTALL
-    ("regex", "tts", {"v": "f_tts"}, True),          # search anywhere
+    ("matchregex", "a.b", {"v": "a\nb"}, True),  # DOTALL
+    ("regex", "tts", {"v": "f_tts"}, True),  # search anywhere
     ("regex", "a.b", {"v": "a\nb"}, False),
     ("regex", "^TTS", {"v": "tts"}, False),
     ("iregex", "^TTS", {"v": "tts"}, True),
-    ("regex", "[", {"v": "x"}, "failed"),            # invalid regex
+    ("regex", "[", {"v": "x"}, "failed"),  # invalid regex
     # time differences (seconds since the payload's date)
     ("timediff_gt", 600, {"v": "2001-02-03T04:05:06Z"}, True),
     ("td_gt", 600, {"v": iso(-60)}, False),
     ("timediff_lt", 600, {"v": iso(-60)}, True),
     ("td_lt", 600, {"v": "2999-01-01T00:00:00Z"}, True),  # future dates are "less than"
     ("td_lt", 600, {"v": "2001-02-03 04:05:06"}, False),  # naive dates are UTC
-    ("td_lt", "600", {"v": iso(-60)}, "failed"),          # text pattern: float < str raises
+    ("td_lt", "600", {"v": iso(-60)}, "failed"),  # text pattern: float < str raises
     ("td_lt", 600, {"other": 1}, "failed"),
     # existence: null counts as absent
     ("exists", None, {"v": 0}, True),
@@ -124,14 +126,26 @@ def test_operator(operator, pattern, payload, expected):
 
 def test_operators_without_pattern_are_false_except_negations():
     payload = {"v": "x"}
-    for operator in ("equals", "ieq", "contains", "startswith", "lt", "gt", "regex",
-                     "matchwildcard", "inside", "td_lt"):
+    for operator in (
+        "equals",
+        "ieq",
+        "contains",
+        "startswith",
+        "lt",
+        "gt",
+        "regex",
+        "matchwildcard",
+        "inside",
+        "td_lt",
+    ):
         assert outcome(operator, None, payload) is False, operator
     assert outcome("nequals", None, payload) is True
 
 
 def test_criterion_without_type_never_matches_and_is_not_a_failure():
-    decisions = evaluate_rules([make_rule({"trigger.v": {"pattern": "x"}})], "test.event", {"v": "x"})
+    decisions = evaluate_rules(
+        [make_rule({"trigger.v": {"pattern": "x"}})], "test.event", {"v": "x"}
+    )
     assert decisions == []
 
 
@@ -141,33 +155,48 @@ def test_criteria_on_empty_payload_never_match_but_no_criteria_does():
 
 
 def test_all_criteria_must_hold():
-    criteria = {"trigger.env": {"type": "eq", "pattern": "qa1"},
-                "trigger.level": {"type": "eq", "pattern": "low"}}
+    criteria = {
+        "trigger.env": {"type": "eq", "pattern": "qa1"},
+        "trigger.level": {"type": "eq", "pattern": "low"},
+    }
     rule = make_rule(criteria)
     assert evaluate_rules([rule], "test.event", {"env": "qa1", "level": "high"}) == []
     assert len(evaluate_rules([rule], "test.event", {"env": "qa1", "level": "low"})) == 1
 
 
 def test_hash_suffix_tests_the_same_field_twice():
-    criteria = {"trigger.ratio": {"type": "gt", "pattern": 0.5},
-                "trigger.ratio#upper": {"type": "lt", "pattern": 0.9}}
+    criteria = {
+        "trigger.ratio": {"type": "gt", "pattern": 0.5},
+        "trigger.ratio#upper": {"type": "lt", "pattern": 0.9},
+    }
     rule = make_rule(criteria)
     assert len(evaluate_rules([rule], "test.event", {"ratio": 0.7})) == 1
     assert evaluate_rules([rule], "test.event", {"ratio": 0.95}) == []
 
 
 class TestSearch(object):
-    pattern = {"item.state": {"type": "equals", "pattern": "TASK_FAILED"},
-               "item.host": {"type": "startswith", "pattern": "agent-"}}
+    pattern = {
+        "item.state": {"type": "equals", "pattern": "TASK_FAILED"},
+        "item.host": {"type": "startswith", "pattern": "agent-"},
+    }
 
     def test_any_needs_one_item_matching_every_child_criterion(self):
-        tasks = [{"host": "agent-1", "state": "TASK_RUNNING"}, {"host": "agent-2", "state": "TASK_FAILED"}]
+        tasks = [
+            {"host": "agent-1", "state": "TASK_RUNNING"},
+            {"host": "agent-2", "state": "TASK_FAILED"},
+        ]
         assert outcome("search", self.pattern, {"v": tasks}, condition="any") is True
-        split = [{"host": "other", "state": "TASK_FAILED"}, {"host": "agent-2", "state": "TASK_RUNNING"}]
+        split = [
+            {"host": "other", "state": "TASK_FAILED"},
+            {"host": "agent-2", "state": "TASK_RUNNING"},
+        ]
         assert outcome("search", self.pattern, {"v": split}, condition="any") is False
 
     def test_all_needs_every_item_and_holds_for_an_empty_list(self):
-        tasks = [{"host": "agent-1", "state": "TASK_FAILED"}, {"host": "agent-2", "state": "TASK_FAILED"}]
+        tasks = [
+            {"host": "agent-1", "state": "TASK_FAILED"},
+            {"host": "agent-2", "state": "TASK_FAILED"},
+        ]
         assert outcome("search", self.pattern, {"v": tasks}, condition="all") is True
         tasks[1]["state"] = "TASK_RUNNING"
         assert outcome("search", self.pattern, {"v": tasks}, condition="all") is False
@@ -195,7 +224,9 @@ def test_failure_reason_names_rule_instance_and_cause():
     rule = make_rule({"trigger.v": {"type": "gt", "pattern": 3}}, name="cmp")
     [decision] = evaluate_rules([rule], "test.event", {"v": "qa1"}, trigger_instance_id="ti-9")
     assert decision.status == "failed"
-    assert decision.failure_reason.startswith('Failed to match rule "test.cmp" against trigger instance "ti-9"')
+    assert decision.failure_reason.startswith(
+        'Failed to match rule "test.cmp" against trigger instance "ti-9"'
+    )
     assert "'>' not supported" in decision.failure_reason
     assert "\n" not in decision.failure_reason
 

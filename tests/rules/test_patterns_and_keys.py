@@ -1,13 +1,21 @@
 """Criteria keys (JSONPath) and Jinja-rendered patterns, as StackStorm evaluates them."""
-import pytest
 
-from st2lite.rules import evaluate_rules
+import pytest
 from helpers import make_rule
 
+from st2lite.rules import evaluate_rules
+
 PAYLOAD = {
-    "env": "qa1", "limit": 8, "used": 10, "allowed": ["qa1", "qa3"], "labels": {"team": "flight"},
-    "tags": ["mesos", "oom"], "tasks": [{"host": "agent-1"}, {"host": "agent-2"}],
-    "deep": {"a": {"x": 1}, "b": [{"x": 2}]}, "name with space": "yes", "count": "5",
+    "env": "qa1",
+    "limit": 8,
+    "used": 10,
+    "allowed": ["qa1", "qa3"],
+    "labels": {"team": "flight"},
+    "tags": ["mesos", "oom"],
+    "tasks": [{"host": "agent-1"}, {"host": "agent-2"}],
+    "deep": {"a": {"x": 1}, "b": [{"x": 2}]},
+    "name with space": "yes",
+    "count": "5",
     "headers": {"X-Custom-Header": "on"},
 }
 
@@ -21,22 +29,25 @@ def matched(key, operator, pattern, payload=PAYLOAD, kv=None):
     return decisions[0].failure_reason or True
 
 
-@pytest.mark.parametrize("key,operator,pattern,expected", [
-    ("trigger.labels.team", "eq", "flight", True),
-    ("trigger.tags[1]", "eq", "oom", True),
-    ("trigger.tags[-1]", "eq", "oom", True),
-    ("trigger.tags[5]", "nexists", "x", True),           # out of range: absent
-    ("trigger.tasks[*].host", "eq", "agent-1", True),    # several matches: the first is used
-    ("trigger.tasks[*].host", "eq", "agent-2", False),
-    ("trigger.tasks[1:].host", "eq", "agent-2", True),
-    ("trigger.deep..x", "eq", 1, True),                  # descendants, first found
-    ("trigger.deep.*.x", "eq", 1, True),
-    ("trigger.'name with space'", "eq", "yes", True),
-    ("trigger.headers['X-Custom-Header']", "eq", "on", True),  # the form StackStorm documents
-    ("trigger.headers.X-Custom-Header", "eq", "on", True),
-    ("trigger.env.nothere", "nexists", "x", True),       # a field of text is absent
-    ("trigger.labels.team.x", "exists", "x", False),
-])
+@pytest.mark.parametrize(
+    "key,operator,pattern,expected",
+    [
+        ("trigger.labels.team", "eq", "flight", True),
+        ("trigger.tags[1]", "eq", "oom", True),
+        ("trigger.tags[-1]", "eq", "oom", True),
+        ("trigger.tags[5]", "nexists", "x", True),  # out of range: absent
+        ("trigger.tasks[*].host", "eq", "agent-1", True),  # several matches: the first is used
+        ("trigger.tasks[*].host", "eq", "agent-2", False),
+        ("trigger.tasks[1:].host", "eq", "agent-2", True),
+        ("trigger.deep..x", "eq", 1, True),  # descendants, first found
+        ("trigger.deep.*.x", "eq", 1, True),
+        ("trigger.'name with space'", "eq", "yes", True),
+        ("trigger.headers['X-Custom-Header']", "eq", "on", True),  # the form StackStorm documents
+        ("trigger.headers.X-Custom-Header", "eq", "on", True),
+        ("trigger.env.nothere", "nexists", "x", True),  # a field of text is absent
+        ("trigger.labels.team.x", "exists", "x", False),
+    ],
+)
 def test_keys(key, operator, pattern, expected):
     assert matched(key, operator, pattern) is expected
 
@@ -50,10 +61,13 @@ def test_unparsable_key_is_a_failure():
     assert "Failed transforming criteria key" in matched("trigger.a[", "exists", "x")
 
 
-@pytest.mark.parametrize("pattern,payload_value,expected", [
-    ("{{ trigger.limit }}", 10, True),            # 10 > 8: the pattern stays a number
-    ("{{trigger.limit}}", 3, False),
-])
+@pytest.mark.parametrize(
+    "pattern,payload_value,expected",
+    [
+        ("{{ trigger.limit }}", 10, True),  # 10 > 8: the pattern stays a number
+        ("{{trigger.limit}}", 3, False),
+    ],
+)
 def test_expression_pattern_keeps_its_type(pattern, payload_value, expected):
     payload = dict(PAYLOAD, used=payload_value)
     assert matched("trigger.used", "gt", pattern, payload) is expected
@@ -61,7 +75,10 @@ def test_expression_pattern_keeps_its_type(pattern, payload_value, expected):
 
 def test_expression_pattern_can_be_a_list():
     assert matched("trigger.env", "inside", "{{ trigger.allowed }}") is True
-    assert matched("trigger.env", "inside", "{{ trigger.allowed }}", dict(PAYLOAD, allowed=[])) is False
+    assert (
+        matched("trigger.env", "inside", "{{ trigger.allowed }}", dict(PAYLOAD, allowed=[]))
+        is False
+    )
 
 
 def test_text_around_an_expression_renders_as_text():
@@ -99,20 +116,30 @@ def test_syntax_error_in_pattern_is_a_failure():
 
 
 def test_datastore_value_in_pattern():
-    assert matched("trigger.env", "eq", "{{ st2kv.system.target_env }}", kv={"target_env": "qa1"}) is True
-    assert matched("trigger.env", "eq", "{{ st2kv.system.target_env }}", kv={"target_env": "qa2"}) is False
+    assert (
+        matched("trigger.env", "eq", "{{ st2kv.system.target_env }}", kv={"target_env": "qa1"})
+        is True
+    )
+    assert (
+        matched("trigger.env", "eq", "{{ st2kv.system.target_env }}", kv={"target_env": "qa2"})
+        is False
+    )
     assert matched("trigger.env", "eq", "{{ st2kv.system.a.b }}", kv={"a.b": "qa1"}) is True
 
 
 def test_missing_datastore_key_renders_empty():
     assert matched("trigger.env", "eq", "x{{ st2kv.system.none }}", kv={}) is False
-    assert matched("trigger.empty", "eq", "x{{ st2kv.system.none }}",
-                   dict(PAYLOAD, empty="x"), kv={}) is True
+    assert (
+        matched("trigger.empty", "eq", "x{{ st2kv.system.none }}", dict(PAYLOAD, empty="x"), kv={})
+        is True
+    )
 
 
 def test_backstop_rule_only_when_nothing_else_matched():
-    rules = [make_rule({"trigger.env": {"type": "eq", "pattern": "qa1"}}, name="std"),
-             make_rule({}, name="fallback", rule_type="backstop")]
+    rules = [
+        make_rule({"trigger.env": {"type": "eq", "pattern": "qa1"}}, name="std"),
+        make_rule({}, name="fallback", rule_type="backstop"),
+    ]
 
     def refs(payload):
         return [d.rule_ref for d in evaluate_rules(rules, "test.event", payload)]
@@ -122,20 +149,31 @@ def test_backstop_rule_only_when_nothing_else_matched():
 
 
 def test_only_enabled_rules_of_the_trigger_type_are_considered():
-    rules = [make_rule({}, name="on"), make_rule({}, name="off", enabled=False),
-             make_rule({}, name="elsewhere", trigger="other.event")]
+    rules = [
+        make_rule({}, name="on"),
+        make_rule({}, name="off", enabled=False),
+        make_rule({}, name="elsewhere", trigger="other.event"),
+    ]
     assert [d.rule_ref for d in evaluate_rules(rules, "test.event", {"a": 1})] == ["test.on"]
 
 
 def test_decisions_keep_the_order_of_the_rules():
     rules = [make_rule({}, name=n) for n in ("zeta", "alpha", "mid")]
-    assert [d.rule_ref for d in evaluate_rules(rules, "test.event", {})] == ["test.zeta", "test.alpha", "test.mid"]
+    assert [d.rule_ref for d in evaluate_rules(rules, "test.event", {})] == [
+        "test.zeta",
+        "test.alpha",
+        "test.mid",
+    ]
 
 
 def test_trigger_parameters_select_rules_when_given():
-    rules = [make_rule({}, name="fast", trigger_parameters={"unit": "seconds", "delta": 5}),
-             make_rule({}, name="slow", trigger_parameters={"unit": "minutes", "delta": 1})]
-    decisions = evaluate_rules(rules, "test.event", {}, trigger_parameters={"unit": "seconds", "delta": 5})
+    rules = [
+        make_rule({}, name="fast", trigger_parameters={"unit": "seconds", "delta": 5}),
+        make_rule({}, name="slow", trigger_parameters={"unit": "minutes", "delta": 1}),
+    ]
+    decisions = evaluate_rules(
+        rules, "test.event", {}, trigger_parameters={"unit": "seconds", "delta": 5}
+    )
     assert [d.rule_ref for d in decisions] == ["test.fast"]
 
 
@@ -149,14 +187,22 @@ def test_datastore_that_refuses_missing_keys_gives_a_clear_reason():
 
     rule = make_rule({}, parameters={"region": "{{ st2kv.system.region }}"})
     [decision] = evaluate_rules([rule], "test.event", {"a": 1}, kv_get=strict)
-    assert decision.failure_reason == ('Failed to render parameter "region" of the action: '
-                                       'st2kv.system.region: no such key in the datastore; '
-                                       'set it with st2 key set region VALUE')
+    assert decision.failure_reason == (
+        'Failed to render parameter "region" of the action: '
+        "st2kv.system.region: no such key in the datastore; "
+        "set it with st2 key set region VALUE"
+    )
 
 
 def test_criteria_failures_come_before_matched_rules_as_stackstorm_records_them():
-    rules = [make_rule({}, name="first"), make_rule({"trigger.a": {"type": "gt", "pattern": 1}}, name="bad"),
-             make_rule({}, name="last")]
+    rules = [
+        make_rule({}, name="first"),
+        make_rule({"trigger.a": {"type": "gt", "pattern": 1}}, name="bad"),
+        make_rule({}, name="last"),
+    ]
     decisions = evaluate_rules(rules, "test.event", {"a": "text"})
     assert [(d.rule_ref, d.status) for d in decisions] == [
-        ("test.bad", "failed"), ("test.first", "succeeded"), ("test.last", "succeeded")]
+        ("test.bad", "failed"),
+        ("test.first", "succeeded"),
+        ("test.last", "succeeded"),
+    ]

@@ -1,4 +1,5 @@
 """The rc corpus: for each payload, exactly the rules StackStorm's own RuleFilter matched."""
+
 import glob
 import json
 import os
@@ -40,8 +41,9 @@ def trigger_type():
 
 @pytest.mark.parametrize("number,case", list(enumerate(load_cases())))
 def test_matches_exactly_what_stackstorm_matched(number, case):
-    decisions = evaluate_rules(load_rules(), trigger_type(), case["payload"],
-                               trigger_instance_id="ti-%d" % number)
+    decisions = evaluate_rules(
+        load_rules(), trigger_type(), case["payload"], trigger_instance_id="ti-%d" % number
+    )
     matched = sorted(d.rule_ref for d in decisions if d.failure_reason is None)
     assert matched == case["matched"]
 

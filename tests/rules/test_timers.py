@@ -1,10 +1,11 @@
 """core.st2.IntervalTimer: StackStorm's payload, one timer per distinct parameters, prompt stop."""
+
 import datetime
 import threading
 
 import pytest
-
 from helpers import DispatchRecorder
+
 from st2lite.rules.timers import TimerError, TimerScheduler
 
 EVERY_SECOND = {"unit": "seconds", "delta": 1}
@@ -12,9 +13,13 @@ EVERY_TWO = {"unit": "seconds", "delta": 2}
 
 
 def timer_rule(name, unit="seconds", delta=1, enabled=True):
-    return {"name": name, "ref": "tst.%s" % name, "enabled": enabled,
-            "trigger": {"type": "core.st2.IntervalTimer", "parameters": {"unit": unit, "delta": delta}},
-            "action": {"ref": "core.noop"}}
+    return {
+        "name": name,
+        "ref": "tst.%s" % name,
+        "enabled": enabled,
+        "trigger": {"type": "core.st2.IntervalTimer", "parameters": {"unit": unit, "delta": delta}},
+        "action": {"ref": "core.noop"},
+    }
 
 
 def utc_now():
@@ -31,25 +36,33 @@ def of_timer(calls, parameters):
 
 def test_fires_each_interval_with_stackstorms_payload():
     recorder = DispatchRecorder()
-    rules = [timer_rule("every_second"), timer_rule("same_timer"),
-             timer_rule("every_two", delta=2), timer_rule("off", delta=1, enabled=False),
-             {"name": "other", "enabled": True, "trigger": {"type": "tst.event"}}]
+    rules = [
+        timer_rule("every_second"),
+        timer_rule("same_timer"),
+        timer_rule("every_two", delta=2),
+        timer_rule("off", delta=1, enabled=False),
+        {"name": "other", "enabled": True, "trigger": {"type": "tst.event"}},
+    ]
     scheduler = TimerScheduler(rules, recorder)
     assert [t.parameters for t in scheduler.timers] == [EVERY_SECOND, EVERY_TWO]
     started = utc_now()
     scheduler.start()
-    fired = recorder.wait_for(lambda calls: len(of_timer(calls, EVERY_SECOND)) >= 2
-                              and of_timer(calls, EVERY_TWO))
+    fired = recorder.wait_for(
+        lambda calls: len(of_timer(calls, EVERY_SECOND)) >= 2 and of_timer(calls, EVERY_TWO)
+    )
     assert scheduler.stop() is True
     assert fired, recorder.calls
     stopped = utc_now()
     one, two = of_timer(recorder.calls, EVERY_SECOND), of_timer(recorder.calls, EVERY_TWO)
     # The n-th firing comes no sooner than n intervals after the start: one dispatch per timer,
     # however many rules share it.
-    assert all(fired_at(call) >= started + datetime.timedelta(seconds=n)
-               for n, call in enumerate(one, 1))
-    assert all(fired_at(call) >= started + datetime.timedelta(seconds=2 * n)
-               for n, call in enumerate(two, 1))
+    assert all(
+        fired_at(call) >= started + datetime.timedelta(seconds=n) for n, call in enumerate(one, 1)
+    )
+    assert all(
+        fired_at(call) >= started + datetime.timedelta(seconds=2 * n)
+        for n, call in enumerate(two, 1)
+    )
     ref, payload, _ = one[0]
     assert ref == "core.st2.IntervalTimer"
     assert set(payload) == {"executed_at", "schedule"} and payload["schedule"] is None
@@ -75,22 +88,28 @@ def test_two_argument_dispatch_gets_only_ref_and_payload():
 
 
 def test_stop_ends_a_timer_waiting_on_a_long_interval():
-    scheduler = TimerScheduler([timer_rule("weekly", unit="weeks", delta=1)],
-                               DispatchRecorder()).start()
+    scheduler = TimerScheduler(
+        [timer_rule("weekly", unit="weeks", delta=1)], DispatchRecorder()
+    ).start()
     assert scheduler.stop() is True  # the timer's thread ended within stop's one-second bound
 
 
 def test_hours_and_minutes_are_converted():
-    scheduler = TimerScheduler([timer_rule("h", unit="hours", delta=2), timer_rule("m", unit="minutes", delta=3)],
-                               DispatchRecorder())
+    scheduler = TimerScheduler(
+        [timer_rule("h", unit="hours", delta=2), timer_rule("m", unit="minutes", delta=3)],
+        DispatchRecorder(),
+    )
     assert [t.schedule.seconds for t in scheduler.timers] == [7200, 180]
 
 
-@pytest.mark.parametrize("unit,delta,message", [
-    ("fortnights", 1, "rule tst.bad: trigger.parameters.unit 'fortnights' must be one of"),
-    ("seconds", 0, "rule tst.bad: trigger.parameters.delta 0 must be a whole number >= 1"),
-    ("seconds", "5", "trigger.parameters.delta '5' must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "unit,delta,message",
+    [
+        ("fortnights", 1, "rule tst.bad: trigger.parameters.unit 'fortnights' must be one of"),
+        ("seconds", 0, "rule tst.bad: trigger.parameters.delta 0 must be a whole number >= 1"),
+        ("seconds", "5", "trigger.parameters.delta '5' must be a whole number"),
+    ],
+)
 def test_bad_parameters_name_the_rule(unit, delta, message):
     with pytest.raises(TimerError) as caught:
         TimerScheduler([timer_rule("bad", unit=unit, delta=delta)], DispatchRecorder())
@@ -99,6 +118,7 @@ def test_bad_parameters_name_the_rule(unit, delta, message):
 
 def test_each_timer_sets_off_only_its_own_rules_through_a_plain_dispatch():
     from st2lite.rules import evaluate_rules
+
     rules = [timer_rule("every_second"), timer_rule("every_two", delta=2)]
     set_off, changed = [], threading.Condition()  # per firing, the rules it set off
 

@@ -1,6 +1,7 @@
 """Scaling tests: the pack's library, a Mesos master, a Marathon queue and an OpenStack double on
 loopback, a registry with a device pool inventory, and spare machines that become agents when the
 provision command runs on them."""
+
 import os
 import sys
 

@@ -1,6 +1,7 @@
 """Scale in: only agents this pack added, only empty ones, never below the minimum, at most once
 per cooldown; Mesos maintenance and machine/down first, then the server is deleted or the
 machine goes back to the pool."""
+
 from qaeci.scaling_records import ScalingRecords
 
 
@@ -21,8 +22,10 @@ def test_an_empty_openstack_agent_is_drained_then_its_server_deleted(site):
     assert calls.index("/master/maintenance/schedule") < calls.index("/master/machine/down")
     assert node["hostname"] not in [agent["hostname"] for agent in site.mesos.agents]
     assert site.mesos.down_machines == [] and site.mesos.schedule["windows"] == []
-    assert "maintenance scheduled, machine down, server %s deleted" % node["server_id"] in \
-        report["message"]
+    assert (
+        "maintenance scheduled, machine down, server %s deleted" % node["server_id"]
+        in report["message"]
+    )
     assert ScalingRecords(site.datastore, "dev").nodes() == []
 
 
@@ -84,8 +87,10 @@ def test_an_agent_running_only_app_tasks_is_taken_when_they_fit_elsewhere(site):
     site.mesos.run_task(node["hostname"], APP, cpus=1.0, mem=512)
     report = scaler.scale_in()
     assert [removed["name"] for removed in report["removed"]] == [node["name"]]
-    assert "removed agent %s (openstack) (1 task of web.qa1.qaeci moved: Marathon starts them " \
-           "elsewhere)" % node["hostname"] in report["message"]
+    assert (
+        "removed agent %s (openstack) (1 task of web.qa1.qaeci moved: Marathon starts them "
+        "elsewhere)" % node["hostname"] in report["message"]
+    )
     assert site.openstack.live_ids() == []
 
 
@@ -102,16 +107,16 @@ def test_an_agent_holding_a_base_service_is_never_taken(site):
     site.mesos.run_task(node["hostname"], SERVICE, name="svc.mysql.qa1.qaeci")
     report = scaler.scale_in()
     assert report["removed"] == [] and len(site.openstack.live_ids()) == 1
-    assert "no agent this pack added is empty or runs only tasks that can move" in \
-        report["message"]
+    assert "no agent this pack added is empty or runs only tasks that can move" in report["message"]
 
 
 def test_app_tasks_with_no_room_elsewhere_stay(site):
     scaler = scaled_out(site, 1)
     (node,) = ScalingRecords(site.datastore, "dev").nodes()
-    for agent in site.mesos.agents:   # every other agent is full
+    for agent in site.mesos.agents:  # every other agent is full
         if agent["hostname"] != node["hostname"]:
-            agent["used_resources"].update(cpus=agent["resources"]["cpus"],
-                                           mem=agent["resources"]["mem"])
+            agent["used_resources"].update(
+                cpus=agent["resources"]["cpus"], mem=agent["resources"]["mem"]
+            )
     site.mesos.run_task(node["hostname"], APP, cpus=1.0)
     assert scaler.scale_in()["removed"] == []

@@ -1,5 +1,6 @@
 """Scale out: sized from the launch queue, pool machines first, then OpenStack servers that
 register as agents; each guard refuses or cuts the step with a reason a person can act on."""
+
 from qaeci import automation
 from qaeci.scaling_records import ScalingRecords
 
@@ -9,14 +10,14 @@ def live_records(site):
 
 
 def test_the_step_is_sized_from_the_queued_tasks_plus_headroom(site):
-    site.queue("/qaeci/qa1/web", 6, cpus=1.0, mem=1024)     # 6 cpus: two 4-cpu agents
+    site.queue("/qaeci/qa1/web", 6, cpus=1.0, mem=1024)  # 6 cpus: two 4-cpu agents
     assert site.scaler().plan_out({"cluster": "dev"})["count"] == 2
-    plan = site.scaler(headroom=0.5).plan_out({"cluster": "dev"})   # 9 cpus: three
+    plan = site.scaler(headroom=0.5).plan_out({"cluster": "dev"})  # 9 cpus: three
     assert plan["count"] == 3 and not plan["needs_approval"]
 
 
 def test_memory_can_be_what_decides_the_step(site):
-    site.queue("/qaeci/qa1/db", 3, cpus=0.5, mem=6000)       # 18000 MB: three 8192 MB agents
+    site.queue("/qaeci/qa1/db", 3, cpus=0.5, mem=6000)  # 18000 MB: three 8192 MB agents
     assert site.scaler().plan_out({"cluster": "dev"})["count"] == 3
 
 
@@ -66,14 +67,16 @@ def test_cooldown_refuses_a_second_scale_out_until_it_has_passed(site):
 
 
 def test_max_nodes_caps_the_step_then_refuses(site):
-    site.queue("/qaeci/qa1/web", 20, cpus=1.0, mem=512)     # five agents wanted
+    site.queue("/qaeci/qa1/web", 20, cpus=1.0, mem=512)  # five agents wanted
     scaler = site.scaler(max_nodes=2, cooldown=0)
     plan = scaler.plan_out({"cluster": "dev"})
     assert plan["count"] == 2 and "capped by scaling.max_nodes 2" in plan["reason"]
     scaler.scale_out(plan["count"])
     plan = scaler.plan_out({"cluster": "dev"})
-    assert plan["refused"] and "at the maximum: 2 agents added of scaling.max_nodes 2" in \
-        plan["reason"]
+    assert (
+        plan["refused"]
+        and "at the maximum: 2 agents added of scaling.max_nodes 2" in plan["reason"]
+    )
 
 
 def test_max_per_step_caps_the_step(site):
@@ -83,7 +86,7 @@ def test_max_per_step_caps_the_step(site):
 
 
 def test_a_step_above_the_approval_threshold_needs_approval_and_a_no_is_logged(site):
-    site.queue("/qaeci/qa1/web", 12, cpus=1.0, mem=512)     # three agents
+    site.queue("/qaeci/qa1/web", 12, cpus=1.0, mem=512)  # three agents
     scaler = site.scaler(approval_above=2)
     plan = scaler.plan_out({"cluster": "dev"})
     assert plan["count"] == 3 and plan["needs_approval"]
@@ -133,8 +136,9 @@ def test_a_server_created_behind_an_error_is_found_and_deleted(site):
     assert report["added"] == []
     assert "deleted stray server" in report["message"]
     assert site.openstack.live_ids() == []
-    assert [node["state"] for node in ScalingRecords(site.datastore, "dev").nodes(None)] == \
-        ["failed"]
+    assert [node["state"] for node in ScalingRecords(site.datastore, "dev").nodes(None)] == [
+        "failed"
+    ]
 
 
 def test_a_server_that_goes_to_error_is_deleted_and_reported(site):
@@ -155,7 +159,7 @@ def test_a_failed_provision_marks_the_machine_broken_and_openstack_fills_in(site
 
 
 def test_an_agent_that_never_registers_times_out_and_its_server_is_deleted(site):
-    site.openstack.mesos = None   # cloud-init never starts the agent
+    site.openstack.mesos = None  # cloud-init never starts the agent
     report = site.scaler(agent_timeout=0.3).scale_out(1)
     assert report["added"] == [] and site.openstack.live_ids() == []
     assert "did not register with Mesos within scaling.agent_timeout" in report["message"]
@@ -171,20 +175,19 @@ def test_an_unreachable_openstack_is_one_line_and_leaves_no_record_live(site):
 
 
 def test_a_flavor_nova_refuses_names_the_setting(site):
-    report = site.scaler(openstack=dict(site.config()["scaling"]["openstack"],
-                                        flavor="no-such")).scale_out(1)
+    report = site.scaler(
+        openstack=dict(site.config()["scaling"]["openstack"], flavor="no-such")
+    ).scale_out(1)
     assert "HTTP 400" in report["message"]
     assert "fix: check scaling.openstack.flavor, .image and .network" in report["message"]
 
 
-def test_a_sustained_high_allocation_with_nothing_queued_adds_agents_back_under_the_threshold(
-        site):
+def test_a_sustained_high_allocation_with_nothing_queued_adds_agents_back_under_the_threshold(site):
     # 36 of 40 cpus used (0.9); under 0.8 needs 45 cpus in all: two more 4-cpu agents.
-    trigger = {"cluster": "dev", "level": "high", "resource": "cpus", "used": 36.0,
-               "total": 40.0}
+    trigger = {"cluster": "dev", "level": "high", "resource": "cpus", "used": 36.0, "total": 40.0}
     plan = site.scaler().plan_out(trigger)
     assert plan["count"] == 2 and not plan["refused"]
-    assert site.scaler().plan_out(dict(trigger, used=20.0))["refused"]   # 0.5: nothing to do
+    assert site.scaler().plan_out(dict(trigger, used=20.0))["refused"]  # 0.5: nothing to do
 
 
 def test_a_provision_command_with_a_bad_placeholder_leaves_the_machine_spare(site):
@@ -196,8 +199,10 @@ def test_a_provision_command_with_a_bad_placeholder_leaves_the_machine_spare(sit
 
 def test_the_maximum_is_checked_again_when_an_approved_step_is_carried_out(site):
     scaler = site.scaler(max_nodes=3)
-    assert len(scaler.scale_out(2)["added"]) == 2        # meanwhile, while a question waited
-    report = scaler.scale_out(3)                         # the plan approved said 3
+    assert len(scaler.scale_out(2)["added"]) == 2  # meanwhile, while a question waited
+    report = scaler.scale_out(3)  # the plan approved said 3
     assert len(report["added"]) == 1 and "added 1 of 1 agent" in report["message"]
-    assert scaler.scale_out(1)["message"] == \
-        "dev: not done: at the maximum: 3 agents added of scaling.max_nodes 3"
+    assert (
+        scaler.scale_out(1)["message"]
+        == "dev: not done: at the maximum: 3 agents added of scaling.max_nodes 3"
+    )

@@ -1,12 +1,19 @@
 """Bad scaling settings and a bad pool inventory are one line naming the key and the fix."""
-import pytest
 
+import pytest
 from qaeci import scaling_settings
 from qaeci.device_pool import DevicePool
 from qaeci.errors import ConfigError
 
-OPENSTACK = {"auth_url": "http://keystone:5000/v3/", "project": "qaeci", "user": "bot",
-             "password": "pw", "flavor": "3", "image": "img", "network": "net"}
+OPENSTACK = {
+    "auth_url": "http://keystone:5000/v3/",
+    "project": "qaeci",
+    "user": "bot",
+    "password": "pw",
+    "flavor": "3",
+    "image": "img",
+    "network": "net",
+}
 
 
 def refused(section):
@@ -42,22 +49,28 @@ def test_an_unknown_openstack_key_is_named_with_the_known_ones():
 
 
 def test_counts_must_be_whole_and_the_minimum_below_the_maximum():
-    assert refused({"max_per_step": 1.5}) == \
-        "scaling.max_per_step is 1.5; fix: set it to a whole number >= 0"
+    assert (
+        refused({"max_per_step": 1.5})
+        == "scaling.max_per_step is 1.5; fix: set it to a whole number >= 0"
+    )
     assert refused({"min_nodes": 4, "max_nodes": 2}).startswith(
-        "scaling.min_nodes (4) is above scaling.max_nodes (2)")
+        "scaling.min_nodes (4) is above scaling.max_nodes (2)"
+    )
 
 
 def test_agent_resources_need_cpus_and_mem():
     assert refused({"agent_resources": {"cpus": 4}}).startswith(
-        "scaling.agent_resources is {'cpus': 4}; fix: write what one new agent offers")
+        "scaling.agent_resources is {'cpus': 4}; fix: write what one new agent offers"
+    )
 
 
 def test_a_command_is_a_list_of_arguments():
-    assert scaling_settings.read({"scaling": {"provision_command": "/bin/prov {address}"}}) \
-        .provision_command == ["/bin/prov", "{address}"]
+    assert scaling_settings.read(
+        {"scaling": {"provision_command": "/bin/prov {address}"}}
+    ).provision_command == ["/bin/prov", "{address}"]
     assert refused({"provision_command": [1, 2]}).startswith(
-        "scaling.provision_command must be a command as a list of arguments")
+        "scaling.provision_command must be a command as a list of arguments"
+    )
 
 
 def test_a_malformed_inventory_is_one_line(tmp_path):
@@ -65,8 +78,10 @@ def test_a_malformed_inventory_is_one_line(tmp_path):
     path.write_text("machines: {spare-1: spare}\n")
     with pytest.raises(ConfigError) as raised:
         DevicePool(str(path), ["true"]).machines()
-    assert str(raised.value) == ("%s must hold machines: [{name, address, state}, ...]; fix: "
-                                 "write each machine with at least a name and a state" % path)
+    assert str(raised.value) == (
+        "%s must hold machines: [{name, address, state}, ...]; fix: "
+        "write each machine with at least a name and a state" % path
+    )
 
 
 def test_an_unknown_placeholder_in_the_provision_command_is_named(tmp_path):
@@ -82,6 +97,7 @@ def test_an_unknown_placeholder_in_the_provision_command_is_named(tmp_path):
 
 def test_scaling_without_any_cluster_says_what_to_add():
     from qaeci.scaling import _cluster
+
     with pytest.raises(ConfigError) as raised:
         _cluster({}, scaling_settings.read({}))
     assert str(raised.value).startswith("scaling needs a cluster, and clusters is empty")

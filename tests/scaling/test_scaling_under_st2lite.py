@@ -1,6 +1,7 @@
 """qaeci.cluster_scale_out and the scaling rules run by st2lite as StackStorm runs them: a step
 above the approval threshold pauses on core.ask until `st2lite inquiry respond` (as `st2 inquiry
 respond`) says yes or no; below it the agents are added at once; the rules start scale out and in."""
+
 import json
 import os
 import subprocess
@@ -13,8 +14,10 @@ import yaml
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ST2LITE = os.path.join(os.path.dirname(sys.executable), "st2lite")
 WAIT_SECONDS = 60
-PACKS = [os.path.join(REPO, "packs"), os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                   "packs")]  # + a chatops stand-in
+PACKS = [
+    os.path.join(REPO, "packs"),
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "packs"),
+]  # + a chatops stand-in
 
 
 class Cli(object):
@@ -26,19 +29,28 @@ class Cli(object):
         return [ST2LITE] + packs + ["--state", self.state] + list(args)
 
     def json(self, *args):
-        proc = subprocess.run(self.argv(*args) + ["--json"], capture_output=True,
-                              text=True, timeout=WAIT_SECONDS,
-                              env=dict(os.environ, ST2LITE_USER="alice"))
+        proc = subprocess.run(
+            self.argv(*args) + ["--json"],
+            capture_output=True,
+            text=True,
+            timeout=WAIT_SECONDS,
+            env=dict(os.environ, ST2LITE_USER="alice"),
+        )
         try:
             return proc.returncode, json.loads(proc.stdout)
-        except ValueError:
-            raise AssertionError("not JSON (rc=%s): %s %s" % (proc.returncode, proc.stdout,
-                                                               proc.stderr))
+        except ValueError as error:
+            raise AssertionError(
+                "not JSON (rc=%s): %s %s" % (proc.returncode, proc.stdout, proc.stderr)
+            ) from error
 
     def respond(self, inquiry_id, response):
-        return subprocess.run(self.argv("inquiry", "respond", inquiry_id, "-r",
-                                        json.dumps(response)), capture_output=True, text=True,
-                              timeout=WAIT_SECONDS, env=dict(os.environ, ST2LITE_USER="alice"))
+        return subprocess.run(
+            self.argv("inquiry", "respond", inquiry_id, "-r", json.dumps(response)),
+            capture_output=True,
+            text=True,
+            timeout=WAIT_SECONDS,
+            env=dict(os.environ, ST2LITE_USER="alice"),
+        )
 
     def wait_done(self, execution_id):
         deadline = time.monotonic() + WAIT_SECONDS
@@ -82,8 +94,11 @@ def posted(cli, wanted):
 
 def paused_scale_out(cli, site, count_queued):
     site.queue("/qaeci/qa1/web", count_queued, cpus=1.0, mem=512)
-    rc, workflow = cli.json("run", "qaeci.cluster_scale_out",
-                            "trigger=" + json.dumps({"cluster": "dev", "level": "high"}))
+    rc, workflow = cli.json(
+        "run",
+        "qaeci.cluster_scale_out",
+        "trigger=" + json.dumps({"cluster": "dev", "level": "high"}),
+    )
     assert rc == 0, workflow
     assert workflow["status"] == "paused", workflow
     (ask,) = [child for child in workflow["children"] if child["task"] == "ask"]
@@ -91,8 +106,8 @@ def paused_scale_out(cli, site, count_queued):
 
 
 def test_an_approved_step_adds_the_agents_and_says_so(cli, site):
-    workflow, ask = paused_scale_out(cli, site, 8)          # two agents: above 1
-    assert site.openstack.created == 0                      # nothing before the yes
+    workflow, ask = paused_scale_out(cli, site, 8)  # two agents: above 1
+    assert site.openstack.created == 0  # nothing before the yes
     (question,) = posted(cli, "st2 inquiry respond %s" % ask["id"])
     assert question["channel"] == "#qa-ops" and "waits for approval" in question["message"]
     answered = cli.respond(ask["id"], {"approve": True})
@@ -113,9 +128,12 @@ def test_a_denied_step_adds_nothing_and_says_so(cli, site):
 
 
 def test_a_small_step_needs_no_approval(cli, site):
-    site.queue("/qaeci/qa1/web", 2, cpus=1.0, mem=512)      # one agent
-    rc, workflow = cli.json("run", "qaeci.cluster_scale_out",
-                            "trigger=" + json.dumps({"cluster": "dev", "level": "high"}))
+    site.queue("/qaeci/qa1/web", 2, cpus=1.0, mem=512)  # one agent
+    rc, workflow = cli.json(
+        "run",
+        "qaeci.cluster_scale_out",
+        "trigger=" + json.dumps({"cluster": "dev", "level": "high"}),
+    )
     assert rc == 0 and workflow["status"] == "succeeded", workflow
     assert "dev: added 1 of 1 agent" in workflow["result"]["output"]["message"]
     (message,) = posted(cli, "dev: added 1 of 1 agent")
@@ -128,8 +146,15 @@ def enforced(cli, trigger, payload):
     return {enforcement["rule"]: enforcement for enforcement in fired["enforcements"]}
 
 
-CAPACITY = {"cluster": "dev", "resource": "cpus", "previous_level": "normal", "ratio": 0.9,
-            "used": 9.0, "total": 10.0, "timestamp": "2026-12-05T10:00:00.000Z"}
+CAPACITY = {
+    "cluster": "dev",
+    "resource": "cpus",
+    "previous_level": "normal",
+    "ratio": 0.9,
+    "used": 9.0,
+    "total": 10.0,
+    "timestamp": "2026-12-05T10:00:00.000Z",
+}
 
 
 def test_the_rules_start_scale_out_on_high_capacity_and_scale_in_on_low(cli, site):
@@ -142,12 +167,24 @@ def test_the_rules_start_scale_out_on_high_capacity_and_scale_in_on_low(cli, sit
 
 
 def test_a_launch_stalled_for_resources_scales_out_and_one_stalled_for_a_role_does_not(cli, site):
-    stalled = {"cluster": "dev", "env": "qa1", "app": "web", "app_id": "/qaeci/qa1/web",
-               "timestamp": "2026-12-05T10:00:00.000Z", "waiting": 2, "waiting_seconds": 400.0,
-               "since": "2026-12-05T09:53:00.000Z", "declined": {}, "offers_processed": 3,
-               "offers_unused": 3}
-    memory = enforced(cli, "qaeci.launch_stalled",
-                      dict(stalled, reasons=["InsufficientMemory", "InsufficientDisk"]))
+    stalled = {
+        "cluster": "dev",
+        "env": "qa1",
+        "app": "web",
+        "app_id": "/qaeci/qa1/web",
+        "timestamp": "2026-12-05T10:00:00.000Z",
+        "waiting": 2,
+        "waiting_seconds": 400.0,
+        "since": "2026-12-05T09:53:00.000Z",
+        "declined": {},
+        "offers_processed": 3,
+        "offers_unused": 3,
+    }
+    memory = enforced(
+        cli,
+        "qaeci.launch_stalled",
+        dict(stalled, reasons=["InsufficientMemory", "InsufficientDisk"]),
+    )
     assert "qaeci.scale_out_on_launch_stalled_memory" in memory
     role = enforced(cli, "qaeci.launch_stalled", dict(stalled, reasons=["UnfulfilledRole"]))
     assert not [rule for rule in role if rule.startswith("qaeci.scale_out")]
@@ -162,7 +199,7 @@ def test_chat_commands_scale_out_show_capacity_and_scale_in(cli, site):
     assert "agents: " in out["result"] and "1 from OpenStack" in out["result"], out["result"]
     rc, out = cli.json("action-alias", "execute", "cluster scale in")
     assert rc == 0, out
-    assert "cooling down" in out["result"], out["result"]    # the scale out was just now
+    assert "cooling down" in out["result"], out["result"]  # the scale out was just now
 
 
 def test_without_a_chat_channel_the_question_is_only_listed(cli, site):
@@ -175,8 +212,9 @@ def test_without_a_chat_channel_the_question_is_only_listed(cli, site):
     workflow, ask = paused_scale_out(cli, site, 8)
     rc, inquiries = cli.json("inquiry", "list")
     assert rc == 0 and [inquiry["id"] for inquiry in inquiries] == [ask["id"]]
-    assert "needs approval in chat" in \
-        inquiries[0]["schema"]["properties"]["approve"]["description"]
+    assert (
+        "needs approval in chat" in inquiries[0]["schema"]["properties"]["approve"]["description"]
+    )
     assert cli.respond(ask["id"], {"approve": True}).returncode == 0
     assert cli.wait_done(workflow["id"])["status"] == "succeeded"
     assert not os.path.exists(cli.outbox)

@@ -1,5 +1,6 @@
 """A small in-memory datastore with the interface the runtime gives SensorService: full key
 names, local=False semantics."""
+
 import threading
 
 
@@ -17,8 +18,11 @@ class MemoryDatastore(object):
     def list_values(self, local=False, prefix=None):
         assert local is False
         with self._lock:
-            return [item for name, item in sorted(self.items.items())
-                    if prefix is None or name.startswith(prefix)]
+            return [
+                item
+                for name, item in sorted(self.items.items())
+                if prefix is None or name.startswith(prefix)
+            ]
 
     def get_value(self, name, local=False, scope="system", decrypt=False):
         assert local is False

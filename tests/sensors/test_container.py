@@ -1,15 +1,16 @@
 """The sensor container running real sensor files written to a temporary pack."""
+
 import logging
 import textwrap
 import threading
 import time
 
 import pytest
-
-from st2lite.sensors import SensorContainer
 from memory_datastore import MemoryDatastore
 
-POLLING = '''
+from st2lite.sensors import SensorContainer
+
+POLLING = """
 from st2reactor.sensor.base import PollingSensor
 from greeting import GREETING  # from the pack's lib directory
 
@@ -36,9 +37,9 @@ class TickSensor(PollingSensor):
 
     def remove_trigger(self, trigger):
         pass
-'''
+"""
 
-CRASHING = '''
+CRASHING = """
 import time
 from st2reactor.sensor.base import PollingSensor
 
@@ -65,9 +66,9 @@ class FlakySensor(PollingSensor):
 
     def remove_trigger(self, trigger):
         pass
-'''
+"""
 
-PASSIVE = '''
+PASSIVE = """
 import threading
 from st2reactor.sensor.base import Sensor
 
@@ -95,7 +96,7 @@ class WatchSensor(Sensor):
 
     def remove_trigger(self, trigger):
         self.sensor_service.dispatch("tst.removed", {"id": trigger["id"]})
-'''
+"""
 
 
 class Dispatched(object):
@@ -133,10 +134,17 @@ def write_pack(tmp_path, files):
 
 
 def sensor(sensors_dir, lib_dir, file_name, class_name, poll_interval=None, **extra):
-    item = {"ref": "tst.%s" % class_name, "pack": "tst", "class_name": class_name,
-            "entry_point": str(sensors_dir / file_name), "poll_interval": poll_interval,
-            "enabled": True, "trigger_types": ["tst.tick"], "config": {"site": "qa"},
-            "lib_paths": [lib_dir]}
+    item = {
+        "ref": "tst.%s" % class_name,
+        "pack": "tst",
+        "class_name": class_name,
+        "entry_point": str(sensors_dir / file_name),
+        "poll_interval": poll_interval,
+        "enabled": True,
+        "trigger_types": ["tst.tick"],
+        "config": {"site": "qa"},
+        "lib_paths": [lib_dir],
+    }
     item.update(extra)
     return item
 
@@ -160,7 +168,8 @@ def test_polling_sensor_dispatches_every_interval_and_cleans_up(tmp_path, run_co
     sensors_dir, lib_dir = write_pack(tmp_path, {"tick.py": POLLING})
     datastore = MemoryDatastore()
     container, dispatched = run_container(
-        [sensor(sensors_dir, lib_dir, "tick.py", "TickSensor", poll_interval=0.05)], datastore)
+        [sensor(sensors_dir, lib_dir, "tick.py", "TickSensor", poll_interval=0.05)], datastore
+    )
     assert dispatched.wait_for(lambda items: len(items) >= 3, timeout=5)
     first = dispatched.of("tst.tick")[0]
     assert first == {"n": 1, "greeting": "hello from lib", "site": "qa", "interval": 0.05}
@@ -180,7 +189,8 @@ def test_crashing_sensor_is_logged_and_restarted_with_backoff(tmp_path, run_cont
     datastore = MemoryDatastore()
     caplog.set_level(logging.ERROR)
     container, dispatched = run_container(
-        [sensor(sensors_dir, lib_dir, "flaky.py", "FlakySensor", poll_interval=0.05)], datastore)
+        [sensor(sensors_dir, lib_dir, "flaky.py", "FlakySensor", poll_interval=0.05)], datastore
+    )
     assert dispatched.wait_for(lambda items: len(items) >= 1, timeout=10)
     assert dispatched.of("tst.flaky")[0] == {"attempt": 3}
     setups = [float(datastore.items["tst.FlakySensor:setup_at_%d" % n].value) for n in (1, 2, 3)]
@@ -195,33 +205,52 @@ def test_crashing_sensor_is_logged_and_restarted_with_backoff(tmp_path, run_cont
 
 
 def test_sensor_that_fails_to_import_is_reported_and_others_run(tmp_path, run_container):
-    sensors_dir, lib_dir = write_pack(tmp_path, {
-        "tick.py": POLLING, "broken.py": "import no_such_module_anywhere\n",
-        "typo.py": "def oops(:\n"})
+    sensors_dir, lib_dir = write_pack(
+        tmp_path,
+        {
+            "tick.py": POLLING,
+            "broken.py": "import no_such_module_anywhere\n",
+            "typo.py": "def oops(:\n",
+        },
+    )
     datastore = MemoryDatastore()
-    container, dispatched = run_container([
-        sensor(sensors_dir, lib_dir, "broken.py", "BrokenSensor"),
-        sensor(sensors_dir, lib_dir, "typo.py", "TypoSensor"),
-        sensor(sensors_dir, lib_dir, "tick.py", "NoSuchClass"),
-        sensor(sensors_dir, lib_dir, "tick.py", "TickSensor", poll_interval=0.05),
-    ], datastore)
+    container, dispatched = run_container(
+        [
+            sensor(sensors_dir, lib_dir, "broken.py", "BrokenSensor"),
+            sensor(sensors_dir, lib_dir, "typo.py", "TypoSensor"),
+            sensor(sensors_dir, lib_dir, "tick.py", "NoSuchClass"),
+            sensor(sensors_dir, lib_dir, "tick.py", "TickSensor", poll_interval=0.05),
+        ],
+        datastore,
+    )
     assert dispatched.wait_for(lambda items: len(items) >= 1, timeout=5)
     broken, typo, no_class = container.load_errors
-    assert broken.startswith(str(sensors_dir / "broken.py") + ": import failed: ModuleNotFoundError")
+    assert broken.startswith(
+        str(sensors_dir / "broken.py") + ": import failed: ModuleNotFoundError"
+    )
     assert "no_such_module_anywhere" in broken
     assert typo.startswith(str(sensors_dir / "typo.py") + ": import failed: SyntaxError")
     assert 'no class named "NoSuchClass"' in no_class
     assert all("\n" not in line for line in container.load_errors)
     states = {s["ref"]: s["state"] for s in container.status()}
-    assert states == {"tst.BrokenSensor": "failed to load", "tst.TypoSensor": "failed to load",
-                      "tst.NoSuchClass": "failed to load", "tst.TickSensor": "running"}
+    assert states == {
+        "tst.BrokenSensor": "failed to load",
+        "tst.TypoSensor": "failed to load",
+        "tst.NoSuchClass": "failed to load",
+        "tst.TickSensor": "running",
+    }
 
 
 def test_passive_sensor_gets_triggers_and_stops_through_cleanup(tmp_path, run_container):
     sensors_dir, lib_dir = write_pack(tmp_path, {"watch.py": PASSIVE})
     datastore = MemoryDatastore()
-    item = sensor(sensors_dir, lib_dir, "watch.py", "WatchSensor",
-                  triggers=[{"id": "t1", "type": "tst.tick", "parameters": {}}])
+    item = sensor(
+        sensors_dir,
+        lib_dir,
+        "watch.py",
+        "WatchSensor",
+        triggers=[{"id": "t1", "type": "tst.tick", "parameters": {}}],
+    )
     container, dispatched = run_container([item], datastore)
     assert dispatched.wait_for(lambda items: dispatched.of("tst.started"), timeout=5)
     assert dispatched.of("tst.started") == [{"triggers": ["t1"]}]
@@ -238,7 +267,8 @@ def test_disabled_sensor_is_not_started(tmp_path, run_container):
     sensors_dir, lib_dir = write_pack(tmp_path, {"tick.py": POLLING})
     container, dispatched = run_container(
         [sensor(sensors_dir, lib_dir, "tick.py", "TickSensor", poll_interval=0.05, enabled=False)],
-        MemoryDatastore())
+        MemoryDatastore(),
+    )
     time.sleep(0.2)
     assert dispatched.items == [] and container.status() == []
 
@@ -246,7 +276,8 @@ def test_disabled_sensor_is_not_started(tmp_path, run_container):
 def test_sensor_without_poll_interval_uses_stackstorms_default(tmp_path, run_container):
     sensors_dir, lib_dir = write_pack(tmp_path, {"tick.py": POLLING})
     container, dispatched = run_container(
-        [sensor(sensors_dir, lib_dir, "tick.py", "TickSensor")], MemoryDatastore())
+        [sensor(sensors_dir, lib_dir, "tick.py", "TickSensor")], MemoryDatastore()
+    )
     assert dispatched.wait_for(lambda items: len(items) >= 1, timeout=5)
     assert dispatched.of("tst.tick")[0]["interval"] == 5
 
@@ -254,8 +285,12 @@ def test_sensor_without_poll_interval_uses_stackstorms_default(tmp_path, run_con
 def test_datastore_object_given_directly(tmp_path):
     sensors_dir, lib_dir = write_pack(tmp_path, {"tick.py": POLLING})
     datastore, dispatched = MemoryDatastore(), Dispatched()
-    container = SensorContainer([sensor(sensors_dir, lib_dir, "tick.py", "TickSensor", poll_interval=0.05)],
-                                dispatched, datastore, logging.getLogger).start()
+    container = SensorContainer(
+        [sensor(sensors_dir, lib_dir, "tick.py", "TickSensor", poll_interval=0.05)],
+        dispatched,
+        datastore,
+        logging.getLogger,
+    ).start()
     try:
         assert dispatched.wait_for(lambda items: len(items) >= 1, timeout=5)
         assert datastore.items["tst.TickSensor:count"].value == "1"
@@ -263,7 +298,7 @@ def test_datastore_object_given_directly(tmp_path):
         container.stop()
 
 
-BLOCKING_SETUP = '''
+BLOCKING_SETUP = """
 import threading
 from st2reactor.sensor.base import PollingSensor
 
@@ -289,21 +324,25 @@ class SlowSensor(PollingSensor):
 
     def remove_trigger(self, trigger):
         pass
-'''
+"""
 
 
 def test_stop_during_setup_still_cleans_up(tmp_path):
     sensors_dir, lib_dir = write_pack(tmp_path, {"slow.py": BLOCKING_SETUP})
     datastore, dispatched = MemoryDatastore(), Dispatched()
-    container = SensorContainer([sensor(sensors_dir, lib_dir, "slow.py", "SlowSensor", poll_interval=0.05)],
-                                dispatched, datastore, logging.getLogger).start()
+    container = SensorContainer(
+        [sensor(sensors_dir, lib_dir, "slow.py", "SlowSensor", poll_interval=0.05)],
+        dispatched,
+        datastore,
+        logging.getLogger,
+    ).start()
     assert dispatched.wait_for(lambda items: dispatched.of("tst.in_setup"), timeout=5)
     assert container.stop() is True
     assert datastore.items["tst.SlowSensor:cleaned"].value == "yes"
     assert dispatched.of("tst.slow") == []  # never polled once stopping
 
 
-TWO_CLASSES = '''
+TWO_CLASSES = """
 import os
 from st2reactor.sensor.base import PollingSensor
 
@@ -337,19 +376,25 @@ class First(_Base):
 
 class Second(_Base):
     pass
-'''
+"""
 
 
 def test_two_sensors_in_one_file_share_one_import(tmp_path, run_container):
     sensors_dir, lib_dir = write_pack(tmp_path, {"pair.py": TWO_CLASSES})
     container, dispatched = run_container(
-        [sensor(sensors_dir, lib_dir, "pair.py", "First", poll_interval=0.05),
-         sensor(sensors_dir, lib_dir, "pair.py", "Second", poll_interval=0.05)], MemoryDatastore())
-    assert dispatched.wait_for(lambda items: dispatched.of("tst.first") and dispatched.of("tst.second"), 5)
+        [
+            sensor(sensors_dir, lib_dir, "pair.py", "First", poll_interval=0.05),
+            sensor(sensors_dir, lib_dir, "pair.py", "Second", poll_interval=0.05),
+        ],
+        MemoryDatastore(),
+    )
+    assert dispatched.wait_for(
+        lambda items: dispatched.of("tst.first") and dispatched.of("tst.second"), 5
+    )
     assert (sensors_dir / "imports.log").read_text() == "imported\n"
 
 
-ALWAYS_CRASHING = '''
+ALWAYS_CRASHING = """
 from st2reactor.sensor.base import Sensor
 
 
@@ -371,21 +416,26 @@ class BrokenSensor(Sensor):
 
     def remove_trigger(self, trigger):
         pass
-'''
+"""
 
 
 def test_backoff_doubles_up_to_the_cap(tmp_path, run_container, caplog, monkeypatch):
     from st2lite.sensors import runner
+
     monkeypatch.setattr(runner, "FIRST_DELAY", 0.02)  # the same sequence as 1 s ... 60 s, faster
     monkeypatch.setattr(runner, "MAX_DELAY", 0.16)
     sensors_dir, lib_dir = write_pack(tmp_path, {"broken.py": ALWAYS_CRASHING})
     caplog.set_level(logging.ERROR)
-    container, _ = run_container([sensor(sensors_dir, lib_dir, "broken.py", "BrokenSensor")],
-                                 MemoryDatastore())
+    container, _ = run_container(
+        [sensor(sensors_dir, lib_dir, "broken.py", "BrokenSensor")], MemoryDatastore()
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and container.status()[0]["restarts"] < 6:
         time.sleep(0.02)
     container.stop()
-    delays = [r.getMessage().rsplit("restarting in ", 1)[1] for r in caplog.records
-              if "cannot reach upstream" in r.getMessage()]
+    delays = [
+        r.getMessage().rsplit("restarting in ", 1)[1]
+        for r in caplog.records
+        if "cannot reach upstream" in r.getMessage()
+    ]
     assert delays[:6] == ["0.02 s", "0.04 s", "0.08 s", "0.16 s", "0.16 s", "0.16 s"]

@@ -1,5 +1,6 @@
 """End to end through `st2lite serve`: a pack sensor's dispatches reach the rules engine, rules
 start actions, the sensor's datastore keys are local to it, and SIGTERM stops everything."""
+
 import json
 import os
 import signal
@@ -12,7 +13,9 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ST2LITE = os.path.join(REPO, ".venv", "bin", "st2lite")
 
-pytestmark = pytest.mark.skipif(not os.path.exists(ST2LITE), reason="st2lite is not installed in .venv")
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(ST2LITE), reason="st2lite is not installed in .venv"
+)
 
 FILES = {
     "pack.yaml": """
@@ -82,8 +85,12 @@ def write_pack(root):
 
 
 def cli(packs, state, *args):
-    proc = subprocess.run([ST2LITE, "--packs", str(packs), "--state", str(state)] + list(args),
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [ST2LITE, "--packs", str(packs), "--state", str(state)] + list(args),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -91,16 +98,34 @@ def cli(packs, state, *args):
 def test_sensor_dispatches_drive_rules_until_sigterm(tmp_path):
     packs, state = tmp_path / "packs", tmp_path / "state"
     write_pack(packs)
-    serve = subprocess.Popen([ST2LITE, "--packs", str(packs), "--state", str(state), "serve",
-                              "--auth-port", "0", "--api-port", "0", "--stream-port", "0"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    serve = subprocess.Popen(
+        [
+            ST2LITE,
+            "--packs",
+            str(packs),
+            "--state",
+            str(state),
+            "serve",
+            "--auth-port",
+            "0",
+            "--api-port",
+            "0",
+            "--stream-port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         enforcements = []
         while time.monotonic() < deadline and len(enforcements) < 2:
             time.sleep(0.5)
             enforcements = cli(packs, state, "rule-enforcement", "list", "--json")
-        assert len(enforcements) >= 2, serve.stderr.read() if serve.poll() is not None else "no enforcements"
+        assert len(enforcements) >= 2, (
+            serve.stderr.read() if serve.poll() is not None else "no enforcements"
+        )
     finally:
         serve.send_signal(signal.SIGTERM)
         out, err = serve.communicate(timeout=30)

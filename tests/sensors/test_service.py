@@ -1,18 +1,23 @@
 """SensorService: StackStorm's public methods, keys local to PACK.ClassName."""
+
 import logging
 
 import pytest
+from memory_datastore import MemoryDatastore
 
 from st2lite.sensors import SensorService
-from memory_datastore import MemoryDatastore
 
 
 @pytest.fixture
 def parts():
     datastore, dispatched = MemoryDatastore(), []
-    service = SensorService("mypack", "WatchSensor", datastore,
-                            lambda ref, payload: dispatched.append((ref, payload)),
-                            logging.getLogger("test.sensor"))
+    service = SensorService(
+        "mypack",
+        "WatchSensor",
+        datastore,
+        lambda ref, payload: dispatched.append((ref, payload)),
+        logging.getLogger("test.sensor"),
+    )
     return service, datastore, dispatched
 
 
@@ -38,7 +43,10 @@ def test_list_values_local_and_prefixed(parts):
     service.set_value("a1", "x")
     service.set_value("b1", "y")
     service.set_value("a_global", "z", local=False)
-    assert [i.name for i in service.list_values()] == ["mypack.WatchSensor:a1", "mypack.WatchSensor:b1"]
+    assert [i.name for i in service.list_values()] == [
+        "mypack.WatchSensor:a1",
+        "mypack.WatchSensor:b1",
+    ]
     assert [i.name for i in service.list_values(prefix="a")] == ["mypack.WatchSensor:a1"]
     assert [i.name for i in service.list_values(local=False, prefix="a")] == ["a_global"]
 
@@ -53,9 +61,11 @@ def test_delete_value_answers_false_for_missing_key(parts):
 
 def test_only_system_scope(parts):
     service, _, _ = parts
-    for call in (lambda: service.get_value("k", scope="user"),
-                 lambda: service.set_value("k", "v", scope="user"),
-                 lambda: service.delete_value("k", scope="user")):
+    for call in (
+        lambda: service.get_value("k", scope="user"),
+        lambda: service.set_value("k", "v", scope="user"),
+        lambda: service.delete_value("k", scope="user"),
+    ):
         with pytest.raises(ValueError, match="Scope user is unsupported."):
             call()
 
@@ -64,8 +74,14 @@ def test_dispatch(parts):
     service, _, dispatched = parts
     service.dispatch("mypack.event", {"a": 1}, trace_tag="t1")
     service.dispatch("mypack.event")
-    service.dispatch_with_context("mypack.other", payload={"b": 2}, trace_context={"trace_tag": "x"})
-    assert dispatched == [("mypack.event", {"a": 1}), ("mypack.event", {}), ("mypack.other", {"b": 2})]
+    service.dispatch_with_context(
+        "mypack.other", payload={"b": 2}, trace_context={"trace_tag": "x"}
+    )
+    assert dispatched == [
+        ("mypack.event", {"a": 1}),
+        ("mypack.event", {}),
+        ("mypack.other", {"b": 2}),
+    ]
     with pytest.raises(ValueError, match="payload for mypack.event must be a dict"):
         service.dispatch("mypack.event", ["not", "a", "dict"])
 
@@ -85,7 +101,11 @@ def test_trace_tag_reaches_a_dispatch_that_takes_it():
     service.dispatch("p.e", {"a": 1}, trace_tag="build-7")
     service.dispatch_with_context("p.e", {"a": 2}, trace_context={"trace_tag": "build-8"})
     service.dispatch("p.e", {"a": 3})
-    assert calls == [("p.e", {"a": 1}, "build-7"), ("p.e", {"a": 2}, "build-8"), ("p.e", {"a": 3}, None)]
+    assert calls == [
+        ("p.e", {"a": 1}, "build-7"),
+        ("p.e", {"a": 2}, "build-8"),
+        ("p.e", {"a": 3}, None),
+    ]
 
 
 def test_a_failing_dispatch_is_logged_not_raised_into_the_sensor(caplog):

@@ -1,6 +1,7 @@
 """The qaeci pack's sensors against the Mesos and Docker doubles: pack lib, sensors and the
 doubles are importable; st2reactor / st2tests come from st2lite's compat modules when no real
 StackStorm is installed."""
+
 import os
 import sys
 

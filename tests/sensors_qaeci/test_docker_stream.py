@@ -1,21 +1,23 @@
 """The Docker Engine client and event translation on the wire: the recorded /events streams,
 the API >= 1.52 event shape, chunks split anywhere, and error answers as one line."""
+
 import json
 import socket
 import threading
 
 import pytest
-
+from qaeci.sensing.containers import identity_from_attributes
 from qaeci.sensing.docker_api import DockerApi, DockerApiError, StreamEnded
 from qaeci.sensing.docker_events import DockerEventTranslator, Malformed
-from qaeci.sensing.containers import identity_from_attributes
+
 from tests.doubles.docker_engine import DockerEngineDouble
 from tests.doubles.payloads import load_bytes, load_json
 
 
 def translator(oom_killed=False):
-    return DockerEventTranslator("dev", lambda cid, attrs: identity_from_attributes(attrs),
-                                 lambda cid: oom_killed)
+    return DockerEventTranslator(
+        "dev", lambda cid, attrs: identity_from_attributes(attrs), lambda cid: oom_killed
+    )
 
 
 def translate_stream(name):
@@ -41,17 +43,28 @@ def test_a_137_without_an_oom_event_is_an_oom_only_if_inspect_says_so():
 
 
 def test_api_1_52_events_without_the_legacy_fields_translate_the_same():
-    [exit_] = translator().translate(load_json("docker", "event_container_die_api_v1.52plus.json"))[1]
+    [exit_] = translator().translate(load_json("docker", "event_container_die_api_v1.52plus.json"))[
+        1
+    ]
     assert (exit_.payload["app_id"], exit_.payload["exit_code"]) == ("/qaeci/env1/web", 137)
 
 
-@pytest.mark.parametrize("event, kind", [
-    ([1, 2], "not an object"),
-    ({"Action": "die", "Actor": {}}, "no Actor.ID"),
-    ({"Action": "die", "Actor": {"ID": "c1", "Attributes": {"exitCode": "x"}}, "timeNano": 1},
-     "bad exitCode"),
-    ({"Action": "die", "Actor": {"ID": "c1"}}, "no time"),
-])
+@pytest.mark.parametrize(
+    "event, kind",
+    [
+        ([1, 2], "not an object"),
+        ({"Action": "die", "Actor": {}}, "no Actor.ID"),
+        (
+            {
+                "Action": "die",
+                "Actor": {"ID": "c1", "Attributes": {"exitCode": "x"}},
+                "timeNano": 1,
+            },
+            "bad exitCode",
+        ),
+        ({"Action": "die", "Actor": {"ID": "c1"}}, "no time"),
+    ],
+)
 def test_malformed_events_name_their_kind(event, kind):
     with pytest.raises(Malformed) as problem:
         translator().translate(event)
@@ -71,10 +84,12 @@ class _SplittingServer(object):
     def _serve(self):
         connection, _ = self.sock.accept()
         connection.recv(4096)
-        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                           b"Transfer-Encoding: chunked\r\n\r\n")
+        connection.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
         for start in range(0, len(self.body), self.step):
-            connection.sendall(self.body[start:start + self.step])
+            connection.sendall(self.body[start : start + self.step])
         connection.sendall(b"0\r\n\r\n")
         connection.close()
 

@@ -1,9 +1,9 @@
 """The pure parts of the sensors: capacity levels with hysteresis, agent changes, launch queue
 reasons, back-off, the clusters config, and container identity."""
+
 import datetime
 
 import pytest
-
 from qaeci import triggers
 from qaeci.cluster_config import read_clusters, sensor_settings
 from qaeci.errors import ConfigError
@@ -12,6 +12,7 @@ from qaeci.sensing.backoff import Backoff
 from qaeci.sensing.capacity import LevelTracker, NotLeader, allocations
 from qaeci.sensing.containers import app_id_from_task_id, identity_from_inspect
 from qaeci.sensing.launch_queue import stalled_launches
+
 from tests.doubles.payloads import load_json
 
 
@@ -49,15 +50,26 @@ def test_a_master_that_is_not_elected_is_refused():
 
 def test_the_recorded_draining_agent_counts_as_inactive():
     states = agents.agent_states(load_json("mesos", "master_slaves.json"))
-    assert {agent_id[-2:]: state.active for agent_id, state in states.items()} == \
-        {"S3": True, "S4": False}
+    assert {agent_id[-2:]: state.active for agent_id, state in states.items()} == {
+        "S3": True,
+        "S4": False,
+    }
 
 
 def test_agent_changes_in_both_directions():
-    before = {"a": agents.AgentState("a", "h1", True, {}), "b": agents.AgentState("b", "h2", False, {})}
-    after = {"b": agents.AgentState("b", "h2", True, {}), "c": agents.AgentState("c", "h3", True, {})}
-    assert [(change, state.agent_id) for change, state in agents.agent_changes(before, after)] == \
-        [("left", "a"), ("reactivated", "b"), ("joined", "c")]
+    before = {
+        "a": agents.AgentState("a", "h1", True, {}),
+        "b": agents.AgentState("b", "h2", False, {}),
+    }
+    after = {
+        "b": agents.AgentState("b", "h2", True, {}),
+        "c": agents.AgentState("c", "h3", True, {}),
+    }
+    assert [(change, state.agent_id) for change, state in agents.agent_changes(before, after)] == [
+        ("left", "a"),
+        ("reactivated", "b"),
+        ("joined", "c"),
+    ]
 
 
 def test_the_recorded_queue_entry_is_stalled_with_the_last_offers_reasons():
@@ -79,24 +91,36 @@ def test_backoff_doubles_with_jitter_up_to_the_maximum():
 
 
 def test_clusters_are_read_and_bad_entries_named():
-    clusters, problems = read_clusters({"clusters": {
-        "dev": {"marathon_url": "http://m:8080/", "mesos_url": "http://z:5050",
-                "docker_hosts": ["unix:///var/run/docker.sock", "tcp://a1:2375"]},
-        "beta": {"marathon_auth": "no-colon"},
-        "prod": "http://wrong"}})
+    clusters, problems = read_clusters(
+        {
+            "clusters": {
+                "dev": {
+                    "marathon_url": "http://m:8080/",
+                    "mesos_url": "http://z:5050",
+                    "docker_hosts": ["unix:///var/run/docker.sock", "tcp://a1:2375"],
+                },
+                "beta": {"marathon_auth": "no-colon"},
+                "prod": "http://wrong",
+            }
+        }
+    )
     assert [(c.name, c.marathon_url, c.docker_hosts) for c in clusters] == [
-        ("dev", "http://m:8080", ("unix:///var/run/docker.sock", "tcp://a1:2375"))]
-    assert problems[0].startswith("clusters.beta.marathon_auth must be \"user:password\"")
+        ("dev", "http://m:8080", ("unix:///var/run/docker.sock", "tcp://a1:2375"))
+    ]
+    assert problems[0].startswith('clusters.beta.marathon_auth must be "user:password"')
     assert problems[1].startswith("clusters.prod must be a mapping")
     assert read_clusters({}) == ([], [])
 
 
-@pytest.mark.parametrize("sensors, expected", [
-    ({"capacity_polls": "x"}, "sensors.capacity_polls must be a number"),
-    ({"capacity_hig": 0.9}, "sensors.capacity_hig is not a sensor setting"),
-    ({"capacity_low": 0.9, "capacity_high": 0.5}, "sensors: capacity_low (0.9) must be below"),
-    ({"retry_first": -1}, "sensors.retry_first must not be negative"),
-])
+@pytest.mark.parametrize(
+    "sensors, expected",
+    [
+        ({"capacity_polls": "x"}, "sensors.capacity_polls must be a number"),
+        ({"capacity_hig": 0.9}, "sensors.capacity_hig is not a sensor setting"),
+        ({"capacity_low": 0.9, "capacity_high": 0.5}, "sensors: capacity_low (0.9) must be below"),
+        ({"retry_first": -1}, "sensors.retry_first must not be negative"),
+    ],
+)
 def test_bad_sensor_settings_are_one_line_naming_the_key(sensors, expected):
     with pytest.raises(ConfigError) as error:
         sensor_settings({"sensors": sensors})
@@ -110,8 +134,10 @@ def test_a_docker_host_that_is_not_an_address_is_refused():
 
 
 def test_task_ids_name_their_app():
-    assert app_id_from_task_id(
-        "qaeci_env1_web.instance-7b4d2d2e-4c8a-11ee-9c3b-0242ac110002._app.1") == "/qaeci/env1/web"
+    assert (
+        app_id_from_task_id("qaeci_env1_web.instance-7b4d2d2e-4c8a-11ee-9c3b-0242ac110002._app.1")
+        == "/qaeci/env1/web"
+    )
     assert app_id_from_task_id("qaeci_env-1_web.api.marathon-8cad6a69") == "/qaeci/env-1/web.api"
     assert app_id_from_task_id("not-a-task") is None
 
@@ -128,10 +154,16 @@ def test_identity_from_the_recorded_inspect():
 
 def test_https_against_a_plain_http_endpoint_is_a_tls_line_naming_the_key():
     from qaeci.sensing.http_json import Endpoint, EndpointError
+
     from tests.doubles.mesos import MesosMasterDouble
+
     with MesosMasterDouble() as mesos:
-        endpoint = Endpoint("Mesos master", mesos.url.replace("http:", "https:"),
-                            "clusters.dev.mesos_url", timeout=5)
+        endpoint = Endpoint(
+            "Mesos master",
+            mesos.url.replace("http:", "https:"),
+            "clusters.dev.mesos_url",
+            timeout=5,
+        )
         with pytest.raises(EndpointError) as error:
             endpoint.get("/metrics/snapshot")
     line = str(error.value)

@@ -1,7 +1,7 @@
 """Every trigger payload a builder makes is valid against the schema the sensors declare."""
+
 import jsonschema
 import pytest
-
 from qaeci import triggers
 
 CLUSTER = "dev"
@@ -10,21 +10,33 @@ TASK_ID = "qaeci_env1_web.instance-7b4d2d2e-4c8a-11ee-9c3b-0242ac110002._app.1"
 CONTAINER = "4f1c2b7e9a0d3c6b8e5f7a1d2c3b4a5e6f7d8c9b0a1e2d3c4b5a69788796a5b4"
 
 BUILT = {
-    "task_status": lambda: triggers.task_status(CLUSTER, APP_ID, TASK_ID, "TASK_RUNNING",
-                                                host="127.0.0.1", ports=[31044]),
-    "deployment": lambda: triggers.deployment(CLUSTER, APP_ID, "2e4d0b1c", "failed",
-                                              reason="The upgrade has been cancelled"),
+    "task_status": lambda: triggers.task_status(
+        CLUSTER, APP_ID, TASK_ID, "TASK_RUNNING", host="127.0.0.1", ports=[31044]
+    ),
+    "deployment": lambda: triggers.deployment(
+        CLUSTER, APP_ID, "2e4d0b1c", "failed", reason="The upgrade has been cancelled"
+    ),
     "app_health": lambda: triggers.app_health(CLUSTER, APP_ID, TASK_ID, "unhealthy", "docker"),
-    "container_oom": lambda: triggers.container_oom(CLUSTER, APP_ID, TASK_ID, "127.0.0.1",
-                                                    CONTAINER, "mesos-d5b3a1f2"),
-    "container_exit": lambda: triggers.container_exit(CLUSTER, None, None, "127.0.0.1", CONTAINER,
-                                                      exit_code="143"),
+    "container_oom": lambda: triggers.container_oom(
+        CLUSTER, APP_ID, TASK_ID, "127.0.0.1", CONTAINER, "mesos-d5b3a1f2"
+    ),
+    "container_exit": lambda: triggers.container_exit(
+        CLUSTER, None, None, "127.0.0.1", CONTAINER, exit_code="143"
+    ),
     "capacity": lambda: triggers.capacity(CLUSTER, "mem", "high", "normal", 900.0, 1000.0),
-    "agent_change": lambda: triggers.agent_change(CLUSTER, "S3", "127.0.0.3", "left", False,
-                                                  {"cpus": 4, "mem": 16000, "disk": 100}),
+    "agent_change": lambda: triggers.agent_change(
+        CLUSTER, "S3", "127.0.0.3", "left", False, {"cpus": 4, "mem": 16000, "disk": 100}
+    ),
     "launch_stalled": lambda: triggers.launch_stalled(
-        CLUSTER, APP_ID, 1, 91.5, "2023-09-05T08:12:30.600Z",
-        {"InsufficientMemory": 4, "InsufficientCpus": 2, "UnfulfilledRole": 0}, 42, 42),
+        CLUSTER,
+        APP_ID,
+        1,
+        91.5,
+        "2023-09-05T08:12:30.600Z",
+        {"InsufficientMemory": 4, "InsufficientCpus": 2, "UnfulfilledRole": 0},
+        42,
+        42,
+    ),
 }
 
 

@@ -1,5 +1,4 @@
 import pytest
-
 from st2lite_cli import Cli
 
 

@@ -1,4 +1,5 @@
 """The real st2lite command line, run against the fixture packs and a fresh state dir."""
+
 import json
 import os
 import subprocess
@@ -22,17 +23,24 @@ class Cli(object):
     def run(self, *args, **kwargs):
         env = dict(os.environ, ST2LITE_USER="tester")
         env.update(kwargs.pop("env", {}))
-        return subprocess.run(self.argv(*args), capture_output=True, text=True, timeout=120,
-                              env=env, **kwargs)
+        return subprocess.run(
+            self.argv(*args), capture_output=True, text=True, timeout=120, env=env, **kwargs
+        )
 
     def json(self, *args, **kwargs):
         proc = self.run(*(args + ("--json",)), **kwargs)
         try:
             return proc.returncode, json.loads(proc.stdout)
-        except ValueError:
-            raise AssertionError("not JSON (rc=%s): %s %s" % (proc.returncode, proc.stdout,
-                                                               proc.stderr))
+        except ValueError as error:
+            raise AssertionError(
+                "not JSON (rc=%s): %s %s" % (proc.returncode, proc.stdout, proc.stderr)
+            ) from error
 
     def start(self, *args):
-        return subprocess.Popen(self.argv(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=dict(os.environ, ST2LITE_USER="tester"))
+        return subprocess.Popen(
+            self.argv(*args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ, ST2LITE_USER="tester"),
+        )

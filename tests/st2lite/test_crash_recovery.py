@@ -1,5 +1,6 @@
 """An st2lite process killed at the wrong moment, then st2lite used again on the same state
 directory: what it was running is settled, never waited on, and what it left is cleaned up."""
+
 import glob
 import json
 import os
@@ -9,7 +10,6 @@ import subprocess
 import time
 
 import pytest
-
 from st2lite_cli import PACKS
 
 WAIT_SECONDS = 60  # bound on each wait below: an event, or the test fails
@@ -25,8 +25,10 @@ def _wait_until(predicate, what):
 def _rows(cli):
     """{id: (status, pid)} of every fx.hold execution, read straight from the database."""
     with sqlite3.connect(os.path.join(cli.state, "st2lite.sqlite")) as db:
-        return dict((row[0], (row[1], row[2])) for row in db.execute(
-            "SELECT id, status, pid FROM executions WHERE action = 'fx.hold'"))
+        return dict(
+            (row[0], (row[1], row[2]))
+            for row in db.execute("SELECT id, status, pid FROM executions WHERE action = 'fx.hold'")
+        )
 
 
 def _hold(cli, tmp_path, name, release=True, env=None):
@@ -37,8 +39,13 @@ def _hold(cli, tmp_path, name, release=True, env=None):
     if release:
         args.append("release=%s" % released)
     args.append("--json")
-    proc = subprocess.Popen(cli.argv(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=dict(os.environ, ST2LITE_USER="tester", **(env or {})))
+    proc = subprocess.Popen(
+        cli.argv(*args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, ST2LITE_USER="tester", **(env or {})),
+    )
     return proc, started, released
 
 
@@ -50,9 +57,9 @@ def _kill(proc):
 def _finish(proc):
     try:
         out, err = proc.communicate(timeout=WAIT_SECONDS)
-    except subprocess.TimeoutExpired:
+    except subprocess.TimeoutExpired as error:
         _kill(proc)
-        raise AssertionError("st2lite run is still waiting after %d s" % WAIT_SECONDS)
+        raise AssertionError("st2lite run is still waiting after %d s" % WAIT_SECONDS) from error
     return json.loads(out) if proc.returncode in (0, 1) else err
 
 
@@ -62,15 +69,14 @@ def _killed_while_running(cli, tmp_path):
     proc, started, _released = _hold(cli, tmp_path, "killed")
     _wait_until(started.exists, "the action to start")
     _kill(proc)
-    (execution_id, (status, pid)), = _rows(cli).items()
+    ((execution_id, (status, pid)),) = _rows(cli).items()
     assert status == "running" and pid == proc.pid
     with sqlite3.connect(os.path.join(cli.state, "st2lite.sqlite")) as db:
         db.execute("UPDATE executions SET pid = ? WHERE id = ?", (os.getpid(), execution_id))
     return execution_id
 
 
-def test_a_dead_runs_pid_taken_by_another_process_neither_blocks_nor_stays_running(
-        cli, tmp_path):
+def test_a_dead_runs_pid_taken_by_another_process_neither_blocks_nor_stays_running(cli, tmp_path):
     dead = _killed_while_running(cli, tmp_path)
     proc, _started, _released = _hold(cli, tmp_path, "next", release=False)
     execution = _finish(proc)
@@ -81,14 +87,17 @@ def test_a_dead_runs_pid_taken_by_another_process_neither_blocks_nor_stays_runni
 
 
 def test_a_dead_runs_pid_taken_by_the_runtime_itself_does_not_make_it_wait_on_itself(
-        cli, tmp_path, monkeypatch):
+    cli, tmp_path, monkeypatch
+):
     import st2lite.runtime
+
     dead = _killed_while_running(cli, tmp_path)  # now recorded with this process's pid
     monkeypatch.setattr(st2lite.runtime, "MAX_POLICY_WAIT", 10)  # canceled, should it wait
     runtime = st2lite.runtime.Runtime([PACKS], cli.state)
     runtime.reap_abandoned()
-    execution = runtime.execute("fx.hold", {"env_name": "a",
-                                            "started": str(tmp_path / "next.started")})
+    execution = runtime.execute(
+        "fx.hold", {"env_name": "a", "started": str(tmp_path / "next.started")}
+    )
     assert execution["status"] == "succeeded", execution["result"]
     assert runtime.executions.get(dead)["status"] == "abandoned"
 
@@ -97,8 +106,10 @@ def test_a_run_killed_while_delayed_is_canceled_and_blocks_nothing(cli, tmp_path
     first, first_started, first_release = _hold(cli, tmp_path, "first")
     _wait_until(first_started.exists, "the first run to start")
     second, second_started, _ = _hold(cli, tmp_path, "second")
-    _wait_until(lambda: "delayed" in [status for status, _pid in _rows(cli).values()],
-                "the second run to be delayed behind the first")
+    _wait_until(
+        lambda: "delayed" in [status for status, _pid in _rows(cli).values()],
+        "the second run to be delayed behind the first",
+    )
     _kill(second)
     first_release.touch()
     assert _finish(first)["status"] == "succeeded"
@@ -128,6 +139,9 @@ def test_no_action_result_file_is_left_behind(cli, tmp_path, ending):
         mode = {"failed": "raise", "timeout": "sleep"}[ending]
         rc, execution = cli.json("run", "fx.crash", "mode=%s" % mode, "timeout=1", env=env)
         assert execution["status"] == ending
-    left = [path for root in (str(temp), cli.state)
-            for path in glob.glob(os.path.join(root, "**", "*result*"), recursive=True)]
+    left = [
+        path
+        for root in (str(temp), cli.state)
+        for path in glob.glob(os.path.join(root, "**", "*result*"), recursive=True)
+    ]
     assert left == []

@@ -1,4 +1,5 @@
 """What a person sees: the live task tree, `execution get` and `execution tail`."""
+
 import io
 import os
 
@@ -34,7 +35,9 @@ def test_execution_get_and_tail_show_the_children(cli):
     tail = cli.run("execution", "tail", ex["id"])
     assert tail.returncode == 0
     assert [line.split()[1:] for line in tail.stdout.splitlines()[:2]] == [
-        ["first", "succeeded"], ["second", "succeeded"]]
+        ["first", "succeeded"],
+        ["second", "succeeded"],
+    ]
     assert tail.stdout.splitlines()[-1] == "execution %s succeeded" % ex["id"]
 
 
@@ -47,6 +50,7 @@ def test_a_workflow_may_call_itself_as_on_stackstorm(tmp_path):
 
 def test_a_recursion_that_never_ends_is_refused_at_the_depth_limit(tmp_path, monkeypatch):
     from st2lite.runners import orquesta_runner
+
     monkeypatch.setattr(orquesta_runner, "MAX_DEPTH", 6)
     runtime = Runtime([PACKS], str(tmp_path))
     execution = runtime.execute("fx.loop_a", {})
@@ -56,8 +60,10 @@ def test_a_recursion_that_never_ends_is_refused_at_the_depth_limit(tmp_path, mon
         levels += 1
         child = runtime.executions.get(child["children"][0]["id"])
     assert levels == 6 and child["status"] == "failed"
-    assert "sub-workflows nested more than 6 deep (fx.loop_a -> ... -> fx.loop_b calls " \
+    assert (
+        "sub-workflows nested more than 6 deep (fx.loop_a -> ... -> fx.loop_b calls "
         "fx.loop_a)" in child["result"]["error"]
+    )
 
 
 def test_run_without_a_terminal_prints_plain_task_lines_then_the_result(cli):

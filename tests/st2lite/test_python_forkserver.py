@@ -1,5 +1,6 @@
 """python-script actions forked from the warm fork server behave as in a fresh wrapper process
 (ST2LITE_PYTHON_FORK=0): result, output, exit codes, environment, timeouts, lifetimes."""
+
 import json
 import os
 import signal
@@ -10,13 +11,12 @@ import textwrap
 import time
 
 import pytest
-
 from st2lite_cli import Cli
 
 FRESH = {"ST2LITE_PYTHON_FORK": "0"}
 FORKED = {"ST2LITE_PYTHON_FORK": "1"}
 
-PROBE = '''
+PROBE = """
 import logging, os, sys
 from st2common.runners.base_action import Action
 
@@ -40,9 +40,9 @@ class Probe(Action):
                 "stdin": sys.stdin.read(), "streams": streams, "path": sys.path[0:3],
                 "main": sys.modules["__main__"].__name__, "logging": len(logging.getLogger().handlers),
                 "forked": "python_forkserver" in parent}
-'''
+"""
 
-ENDINGS = '''
+ENDINGS = """
 import atexit, sys, threading, time
 from st2common.runners.base_action import Action
 
@@ -69,9 +69,9 @@ class Endings(Action):
             threading.Thread(target=lambda: (time.sleep(0.3), print("thread done"))).start()
             return "returned"
         raise ValueError("boom " + mode)
-'''
+"""
 
-SPAWNER = '''
+SPAWNER = """
 import subprocess, time
 from st2common.runners.base_action import Action
 
@@ -84,9 +84,9 @@ class Spawner(Action):
             f.write("%d" % child.pid)
         print("spawned", flush=True)
         time.sleep(60)
-'''
+"""
 
-EDITS_ITSELF = '''
+EDITS_ITSELF = """
 import os
 import helper
 from st2common.runners.base_action import Action
@@ -101,9 +101,9 @@ class EditsItself(Action):
         with open(__file__, "w") as f:
             f.write(source.replace("'first action source'", "'second action source, longer'"))
         return {"helper": helper.VERSION, "action": 'first action source'}
-'''
+"""
 
-EDITS_TWICE = '''
+EDITS_TWICE = """
 version: 1.0
 tasks:
   first:
@@ -118,9 +118,9 @@ tasks:
 output:
   - first: <% ctx().first %>
   - second: <% ctx().second %>
-'''
+"""
 
-MANY = '''
+MANY = """
 version: 1.0
 input:
   - words
@@ -134,9 +134,9 @@ tasks:
       - publish: results=<% result().select($.result) %>
 output:
   - results: <% ctx().results %>
-'''
+"""
 
-USES_YAML = '''
+USES_YAML = """
 import yaml
 from st2common.runners.base_action import Action
 
@@ -144,9 +144,9 @@ from st2common.runners.base_action import Action
 class UsesYaml(Action):
     def run(self):
         return yaml.safe_load("a: 1")
-'''
+"""
 
-SHADOWED = '''
+SHADOWED = """
 import yaml
 from st2common.runners.base_action import Action
 
@@ -154,9 +154,9 @@ from st2common.runners.base_action import Action
 class Shadowed(Action):
     def run(self):
         return yaml.SHADOW
-'''
+"""
 
-YAML_THEN_SHADOW = '''
+YAML_THEN_SHADOW = """
 version: 1.0
 tasks:
   real:
@@ -171,9 +171,9 @@ tasks:
 output:
   - real: <% ctx().real %>
   - shadowed: <% ctx().shadowed %>
-'''
+"""
 
-KILLS_ITS_PARENT = '''
+KILLS_ITS_PARENT = """
 import os, signal, time
 from st2common.runners.base_action import Action
 
@@ -182,9 +182,9 @@ class KillsItsParent(Action):
     def run(self):
         os.kill(os.getppid(), signal.SIGKILL)
         time.sleep(10)
-'''
+"""
 
-SERVER_DIES = '''
+SERVER_DIES = """
 version: 1.0
 tasks:
   kill:
@@ -200,9 +200,9 @@ tasks:
 output:
   - killed: <% ctx().killed %>
   - forked: <% ctx().forked %>
-'''
+"""
 
-SERVERS_LOST = '''
+SERVERS_LOST = """
 version: 1.0
 tasks:
   kill1:
@@ -226,10 +226,10 @@ tasks:
       - publish: forked=<% result().result.forked %>
 output:
   - forked: <% ctx().forked %>
-'''
+"""
 
 
-USES_COLORSYS = '''
+USES_COLORSYS = """
 import colorsys
 from st2common.runners.base_action import Action
 
@@ -237,9 +237,9 @@ from st2common.runners.base_action import Action
 class UsesColorsys(Action):
     def run(self):
         return colorsys.rgb_to_hsv(1, 0, 0)
-'''
+"""
 
-LOADED = '''
+LOADED = """
 import sys
 from st2common.runners.base_action import Action
 
@@ -247,9 +247,9 @@ from st2common.runners.base_action import Action
 class Loaded(Action):
     def run(self):
         return "colorsys" in sys.modules
-'''
+"""
 
-COUNTS_SERVERS = '''
+COUNTS_SERVERS = """
 import os
 from st2common.runners.base_action import Action
 
@@ -271,9 +271,9 @@ class CountsServers(Action):
             except OSError:
                 continue
         return servers
-'''
+"""
 
-ONLY_LOADED = '''
+ONLY_LOADED = """
 version: 1.0
 tasks:
   look:
@@ -282,7 +282,7 @@ tasks:
       - publish: loaded=<% result().result %>
 output:
   - loaded: <% ctx().loaded %>
-'''
+"""
 
 
 class FsCli(Cli):
@@ -300,8 +300,12 @@ def _action(actions, name, source, parameters, runner="python-script", entry=Non
     entry = entry or name + ".py"
     with open(os.path.join(actions, entry), "w") as f:
         f.write(textwrap.dedent(source))
-    lines = ["name: %s" % name, "runner_type: %s" % runner, "entry_point: %s" % entry,
-             "parameters:"] + ["  %s" % p for p in parameters or ["{}"]]
+    lines = [
+        "name: %s" % name,
+        "runner_type: %s" % runner,
+        "entry_point: %s" % entry,
+        "parameters:",
+    ] + ["  %s" % p for p in parameters or ["{}"]]
     if not parameters:
         lines[-2:] = ["parameters: {}"]
     with open(os.path.join(actions, name + ".yaml"), "w") as f:
@@ -314,36 +318,80 @@ def fs(tmp_path):
     actions = pack / "actions"
     os.makedirs(str(actions / "workflows"))
     os.makedirs(str(pack / "lib"))
-    (pack / "pack.yaml").write_text("ref: fs\nname: fs\ndescription: fork server tests\n"
-                                    "version: 1.0.0\nauthor: tests\nemail: t@example.com\n")
+    (pack / "pack.yaml").write_text(
+        "ref: fs\nname: fs\ndescription: fork server tests\n"
+        "version: 1.0.0\nauthor: tests\nemail: t@example.com\n"
+    )
     (pack / "lib" / "helper.py").write_text("VERSION = 'as shipped'\n")
     _action(str(actions), "probe", PROBE, ["word: {type: string, default: hi}"])
     _action(str(actions), "endings", ENDINGS, ["mode: {type: string, required: true}"])
-    _action(str(actions), "spawner", SPAWNER, ["pid_file: {type: string, required: true}",
-                                               "timeout: {default: 1}"])
+    _action(
+        str(actions),
+        "spawner",
+        SPAWNER,
+        ["pid_file: {type: string, required: true}", "timeout: {default: 1}"],
+    )
     _action(str(actions), "edits_itself", EDITS_ITSELF, [])
-    _action(str(actions), "edits_twice", EDITS_TWICE, [], runner="orquesta",
-            entry="workflows/edits_twice.yaml")
-    _action(str(actions), "many", MANY, ["words: {type: array}"], runner="orquesta",
-            entry="workflows/many.yaml")
+    _action(
+        str(actions),
+        "edits_twice",
+        EDITS_TWICE,
+        [],
+        runner="orquesta",
+        entry="workflows/edits_twice.yaml",
+    )
+    _action(
+        str(actions),
+        "many",
+        MANY,
+        ["words: {type: array}"],
+        runner="orquesta",
+        entry="workflows/many.yaml",
+    )
     _action(str(actions), "uses_yaml", USES_YAML, [])
-    _action(str(actions), "yaml_then_shadow", YAML_THEN_SHADOW, [], runner="orquesta",
-            entry="workflows/yaml_then_shadow.yaml")
+    _action(
+        str(actions),
+        "yaml_then_shadow",
+        YAML_THEN_SHADOW,
+        [],
+        runner="orquesta",
+        entry="workflows/yaml_then_shadow.yaml",
+    )
     _action(str(actions), "kills_its_parent", KILLS_ITS_PARENT, [])
-    _action(str(actions), "server_dies", SERVER_DIES, [], runner="orquesta",
-            entry="workflows/server_dies.yaml")
-    _action(str(actions), "servers_lost", SERVERS_LOST, [], runner="orquesta",
-            entry="workflows/servers_lost.yaml")
+    _action(
+        str(actions),
+        "server_dies",
+        SERVER_DIES,
+        [],
+        runner="orquesta",
+        entry="workflows/server_dies.yaml",
+    )
+    _action(
+        str(actions),
+        "servers_lost",
+        SERVERS_LOST,
+        [],
+        runner="orquesta",
+        entry="workflows/servers_lost.yaml",
+    )
     _action(str(actions), "uses_colorsys", USES_COLORSYS, [])
     _action(str(actions), "loaded", LOADED, [])
     _action(str(actions), "counts_servers", COUNTS_SERVERS, [])
-    _action(str(actions), "only_loaded", ONLY_LOADED, [], runner="orquesta",
-            entry="workflows/only_loaded.yaml")
+    _action(
+        str(actions),
+        "only_loaded",
+        ONLY_LOADED,
+        [],
+        runner="orquesta",
+        entry="workflows/only_loaded.yaml",
+    )
     other = tmp_path / "packs" / "fs2"
     os.makedirs(str(other / "actions"))
     os.makedirs(str(other / "lib"))
-    (other / "pack.yaml").write_text("ref: fs2\nname: fs2\ndescription: shadows yaml\n"
-                                     "version: 1.0.0\nauthor: tests\nemail: t@example.com\n")
+    (other / "pack.yaml").write_text(
+        "ref: fs2\nname: fs2\ndescription: shadows yaml\n"
+        "version: 1.0.0\nauthor: tests\nemail: t@example.com\n"
+    )
     (other / "lib" / "yaml.py").write_text("SHADOW = 'the pack lib yaml'\n")
     _action(str(other / "actions"), "shadowed", SHADOWED, [])
     return FsCli(tmp_path / "state", tmp_path / "packs")
@@ -359,8 +407,9 @@ def _both(fs, *args):
 
 
 def test_the_action_sees_what_a_fresh_process_sees(fs):
-    (rc_fork, forked), (rc_fresh, fresh) = _both(fs, "run", "fs.probe", "word=zed",
-                                                 "env={\"CUSTOM_VAR\": \"custom\"}")
+    (rc_fork, forked), (rc_fresh, fresh) = _both(
+        fs, "run", "fs.probe", "word=zed", 'env={"CUSTOM_VAR": "custom"}'
+    )
     assert rc_fork == rc_fresh == 0
     fork_result, fresh_result = forked["result"]["result"], fresh["result"]["result"]
     assert fork_result.pop("forked") is True and fresh_result.pop("forked") is False
@@ -377,15 +426,18 @@ def test_the_action_sees_what_a_fresh_process_sees(fs):
         assert ex["result"]["exit_code"] == 0
 
 
-@pytest.mark.parametrize("mode,status,code,stdout,stderr_end", [
-    ("exit3", "failed", 3, "atexit ran\n", ""),
-    ("exit_text", "failed", 1, "atexit ran\n", "leaving early\n"),
-    ("tuple", "failed", 1, "atexit ran\n", ""),
-    ("thread", "succeeded", 0, "thread done\natexit ran\n", ""),
-    ("raise", "failed", 1, "atexit ran\n", "ValueError: boom raise\n"),
-])
+@pytest.mark.parametrize(
+    "mode,status,code,stdout,stderr_end",
+    [
+        ("exit3", "failed", 3, "atexit ran\n", ""),
+        ("exit_text", "failed", 1, "atexit ran\n", "leaving early\n"),
+        ("tuple", "failed", 1, "atexit ran\n", ""),
+        ("thread", "succeeded", 0, "thread done\natexit ran\n", ""),
+        ("raise", "failed", 1, "atexit ran\n", "ValueError: boom raise\n"),
+    ],
+)
 def test_exits_and_failures_end_the_same_way(fs, mode, status, code, stdout, stderr_end):
-    for rc, ex in _both(fs, "run", "fs.endings", "mode=" + mode):
+    for _rc, ex in _both(fs, "run", "fs.endings", "mode=" + mode):
         assert (ex["status"], ex["result"]["exit_code"]) == (status, code), ex
         assert ex["result"]["stdout"] == stdout
         assert ex["result"]["stderr"].endswith(stderr_end)
@@ -435,8 +487,10 @@ def test_an_edited_pack_file_takes_effect_on_the_next_run_in_the_same_process(fs
     assert rc == 0, ex
     output = ex["result"]["output"]
     assert output["first"] == {"helper": "as shipped", "action": "first action source"}
-    assert output["second"] == {"helper": "edited by the first run",
-                                "action": "second action source, longer"}
+    assert output["second"] == {
+        "helper": "edited by the first run",
+        "action": "second action source, longer",
+    }
 
 
 def test_a_pack_module_is_not_shadowed_by_a_module_preloaded_for_another_pack(fs):
@@ -446,7 +500,7 @@ def test_a_pack_module_is_not_shadowed_by_a_module_preloaded_for_another_pack(fs
 
 
 def test_interpreter_settings_in_the_action_env_get_a_fresh_process(fs):
-    rc, ex = fs.json("run", "fs.probe", "env={\"PYTHONHASHSEED\": \"7\"}", env=FORKED)
+    rc, ex = fs.json("run", "fs.probe", 'env={"PYTHONHASHSEED": "7"}', env=FORKED)
     assert rc == 0 and ex["result"]["result"]["forked"] is False
 
 
@@ -461,15 +515,20 @@ def test_after_three_servers_are_lost_actions_run_in_fresh_processes(fs):
 
 
 def test_the_server_and_its_action_end_when_the_runtime_is_killed(fs, tmp_path):
-    proc = subprocess.Popen(fs.argv("run", "fs.spawner", "pid_file=" + str(tmp_path / "p"),
-                                    "timeout=60"),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=dict(os.environ, **FORKED))
+    proc = subprocess.Popen(
+        fs.argv("run", "fs.spawner", "pid_file=" + str(tmp_path / "p"), "timeout=60"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=dict(os.environ, **FORKED),
+    )
     try:
         tree = _wait_for(lambda: _grandchildren(proc.pid), 20)
         assert tree, "the action never started"
-        server = [pid for pid, ppid, args in _processes() if ppid == proc.pid
-                  and "python_forkserver" in args]
+        server = [
+            pid
+            for pid, ppid, args in _processes()
+            if ppid == proc.pid and "python_forkserver" in args
+        ]
         assert server, "the action did not run in the fork server"
         socket_dir = _socket_dir(server[0])
         assert os.stat(socket_dir).st_mode & 0o777 == 0o700
@@ -488,8 +547,12 @@ def test_the_server_is_closed_when_st2lite_exits(fs):
     rc, ex = fs.json("run", "fs.probe", env=FORKED)
     assert rc == 0 and ex["result"]["result"]["forked"]
     assert _wait_for(lambda: not (set(_fork_servers()) - before), 5)
-    assert not [d for d in os.listdir(tempfile.gettempdir()) if d.startswith("st2lite-fork-")
-                and os.stat(os.path.join(tempfile.gettempdir(), d)).st_mtime > started]
+    assert not [
+        d
+        for d in os.listdir(tempfile.gettempdir())
+        if d.startswith("st2lite-fork-")
+        and os.stat(os.path.join(tempfile.gettempdir(), d)).st_mtime > started
+    ]
 
 
 def _fork_servers():
@@ -502,8 +565,9 @@ def _grandchildren(pid):
 
 
 def _processes():
-    out = subprocess.run(["ps", "-ww", "-eo", "pid,ppid,args"], capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(
+        ["ps", "-ww", "-eo", "pid,ppid,args"], capture_output=True, text=True
+    ).stdout
     rows = []
     for line in out.splitlines()[1:]:
         pid, ppid, args = (line.split(None, 2) + [""])[:3]
@@ -583,12 +647,19 @@ def test_compiled_sources_serve_only_the_exact_source_they_were_compiled_for(tmp
     for directory, name in (("pack", "cached_mod"), ("outside", "outside_mod")):
         (tmp_path / directory).mkdir()
         (tmp_path / directory / (name + ".py")).write_text("ORIGIN = 'compiled by the child'\n")
-    done = subprocess.run([sys.executable, "-c", COMPILED_SOURCES, str(tmp_path / "pack"),
-                           str(tmp_path / "outside")], capture_output=True, text=True, timeout=60,
-                          env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    done = subprocess.run(
+        [sys.executable, "-c", COMPILED_SOURCES, str(tmp_path / "pack"), str(tmp_path / "outside")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
+    )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == ["compiled by the server", "compiled by the child",
-                                       "edited on disk"]
+    assert json.loads(done.stdout) == [
+        "compiled by the server",
+        "compiled by the child",
+        "edited on disk",
+    ]
 
 
 ENDS_BEFORE_THE_SEND_RETURNS = """
@@ -619,7 +690,7 @@ with open(result_path) as f:
     print(json.dumps({"code": code, "out": out, "result": json.load(f)["result"]}))
 """
 
-RUNS_ONCE = '''
+RUNS_ONCE = """
 import os
 from st2common.runners.base_action import Action
 
@@ -630,7 +701,7 @@ class Once(Action):
             f.write("ran\\n")
         print("done")
         return "ran"
-'''
+"""
 
 
 def test_an_action_that_ends_before_its_request_is_acknowledged_is_collected_not_rerun(tmp_path):
@@ -638,9 +709,18 @@ def test_an_action_that_ends_before_its_request_is_acknowledged_is_collected_not
     actions.mkdir(parents=True)
     (actions / "once.py").write_text(textwrap.dedent(RUNS_ONCE))
     (tmp_path / "state").mkdir()
-    done = subprocess.run([sys.executable, "-c", ENDS_BEFORE_THE_SEND_RETURNS,
-                           str(tmp_path / "once"), str(tmp_path / "state")],
-                          capture_output=True, text=True, timeout=90)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            ENDS_BEFORE_THE_SEND_RETURNS,
+            str(tmp_path / "once"),
+            str(tmp_path / "state"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"code": 0, "out": "done\n", "result": "ran"}
     assert (actions / "runs.log").read_text() == "ran\n"

@@ -1,6 +1,7 @@
 """What the fork server preloads for an action: the outside modules its code imports, including
 those a package loads only when a name is first asked for, and never a name the pack itself
 provides, even when the pack gained that module after an earlier preload."""
+
 import json
 import os
 import subprocess
@@ -35,9 +36,14 @@ def _pack(tmp_path, actions):
 
 
 def _preload(pack, steps):
-    done = subprocess.run([sys.executable, "-c", PRELOAD, pack, json.dumps(steps)],
-                          capture_output=True, text=True, timeout=60, cwd=REPO_ROOT,
-                          env=dict(os.environ, PYTHONPATH=REPO_ROOT))
+    done = subprocess.run(
+        [sys.executable, "-c", PRELOAD, pack, json.dumps(steps)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO_ROOT,
+        env=dict(os.environ, PYTHONPATH=REPO_ROOT),
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

@@ -1,13 +1,16 @@
 """Rules, trigger instances, enforcements, policies and aliases through the command line."""
+
 import time
 
 
 def test_trigger_fire_runs_matching_rule_with_rendered_parameters(cli):
-    rc, fired = cli.json("trigger", "fire", "fx.event", "--payload",
-                         '{"kind": "hello", "name": "eve", "times": "2"}')
+    rc, fired = cli.json(
+        "trigger", "fire", "fx.event", "--payload", '{"kind": "hello", "name": "eve", "times": "2"}'
+    )
     assert rc == 0
-    assert [(e["rule"], e["status"]) for e in fired["enforcements"]] == [("fx.greet_on_event",
-                                                                         "succeeded")]
+    assert [(e["rule"], e["status"]) for e in fired["enforcements"]] == [
+        ("fx.greet_on_event", "succeeded")
+    ]
     rc, ex = cli.json("execution", "get", fired["enforcements"][0]["execution"])
     assert ex["status"] == "succeeded" and ex["result"]["result"]["text"] == "hello eve hello eve"
     assert ex["parameters"] == {"who": "eve", "times": 2}
@@ -21,7 +24,8 @@ def test_trigger_fire_runs_matching_rule_with_rendered_parameters(cli):
 def test_rule_that_cannot_be_applied_is_a_failed_enforcement(cli):
     rc, fired = cli.json("trigger", "fire", "fx.event", "--payload", '{"kind": "broken"}')
     assert [(e["rule"], e["status"], e["execution"]) for e in fired["enforcements"]] == [
-        ("fx.bad_params", "failed", None)]
+        ("fx.bad_params", "failed", None)
+    ]
     assert "times" in fired["enforcements"][0]["failure_reason"]
     rc, rows = cli.json("rule-enforcement", "list", "--rule", "fx.bad_params")
     assert rows[0]["status"] == "failed"
@@ -37,9 +41,11 @@ def test_no_rule_matches_and_unknown_trigger(cli):
 
 
 def test_concurrency_attr_policy_delays_same_env_only(cli):
-    procs = [cli.start("run", "fx.slow", "env_name=a", "--json"),
-             cli.start("run", "fx.slow", "env_name=a", "--json"),
-             cli.start("run", "fx.slow", "env_name=b", "--json")]
+    procs = [
+        cli.start("run", "fx.slow", "env_name=a", "--json"),
+        cli.start("run", "fx.slow", "env_name=a", "--json"),
+        cli.start("run", "fx.slow", "env_name=b", "--json"),
+    ]
     for p in procs:
         p.communicate(timeout=60)
     rc, rows = cli.json("execution", "list", "--action", "fx.slow")
@@ -80,10 +86,12 @@ def test_pack_validate_reports_every_bad_file(cli, tmp_path):
     (pack / "pack.yaml").write_text("ref: bad\nname: bad\nversion: 0.1.0\n")
     (pack / "actions" / "multi.yaml").write_text(
         "name: multi\nrunner_type: python-script\nentry_point: multi.py\n"
-        "parameters:\n  x: {type: [string, integer]}\n")
+        "parameters:\n  x: {type: [string, integer]}\n"
+    )
     (pack / "actions" / "broken.yaml").write_text("name: [unclosed\n")
     (pack / "actions" / "escape.yaml").write_text(
-        "name: escape\nrunner_type: python-script\nentry_point: ../../etc/passwd\n")
+        "name: escape\nrunner_type: python-script\nentry_point: ../../etc/passwd\n"
+    )
     (pack / "actions" / "ok.yaml").write_text("name: ok\nrunner_type: noop\n")
     rc, report = cli.json("pack", "validate", str(pack))
     assert rc == 2
@@ -119,8 +127,11 @@ def test_retry_policy_reruns_a_failed_execution(cli):
     assert [a["status"] for a in attempts] == ["failed", "failed", "succeeded"]
     assert [a["result"]["result"]["calls"] for a in attempts] == [1, 2, 3]
     retry = attempts[2]["context"]["policies"]["retry"]
-    assert retry == {"applied_policy": "fx.flaky_retry", "retry_count": 2,
-                     "retried_liveaction_id": attempts[1]["id"]}
+    assert retry == {
+        "applied_policy": "fx.flaky_retry",
+        "retry_count": 2,
+        "retried_liveaction_id": attempts[1]["id"],
+    }
 
 
 def test_retry_policy_gives_up_after_max_retry_count(cli):

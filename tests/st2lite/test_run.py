@@ -42,8 +42,13 @@ def test_action_failures(cli):
 
 def test_shell_runners(cli):
     rc, ex = cli.json("run", "core.local", "cmd=echo out; echo err >&2; exit 3")
-    assert rc == 1 and ex["result"] == {"stdout": "out", "stderr": "err", "return_code": 3,
-                                        "succeeded": False, "failed": True}
+    assert rc == 1 and ex["result"] == {
+        "stdout": "out",
+        "stderr": "err",
+        "return_code": 3,
+        "succeeded": False,
+        "failed": True,
+    }
     rc, ex = cli.json("run", "fx.args", "first=one", "second=2", "flag=x")
     assert ex["result"]["stdout"] == "args:one 2 --flag=x"
     rc, ex = cli.json("run", "core.echo", "message=hi there")
@@ -51,12 +56,14 @@ def test_shell_runners(cli):
 
 
 def test_bad_input_is_one_line_exit_2_and_records_nothing(cli):
-    for args, needle in [(("run", "fx.nope"), "unknown action 'fx.nope'"),
-                         (("run", "fx.greet"), "needs 'who'"),
-                         (("run", "fx.greet", "who=a", "times=many"), "not a valid integer"),
-                         (("run", "fx.greet", "who=a", "color=red"), "no parameter 'color'"),
-                         (("run", "fx.slow", "env_name=a", "cmd=rm -rf /"), "immutable"),
-                         (("run", "fx.greet", "who"), "not key=value")]:
+    for args, needle in [
+        (("run", "fx.nope"), "unknown action 'fx.nope'"),
+        (("run", "fx.greet"), "needs 'who'"),
+        (("run", "fx.greet", "who=a", "times=many"), "not a valid integer"),
+        (("run", "fx.greet", "who=a", "color=red"), "no parameter 'color'"),
+        (("run", "fx.slow", "env_name=a", "cmd=rm -rf /"), "immutable"),
+        (("run", "fx.greet", "who"), "not key=value"),
+    ]:
         proc = cli.run(*args)
         assert proc.returncode == 2, (args, proc.stderr)
         assert needle in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
@@ -80,6 +87,7 @@ def test_history_get_and_rerun(cli):
 
 def test_async_run_completes_in_the_background(cli):
     import time
+
     rc, ex = cli.json("run", "fx.greet", "who=bg", "--async")
     assert rc == 0
     deadline = time.time() + 30
@@ -104,14 +112,18 @@ def test_a_bad_pack_config_fails_the_run_with_one_line_naming_the_file(cli):
 def test_a_python_action_ends_when_the_runtime_running_it_dies(cli):
     import signal
     import time
+
     proc = cli.start("run", "fx.crash", "mode=sleep", "timeout=60")
     deadline = time.time() + 20
     actions = []
     while time.time() < deadline and not actions:
         # a fresh wrapper is a child of st2lite; one forked by the fork server a grandchild
         below = _descendants(proc.pid)
-        actions = [pid for pid, (ppid, args) in below.items() if "python_wrapper" in args
-                   or "python_forkserver" in below.get(ppid, (0, ""))[1]]
+        actions = [
+            pid
+            for pid, (ppid, args) in below.items()
+            if "python_wrapper" in args or "python_forkserver" in below.get(ppid, (0, ""))[1]
+        ]
         time.sleep(0.2)
     assert actions, "the action's process never started"
     proc.send_signal(signal.SIGKILL)
@@ -125,12 +137,18 @@ def test_a_python_action_ends_when_the_runtime_running_it_dies(cli):
 def _descendants(root):
     """{pid: (ppid, args)} of every process below root."""
     import subprocess
-    out = subprocess.run(["ps", "-ww", "-eo", "pid,ppid,args"], capture_output=True, text=True).stdout
+
+    out = subprocess.run(
+        ["ps", "-ww", "-eo", "pid,ppid,args"], capture_output=True, text=True
+    ).stdout
     rows = [(line.split(None, 2) + [""])[:3] for line in out.splitlines()[1:]]
     below, found = {root}, {}
     for _ in range(len(rows)):
-        more = dict((int(pid), (int(ppid), args)) for pid, ppid, args in rows
-                    if int(ppid) in below and int(pid) not in below)
+        more = dict(
+            (int(pid), (int(ppid), args))
+            for pid, ppid, args in rows
+            if int(ppid) in below and int(pid) not in below
+        )
         if not more:
             break
         below.update(more)
@@ -139,7 +157,7 @@ def _descendants(root):
 
 
 def _alive(pid):
-    import os
+
     try:
         with open("/proc/%d/stat" % pid) as f:
             return f.read().split()[2] != "Z"

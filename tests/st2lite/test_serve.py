@@ -1,4 +1,5 @@
 """`st2lite serve`: sensors dispatch, rules fire actions, SIGTERM stops it cleanly."""
+
 import signal
 import time
 
@@ -10,8 +11,11 @@ def test_serve_runs_sensors_into_rules_and_stops_on_sigterm(cli):
         texts = []
         while time.time() < deadline:
             rc, rows = cli.json("execution", "list", "--action", "fx.greet")
-            texts = sorted(r["result"].get("result", {}).get("text") for r in rows
-                           if r["status"] == "succeeded")
+            texts = sorted(
+                r["result"].get("result", {}).get("text")
+                for r in rows
+                if r["status"] == "succeeded"
+            )
             if len(texts) == 2:
                 break
             time.sleep(0.5)
@@ -22,5 +26,7 @@ def test_serve_runs_sensors_into_rules_and_stops_on_sigterm(cli):
     assert proc.returncode == 0, err
     assert "stopped" in out
     rc, keys = cli.json("key", "list", "--prefix", "fx.BeaconSensor:")
-    assert dict((k["name"], k["value"]) for k in keys) == {"fx.BeaconSensor:sent": "2",
-                                                           "fx.BeaconSensor:cleaned": "yes"}
+    assert dict((k["name"], k["value"]) for k in keys) == {
+        "fx.BeaconSensor:sent": "2",
+        "fx.BeaconSensor:cleaned": "yes",
+    }

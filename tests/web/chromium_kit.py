@@ -1,12 +1,22 @@
 """Where Debian's chromium and chromedriver are, and the flags the tests start chromium with."""
+
 import shutil
 
 import pytest
 
-INSTALL_HINT = "run `sudo bash scripts/install-system-deps.sh` (Debian's chromium and chromium-driver)"
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--window-size=1400,1000")
+INSTALL_HINT = (
+    "run `sudo bash scripts/install-system-deps.sh` (Debian's chromium and chromium-driver)"
+)
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1400,1000",
+)
 
 
 def installed(*names):

@@ -1,5 +1,6 @@
 """The history page's tests drive Debian's chromium through its chromedriver (Selenium), never a
 downloaded browser, against a real `st2lite serve` started by the API tests' helpers."""
+
 import os
 import sys
 import tempfile

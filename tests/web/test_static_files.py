@@ -1,10 +1,10 @@
 """The page's files as `st2lite serve` serves them: types, caching and security headers, nothing
 outside the page's folder, and the API's own root paths left as they were."""
+
 import http.client
 import urllib.parse
 
 import pytest
-
 from api_testkit import Http, start_server
 
 
@@ -27,12 +27,15 @@ def raw_get(base_url, path):
         connection.close()
 
 
-@pytest.mark.parametrize("path,content_type", [
-    ("/", "text/html; charset=utf-8"),
-    ("/index.html", "text/html; charset=utf-8"),
-    ("/web/history.js", "text/javascript; charset=utf-8"),
-    ("/web/history.css", "text/css; charset=utf-8"),
-])
+@pytest.mark.parametrize(
+    "path,content_type",
+    [
+        ("/", "text/html; charset=utf-8"),
+        ("/index.html", "text/html; charset=utf-8"),
+        ("/web/history.js", "text/javascript; charset=utf-8"),
+        ("/web/history.css", "text/css; charset=utf-8"),
+    ],
+)
 def test_the_page_is_served_without_credentials(server, path, content_type):
     status, headers, body = raw_get(server.urls["api"], path)
     assert status == 200 and headers["Content-Type"] == content_type
@@ -50,10 +53,19 @@ def test_the_page_holds_no_data_and_fetches_nothing_from_the_network(server):
     assert 'id="login"' in page
 
 
-@pytest.mark.parametrize("path", [
-    "/web/", "/web/missing.js", "/web/../webui.py", "/web/..%2fwebui.py", "/web/%2e%2e/app.py",
-    "/web/../../../../etc/passwd", "/web/index.html/..", "/../api/webui.py",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/web/",
+        "/web/missing.js",
+        "/web/../webui.py",
+        "/web/..%2fwebui.py",
+        "/web/%2e%2e/app.py",
+        "/web/../../../../etc/passwd",
+        "/web/index.html/..",
+        "/../api/webui.py",
+    ],
+)
 def test_nothing_outside_the_page_folder_and_no_listing(server, path):
     status, headers, body = raw_get(server.urls["api"], path)
     assert status in (401, 404), (path, status)

@@ -3,6 +3,7 @@
 It talks to MariaDB through the `mariadb` client binary (Debian's mariadb-client), so it needs
 nothing beyond the Python 3 standard library. Config: conf/app.json, rendered by qaeci.
 """
+
 import html
 import json
 import os
@@ -54,20 +55,36 @@ def unescape_batch_field(text):
 def run_query(mysql, sql):
     """Run one SQL statement; return its rows as lists of strings."""
     command = [
-        find_client(), "--protocol=TCP", "--host", mysql["host"], "--port", str(mysql["port"]),
-        "--user", mysql["user"], "--batch", "--skip-column-names", "--connect-timeout=3",
-        "--database", mysql["database"], "--execute", sql,
+        find_client(),
+        "--protocol=TCP",
+        "--host",
+        mysql["host"],
+        "--port",
+        str(mysql["port"]),
+        "--user",
+        mysql["user"],
+        "--batch",
+        "--skip-column-names",
+        "--connect-timeout=3",
+        "--database",
+        mysql["database"],
+        "--execute",
+        sql,
     ]
     # The password goes through the environment, never on the command line (visible in ps).
     env = dict(os.environ, MYSQL_PWD=str(mysql["password"]))
     try:
-        done = subprocess.run(command, env=env, capture_output=True, text=True,
-                              timeout=QUERY_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        raise DatabaseError(f"query timed out after {QUERY_TIMEOUT_SECONDS}s")
+        done = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=QUERY_TIMEOUT_SECONDS
+        )
+    except subprocess.TimeoutExpired as error:
+        raise DatabaseError(f"query timed out after {QUERY_TIMEOUT_SECONDS}s") from error
     if done.returncode != 0:
-        raise DatabaseError(done.stderr.strip().splitlines()[-1] if done.stderr.strip()
-                            else f"mariadb exited with {done.returncode}")
+        raise DatabaseError(
+            done.stderr.strip().splitlines()[-1]
+            if done.stderr.strip()
+            else f"mariadb exited with {done.returncode}"
+        )
     lines = [line for line in done.stdout.split("\n") if line]
     return [[unescape_batch_field(field) for field in line.split("\t")] for line in lines]
 
@@ -90,14 +107,18 @@ def render_page(config, books, error):
         rows = "".join(
             f"<tr><td>{b['id']}</td><td>{html.escape(b['title'])}</td>"
             f"<td>{html.escape(b['author'])}</td><td>{b['published_year']}</td></tr>"
-            for b in books)
-        body = ("<table><tr><th>id</th><th>title</th><th>author</th><th>year</th></tr>"
-                f"{rows}</table>")
+            for b in books
+        )
+        body = (
+            f"<table><tr><th>id</th><th>title</th><th>author</th><th>year</th></tr>{rows}</table>"
+        )
     mysql = config["mysql"]
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>books · {html.escape(config['env'])}"
-            f"</title></head><body><h1>books</h1><p>Environment <b>{html.escape(config['env'])}</b>; "
-            f"{len(books)} books read from MariaDB {html.escape(mysql['host'])}:{mysql['port']}/"
-            f"{html.escape(mysql['database'])}.</p>{body}</body></html>")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>books · {html.escape(config['env'])}"
+        f"</title></head><body><h1>books</h1><p>Environment <b>{html.escape(config['env'])}</b>; "
+        f"{len(books)} books read from MariaDB {html.escape(mysql['host'])}:{mysql['port']}/"
+        f"{html.escape(mysql['database'])}.</p>{body}</body></html>"
+    )
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -113,11 +134,15 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/api/books":
                 return self.reply(200, "application/json", {"books": fetch_books(mysql)})
             if path == "/":
-                return self.reply(200, "text/html", render_page(self.config, fetch_books(mysql), None))
+                return self.reply(
+                    200, "text/html", render_page(self.config, fetch_books(mysql), None)
+                )
         except DatabaseError as error:
             if path == "/":
                 return self.reply(200, "text/html", render_page(self.config, [], str(error)))
-            return self.reply(503, "application/json", {"status": "unavailable", "error": str(error)})
+            return self.reply(
+                503, "application/json", {"status": "unavailable", "error": str(error)}
+            )
         self.reply(404, "application/json", {"error": f"no such path {path}"})
 
     def reply(self, status, content_type, body):
@@ -135,7 +160,9 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     port = os.environ.get("PORT0")
     if not port or not port.isdigit():
-        sys.exit("books: PORT0 is not set to a port number; qaeci sets it, or run PORT0=8000 python3 server.py")
+        sys.exit(
+            "books: PORT0 is not set to a port number; qaeci sets it, or run PORT0=8000 python3 server.py"
+        )
     Handler.config = load_config()
     server = ThreadingHTTPServer((os.environ.get("HOST", "127.0.0.1"), int(port)), Handler)
     print(f"books: listening on {server.server_address[0]}:{server.server_address[1]}", flush=True)

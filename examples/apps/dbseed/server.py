@@ -5,6 +5,7 @@ the template `demo-seed` (MariaDB plus this app), take a snapshot of that enviro
 take the environment down. Loading is idempotent (the seed replaces the table's rows), so a restart
 is harmless. /health answers 200 once the `books` table has rows. Python 3 standard library only.
 """
+
 import html
 import json
 import os
@@ -39,24 +40,45 @@ def mariadb(mysql, sql=None, stdin_path=None):
     client = shutil.which("mariadb") or shutil.which("mysql")
     if not client:
         raise DatabaseError("no mariadb client on PATH; install the mariadb-client package")
-    command = [client, "--protocol=TCP", "--host", mysql["host"], "--port", str(mysql["port"]),
-               "--user", mysql["user"], "--batch", "--skip-column-names", "--connect-timeout=3",
-               "--database", mysql["database"]]
+    command = [
+        client,
+        "--protocol=TCP",
+        "--host",
+        mysql["host"],
+        "--port",
+        str(mysql["port"]),
+        "--user",
+        mysql["user"],
+        "--batch",
+        "--skip-column-names",
+        "--connect-timeout=3",
+        "--database",
+        mysql["database"],
+    ]
     if sql is not None:
         command += ["--execute", sql]
     env = dict(os.environ, MYSQL_PWD=str(mysql["password"]))
     try:
         if stdin_path is not None:
             with open(stdin_path, "rb") as stdin:
-                done = subprocess.run(command, env=env, stdin=stdin, capture_output=True,
-                                      timeout=CLIENT_TIMEOUT_SECONDS)
+                done = subprocess.run(
+                    command,
+                    env=env,
+                    stdin=stdin,
+                    capture_output=True,
+                    timeout=CLIENT_TIMEOUT_SECONDS,
+                )
         else:
-            done = subprocess.run(command, env=env, capture_output=True, timeout=CLIENT_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        raise DatabaseError(f"mariadb did not finish within {CLIENT_TIMEOUT_SECONDS}s")
+            done = subprocess.run(
+                command, env=env, capture_output=True, timeout=CLIENT_TIMEOUT_SECONDS
+            )
+    except subprocess.TimeoutExpired as error:
+        raise DatabaseError(f"mariadb did not finish within {CLIENT_TIMEOUT_SECONDS}s") from error
     stderr = done.stderr.decode("utf-8", "replace").strip()
     if done.returncode != 0:
-        raise DatabaseError(stderr.splitlines()[-1] if stderr else f"mariadb exited with {done.returncode}")
+        raise DatabaseError(
+            stderr.splitlines()[-1] if stderr else f"mariadb exited with {done.returncode}"
+        )
     return done.stdout.decode("utf-8")
 
 
@@ -68,7 +90,9 @@ def load_seed(mysql):
             return
         except DatabaseError as error:
             if attempt == LOAD_ATTEMPTS:
-                raise DatabaseError(f"seed not loaded after {LOAD_ATTEMPTS} attempts: {error}")
+                raise DatabaseError(
+                    f"seed not loaded after {LOAD_ATTEMPTS} attempts: {error}"
+                ) from error
             time.sleep(SECONDS_BETWEEN_ATTEMPTS)
 
 
@@ -86,13 +110,19 @@ class Handler(BaseHTTPRequestHandler):
         try:
             count = book_count(self.config["mysql"])
         except DatabaseError as error:
-            return self.reply(503, "application/json", {"status": "unavailable", "error": str(error)})
+            return self.reply(
+                503, "application/json", {"status": "unavailable", "error": str(error)}
+            )
         if path == "/health":
             return self.reply(200 if count else 503, "application/json", {"books": count})
         mysql = self.config["mysql"]
-        self.reply(200, "text/html", f"<!doctype html><html><body><h1>dbseed</h1><p>{count} books loaded from "
-                   f"seed.sql into {html.escape(mysql['database'])} on {html.escape(mysql['host'])}:"
-                   f"{mysql['port']}.</p></body></html>")
+        self.reply(
+            200,
+            "text/html",
+            f"<!doctype html><html><body><h1>dbseed</h1><p>{count} books loaded from "
+            f"seed.sql into {html.escape(mysql['database'])} on {html.escape(mysql['host'])}:"
+            f"{mysql['port']}.</p></body></html>",
+        )
 
     def reply(self, status, content_type, body):
         data = (json.dumps(body) if content_type == "application/json" else body).encode("utf-8")
@@ -109,7 +139,9 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     port = os.environ.get("PORT0")
     if not port or not port.isdigit():
-        sys.exit("dbseed: PORT0 is not set to a port number; qaeci sets it, or run PORT0=8000 python3 server.py")
+        sys.exit(
+            "dbseed: PORT0 is not set to a port number; qaeci sets it, or run PORT0=8000 python3 server.py"
+        )
     Handler.config = load_config()
     try:
         load_seed(Handler.config["mysql"])

@@ -2,6 +2,7 @@
 qaeci renders into conf/app.json) plus this environment's VAT and backlist discount.
 Python 3 standard library only.
 """
+
 import datetime
 import html
 import json
@@ -41,9 +42,9 @@ def get_json(url):
         with urllib.request.urlopen(url, timeout=REQUEST_TIMEOUT_SECONDS) as response:
             return json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as error:
-        raise UpstreamError(f"{url} answered {error.code}")
+        raise UpstreamError(f"{url} answered {error.code}") from error
     except (OSError, ValueError) as error:
-        raise UpstreamError(f"{url}: {getattr(error, 'reason', error)}")
+        raise UpstreamError(f"{url}: {getattr(error, 'reason', error)}") from error
 
 
 def price_book(book, config, this_year):
@@ -52,16 +53,23 @@ def price_book(book, config, this_year):
     if backlist:
         cents = cents * (100 - config["backlist_discount_percent"]) / 100
     cents = int(round(cents))
-    return {"cents": cents, "display": f"{cents // 100}.{cents % 100:02d} {config['currency']}",
-            "backlist_discount": backlist}
+    return {
+        "cents": cents,
+        "display": f"{cents // 100}.{cents % 100:02d} {config['currency']}",
+        "backlist_discount": backlist,
+    }
 
 
 def price_list(config):
     books = get_json(config["books_url"] + "/api/books")["books"]
     this_year = datetime.date.today().year
-    return {"currency": config["currency"],
-            "prices": {str(book["id"]): dict(price_book(book, config, this_year), title=book["title"])
-                       for book in books}}
+    return {
+        "currency": config["currency"],
+        "prices": {
+            str(book["id"]): dict(price_book(book, config, this_year), title=book["title"])
+            for book in books
+        },
+    }
 
 
 def render_page(config, prices, error):
@@ -71,13 +79,16 @@ def render_page(config, prices, error):
         rows = "".join(
             f"<tr><td>{html.escape(p['title'])}</td><td>{html.escape(p['display'])}</td>"
             f"<td>{'backlist -' + str(config['backlist_discount_percent']) + '%' if p['backlist_discount'] else ''}</td></tr>"
-            for p in prices["prices"].values())
+            for p in prices["prices"].values()
+        )
         body = f"<table><tr><th>title</th><th>price</th><th></th></tr>{rows}</table>"
     build = load_build_info()
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>prices · {html.escape(config['env'])}"
-            f"</title></head><body><h1>prices</h1><p>Environment <b>{html.escape(config['env'])}</b>; "
-            f"catalogue from <code>{html.escape(config['books_url'])}</code>; build of commit "
-            f"<code>{html.escape(str(build.get('commit')))}</code>.</p>{body}</body></html>")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>prices · {html.escape(config['env'])}"
+        f"</title></head><body><h1>prices</h1><p>Environment <b>{html.escape(config['env'])}</b>; "
+        f"catalogue from <code>{html.escape(config['books_url'])}</code>; build of commit "
+        f"<code>{html.escape(str(build.get('commit')))}</code>.</p>{body}</body></html>"
+    )
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -92,11 +103,15 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/api/prices":
                 return self.reply(200, "application/json", price_list(self.config))
             if path == "/":
-                return self.reply(200, "text/html", render_page(self.config, price_list(self.config), None))
+                return self.reply(
+                    200, "text/html", render_page(self.config, price_list(self.config), None)
+                )
         except UpstreamError as error:
             if path == "/":
                 return self.reply(200, "text/html", render_page(self.config, None, str(error)))
-            return self.reply(503, "application/json", {"status": "unavailable", "error": str(error)})
+            return self.reply(
+                503, "application/json", {"status": "unavailable", "error": str(error)}
+            )
         self.reply(404, "application/json", {"error": f"no such path {path}"})
 
     def reply(self, status, content_type, body):
@@ -114,7 +129,9 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     port = os.environ.get("PORT0")
     if not port or not port.isdigit():
-        sys.exit("prices: PORT0 is not set to a port number; qaeci sets it, or run PORT0=8000 python3 server.py")
+        sys.exit(
+            "prices: PORT0 is not set to a port number; qaeci sets it, or run PORT0=8000 python3 server.py"
+        )
     Handler.config = load_config()
     server = ThreadingHTTPServer((os.environ.get("HOST", "127.0.0.1"), int(port)), Handler)
     print(f"prices: listening on {server.server_address[0]}:{server.server_address[1]}", flush=True)

@@ -1,6 +1,7 @@
 """status: the demo environment's dashboard. It asks every other app for /health, in parallel, and
 links each app's public URL. Python 3 standard library only; config in conf/app.json (rendered).
 """
+
 import html
 import json
 import os
@@ -33,7 +34,11 @@ def probe(url):
         healthy, detail = False, f"answered {error.code}"
     except OSError as error:
         healthy, detail = False, str(getattr(error, "reason", error))
-    return {"healthy": healthy, "detail": detail, "millis": int((time.monotonic() - started) * 1000)}
+    return {
+        "healthy": healthy,
+        "detail": detail,
+        "millis": int((time.monotonic() - started) * 1000),
+    }
 
 
 def probe_all(watched):
@@ -46,10 +51,13 @@ def render_page(config, report):
     rows = "".join(
         f"<tr><td><a href='{html.escape(config['watched'][code]['public_url'])}'>{html.escape(code)}</a></td>"
         f"<td>{'✓ healthy' if r['healthy'] else '✗ ' + html.escape(r['detail'])}</td><td>{r['millis']} ms</td></tr>"
-        for code, r in report.items())
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>status · {html.escape(config['env'])}"
-            f"</title></head><body><h1>Environment {html.escape(config['env'])} ({html.escape(config['deploy_type'])})"
-            f"</h1><table><tr><th>app</th><th>health</th><th>answered in</th></tr>{rows}</table></body></html>")
+        for code, r in report.items()
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>status · {html.escape(config['env'])}"
+        f"</title></head><body><h1>Environment {html.escape(config['env'])} ({html.escape(config['deploy_type'])})"
+        f"</h1><table><tr><th>app</th><th>health</th><th>answered in</th></tr>{rows}</table></body></html>"
+    )
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -64,9 +72,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, "text/html", render_page(self.config, report))
         healthy = all(r["healthy"] for r in report.values())
         if path == "/health":
-            return self.reply(200 if healthy else 503, "application/json",
-                              {"status": "ok" if healthy else "unavailable", "apps": report})
-        self.reply(200, "application/json", {"env": self.config["env"], "healthy": healthy, "apps": report})
+            return self.reply(
+                200 if healthy else 503,
+                "application/json",
+                {"status": "ok" if healthy else "unavailable", "apps": report},
+            )
+        self.reply(
+            200, "application/json", {"env": self.config["env"], "healthy": healthy, "apps": report}
+        )
 
     def reply(self, status, content_type, body):
         data = (json.dumps(body) if content_type == "application/json" else body).encode("utf-8")
@@ -83,7 +96,9 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     port = os.environ.get("PORT0")
     if not port or not port.isdigit():
-        sys.exit("status: PORT0 is not set to a port number; qaeci sets it, or run PORT0=8000 python3 server.py")
+        sys.exit(
+            "status: PORT0 is not set to a port number; qaeci sets it, or run PORT0=8000 python3 server.py"
+        )
     Handler.config = load_config()
     server = ThreadingHTTPServer((os.environ.get("HOST", "127.0.0.1"), int(port)), Handler)
     print(f"status: listening on {server.server_address[0]}:{server.server_address[1]}", flush=True)

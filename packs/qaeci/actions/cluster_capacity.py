@@ -1,7 +1,6 @@
-from st2common.runners.base_action import Action
-
 from qaeci.action_support import run_step
 from qaeci.scaling import Scaler
+from st2common.runners.base_action import Action
 
 
 class ClusterCapacity(Action):

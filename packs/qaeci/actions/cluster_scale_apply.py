@@ -1,7 +1,6 @@
-from st2common.runners.base_action import Action
-
 from qaeci.action_support import run_step
 from qaeci.scaling import Scaler
+from st2common.runners.base_action import Action
 
 
 class ClusterScaleApply(Action):
@@ -11,4 +10,5 @@ class ClusterScaleApply(Action):
             if not approved:
                 return scaler.deny(plan, responder)
             return scaler.scale_out(int(plan["count"]), trigger or None)
+
         return run_step(self, step)

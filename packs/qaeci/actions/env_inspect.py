@@ -1,7 +1,6 @@
-from st2common.runners.base_action import Action
-
 from qaeci import status
 from qaeci.action_support import run_step
+from st2common.runners.base_action import Action
 
 
 class EnvInspect(Action):

@@ -1,6 +1,5 @@
-from st2common.runners.base_action import Action
-
 from qaeci.action_support import run_step
+from st2common.runners.base_action import Action
 
 
 class RegistryValidate(Action):

@@ -1,7 +1,6 @@
-from st2common.runners.base_action import Action
-
 from qaeci.action_support import run_step
 from qaeci.cluster_router import sync_routes
+from st2common.runners.base_action import Action
 
 
 class RouterSync(Action):

@@ -1,12 +1,12 @@
 """Follows /events of every Docker daemon the pack config names (clusters.*.docker_hosts), one
 thread per daemon: qaeci.container_oom, qaeci.container_exit and qaeci.app_health, with each
 container mapped back to its Marathon app and Mesos task. Idles quietly when no daemon is named."""
-from st2reactor.sensor.base import Sensor
 
 from qaeci.sensing.docker_watch import DockerHostWatch
 from qaeci.sensing.problems import EndpointProblems, MalformedEvents
 from qaeci.sensing.sensor_kit import WatchThreads, read_sensor_config, trigger_dispatcher
 from qaeci.sensing.state_store import StateStore
+from st2reactor.sensor.base import Sensor
 
 
 class DockerEventsSensor(Sensor):
@@ -25,12 +25,17 @@ class DockerEventsSensor(Sensor):
         store = StateStore(self.sensor_service, self._logger)
         problems = EndpointProblems(self._logger)
         dispatch = trigger_dispatcher(self.sensor_service)
-        self.watches = [DockerHostWatch(cluster.name, address, found.settings, dispatch, store,
-                                        problems, self.malformed)
-                        for cluster in found.clusters for address in cluster.docker_hosts]
+        self.watches = [
+            DockerHostWatch(
+                cluster.name, address, found.settings, dispatch, store, problems, self.malformed
+            )
+            for cluster in found.clusters
+            for address in cluster.docker_hosts
+        ]
         if not self.watches:
-            self._logger.info("no cluster in the pack config names docker_hosts; the Docker "
-                              "events sensor idles")
+            self._logger.info(
+                "no cluster in the pack config names docker_hosts; the Docker events sensor idles"
+            )
 
     def run(self):
         self._threads.run(self.watches)

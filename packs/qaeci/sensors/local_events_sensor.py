@@ -7,15 +7,15 @@ config's work_dir; this sensor reads that spool from where it left off, so nothi
 it is not running, and it carries on across supervisord restarts. It idles quietly while the
 local back end has never run (no spool yet).
 """
-import threading
 
-from st2reactor.sensor.base import Sensor
+import threading
 
 from qaeci.backends.local_event_feed import LocalEventFeed
 from qaeci.backends.local_event_spool import events_dir
 from qaeci.config import PackConfig
 from qaeci.errors import ConfigError
 from qaeci.sensing.sensor_kit import trigger_dispatcher
+from st2reactor.sensor.base import Sensor
 
 POLL_SECONDS = 0.5
 
@@ -32,11 +32,13 @@ class LocalEventsSensor(Sensor):
         try:
             work_dir = PackConfig(self.config).work_dir
         except ConfigError as error:
-            self._logger.error("pack config: %s; the local events sensor idles until it is fixed"
-                               % error)
+            self._logger.error(
+                "pack config: %s; the local events sensor idles until it is fixed" % error
+            )
             return
-        self.feed = LocalEventFeed(events_dir(work_dir), trigger_dispatcher(self.sensor_service),
-                                  self._logger)
+        self.feed = LocalEventFeed(
+            events_dir(work_dir), trigger_dispatcher(self.sensor_service), self._logger
+        )
 
     def run(self):
         while not self._stopping.is_set():

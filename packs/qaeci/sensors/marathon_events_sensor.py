@@ -1,11 +1,11 @@
 """Follows `/v2/events` of every Marathon the pack config names (clusters.*.marathon_url), one
 thread per Marathon: qaeci.task_status, qaeci.deployment and qaeci.app_health, reconciled after
 every (re)connect. Idles quietly when no Marathon is named."""
-from st2reactor.sensor.base import Sensor
 
 from qaeci.marathon_stream import MarathonStreamWatch
 from qaeci.sensing.problems import EndpointProblems, MalformedEvents
 from qaeci.sensing.sensor_kit import WatchThreads, read_sensor_config, trigger_dispatcher
+from st2reactor.sensor.base import Sensor
 
 
 class MarathonEventsSensor(Sensor):
@@ -23,12 +23,24 @@ class MarathonEventsSensor(Sensor):
             return
         problems = EndpointProblems(self._logger)
         dispatch = trigger_dispatcher(self.sensor_service)
-        self.watches = [MarathonStreamWatch(cluster, found.settings, dispatch, self.sensor_service,
-                                            self._logger, problems, self.malformed)
-                        for cluster in found.clusters if cluster.marathon_url]
+        self.watches = [
+            MarathonStreamWatch(
+                cluster,
+                found.settings,
+                dispatch,
+                self.sensor_service,
+                self._logger,
+                problems,
+                self.malformed,
+            )
+            for cluster in found.clusters
+            if cluster.marathon_url
+        ]
         if not self.watches and not found.problems:
-            self._logger.info("no cluster in the pack config names a marathon_url; the Marathon "
-                              "event sensor idles")
+            self._logger.info(
+                "no cluster in the pack config names a marathon_url; the Marathon "
+                "event sensor idles"
+            )
 
     def run(self):
         self._threads.run(self.watches)

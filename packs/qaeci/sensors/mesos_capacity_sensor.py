@@ -1,18 +1,19 @@
 """Watches every configured cluster's Mesos master and Marathon launch queue (pack config
 `clusters`): qaeci.capacity, qaeci.agent_change and qaeci.launch_stalled. Idles quietly when no
 cluster names a mesos_url or marathon_url."""
-from st2reactor.sensor.base import PollingSensor
 
 from qaeci.sensing.mesos_watch import ClusterCapacityWatch
 from qaeci.sensing.problems import EndpointProblems, MalformedEvents
 from qaeci.sensing.sensor_kit import read_sensor_config, trigger_dispatcher
 from qaeci.sensing.state_store import StateStore
+from st2reactor.sensor.base import PollingSensor
 
 
 class MesosCapacitySensor(PollingSensor):
     def __init__(self, sensor_service, config=None, poll_interval=30):
-        super(MesosCapacitySensor, self).__init__(sensor_service=sensor_service, config=config,
-                                                  poll_interval=poll_interval)
+        super(MesosCapacitySensor, self).__init__(
+            sensor_service=sensor_service, config=config, poll_interval=poll_interval
+        )
         self.watches = []
         self.malformed = None
 
@@ -25,12 +26,16 @@ class MesosCapacitySensor(PollingSensor):
         store = StateStore(self.sensor_service, self._logger)
         problems = EndpointProblems(self._logger)
         dispatch = trigger_dispatcher(self.sensor_service)
-        self.watches = [ClusterCapacityWatch(cluster, found.settings, dispatch, store, problems,
-                                             self.malformed)
-                        for cluster in found.clusters if cluster.mesos_url or cluster.marathon_url]
+        self.watches = [
+            ClusterCapacityWatch(cluster, found.settings, dispatch, store, problems, self.malformed)
+            for cluster in found.clusters
+            if cluster.mesos_url or cluster.marathon_url
+        ]
         if not self.watches:
-            self._logger.info("no cluster in the pack config names a mesos_url or marathon_url; "
-                              "the capacity sensor idles")
+            self._logger.info(
+                "no cluster in the pack config names a mesos_url or marathon_url; "
+                "the capacity sensor idles"
+            )
 
     def poll(self):
         for watch in self.watches:

@@ -30,8 +30,11 @@ def _nginx_available():
     return bool(shutil.which("nginx")) or os.access("/usr/sbin/nginx", os.X_OK)
 
 
-LOCAL_BACKEND_MISSING = None if _supervisord_available() and _nginx_available() else (
-    "the local back end needs supervisord and nginx on this machine")
+LOCAL_BACKEND_MISSING = (
+    None
+    if _supervisord_available() and _nginx_available()
+    else ("the local back end needs supervisord and nginx on this machine")
+)
 
 
 def free_port():
@@ -51,8 +54,9 @@ class LocalSiteTestCase(QaeciActionTestCase):
         self.addCleanup(self.take_everything_down)
 
     def config(self, **overrides):
-        return super(LocalSiteTestCase, self).config(**dict({"router_port": self.router_port},
-                                                            **overrides))
+        return super(LocalSiteTestCase, self).config(
+            **dict({"router_port": self.router_port}, **overrides)
+        )
 
     def take_everything_down(self):
         for env in self.run_ok(EnvList)["environments"]:
@@ -73,8 +77,10 @@ class LocalSiteTestCase(QaeciActionTestCase):
 
     def through_router(self, app, env):
         """(status, body) of http://APP.ENV.localhost:PORT/ as a person opening it gets them."""
-        request = urllib.request.Request("http://127.0.0.1:%d/" % self.router_port,
-                                         headers={"Host": "%s.%s.localhost" % (app, env)})
+        request = urllib.request.Request(
+            "http://127.0.0.1:%d/" % self.router_port,
+            headers={"Host": "%s.%s.localhost" % (app, env)},
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status, response.read().decode()

@@ -26,18 +26,28 @@ PACK_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 FIXTURES = os.path.join(PACK_DIR, "tests", "fixtures")
 PACK_REF = "qaeci"
 # Fixed identity and dates: commits need them, and the tests must not depend on HOME's git config.
-GIT_IDENTITY = {"GIT_AUTHOR_NAME": "qaeci tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
-                "GIT_COMMITTER_NAME": "qaeci tests",
-                "GIT_COMMITTER_EMAIL": "tests@example.invalid",
-                "GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z",
-                "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z"}
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "qaeci tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.invalid",
+    "GIT_COMMITTER_NAME": "qaeci tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.invalid",
+    "GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z",
+    "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z",
+}
 
 
 def git(*args, **kwargs):
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0", **GIT_IDENTITY)
     env.update(kwargs.pop("env", {}))
-    return subprocess.run(["git"] + list(args), env=env, check=True, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True, **kwargs).stdout.strip()
+    return subprocess.run(
+        ["git"] + list(args),
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+        **kwargs,
+    ).stdout.strip()
 
 
 def make_repositories(target):
@@ -48,12 +58,20 @@ def make_repositories(target):
         git("init", "--quiet", "--bare", "--template=", repo)
         for branch_dir in sorted(glob.glob(os.path.join(app_dir, "*"))):
             branch = os.path.basename(branch_dir)
-            index = {"GIT_DIR": repo, "GIT_WORK_TREE": branch_dir,
-                     "GIT_INDEX_FILE": os.path.join(repo, "index-" + branch)}
+            index = {
+                "GIT_DIR": repo,
+                "GIT_WORK_TREE": branch_dir,
+                "GIT_INDEX_FILE": os.path.join(repo, "index-" + branch),
+            }
             git("add", "--all", ".", env=index, cwd=branch_dir)
             tree = git("write-tree", env=index)
-            commit = git("commit-tree", tree, "-m", "%s on %s" % (os.path.basename(app_dir),
-                                                                  branch), env=index)
+            commit = git(
+                "commit-tree",
+                tree,
+                "-m",
+                "%s on %s" % (os.path.basename(app_dir), branch),
+                env=index,
+            )
             git("--git-dir", repo, "update-ref", "refs/heads/" + branch, commit)
         git("--git-dir", repo, "symbolic-ref", "HEAD", "refs/heads/master")
     return target
@@ -83,8 +101,9 @@ class QaeciActionTestCase(BaseActionTestCase):
         # Short: supervisord's socket lives under work_dir and unix socket paths are limited.
         cls.site = tempfile.mkdtemp(prefix="qaeci-pack-")
         cls.repos = make_repositories(os.path.join(cls.site, "repos"))
-        cls.registry = copy_registry(os.path.join(FIXTURES, "registry"),
-                                     os.path.join(cls.site, "registry"), cls.repos)
+        cls.registry = copy_registry(
+            os.path.join(FIXTURES, "registry"), os.path.join(cls.site, "registry"), cls.repos
+        )
 
     @classmethod
     def tearDownClass(cls):
@@ -100,8 +119,11 @@ class QaeciActionTestCase(BaseActionTestCase):
 
     def config(self, **overrides):
         config = yaml.safe_load(self.get_fixture_content("config.yaml"))
-        config.update(registry_path=self.registry, work_dir=self.work_dir,
-                      artifact_store="file://" + self.store_dir)
+        config.update(
+            registry_path=self.registry,
+            work_dir=self.work_dir,
+            artifact_store="file://" + self.store_dir,
+        )
         config.update(overrides)
         return config
 
@@ -126,12 +148,12 @@ class QaeciActionTestCase(BaseActionTestCase):
         """Keys of everything in the artifact store."""
         found = []
         for folder, _, files in os.walk(self.store_dir):
-            found += [os.path.relpath(os.path.join(folder, name), self.store_dir)
-                      for name in files]
+            found += [os.path.relpath(os.path.join(folder, name), self.store_dir) for name in files]
         return sorted(found)
 
 
 # -- the pack's metadata -------------------------------------------------------------------------
+
 
 def read_yaml(path):
     with open(path) as handle:

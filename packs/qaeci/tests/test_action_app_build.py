@@ -16,8 +16,7 @@ class AppBuildTestCase(QaeciActionTestCase):
         run = self.run_ok(EnvPlan, env_name="qa1", template="demo")["run"]
         ok, result = self.build("qa1", "api", run)
         self.assertTrue(ok, result)
-        self.assertEqual((result["status"], result["built"], result["run"]),
-                         ("built", True, run))
+        self.assertEqual((result["status"], result["built"], result["run"]), ("built", True, run))
         self.assertEqual(result["commit"], commit_of(self.repos, "api", "develop"))
         self.assertEqual(self.artifacts(), [result["build_key"]])
         self.assertTrue(result["build_key"].startswith("api/%s-" % result["commit"]))
@@ -31,8 +30,9 @@ class AppBuildTestCase(QaeciActionTestCase):
         plan = self.run_ok(EnvPlan, env_name="qa1", template="demo", branches=["web=feature-x"])
         result = self.run_ok(AppBuild, env_name="qa1", app="web", run=plan["run"])
         with tarfile.open(os.path.join(self.store_dir, result["build_key"])) as artifact:
-            self.assertEqual(artifact.extractfile("index.html").read(),
-                             b"<h1>web, feature x</h1>\n")
+            self.assertEqual(
+                artifact.extractfile("index.html").read(), b"<h1>web, feature x</h1>\n"
+            )
 
     def test_an_artifact_in_the_store_is_not_built_again_by_any_environment(self):
         run = self.run_ok(EnvPlan, env_name="qa1", template="demo")["run"]
@@ -47,8 +47,10 @@ class AppBuildTestCase(QaeciActionTestCase):
         ok, result = self.build("qa1", "api", plan["run"])
         # A failed build is the step's result, not a failed step: the deploy reports it.
         self.assertTrue(ok, result)
-        self.assertEqual((result["status"], result["built"], result["reason"]),
-                         ("failed", False, "make build exited with 2; see the build log"))
+        self.assertEqual(
+            (result["status"], result["built"], result["reason"]),
+            ("failed", False, "make build exited with 2; see the build log"),
+        )
         self.assertIn("compiling api", result["log_tail"])
         self.assertIn("server.c:1: error: expected ;", result["log_tail"])
         self.assertTrue(os.path.isfile(result["log_path"]))
@@ -57,6 +59,7 @@ class AppBuildTestCase(QaeciActionTestCase):
     def test_an_artifact_folder_the_build_did_not_make_fails_the_build(self):
         plan = self.run_ok(EnvPlan, env_name="qa1", template="lite", branches=["docs=empty"])
         result = self.run_ok(AppBuild, env_name="qa1", app="docs", run=plan["run"])
-        self.assertEqual((result["status"], result["reason"]),
-                         ("failed", "build produced no site; fix: correct build.artifact or the "
-                                    "build command"))
+        self.assertEqual(
+            (result["status"], result["reason"]),
+            ("failed", "build produced no site; fix: correct build.artifact or the build command"),
+        )

@@ -18,5 +18,8 @@ class ClusterCapacityTestCase(ScalingActionTestCase):
 
     def test_an_unknown_cluster_is_one_line_naming_the_fix(self):
         outcome = self.run_action(ClusterCapacity, config=self.config(cluster="prod"))
-        self.assertRefused(outcome, "scaling.cluster is 'prod', not one of the clusters (dev); "
-                                    "fix: set it to the deploy type to scale")
+        self.assertRefused(
+            outcome,
+            "scaling.cluster is 'prod', not one of the clusters (dev); "
+            "fix: set it to the deploy type to scale",
+        )

@@ -13,8 +13,12 @@ class ClusterScaleApplyTestCase(ScalingActionTestCase):
         self.assertIn("dev: added 2 of 2 agents", report["message"])
 
     def test_a_denied_plan_changes_nothing_and_says_so(self):
-        report = self.run_ok(ClusterScaleApply, plan={"count": 3, "reason": "add 3 agents; x"},
-                             approved=False, responder="alice")
+        report = self.run_ok(
+            ClusterScaleApply,
+            plan={"count": 3, "reason": "add 3 agents; x"},
+            approved=False,
+            responder="alice",
+        )
         self.assertEqual(report["added"], [])
         self.assertEqual(self.openstack.created, 0)
         self.assertEqual(report["message"], "dev: not done: add 3 agents; denied in chat by alice")
@@ -22,7 +26,8 @@ class ClusterScaleApplyTestCase(ScalingActionTestCase):
     def test_openstack_refusing_the_credentials_is_one_line(self):
         config = self.config()
         config["scaling"]["openstack"]["password"] = "wrong"
-        report = self.run_action(ClusterScaleApply, config=config,
-                                 plan={"count": 1, "reason": "add 1 agent"})[1]
+        report = self.run_action(
+            ClusterScaleApply, config=config, plan={"count": 1, "reason": "add 1 agent"}
+        )[1]
         self.assertIn("Keystone refused the credentials (HTTP 401", report["message"])
         self.assertEqual(self.openstack.live_ids(), [])

@@ -6,14 +6,17 @@ class ClusterScalePlanTestCase(ScalingActionTestCase):
     action_cls = ClusterScalePlan
 
     def test_a_trigger_is_sized_from_the_launch_queue(self):
-        self.queue(12, cpus=1.0)     # 12 cpus + the default 20% headroom: four 4-cpu agents
+        self.queue(12, cpus=1.0)  # 12 cpus + the default 20% headroom: four 4-cpu agents
         plan = self.run_ok(ClusterScalePlan, trigger={"cluster": "dev", "level": "high"})
-        self.assertEqual((plan["count"], plan["needs_approval"], plan["refused"]), (4, False, False))
+        self.assertEqual(
+            (plan["count"], plan["needs_approval"], plan["refused"]), (4, False, False)
+        )
 
     def test_above_the_threshold_it_needs_approval(self):
         self.queue(12, cpus=1.0)
-        plan = self.run_action(ClusterScalePlan, config=self.config(approval_above=2),
-                               trigger={"cluster": "dev"})[1]
+        plan = self.run_action(
+            ClusterScalePlan, config=self.config(approval_above=2), trigger={"cluster": "dev"}
+        )[1]
         self.assertTrue(plan["needs_approval"])
         self.assertIn("needs approval in chat", plan["message"])
 

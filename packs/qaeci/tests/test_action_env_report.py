@@ -20,14 +20,20 @@ class EnvReportTestCase(QaeciActionTestCase):
         self.assertFalse(result["healthy"])
         output = result["output"]
         self.assertEqual(sorted(output), OUTPUT_KEYS)
-        self.assertEqual((output["env"], output["template"], output["deploy_type"],
-                          output["creator"]), ("qa1", "demo", "dev", "alice"))
-        self.assertEqual({code: (app["status"], app["reason"]) for code, app in
-                          output["apps"].items()},
-                         {code: ("failed", "no outcome recorded for this run (interrupted?)")
-                          for code in ("admin", "api", "web")})
-        self.assertEqual(output["services"], {"mysql": {"status": "failed",
-                                                        "reason": "not started"}})
+        self.assertEqual(
+            (output["env"], output["template"], output["deploy_type"], output["creator"]),
+            ("qa1", "demo", "dev", "alice"),
+        )
+        self.assertEqual(
+            {code: (app["status"], app["reason"]) for code, app in output["apps"].items()},
+            {
+                code: ("failed", "no outcome recorded for this run (interrupted?)")
+                for code in ("admin", "api", "web")
+            },
+        )
+        self.assertEqual(
+            output["services"], {"mysql": {"status": "failed", "reason": "not started"}}
+        )
 
     def test_the_latest_run_is_reported_by_default(self):
         plan = self.run_ok(EnvPlan, env_name="qa1", template="demo", branches=["api=broken"])
@@ -39,5 +45,7 @@ class EnvReportTestCase(QaeciActionTestCase):
     def test_an_unknown_environment_is_refused(self):
         ok, result = self.report("ghost")
         self.assertFalse(ok)
-        self.assertEqual(result, {"error": "environment ghost does not exist; fix: bring it up "
-                                           "with env up ghost"})
+        self.assertEqual(
+            result,
+            {"error": "environment ghost does not exist; fix: bring it up with env up ghost"},
+        )

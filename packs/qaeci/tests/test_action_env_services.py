@@ -21,8 +21,9 @@ class EnvServicesTestCase(LocalSiteTestCase):
         self.assertEqual(self.through_router("hello", "qa2")[0], 404)
 
     def test_an_environment_never_planned_is_refused_in_one_line(self):
-        ok, result = self.get_action_instance(config=self.config()).run(env_name="ghost",
-                                                                        run="r0")
+        ok, result = self.get_action_instance(config=self.config()).run(env_name="ghost", run="r0")
         self.assertFalse(ok)
-        self.assertEqual(result, {"error": "environment ghost does not exist; fix: bring it up "
-                                           "with env up ghost"})
+        self.assertEqual(
+            result,
+            {"error": "environment ghost does not exist; fix: bring it up with env up ghost"},
+        )

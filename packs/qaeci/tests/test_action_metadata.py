@@ -9,20 +9,26 @@ import inspect
 import os
 import unittest
 
+from qaeci_pack_testkit import PACK_DIR, actions
 from st2common.runners.base_action import Action
 
-from qaeci_pack_testkit import PACK_DIR, actions
-
 # The python-script runner's own parameters: StackStorm keeps them, run() never gets them.
-RUNNER_PARAMETERS = {"python-script": {"env", "timeout", "log_level", "debug", "content_version"},
-                     "orquesta": {"notify"}}
+RUNNER_PARAMETERS = {
+    "python-script": {"env", "timeout", "log_level", "debug", "content_version"},
+    "orquesta": {"notify"},
+}
 
 
 def action_classes(meta):
     module = importlib.import_module(os.path.splitext(meta["entry_point"])[0])
-    return [value for value in vars(module).values()
-            if inspect.isclass(value) and issubclass(value, Action) and value is not Action
-            and value.__module__ == module.__name__]
+    return [
+        value
+        for value in vars(module).values()
+        if inspect.isclass(value)
+        and issubclass(value, Action)
+        and value is not Action
+        and value.__module__ == module.__name__
+    ]
 
 
 def classes_under_test():
@@ -33,14 +39,15 @@ def classes_under_test():
             tree = ast.parse(handle.read(), path)
         for node in ast.walk(tree):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name):
-                if any(isinstance(target, ast.Name) and target.id == "action_cls"
-                       for target in node.targets):
+                if any(
+                    isinstance(target, ast.Name) and target.id == "action_cls"
+                    for target in node.targets
+                ):
                     names.add(node.value.id)
     return names
 
 
 class ActionMetadataTestCase(unittest.TestCase):
-
     def setUp(self):
         self.actions = actions()
 
@@ -48,8 +55,9 @@ class ActionMetadataTestCase(unittest.TestCase):
         for name, meta in self.actions.items():
             self.assertEqual(meta["metadata_file"], os.path.join("actions", name + ".yaml"))
             self.assertIn(meta["runner_type"], RUNNER_PARAMETERS, name)
-            self.assertTrue(os.path.isfile(os.path.join(PACK_DIR, "actions",
-                                                        meta["entry_point"])), name)
+            self.assertTrue(
+                os.path.isfile(os.path.join(PACK_DIR, "actions", meta["entry_point"])), name
+            )
             self.assertTrue(meta.get("description"), name)
 
     def test_python_actions_run_with_the_parameters_they_declare(self):
@@ -67,10 +75,16 @@ class ActionMetadataTestCase(unittest.TestCase):
                     continue
                 # run() cannot do without it: StackStorm must always pass it.
                 self.assertIn(parameter, declared, name)
-                self.assertTrue(declared[parameter].get("required") or
-                                "default" in declared[parameter], "%s: %s" % (name, parameter))
+                self.assertTrue(
+                    declared[parameter].get("required") or "default" in declared[parameter],
+                    "%s: %s" % (name, parameter),
+                )
 
     def test_every_python_action_has_a_test_case(self):
-        wanted = set(cls.__name__ for meta in self.actions.values()
-                     if meta["runner_type"] == "python-script" for cls in action_classes(meta))
+        wanted = set(
+            cls.__name__
+            for meta in self.actions.values()
+            if meta["runner_type"] == "python-script"
+            for cls in action_classes(meta)
+        )
         self.assertEqual(sorted(wanted - classes_under_test()), [])

@@ -35,6 +35,10 @@ class MysqlSnapshotListTestCase(QaeciActionTestCase):
         metadata = json.loads(self.get_fixture_content("snapshots/standard.json"))
         self.publish("standard", metadata)
         self.publish("bare")  # taken by hand: no metadata
-        self.assertEqual(self.snapshots(), [
-            {"name": "bare", "key": "mysql-snapshots/bare.tar.gz"},
-            dict(metadata, key="mysql-snapshots/standard.tar.gz")])
+        self.assertEqual(
+            self.snapshots(),
+            [
+                {"name": "bare", "key": "mysql-snapshots/bare.tar.gz"},
+                dict(metadata, key="mysql-snapshots/standard.tar.gz"),
+            ],
+        )

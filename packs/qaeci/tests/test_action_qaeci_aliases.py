@@ -2,14 +2,14 @@
 trailing key=value, and extracts the parameters its action gets; near misses match no alias;
 no command matches two aliases (StackStorm would refuse it as ambiguous)."""
 
-from st2tests.base import BaseActionAliasTestCase
-
 from qaeci_pack_testkit import alias_format_strings, pack_resources
+from st2tests.base import BaseActionAliasTestCase
 
 
 def all_format_strings():
-    return [text for alias in pack_resources("aliases").values()
-            for text in alias_format_strings(alias)]
+    return [
+        text for alias in pack_resources("aliases").values() for text in alias_format_strings(alias)
+    ]
 
 
 class QaeciAliasTestCase(BaseActionAliasTestCase):
@@ -39,11 +39,17 @@ class EnvUpAliasTestCase(QaeciAliasTestCase):
         "env up qa1": {"env": "qa1"},
         "env up qa1 template=demo": {"env": "qa1", "template": "demo"},
         "env up qa1 apps=web,api": {"env": "qa1", "apps": "web,api"},
-        "env up qa1 template=demo apps=web,api branch=dev branches=web=feat":
-            {"env": "qa1", "template": "demo", "apps": "web,api", "branch": "dev",
-             "branches": "web=feat"},
-        "env up qa1 branches=web=feature-x,api:fix-1":
-            {"env": "qa1", "branches": "web=feature-x,api:fix-1"},
+        "env up qa1 template=demo apps=web,api branch=dev branches=web=feat": {
+            "env": "qa1",
+            "template": "demo",
+            "apps": "web,api",
+            "branch": "dev",
+            "branches": "web=feat",
+        },
+        "env up qa1 branches=web=feature-x,api:fix-1": {
+            "env": "qa1",
+            "branches": "web=feature-x,api:fix-1",
+        },
         # Not an option: the whole text is the env name, which env_plan refuses with a hint.
         "env up qa1 from demo": {"env": "qa1 from demo"},
     }
@@ -118,8 +124,11 @@ class RemediationHistoryAliasTestCase(QaeciAliasTestCase):
         "remediation history": {"app": ""},
         "remediation history web": {"app": "web"},
         "remediation history qa1/web": {"app": "qa1/web"},
-        "remediation history web env_name=qa1 limit=20":
-            {"app": "web", "env_name": "qa1", "limit": "20"},
+        "remediation history web env_name=qa1 limit=20": {
+            "app": "web",
+            "env_name": "qa1",
+            "limit": "20",
+        },
     }
     NEAR_MISSES = ["remediation", "remediations history", "history web", "env history qa1"]
 

@@ -1,8 +1,7 @@
 import json
 
-from st2tests.base import BaseActionTestCase
-
 from env_next_deploys import EnvNextDeploys
+from st2tests.base import BaseActionTestCase
 
 RUN = "r1"
 
@@ -17,10 +16,18 @@ class EnvNextDeploysTestCase(BaseActionTestCase):
         self.action_service.set_value("qaeci.env.qa1" + key, json.dumps(value), local=False)
 
     def plan(self):
-        self.record("", {"env": "qa1", "run": RUN, "plan": {
-            "api": {"code": "api", "depends_on": []},
-            "web": {"code": "web", "depends_on": ["api"]},
-            "jobs": {"code": "jobs", "depends_on": ["web"]}}})
+        self.record(
+            "",
+            {
+                "env": "qa1",
+                "run": RUN,
+                "plan": {
+                    "api": {"code": "api", "depends_on": []},
+                    "web": {"code": "web", "depends_on": ["api"]},
+                    "jobs": {"code": "jobs", "depends_on": ["web"]},
+                },
+            },
+        )
         self.record(".services", {"run": RUN, "status": "healthy", "services": {}})
         for app in ("api", "web", "jobs"):
             self.record(".build." + app, {"run": RUN, "status": "built"})
@@ -29,7 +36,8 @@ class EnvNextDeploysTestCase(BaseActionTestCase):
         self.plan()
         self.record(".app.api", {"run": RUN, "status": "deploying", "stage": "check"})
         ok, result = self.get_action_instance(config=self.config()).run(
-            env_name="qa1", run=RUN, apps=["web", "jobs"])
+            env_name="qa1", run=RUN, apps=["web", "jobs"]
+        )
         self.assertTrue(ok)
         self.assertEqual(result, {"ready": ["web"], "rest": ["jobs"]})
 
@@ -37,13 +45,15 @@ class EnvNextDeploysTestCase(BaseActionTestCase):
         self.plan()
         self.record(".app.web", {"run": RUN, "status": "failed", "stage": "check"})
         ok, result = self.get_action_instance(config=self.config()).run(
-            env_name="qa1", run=RUN, apps=["jobs"])
+            env_name="qa1", run=RUN, apps=["jobs"]
+        )
         self.assertTrue(ok)
         self.assertEqual(result, {"ready": ["jobs"], "rest": []})
 
     def test_an_unknown_environment_is_a_one_line_error(self):
         ok, result = self.get_action_instance(config=self.config()).run(
-            env_name="ghost", run=RUN, apps=["web"])
+            env_name="ghost", run=RUN, apps=["web"]
+        )
         self.assertFalse(ok)
         self.assertEqual(set(result), {"error"})
         self.assertIn("environment ghost does not exist", result["error"])

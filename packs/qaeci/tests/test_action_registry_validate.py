@@ -18,13 +18,19 @@ class RegistryValidateTestCase(QaeciActionTestCase):
     def test_a_bad_file_is_reported_by_name_field_and_fix_in_one_line(self):
         ok, result = self.validate(os.path.join(FIXTURES, "bad_registry"))
         self.assertFalse(ok)
-        self.assertEqual(result["error"], "apps/worker.yaml: field build.method: 'gradle' is not "
-                                          "one of ['mvn', 'npm', 'make', 'shell', 'none']; fix: "
-                                          "use one of mvn, npm, make, shell, none")
+        self.assertEqual(
+            result["error"],
+            "apps/worker.yaml: field build.method: 'gradle' is not "
+            "one of ['mvn', 'npm', 'make', 'shell', 'none']; fix: "
+            "use one of mvn, npm, make, shell, none",
+        )
 
     def test_a_missing_registry_is_a_one_line_error(self):
         ok, result = self.validate("/nonexistent/registry")
         self.assertFalse(ok)
-        self.assertEqual(result["error"], "registry_path /nonexistent/registry is not a "
-                                          "directory; fix: point the pack config registry_path "
-                                          "at the app tree (apps/ and envs/)")
+        self.assertEqual(
+            result["error"],
+            "registry_path /nonexistent/registry is not a "
+            "directory; fix: point the pack config registry_path "
+            "at the app tree (apps/ and envs/)",
+        )

@@ -2,18 +2,18 @@
 nothing to do where marathon-lb routes, the environment's nginx routes from its running tasks
 otherwise, and a missing router setting as the one-line failure every step fails with. Outside
 the repository there is no double and these tests are skipped with that reason."""
+
 import os
 import shlex
 import shutil
 import sys
 import tempfile
 
-from st2tests.base import BaseActionTestCase
-
+import qaeci_sensor_doubles  # noqa: F401  (skips these tests without the repository's doubles)
 from qaeci.backends.marathon_client import MarathonClient
 from router_sync import RouterSync
+from st2tests.base import BaseActionTestCase
 
-import qaeci_sensor_doubles  # noqa: F401  (skips these tests without the repository's doubles)
 from tests.doubles.marathon import MarathonDouble
 
 CREDENTIALS = "qaeci:secret"
@@ -33,13 +33,21 @@ class RouterSyncTestCase(BaseActionTestCase):
     def config(self, **cluster):
         settings = {"marathon_url": self.marathon.url, "marathon_auth": CREDENTIALS}
         settings.update(cluster)
-        return {"registry_path": self.site, "domain": "qa.example.com",
-                "clusters": {"dev": settings}}
+        return {
+            "registry_path": self.site,
+            "domain": "qa.example.com",
+            "clusters": {"dev": settings},
+        }
 
     def router(self):
-        return {"dir": os.path.join(self.site, "routes"),
-                "reload": "%s -c %s" % (shlex.quote(sys.executable), shlex.quote(
-                    "open(%r, 'a').write('reload\\n')" % self.reloads))}
+        return {
+            "dir": os.path.join(self.site, "routes"),
+            "reload": "%s -c %s"
+            % (
+                shlex.quote(sys.executable),
+                shlex.quote("open(%r, 'a').write('reload\\n')" % self.reloads),
+            ),
+        }
 
     def sync(self, config, cluster="dev", env="e1"):
         return self.get_action_instance(config=config).run(cluster=cluster, env_name=env)
@@ -53,14 +61,16 @@ class RouterSyncTestCase(BaseActionTestCase):
     def test_it_writes_the_routes_of_the_running_tasks_and_reloads_once(self):
         client = MarathonClient("dev", self.marathon.url, CREDENTIALS)
         client.put_app("/qaeci/e1/web", {"id": "/qaeci/e1/web", "cmd": "serve"})
-        self.marathon.wait_for(lambda: [t[1] for t in self.marathon.tasks("/qaeci/e1/web")] == [
-            "TASK_RUNNING"])
+        self.marathon.wait_for(
+            lambda: [t[1] for t in self.marathon.tasks("/qaeci/e1/web")] == ["TASK_RUNNING"]
+        )
         [(_, _, host, port)] = self.marathon.tasks("/qaeci/e1/web")
         config = self.config(marathon_lb=False, router=self.router())
         ok, result = self.sync(config)
         self.assertTrue(ok, result)
-        self.assertEqual((result["changed"], result["routes"]),
-                         (True, {"web": ["%s:%d" % (host, port)]}))
+        self.assertEqual(
+            (result["changed"], result["routes"]), (True, {"web": ["%s:%d" % (host, port)]})
+        )
         with open(result["path"]) as handle:
             self.assertIn("server_name web.e1.qa.example.com;", handle.read())
         ok, again = self.sync(config)

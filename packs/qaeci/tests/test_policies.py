@@ -5,12 +5,22 @@ import os
 import unittest
 
 import jsonschema
-
 from qaeci_pack_testkit import FIXTURES, PACK_REF, actions, pack_resources, read_yaml
 
 # The fields StackStorm's policy API model accepts in a policy file.
-POLICY_FIELDS = {"name", "pack", "ref", "description", "enabled", "resource_ref", "policy_type",
-                 "parameters", "metadata_file", "id", "uid"}
+POLICY_FIELDS = {
+    "name",
+    "pack",
+    "ref",
+    "description",
+    "enabled",
+    "resource_ref",
+    "policy_type",
+    "parameters",
+    "metadata_file",
+    "id",
+    "uid",
+}
 
 
 def parameters_schema(policy_type_parameters):
@@ -22,26 +32,34 @@ def parameters_schema(policy_type_parameters):
         if spec.pop("required", False):
             required.append(name)
         properties[name] = spec
-    return {"type": "object", "properties": properties, "required": required,
-            "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
 
 
 class PolicyTestCase(unittest.TestCase):
-
     def setUp(self):
         self.policies = pack_resources("policies")
         self.actions = actions()
         self.policy_types = read_yaml(os.path.join(FIXTURES, "policy_types.yaml"))
 
     def test_the_pack_serialises_env_up_rebuild_failed_and_remediation_decisions(self):
-        self.assertEqual(sorted((policy["resource_ref"], policy["policy_type"])
-                                for policy in self.policies.values()),
-                         [("qaeci.cluster_drain", "action.concurrency"),
-                          ("qaeci.cluster_scale_apply", "action.concurrency"),
-                          ("qaeci.cluster_scale_plan", "action.concurrency"),
-                          ("qaeci.env_rebuild_failed", "action.concurrency.attr"),
-                          ("qaeci.env_up", "action.concurrency.attr"),
-                          ("qaeci.remediate_decide", "action.concurrency")])
+        self.assertEqual(
+            sorted(
+                (policy["resource_ref"], policy["policy_type"]) for policy in self.policies.values()
+            ),
+            [
+                ("qaeci.cluster_drain", "action.concurrency"),
+                ("qaeci.cluster_scale_apply", "action.concurrency"),
+                ("qaeci.cluster_scale_plan", "action.concurrency"),
+                ("qaeci.env_rebuild_failed", "action.concurrency.attr"),
+                ("qaeci.env_up", "action.concurrency.attr"),
+                ("qaeci.remediate_decide", "action.concurrency"),
+            ],
+        )
 
     def test_every_policy_has_only_the_fields_stackstorm_accepts(self):
         for policy in self.policies.values():
@@ -67,7 +85,11 @@ class PolicyTestCase(unittest.TestCase):
                 continue
             action = self.actions[policy["resource_ref"].partition(".")[2]]
             attributes = policy["parameters"]["attributes"]
-            self.assertEqual(sorted(set(attributes) - set(action.get("parameters") or {})), [],
-                             name)
-            self.assertEqual((policy["parameters"]["threshold"],
-                              policy["parameters"]["action"]), (1, "delay"), name)
+            self.assertEqual(
+                sorted(set(attributes) - set(action.get("parameters") or {})), [], name
+            )
+            self.assertEqual(
+                (policy["parameters"]["threshold"], policy["parameters"]["action"]),
+                (1, "delay"),
+                name,
+            )

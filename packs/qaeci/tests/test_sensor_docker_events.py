@@ -1,16 +1,16 @@
 """The Docker events sensor against the Docker Engine double: OOM kills against plain exits,
 health changes, containers mapped back to their Marathon app and task, malformed events skipped
 and counted, a daemon that goes away and comes back, and a cut stream resumed with `since`."""
+
 import shutil
 import tempfile
 import threading
 
+from docker_events_sensor import DockerEventsSensor
+from qaeci_sensor_doubles import checked_payloads, declared_schemas, logged, wait_until
 from st2tests.base import BaseSensorTestCase
 
-from qaeci_sensor_doubles import checked_payloads, declared_schemas, logged, wait_until
 from tests.doubles.docker_engine import DockerEngineDouble
-
-from docker_events_sensor import DockerEventsSensor
 
 APP_ID = "/qaeci/env1/web"
 TASK_ID = "qaeci_env1_web.instance-7b4d2d2e-4c8a-11ee-9c3b-0242ac110002._app.1"
@@ -30,8 +30,10 @@ class DockerEventsSensorTest(BaseSensorTestCase):
         self.addCleanup(self.engine.stop)
 
     def start_sensor(self, hosts=None, wait=True):
-        config = {"clusters": {"dev": {"docker_hosts": hosts or [self.engine.address]}},
-                  "sensors": FAST}
+        config = {
+            "clusters": {"dev": {"docker_hosts": hosts or [self.engine.address]}},
+            "sensors": FAST,
+        }
         sensor = self.get_sensor_instance(config=config)
         sensor.setup()
         thread = threading.Thread(target=sensor.run, daemon=True)
@@ -43,8 +45,9 @@ class DockerEventsSensorTest(BaseSensorTestCase):
         return sensor
 
     def dispatched(self, name=None):
-        return checked_payloads(list(self.get_dispatched_triggers()), SCHEMAS,
-                                name and "qaeci." + name)
+        return checked_payloads(
+            list(self.get_dispatched_triggers()), SCHEMAS, name and "qaeci." + name
+        )
 
     def wait_for(self, count, name=None):
         return wait_until(lambda: len(self.dispatched(name)) >= count and self.dispatched(name))
@@ -60,10 +63,13 @@ class DockerEventsSensorTest(BaseSensorTestCase):
         self.engine.oom_kill(container)
         [oom] = self.wait_for(1)
         self.assertEqual(self.get_dispatched_triggers()[0]["trigger"], "qaeci.container_oom")
-        self.assertEqual((oom["cluster"], oom["env"], oom["app"], oom["app_id"], oom["task_id"]),
-                         ("dev", "env1", "web", APP_ID, TASK_ID))
-        self.assertEqual((oom["host"], oom["exit_code"], oom["container_id"]),
-                         ("127.0.0.3", 137, container))
+        self.assertEqual(
+            (oom["cluster"], oom["env"], oom["app"], oom["app_id"], oom["task_id"]),
+            ("dev", "env1", "web", APP_ID, TASK_ID),
+        )
+        self.assertEqual(
+            (oom["host"], oom["exit_code"], oom["container_id"]), ("127.0.0.3", 137, container)
+        )
         self.assertTrue(oom["container_name"].startswith("mesos-"))
 
     def test_a_plain_exit_and_a_sigkill_137_without_oom_are_container_exit(self):
@@ -82,18 +88,22 @@ class DockerEventsSensorTest(BaseSensorTestCase):
         self.engine.health(container, "unhealthy")
         self.engine.health(container, "healthy")
         changes = self.wait_for(2, "app_health")
-        self.assertEqual([(p["status"], p["healthy"], p["source"]) for p in changes],
-                         [("unhealthy", False, "docker"), ("healthy", True, "docker")])
+        self.assertEqual(
+            [(p["status"], p["healthy"], p["source"]) for p in changes],
+            [("unhealthy", False, "docker"), ("healthy", True, "docker")],
+        )
         self.assertEqual(changes[0]["task_id"], TASK_ID)
 
     def test_a_container_that_is_not_ours_has_null_env_and_app(self):
         self.start_sensor()
-        container = self.engine.run_task("/platform/logstash",
-                                         "platform_logstash.instance-1a2b3c4d._app.1")
+        container = self.engine.run_task(
+            "/platform/logstash", "platform_logstash.instance-1a2b3c4d._app.1"
+        )
         self.engine.exit(container, 1)
         [exit_] = self.wait_for(1)
-        self.assertEqual((exit_["env"], exit_["app"], exit_["app_id"]),
-                         (None, None, "/platform/logstash"))
+        self.assertEqual(
+            (exit_["env"], exit_["app"], exit_["app_id"]), (None, None, "/platform/logstash")
+        )
 
     def test_a_container_gone_before_its_event_is_mapped_from_the_event_itself(self):
         self.start_sensor()
@@ -102,8 +112,10 @@ class DockerEventsSensorTest(BaseSensorTestCase):
         self.engine.remove(container)
         self.engine.publish([event])
         [exit_] = self.wait_for(1)
-        self.assertEqual((exit_["env"], exit_["app"], exit_["task_id"], exit_["exit_code"]),
-                         ("env1", "web", TASK_ID, 0))
+        self.assertEqual(
+            (exit_["env"], exit_["app"], exit_["task_id"], exit_["exit_code"]),
+            ("env1", "web", TASK_ID, 0),
+        )
 
     def test_inspect_is_asked_once_per_container(self):
         self.start_sensor()
@@ -121,14 +133,17 @@ class DockerEventsSensorTest(BaseSensorTestCase):
         for _ in range(3):
             self.engine.send_raw(b"{not json")
             self.engine.send_raw(b'{"Type":"container","Action":"die"}')
-            self.engine.send_raw(b'{"Type":"container","Action":"health_status: sleepy",'
-                                 b'"Actor":{"ID":"abc","Attributes":{}},"timeNano":1}')
+            self.engine.send_raw(
+                b'{"Type":"container","Action":"health_status: sleepy",'
+                b'"Actor":{"ID":"abc","Attributes":{}},"timeNano":1}'
+            )
         container = self.engine.run_task(APP_ID, TASK_ID, labels=OURS)
         self.engine.exit(container, 2)
         [exit_] = self.wait_for(1)
         self.assertEqual(exit_["exit_code"], 2)
-        self.assertEqual(sensor.malformed.counts, {"not JSON": 3, "no Actor.ID": 3,
-                                                   "unknown health status": 3})
+        self.assertEqual(
+            sensor.malformed.counts, {"not JSON": 3, "no Actor.ID": 3, "unknown health status": 3}
+        )
         warnings = [line for line in logged(self.logger(), "warning") if "malformed" in line]
         self.assertEqual(len(warnings), 3)
 
@@ -138,8 +153,12 @@ class DockerEventsSensorTest(BaseSensorTestCase):
         sensor = self.start_sensor()
         container = self.engine.run_task(APP_ID, TASK_ID, labels=OURS)
         self.engine.stop()
-        wait_until(lambda: any("unreachable" in line or "No such file" in line
-                               for line in logged(self.logger(), "error")))
+        wait_until(
+            lambda: any(
+                "unreachable" in line or "No such file" in line
+                for line in logged(self.logger(), "error")
+            )
+        )
         wait_until(lambda: sensor.watches[0]._backoff.failures >= 3)
         errors = logged(self.logger(), "error")
         wait_until(lambda: sensor.watches[0]._backoff.failures >= 8)  # it keeps retrying...
@@ -167,8 +186,10 @@ class DockerEventsSensorTest(BaseSensorTestCase):
         wait_until(lambda: self.engine.streams_opened >= 2)
         self.engine.exit(web, 4)
         payloads = self.wait_for(4)
-        self.assertEqual([(p.get("exit_code"), p.get("status")) for p in payloads],
-                         [(1, None), (None, "unhealthy"), (3, None), (4, None)])
+        self.assertEqual(
+            [(p.get("exit_code"), p.get("status")) for p in payloads],
+            [(1, None), (None, "unhealthy"), (3, None), (4, None)],
+        )
 
     # Configuration
 

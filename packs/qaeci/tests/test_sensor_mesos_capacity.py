@@ -1,15 +1,15 @@
 """The capacity sensor against the Mesos master and Marathon queue doubles: sustained allocation
 levels with hysteresis, agents joining, leaving and deactivated, stalled launches with their
 reasons, and bad config or unreachable endpoints logged once."""
+
 import datetime
 
+from mesos_capacity_sensor import MesosCapacitySensor
+from qaeci_sensor_doubles import checked_payloads, declared_schemas, logged, wait_until
 from st2tests.base import BaseSensorTestCase
 
-from qaeci_sensor_doubles import checked_payloads, declared_schemas, logged, wait_until
 from tests.doubles.marathon_queue import MarathonQueueDouble
 from tests.doubles.mesos import MesosMasterDouble
-
-from mesos_capacity_sensor import MesosCapacitySensor
 
 SCHEMAS = declared_schemas("mesos_capacity_sensor.yaml")
 FAST = {"retry_first": 0.001, "retry_max": 0.001, "request_timeout": 5}
@@ -32,10 +32,16 @@ class MesosCapacitySensorTest(BaseSensorTestCase):
         self.addCleanup(self.marathon.stop)
 
     def config(self, **sensors):
-        return {"clusters": {"dev": {"mesos_url": self.mesos.url,
-                                     "marathon_url": self.marathon.url,
-                                     "marathon_auth": "qaeci:secret"}},
-                "sensors": dict(FAST, **sensors)}
+        return {
+            "clusters": {
+                "dev": {
+                    "mesos_url": self.mesos.url,
+                    "marathon_url": self.marathon.url,
+                    "marathon_auth": "qaeci:secret",
+                }
+            },
+            "sensors": dict(FAST, **sensors),
+        }
 
     def sensor(self, config=None):
         sensor = self.get_sensor_instance(config=config or self.config())
@@ -67,8 +73,10 @@ class MesosCapacitySensorTest(BaseSensorTestCase):
         self.assertEqual(self.dispatched("capacity"), [])
         sensor.poll()
         [high] = self.dispatched("capacity")
-        self.assertEqual((high["cluster"], high["resource"], high["level"], high["previous_level"]),
-                         ("dev", "mem", "high", "normal"))
+        self.assertEqual(
+            (high["cluster"], high["resource"], high["level"], high["previous_level"]),
+            ("dev", "mem", "high", "normal"),
+        )
         self.assertAlmostEqual(high["ratio"], 0.9)
         self.assertEqual(high["total"], 116256.0)
 
@@ -80,8 +88,9 @@ class MesosCapacitySensorTest(BaseSensorTestCase):
         self.assertEqual(self.dispatched("capacity"), [])
 
     def test_leaving_high_needs_the_hysteresis_margin(self):
-        sensor = self.sensor(self.config(capacity_polls=1, capacity_high=0.85,
-                                         capacity_hysteresis=0.05))
+        sensor = self.sensor(
+            self.config(capacity_polls=1, capacity_high=0.85, capacity_hysteresis=0.05)
+        )
         self.mesos.set_allocation(cpus=0.9)
         sensor.poll()
         self.mesos.set_allocation(cpus=0.82)  # below high, inside the margin: still high
@@ -92,8 +101,10 @@ class MesosCapacitySensorTest(BaseSensorTestCase):
         sensor.poll()
         self.mesos.set_allocation(cpus=0.1)
         sensor.poll()
-        self.assertEqual([(p["previous_level"], p["level"]) for p in self.dispatched("capacity")],
-                         [("normal", "high"), ("high", "normal"), ("normal", "low")])
+        self.assertEqual(
+            [(p["previous_level"], p["level"]) for p in self.dispatched("capacity")],
+            [("normal", "high"), ("high", "normal"), ("normal", "low")],
+        )
 
     def test_a_restarted_sensor_does_not_repeat_a_level_it_announced(self):
         sensor = self.sensor(self.config(capacity_polls=1))
@@ -131,14 +142,23 @@ class MesosCapacitySensorTest(BaseSensorTestCase):
         sensor.poll()
         self.mesos.remove_agent("7e3a1c0f-2b1d-4c8e-9f3a-5d6b7c8d9e0f-S9")
         sensor.poll()
-        changes = [(p["change"], p["agent_id"][-2:], p["hostname"], p["active"])
-                   for p in self.dispatched("agent_change")]
-        self.assertEqual(changes, [("joined", "S9", "127.0.1.9", True),
-                                   ("deactivated", "S3", "127.0.1.1", False),
-                                   ("reactivated", "S3", "127.0.1.1", True),
-                                   ("left", "S9", "127.0.1.9", False)])
-        self.assertEqual(self.dispatched("agent_change")[0]["resources"],
-                         {"cpus": 4.0, "mem": 14861.0, "disk": 69716.0})
+        changes = [
+            (p["change"], p["agent_id"][-2:], p["hostname"], p["active"])
+            for p in self.dispatched("agent_change")
+        ]
+        self.assertEqual(
+            changes,
+            [
+                ("joined", "S9", "127.0.1.9", True),
+                ("deactivated", "S3", "127.0.1.1", False),
+                ("reactivated", "S3", "127.0.1.1", True),
+                ("left", "S9", "127.0.1.9", False),
+            ],
+        )
+        self.assertEqual(
+            self.dispatched("agent_change")[0]["resources"],
+            {"cpus": 4.0, "mem": 14861.0, "disk": 69716.0},
+        )
 
     def test_an_agent_that_left_while_the_sensor_was_down_is_reported(self):
         self.sensor().poll()
@@ -150,15 +170,17 @@ class MesosCapacitySensorTest(BaseSensorTestCase):
 
     def test_a_launch_waiting_past_the_threshold_is_stalled_once_with_its_reasons(self):
         sensor = self.sensor(self.config(launch_stalled_after=120))
-        self.marathon.queue_app("/qaeci/env1/web", ago(600),
-                                declined={"InsufficientMemory": 4, "InsufficientCpus": 2})
+        self.marathon.queue_app(
+            "/qaeci/env1/web", ago(600), declined={"InsufficientMemory": 4, "InsufficientCpus": 2}
+        )
         self.marathon.queue_app("/qaeci/env1/api", ago(10), declined={"InsufficientPorts": 3})
         self.marathon.queue_app("/other/app", ago(900), overdue=False)  # backed off, not starved
         sensor.poll()
         sensor.poll()
         [stalled] = self.dispatched("launch_stalled")
-        self.assertEqual((stalled["env"], stalled["app"], stalled["app_id"]),
-                         ("env1", "web", "/qaeci/env1/web"))
+        self.assertEqual(
+            (stalled["env"], stalled["app"], stalled["app_id"]), ("env1", "web", "/qaeci/env1/web")
+        )
         self.assertEqual(stalled["reasons"], ["InsufficientMemory", "InsufficientCpus"])
         self.assertEqual(stalled["declined"]["InsufficientMemory"], 4)
         self.assertGreaterEqual(stalled["waiting_seconds"], 600)
@@ -172,8 +194,10 @@ class MesosCapacitySensorTest(BaseSensorTestCase):
         sensor.poll()
         self.marathon.queue_app("/qaeci/env1/web", ago(120), declined={"UnfulfilledConstraint": 6})
         sensor.poll()
-        self.assertEqual([p["reasons"] for p in self.dispatched("launch_stalled")],
-                         [["UnfulfilledConstraint"], ["UnfulfilledConstraint"]])
+        self.assertEqual(
+            [p["reasons"] for p in self.dispatched("launch_stalled")],
+            [["UnfulfilledConstraint"], ["UnfulfilledConstraint"]],
+        )
 
     def test_the_recorded_queue_names_the_app_by_its_marathon_id(self):
         sensor = self.sensor(self.config(launch_stalled_after=0))
@@ -213,8 +237,9 @@ class MesosCapacitySensorTest(BaseSensorTestCase):
         # asked again.
         wait_until(lambda: sensor.poll() or self.recoveries())
         self.assertEqual(len(self.recoveries()), 1)
-        self.assertIn("Mesos master http://127.0.0.1:%d is answering again" % port,
-                      self.recoveries()[0])
+        self.assertIn(
+            "Mesos master http://127.0.0.1:%d is answering again" % port, self.recoveries()[0]
+        )
         self.assertEqual(len(logged(self.logger(), "error")), 1)
 
     def recoveries(self):

@@ -1,6 +1,7 @@
 """The scaling workflows' python steps, run against the cluster doubles as they succeed and as
 they fail: each result has every key cluster_scale_out and cluster_scale_in read from it (the
 same check test_workflows makes for the environment steps, which need no doubles)."""
+
 from cluster_drain import ClusterDrain
 from cluster_scale_apply import ClusterScaleApply
 from cluster_scale_plan import ClusterScalePlan
@@ -14,7 +15,7 @@ class ScalingStepResultsTestCase(ScalingActionTestCase):
     action_cls = ClusterScalePlan
 
     def scenarios(self):
-        broken = self.config(max_nodes="many")   # every step refuses a bad setting
+        broken = self.config(max_nodes="many")  # every step refuses a bad setting
         return {
             "qaeci.cluster_scale_plan": (ClusterScalePlan, {"count": 1}, broken),
             "qaeci.cluster_scale_apply": (ClusterScaleApply, {"plan": PLAN}, broken),

@@ -24,24 +24,35 @@ ENGINE_COMMANDS = {"fail", "noop", "continue", "retry"}
 # Actions of StackStorm's own packs the workflows call: core.ask pauses for an approval.
 OTHER_PACKS_ACTIONS = {"core.ask"}
 # Steps whose scenarios need the cluster doubles: test_workflow_steps_scaling.py runs them.
-SCENARIOS_ELSEWHERE = {"qaeci.cluster_scale_plan", "qaeci.cluster_scale_apply",
-                       "qaeci.cluster_drain"}
+SCENARIOS_ELSEWHERE = {
+    "qaeci.cluster_scale_plan",
+    "qaeci.cluster_scale_apply",
+    "qaeci.cluster_drain",
+}
 REPORT_KEYS = ["apps", "creator", "deploy_type", "env", "services", "template"]
 # DESIGN.md section 6: what env_up, env_status and env_rebuild_failed answer; env_down's own.
-OUTPUT_KEYS = {"env_up": REPORT_KEYS, "env_status": REPORT_KEYS,
-               "env_rebuild_failed": REPORT_KEYS,
-               "env_down": ["env", "error", "remaining", "removed"]}
+OUTPUT_KEYS = {
+    "env_up": REPORT_KEYS,
+    "env_status": REPORT_KEYS,
+    "env_rebuild_failed": REPORT_KEYS,
+    "env_down": ["env", "error", "remaining", "removed"],
+}
 # ctx().name and ctx(name) fail on a name never set; ctx().get('name') is the safe read.
 CTX_READS = [r"ctx\(\)\.(\w+)\b(?!\s*\()", r"ctx\(\s*'?(\w+)'?\s*\)"]
 # A python step's result read as result().result.KEY, or (when it may have crashed without
 # one) as coalesce(result().get('result'), dict()).get('KEY', fallback).
-RESULT_READS = [r"result\(\)\.result\.(\w+)",
-                r"result\(\)\.get\('result'\), dict\(\)\)\.get\('(\w+)'"]
+RESULT_READS = [
+    r"result\(\)\.result\.(\w+)",
+    r"result\(\)\.get\('result'\), dict\(\)\)\.get\('(\w+)'",
+]
 
 
 def workflows():
-    return {name: (meta, workflow_definition(meta)) for name, meta in actions().items()
-            if meta["runner_type"] == "orquesta"}
+    return {
+        name: (meta, workflow_definition(meta))
+        for name, meta in actions().items()
+        if meta["runner_type"] == "orquesta"
+    }
 
 
 def names(entries):
@@ -85,7 +96,6 @@ def task_call(task):
 
 
 class WorkflowDefinitionTestCase(unittest.TestCase):
-
     def setUp(self):
         self.actions = actions()
         self.workflows = workflows()
@@ -93,8 +103,9 @@ class WorkflowDefinitionTestCase(unittest.TestCase):
     def test_a_workflow_takes_its_actions_parameters_as_input(self):
         for name, (meta, definition) in self.workflows.items():
             self.assertEqual(definition.get("version"), 1.0, name)
-            self.assertEqual(sorted(names(definition.get("input"))),
-                             sorted(meta.get("parameters") or {}), name)
+            self.assertEqual(
+                sorted(names(definition.get("input"))), sorted(meta.get("parameters") or {}), name
+            )
 
     def test_every_task_calls_an_action_of_the_pack_with_the_parameters_it_takes(self):
         for name, (_, definition) in self.workflows.items():
@@ -110,11 +121,15 @@ class WorkflowDefinitionTestCase(unittest.TestCase):
                 self.assertIn(action_name, self.actions, where)
                 declared = self.actions[action_name].get("parameters") or {}
                 self.assertEqual(sorted(set(given) - set(declared)), [], where)
-                required = [parameter for parameter, spec in declared.items()
-                            if spec.get("required") and "default" not in spec]
+                required = [
+                    parameter
+                    for parameter, spec in declared.items()
+                    if spec.get("required") and "default" not in spec
+                ]
                 self.assertEqual(sorted(set(required) - set(given)), [], where)
-                immutable = [parameter for parameter, spec in declared.items()
-                             if spec.get("immutable")]
+                immutable = [
+                    parameter for parameter, spec in declared.items() if spec.get("immutable")
+                ]
                 self.assertEqual(sorted(set(immutable) & set(given)), [], where)
 
     def test_every_transition_leads_to_a_task_or_an_engine_command(self):
@@ -123,8 +138,9 @@ class WorkflowDefinitionTestCase(unittest.TestCase):
             for task_name, task in tasks.items():
                 for transition in transitions(task):
                     for target in targets(transition):
-                        self.assertIn(target, set(tasks) | ENGINE_COMMANDS,
-                                      "%s task %s" % (name, task_name))
+                        self.assertIn(
+                            target, set(tasks) | ENGINE_COMMANDS, "%s task %s" % (name, task_name)
+                        )
 
     def test_every_task_can_be_reached_from_a_start_task(self):
         for name, (_, definition) in self.workflows.items():
@@ -139,8 +155,11 @@ class WorkflowDefinitionTestCase(unittest.TestCase):
             self.assertNotEqual(reached, [], "%s has no start task" % name)
             for task_name in reached:
                 for transition in transitions(tasks[task_name]):
-                    reached += [target for target in targets(transition)
-                                if target in tasks and target not in reached]
+                    reached += [
+                        target
+                        for target in targets(transition)
+                        if target in tasks and target not in reached
+                    ]
             self.assertEqual(sorted(reached), sorted(tasks), name)
             for task_name, task in tasks.items():
                 if task.get("join"):  # a join waits for the branches leading into it
@@ -185,20 +204,43 @@ def keys_read_from_results():
 
 def remediation_scenarios():
     """The remediation steps: each fix of an app planned (never deployed) answers, not fixed."""
-    oom = {"cluster": "local", "env": "qa1", "app": "web", "task_id": "qa1.web",
-           "container_id": "qa1.web:1"}
-    decision = {"key": "qa1/web", "id": None, "env": "qa1", "app": "web", "kind": "oom",
-                "acts": True, "plan": {"mem_before": 256, "mem_after": 384, "headline": "x",
-                                       "affected": {"qa1": []}, "what": "agent x left"}}
+    oom = {
+        "cluster": "local",
+        "env": "qa1",
+        "app": "web",
+        "task_id": "qa1.web",
+        "container_id": "qa1.web:1",
+    }
+    decision = {
+        "key": "qa1/web",
+        "id": None,
+        "env": "qa1",
+        "app": "web",
+        "kind": "oom",
+        "acts": True,
+        "plan": {
+            "mem_before": 256,
+            "mem_after": 384,
+            "headline": "x",
+            "affected": {"qa1": []},
+            "what": "agent x left",
+        },
+    }
     ghost = dict(decision, env="ghost", plan=dict(decision["plan"], affected={"ghost": ["web"]}))
-    scenarios = {"qaeci.remediate_%s" % name: (action_cls, {"decision": decision},
-                                               {"decision": bad})
-                 for name, action_cls, bad in (("memory", RemediateMemory, ghost),
-                                               ("restart", RemediateRestart, ghost),
-                                               ("agent", RemediateAgent, ghost),
-                                               ("diagnose", RemediateDiagnose, {}))}
-    scenarios["qaeci.remediate_decide"] = (RemediateDecide, {"kind": "oom", "trigger": oom},
-                                           {"kind": "nope", "trigger": oom})
+    scenarios = {
+        "qaeci.remediate_%s" % name: (action_cls, {"decision": decision}, {"decision": bad})
+        for name, action_cls, bad in (
+            ("memory", RemediateMemory, ghost),
+            ("restart", RemediateRestart, ghost),
+            ("agent", RemediateAgent, ghost),
+            ("diagnose", RemediateDiagnose, {}),
+        )
+    }
+    scenarios["qaeci.remediate_decide"] = (
+        RemediateDecide,
+        {"kind": "oom", "trigger": oom},
+        {"kind": "nope", "trigger": oom},
+    )
     return scenarios
 
 
@@ -216,14 +258,22 @@ class WorkflowStepResultsTestCase(QaeciActionTestCase):
             "qaeci.env_plan": (EnvPlan, dict(env, template="demo"), dict(env, template="nope")),
             "qaeci.env_report": (EnvReport, env, ghost),
             "qaeci.env_inspect": (EnvInspect, env, ghost),
-            "qaeci.env_select_failed": (EnvSelectFailed, dict(env, requested_by="alice"),
-                                        dict(ghost, requested_by="alice")),
-            "qaeci.env_destroy": (EnvDestroy, dict(env, requested_by="alice"),
-                                  dict(ghost, requested_by="alice")),
+            "qaeci.env_select_failed": (
+                EnvSelectFailed,
+                dict(env, requested_by="alice"),
+                dict(ghost, requested_by="alice"),
+            ),
+            "qaeci.env_destroy": (
+                EnvDestroy,
+                dict(env, requested_by="alice"),
+                dict(ghost, requested_by="alice"),
+            ),
             # No wait: every pending app is handed out (its deploy records why it cannot come up).
-            "qaeci.env_next_deploys": (EnvNextDeploys, dict(env, run="r0", apps=["api"],
-                                                            wait_timeout=0),
-                                       dict(ghost, run="r0", apps=["api"], wait_timeout=0)),
+            "qaeci.env_next_deploys": (
+                EnvNextDeploys,
+                dict(env, run="r0", apps=["api"], wait_timeout=0),
+                dict(ghost, run="r0", apps=["api"], wait_timeout=0),
+            ),
         }
         scenarios.update(remediation_scenarios())
         return scenarios

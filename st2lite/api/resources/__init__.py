@@ -1,6 +1,15 @@
 """The API's resources, one module per family; each `register(router)` adds its routes."""
-from st2lite.api.resources import (actions, aliases, executions, inquiries, keys, packs,
-                                   reactor, tokens)
+
+from st2lite.api.resources import (
+    actions,
+    aliases,
+    executions,
+    inquiries,
+    keys,
+    packs,
+    reactor,
+    tokens,
+)
 
 MODULES = (tokens, actions, executions, inquiries, keys, aliases, reactor, packs)
 

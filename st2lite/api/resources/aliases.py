@@ -5,11 +5,19 @@ An alias execution runs as the authenticated account (`context.user`, the bot's)
 of the chat user (`context.api_user`), with the source channel and the notification route
 kept in its context, as StackStorm keeps them.
 """
+
 import jinja2
 
 from st2lite import params as parameters_mod
-from st2lite.aliases import (AliasParameterError, AmbiguousMatch, NoMatch, cast_alias_parameters,
-                             list_commands, match_command, render_ack)
+from st2lite.aliases import (
+    AliasParameterError,
+    AmbiguousMatch,
+    NoMatch,
+    cast_alias_parameters,
+    list_commands,
+    match_command,
+    render_ack,
+)
 from st2lite.aliases.errors import FormatMismatch
 from st2lite.aliases.extra import render_extra
 from st2lite.aliases.formats import iter_format_entries
@@ -20,8 +28,7 @@ from st2lite.api.http import json_response
 from st2lite.api.query import filter_by, find_by_ref_or_id, list_response, paging
 from st2lite.api.resources.executions import start_execution
 
-CONTEXT_FIELDS = ("source_channel", "notification_channel", "notification_route",
-                  "source_context")
+CONTEXT_FIELDS = ("source_channel", "notification_channel", "notification_route", "source_context")
 
 
 def register(router):
@@ -51,12 +58,22 @@ def alias_help(app, request):
     commands = list_commands(_aliases(app))
     pack = request.query.get("pack")
     text = (request.query.get("filter") or "").lower()
-    helpstrings = [{"pack": c["ref"].split(".", 1)[0], "display": c["display"],
-                    "description": c["description"] or ""} for c in commands]
-    helpstrings = [h for h in helpstrings if (not pack or h["pack"] == pack)
-                   and (not text or text in (h["display"] + " " + h["description"]).lower())]
+    helpstrings = [
+        {
+            "pack": c["ref"].split(".", 1)[0],
+            "display": c["display"],
+            "description": c["description"] or "",
+        }
+        for c in commands
+    ]
+    helpstrings = [
+        h
+        for h in helpstrings
+        if (not pack or h["pack"] == pack)
+        and (not text or text in (h["display"] + " " + h["description"]).lower())
+    ]
     offset, limit = paging(request)
-    page = helpstrings[offset:] if limit is None else helpstrings[offset:offset + limit]
+    page = helpstrings[offset:] if limit is None else helpstrings[offset : offset + limit]
     return json_response({"available": len(helpstrings), "helpstrings": page})
 
 
@@ -71,14 +88,18 @@ def _match(app, command, aliases=None):
     try:
         return match_command(_aliases(app) if aliases is None else aliases, command)
     except (NoMatch, AmbiguousMatch) as e:
-        raise bad_request(e.message)
+        raise bad_request(e.message) from e
 
 
 def match_alias(app, request):
     match = _match(app, _command(request.json()))
-    return json_response({"actionalias": shapes.alias_api(match.alias),
-                          "display": match.display or match.representation,
-                          "representation": match.representation})
+    return json_response(
+        {
+            "actionalias": shapes.alias_api(match.alias),
+            "display": match.display or match.representation,
+            "representation": match.representation,
+        }
+    )
 
 
 def execute_alias(app, request):
@@ -102,16 +123,18 @@ def _parameters_for_format(app, alias, format_string, command):
         try:
             return extract_parameters(format_string, command)
         except FormatMismatch as e:
-            raise bad_request('Command "%s" does not match the format "%s": %s'
-                              % (command, format_string, e))
+            raise bad_request(
+                'Command "%s" does not match the format "%s": %s' % (command, format_string, e)
+            ) from e
     return _match(app, command, [alias]).parameters
 
 
 def match_and_execute(app, request):
     body = request.json()
     match = _match(app, _command(body))
-    results = _run_alias(app, request, match.alias, match.parameter_sets or [match.parameters],
-                         body)
+    results = _run_alias(
+        app, request, match.alias, match.parameter_sets or [match.parameters], body
+    )
     return json_response({"results": results}, status=201)
 
 
@@ -120,15 +143,16 @@ def _run_alias(app, request, alias, parameter_sets, body):
     Every set is checked before the first execution starts."""
     action = app.runtime.content.actions.get(alias["action_ref"])
     if action is None:
-        raise bad_request('Action "%s" of alias %s cannot be found.'
-                          % (alias["action_ref"], alias["ref"]))
+        raise bad_request(
+            'Action "%s" of alias %s cannot be found.' % (alias["action_ref"], alias["ref"])
+        )
     schema = parameters_mod.action_schema(action)
     try:
         cast_sets = [cast_alias_parameters(p, schema) for p in parameter_sets]
         for given in cast_sets:
             parameters_mod.check_given(action, given)
     except (AliasParameterError, parameters_mod.ParameterError) as e:
-        raise bad_request(str(e))
+        raise bad_request(str(e)) from e
     context = _alias_context(app, request, alias, body)
     notify = _notify(body)
     results = []
@@ -144,16 +168,27 @@ def _notify(body):
     route = body.get("notification_route") or body.get("notification_channel")
     if not route:
         return None
-    return {"on-complete": {"routes": [route], "data": {
-        "user": body.get("user"), "source_channel": body.get("source_channel"),
-        "source_context": body.get("source_context")}}}
+    return {
+        "on-complete": {
+            "routes": [route],
+            "data": {
+                "user": body.get("user"),
+                "source_channel": body.get("source_channel"),
+                "source_context": body.get("source_context"),
+            },
+        }
+    }
 
 
 def _alias_context(app, request, alias, body):
     chat_user = body.get("user")
-    context = {"user": request.identity.user, "action_alias_ref": alias["ref"],
-               "api_user": chat_user if isinstance(chat_user, str) and chat_user
-               else request.identity.user}
+    context = {
+        "user": request.identity.user,
+        "action_alias_ref": alias["ref"],
+        "api_user": chat_user
+        if isinstance(chat_user, str) and chat_user
+        else request.identity.user,
+    }
     for field in CONTEXT_FIELDS:
         if body.get(field) is not None:
             context[field] = body[field]
@@ -163,8 +198,10 @@ def _alias_context(app, request, alias, body):
 def _alias_result(app, alias, execution_id):
     """StackStorm's answer: the execution and alias, the rendered `ack.format` as `message`
     and the rendered `ack.extra` as `extra` (each with `execution` and `actionalias`)."""
-    result = {"execution": app.execution_events.shaped(execution_id),
-              "actionalias": shapes.alias_api(alias)}
+    result = {
+        "execution": app.execution_events.shaped(execution_id),
+        "actionalias": shapes.alias_api(alias),
+    }
     ack = alias.get("ack") or {}
     if "format" in ack:
         record = app.runtime.executions.get(execution_id, with_children=False)

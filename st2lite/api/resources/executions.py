@@ -3,6 +3,7 @@
 Every execution the API starts carries `context.user` = the authenticated account, whatever
 the body says, as StackStorm sets it without RBAC.
 """
+
 import json
 
 from st2lite import params as parameters_mod
@@ -11,8 +12,7 @@ from st2lite.api.errors import ApiError, bad_request, not_found
 from st2lite.api.http import Response, json_response
 from st2lite.api.query import list_response, paging, select_attributes, timestamp_filter
 from st2lite.runtime import RuntimeError_
-from st2lite.store.execution_search import (FILTERS, children_ids, distinct_values,
-                                            search_executions)
+from st2lite.store.execution_search import FILTERS, children_ids, distinct_values, search_executions
 from st2lite.store.executions import FINAL_STATES, ExecutionNotFound
 
 CANCELED = "canceled"
@@ -33,6 +33,7 @@ def register(router):
 
 # --- helpers shared with the alias executions --------------------------------------------
 
+
 def start_execution(app, ref, given, context, notify=None):
     """Record and start an execution in the background; its id. 400 for bad input, before
     anything is recorded."""
@@ -45,7 +46,7 @@ def start_execution(app, ref, given, context, notify=None):
     try:
         execution_id, action, given = app.runtime.request(ref, given, context, notify=notify)
     except RuntimeError_ as e:
-        raise bad_request(str(e))
+        raise bad_request(str(e)) from e
     app.runtime.start_background(app.runtime.run_requested, execution_id, action, given)
     return execution_id
 
@@ -53,15 +54,15 @@ def start_execution(app, ref, given, context, notify=None):
 def shaped_execution(app, execution_id):
     try:
         return app.execution_events.shaped(execution_id)
-    except ExecutionNotFound:
-        raise not_found('Execution with id "%s" not found.' % execution_id)
+    except ExecutionNotFound as error:
+        raise not_found('Execution with id "%s" not found.' % execution_id) from error
 
 
 def _known_id(app, execution_id):
     try:
         return app.runtime.executions.get(execution_id, with_children=False)["id"]
-    except ExecutionNotFound:
-        raise not_found('Execution with id "%s" not found.' % execution_id)
+    except ExecutionNotFound as error:
+        raise not_found('Execution with id "%s" not found.' % execution_id) from error
 
 
 def _shape_all(app, executions):
@@ -84,7 +85,7 @@ def _header_context(request):
     try:
         context = json.loads(text)
     except ValueError as e:
-        raise bad_request("Invalid St2-Context header: not JSON (%s)" % e)
+        raise bad_request("Invalid St2-Context header: not JSON (%s)" % e) from e
     if not isinstance(context, dict):
         raise bad_request("Invalid St2-Context header: expected a JSON object")
     return context
@@ -102,6 +103,7 @@ def _expect(body, name, kind, kind_name, required=False):
 
 
 # --- handlers -----------------------------------------------------------------------------
+
 
 def create_execution(app, request):
     body = request.json()
@@ -122,9 +124,14 @@ def list_executions(app, request):
     offset, limit = paging(request)
     ascending = request.flag("sort_asc") and not request.flag("sort_desc")
     executions, total = search_executions(
-        app.runtime.db, filters, ascending=ascending, offset=offset, limit=limit,
+        app.runtime.db,
+        filters,
+        ascending=ascending,
+        offset=offset,
+        limit=limit,
         timestamp_gt=timestamp_filter(request, "timestamp_gt"),
-        timestamp_lt=timestamp_filter(request, "timestamp_lt"))
+        timestamp_lt=timestamp_filter(request, "timestamp_lt"),
+    )
     return list_response(request, _shape_all(app, executions), total=total, already_paged=True)
 
 
@@ -156,8 +163,9 @@ def _collect_descendants(app, parent_id, depth, found):
 def get_output(app, request, execution_id):
     record = app.runtime.executions.get(_known_id(app, execution_id), with_children=False)
     wanted = request.query.get("output_type")
-    text = "".join(data for kind, data in shapes.output_chunks(record)
-                   if not wanted or kind == wanted)
+    text = "".join(
+        data for kind, data in shapes.output_chunks(record) if not wanted or kind == wanted
+    )
     return Response(200, text.encode("utf-8"), content_type="text/plain; charset=utf-8")
 
 
@@ -175,10 +183,14 @@ def cancel_execution(app, request, execution_id):
     if execution["status"] == CANCELED:
         return json_response(execution)
     if execution["status"] in FINAL_STATES:
-        return json_response({"faultstring": "Action cannot be canceled. State = %s."
-                              % execution["status"]})
-    raise ApiError(501, "Action cannot be canceled. State = %s. (st2lite cannot cancel an "
-                        "execution once it is requested; it runs to its end)" % execution["status"])
+        return json_response(
+            {"faultstring": "Action cannot be canceled. State = %s." % execution["status"]}
+        )
+    raise ApiError(
+        501,
+        "Action cannot be canceled. State = %s. (st2lite cannot cancel an "
+        "execution once it is requested; it runs to its end)" % execution["status"],
+    )
 
 
 def pause_or_resume(app, request, execution_id):
@@ -194,8 +206,10 @@ def re_run(app, request, execution_id):
     previous = app.runtime.executions.get(_known_id(app, execution_id), with_children=False)
     given = _expect(body, "parameters", dict, "object") or {}
     if _expect(body, "tasks", list, "array"):
-        raise bad_request("re-running chosen workflow tasks is not supported by st2lite: "
-                          "re-run the whole execution (leave tasks out)")
+        raise bad_request(
+            "re-running chosen workflow tasks is not supported by st2lite: "
+            "re-run the whole execution (leave tasks out)"
+        )
     if _expect(body, "delay", int, "integer"):
         raise bad_request("delay is not supported by st2lite: leave it out")
     merged = given if request.flag("no_merge") else dict(previous["parameters"], **given)
@@ -210,8 +224,13 @@ def _refuse_masked_secrets(app, ref, merged):
     action = app.runtime.content.actions.get(ref)
     if action is None:
         return  # start_execution names the missing action
-    masked = [name for name in parameters_mod.secret_names(parameters_mod.action_schema(action))
-              if merged.get(name) == parameters_mod.MASK]
+    masked = [
+        name
+        for name in parameters_mod.secret_names(parameters_mod.action_schema(action))
+        if merged.get(name) == parameters_mod.MASK
+    ]
     if masked:
-        raise bad_request("The secret parameters %s are not kept in the history: give them again "
-                          "in parameters" % ", ".join(sorted(masked)))
+        raise bad_request(
+            "The secret parameters %s are not kept in the history: give them again "
+            "in parameters" % ", ".join(sorted(masked))
+        )

@@ -1,6 +1,7 @@
 """`/inquiries`: the pending inquiries (`core.ask`) as StackStorm's InquiriesController lists,
 shows and answers them. Responding goes through the inquiry service as the authenticated
 user, and its refusals answer with the status and message the service gives them."""
+
 from st2lite.api.errors import ApiError, bad_request
 from st2lite.api.http import json_response
 from st2lite.api.query import list_response, select_attributes
@@ -22,7 +23,7 @@ def _refusals_as_errors(call, *args):
     try:
         return call(*args)
     except InquiryError as e:
-        raise ApiError(e.http_status, str(e))
+        raise ApiError(e.http_status, str(e)) from e
 
 
 def list_inquiries(app, request):
@@ -39,8 +40,10 @@ def get_inquiry(app, request, inquiry_id):
 def respond_to_inquiry(app, request, inquiry_id):
     body = request.json()
     if "response" not in body:
-        raise bad_request("'response' is a required property: send "
-                          "{\"id\": \"%s\", \"response\": {...}}" % inquiry_id)
-    answer = _refusals_as_errors(_service(app).respond, inquiry_id, body["response"],
-                                 request.identity.user)
+        raise bad_request(
+            '\'response\' is a required property: send {"id": "%s", "response": {...}}' % inquiry_id
+        )
+    answer = _refusals_as_errors(
+        _service(app).respond, inquiry_id, body["response"], request.identity.user
+    )
     return json_response(answer)

@@ -3,6 +3,7 @@
 st2lite has one user scope shared by every account (see the README's differences); responses
 name the caller as its `user`, as StackStorm names the owner.
 """
+
 from st2lite.api.errors import bad_request, not_found
 from st2lite.api.http import Response, json_response
 from st2lite.api.query import list_response
@@ -10,8 +11,12 @@ from st2lite.api.shapes import iso_time
 from st2lite.store.datastore import SYSTEM_SCOPE, USER_SCOPE, DatastoreError
 
 FULL_SCOPES = {SYSTEM_SCOPE: "st2kv.system", USER_SCOPE: "st2kv.user"}
-SCOPE_NAMES = {"system": SYSTEM_SCOPE, "st2kv.system": SYSTEM_SCOPE,
-               "user": USER_SCOPE, "st2kv.user": USER_SCOPE}
+SCOPE_NAMES = {
+    "system": SYSTEM_SCOPE,
+    "st2kv.system": SYSTEM_SCOPE,
+    "user": USER_SCOPE,
+    "st2kv.user": USER_SCOPE,
+}
 ALL_SCOPES = ("all", "st2kv.all")
 
 
@@ -28,16 +33,23 @@ def _scope(value, allow_all=False):
     if allow_all and value in ALL_SCOPES:
         return None
     if value not in SCOPE_NAMES:
-        raise bad_request("Invalid scope: %s. Valid scopes are: %s" % (
-            value, ", ".join(sorted(SCOPE_NAMES) + (list(ALL_SCOPES) if allow_all else []))))
+        raise bad_request(
+            "Invalid scope: %s. Valid scopes are: %s"
+            % (value, ", ".join(sorted(SCOPE_NAMES) + (list(ALL_SCOPES) if allow_all else [])))
+        )
     return SCOPE_NAMES[value]
 
 
 def key_api(pair, user):
-    shaped = {"id": "%s:%s" % (FULL_SCOPES[pair.scope], pair.name),
-              "uid": "key_value_pair:%s:%s" % (FULL_SCOPES[pair.scope], pair.name),
-              "name": pair.name, "value": pair.value, "secret": pair.secret,
-              "encrypted": pair.secret, "scope": FULL_SCOPES[pair.scope]}
+    shaped = {
+        "id": "%s:%s" % (FULL_SCOPES[pair.scope], pair.name),
+        "uid": "key_value_pair:%s:%s" % (FULL_SCOPES[pair.scope], pair.name),
+        "name": pair.name,
+        "value": pair.value,
+        "secret": pair.secret,
+        "encrypted": pair.secret,
+        "scope": FULL_SCOPES[pair.scope],
+    }
     if pair.expire_timestamp:
         shaped["expire_timestamp"] = iso_time(pair.expire_timestamp)
     if pair.scope == USER_SCOPE:
@@ -51,10 +63,13 @@ def list_keys(app, request):
     scopes = [scope] if scope else [SYSTEM_SCOPE, USER_SCOPE]
     prefix = request.query.get("prefix") or None
     try:
-        pairs = [p for s in scopes for p in app.runtime.datastore.list(prefix=prefix, scope=s,
-                                                                         decrypt=decrypt)]
+        pairs = [
+            p
+            for s in scopes
+            for p in app.runtime.datastore.list(prefix=prefix, scope=s, decrypt=decrypt)
+        ]
     except DatastoreError as e:
-        raise bad_request(str(e))
+        raise bad_request(str(e)) from e
     return list_response(request, [_shown(p, request, decrypt) for p in pairs])
 
 
@@ -69,7 +84,7 @@ def _pair(app, name, scope, decrypt):
     try:
         pair = app.runtime.datastore.get_pair(name, scope=scope, decrypt=decrypt)
     except DatastoreError as e:
-        raise bad_request(str(e))
+        raise bad_request(str(e)) from e
     if pair is None:
         raise not_found('The key "%s" does not exist in the StackStorm datastore.' % name)
     return pair
@@ -91,13 +106,16 @@ def set_key(app, request, name):
     if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0):
         raise bad_request("ttl must be a positive integer (seconds), got %r" % (ttl,))
     if body.get("encrypted"):
-        raise bad_request("st2lite cannot take a value encrypted elsewhere (encrypted: true): "
-                          "send the plain value with secret: true")
+        raise bad_request(
+            "st2lite cannot take a value encrypted elsewhere (encrypted: true): "
+            "send the plain value with secret: true"
+        )
     try:
-        pair = app.runtime.datastore.set(name, value, scope=scope, ttl=ttl,
-                                         encrypt=bool(body.get("secret")))
+        pair = app.runtime.datastore.set(
+            name, value, scope=scope, ttl=ttl, encrypt=bool(body.get("secret"))
+        )
     except DatastoreError as e:
-        raise bad_request(str(e))
+        raise bad_request(str(e)) from e
     return json_response(_shown(pair, request, False))
 
 

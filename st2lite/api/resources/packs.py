@@ -1,4 +1,5 @@
 """`/packs`: the packs st2lite loaded."""
+
 from st2lite.api import shapes
 from st2lite.api.http import json_response
 from st2lite.api.query import filter_by, find_by_ref_or_id, list_response

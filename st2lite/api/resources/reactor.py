@@ -1,11 +1,11 @@
 """The rules engine's side: `/rules`, `/triggertypes`, `/triggerinstances`, `/ruleenforcements`."""
+
 import json
 
 from st2lite.api import shapes
-from st2lite.api.http import json_response
-from st2lite.api.query import (filter_by, find_by_ref_or_id, list_response, paging,
-                               timestamp_filter)
 from st2lite.api.errors import not_found
+from st2lite.api.http import json_response
+from st2lite.api.query import filter_by, find_by_ref_or_id, list_response, paging, timestamp_filter
 from st2lite.store.execution_search import instance_page
 
 
@@ -54,20 +54,32 @@ def get_trigger_type(app, request, ref_or_id):
 
 
 def _instance(row):
-    return shapes.trigger_instance_api({
-        "id": row["id"], "trigger": row["trigger"], "payload": json.loads(row["payload"]),
-        "occurrence_time": row["occurrence_time"], "status": row["status"]})
+    return shapes.trigger_instance_api(
+        {
+            "id": row["id"],
+            "trigger": row["trigger"],
+            "payload": json.loads(row["payload"]),
+            "occurrence_time": row["occurrence_time"],
+            "status": row["status"],
+        }
+    )
 
 
 def list_trigger_instances(app, request):
-    filters = dict((name, request.query[name]) for name in ("trigger", "status")
-                   if request.query.get(name))
+    filters = dict(
+        (name, request.query[name]) for name in ("trigger", "status") if request.query.get(name)
+    )
     offset, limit = paging(request)
-    rows, total = instance_page(app.runtime.db, "trigger_instances", filters, offset, limit,
-                                after=timestamp_filter(request, "timestamp_gt"),
-                                before=timestamp_filter(request, "timestamp_lt"))
-    return list_response(request, [_instance(row) for row in rows], total=total,
-                         already_paged=True)
+    rows, total = instance_page(
+        app.runtime.db,
+        "trigger_instances",
+        filters,
+        offset,
+        limit,
+        after=timestamp_filter(request, "timestamp_gt"),
+        before=timestamp_filter(request, "timestamp_lt"),
+    )
+    return list_response(request, [_instance(row) for row in rows], total=total, already_paged=True)
 
 
 def get_trigger_instance(app, request, instance_id):
@@ -79,22 +91,34 @@ def get_trigger_instance(app, request, instance_id):
 
 def _enforcement(app, row):
     rules = dict((rule["ref"], rule) for rule in app.runtime.content.rules)
-    return shapes.rule_enforcement_api({
-        "id": row["id"], "rule": row["rule"], "trigger_instance": row["trigger_instance_id"],
-        "execution": row["execution_id"], "status": row["status"],
-        "failure_reason": row["failure_reason"], "enforced_at": row["enforced_at"]}, rules)
+    return shapes.rule_enforcement_api(
+        {
+            "id": row["id"],
+            "rule": row["rule"],
+            "trigger_instance": row["trigger_instance_id"],
+            "execution": row["execution_id"],
+            "status": row["status"],
+            "failure_reason": row["failure_reason"],
+            "enforced_at": row["enforced_at"],
+        },
+        rules,
+    )
 
 
 def list_rule_enforcements(app, request):
     filters = {}
-    for name, column in (("rule_ref", "rule"), ("execution", "execution_id"),
-                         ("trigger_instance", "trigger_instance_id")):
+    for name, column in (
+        ("rule_ref", "rule"),
+        ("execution", "execution_id"),
+        ("trigger_instance", "trigger_instance_id"),
+    ):
         if request.query.get(name):
             filters[column] = request.query[name]
     offset, limit = paging(request)
     rows, total = instance_page(app.runtime.db, "rule_enforcements", filters, offset, limit)
-    return list_response(request, [_enforcement(app, row) for row in rows], total=total,
-                         already_paged=True)
+    return list_response(
+        request, [_enforcement(app, row) for row in rows], total=total, already_paged=True
+    )
 
 
 def get_rule_enforcement(app, request, enforcement_id):

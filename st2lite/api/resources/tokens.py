@@ -1,4 +1,5 @@
 """Auth service `POST /tokens` and `/tokens/validate`; API `GET /user` and the API root."""
+
 import time
 
 from st2lite.api import auth
@@ -25,19 +26,22 @@ def issue_token(app, request):
     if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0:
         raise bad_request("ttl must be a positive integer (seconds), got %r" % (ttl,))
     if ttl > auth.MAX_TTL:
-        raise bad_request('TTL specified "%d" is greater than max allowed "%d".'
-                          % (ttl, auth.MAX_TTL))
+        raise bad_request(
+            'TTL specified "%d" is greater than max allowed "%d".' % (ttl, auth.MAX_TTL)
+        )
     auth.check_password(app.htpasswd_path, user, password)
     token_id, token, expiry = app.credentials.issue_token(user, ttl)
-    return json_response({"id": token_id, "user": user, "token": token,
-                          "expiry": iso_time(expiry), "metadata": {}}, status=201,
-                         headers=[auth.cookie_header(token, expiry)])
+    return json_response(
+        {"id": token_id, "user": user, "token": token, "expiry": iso_time(expiry), "metadata": {}},
+        status=201,
+        headers=[auth.cookie_header(token, expiry)],
+    )
 
 
 def validate_token(app, request):
     token = request.json().get("token")
     if not isinstance(token, str) or not token:
-        raise bad_request("Give the token to validate as {\"token\": \"...\"}")
+        raise bad_request('Give the token to validate as {"token": "..."}')
     record = app.credentials.token(token)
     return json_response({"valid": bool(record and record["expiry"] > time.time())})
 
@@ -47,11 +51,17 @@ def current_user(app, request):
     authentication = {"method": identity.method, "location": identity.location}
     if identity.expiry:
         authentication["token_expire"] = iso_time(identity.expiry)
-    return json_response({"username": identity.user, "authentication": authentication,
-                          "rbac": {"enabled": False, "roles": [], "is_admin": True},
-                          "nickname": None})
+    return json_response(
+        {
+            "username": identity.user,
+            "authentication": authentication,
+            "rbac": {"enabled": False, "roles": [], "is_admin": True},
+            "nickname": None,
+        }
+    )
 
 
 def api_root(app, request):
-    return json_response({"version": API_VERSION, "docs_url": "https://docs.stackstorm.com/",
-                          "server": "st2lite"})
+    return json_response(
+        {"version": API_VERSION, "docs_url": "https://docs.stackstorm.com/", "server": "st2lite"}
+    )

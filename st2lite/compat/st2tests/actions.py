@@ -1,4 +1,5 @@
 """BaseActionTestCase: tests of a python-runner action class (`action_cls`)."""
+
 from st2tests.errors import PackTestSetupError
 from st2tests.mocks.action import MockActionService, MockActionWrapper
 from st2tests.pack_resource import BasePackResourceTestCase
@@ -10,14 +11,15 @@ MOCK_PACK_NAME = "tests"
 
 
 class BaseActionTestCase(BasePackResourceTestCase):
-
     action_cls = None
 
     def setUp(self):
         super(BaseActionTestCase, self).setUp()
         if self.action_cls is None:
-            raise PackTestSetupError("%s has no action_cls: set action_cls = <your Action "
-                                     "subclass> on the test case" % type(self).__name__)
+            raise PackTestSetupError(
+                "%s has no action_cls: set action_cls = <your Action "
+                "subclass> on the test case" % type(self).__name__
+            )
         wrapper = MockActionWrapper(pack=MOCK_PACK_NAME, class_name=self.action_cls.__name__)
         self.action_service = MockActionService(action_wrapper=wrapper)
 

@@ -1,13 +1,14 @@
 """Finds one action alias of a pack by name, read from the pack's aliases/ folder as StackStorm's
 alias registrar reads it: the pack's ref from pack.yaml (ref, else name), else the folder name."""
+
 import glob
 import json
 import os
 
 import yaml
+from st2tests.errors import PackTestSetupError
 
 from st2lite.aliases import AliasValidationError, validate_alias
-from st2tests.errors import PackTestSetupError
 
 __all__ = ["load_alias", "format_strings"]
 
@@ -25,8 +26,10 @@ def load_alias(pack_path, name):
             alias = dict(alias, pack=pack_ref, ref="%s.%s" % (pack_ref, name), metadata_file=path)
             _validate(alias, path)
             return alias
-    raise PackTestSetupError('Alias with name "%s" not found in %s: check action_alias_name '
-                             "against the name: field of the alias files" % (name, aliases_dir))
+    raise PackTestSetupError(
+        'Alias with name "%s" not found in %s: check action_alias_name '
+        "against the name: field of the alias files" % (name, aliases_dir)
+    )
 
 
 def format_strings(alias):
@@ -52,8 +55,11 @@ def _pack_ref(pack_path):
 
 
 def _alias_files(aliases_dir):
-    return sorted(path for pattern in ALIAS_FILE_PATTERNS
-                  for path in glob.glob(os.path.join(aliases_dir, pattern)))
+    return sorted(
+        path
+        for pattern in ALIAS_FILE_PATTERNS
+        for path in glob.glob(os.path.join(aliases_dir, pattern))
+    )
 
 
 def _read_mapping(path):
@@ -61,7 +67,9 @@ def _read_mapping(path):
         with open(path) as f:
             data = json.load(f) if path.endswith(".json") else yaml.safe_load(f)
     except (OSError, ValueError, yaml.YAMLError) as error:
-        raise PackTestSetupError("cannot read %s: %s" % (path, " ".join(str(error).split())))
+        raise PackTestSetupError(
+            "cannot read %s: %s" % (path, " ".join(str(error).split()))
+        ) from error
     if not isinstance(data, dict):
         raise PackTestSetupError("%s must hold a mapping of field: value" % path)
     return data
@@ -71,4 +79,4 @@ def _validate(alias, path):
     try:
         validate_alias(alias, path)
     except AliasValidationError as error:
-        raise PackTestSetupError(str(error))
+        raise PackTestSetupError(str(error)) from error

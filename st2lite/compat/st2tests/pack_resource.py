@@ -1,5 +1,6 @@
 """BasePackResourceTestCase: what every pack test case shares - where its pack is, and its
 fixtures under `<pack>/tests/fixtures/`."""
+
 import inspect
 import os
 import unittest
@@ -10,7 +11,6 @@ FIXTURES_DIR = os.path.join("tests", "fixtures")
 
 
 class BasePackResourceTestCase(unittest.TestCase):
-
     def get_fixture_content(self, fixture_path):
         """The text of `<pack>/tests/fixtures/<fixture_path>` (OSError naming the path if absent,
         as on StackStorm)."""

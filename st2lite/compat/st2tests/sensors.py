@@ -1,4 +1,5 @@
 """BaseSensorTestCase: tests of a sensor class (`sensor_cls`) and the triggers it dispatches."""
+
 from st2tests.errors import PackTestSetupError
 from st2tests.mocks.sensor import MockSensorService, MockSensorWrapper
 from st2tests.pack_resource import BasePackResourceTestCase
@@ -9,14 +10,15 @@ MOCK_PACK_NAME = "tests"
 
 
 class BaseSensorTestCase(BasePackResourceTestCase):
-
     sensor_cls = None
 
     def setUp(self):
         super(BaseSensorTestCase, self).setUp()
         if self.sensor_cls is None:
-            raise PackTestSetupError("%s has no sensor_cls: set sensor_cls = <your Sensor "
-                                     "subclass> on the test case" % type(self).__name__)
+            raise PackTestSetupError(
+                "%s has no sensor_cls: set sensor_cls = <your Sensor "
+                "subclass> on the test case" % type(self).__name__
+            )
         wrapper = MockSensorWrapper(pack=MOCK_PACK_NAME, class_name=self.sensor_cls.__name__)
         self.sensor_service = MockSensorService(sensor_wrapper=wrapper)
 
@@ -40,16 +42,21 @@ class BaseSensorTestCase(BasePackResourceTestCase):
         """Passes when a dispatched trigger has this ref and, when given (and not empty), this
         payload and trace context."""
         for item in self.get_dispatched_triggers():
-            if (item["trigger"] == trigger
-                    and (not payload or item["payload"] == payload)
-                    and (not trace_context or item["trace_context"] == trace_context)):
+            if (
+                item["trigger"] == trigger
+                and (not payload or item["payload"] == payload)
+                and (not trace_context or item["trace_context"] == trace_context)
+            ):
                 return True
-        raise AssertionError('Trigger "%s" hasn\'t been dispatched%s'
-                             % (trigger, _dispatched_summary(self.get_dispatched_triggers())))
+        raise AssertionError(
+            'Trigger "%s" hasn\'t been dispatched%s'
+            % (trigger, _dispatched_summary(self.get_dispatched_triggers()))
+        )
 
 
 def _dispatched_summary(dispatched):
     if not dispatched:
         return " (no trigger was dispatched)"
     return " (dispatched: %s)" % ", ".join(
-        "%s %r" % (item["trigger"], item["payload"]) for item in dispatched)
+        "%s %r" % (item["trigger"], item["payload"]) for item in dispatched
+    )

@@ -1,4 +1,5 @@
 """Workflow expressions: YAQL (`<% %>`) and Jinja (`{{ }}`), over any nesting of dicts and lists."""
+
 import re
 
 from st2lite.orquesta.expressions import jinja_engine, yaql_engine
@@ -10,7 +11,8 @@ _ENGINES = (yaql_engine, jinja_engine)
 
 # ctx().x, ctx(x), ctx('x'), ctx("x")
 _CTX_REFERENCES = re.compile(
-    r"\bctx\(\)\.([A-Za-z0-9_-]+)\b(?!\()|\bctx\(\s*['\"]?([A-Za-z0-9_-]+)['\"]?\s*\)")
+    r"\bctx\(\)\.([A-Za-z0-9_-]+)\b(?!\()|\bctx\(\s*['\"]?([A-Za-z0-9_-]+)['\"]?\s*\)"
+)
 
 
 def has_expressions(text):
@@ -44,8 +46,13 @@ def validate(statement):
     elif isinstance(statement, str):
         engines = [e for e in _ENGINES if e.has_expressions(statement)]
         if len(engines) > 1:
-            errors.append({"type": None, "expression": statement,
-                           "message": "Expression with multiple types is not supported."})
+            errors.append(
+                {
+                    "type": None,
+                    "expression": statement,
+                    "message": "Expression with multiple types is not supported.",
+                }
+            )
         elif engines:
             errors.extend(engines[0].validate(statement))
     return errors

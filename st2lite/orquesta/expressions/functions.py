@@ -3,6 +3,7 @@ the ones StackStorm adds (st2kv, JSON/YAML helpers, regex helpers...).
 
 Functions whose first parameter is `scope` receive the evaluation Scope; the others are plain.
 """
+
 import json
 import re
 
@@ -43,8 +44,13 @@ def task_(scope, task_id=None, route=None):
     entry = scope.state.visible_entry(task_id, route) if scope.state and task_id else None
     if entry is None:
         raise ExpressionError('Unable to find task execution for "%s".' % task_id)
-    return {"task_id": entry["id"], "task_name": entry["id"], "route": entry["route"],
-            "status": entry.get("status"), "result": entry.get("result")}
+    return {
+        "task_id": entry["id"],
+        "task_name": entry["id"],
+        "route": entry["route"],
+        "status": entry.get("status"),
+        "result": entry.get("result"),
+    }
 
 
 def succeeded_(scope):
@@ -86,9 +92,11 @@ def st2kv_(scope, key, decrypt=False, default=_NO_DEFAULT):
         raise ExpressionError("The datastore is not available to this workflow.")
     try:
         return scope.kv_get(key, decrypt)
-    except KeyError:
+    except KeyError as error:
         if default is _NO_DEFAULT:
-            raise ExpressionError('The key "%s" does not exist in the StackStorm datastore.' % key)
+            raise ExpressionError(
+                'The key "%s" does not exist in the StackStorm datastore.' % key
+            ) from error
         return default
 
 
@@ -117,7 +125,9 @@ def from_json_string(value):
 
 
 def to_yaml_string(value, indent=None, allow_unicode=True):
-    return yaml.safe_dump(value, indent=indent, allow_unicode=allow_unicode, default_flow_style=False)
+    return yaml.safe_dump(
+        value, indent=indent, allow_unicode=allow_unicode, default_flow_style=False
+    )
 
 
 def from_yaml_string(value):

@@ -1,4 +1,5 @@
 """Jinja expressions (`{{ ... }}` and `{% ... %}` blocks), sandboxed, evaluated as orquesta does."""
+
 import functools
 import inspect
 import re
@@ -18,8 +19,9 @@ class JinjaEvaluationException(ExpressionError):
     pass
 
 
-_ENV = sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined, trim_blocks=True,
-                                    lstrip_blocks=True)
+_ENV = sandbox.SandboxedEnvironment(
+    undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
+)
 for _name, (_func, _needs_scope) in functions.CATALOG.items():
     if not _needs_scope:
         _ENV.filters[_name] = _func
@@ -36,7 +38,8 @@ def _strip(statement):
 
 def has_expressions(text):
     return ("{{" in text and STATEMENT.search(text) is not None) or (
-        "{%" in text and BLOCK.search(text) is not None)
+        "{%" in text and BLOCK.search(text) is not None
+    )
 
 
 def validate(text):
@@ -85,8 +88,9 @@ def _expand(text, scope):
     except JinjaEvaluationException:
         raise
     except Exception as e:
-        raise JinjaEvaluationException("Unable to evaluate expression '%s'. %s: %s" % (
-            statement, e.__class__.__name__, str(e)))
+        raise JinjaEvaluationException(
+            "Unable to evaluate expression '%s'. %s: %s" % (statement, e.__class__.__name__, str(e))
+        ) from e
 
 
 def evaluate(text, scope):
@@ -98,7 +102,8 @@ def evaluate(text, scope):
         unresolved = [_strip(s) for s in STATEMENT.findall(output)]
         if unresolved:
             raise JinjaEvaluationException(
-                "There are unresolved variables: %s" % ", ".join(unresolved))
+                "There are unresolved variables: %s" % ", ".join(unresolved)
+            )
         if raw_blocks:
             for index, block in enumerate(raw_blocks):
                 output = output.replace("{%d}" % index, block)

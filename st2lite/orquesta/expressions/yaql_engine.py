@@ -1,4 +1,5 @@
 """YAQL expressions (`<% ... %>`), evaluated with the `yaql` package as orquesta does."""
+
 import collections
 import collections.abc  # noqa: F401  (yaql 3.2 needs it imported first on Python 3.11)
 import functools
@@ -48,11 +49,14 @@ def _convert(value):
 
 def _wrap(func, needs_scope):
     if needs_scope:
+
         def call(context, *args, **kwargs):
             return _convert(func(context["__scope"], *args, **kwargs))
     else:
+
         def call(*args, **kwargs):
             return yaql_utils.convert_input_data(func(*args, **kwargs))
+
     return call
 
 
@@ -117,8 +121,11 @@ def evaluate(text, scope):
     except KeyError as e:
         key = str(e).strip("'")
         raise YaqlEvaluationException(
-            "Unable to resolve key '%s' in expression '%s' from context." % (key, statement))
+            "Unable to resolve key '%s' in expression '%s' from context." % (key, statement)
+        ) from e
     except Exception as e:
-        raise YaqlEvaluationException("Unable to evaluate expression '%s'. %s: %s" % (
-            statement, e.__class__.__name__, str(e).strip("'")))
+        raise YaqlEvaluationException(
+            "Unable to evaluate expression '%s'. %s: %s"
+            % (statement, e.__class__.__name__, str(e).strip("'"))
+        ) from e
     return output

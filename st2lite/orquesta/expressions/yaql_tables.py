@@ -10,6 +10,7 @@ There is no public way to hand yaql tables: this swaps PLY's private LRTable cla
 builds its parser. It does so only on the yaql release it was written for (KNOWN_YAQL, pinned in
 pyproject.toml); on any other, yaql builds its tables itself, as without this module.
 """
+
 import contextlib
 import hashlib
 import json
@@ -35,9 +36,16 @@ def known_yacc():
 
 def grammar_key(grammar):
     import yaql
-    text = json.dumps([yaql.__version__, [str(p) for p in grammar.Productions],
-                       sorted((k, list(v)) for k, v in grammar.Precedence.items()),
-                       grammar.Start], sort_keys=True)
+
+    text = json.dumps(
+        [
+            yaql.__version__,
+            [str(p) for p in grammar.Productions],
+            sorted((k, list(v)) for k, v in grammar.Precedence.items()),
+            grammar.Start,
+        ],
+        sort_keys=True,
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 
@@ -45,8 +53,10 @@ def _load(path):
     try:
         with open(path) as handle:
             data = json.load(handle)
-        return ({int(s): acts for s, acts in data["action"].items()},
-                {int(s): gotos for s, gotos in data["goto"].items()})
+        return (
+            {int(s): acts for s, acts in data["action"].items()},
+            {int(s): gotos for s, gotos in data["goto"].items()},
+        )
     except (OSError, ValueError, KeyError, AttributeError):
         return None
 
@@ -76,6 +86,7 @@ def _cached_lr_table(yacc):
             self.lr_action, self.lr_goto = cached
             self.lr_productions = grammar.Productions
             self.sr_conflicts, self.rr_conflicts = [], []
+
     return CachedLRTable
 
 

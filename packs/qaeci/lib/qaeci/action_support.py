@@ -1,5 +1,6 @@
 """What every pack action shares: a StepContext over the action's config and datastore, one
 failure shape for every step, and chat-friendly parameter parsing."""
+
 import re
 import sys
 import traceback
@@ -30,8 +31,10 @@ def run_step(action, step):
     except Exception as error:
         traceback.print_exc(file=sys.stderr)
         message = str(error).strip()
-        return False, {"error": "internal error (%s): %s" % (
-            type(error).__name__, one_line(error) if message else "")}
+        return False, {
+            "error": "internal error (%s): %s"
+            % (type(error).__name__, one_line(error) if message else "")
+        }
 
 
 def parse_branches(values):
@@ -49,7 +52,9 @@ def parse_branches(values):
     for value in values:
         match = _BRANCH_OVERRIDE.match(value)
         if not match:
-            raise PlanError("branch override %r is not APP=BRANCH; fix: write e.g. "
-                            "branches=web=feature-x,api=fix-1" % (value,))
+            raise PlanError(
+                "branch override %r is not APP=BRANCH; fix: write e.g. "
+                "branches=web=feature-x,api=fix-1" % (value,)
+            )
         branches[match.group(1)] = match.group(2)
     return branches

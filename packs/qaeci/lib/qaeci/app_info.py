@@ -3,6 +3,7 @@ answers (url), what runs (commit, branch), its state now as env status judges it
 (host, port, since started_at), when it was deployed and for whom, the last lines of its log,
 and the links the pack config's URL templates make for it. Every secret is masked.
 """
+
 from qaeci import links as links_mod
 from qaeci import redact, report
 from qaeci import status as status_mod
@@ -27,16 +28,22 @@ def app_info(context, env, app, log_lines=DEFAULT_LOG_LINES):
     record = context.state(env).app(app) or {}
     running = context.backend.app_info(env, app, log_lines=_bounded(log_lines))
     status, reason = status_mod.status_now(context, app, record, running, environment)
-    info = {"env": env, "app": app, "template": environment.get("template"),
-            "deploy_type": environment.get("deploy_type"),
-            "creator": environment.get("creator"), "status": status,
-            "reason": reason if status != "healthy" else "",
-            "stage": record.get("stage") if status in ("failed", "skipped") else None,
-            "url": report.app_public_url(environment, app, context.config.domain,
-                                         context.config.router_port),
-            "commit": _planned(environment, app, record, "commit"),
-            "started_at": running.started_at if running is not None else None,
-            "ids": dict(running.ids) if running is not None else {}}
+    info = {
+        "env": env,
+        "app": app,
+        "template": environment.get("template"),
+        "deploy_type": environment.get("deploy_type"),
+        "creator": environment.get("creator"),
+        "status": status,
+        "reason": reason if status != "healthy" else "",
+        "stage": record.get("stage") if status in ("failed", "skipped") else None,
+        "url": report.app_public_url(
+            environment, app, context.config.domain, context.config.router_port
+        ),
+        "commit": _planned(environment, app, record, "commit"),
+        "started_at": running.started_at if running is not None else None,
+        "ids": dict(running.ids) if running is not None else {},
+    }
     info.update(status_mod.deployment(record, running))
     info["branch"] = _planned(environment, app, record, "branch")
     info.update(_log(running, record))
@@ -47,16 +54,20 @@ def app_info(context, env, app, log_lines=DEFAULT_LOG_LINES):
 def _check_app(environment, app):
     apps = environment.get("apps") or []
     if app not in apps:
-        raise UnknownApp("app %r is not in environment %s; fix: ask about one of its apps (%s)"
-                         % (app, environment["env"], ", ".join(apps) or "none yet"))
+        raise UnknownApp(
+            "app %r is not in environment %s; fix: ask about one of its apps (%s)"
+            % (app, environment["env"], ", ".join(apps) or "none yet")
+        )
 
 
 def _bounded(log_lines):
     try:
         return max(0, min(int(log_lines), MAX_LOG_LINES))
-    except (TypeError, ValueError):
-        raise QaeciError("log_lines %r is not a number; fix: give a number of lines, e.g. "
-                         "log_lines=20" % (log_lines,))
+    except (TypeError, ValueError) as error:
+        raise QaeciError(
+            "log_lines %r is not a number; fix: give a number of lines, e.g. "
+            "log_lines=20" % (log_lines,)
+        ) from error
 
 
 def _planned(environment, app, record, key):

@@ -33,6 +33,7 @@ Keys (global scope):
     qaeci.automation.log.<key>:<stamp>       one decision (see Decision.record)
 with <key> percent-encoded, so keys may hold "/" and never nest ("qa1" vs "qa1/web").
 """
+
 import json
 import time
 import uuid
@@ -65,12 +66,17 @@ class Settings(object):
         values = values or {}
         own = values.get(section) or {}
         if not isinstance(own, dict):
-            raise ConfigError("%s must be a mapping; fix: write %s: {max_per_hour: 3}"
-                              % (section, section))
+            raise ConfigError(
+                "%s must be a mapping; fix: write %s: {max_per_hour: 3}" % (section, section)
+            )
         merged = dict(DEFAULTS)
         merged.update({name: own[name] for name in DEFAULTS if own.get(name) is not None})
-        return cls(merged["max_per_hour"], bool(merged["dry_run"]) or bool(values.get("dry_run")),
-                   merged["history_per_key"], section)
+        return cls(
+            merged["max_per_hour"],
+            bool(merged["dry_run"]) or bool(values.get("dry_run")),
+            merged["history_per_key"],
+            section,
+        )
 
 
 def _whole(value, name, least):
@@ -141,7 +147,10 @@ class Guard(object):
         else:
             again = _clock_time(min(budget["acted"]) + HOUR) if budget["acted"] else None
             limit = "%d automatic actions per hour on %s (%s.max_per_hour)" % (
-                cap, key, self.settings.section)
+                cap,
+                key,
+                self.settings.section,
+            )
             if budget["escalated"] is None:
                 budget["escalated"] = now
                 outcome = ESCALATED
@@ -149,7 +158,10 @@ class Guard(object):
             else:
                 outcome = SKIPPED
                 reason = "not done: %s; over %s, escalated at %s" % (
-                    action, limit, _clock_time(budget["escalated"]))
+                    action,
+                    limit,
+                    _clock_time(budget["escalated"]),
+                )
             if again:
                 reason += "; next automatic action after %s" % again
         self._write(budget_key, budget)
@@ -192,17 +204,29 @@ class Guard(object):
         # Sortable: the decision's time, then the machine's (orders decisions of one instant).
         stamp = "%015d-%019d-%s" % (int(now * 1000), time.time_ns(), uuid.uuid4().hex[:6])
         name = _log_name(key, stamp)
-        record = {"id": stamp, "key": key, "kind": kind, "env": env, "app": app,
-                  "decision": outcome, "dry_run": self.settings.dry_run, "reason": reason,
-                  "action": action, "trigger": trigger, "time": iso_time(now), "epoch": now,
-                  "result": None, "detail": None}
+        record = {
+            "id": stamp,
+            "key": key,
+            "kind": kind,
+            "env": env,
+            "app": app,
+            "decision": outcome,
+            "dry_run": self.settings.dry_run,
+            "reason": reason,
+            "action": action,
+            "trigger": trigger,
+            "time": iso_time(now),
+            "epoch": now,
+            "result": None,
+            "detail": None,
+        }
         self._write(name, record)
         self._trim(key)
         return Decision(record)
 
     def _trim(self, key):
         names = sorted(list_records(self.datastore, _log_name(key, "")))
-        for name in names[:max(0, len(names) - self.settings.history_per_key)]:
+        for name in names[: max(0, len(names) - self.settings.history_per_key)]:
             try:
                 self.datastore.delete_value(name, local=False)
             except Exception:  # already gone: trimming converges

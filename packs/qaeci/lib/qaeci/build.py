@@ -4,6 +4,7 @@ A per-app workspace under WORK_DIR/workspaces is cloned once and then fetched (k
 commit is checked out, the method's build runs with its output in a per-app log, and `artifact`
 minus `exclude` is packed as a tar.gz and uploaded under the build key.
 """
+
 import fcntl
 import fnmatch
 import os
@@ -36,8 +37,13 @@ class BuildResult(object):
         self.seconds = seconds
 
     def as_dict(self):
-        return {"ok": self.ok, "build_key": self.key, "log_path": self.log_path,
-                "reason": self.reason, "seconds": round(self.seconds, 3)}
+        return {
+            "ok": self.ok,
+            "build_key": self.key,
+            "log_path": self.log_path,
+            "reason": self.reason,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def build_commands(build):
@@ -82,31 +88,45 @@ def _run_build(app, workspace, log):
         log.flush()
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise BuildError("build timed out after %ss; fix: speed it up or raise build.timeout"
-                             % timeout)
+            raise BuildError(
+                "build timed out after %ss; fix: speed it up or raise build.timeout" % timeout
+            )
         try:
-            completed = subprocess.run(argv, cwd=workspace, stdout=log, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, timeout=remaining)
-        except subprocess.TimeoutExpired:
-            raise BuildError("build timed out after %ss; fix: speed it up or raise build.timeout"
-                             % timeout)
+            completed = subprocess.run(
+                argv,
+                cwd=workspace,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                timeout=remaining,
+            )
+        except subprocess.TimeoutExpired as error:
+            raise BuildError(
+                "build timed out after %ss; fix: speed it up or raise build.timeout" % timeout
+            ) from error
         except OSError as error:
-            raise BuildError("cannot run %s (%s); fix: install it on the build host"
-                             % (argv[0], error.strerror))
+            raise BuildError(
+                "cannot run %s (%s); fix: install it on the build host" % (argv[0], error.strerror)
+            ) from error
         if completed.returncode != 0:
-            raise BuildError("%s build exited with %d; see the build log"
-                             % (app.build["method"], completed.returncode))
+            raise BuildError(
+                "%s build exited with %d; see the build log"
+                % (app.build["method"], completed.returncode)
+            )
 
 
 def _package_and_upload(app, workspace, key, store, work_dir):
     artifact = app.build.get("artifact", ".")
     source = os.path.normpath(os.path.join(workspace, artifact))
     if not (source == workspace or source.startswith(workspace + os.sep)):
-        raise BuildError("build.artifact %s leaves the workspace; fix: use a path inside the "
-                         "repository" % artifact)
+        raise BuildError(
+            "build.artifact %s leaves the workspace; fix: use a path inside the "
+            "repository" % artifact
+        )
     if not os.path.exists(source):
-        raise BuildError("build produced no %s; fix: correct build.artifact or the build command"
-                         % artifact)
+        raise BuildError(
+            "build produced no %s; fix: correct build.artifact or the build command" % artifact
+        )
     excludes = list(app.build.get("exclude") or [])
     tmp_dir = os.path.join(work_dir, "tmp")
     os.makedirs(tmp_dir, exist_ok=True)
@@ -122,13 +142,17 @@ def _package_and_upload(app, workspace, key, store, work_dir):
 def pack(source, tarball, excludes):
     """Pack SOURCE (a directory's contents, or one file) into TARBALL, leaving out EXCLUDES
     (glob patterns matched against the relative path and the base name) and .git."""
+
     def keep(relative):
         name = os.path.basename(relative)
         if name == ".git":
             return False
-        return not any(fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(name, pattern) or
-                       fnmatch.fnmatch(relative, pattern.rstrip("/") + "/*")
-                       for pattern in excludes)
+        return not any(
+            fnmatch.fnmatch(relative, pattern)
+            or fnmatch.fnmatch(name, pattern)
+            or fnmatch.fnmatch(relative, pattern.rstrip("/") + "/*")
+            for pattern in excludes
+        )
 
     with tarfile.open(tarball, "w:gz") as archive:
         if os.path.isfile(source):
@@ -143,8 +167,9 @@ def pack(source, tarball, excludes):
                 if keep(relative):
                     archive.add(os.path.join(directory, name), arcname=relative, recursive=False)
             for name in subdirs:
-                archive.add(os.path.join(directory, name), arcname=_rel(relative_dir, name),
-                            recursive=False)
+                archive.add(
+                    os.path.join(directory, name), arcname=_rel(relative_dir, name), recursive=False
+                )
 
 
 def unpack(tarball, dest):
@@ -154,8 +179,10 @@ def unpack(tarball, dest):
     with tarfile.open(tarball, "r:gz") as archive:
         for member in archive.getmembers():
             if not _inside(root, os.path.join(root, member.name)) or not _link_inside(root, member):
-                raise BuildError("artifact member %s points outside the artifact; fix: rebuild "
-                                 "without absolute paths or links leaving the tree" % member.name)
+                raise BuildError(
+                    "artifact member %s points outside the artifact; fix: rebuild "
+                    "without absolute paths or links leaving the tree" % member.name
+                )
         archive.extractall(root)
 
 
@@ -167,7 +194,9 @@ def _inside(root, path):
 def _link_inside(root, member):
     if member.issym():
         base = os.path.dirname(os.path.join(root, member.name))
-        return not os.path.isabs(member.linkname) and _inside(root, os.path.join(base, member.linkname))
+        return not os.path.isabs(member.linkname) and _inside(
+            root, os.path.join(base, member.linkname)
+        )
     if member.islnk():
         return _inside(root, os.path.join(root, member.linkname))
     return True

@@ -3,6 +3,7 @@
 Until the app's port accepts a connection, only the port is tried: a refused connect costs a
 fraction of an HTTP request, so it is asked often and an app is seen the moment it listens.
 """
+
 import socket
 import time
 import urllib.error
@@ -67,8 +68,7 @@ def port_refuses(base_url, timeout=REQUEST_TIMEOUT):
         return ""  # not a plain refusal: the HTTP probe tells what is wrong
 
 
-def wait_healthy(base_url, paths, timeout, interval=POLL_INTERVAL, clock=time.monotonic,
-                 gone=None):
+def wait_healthy(base_url, paths, timeout, interval=POLL_INTERVAL, clock=time.monotonic, gone=None):
     """Poll every path under BASE_URL until each answers 2xx, or TIMEOUT seconds pass.
 
     A path that has answered 2xx once is not asked again. Bounded in time and in count.

@@ -1,4 +1,5 @@
 """The pack config (configs/qaeci.yaml) with DESIGN.md section 6's defaults, and the back end."""
+
 import os
 
 from qaeci import cluster_config
@@ -22,11 +23,13 @@ def _local_backend(config, store):
     # A plain import, not importlib: readers of static imports (st2lite's fork server, which
     # preloads what an action imports) then see what a back end needs.
     from qaeci.backends.local import LocalBackend
+
     return LocalBackend(config.work_dir, config.domain, config.router_port, store)
 
 
 def _marathon_backend(config, store):
     from qaeci.backends.marathon import MarathonBackend
+
     return MarathonBackend.from_config(config, store)
 
 
@@ -42,8 +45,10 @@ class PackConfig(object):
         merged = dict(DEFAULTS)
         merged.update({key: value for key, value in (values or {}).items() if value is not None})
         if not merged.get("registry_path"):
-            raise ConfigError("pack config has no registry_path; fix: set registry_path in "
-                              "configs/qaeci.yaml to the app tree directory")
+            raise ConfigError(
+                "pack config has no registry_path; fix: set registry_path in "
+                "configs/qaeci.yaml to the app tree directory"
+            )
         self.registry_path = os.path.expanduser(merged["registry_path"])
         self.backend = merged["backend"]
         self.work_dir = os.path.expanduser(merged["work_dir"])
@@ -71,6 +76,8 @@ def _clusters(backend, values):
 def open_backend(config, store):
     """The configured back end, imported lazily (only the chosen one is loaded)."""
     if config.backend not in BACKENDS:
-        raise ConfigError("backend %r is not available; fix: set backend to one of %s"
-                          % (config.backend, ", ".join(sorted(BACKENDS))))
+        raise ConfigError(
+            "backend %r is not available; fix: set backend to one of %s"
+            % (config.backend, ", ".join(sorted(BACKENDS)))
+        )
     return BACKENDS[config.backend](config, store)

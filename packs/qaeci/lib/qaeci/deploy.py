@@ -1,4 +1,5 @@
 """Turn a built artifact into a running, checked app: unpack, render config, start, check."""
+
 import glob
 import os
 import shutil
@@ -24,8 +25,10 @@ def runtime_command(runtime, workdir):
     command = runtime.get("command")
     if kind == "command":
         if not command:
-            raise DeployError("runtime type command needs runtime.command; fix: add the command "
-                              "that starts the app on $PORT0")
+            raise DeployError(
+                "runtime type command needs runtime.command; fix: add the command "
+                "that starts the app on $PORT0"
+            )
         return ["bash", "-c", _exec(command)]
     if kind == "python":
         return ["bash", "-c", _exec("python3 " + (command or "app.py"))]
@@ -34,13 +37,21 @@ def runtime_command(runtime, workdir):
     if kind == "java":
         jars = sorted(glob.glob(os.path.join(workdir, "*.jar"))) if workdir else []
         if not jars:
-            raise DeployError("runtime java found no .jar at the top of the artifact; fix: point "
-                              "build.artifact at the jar")
+            raise DeployError(
+                "runtime java found no .jar at the top of the artifact; fix: point "
+                "build.artifact at the jar"
+            )
         opts = runtime.get("java_opts", "")
-        return ["bash", "-c", "exec java %s -Dserver.port=\"$PORT0\" -jar %s %s"
-                % (opts, _quote(os.path.basename(jars[0])), command or "")]
-    raise DeployError("runtime type %s is not supported by the local back end; fix: use command, "
-                      "python, java or static" % kind)
+        return [
+            "bash",
+            "-c",
+            'exec java %s -Dserver.port="$PORT0" -jar %s %s'
+            % (opts, _quote(os.path.basename(jars[0])), command or ""),
+        ]
+    raise DeployError(
+        "runtime type %s is not supported by the local back end; fix: use command, "
+        "python, java or static" % kind
+    )
 
 
 def _exec(command):
@@ -79,10 +90,10 @@ def prepare_release(app, key, store, work_dir, env, variables, reads=None):
         store.get(key, tarball)
         tree = os.path.join(staging, "tree")
         build.unpack(tarball, tree)
-        rendered_hash = render.render_files(tree, app.config_templates, variables, app.code,
-                                            reads)
-        release = os.path.join(app_dir, "%s-%s" % (os.path.basename(key).split(".")[0][:20],
-                                                  rendered_hash[:12]))
+        rendered_hash = render.render_files(tree, app.config_templates, variables, app.code, reads)
+        release = os.path.join(
+            app_dir, "%s-%s" % (os.path.basename(key).split(".")[0][:20], rendered_hash[:12])
+        )
         if not os.path.isdir(release):
             os.rename(tree, release)
         return release, rendered_hash
@@ -93,7 +104,9 @@ def prepare_release(app, key, store, work_dir, env, variables, reads=None):
 def prune_releases(work_dir, env, app_code, keep):
     app_dir = os.path.join(work_dir, "releases", env, app_code)
     # .staging-* directories are what an interrupted deploy left behind.
-    for path in glob.glob(os.path.join(app_dir, "*")) + glob.glob(os.path.join(app_dir, ".staging-*")):
+    for path in glob.glob(os.path.join(app_dir, "*")) + glob.glob(
+        os.path.join(app_dir, ".staging-*")
+    ):
         if os.path.abspath(path) != os.path.abspath(keep) and os.path.basename(path) != CURRENT:
             shutil.rmtree(path, ignore_errors=True)
 
@@ -107,22 +120,37 @@ def remove_releases(work_dir, env, app_codes=None):
         shutil.rmtree(os.path.join(env_dir, code), ignore_errors=True)
 
 
-def app_spec(app, env, work_dir, address, release=None, build_key=None, commit=None,
-             deploy_type=None):
+def app_spec(
+    app, env, work_dir, address, release=None, build_key=None, commit=None, deploy_type=None
+):
     """What the back end runs for APP of ENV, listening at ADDRESS: always from the app's
     release link (so its config does not change with each release, and can be staged before
     the artifact exists), with the command RELEASE calls for (java needs its jar's name).
     build_key, commit and deploy_type are for cluster back ends (see AppSpec)."""
-    environment = {"PORT0": str(address["port"]), "HOST": address["host"],
-                   "QAECI_ENV": env, "QAECI_APP": app.code}
+    environment = {
+        "PORT0": str(address["port"]),
+        "HOST": address["host"],
+        "QAECI_ENV": env,
+        "QAECI_APP": app.code,
+    }
     if app.runtime.get("java_opts"):
         environment["JAVA_OPTS"] = app.runtime["java_opts"]
-    return AppSpec(env, app.code, release_link(work_dir, env, app.code),
-                   runtime_command(app.runtime, release), address["port"],
-                   environment=environment, cpus=app.runtime.get("cpus", 0.5),
-                   mem=app.runtime.get("mem", 256), instances=app.runtime.get("instances", 1),
-                   runtime=app.runtime["type"], artifact_key=build_key, commit=commit,
-                   config_files=app.config_templates, deploy_type=deploy_type)
+    return AppSpec(
+        env,
+        app.code,
+        release_link(work_dir, env, app.code),
+        runtime_command(app.runtime, release),
+        address["port"],
+        environment=environment,
+        cpus=app.runtime.get("cpus", 0.5),
+        mem=app.runtime.get("mem", 256),
+        instances=app.runtime.get("instances", 1),
+        runtime=app.runtime["type"],
+        artifact_key=build_key,
+        commit=commit,
+        config_files=app.config_templates,
+        deploy_type=deploy_type,
+    )
 
 
 def release_link(work_dir, env, app_code):
@@ -154,11 +182,13 @@ def start_and_check(backend, app, spec, address, timings=None, launched=None):
     if timings is not None:
         timings["launched"] = round(time.time(), 3)
     if state.state in ("failed", "stopped", "missing"):
-        return "deploy", checks.CheckResult(False, "process %s: %s" % (state.state, state.detail
-                                                                         or "exited at start"))
+        return "deploy", checks.CheckResult(
+            False, "process %s: %s" % (state.state, state.detail or "exited at start")
+        )
     url = checks.target_url(state, address)
     if launched is not None:
         launched(url)
-    result = checks.wait_healthy(url, app.check_urls, app.check_timeout,
-                                 gone=lambda: _exited(backend, env, app.code))
+    result = checks.wait_healthy(
+        url, app.check_urls, app.check_timeout, gone=lambda: _exited(backend, env, app.code)
+    )
     return (None if result.ok else "check"), result

@@ -13,10 +13,10 @@ One process waits for all pending apps instead: it reads the run's records in on
 read per poll, quickly while they change and more gently while nothing moves, and hands back
 the apps that are nearly ready and the rest, which the next round of env_deploy waits for.
 """
+
 import time
 
-from qaeci.state import BUILD_OUTCOMES, FINAL_APP_STATUSES, SERVICES_OUTCOMES, being_checked, \
-    of_run
+from qaeci.state import BUILD_OUTCOMES, FINAL_APP_STATUSES, SERVICES_OUTCOMES, being_checked, of_run
 from qaeci.waiting import Backoff, wait_for
 
 DEFAULT_WAIT_TIMEOUT = 3600
@@ -55,8 +55,9 @@ class _ReadinessWatch(object):
         """The pending apps nearly ready now, or None."""
         records = self.state.run_records()
         self.changed, self.records = records != self.records, records
-        return [code for code in self.pending
-                if nearly_ready(self.plan[code], records, self.run)] or None
+        return [
+            code for code in self.pending if nearly_ready(self.plan[code], records, self.run)
+        ] or None
 
     def pace(self):
         return self.backoff.after(self.changed)
@@ -74,6 +75,8 @@ def nearly_ready(entry, records, run):
         return True
     if of_run(services, run, SERVICES_OUTCOMES) is None:
         return False
-    return all(of_run(apps.get(dependency), run, FINAL_APP_STATUSES)
-               or being_checked(apps.get(dependency), run)
-               for dependency in entry["depends_on"])
+    return all(
+        of_run(apps.get(dependency), run, FINAL_APP_STATUSES)
+        or being_checked(apps.get(dependency), run)
+        for dependency in entry["depends_on"]
+    )

@@ -6,6 +6,7 @@ failed task, its agent, the framework id of the sandbox link, the commit, the ap
 Marathon is asked for what the trigger does not carry. A Marathon that does not answer makes the
 message shorter, never absent: a failure must reach people even when the cluster is in trouble.
 """
+
 from qaeci.backends import marathon_ids
 from qaeci.backends.base import BackendError
 from qaeci.backends.marathon_client import MarathonClient
@@ -21,8 +22,10 @@ def app_id_of(env, app):
 
 def headline(env, app, cluster, reason, deployment_id, facts):
     """The report's first lines: what failed, why, the last task failure, the deployment."""
-    lines = ["Deployment of %s in %s failed (cluster %s): %s"
-             % (app, env, cluster, reason or "Marathon gave no reason")]
+    lines = [
+        "Deployment of %s in %s failed (cluster %s): %s"
+        % (app, env, cluster, reason or "Marathon gave no reason")
+    ]
     if facts.get("failure"):
         lines.append("last task failure: %s" % facts["failure"])
     if facts.get("unknown"):
@@ -38,9 +41,13 @@ def facts(config, cluster, app_id, client=None):
     settings = config.clusters.get(cluster)
     if client is None and not (settings and settings.marathon_url):
         return {"unknown": "cluster %s has no marathon_url in the pack config" % cluster}
-    client = client or MarathonClient(cluster, settings.marathon_url, settings.marathon_auth,
-                                      settings.marathon_ca_file,
-                                      float(config.marathon.get("request_timeout", 10)))
+    client = client or MarathonClient(
+        cluster,
+        settings.marathon_url,
+        settings.marathon_auth,
+        settings.marathon_ca_file,
+        float(config.marathon.get("request_timeout", 10)),
+    )
     try:
         app = client.app(app_id) if app_id else None
         found = {"framework_id": (client.info() or {}).get("frameworkId")}
@@ -60,8 +67,11 @@ def _app_facts(config, app):
         found["url"] = "http://%s%s/" % (vhost, "" if port == 80 else ":%d" % port)
     failure = app.get("lastTaskFailure") or {}
     if failure:
-        found.update(task_id=failure.get("taskId"), agent_id=failure.get("slaveId"),
-                     host=failure.get("host"),
-                     failure="%s on %s: %s" % (failure.get("state"), failure.get("host"),
-                                               failure.get("message") or "no message"))
+        found.update(
+            task_id=failure.get("taskId"),
+            agent_id=failure.get("slaveId"),
+            host=failure.get("host"),
+            failure="%s on %s: %s"
+            % (failure.get("state"), failure.get("host"), failure.get("message") or "no message"),
+        )
     return found

@@ -12,6 +12,7 @@ failed: a person looks; `detail` says why). Machines in any other state (say `re
 never touched. Every change rewrites the file whole (a temporary file renamed over it), under a
 lock, so two scale outs never take the same machine.
 """
+
 import contextlib
 import fcntl
 import os
@@ -38,9 +39,12 @@ class DevicePool(object):
 
     @classmethod
     def from_settings(cls, registry_path, settings):
-        return cls(os.path.join(registry_path, settings.pool_inventory),
-                   settings.provision_command, settings.release_command,
-                   timeout=max(60, settings.agent_timeout))
+        return cls(
+            os.path.join(registry_path, settings.pool_inventory),
+            settings.provision_command,
+            settings.release_command,
+            timeout=max(60, settings.agent_timeout),
+        )
 
     def machines(self):
         """Every machine of the inventory ([] when there is no inventory file)."""
@@ -83,33 +87,50 @@ class DevicePool(object):
 
     # -- commands -------------------------------------------------------------------------------
     def _run(self, command, machine, variables, key):
-        values = dict(variables, name=machine["name"], address=machine.get("address") or "",
-                      hostname=hostname_of(machine))
+        values = dict(
+            variables,
+            name=machine["name"],
+            address=machine.get("address") or "",
+            hostname=hostname_of(machine),
+        )
         try:
             argv = [part.format(**values) for part in command]
         except (KeyError, IndexError, ValueError) as error:
-            raise ConfigError("scaling.%s has an unknown placeholder (%s); fix: use only %s"
-                              % (key, error, ", ".join("{%s}" % name for name in sorted(values))))
+            raise ConfigError(
+                "scaling.%s has an unknown placeholder (%s); fix: use only %s"
+                % (key, error, ", ".join("{%s}" % name for name in sorted(values)))
+            ) from error
         try:
-            done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  timeout=self.timeout, check=False)
+            done = subprocess.run(
+                argv,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                timeout=self.timeout,
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired) as error:
             self.mark_broken(machine["name"], "%s: %s" % (key, error))
-            raise PoolError("%s of %s failed: %s; the machine is marked broken in %s"
-                            % (key, machine["name"], error, self.path))
+            raise PoolError(
+                "%s of %s failed: %s; the machine is marked broken in %s"
+                % (key, machine["name"], error, self.path)
+            ) from error
         if done.returncode != 0:
             tail = (done.stdout or b"").decode("utf-8", "replace").strip().splitlines()[-1:]
             detail = "%s exited %d%s" % (key, done.returncode, (": " + tail[0]) if tail else "")
             self.mark_broken(machine["name"], detail)
-            raise PoolError("%s of %s: %s; the machine is marked broken in %s"
-                            % (key, machine["name"], detail, self.path))
+            raise PoolError(
+                "%s of %s: %s; the machine is marked broken in %s"
+                % (key, machine["name"], detail, self.path)
+            )
 
     # -- the file -------------------------------------------------------------------------------
     def _find(self, name):
         for machine in self._load():
             if machine.get("name") == name:
                 return machine
-        raise PoolError("machine %s is not in %s; fix: put it back in the inventory" % (name, self.path))
+        raise PoolError(
+            "machine %s is not in %s; fix: put it back in the inventory" % (name, self.path)
+        )
 
     def _set(self, name, **changes):
         with self._locked() as machines:
@@ -128,13 +149,18 @@ class DevicePool(object):
         except FileNotFoundError:
             return []
         except yaml.YAMLError as error:
-            raise ConfigError("%s is not valid YAML (%s); fix: correct the pool inventory"
-                              % (self.path, str(error).splitlines()[0]))
+            raise ConfigError(
+                "%s is not valid YAML (%s); fix: correct the pool inventory"
+                % (self.path, str(error).splitlines()[0])
+            ) from error
         machines = document.get("machines") if isinstance(document, dict) else None
         if not isinstance(machines, list) or not all(
-                isinstance(machine, dict) and machine.get("name") for machine in machines):
-            raise ConfigError("%s must hold machines: [{name, address, state}, ...]; fix: write "
-                              "each machine with at least a name and a state" % self.path)
+            isinstance(machine, dict) and machine.get("name") for machine in machines
+        ):
+            raise ConfigError(
+                "%s must hold machines: [{name, address, state}, ...]; fix: write "
+                "each machine with at least a name and a state" % self.path
+            )
         return machines
 
     @contextlib.contextmanager
@@ -147,8 +173,9 @@ class DevicePool(object):
             yield machines
             handle, temporary = tempfile.mkstemp(dir=directory, prefix=".machines-")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                yaml.safe_dump({"machines": machines}, out, default_flow_style=False,
-                               sort_keys=False)
+                yaml.safe_dump(
+                    {"machines": machines}, out, default_flow_style=False, sort_keys=False
+                )
             os.replace(temporary, self.path)
 
 

@@ -1,4 +1,5 @@
 """Git through argv lists only: branch names and URLs never pass through a shell."""
+
 import os
 import subprocess
 import urllib.parse
@@ -13,12 +14,20 @@ def run_git(args, cwd=None, timeout=FETCH_TIMEOUT, error_class=BuildError):
     """Run `git ARGS`; return stdout, or raise error_class with git's last line of stderr."""
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0")
     try:
-        completed = subprocess.run(["git"] + list(args), cwd=cwd, env=env, timeout=timeout,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   universal_newlines=True)
-    except subprocess.TimeoutExpired:
-        raise error_class("git %s timed out after %ss; fix: check the repository is reachable"
-                          % (args[0], timeout))
+        completed = subprocess.run(
+            ["git"] + list(args),
+            cwd=cwd,
+            env=env,
+            timeout=timeout,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            universal_newlines=True,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise error_class(
+            "git %s timed out after %ss; fix: check the repository is reachable"
+            % (args[0], timeout)
+        ) from error
     if completed.returncode != 0:
         detail = (completed.stderr.strip().splitlines() or ["exit %d" % completed.returncode])[-1]
         raise error_class("git %s failed: %s" % (args[0], detail))
@@ -36,8 +45,9 @@ def resolve_commit(url, branch):
 
 def _remote_refs(url, wanted):
     peeled = [ref + "^{}" for ref in wanted if ref.startswith("refs/tags/")]
-    output = run_git(["ls-remote", "--", url] + wanted + peeled, timeout=LS_REMOTE_TIMEOUT,
-                     error_class=PlanError)
+    output = run_git(
+        ["ls-remote", "--", url] + wanted + peeled, timeout=LS_REMOTE_TIMEOUT, error_class=PlanError
+    )
     refs = {}
     for line in output.splitlines():
         sha, _, ref = line.partition("\t")
@@ -47,8 +57,12 @@ def _remote_refs(url, wanted):
 
 def _local_refs(path, wanted):
     """{ref: sha} as ls-remote shows them: an annotated tag also as REF^{} (its commit)."""
-    output = run_git(["for-each-ref", "--format=%(objectname) %(refname) %(*objectname)"]
-                     + wanted, cwd=path, timeout=LS_REMOTE_TIMEOUT, error_class=PlanError)
+    output = run_git(
+        ["for-each-ref", "--format=%(objectname) %(refname) %(*objectname)"] + wanted,
+        cwd=path,
+        timeout=LS_REMOTE_TIMEOUT,
+        error_class=PlanError,
+    )
     refs = {}
     for line in output.splitlines():
         fields = line.split()
@@ -64,8 +78,9 @@ def _pick(refs, branch, url):
     for ref in ("refs/heads/" + branch, "refs/tags/" + branch + "^{}", "refs/tags/" + branch):
         if ref in refs:
             return refs[ref]
-    raise PlanError("branch %r not found in %s; fix: push the branch or pick an existing one"
-                    % (branch, url))
+    raise PlanError(
+        "branch %r not found in %s; fix: push the branch or pick an existing one" % (branch, url)
+    )
 
 
 def sync_workspace(url, workspace, commit):
@@ -77,8 +92,17 @@ def sync_workspace(url, workspace, commit):
     if fresh:
         os.makedirs(os.path.dirname(workspace) or ".", exist_ok=True)
         # No template: a build needs none of the sample hooks git would copy in.
-        run_git(["clone", "--template=", "--no-checkout", "--quiet", "--", _clone_source(url),
-                 workspace])
+        run_git(
+            [
+                "clone",
+                "--template=",
+                "--no-checkout",
+                "--quiet",
+                "--",
+                _clone_source(url),
+                workspace,
+            ]
+        )
     if fresh or _has_commit(workspace, commit):
         try:  # a fresh clone has every branch's commits: no need to ask first
             run_git(["checkout", "--quiet", "--force", "--detach", commit], cwd=workspace)
@@ -93,11 +117,15 @@ def sync_workspace(url, workspace, commit):
 def _fetch_and_checkout(url, workspace, commit):
     # From the registry's URL itself, whatever the workspace was cloned from (a file://
     # repository's path, or the app's URL before it moved).
-    run_git(["fetch", "--quiet", "--tags", "--", url, "+refs/heads/*:refs/remotes/origin/*"],
-            cwd=workspace)
+    run_git(
+        ["fetch", "--quiet", "--tags", "--", url, "+refs/heads/*:refs/remotes/origin/*"],
+        cwd=workspace,
+    )
     if not _has_commit(workspace, commit):
-        raise BuildError("commit %s is not in %s any more; fix: run env up again to resolve the "
-                         "branch afresh" % (commit, url))
+        raise BuildError(
+            "commit %s is not in %s any more; fix: run env up again to resolve the "
+            "branch afresh" % (commit, url)
+        )
     run_git(["checkout", "--quiet", "--force", "--detach", commit], cwd=workspace)
 
 

@@ -16,21 +16,34 @@ Field names follow mesosphere/marathon's `core/event/Events.scala` (see the reco
 An event that does not have the shape Marathon gives it raises Malformed(kind, detail): the
 caller skips it and counts it by kind.
 """
+
 import json
 
 from qaeci import triggers
 from qaeci.backends import marathon_ids
 
-SUBSCRIBED = ("status_update_event", "deployment_info", "deployment_step_success",
-              "deployment_step_failure", "deployment_success", "deployment_failed",
-              "health_status_changed_event", "instance_health_changed_event",
-              "app_terminated_event", "event_stream_attached")
-DEPLOYMENT_STATUS = {"deployment_step_success": "step_success",
-                     "deployment_step_failure": "step_failure",
-                     "deployment_success": "success", "deployment_failed": "failed"}
+SUBSCRIBED = (
+    "status_update_event",
+    "deployment_info",
+    "deployment_step_success",
+    "deployment_step_failure",
+    "deployment_success",
+    "deployment_failed",
+    "health_status_changed_event",
+    "instance_health_changed_event",
+    "app_terminated_event",
+    "event_stream_attached",
+)
+DEPLOYMENT_STATUS = {
+    "deployment_step_success": "step_success",
+    "deployment_step_failure": "step_failure",
+    "deployment_success": "success",
+    "deployment_failed": "failed",
+}
 TASK_STATES = frozenset(triggers.TASK_STATES)
-TERMINATED_MESSAGE = ("the app was removed (app_terminated_event) before Marathon reported this "
-                      "task's end")
+TERMINATED_MESSAGE = (
+    "the app was removed (app_terminated_event) before Marathon reported this task's end"
+)
 
 
 class Malformed(Exception):
@@ -41,7 +54,7 @@ class Malformed(Exception):
         self.kind = kind
 
 
-_IDENTITIES = {}        # app id -> labels: parsed once per app, not once per event
+_IDENTITIES = {}  # app id -> labels: parsed once per app, not once per event
 
 
 def identity_labels(app_id):
@@ -61,8 +74,10 @@ def identity_labels(app_id):
 def _field(event, name, kind, types=str):
     value = event.get(name)
     if not isinstance(value, types):
-        raise Malformed("%s without %s" % (kind, name), "%s has no valid %s: %.200s"
-                        % (kind, name, json.dumps(event)))
+        raise Malformed(
+            "%s without %s" % (kind, name),
+            "%s has no valid %s: %.200s" % (kind, name, json.dumps(event)),
+        )
     return value
 
 
@@ -73,9 +88,11 @@ def plan_actions(steps, kind):
         for step in steps:
             for action in step["actions"]:
                 actions.setdefault(action["app"], []).append(action["action"])
-    except (TypeError, KeyError):
-        raise Malformed("%s with a malformed plan" % kind, "%s: steps are not "
-                        "[{actions: [{action, app}]}]: %.200s" % (kind, json.dumps(steps)))
+    except (TypeError, KeyError) as error:
+        raise Malformed(
+            "%s with a malformed plan" % kind,
+            "%s: steps are not [{actions: [{action, app}]}]: %.200s" % (kind, json.dumps(steps)),
+        ) from error
     return actions
 
 
@@ -100,15 +117,21 @@ class EventTranslator(object):
     def translate(self, event_type, data):
         handler = self._handlers.get(event_type)
         if handler is None:
-            return []   # event_stream_attached, or a type an old Marathon sent unfiltered
+            return []  # event_stream_attached, or a type an old Marathon sent unfiltered
         try:
             event = json.loads(data)
         except ValueError as error:
-            raise Malformed("not JSON", "%s data is not JSON (%s): %.120r"
-                            % (event_type.decode("ascii", "replace"), error, data))
+            raise Malformed(
+                "not JSON",
+                "%s data is not JSON (%s): %.120r"
+                % (event_type.decode("ascii", "replace"), error, data),
+            ) from error
         if not isinstance(event, dict):
-            raise Malformed("not a JSON object", "%s data is not a JSON object: %.120r"
-                            % (event_type.decode("ascii", "replace"), data))
+            raise Malformed(
+                "not a JSON object",
+                "%s data is not a JSON object: %.120r"
+                % (event_type.decode("ascii", "replace"), data),
+            )
         return handler(event_type.decode("ascii"), event)
 
     # -- tasks --------------------------------------------------------------------------------
@@ -118,17 +141,30 @@ class EventTranslator(object):
         app_id = _field(event, "appId", kind)
         state = _field(event, "taskStatus", kind)
         if state not in TASK_STATES:
-            raise Malformed("%s with an unknown taskStatus" % kind, "%s: %r is not a Mesos task "
-                            "state (task %s)" % (kind, state, task_id))
+            raise Malformed(
+                "%s with an unknown taskStatus" % kind,
+                "%s: %r is not a Mesos task state (task %s)" % (kind, state, task_id),
+            )
         host, ports = event.get("host"), event.get("ports")
         ports = ports if isinstance(ports, list) else ()
         if not self.view.task_update(task_id, app_id, state, host, ports):
             return []
-        return [("task_status", triggers.task_status(
-            self.cluster, app_id, task_id, state, host=host if isinstance(host, str) else None,
-            ports=[port for port in ports if isinstance(port, int)],
-            message=event.get("message") or None, timestamp=event.get("timestamp"),
-            labels=identity_labels(app_id)))]
+        return [
+            (
+                "task_status",
+                triggers.task_status(
+                    self.cluster,
+                    app_id,
+                    task_id,
+                    state,
+                    host=host if isinstance(host, str) else None,
+                    ports=[port for port in ports if isinstance(port, int)],
+                    message=event.get("message") or None,
+                    timestamp=event.get("timestamp"),
+                    labels=identity_labels(app_id),
+                ),
+            )
+        ]
 
     def _app_terminated(self, kind, event):
         app_id = _field(event, "appId", kind)
@@ -136,10 +172,22 @@ class EventTranslator(object):
         for task_id in self.view.tasks_of(app_id):
             task = self.view.tasks[task_id]
             self.view.task_update(task_id, app_id, "TASK_KILLED", task.host, task.ports)
-            found.append(("task_status", triggers.task_status(
-                self.cluster, app_id, task_id, "TASK_KILLED", host=task.host, ports=task.ports,
-                message=TERMINATED_MESSAGE, timestamp=event.get("timestamp"),
-                labels=identity_labels(app_id))))
+            found.append(
+                (
+                    "task_status",
+                    triggers.task_status(
+                        self.cluster,
+                        app_id,
+                        task_id,
+                        "TASK_KILLED",
+                        host=task.host,
+                        ports=task.ports,
+                        message=TERMINATED_MESSAGE,
+                        timestamp=event.get("timestamp"),
+                        labels=identity_labels(app_id),
+                    ),
+                )
+            )
         return found
 
     # -- deployments --------------------------------------------------------------------------
@@ -148,15 +196,28 @@ class EventTranslator(object):
         plan = _field(event, "plan", kind, dict)
         deployment_id = event.get("id") or plan.get("id")
         if not isinstance(deployment_id, str):
-            raise Malformed("%s without plan.id" % kind, "%s has no deployment id: %.200s"
-                            % (kind, json.dumps(event)))
+            raise Malformed(
+                "%s without plan.id" % kind,
+                "%s has no deployment id: %.200s" % (kind, json.dumps(event)),
+            )
         return deployment_id, plan.get("version"), plan_actions(plan.get("steps"), kind)
 
     def _deployment_payloads(self, deployment_id, app_ids, status, event, reason=None):
-        return [("deployment", triggers.deployment(
-            self.cluster, app_id, deployment_id, status, reason=reason,
-            timestamp=event.get("timestamp"), labels=identity_labels(app_id)))
-            for app_id in sorted(app_ids)]
+        return [
+            (
+                "deployment",
+                triggers.deployment(
+                    self.cluster,
+                    app_id,
+                    deployment_id,
+                    status,
+                    reason=reason,
+                    timestamp=event.get("timestamp"),
+                    labels=identity_labels(app_id),
+                ),
+            )
+            for app_id in sorted(app_ids)
+        ]
 
     def _deployment_info(self, kind, event):
         deployment_id, version, actions = self._plan(kind, event)
@@ -175,8 +236,9 @@ class EventTranslator(object):
         if not self.view.deployment_ended(deployment_id):
             return []
         reason = event.get("reason") if isinstance(event.get("reason"), str) else None
-        return self._deployment_payloads(deployment_id, actions, DEPLOYMENT_STATUS[kind], event,
-                                         reason)
+        return self._deployment_payloads(
+            deployment_id, actions, DEPLOYMENT_STATUS[kind], event, reason
+        )
 
     # -- health -------------------------------------------------------------------------------
 
@@ -184,20 +246,38 @@ class EventTranslator(object):
         task_id = self.view.task_of_instance(instance_id)
         if not self.view.health_update(task_id, status):
             return []
-        return [("app_health", triggers.app_health(
-            self.cluster, app_id, task_id, status, "marathon", timestamp=event.get("timestamp"),
-            labels=identity_labels(app_id)))]
+        return [
+            (
+                "app_health",
+                triggers.app_health(
+                    self.cluster,
+                    app_id,
+                    task_id,
+                    status,
+                    "marathon",
+                    timestamp=event.get("timestamp"),
+                    labels=identity_labels(app_id),
+                ),
+            )
+        ]
 
     def _health_status_changed(self, kind, event):
         alive = _field(event, "alive", kind, bool)
-        return self._health(_field(event, "appId", kind), _field(event, "instanceId", kind),
-                            "healthy" if alive else "unhealthy", event)
+        return self._health(
+            _field(event, "appId", kind),
+            _field(event, "instanceId", kind),
+            "healthy" if alive else "unhealthy",
+            event,
+        )
 
     def _instance_health_changed(self, kind, event):
         healthy = event.get("healthy")
         if healthy is not None and not isinstance(healthy, bool):
-            raise Malformed("%s without healthy" % kind, "%s: healthy is %r, not true, false or "
-                            "null" % (kind, healthy))
+            raise Malformed(
+                "%s without healthy" % kind,
+                "%s: healthy is %r, not true, false or null" % (kind, healthy),
+            )
         status = "starting" if healthy is None else ("healthy" if healthy else "unhealthy")
-        return self._health(_field(event, "runSpecId", kind), _field(event, "instanceId", kind),
-                            status, event)
+        return self._health(
+            _field(event, "runSpecId", kind), _field(event, "instanceId", kind), status, event
+        )

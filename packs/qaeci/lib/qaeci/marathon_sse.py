@@ -19,7 +19,7 @@ class SseParser(object):
     """feed(chunk) -> [(event type, data)], both bytes, for every event the chunk completes."""
 
     def __init__(self):
-        self._partial = b""     # the start of a line whose end has not arrived yet
+        self._partial = b""  # the start of a line whose end has not arrived yet
         self._event = b""
         self._data = []
 
@@ -35,8 +35,12 @@ class SseParser(object):
                 line = line[:-1]
             if not line:
                 if data:
-                    events.append((self._event or DEFAULT_EVENT,
-                                   data[0] if len(data) == 1 else b"\n".join(data)))
+                    events.append(
+                        (
+                            self._event or DEFAULT_EVENT,
+                            data[0] if len(data) == 1 else b"\n".join(data),
+                        )
+                    )
                     data = self._data = []
                 self._event = b""
             elif line[:5] == b"data:":

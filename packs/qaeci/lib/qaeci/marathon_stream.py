@@ -19,6 +19,7 @@ and the fix, logged once until they change (sensing.problems).
 What the sensor knows (marathon_view) is saved in its datastore, so a restarted sensor also
 reports what changed while it was not running.
 """
+
 import queue
 import socket
 import threading
@@ -34,9 +35,9 @@ from qaeci.marathon_stream_http import EventConnection, StreamError
 from qaeci.marathon_view import ClusterView
 from qaeci.sensing.backoff import Backoff
 
-SAVE_EVERY = 2.0        # seconds between saves of the view while events flow
-END_LOG_EVERY = 60.0    # at most one line a minute about streams that ended (and reopened)
-READ_SHARE = 0.8        # of stall_timeout: silence before asking /ping (12 s of 15: > heartbeat)
+SAVE_EVERY = 2.0  # seconds between saves of the view while events flow
+END_LOG_EVERY = 60.0  # at most one line a minute about streams that ended (and reopened)
+READ_SHARE = 0.8  # of stall_timeout: silence before asking /ping (12 s of 15: > heartbeat)
 
 
 class StreamEnded(object):
@@ -64,12 +65,11 @@ class MarathonStreamWatch(object):
         self._backoff = Backoff(settings["retry_first"], settings["retry_max"])
         self._state_key = "marathon_view.%s" % cluster.name
         self.view = self._load_view()
-        self._translator = (EventTranslator(self.name, self.view) if self.view is not None
-                            else None)
+        self._translator = EventTranslator(self.name, self.view) if self.view is not None else None
         self.leader_url = None
-        self.ingested = 0                      # events read from the streams
-        self.sessions = 0                      # streams opened and reconciled
-        self.connected = threading.Event()     # set while a reconciled stream is followed
+        self.ingested = 0  # events read from the streams
+        self.sessions = 0  # streams opened and reconciled
+        self.connected = threading.Event()  # set while a reconciled stream is followed
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._connection = None
@@ -92,8 +92,11 @@ class MarathonStreamWatch(object):
             except (StreamError, BackendError) as error:
                 self._problems.failed(self.name, str(error))
             except Exception as error:  # a bug must not end the watch: name it, go on
-                self._problems.failed(self.name, "%s: unexpected %s in the event sensor: %s; "
-                                      "reconnecting" % (self, type(error).__name__, error))
+                self._problems.failed(
+                    self.name,
+                    "%s: unexpected %s in the event sensor: %s; "
+                    "reconnecting" % (self, type(error).__name__, error),
+                )
             finally:
                 self.connected.clear()
                 self._save(force=True)
@@ -110,21 +113,31 @@ class MarathonStreamWatch(object):
     # -- one session ----------------------------------------------------------------------------
 
     def _session(self):
-        connection = EventConnection(self.name, self._find_leader(), self.cluster.marathon_auth,
-                                     self.cluster.marathon_ca_file, SUBSCRIBED,
-                                     self.settings["request_timeout"], self._read_timeout())
+        connection = EventConnection(
+            self.name,
+            self._find_leader(),
+            self.cluster.marathon_auth,
+            self.cluster.marathon_ca_file,
+            SUBSCRIBED,
+            self.settings["request_timeout"],
+            self._read_timeout(),
+        )
         with self._lock:
             self._connection = connection
         if self._stop.is_set():
             return None
         connection.open()
-        if self._stop.is_set():     # stop() came while it was opening
+        if self._stop.is_set():  # stop() came while it was opening
             connection.close()
             return None
         self.leader_url = connection.url
         inbox = queue.SimpleQueue()
-        reader = threading.Thread(target=self._read, args=(connection, inbox), daemon=True,
-                                  name="marathon-events-%s" % self.name)
+        reader = threading.Thread(
+            target=self._read,
+            args=(connection, inbox),
+            daemon=True,
+            name="marathon-events-%s" % self.name,
+        )
         reader.start()
         try:
             ended = self._reconcile(self._client(connection.url), inbox)
@@ -144,7 +157,7 @@ class MarathonStreamWatch(object):
             return self.cluster.marathon_url
         candidates = [self.cluster.marathon_url]
         if self.leader_url and self.leader_url != self.cluster.marathon_url:
-            candidates.append(self.leader_url)     # the configured member may be the one down
+            candidates.append(self.leader_url)  # the configured member may be the one down
         failure = None
         for url in candidates:
             try:
@@ -154,9 +167,10 @@ class MarathonStreamWatch(object):
                 continue
             if isinstance(leader, dict) and isinstance(leader.get("leader"), str):
                 return "%s://%s" % (base.scheme, leader["leader"])
-            failure = failure or StreamError("%s answered GET /v2/leader without a leader; fix: "
-                                             "check that clusters.%s.marathon_url is a Marathon"
-                                             % (self, self.name))
+            failure = failure or StreamError(
+                "%s answered GET /v2/leader without a leader; fix: "
+                "check that clusters.%s.marathon_url is a Marathon" % (self, self.name)
+            )
         raise failure
 
     def _reconcile(self, client, inbox):
@@ -241,31 +255,41 @@ class MarathonStreamWatch(object):
             self._client(url, ping_timeout).request("GET", "/ping")
         except BackendError as error:
             return "no byte for %gs, and /ping fails too (%s)" % (silence, error)
-        return ("stalled: not one byte, not even a heartbeat, for %gs while /ping answers"
-                % silence)
+        return "stalled: not one byte, not even a heartbeat, for %gs while /ping answers" % silence
 
     def _log_end(self, ended):
         """A stall is a warning each time; a stream Marathon closed (a leader change, a proxy)
         is news, but one that keeps closing must not flood the log: one line a minute."""
         if ended.stalled:
-            self._logger.warning("%s: the event stream %s; reconnecting and reconciling"
-                                 % (self, ended.reason))
+            self._logger.warning(
+                "%s: the event stream %s; reconnecting and reconciling" % (self, ended.reason)
+            )
             return
         now = time.monotonic()
         if self._end_logged_at is not None and now - self._end_logged_at < END_LOG_EVERY:
             self._ends_unlogged += 1
             return
-        more = (" (and %d more times since the last such line)" % self._ends_unlogged
-                if self._ends_unlogged else "")
-        self._logger.info("%s: the event stream ended (%s)%s; reconnecting and reconciling"
-                          % (self, ended.reason, more))
+        more = (
+            " (and %d more times since the last such line)" % self._ends_unlogged
+            if self._ends_unlogged
+            else ""
+        )
+        self._logger.info(
+            "%s: the event stream ended (%s)%s; reconnecting and reconciling"
+            % (self, ended.reason, more)
+        )
         self._end_logged_at, self._ends_unlogged = now, 0
 
     # -- helpers --------------------------------------------------------------------------------
 
     def _client(self, url, timeout=None):
-        return MarathonClient(self.name, url, self.cluster.marathon_auth,
-                              self.cluster.marathon_ca_file, timeout or self.settings["request_timeout"])
+        return MarathonClient(
+            self.name,
+            url,
+            self.cluster.marathon_auth,
+            self.cluster.marathon_ca_file,
+            timeout or self.settings["request_timeout"],
+        )
 
     def _load_view(self):
         try:
@@ -280,9 +304,11 @@ class MarathonStreamWatch(object):
             except (ValueError, TypeError, KeyError) as error:
                 reason = error
         if reason is not None:
-            self._logger.warning("cluster %s: the Marathon event sensor's saved view is unusable "
-                                 "(%s); starting afresh, so what changed while it was not "
-                                 "running is not reported this once" % (self.name, reason))
+            self._logger.warning(
+                "cluster %s: the Marathon event sensor's saved view is unusable "
+                "(%s); starting afresh, so what changed while it was not "
+                "running is not reported this once" % (self.name, reason)
+            )
         return None
 
     def _save(self, force=False):
@@ -297,6 +323,9 @@ class MarathonStreamWatch(object):
         try:
             self._store.set_value(self._state_key, view.to_json())
         except Exception as error:
-            self._problems.failed(self.name + ":datastore", "cluster %s: the Marathon event sensor "
-                                  "could not save its view (%s); after a restart it would not "
-                                  "report what changed meanwhile" % (self.name, error))
+            self._problems.failed(
+                self.name + ":datastore",
+                "cluster %s: the Marathon event sensor "
+                "could not save its view (%s); after a restart it would not "
+                "report what changed meanwhile" % (self.name, error),
+            )

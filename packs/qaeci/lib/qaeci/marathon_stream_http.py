@@ -9,6 +9,7 @@ not even a heartbeat, came for `read_timeout` seconds.
 
 Every failure is a StreamError with one line naming the Marathon and the fix.
 """
+
 import base64
 import http.client
 import socket
@@ -30,8 +31,16 @@ def basic_auth(auth):
 
 
 class EventConnection(object):
-    def __init__(self, cluster, url, auth=None, ca_file=None, event_types=(), connect_timeout=10.0,
-                 read_timeout=12.0):
+    def __init__(
+        self,
+        cluster,
+        url,
+        auth=None,
+        ca_file=None,
+        event_types=(),
+        connect_timeout=10.0,
+        read_timeout=12.0,
+    ):
         self.cluster = cluster
         self.url = url.rstrip("/")
         self._authorization = basic_auth(auth)
@@ -40,9 +49,9 @@ class EventConnection(object):
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
         self._connection = None
-        self._sock = None            # kept: http.client lets go of it once the answer says close
+        self._sock = None  # kept: http.client lets go of it once the answer says close
         self._response = None
-        self.leader_header = None    # X-Marathon-Leader of the answer, when Marathon sends it
+        self.leader_header = None  # X-Marathon-Leader of the answer, when Marathon sends it
 
     def __str__(self):
         return "Marathon %s (%s)" % (self.cluster, self.url)
@@ -60,9 +69,10 @@ class EventConnection(object):
                 return self
             self.close()
             url = urllib.parse.urljoin(url + "/", location).split("/v2/events")[0].rstrip("/")
-        raise StreamError("%s redirected /v2/events more than %d times; fix: set clusters.%s."
-                          "marathon_url to the Marathon itself" % (self, MAX_REDIRECTS,
-                                                                    self.cluster))
+        raise StreamError(
+            "%s redirected /v2/events more than %d times; fix: set clusters.%s."
+            "marathon_url to the Marathon itself" % (self, MAX_REDIRECTS, self.cluster)
+        )
 
     def read(self):
         """The next bytes of the stream (b"" once Marathon closed it)."""
@@ -87,54 +97,65 @@ class EventConnection(object):
         parts = urllib.parse.urlsplit(url)
         if parts.scheme == "https":
             context = ssl.create_default_context(cafile=self._ca_file)
-            connection = http.client.HTTPSConnection(parts.hostname, parts.port,
-                                                     timeout=self._connect_timeout,
-                                                     context=context)
+            connection = http.client.HTTPSConnection(
+                parts.hostname, parts.port, timeout=self._connect_timeout, context=context
+            )
         else:
-            connection = http.client.HTTPConnection(parts.hostname, parts.port,
-                                                    timeout=self._connect_timeout)
+            connection = http.client.HTTPConnection(
+                parts.hostname, parts.port, timeout=self._connect_timeout
+            )
         self._connection = connection
         query = urllib.parse.urlencode([("event_type", kind) for kind in self._event_types])
         headers = {"Accept": EVENT_STREAM, "Cache-Control": "no-cache"}
         if self._authorization:
             headers["Authorization"] = self._authorization
         try:
-            connection.request("GET", "%s/v2/events%s" % (parts.path.rstrip("/"),
-                                                          "?" + query if query else ""),
-                               headers=headers)
+            connection.request(
+                "GET",
+                "%s/v2/events%s" % (parts.path.rstrip("/"), "?" + query if query else ""),
+                headers=headers,
+            )
             self._sock = connection.sock
             return connection.getresponse()
         except (ssl.SSLError, ssl.CertificateError) as error:
             self.close()
-            raise StreamError("%s: TLS failed (%s); fix: set clusters.%s.marathon_ca_file to the CA "
-                              "certificate that signed Marathon's, or make clusters.%s."
-                              "marathon_url use the scheme and host name Marathon serves"
-                              % (self._named(url), _short(error), self.cluster, self.cluster))
+            raise StreamError(
+                "%s: TLS failed (%s); fix: set clusters.%s.marathon_ca_file to the CA "
+                "certificate that signed Marathon's, or make clusters.%s."
+                "marathon_url use the scheme and host name Marathon serves"
+                % (self._named(url), _short(error), self.cluster, self.cluster)
+            ) from error
         except (OSError, http.client.HTTPException) as error:
             self.close()
-            raise StreamError("%s is unreachable (%s); fix: check clusters.%s.marathon_url in the "
-                              "pack config and that Marathon runs there"
-                              % (self._named(url), _short(error), self.cluster))
+            raise StreamError(
+                "%s is unreachable (%s); fix: check clusters.%s.marathon_url in the "
+                "pack config and that Marathon runs there"
+                % (self._named(url), _short(error), self.cluster)
+            ) from error
 
     def _check(self, response, url):
         status = response.status
         if status == 401:
             self.close()
-            raise StreamError("%s refused the credentials (HTTP 401); fix: set clusters.%s."
-                              "marathon_auth to the right user:password"
-                              % (self._named(url), self.cluster))
+            raise StreamError(
+                "%s refused the credentials (HTTP 401); fix: set clusters.%s."
+                "marathon_auth to the right user:password" % (self._named(url), self.cluster)
+            )
         if status != 200:
             self.close()
-            raise StreamError("%s answered GET /v2/events with HTTP %d; fix: check that "
-                              "clusters.%s.marathon_url is a Marathon (1.x) and that it runs"
-                              % (self._named(url), status, self.cluster))
+            raise StreamError(
+                "%s answered GET /v2/events with HTTP %d; fix: check that "
+                "clusters.%s.marathon_url is a Marathon (1.x) and that it runs"
+                % (self._named(url), status, self.cluster)
+            )
         content_type = response.getheader("Content-Type") or ""
         if not content_type.startswith(EVENT_STREAM):
             self.close()
-            raise StreamError("%s answered GET /v2/events with %s, not an event stream; fix: "
-                              "point clusters.%s.marathon_url at Marathon itself, not at a proxy "
-                              "or login page" % (self._named(url), content_type or "no type",
-                                                 self.cluster))
+            raise StreamError(
+                "%s answered GET /v2/events with %s, not an event stream; fix: "
+                "point clusters.%s.marathon_url at Marathon itself, not at a proxy "
+                "or login page" % (self._named(url), content_type or "no type", self.cluster)
+            )
         self.leader_header = response.getheader("X-Marathon-Leader")
 
     def _named(self, url):

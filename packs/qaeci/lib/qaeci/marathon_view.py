@@ -10,17 +10,23 @@ the events that were queued meanwhile is dispatched once, and never out of order
 The view is saved in the sensor's datastore (as JSON) so that a restarted sensor reconciles
 against what it had dispatched before, and reports what changed while it was not running.
 """
+
 import collections
 import json
 
 from qaeci.triggers import TASK_STATES
 
-RANK = {"TASK_STAGING": 0, "TASK_STARTING": 1, "TASK_RUNNING": 2, "TASK_UNREACHABLE": 2,
-        "TASK_KILLING": 2}
-ENDED_RANK = 3          # every other Mesos task state ends the task
+RANK = {
+    "TASK_STAGING": 0,
+    "TASK_STARTING": 1,
+    "TASK_RUNNING": 2,
+    "TASK_UNREACHABLE": 2,
+    "TASK_KILLING": 2,
+}
+ENDED_RANK = 3  # every other Mesos task state ends the task
 LIVE_STATES = tuple(RANK)
 ENDED_STATES = tuple(state for state in TASK_STATES if state not in RANK)
-REMEMBERED_ENDINGS = 8192   # ended task and deployment ids kept to recognise late events
+REMEMBERED_ENDINGS = 8192  # ended task and deployment ids kept to recognise late events
 FORMAT = 1
 
 
@@ -67,12 +73,12 @@ class RecentIds(object):
 
 class ClusterView(object):
     def __init__(self):
-        self.tasks = {}             # task id -> Task, live tasks only
-        self.health = {}            # task id -> starting | healthy | unhealthy
-        self.deployments = {}       # deployment id -> Deployment, running ones only
+        self.tasks = {}  # task id -> Task, live tasks only
+        self.health = {}  # task id -> starting | healthy | unhealthy
+        self.deployments = {}  # deployment id -> Deployment, running ones only
         self.ended_tasks = RecentIds()
         self.ended_deployments = RecentIds()
-        self.changed = False        # since the view was last saved
+        self.changed = False  # since the view was last saved
 
     # -- tasks --------------------------------------------------------------------------------
 
@@ -137,14 +143,20 @@ class ClusterView(object):
     # -- saving -------------------------------------------------------------------------------
 
     def to_json(self):
-        return json.dumps({
-            "format": FORMAT,
-            "tasks": {task_id: list(task) for task_id, task in self.tasks.items()},
-            "health": self.health,
-            "deployments": {deployment_id: [deployment.version, deployment.actions]
-                            for deployment_id, deployment in self.deployments.items()},
-            "ended_tasks": list(self.ended_tasks),
-            "ended_deployments": list(self.ended_deployments)}, separators=(",", ":"))
+        return json.dumps(
+            {
+                "format": FORMAT,
+                "tasks": {task_id: list(task) for task_id, task in self.tasks.items()},
+                "health": self.health,
+                "deployments": {
+                    deployment_id: [deployment.version, deployment.actions]
+                    for deployment_id, deployment in self.deployments.items()
+                },
+                "ended_tasks": list(self.ended_tasks),
+                "ended_deployments": list(self.ended_deployments),
+            },
+            separators=(",", ":"),
+        )
 
     @classmethod
     def from_json(cls, text):
@@ -155,8 +167,10 @@ class ClusterView(object):
         view = cls()
         view.tasks = {task_id: Task(*fields) for task_id, fields in saved["tasks"].items()}
         view.health = dict(saved["health"])
-        view.deployments = {deployment_id: Deployment(version, actions) for deployment_id,
-                            (version, actions) in saved["deployments"].items()}
+        view.deployments = {
+            deployment_id: Deployment(version, actions)
+            for deployment_id, (version, actions) in saved["deployments"].items()
+        }
         view.ended_tasks = RecentIds(ids=saved["ended_tasks"])
         view.ended_deployments = RecentIds(ids=saved["ended_deployments"])
         return view

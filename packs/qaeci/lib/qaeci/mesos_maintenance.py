@@ -2,6 +2,7 @@
 whether an old one is empty), and the maintenance primitives that take a machine out cleanly:
 a schedule window first (frameworks are told and stop placing tasks there), then machine/down.
 """
+
 import json
 import time
 import urllib.error
@@ -50,17 +51,25 @@ class MesosMaster(object):
     def schedule_maintenance(self, machines, now, duration=3600):
         """Add a window starting now for MACHINES ([{hostname, ip}]) to the schedule (kept)."""
         schedule = self._call("GET", "/master/maintenance/schedule") or {}
-        windows = [window for window in schedule.get("windows") or []
-                   if not _overlaps(window, machines)]
-        windows.append({"machine_ids": machines, "unavailability": {
-            "start": {"nanoseconds": int(now * NANOS)},
-            "duration": {"nanoseconds": int(duration * NANOS)}}})
+        windows = [
+            window for window in schedule.get("windows") or [] if not _overlaps(window, machines)
+        ]
+        windows.append(
+            {
+                "machine_ids": machines,
+                "unavailability": {
+                    "start": {"nanoseconds": int(now * NANOS)},
+                    "duration": {"nanoseconds": int(duration * NANOS)},
+                },
+            }
+        )
         self._call("POST", "/master/maintenance/schedule", {"windows": windows})
 
     def unschedule(self, machines):
         schedule = self._call("GET", "/master/maintenance/schedule") or {}
-        windows = [window for window in schedule.get("windows") or []
-                   if not _overlaps(window, machines)]
+        windows = [
+            window for window in schedule.get("windows") or [] if not _overlaps(window, machines)
+        ]
         self._call("POST", "/master/maintenance/schedule", {"windows": windows})
 
     def machine_down(self, machines):
@@ -71,22 +80,32 @@ class MesosMaster(object):
 
     def _call(self, method, path, body=None):
         data = json.dumps(body).encode("utf-8") if body is not None else None
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers={
-            "Accept": "application/json", "Content-Type": "application/json"})
+        request = urllib.request.Request(
+            self.url + path,
+            data=data,
+            method=method,
+            headers={"Accept": "application/json", "Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 payload = response.read()
         except urllib.error.HTTPError as error:
             text = " ".join(error.read().decode("utf-8", "replace").split())[:200]
-            raise MesosError("Mesos master %s %s: HTTP %d %s" % (method, path, error.code, text))
+            raise MesosError(
+                "Mesos master %s %s: HTTP %d %s" % (method, path, error.code, text)
+            ) from error
         except (urllib.error.URLError, OSError) as error:
-            raise MesosError("Mesos master %s is unreachable (%s); fix: check %s"
-                             % (self.url, getattr(error, "reason", error), self.config_key))
+            raise MesosError(
+                "Mesos master %s is unreachable (%s); fix: check %s"
+                % (self.url, getattr(error, "reason", error), self.config_key)
+            ) from error
         try:
             return json.loads(payload) if payload.strip() else None
-        except ValueError:
-            raise MesosError("Mesos master answered %s with something that is not JSON; fix: "
-                             "check that %s is the master itself" % (path, self.config_key))
+        except ValueError as error:
+            raise MesosError(
+                "Mesos master answered %s with something that is not JSON; fix: "
+                "check that %s is the master itself" % (path, self.config_key)
+            ) from error
 
 
 def machine_id(hostname, address):
@@ -109,12 +128,14 @@ def movable(task):
     once its machine is down); False for a base service (its data lives on that agent) and for
     tasks this pack does not know."""
     labels = {label.get("key"): label.get("value") for label in task.get("labels") or []}
-    return bool(labels.get("qaeci.env") and labels.get("qaeci.app")) and \
-        "qaeci.service" not in labels
+    return (
+        bool(labels.get("qaeci.env") and labels.get("qaeci.app")) and "qaeci.service" not in labels
+    )
 
 
 def free(agent):
     """{cpus, mem} not allocated on AGENT."""
     total, used = agent.get("resources") or {}, agent.get("used_resources") or {}
-    return {name: float(total.get(name) or 0) - float(used.get(name) or 0)
-            for name in ("cpus", "mem")}
+    return {
+        name: float(total.get(name) or 0) - float(used.get(name) or 0) for name in ("cpus", "mem")
+    }

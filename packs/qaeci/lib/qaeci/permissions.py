@@ -1,4 +1,5 @@
 """Who may change an environment: the managers of its template and its creator."""
+
 from qaeci.errors import PermissionRefused
 
 
@@ -14,7 +15,14 @@ def authorize(context, env, user, verb):
     creator = environment.get("creator")
     if user and (user in managers or user == creator):
         return environment
-    raise PermissionRefused("%s may not %s environment %s: only its managers (%s) and its "
-                            "creator (%s) may; fix: ask one of them" % (
-                                user or "an unknown user", verb, env,
-                                ", ".join(managers) or "none", creator or "unknown"))
+    raise PermissionRefused(
+        "%s may not %s environment %s: only its managers (%s) and its "
+        "creator (%s) may; fix: ask one of them"
+        % (
+            user or "an unknown user",
+            verb,
+            env,
+            ", ".join(managers) or "none",
+            creator or "unknown",
+        )
+    )

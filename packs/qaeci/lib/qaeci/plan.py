@@ -10,6 +10,7 @@ app, the command's `branch`, the app's own scm.branch, then "master". When the c
 `branch` does not exist in an app's repository, that app falls back to its own default branch
 (a feature branch usually exists in only a few repositories).
 """
+
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,7 @@ class AppPlan(object):
         self.branch = branch
         self.commit = commit
         self.build_key = build_key
-        self.address = address          # {"host", "port", "url", "public_url"}
+        self.address = address  # {"host", "port", "url", "public_url"}
         self.depends_on = depends_on
         self.needs_build = False
         self.needs_deploy = False
@@ -35,20 +36,27 @@ class AppPlan(object):
         self.context_hash = ""
 
     def as_dict(self):
-        return {"code": self.code, "branch": self.branch, "commit": self.commit,
-                "build_key": self.build_key, "address": self.address,
-                "depends_on": self.depends_on, "needs_build": self.needs_build,
-                "needs_deploy": self.needs_deploy, "deploy_reason": self.deploy_reason,
-                "context_hash": self.context_hash}
+        return {
+            "code": self.code,
+            "branch": self.branch,
+            "commit": self.commit,
+            "build_key": self.build_key,
+            "address": self.address,
+            "depends_on": self.depends_on,
+            "needs_build": self.needs_build,
+            "needs_deploy": self.needs_deploy,
+            "deploy_reason": self.deploy_reason,
+            "context_hash": self.context_hash,
+        }
 
 
 class Plan(object):
     def __init__(self, env, template, apps, order, addresses):
         self.env = env
         self.template = template
-        self.apps = apps                # {code: AppPlan}, the selected apps
-        self.order = order              # selected codes in dependency order
-        self.addresses = addresses      # every template app: {code: address}
+        self.apps = apps  # {code: AppPlan}, the selected apps
+        self.order = order  # selected codes in dependency order
+        self.addresses = addresses  # every template app: {code: address}
 
     @property
     def to_build(self):
@@ -71,8 +79,10 @@ def select_apps(template, apps, subset):
     pending = []
     for code in subset:
         if code not in template.app_branches:
-            raise PlanError("app %r is not in template %s; fix: pick apps from %s"
-                            % (code, template.name, ", ".join(template.app_codes)))
+            raise PlanError(
+                "app %r is not in template %s; fix: pick apps from %s"
+                % (code, template.name, ", ".join(template.app_codes))
+            )
         pending.append(code)
     while pending:
         code = pending.pop()
@@ -89,8 +99,10 @@ def dependency_order(apps, selected):
     while remaining:
         ready = sorted(code for code, deps in remaining.items() if not deps)
         if not ready:
-            raise PlanError("dependency cycle among %s; fix: remove one depends_on entry"
-                            % ", ".join(sorted(remaining)))
+            raise PlanError(
+                "dependency cycle among %s; fix: remove one depends_on entry"
+                % ", ".join(sorted(remaining))
+            )
         for code in ready:
             order.append(code)
             del remaining[code]
@@ -103,8 +115,10 @@ def choose_branches(template, apps, selected, branch, branches):
     """{code: (branch, fallback_or_None)}: fallback is tried when a global branch is missing."""
     for code in branches or {}:
         if code not in selected:
-            raise PlanError("branch override for %r, which is not among the apps being brought up "
-                            "(%s); fix: remove it or add the app" % (code, ", ".join(sorted(selected))))
+            raise PlanError(
+                "branch override for %r, which is not among the apps being brought up "
+                "(%s); fix: remove it or add the app" % (code, ", ".join(sorted(selected)))
+            )
     chosen = {}
     for code in selected:
         own_default = apps[code].scm_branch or DEFAULT_BRANCH
@@ -121,6 +135,7 @@ def choose_branches(template, apps, selected, branch, branches):
 
 def resolve_commits(apps, chosen, resolve=gitops.resolve_commit):
     """{code: (branch, commit)}, resolved in parallel with git ls-remote."""
+
     def one(code):
         wanted, fallback = chosen[code]
         try:
@@ -134,7 +149,7 @@ def resolve_commits(apps, chosen, resolve=gitops.resolve_commit):
         try:
             return dict(pool.map(one, sorted(chosen)))
         except PlanError as error:
-            raise PlanError(str(error))
+            raise PlanError(str(error)) from error
 
 
 def recipe_hash(app):

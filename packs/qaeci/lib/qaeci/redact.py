@@ -3,6 +3,7 @@ config, database password included, and a back end's error may quote a credentia
 the pack config schema marks `secret: true` (at any depth) and every base service credential is
 masked wherever it appears in a result.
 """
+
 import functools
 import os
 import re
@@ -10,8 +11,9 @@ import re
 import yaml
 
 MASK = "********"
-SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                           "config.schema.yaml")
+SCHEMA_PATH = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "config.schema.yaml"
+)
 # Keys of a base service's record (mysql: user, password, database) that hold credentials.
 CREDENTIAL_KEYS = ("password", "secret", "token", "auth", "key")
 # Shorter values would mask ordinary words; generated credentials are far longer.
@@ -64,9 +66,13 @@ def _texts(value):
 
 def service_secrets(services):
     """The credentials in a base services record ({name: {host, port, user, password, ...}})."""
-    return [str(value) for info in (services or {}).values() if isinstance(info, dict)
-            for key, value in info.items()
-            if value and any(word in key.lower() for word in CREDENTIAL_KEYS)]
+    return [
+        str(value)
+        for info in (services or {}).values()
+        if isinstance(info, dict)
+        for key, value in info.items()
+        if value and any(word in key.lower() for word in CREDENTIAL_KEYS)
+    ]
 
 
 def masker(secrets):
@@ -78,8 +84,9 @@ def masker(secrets):
         pair = USER_AND_PASSWORD.match(secret)
         if pair:
             texts.add(pair.group(1))
-    texts = sorted((text for text in texts if len(text) >= MIN_SECRET_LENGTH),
-                   key=len, reverse=True)
+    texts = sorted(
+        (text for text in texts if len(text) >= MIN_SECRET_LENGTH), key=len, reverse=True
+    )
     pattern = re.compile("|".join(re.escape(text) for text in texts)) if texts else None
 
     def mask(value):
@@ -90,6 +97,7 @@ def masker(secrets):
         if isinstance(value, str) and pattern is not None:
             return pattern.sub(MASK, value)
         return value
+
     return mask
 
 

@@ -2,6 +2,7 @@
 
 Everything wrong with the registry is refused here, before anything is built or touched.
 """
+
 import glob
 import os
 import re
@@ -44,8 +45,12 @@ class Template(object):
         self.name = data["name"]
         self.deploy_type = data.get("deploy_type", "dev")
         self.managers = list(data.get("managers") or [])
-        self.services = {name: dict(opts or {}) for name, opts in (data.get("services") or {}).items()}
-        self.app_branches = {code: (opts or {}).get("branch") for code, opts in data["apps"].items()}
+        self.services = {
+            name: dict(opts or {}) for name, opts in (data.get("services") or {}).items()
+        }
+        self.app_branches = {
+            code: (opts or {}).get("branch") for code, opts in data["apps"].items()
+        }
 
     @property
     def app_codes(self):
@@ -64,8 +69,10 @@ class Registry(object):
     def load(cls, root):
         root = os.path.expanduser(root)
         if not os.path.isdir(root):
-            raise RegistryError("registry_path %s is not a directory; fix: point the pack config "
-                                "registry_path at the app tree (apps/ and envs/)" % root)
+            raise RegistryError(
+                "registry_path %s is not a directory; fix: point the pack config "
+                "registry_path at the app tree (apps/ and envs/)" % root
+            )
         apps = _load_apps(root)
         _check_dependencies_exist(apps)
         _check_no_cycles(apps, sorted(apps))
@@ -76,8 +83,10 @@ class Registry(object):
         """The named template, validated against the apps it uses."""
         if name not in self.templates:
             known = ", ".join(sorted(self.templates)) or "none"
-            raise RegistryError("unknown environment template %r; fix: pick one of %s or add "
-                                "envs/%s.yaml" % (name, known, name))
+            raise RegistryError(
+                "unknown environment template %r; fix: pick one of %s or add "
+                "envs/%s.yaml" % (name, known, name)
+            )
         template = self.templates[name]
         self._check_template(template)
         return template
@@ -92,30 +101,38 @@ class Registry(object):
         where = template.source
         for code in template.app_codes:
             if code not in self.apps:
-                raise RegistryError("%s: field apps.%s: unknown app %r; fix: add apps/%s.yaml or "
-                                    "remove it from the template" % (where, code, code, code))
+                raise RegistryError(
+                    "%s: field apps.%s: unknown app %r; fix: add apps/%s.yaml or "
+                    "remove it from the template" % (where, code, code, code)
+                )
         for code in template.app_codes:
             app = self.apps[code]
             for dependency in app.depends_on:
                 if dependency not in template.app_branches:
                     raise RegistryError(
                         "%s: app %s depends on %s, which is not in the environment; fix: add %s "
-                        "to the template's apps" % (where, code, dependency, dependency))
+                        "to the template's apps" % (where, code, dependency, dependency)
+                    )
             for service in app.services:
                 if service not in template.services:
                     raise RegistryError(
                         "%s: app %s uses service %s, which the template does not provide; fix: "
-                        "add %s to the template's services" % (where, code, service, service))
+                        "add %s to the template's services" % (where, code, service, service)
+                    )
 
 
 def check_env_name(name):
     """Refuse environment names that are not DNS labels (they become host names)."""
     if isinstance(name, str) and " " in name.strip():
-        raise RegistryError("environment name %r is not a DNS label; fix: give options as "
-                            "key=value after the name, e.g. env up qa1 template=demo" % (name,))
+        raise RegistryError(
+            "environment name %r is not a DNS label; fix: give options as "
+            "key=value after the name, e.g. env up qa1 template=demo" % (name,)
+        )
     if not isinstance(name, str) or not re.match(schemas.DNS_LABEL_PATTERN, name):
-        raise RegistryError("environment name %r is not a DNS label; fix: use 1-63 lower-case "
-                            "letters, digits and '-', not starting or ending with '-'" % (name,))
+        raise RegistryError(
+            "environment name %r is not a DNS label; fix: use 1-63 lower-case "
+            "letters, digits and '-', not starting or ending with '-'" % (name,)
+        )
     return name
 
 
@@ -126,9 +143,10 @@ def _load_apps(root):
         _validate(root, path, data, schemas.APP_SCHEMA)
         code = data["app_code"]
         if code in apps:
-            raise RegistryError("%s: duplicate app_code %r, already defined by %s; fix: give each "
-                                "app a unique app_code" % (_relative(root, path), code,
-                                                           apps[code].source))
+            raise RegistryError(
+                "%s: duplicate app_code %r, already defined by %s; fix: give each "
+                "app a unique app_code" % (_relative(root, path), code, apps[code].source)
+            )
         apps[code] = App(data, _relative(root, path))
     return apps
 
@@ -140,9 +158,11 @@ def _load_templates(root):
         _validate(root, path, data, schemas.TEMPLATE_SCHEMA)
         name = data["name"]
         if name in templates:
-            raise RegistryError("%s: duplicate template name %r, already defined by %s; fix: give "
-                                "each template a unique name" % (_relative(root, path), name,
-                                                                 templates[name].source))
+            raise RegistryError(
+                "%s: duplicate template name %r, already defined by %s; fix: give "
+                "each template a unique name"
+                % (_relative(root, path), name, templates[name].source)
+            )
         templates[name] = Template(data, _relative(root, path))
     return templates
 
@@ -152,11 +172,15 @@ def _check_dependencies_exist(apps):
         app = apps[code]
         for dependency in app.depends_on:
             if dependency == code:
-                raise RegistryError("%s: field depends_on: %s depends on itself (cycle %s -> %s); "
-                                    "fix: remove it" % (app.source, code, code, code))
+                raise RegistryError(
+                    "%s: field depends_on: %s depends on itself (cycle %s -> %s); "
+                    "fix: remove it" % (app.source, code, code, code)
+                )
             if dependency not in apps:
-                raise RegistryError("%s: field depends_on: unknown app %r; fix: add apps/%s.yaml "
-                                    "or remove the dependency" % (app.source, dependency, dependency))
+                raise RegistryError(
+                    "%s: field depends_on: unknown app %r; fix: add apps/%s.yaml "
+                    "or remove the dependency" % (app.source, dependency, dependency)
+                )
 
 
 def _check_no_cycles(apps, codes):
@@ -169,9 +193,11 @@ def _check_no_cycles(apps, codes):
         stack.append(code)
         for dependency in apps[code].depends_on:
             if state.get(dependency) == "visiting":
-                cycle = stack[stack.index(dependency):] + [dependency]
-                raise RegistryError("dependency cycle %s; fix: remove one of these depends_on "
-                                    "entries" % " -> ".join(cycle))
+                cycle = stack[stack.index(dependency) :] + [dependency]
+                raise RegistryError(
+                    "dependency cycle %s; fix: remove one of these depends_on "
+                    "entries" % " -> ".join(cycle)
+                )
             if dependency not in state:
                 visit(dependency)
         stack.pop()
@@ -184,8 +210,9 @@ def _check_no_cycles(apps, codes):
 
 def _yaml_files(root, folder):
     directory = os.path.join(root, folder)
-    return sorted(glob.glob(os.path.join(directory, "*.yaml")) +
-                  glob.glob(os.path.join(directory, "*.yml")))
+    return sorted(
+        glob.glob(os.path.join(directory, "*.yaml")) + glob.glob(os.path.join(directory, "*.yml"))
+    )
 
 
 def _read_yaml(root, path):
@@ -195,23 +222,30 @@ def _read_yaml(root, path):
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = " line %d" % (mark.line + 1) if mark else ""
-        raise RegistryError("%s:%s is not valid YAML (%s); fix: correct the syntax"
-                            % (_relative(root, path), line, getattr(error, "problem", error)))
+        raise RegistryError(
+            "%s:%s is not valid YAML (%s); fix: correct the syntax"
+            % (_relative(root, path), line, getattr(error, "problem", error))
+        ) from error
     if not isinstance(data, dict):
-        raise RegistryError("%s: expected a mapping at the top level; fix: write key: value "
-                            "fields as DESIGN.md section 3 shows" % _relative(root, path))
+        raise RegistryError(
+            "%s: expected a mapping at the top level; fix: write key: value "
+            "fields as DESIGN.md section 3 shows" % _relative(root, path)
+        )
     return data
 
 
 def _validate(root, path, data, schema):
     import jsonschema  # imported only where the registry is loaded (the plan step)
+
     validator = jsonschema.Draft7Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is None:
         return
     field = ".".join(str(part) for part in error.absolute_path) or "(top level)"
-    raise RegistryError("%s: field %s: %s; fix: %s" % (_relative(root, path), field,
-                                                       _short(error.message), _fix_for(error)))
+    raise RegistryError(
+        "%s: field %s: %s; fix: %s"
+        % (_relative(root, path), field, _short(error.message), _fix_for(error))
+    )
 
 
 def _fix_for(error):

@@ -16,6 +16,7 @@ end's qaeci.container_exit: restarted once), task_failed (qaeci.task_status on a
 for flapping, Marathon relaunches it), deployment_failed (qaeci.deployment), agent_lost
 (qaeci.agent_change left or deactivated).
 """
+
 import math
 import time
 
@@ -38,8 +39,18 @@ class Decider(object):
         self.guard = automation.Guard(self.datastore, self.settings.guard, clock)
         self.clock = clock
 
-    def answer(self, kind, key, decision=None, reason=None, report=False, message=None,
-               plan=None, env=None, app=None):
+    def answer(
+        self,
+        kind,
+        key,
+        decision=None,
+        reason=None,
+        report=False,
+        message=None,
+        plan=None,
+        env=None,
+        app=None,
+    ):
         """The action's result; DECISION is the logged automation.Decision (None: ignored)."""
         outcome = decision.outcome if decision else IGNORED
         dry_run = bool(decision and decision.dry_run)
@@ -47,19 +58,30 @@ class Decider(object):
             message = "[dry run] " + message
         if message and decision:
             self.guard.settle(decision, announcement=message)
-        return {"kind": kind, "key": key, "env": env, "app": app, "decision": outcome,
-                "id": decision.id if decision else None,
-                "reason": decision.reason if decision else reason,
-                "acts": bool(decision and decision.acts), "dry_run": dry_run,
-                "report": report, "message": message, "plan": plan or {},
-                "channel": self.settings.chat_channel}
+        return {
+            "kind": kind,
+            "key": key,
+            "env": env,
+            "app": app,
+            "decision": outcome,
+            "id": decision.id if decision else None,
+            "reason": decision.reason if decision else reason,
+            "acts": bool(decision and decision.acts),
+            "dry_run": dry_run,
+            "report": report,
+            "message": message,
+            "plan": plan or {},
+            "channel": self.settings.chat_channel,
+        }
 
     def escalation_or_dry_run(self, decision, what):
         """The chat line for a decision that did not act but must be said: escalated (the cap
         was reached) or a dry run of WHAT."""
         if decision.escalated:
             return "%s: automatic remediation stopped, over to a person: %s" % (
-                what, decision.reason)
+                what,
+                decision.reason,
+            )
         if decision.dry_run and decision.reason.startswith("dry run"):
             return "%s: %s" % (what, decision.reason)
         return None
@@ -67,8 +89,9 @@ class Decider(object):
 
 def decide(context, kind, trigger, clock=time.time):
     if kind not in PLANNERS:
-        raise QaeciError("remediation kind %r is unknown; fix: use one of %s"
-                         % (kind, ", ".join(KINDS)))
+        raise QaeciError(
+            "remediation kind %r is unknown; fix: use one of %s" % (kind, ", ".join(KINDS))
+        )
     return PLANNERS[kind](Decider(context, clock), trigger or {})
 
 
@@ -85,13 +108,22 @@ def _our_app(decider, kind, trigger):
     environment = decider.context.state(env).environment()
     known = app in ((environment or {}).get("apps") or []) or app.startswith("svc.")
     if environment is None or not known:
-        return None, None, decider.answer(kind, app_key(env, app), env=env, app=app,
-                                          reason="%s is not an app of a qaeci environment now"
-                                          % app_key(env, app))
+        return (
+            None,
+            None,
+            decider.answer(
+                kind,
+                app_key(env, app),
+                env=env,
+                app=app,
+                reason="%s is not an app of a qaeci environment now" % app_key(env, app),
+            ),
+        )
     return env, app, environment
 
 
 # -- OOM kill ---------------------------------------------------------------------------------
+
 
 def plan_oom(decider, trigger):
     env, app, environment = _our_app(decider, "oom", trigger)
@@ -101,19 +133,27 @@ def plan_oom(decider, trigger):
     common = dict(env=env, app=app, trigger=trigger, kind="oom")
     what = "%s was killed for running out of memory" % key
     if app.startswith("svc."):
-        decision = decider.guard.skip(key, "base service: its memory is not raised "
-                                      "automatically; left to a person", **common)
-        return decider.answer("oom", key, decision, env=env, app=app,
-                              message="%s; it is a base service, so its memory is left to a "
-                                      "person" % what)
+        decision = decider.guard.skip(
+            key, "base service: its memory is not raised automatically; left to a person", **common
+        )
+        return decider.answer(
+            "oom",
+            key,
+            decision,
+            env=env,
+            app=app,
+            message="%s; it is a base service, so its memory is left to a person" % what,
+        )
     killed = _killed_instance(trigger)
     if not remediation_records.first_report_of(decider.datastore, key, killed):
         decision = decider.guard.skip(key, "OOM kill of %s already handled" % killed, **common)
         return decider.answer("oom", key, decision, env=env, app=app)
-    if remediation_records.is_flapping(decider.datastore, key, now, settings.flapping_failures,
-                                       settings.flapping_window):
-        decision = decider.guard.skip(key, "flapping: left alone (reported with its logs)",
-                                      **common)
+    if remediation_records.is_flapping(
+        decider.datastore, key, now, settings.flapping_failures, settings.flapping_window
+    ):
+        decision = decider.guard.skip(
+            key, "flapping: left alone (reported with its logs)", **common
+        )
         return decider.answer("oom", key, decision, env=env, app=app)
     before = memory_now(decider.context, environment, app)
     ceiling, why = memory_ceiling(decider.context, environment, settings)
@@ -123,16 +163,36 @@ def plan_oom(decider, trigger):
         reason = "already at its memory ceiling (%d MB, %s); left to a person" % (ceiling, why)
         decision = decider.guard.skip(key, reason, action="raise its memory", **common)
         due = remediation_records.due_report(decider.datastore, key, "ceiling", now, HOUR)
-        return decider.answer("oom", key, decision, env=env, app=app, plan=plan,
-                              message="%s, and is %s" % (what, reason) if due else None)
+        return decider.answer(
+            "oom",
+            key,
+            decision,
+            env=env,
+            app=app,
+            plan=plan,
+            message="%s, and is %s" % (what, reason) if due else None,
+        )
     action = "raise its memory from %d to %d MB and redeploy it" % (before, after)
     decision = decider.guard.decide(key, action, **common)
     if decision.acts:  # now, so that the next decision starts from the raised memory
-        remediation_records.save_memory(decider.datastore, env, app, after, before,
-                                        "OOM kill, decision %s" % decision.id,
-                                        automation.iso_time(now))
-    return decider.answer("oom", key, decision, env=env, app=app, plan=plan,
-                          message=decider.escalation_or_dry_run(decision, what))
+        remediation_records.save_memory(
+            decider.datastore,
+            env,
+            app,
+            after,
+            before,
+            "OOM kill, decision %s" % decision.id,
+            automation.iso_time(now),
+        )
+    return decider.answer(
+        "oom",
+        key,
+        decision,
+        env=env,
+        app=app,
+        plan=plan,
+        message=decider.escalation_or_dry_run(decision, what),
+    )
 
 
 def _killed_instance(trigger):
@@ -164,6 +224,7 @@ def memory_ceiling(context, environment, settings):
 
 # -- a task or process that failed ------------------------------------------------------------
 
+
 def plan_exit(decider, trigger):
     """The local back end: an app's process ended. Restarted once unless flapping."""
     env, app, environment = _our_app(decider, "exit", trigger)
@@ -179,10 +240,18 @@ def plan_exit(decider, trigger):
     if flapping is not None:
         return _flapping_answer(decider, "exit", key, env, app, trigger, flapping)
     what = "%s stopped (%s)" % (key, _exit_text(trigger))
-    decision = decider.guard.decide(key, "restart it once and verify its checks", env=env,
-                                    app=app, trigger=trigger, kind="exit")
-    return decider.answer("exit", key, decision, env=env, app=app, plan={"ended": what},
-                          message=decider.escalation_or_dry_run(decision, what))
+    decision = decider.guard.decide(
+        key, "restart it once and verify its checks", env=env, app=app, trigger=trigger, kind="exit"
+    )
+    return decider.answer(
+        "exit",
+        key,
+        decision,
+        env=env,
+        app=app,
+        plan={"ended": what},
+        message=decider.escalation_or_dry_run(decision, what),
+    )
 
 
 def plan_task_failed(decider, trigger):
@@ -197,8 +266,9 @@ def plan_task_failed(decider, trigger):
     flapping = _count_failure(decider, key)
     if flapping is not None:
         return _flapping_answer(decider, "task_failed", key, env, app, trigger, flapping)
-    return decider.answer("task_failed", key, env=env, app=app,
-                          reason="a failed task: its cluster relaunches it")
+    return decider.answer(
+        "task_failed", key, env=env, app=app, reason="a failed task: its cluster relaunches it"
+    )
 
 
 def _ended_by_itself(context, env, app):
@@ -217,27 +287,42 @@ def _ended_by_itself(context, env, app):
 
 def _first_report(decider, key, trigger):
     """Whether this is the first report of the failed instance (a failure counts once)."""
-    return remediation_records.first_report_of(decider.datastore, key,
-                                               _killed_instance(trigger), "failed")
+    return remediation_records.first_report_of(
+        decider.datastore, key, _killed_instance(trigger), "failed"
+    )
 
 
 def _count_failure(decider, key):
     """The Flapping state when this failure leaves KEY flapping, else None."""
     settings = decider.settings
-    state = remediation_records.note_failure(decider.datastore, key, decider.clock(),
-                                             settings.flapping_failures, settings.flapping_window)
+    state = remediation_records.note_failure(
+        decider.datastore,
+        key,
+        decider.clock(),
+        settings.flapping_failures,
+        settings.flapping_window,
+    )
     return state if state.flapping else None
 
 
 def _flapping_answer(decider, kind, key, env, app, trigger, flapping):
     settings = decider.settings
-    reason = "flapping: %d failures within %s s (remediation.flapping_failures/_window); left " \
-             "alone" % (flapping.count, _plain(settings.flapping_window))
+    reason = (
+        "flapping: %d failures within %s s (remediation.flapping_failures/_window); left "
+        "alone" % (flapping.count, _plain(settings.flapping_window))
+    )
     if not flapping.report:
         reason += ", reported at %s" % automation.iso_time(flapping.reported_at)
     decision = decider.guard.skip(key, reason, env=env, app=app, trigger=trigger, kind=kind)
-    return decider.answer(kind, key, decision, env=env, app=app, report=flapping.report,
-                          plan={"topic": "flapping", "headline": "%s is %s" % (key, reason)})
+    return decider.answer(
+        kind,
+        key,
+        decision,
+        env=env,
+        app=app,
+        report=flapping.report,
+        plan={"topic": "flapping", "headline": "%s is %s" % (key, reason)},
+    )
 
 
 def _exit_text(trigger):
@@ -246,6 +331,7 @@ def _exit_text(trigger):
 
 
 # -- a deployment that failed -----------------------------------------------------------------
+
 
 def plan_deployment_failed(decider, trigger):
     """Reported whenever one of our apps' deployments failed, even for an environment the
@@ -256,24 +342,42 @@ def plan_deployment_failed(decider, trigger):
         return decider.answer("deployment_failed", None, reason="not a qaeci app")
     key = app_key(env, app)
     headline = "deployment of %s failed: %s" % (key, trigger.get("reason") or "no reason given")
-    plan = {"topic": "deployment_failed", "headline": headline,
-            "deployment_id": trigger.get("deployment_id"), "cluster": trigger.get("cluster"),
-            "app_id": trigger.get("app_id"), "reason": trigger.get("reason")}
+    plan = {
+        "topic": "deployment_failed",
+        "headline": headline,
+        "deployment_id": trigger.get("deployment_id"),
+        "cluster": trigger.get("cluster"),
+        "app_id": trigger.get("app_id"),
+        "reason": trigger.get("reason"),
+    }
     common = dict(env=env, app=app, trigger=trigger, kind="deployment_failed")
     if not decider.settings.retry_failed_deployment:
-        decision = decider.guard.skip(key, "reported; no automatic retry "
-                                      "(remediation.retry_failed_deployment is false)", **common)
+        decision = decider.guard.skip(
+            key,
+            "reported; no automatic retry (remediation.retry_failed_deployment is false)",
+            **common,
+        )
     elif _our_app(decider, "deployment_failed", trigger)[0] is None:
-        decision = decider.guard.skip(key, "reported; not retried: %s is not an app of a qaeci "
-                                      "environment now" % key, **common)
+        decision = decider.guard.skip(
+            key,
+            "reported; not retried: %s is not an app of a qaeci environment now" % key,
+            **common,
+        )
     elif _retried_lately(decider, key):
-        decision = decider.guard.skip(key, "reported; its automatic retry failed already",
-                                      **common)
+        decision = decider.guard.skip(key, "reported; its automatic retry failed already", **common)
     else:
         decision = decider.guard.decide(key, "redeploy it once", **common)
         plan["retry"] = decision.acts
-    return decider.answer("deployment_failed", key, decision, env=env, app=app, report=True,
-                          plan=plan, message=decider.escalation_or_dry_run(decision, headline))
+    return decider.answer(
+        "deployment_failed",
+        key,
+        decision,
+        env=env,
+        app=app,
+        report=True,
+        plan=plan,
+        message=decider.escalation_or_dry_run(decision, headline),
+    )
 
 
 def _retried_lately(decider, key):
@@ -288,31 +392,50 @@ def _retried_lately(decider, key):
 
 # -- an agent that left -----------------------------------------------------------------------
 
+
 def plan_agent_lost(decider, trigger):
     cluster, agent_id = trigger.get("cluster"), trigger.get("agent_id")
     host = trigger.get("hostname") or agent_id
     key = "%s/agent/%s" % (cluster, host)
-    affected = remediation_cluster.apps_on_agent(decider.context, cluster, agent_id,
-                                                 trigger.get("hostname"))
+    affected = remediation_cluster.apps_on_agent(
+        decider.context, cluster, agent_id, trigger.get("hostname")
+    )
     common = dict(trigger=trigger, kind="agent_lost")
     if not affected:
-        decision = decider.guard.skip(key, "no qaeci environment had tasks on %s" % host,
-                                      **common)
+        decision = decider.guard.skip(key, "no qaeci environment had tasks on %s" % host, **common)
         return decider.answer("agent_lost", key, decision)
     listing = "; ".join("%s: %s" % (env, ", ".join(apps)) for env, apps in sorted(affected.items()))
     what = "agent %s of %s %s (tasks of %s)" % (host, cluster, trigger.get("change"), listing)
     decision = decider.guard.decide(
-        key, "wait for the relaunch of %s, re-run their checks and redeploy dependents whose "
-        "checks fail" % listing, **common)
-    return decider.answer("agent_lost", key, decision, message=decider.escalation_or_dry_run(
-        decision, what), plan={"affected": affected, "cluster": cluster, "agent_id": agent_id,
-                               "hostname": trigger.get("hostname"), "what": what,
-                               "change": trigger.get("change")})
+        key,
+        "wait for the relaunch of %s, re-run their checks and redeploy dependents whose "
+        "checks fail" % listing,
+        **common,
+    )
+    return decider.answer(
+        "agent_lost",
+        key,
+        decision,
+        message=decider.escalation_or_dry_run(decision, what),
+        plan={
+            "affected": affected,
+            "cluster": cluster,
+            "agent_id": agent_id,
+            "hostname": trigger.get("hostname"),
+            "what": what,
+            "change": trigger.get("change"),
+        },
+    )
 
 
 def _plain(number):
     return int(number) if float(number).is_integer() else number
 
 
-PLANNERS = {"oom": plan_oom, "exit": plan_exit, "task_failed": plan_task_failed,
-            "deployment_failed": plan_deployment_failed, "agent_lost": plan_agent_lost}
+PLANNERS = {
+    "oom": plan_oom,
+    "exit": plan_exit,
+    "task_failed": plan_task_failed,
+    "deployment_failed": plan_deployment_failed,
+    "agent_lost": plan_agent_lost,
+}

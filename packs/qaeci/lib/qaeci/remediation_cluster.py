@@ -4,6 +4,7 @@ no agents): the largest agent's memory and the apps that had tasks on an agent.
 Errors reading Mesos are not fatal here: without an answer the memory ceiling is the
 configured maximum.
 """
+
 from qaeci.backends import marathon_ids
 from qaeci.sensing.http_json import Endpoint, EndpointError
 from qaeci.state import environment_names
@@ -18,8 +19,12 @@ def mesos_master(context, deploy_type):
     cluster = context.config.clusters.get(deploy_type)
     if cluster is None or not cluster.mesos_url:
         return None
-    return Endpoint("Mesos master", cluster.mesos_url, "clusters.%s.mesos_url" % deploy_type,
-                    timeout=float(context.config.marathon.get("request_timeout", 10)))
+    return Endpoint(
+        "Mesos master",
+        cluster.mesos_url,
+        "clusters.%s.mesos_url" % deploy_type,
+        timeout=float(context.config.marathon.get("request_timeout", 10)),
+    )
 
 
 def agents(context, deploy_type):
@@ -36,8 +41,11 @@ def agents(context, deploy_type):
 def largest_agent_memory(context, deploy_type):
     """The memory (MB) of the cluster's largest active agent, or None when unknown (local back
     end, no mesos_url, Mesos unreachable)."""
-    sizes = [float((agent.get("resources") or {}).get("mem") or 0)
-             for agent in agents(context, deploy_type) if agent.get("active", True)]
+    sizes = [
+        float((agent.get("resources") or {}).get("mem") or 0)
+        for agent in agents(context, deploy_type)
+        if agent.get("active", True)
+    ]
     sizes = [size for size in sizes if size > 0]
     return int(max(sizes)) if sizes else None
 
@@ -64,5 +72,7 @@ def _touches_agent(app, agent_id, hostname):
     places = [(task.get("slaveId"), task.get("host")) for task in app.get("tasks") or []]
     failure = app.get("lastTaskFailure") or {}
     places.append((failure.get("slaveId"), failure.get("host")))
-    return any((agent_id and slave == agent_id) or (hostname and host == hostname)
-               for slave, host in places)
+    return any(
+        (agent_id and slave == agent_id) or (hostname and host == hostname)
+        for slave, host in places
+    )

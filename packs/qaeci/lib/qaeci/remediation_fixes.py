@@ -10,6 +10,7 @@ line to post:
   of their environments, and redeploy, in dependency order, the dependents of a relaunched app
   whose checks fail now.
 """
+
 import os
 import time
 
@@ -27,15 +28,20 @@ def settle(context, answer, fixed, detail, message):
     posted; return the fix's result: {fixed, detail, message, channel}."""
     settings = RemediationSettings(context.config.values)
     guard = automation.Guard(context.datastore, settings.guard)
-    message = redact.masker_for(context, answer.get("env"))(message) if answer.get("env") \
-        else message
-    guard.settle(automation.find(context.datastore, answer["key"], answer["id"]),
-                 "succeeded" if fixed else "failed", detail, announcement=message)
-    return {"fixed": fixed, "detail": detail, "message": message,
-            "channel": settings.chat_channel}
+    message = (
+        redact.masker_for(context, answer.get("env"))(message) if answer.get("env") else message
+    )
+    guard.settle(
+        automation.find(context.datastore, answer["key"], answer["id"]),
+        "succeeded" if fixed else "failed",
+        detail,
+        announcement=message,
+    )
+    return {"fixed": fixed, "detail": detail, "message": message, "channel": settings.chat_channel}
 
 
 # -- one app, redeployed from its current release ---------------------------------------------
+
 
 def redeploy(context, env, code, mem=None):
     """Start APP of ENV again from its current release (with MEM MB when given) and check it.
@@ -47,14 +53,24 @@ def redeploy(context, env, code, mem=None):
     entry = (environment.get("plan") or {}).get(code)
     link = deploy.release_link(context.config.work_dir, env, code)
     if app is None or entry is None or not os.path.exists(link):
-        return {"status": "failed", "host": None, "port": None,
-                "reason": "%s/%s has no release to redeploy; fix: env up %s apps=%s"
-                          % (env, code, env, code)}
+        return {
+            "status": "failed",
+            "host": None,
+            "port": None,
+            "reason": "%s/%s has no release to redeploy; fix: env up %s apps=%s"
+            % (env, code, env, code),
+        }
     record = state.app(code) or {}
-    spec = deploy.app_spec(app, env, context.config.work_dir, entry["address"],
-                           os.path.realpath(link), build_key=record.get("build_key"),
-                           commit=record.get("commit"),
-                           deploy_type=environment.get("deploy_type"))
+    spec = deploy.app_spec(
+        app,
+        env,
+        context.config.work_dir,
+        entry["address"],
+        os.path.realpath(link),
+        build_key=record.get("build_key"),
+        commit=record.get("commit"),
+        deploy_type=environment.get("deploy_type"),
+    )
     remediation_records.apply_raised_memory(context.datastore, spec)
     if mem:
         spec.mem = mem
@@ -64,12 +80,22 @@ def redeploy(context, env, code, mem=None):
     except Exception as error:  # a back end's failure is this fix's outcome, not a crash
         stage, result = "deploy", checks.CheckResult(False, one_line(error))
     outcome = "healthy" if stage is None else "failed"
-    state.update_app(code, status=outcome, stage=stage, reason=result.reason,
-                     deployed_at=now(), deployed_by=BY,
-                     last_check={"at": now(), "ok": result.ok, "reason": result.reason})
+    state.update_app(
+        code,
+        status=outcome,
+        stage=stage,
+        reason=result.reason,
+        deployed_at=now(),
+        deployed_by=BY,
+        last_check={"at": now(), "ok": result.ok, "reason": result.reason},
+    )
     running = context.backend.app_status(env, code)
-    return {"status": outcome, "reason": result.reason,
-            "host": running.host if running else None, "port": running.port if running else None}
+    return {
+        "status": outcome,
+        "reason": result.reason,
+        "host": running.host if running else None,
+        "port": running.port if running else None,
+    }
 
 
 def _outcome_text(outcome):
@@ -80,17 +106,34 @@ def _outcome_text(outcome):
 
 # -- the fixes --------------------------------------------------------------------------------
 
+
 def raise_memory(context, answer, env, app, mem):
     before = answer["plan"].get("mem_before")
     outcome = redeploy(context, env, app, mem)
     fixed = outcome["status"] == "healthy"
-    message = ("%s/%s was killed for running out of memory: memory %s -> %d MB, redeployed: %s"
-               % (env, app, before, mem, _outcome_text(outcome)))
-    result = settle(context, answer, fixed, "memory %s -> %d MB; %s" % (
-        before, mem, _outcome_text(outcome)), message)
-    result.update(before={"mem": before}, after={"mem": mem, "status": outcome["status"],
-                                                 "host": outcome["host"],
-                                                 "port": outcome["port"]})
+    message = "%s/%s was killed for running out of memory: memory %s -> %d MB, redeployed: %s" % (
+        env,
+        app,
+        before,
+        mem,
+        _outcome_text(outcome),
+    )
+    result = settle(
+        context,
+        answer,
+        fixed,
+        "memory %s -> %d MB; %s" % (before, mem, _outcome_text(outcome)),
+        message,
+    )
+    result.update(
+        before={"mem": before},
+        after={
+            "mem": mem,
+            "status": outcome["status"],
+            "host": outcome["host"],
+            "port": outcome["port"],
+        },
+    )
     return result
 
 
@@ -110,8 +153,7 @@ def recover_agent(context, answer, clock=time.monotonic):
     # A deactivated agent (maintenance) may keep its tasks: only a left one's must move.
     lost_host = plan.get("hostname") if plan.get("change") != "deactivated" else None
     for env, apps in sorted(plan["affected"].items()):
-        env_fixed, report = _recover_environment(context, env, apps, lost_host, deadline,
-                                                 clock)
+        env_fixed, report = _recover_environment(context, env, apps, lost_host, deadline, clock)
         fixed = fixed and env_fixed
         reports.append(report)
     message = "%s: %s" % (plan["what"], "; ".join(reports))
@@ -129,17 +171,26 @@ def _recover_environment(context, env, apps, lost_host, deadline, clock):
     moved = set(app for app, where in relaunched.items() if where.startswith("relaunched"))
     dependents = _dependents(environment, moved)
     redeployed = {}
-    for code in _in_dependency_order(environment, [code for code in failing
-                                                   if code in dependents]):
+    for code in _in_dependency_order(environment, [code for code in failing if code in dependents]):
         redeployed[code] = redeploy(context, env, code)
-    still = [code for code in failing if code not in redeployed] + \
-        [code for code, outcome in redeployed.items() if outcome["status"] != "healthy"]
+    still = [code for code in failing if code not in redeployed] + [
+        code for code, outcome in redeployed.items() if outcome["status"] != "healthy"
+    ]
     if redeployed:
-        parts.append("redeployed " + ", ".join(
-            "%s: %s" % (code, _outcome_text(outcome)) for code, outcome in redeployed.items()))
-    parts.append("checks failing: %s" % ", ".join(
-        "%s (%s)" % (code, failing.get(code, "redeploy failed")) for code in sorted(still))
-        if still else "every app's checks pass")
+        parts.append(
+            "redeployed "
+            + ", ".join(
+                "%s: %s" % (code, _outcome_text(outcome)) for code, outcome in redeployed.items()
+            )
+        )
+    parts.append(
+        "checks failing: %s"
+        % ", ".join(
+            "%s (%s)" % (code, failing.get(code, "redeploy failed")) for code in sorted(still)
+        )
+        if still
+        else "every app's checks pass"
+    )
     return not still, "%s: %s" % (env, "; ".join(part for part in parts if part))
 
 
@@ -161,8 +212,9 @@ def _failing_apps(context, environment):
     failing = {}
     for code in environment.get("apps") or []:
         app = recorded_app(environment, code)
-        address = ((environment.get("plan") or {}).get(code) or {}).get("address") or \
-            (environment.get("addresses") or {}).get(code)
+        address = ((environment.get("plan") or {}).get(code) or {}).get("address") or (
+            environment.get("addresses") or {}
+        ).get(code)
         state = context.backend.app_status(env, code)
         if state is None or state.state != "running":
             failing[code] = "not running (%s)" % (state.state if state else "missing")
@@ -177,12 +229,16 @@ def _failing_apps(context, environment):
 
 def _dependents(environment, changed):
     """Apps of the environment depending, directly or not, on one of CHANGED."""
-    depends_on = {code: set((definition or {}).get("depends_on") or [])
-                  for code, definition in (environment.get("app_defs") or {}).items()}
+    depends_on = {
+        code: set((definition or {}).get("depends_on") or [])
+        for code, definition in (environment.get("app_defs") or {}).items()
+    }
     found, grown = set(), True
     while grown:
-        more = set(code for code, needs in depends_on.items()
-                   if needs & (set(changed) | found)) - found
+        more = (
+            set(code for code, needs in depends_on.items() if needs & (set(changed) | found))
+            - found
+        )
         found |= more
         grown = bool(more)
     return found

@@ -12,6 +12,7 @@
 Remediation decisions are serialised (qaeci.remediate_decide runs one at a time), so a record's
 read-modify-write never interleaves with another's.
 """
+
 import json
 from urllib.parse import quote
 
@@ -37,6 +38,7 @@ def _encoded(key):
 
 # -- memory an app runs with in its environment ------------------------------------------------
 
+
 def _resources_key(env, app):
     return "qaeci.env.%s.resources.%s" % (env, app)
 
@@ -48,8 +50,11 @@ def raised_memory(datastore, env, app):
 
 
 def save_memory(datastore, env, app, mem, previous, reason, at):
-    _write(datastore, _resources_key(env, app),
-           {"mem": mem, "previous": previous, "reason": reason, "at": at})
+    _write(
+        datastore,
+        _resources_key(env, app),
+        {"mem": mem, "previous": previous, "reason": reason, "at": at},
+    )
 
 
 def apply_raised_memory(datastore, spec):
@@ -62,6 +67,7 @@ def apply_raised_memory(datastore, spec):
 
 
 # -- failures of an app (flapping) ------------------------------------------------------------
+
 
 class Flapping(object):
     """(count of failures in the window, whether this failure starts a flapping episode that
@@ -99,6 +105,7 @@ def is_flapping(datastore, key, now, threshold, window):
 
 # -- tasks already handled --------------------------------------------------------------------
 
+
 def first_report_of(datastore, key, task_id, what="handled"):
     """True the first time TASK_ID of KEY is seen for WHAT (and remembers it), False after."""
     if not task_id:
@@ -112,6 +119,7 @@ def first_report_of(datastore, key, task_id, what="handled"):
 
 
 # -- reports not to repeat --------------------------------------------------------------------
+
 
 def due_report(datastore, key, what, now, every):
     """True (and remembered) when WHAT about KEY was not reported in the last EVERY seconds."""

@@ -7,6 +7,7 @@ task's own stdout and stderr from its Mesos sandbox (backends/mesos_sandbox.py),
 tail of the app's log. Links: the pack config's `links` templates, as `env info` renders them,
 with the failed task's ids. A failed deployment's report starts with deployment_notice's lines.
 """
+
 from qaeci import app_info, automation, deployment_notice, links, redact
 from qaeci.backends.base import BackendError
 from qaeci.errors import QaeciError
@@ -19,8 +20,12 @@ def diagnose(context, answer):
     settings = RemediationSettings(context.config.values)
     env, app, plan = answer["env"], answer["app"], answer["plan"]
     info = _app_info(context, env, app, settings.log_lines)
-    values = dict({key: info.get(key) for key in links.PLACEHOLDERS}, env=env, app=app,
-                  domain=context.config.domain)
+    values = dict(
+        {key: info.get(key) for key in links.PLACEHOLDERS},
+        env=env,
+        app=app,
+        domain=context.config.domain,
+    )
     values.update(info.get("ids") or {})
     if plan.get("topic") == "deployment_failed":
         headline = _deployment_headline(context, env, app, plan, values)
@@ -29,23 +34,33 @@ def diagnose(context, answer):
     rendered = links.render(context.config.links, values)
     message = redact.masker_for(context, env)(_message(answer, headline, rendered, info))
     guard = automation.Guard(context.datastore, settings.guard)
-    guard.settle(automation.find(context.datastore, answer["key"], answer["id"]),
-                 announcement=message)
-    return {"message": message, "log_tail": info.get("log_tail") or "",
-            "log_of": info.get("log_of"), "links": rendered, "channel": settings.chat_channel}
+    guard.settle(
+        automation.find(context.datastore, answer["key"], answer["id"]), announcement=message
+    )
+    return {
+        "message": message,
+        "log_tail": info.get("log_tail") or "",
+        "log_of": info.get("log_of"),
+        "links": rendered,
+        "channel": settings.chat_channel,
+    }
 
 
 def _deployment_headline(context, env, app, plan, values):
     """deployment_notice's lines; what Marathon tells of the failed task fills link VALUES the
     app's own info left empty."""
     app_id = plan.get("app_id") or deployment_notice.app_id_of(env, app)
-    facts = dict(deployment_notice.facts(context.config, plan.get("cluster"), app_id),
-                 app_id=app_id, deploy_type=plan.get("cluster"))
+    facts = dict(
+        deployment_notice.facts(context.config, plan.get("cluster"), app_id),
+        app_id=app_id,
+        deploy_type=plan.get("cluster"),
+    )
     for name in links.PLACEHOLDERS:
         if facts.get(name) and not values.get(name):
             values[name] = facts[name]
-    return deployment_notice.headline(env, app, plan.get("cluster"), plan.get("reason"),
-                                      plan.get("deployment_id"), facts)
+    return deployment_notice.headline(
+        env, app, plan.get("cluster"), plan.get("reason"), plan.get("deployment_id"), facts
+    )
 
 
 def _app_info(context, env, app, log_lines):
@@ -61,14 +76,20 @@ def _app_info(context, env, app, log_lines):
         return {}
     if running is None:
         return {}
-    return {"host": running.host, "port": running.port, "log_tail": running.log_tail,
-            "log_of": "app" if running.log_tail else None, "ids": dict(running.ids)}
+    return {
+        "host": running.host,
+        "port": running.port,
+        "log_tail": running.log_tail,
+        "log_of": "app" if running.log_tail else None,
+        "ids": dict(running.ids),
+    }
 
 
 def _message(answer, headline, rendered, info):
     lines = list(headline)
-    if answer.get("decision") in ("skipped", "escalated") and \
-            (answer.get("reason") or "") not in "\n".join(headline):
+    if answer.get("decision") in ("skipped", "escalated") and (
+        answer.get("reason") or ""
+    ) not in "\n".join(headline):
         lines.append("decision: %s" % answer["reason"])
     lines += ["%s: %s" % (name, url) for name, url in sorted(rendered.items())]
     log_tail = (info.get("log_tail") or "").strip()

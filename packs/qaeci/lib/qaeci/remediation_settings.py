@@ -1,18 +1,19 @@
 """The pack config's `remediation:` section, with its defaults, checked once: a bad value is one
 line naming the key and the fix."""
+
 from qaeci import automation
 from qaeci.errors import ConfigError
 
 SECTION = "remediation"
 DEFAULTS = {
-    "factor": 1.5,                      # an OOM-killed app's memory is multiplied by this
-    "max_memory": 8192,                 # MB; never raised above (nor above the largest agent)
-    "retry_failed_deployment": False,   # a failed deployment is reported; retried once if true
-    "flapping_failures": 3,             # K failures of an app ...
-    "flapping_window": 600,             # ... within this many seconds: flapping, left alone
-    "relaunch_timeout": 300,            # seconds to wait for a lost agent's tasks elsewhere
-    "log_lines": 20,                    # lines of log in a report
-    "chat_channel": "",                 # where chatops.post_message posts ("": notify.channel)
+    "factor": 1.5,  # an OOM-killed app's memory is multiplied by this
+    "max_memory": 8192,  # MB; never raised above (nor above the largest agent)
+    "retry_failed_deployment": False,  # a failed deployment is reported; retried once if true
+    "flapping_failures": 3,  # K failures of an app ...
+    "flapping_window": 600,  # ... within this many seconds: flapping, left alone
+    "relaunch_timeout": 300,  # seconds to wait for a lost agent's tasks elsewhere
+    "log_lines": 20,  # lines of log in a report
+    "chat_channel": "",  # where chatops.post_message posts ("": notify.channel)
 }
 
 
@@ -21,8 +22,10 @@ class RemediationSettings(object):
         values = values or {}
         own = values.get(SECTION) or {}
         if not isinstance(own, dict):
-            raise ConfigError("remediation must be a mapping; fix: write remediation: "
-                              "{max_per_hour: 3, factor: 1.5}")
+            raise ConfigError(
+                "remediation must be a mapping; fix: write remediation: "
+                "{max_per_hour: 3, factor: 1.5}"
+            )
         merged = dict(DEFAULTS)
         merged.update({key: value for key, value in own.items() if value is not None})
         self.guard = automation.Settings.from_config(values, SECTION)
@@ -44,9 +47,16 @@ def _number(values, name, lowest, exclusive=False, whole=False):
     ok = ok and (value > lowest if exclusive else value >= lowest)
     ok = ok and (not whole or float(value).is_integer())
     if not ok:
-        raise ConfigError("remediation.%s is %r; fix: set it to a %s %s %s" % (
-            name, value, "whole number" if whole else "number",
-            "above" if exclusive else "of at least", _plain(lowest)))
+        raise ConfigError(
+            "remediation.%s is %r; fix: set it to a %s %s %s"
+            % (
+                name,
+                value,
+                "whole number" if whole else "number",
+                "above" if exclusive else "of at least",
+                _plain(lowest),
+            )
+        )
     return value
 
 

@@ -2,6 +2,7 @@
 
 An unknown name is an error naming the file and the full variable path (apps.web.urll).
 """
+
 import hashlib
 import os
 
@@ -72,8 +73,11 @@ class _NamedUndefined(StrictUndefined):
 def wrap(values, path="", reads=None):
     """Turn nested dicts into Namespaces carrying their paths (and noting reads into `reads`)."""
     if isinstance(values, dict):
-        return Namespace({key: wrap(value, _join(path, key), reads)
-                          for key, value in values.items()}, path, reads)
+        return Namespace(
+            {key: wrap(value, _join(path, key), reads) for key, value in values.items()},
+            path,
+            reads,
+        )
     return values
 
 
@@ -82,8 +86,9 @@ def _join(path, key):
 
 
 def _environment():
-    return SandboxedEnvironment(undefined=_NamedUndefined, keep_trailing_newline=True,
-                                autoescape=False)
+    return SandboxedEnvironment(
+        undefined=_NamedUndefined, keep_trailing_newline=True, autoescape=False
+    )
 
 
 def render_text(text, variables, source, reads=None):
@@ -93,14 +98,20 @@ def render_text(text, variables, source, reads=None):
         template = _environment().from_string(text)
         return template.render(dict((key, namespace._values[key]) for key in namespace._values))
     except TemplateSyntaxError as error:
-        raise RenderError("%s line %s: template syntax error: %s; fix: correct the Jinja syntax"
-                          % (source, error.lineno, error.message))
+        raise RenderError(
+            "%s line %s: template syntax error: %s; fix: correct the Jinja syntax"
+            % (source, error.lineno, error.message)
+        ) from error
     except UndefinedError as error:
-        raise RenderError("%s: %s; fix: use only the variables of DESIGN.md section 3 (env, app, "
-                          "apps.<code>, services.<name>)" % (source, error.message))
+        raise RenderError(
+            "%s: %s; fix: use only the variables of DESIGN.md section 3 (env, app, "
+            "apps.<code>, services.<name>)" % (source, error.message)
+        ) from error
     except SecurityError as error:
-        raise RenderError("%s: unsafe template expression (%s); fix: use plain variables and "
-                          "filters" % (source, error))
+        raise RenderError(
+            "%s: unsafe template expression (%s); fix: use plain variables and "
+            "filters" % (source, error)
+        ) from error
 
 
 def render_files(root, relative_paths, variables, app_code, reads=None):
@@ -110,12 +121,13 @@ def render_files(root, relative_paths, variables, app_code, reads=None):
     for relative in relative_paths:
         path = os.path.normpath(os.path.join(root, relative))
         if not path.startswith(os.path.abspath(root) + os.sep) or not os.path.isfile(path):
-            raise RenderError("config template %s is not in the artifact of %s; fix: correct "
-                              "runtime.config_templates or include the file in build.artifact"
-                              % (relative, app_code))
+            raise RenderError(
+                "config template %s is not in the artifact of %s; fix: correct "
+                "runtime.config_templates or include the file in build.artifact"
+                % (relative, app_code)
+            )
         with open(path) as handle:
-            rendered = render_text(handle.read(), variables, "%s:%s" % (app_code, relative),
-                                   reads)
+            rendered = render_text(handle.read(), variables, "%s:%s" % (app_code, relative), reads)
         with open(path, "w") as handle:
             handle.write(rendered)
         digest.update(relative.encode("utf-8") + b"\0" + rendered.encode("utf-8") + b"\0")

@@ -1,15 +1,24 @@
 """The output shape of env_up, env_status and env_rebuild_failed (DESIGN.md section 6), built
 from the recorded state. Pure functions: no datastore, no back end."""
+
 from qaeci.plan import public_url
 
-INTERRUPTED = {"status": "failed", "stage": "deploy",
-               "reason": "no outcome recorded for this run (interrupted?)"}
+INTERRUPTED = {
+    "status": "failed",
+    "stage": "deploy",
+    "reason": "no outcome recorded for this run (interrupted?)",
+}
 
 
 def envelope(environment, apps, services):
-    return {"env": environment["env"], "template": environment.get("template"),
-            "deploy_type": environment.get("deploy_type"),
-            "creator": environment.get("creator"), "apps": apps, "services": services}
+    return {
+        "env": environment["env"],
+        "template": environment.get("template"),
+        "deploy_type": environment.get("deploy_type"),
+        "creator": environment.get("creator"),
+        "apps": apps,
+        "services": services,
+    }
 
 
 def app_output(environment, code, record, domain, router_port):
@@ -20,12 +29,21 @@ def app_output(environment, code, record, domain, router_port):
     if status == "skipped":
         return {"status": status, "reason": record.get("reason", "")}
     planned = (environment.get("plan") or {}).get(code) or {}
-    entry = {"status": status, "commit": record.get("commit") or planned.get("commit"),
-             "url": app_public_url(environment, code, domain, router_port),
-             "built": bool(record.get("built")), "deployed": bool(record.get("deployed"))}
+    entry = {
+        "status": status,
+        "commit": record.get("commit") or planned.get("commit"),
+        "url": app_public_url(environment, code, domain, router_port),
+        "built": bool(record.get("built")),
+        "deployed": bool(record.get("deployed")),
+    }
     if status != "healthy":
-        entry.update({"stage": record.get("stage"), "reason": record.get("reason", ""),
-                      "log_tail": record.get("log_tail", "")})
+        entry.update(
+            {
+                "stage": record.get("stage"),
+                "reason": record.get("reason", ""),
+                "log_tail": record.get("log_tail", ""),
+            }
+        )
     return entry
 
 

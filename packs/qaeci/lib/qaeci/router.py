@@ -79,8 +79,7 @@ class NginxRouter(object):
         self._apply({"op": "add", "env": env, "apps": wanted})
 
     def remove_routes(self, env, apps=None):
-        self._apply({"op": "remove", "env": env,
-                     "apps": None if apps is None else sorted(apps)})
+        self._apply({"op": "remove", "env": env, "apps": None if apps is None else sorted(apps)})
 
     def is_running(self):
         info = self.supervisor.info(PROGRAM_NAME)
@@ -129,8 +128,11 @@ class NginxRouter(object):
 
     def _publish_batch(self, tickets):
         """{stem: why} of the tickets whose change was refused; the others are routed."""
-        errors = {stem: "the queued route change %s%s is unreadable: ask for it again"
-                  % (stem, PENDING) for stem, change in tickets if change is None}
+        errors = {
+            stem: "the queued route change %s%s is unreadable: ask for it again" % (stem, PENDING)
+            for stem, change in tickets
+            if change is None
+        }
         readable = [(stem, change) for stem, change in tickets if change is not None]
         try:
             self._publish_changes([change for _stem, change in readable])
@@ -167,8 +169,10 @@ class NginxRouter(object):
     @staticmethod
     def _check_label(name):
         if not HOST_LABEL.match(name):
-            raise RouterError("%r cannot be part of a host name: use letters, digits, '-' "
-                              "and '_' (at most 63)" % name)
+            raise RouterError(
+                "%r cannot be part of a host name: use letters, digits, '-' "
+                "and '_' (at most 63)" % name
+            )
 
     def _render(self, generation, routes):
         conf_dir = os.path.join(self.root, "conf-%d" % generation)
@@ -176,24 +180,29 @@ class NginxRouter(object):
             shutil.rmtree(conf_dir)
         os.makedirs(os.path.join(conf_dir, "envs"))
         for env in sorted(routes):
-            _write(os.path.join(conf_dir, "envs", env + ".conf"),
-                   self._env_config(env, routes[env]))
+            _write(
+                os.path.join(conf_dir, "envs", env + ".conf"), self._env_config(env, routes[env])
+            )
         _write(os.path.join(conf_dir, "routes.html"), self._routes_page(routes))
         _write(os.path.join(conf_dir, "nginx.conf"), self._main_config(conf_dir, generation))
         return conf_dir
 
     def _nginx(self, conf_path, *args):
         argv = [find_nginx(), "-p", self.root + "/", "-e", self.error_log, "-c", conf_path]
-        return subprocess.run(argv + list(args), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, universal_newlines=True, timeout=30)
+        return subprocess.run(
+            argv + list(args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            universal_newlines=True,
+            timeout=30,
+        )
 
     def _test(self, conf_dir):
         result = self._nginx(os.path.join(conf_dir, "nginx.conf"), "-t", "-q")
         if result.returncode != 0:
             shutil.rmtree(conf_dir, ignore_errors=True)
             detail = " ".join(result.stdout.split())
-            raise RouterError("nginx refused the new router config, kept the old one: %s"
-                              % detail)
+            raise RouterError("nginx refused the new router config, kept the old one: %s" % detail)
 
     def _activate(self, conf_dir):
         link = self.current + ".new"
@@ -217,17 +226,28 @@ class NginxRouter(object):
 
     def _start(self, conf_path):
         if not port_is_free(self.port):
-            raise RouterError("router port 127.0.0.1:%d is in use by another program: stop it "
-                              "or set router_port to a free port" % self.port)
+            raise RouterError(
+                "router port 127.0.0.1:%d is in use by another program: stop it "
+                "or set router_port to a free port" % self.port
+            )
         argv = [find_nginx(), "-p", self.root + "/", "-e", self.error_log, "-c", conf_path]
         # startsecs 0: whether nginx came up is told by _wait_for_generation's probes, at once
-        spec = ProgramSpec(PROGRAM_NAME, argv, self.root, {},
-                           os.path.join(self.root, "logs", "nginx.out"), stop_wait=10,
-                           start_secs=0, stop_signal="QUIT")
+        spec = ProgramSpec(
+            PROGRAM_NAME,
+            argv,
+            self.root,
+            {},
+            os.path.join(self.root, "logs", "nginx.out"),
+            stop_wait=10,
+            start_secs=0,
+            stop_signal="QUIT",
+        )
         info = self.supervisor.run(spec)
         if info is None or info["state"] != RUNNING:
-            raise RouterError("nginx did not start on 127.0.0.1:%d (is the port in use? set "
-                              "router_port): %s" % (self.port, self._last_error()))
+            raise RouterError(
+                "nginx did not start on 127.0.0.1:%d (is the port in use? set "
+                "router_port): %s" % (self.port, self._last_error())
+            )
 
     def _last_error(self):
         try:
@@ -248,12 +268,15 @@ class NginxRouter(object):
             if time.monotonic() >= deadline:
                 break
             if seen is None and attempt % 10 == 9 and not self.is_running():
-                raise RouterError("nginx on 127.0.0.1:%d exited: %s (is the port in use? set "
-                                  "router_port)" % (self.port, self._last_error()))
+                raise RouterError(
+                    "nginx on 127.0.0.1:%d exited: %s (is the port in use? set "
+                    "router_port)" % (self.port, self._last_error())
+                )
             time.sleep(PROBE_INTERVAL)
-        raise RouterError("nginx on 127.0.0.1:%d did not take config %d within %ds (it "
-                          "answers %s): %s" % (self.port, generation, timeout, seen,
-                                               self._last_error()))
+        raise RouterError(
+            "nginx on 127.0.0.1:%d did not take config %d within %ds (it "
+            "answers %s): %s" % (self.port, generation, timeout, seen, self._last_error())
+        )
 
     def _accepting_workers(self):
         """Pids of nginx workers that still accept connections (old ones stop on reload)."""
@@ -324,7 +347,7 @@ class NginxRouter(object):
             "    server_names_hash_bucket_size 128;",
             "    proxy_http_version 1.1;",
             "    proxy_set_header Host $host;",
-            "    proxy_set_header Connection \"\";",
+            '    proxy_set_header Connection "";',
             "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
             "    proxy_set_header X-Forwarded-Host $host:$server_port;",
             "    proxy_connect_timeout 5s;",
@@ -340,21 +363,27 @@ class NginxRouter(object):
             "}",
             "",
         ]
-        for path in [temp] + [os.path.join(temp, kind) for kind in
-                              ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")]:
+        for path in [temp] + [
+            os.path.join(temp, kind)
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        ]:
             os.makedirs(path, exist_ok=True)
         return "\n".join(lines)
 
     def _env_config(self, env, apps):
         blocks = ["# environment %s: generated by qaeci, do not edit" % env]
         for app in sorted(apps):
-            blocks.append("\n".join([
-                "server {",
-                "    listen 127.0.0.1:%d;" % self.port,
-                "    server_name %s;" % self.host_for(env, app),
-                "    location / { proxy_pass http://127.0.0.1:%d; }" % apps[app],
-                "}",
-            ]))
+            blocks.append(
+                "\n".join(
+                    [
+                        "server {",
+                        "    listen 127.0.0.1:%d;" % self.port,
+                        "    server_name %s;" % self.host_for(env, app),
+                        "    location / { proxy_pass http://127.0.0.1:%d; }" % apps[app],
+                        "}",
+                    ]
+                )
+            )
         return "\n".join(blocks) + "\n"
 
     def _routes_page(self, routes):
@@ -362,13 +391,17 @@ class NginxRouter(object):
         for env in sorted(routes):
             for app in sorted(routes[env]):
                 url = self.public_url(env, app)
-                items.append('<li><a href="%s">%s</a> &rarr; 127.0.0.1:%d</li>'
-                             % (html.escape(url), html.escape(url), routes[env][app]))
+                items.append(
+                    '<li><a href="%s">%s</a> &rarr; 127.0.0.1:%d</li>'
+                    % (html.escape(url), html.escape(url), routes[env][app])
+                )
         listing = "\n".join(items) if items else "<li>nothing is routed yet</li>"
-        return ("<!DOCTYPE html>\n<html><head><title>404 unknown app - qaeci router</title>"
-                "</head><body>\n<h1>404: no app answers at this address</h1>\n"
-                "<p>Apps are routed as APP.ENV.%s:%d. Routed now:</p>\n<ul>\n%s\n</ul>\n"
-                "</body></html>\n" % (html.escape(self.domain), self.port, listing))
+        return (
+            "<!DOCTYPE html>\n<html><head><title>404 unknown app - qaeci router</title>"
+            "</head><body>\n<h1>404: no app answers at this address</h1>\n"
+            "<p>Apps are routed as APP.ENV.%s:%d. Routed now:</p>\n<ul>\n%s\n</ul>\n"
+            "</body></html>\n" % (html.escape(self.domain), self.port, listing)
+        )
 
 
 def _mutate(routes, change):

@@ -58,8 +58,10 @@ class RouteQueue(object):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             os.write(fd, json.dumps(change).encode("utf-8"))
-            stem = os.path.join(self.directory, "%020d-%s" % (
-                time.time_ns(), os.path.basename(temporary)[len(TEMPORARY_PREFIX):]))
+            stem = os.path.join(
+                self.directory,
+                "%020d-%s" % (time.time_ns(), os.path.basename(temporary)[len(TEMPORARY_PREFIX) :]),
+            )
             os.rename(temporary, stem + PENDING)
         except BaseException:
             _remove(temporary)
@@ -74,7 +76,7 @@ class RouteQueue(object):
         pending = []
         for name in sorted(os.listdir(self.directory)):
             if name.endswith(PENDING) and not name.startswith(TEMPORARY_PREFIX):
-                stem = os.path.join(self.directory, name[:-len(PENDING)])
+                stem = os.path.join(self.directory, name[: -len(PENDING)])
                 pending.append((stem, _parse(_read_text(stem + PENDING))))
         return pending
 
@@ -95,8 +97,12 @@ class RouteQueue(object):
             if not name.startswith(TEMPORARY_PREFIX):
                 files_of.setdefault(name.split(".", 1)[0], []).append(name)
         for stem, names in files_of.items():
-            held = [name for name in names if name[len(stem):] in LOCK_BEARING
-                    and held_by_another(os.path.join(self.directory, name))]
+            held = [
+                name
+                for name in names
+                if name[len(stem) :] in LOCK_BEARING
+                and held_by_another(os.path.join(self.directory, name))
+            ]
             if not held:
                 for name in names:
                     _remove(os.path.join(self.directory, name))

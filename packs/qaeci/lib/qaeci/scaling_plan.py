@@ -5,6 +5,7 @@ under the high threshold (whichever is more), then cut by the guards in this ord
 per step; a step above `approval_above` needs a person's yes in chat.
 
 Pure functions of their inputs (no I/O), so each guard is tested on its own."""
+
 import collections
 import math
 
@@ -48,28 +49,48 @@ def plan_scale_out(settings, wanted, managed, last_scale, now):
     """The step the guards allow for WANTED more agents, MANAGED being this pack's live agents
     and LAST_SCALE the epoch of the last scale out or in (None: never)."""
     if wanted <= 0:
-        return Plan(0, wanted, False, True, "no unmet demand: nothing waits for resources and "
-                                            "no resource is above its high threshold")
+        return Plan(
+            0,
+            wanted,
+            False,
+            True,
+            "no unmet demand: nothing waits for resources and "
+            "no resource is above its high threshold",
+        )
     if last_scale is not None and now - last_scale < settings.cooldown:
-        return Plan(0, wanted, False, True,
-                    "cooling down: the cluster last scaled %d s ago (scaling.cooldown is %d s); "
-                    "next scale out after %d s" % (now - last_scale, settings.cooldown,
-                                                    settings.cooldown - (now - last_scale)))
+        return Plan(
+            0,
+            wanted,
+            False,
+            True,
+            "cooling down: the cluster last scaled %d s ago (scaling.cooldown is %d s); "
+            "next scale out after %d s"
+            % (now - last_scale, settings.cooldown, settings.cooldown - (now - last_scale)),
+        )
     room = settings.max_nodes - managed
     if room <= 0:
-        return Plan(0, wanted, False, True,
-                    "at the maximum: %d agents added of scaling.max_nodes %d; left to a person"
-                    % (managed, settings.max_nodes))
+        return Plan(
+            0,
+            wanted,
+            False,
+            True,
+            "at the maximum: %d agents added of scaling.max_nodes %d; left to a person"
+            % (managed, settings.max_nodes),
+        )
     count = min(wanted, room, settings.max_per_step)
     limits = []
     if count < wanted:
-        limits.append("scaling.max_nodes %d" % settings.max_nodes if count == room
-                      else "scaling.max_per_step %d" % settings.max_per_step)
+        limits.append(
+            "scaling.max_nodes %d" % settings.max_nodes
+            if count == room
+            else "scaling.max_per_step %d" % settings.max_per_step
+        )
     reason = "add %d agent%s for the unmet demand" % (count, "" if count == 1 else "s")
     if limits:
         reason += " (%d wanted, capped by %s)" % (wanted, limits[0])
     needs_approval = count > settings.approval_above
     if needs_approval:
         reason += "; more than scaling.approval_above %d: needs approval in chat" % (
-            settings.approval_above)
+            settings.approval_above
+        )
     return Plan(count, wanted, needs_approval, False, reason)

@@ -10,12 +10,19 @@ Keys (global scope):
 Node states: requested -> booting -> active (agent registered) -> draining -> gone;
 failed (the node never became an agent; detail says why and what was cleaned up).
 """
+
 import json
 
 from qaeci.state import list_records
 
 PREFIX = "qaeci.scaling."
-REQUESTED, BOOTING, ACTIVE, DRAINING, FAILED = "requested", "booting", "active", "draining", "failed"
+REQUESTED, BOOTING, ACTIVE, DRAINING, FAILED = (
+    "requested",
+    "booting",
+    "active",
+    "draining",
+    "failed",
+)
 LIVE_STATES = (REQUESTED, BOOTING, ACTIVE, DRAINING)
 
 
@@ -28,8 +35,9 @@ class ScalingRecords(object):
         return "%snode.%s.%s" % (PREFIX, self.cluster, name)
 
     def save(self, node):
-        self.datastore.set_value(self._node_key(node["name"]), json.dumps(node, sort_keys=True),
-                                 local=False)
+        self.datastore.set_value(
+            self._node_key(node["name"]), json.dumps(node, sort_keys=True), local=False
+        )
         return node
 
     def update(self, node, **changes):
@@ -42,8 +50,10 @@ class ScalingRecords(object):
     def nodes(self, states=LIVE_STATES):
         """Recorded nodes in STATES (None: all), oldest first."""
         found = list_records(self.datastore, "%snode.%s." % (PREFIX, self.cluster)).values()
-        return sorted((node for node in found if states is None or node.get("state") in states),
-                      key=lambda node: (node.get("added") or 0, node["name"]))
+        return sorted(
+            (node for node in found if states is None or node.get("state") in states),
+            key=lambda node: (node.get("added") or 0, node["name"]),
+        )
 
     def last(self, what):
         """Epoch of the last scale_out or scale_in (None: never)."""

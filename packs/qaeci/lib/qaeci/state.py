@@ -8,6 +8,7 @@ parallel build and deploy items never overwrite each other's writes:
     qaeci.env.<env>.build.<app>      the app's build outcome in a run (written by its build item)
     qaeci.env.<env>.app.<app>        the app's deploy/check outcome (written by its deploy item)
 """
+
 import json
 
 PREFIX = "qaeci.env."
@@ -97,8 +98,7 @@ class EnvState(object):
     def apps(self):
         """{app: record} for every app with a deploy record."""
         marker = _env_key(self.env) + ".app."
-        return {name[len(marker):]: record
-                for name, record in self._list(marker).items()}
+        return {name[len(marker) :]: record for name, record in self._list(marker).items()}
 
     def run_records(self):
         """(services record, {app: build record}, {app: deploy record}), in one datastore
@@ -106,7 +106,7 @@ class EnvState(object):
         prefix = _env_key(self.env) + "."
         services, builds, apps = None, {}, {}
         for name, record in self._list(prefix).items():
-            kind, _, app = name[len(prefix):].partition(".")
+            kind, _, app = name[len(prefix) :].partition(".")
             if kind == "services" and not app:
                 services = record
             elif kind == "build" and app:
@@ -147,7 +147,7 @@ def environment_names(datastore):
     """Names of environments with a top-level record (qaeci.env.<env>)."""
     names = set()
     for name in list_records(datastore, PREFIX):
-        rest = name[len(PREFIX):]
+        rest = name[len(PREFIX) :]
         if "." not in rest:
             names.add(rest)
     return sorted(names)

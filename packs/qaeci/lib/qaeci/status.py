@@ -1,6 +1,7 @@
 """What an environment looks like: the outcome of a run (action env_report, env_up's last
 step), every app now (env_inspect, behind env_status), every environment (env_list), and the
 apps that need rebuilding (env_select_failed, behind env_rebuild_failed)."""
+
 import time
 
 from qaeci import checks, redact
@@ -19,8 +20,13 @@ def run_report(context, env, run=None):
     state = context.state(env)
     environment = context.existing_environment(env)
     healthy, output = report_mod.run_report(
-        environment, state.apps(), run or environment.get("run"), state.services(),
-        context.config.domain, context.config.router_port)
+        environment,
+        state.apps(),
+        run or environment.get("run"),
+        state.services(),
+        context.config.domain,
+        context.config.router_port,
+    )
     return {"healthy": healthy, "output": output}
 
 
@@ -31,17 +37,20 @@ def status(context, env):
     environment = context.existing_environment(env)
     running = context.backend.status(env)
     records = state.apps()
-    apps = {code: _app_now(context, environment, code, records.get(code) or {},
-                           running.get(code))
-            for code in environment.get("apps") or []}
-    services = {name: dict(info) for name, info in
-                (context.backend.services_status(env) or {}).items()}
+    apps = {
+        code: _app_now(context, environment, code, records.get(code) or {}, running.get(code))
+        for code in environment.get("apps") or []
+    }
+    services = {
+        name: dict(info) for name, info in (context.backend.services_status(env) or {}).items()
+    }
     return redact.masker_for(context, env)(report_mod.envelope(environment, apps, services))
 
 
 def _app_now(context, environment, code, record, app_state):
-    entry = report_mod.app_output(environment, code, record, context.config.domain,
-                                  context.config.router_port)
+    entry = report_mod.app_output(
+        environment, code, record, context.config.domain, context.config.router_port
+    )
     entry["status"], reason = status_now(context, code, record, app_state, environment)
     if entry["status"] not in ("healthy", "skipped"):
         entry["reason"] = reason or record.get("reason", "")
@@ -59,10 +68,13 @@ def deployment(record, app_state):
     """What runs of an app and since when, beside its status: {branch, host, port (where the
     back end runs it, else the recorded port), deployed_at, deployed_by (who asked for the
     env up that started it; None when unknown)}."""
-    return {"branch": record.get("branch"),
-            "host": app_state.host if app_state is not None else None,
-            "port": (app_state.port if app_state is not None else None) or record.get("port"),
-            "deployed_at": deployed_at(record), "deployed_by": record.get("deployed_by")}
+    return {
+        "branch": record.get("branch"),
+        "host": app_state.host if app_state is not None else None,
+        "port": (app_state.port if app_state is not None else None) or record.get("port"),
+        "deployed_at": deployed_at(record),
+        "deployed_by": record.get("deployed_by"),
+    }
 
 
 def deployed_at(record):
@@ -91,8 +103,9 @@ def status_now(context, code, record, app_state, environment):
     if app is None or address is None:
         return "unhealthy", "unknown to the registry"
     result = checks.check_once(checks.target_url(app_state, address), app.check_urls)
-    context.state(environment["env"]).update_app(code, last_check={
-        "at": now(), "ok": result.ok, "reason": result.reason})
+    context.state(environment["env"]).update_app(
+        code, last_check={"at": now(), "ok": result.ok, "reason": result.reason}
+    )
     return ("healthy", "") if result.ok else ("unhealthy", result.reason)
 
 
@@ -103,12 +116,17 @@ def list_environments(context):
         state = context.state(name)
         record = state.environment() or {}
         statuses = [(state.app(code) or {}).get("status") for code in record.get("apps") or []]
-        environments.append({"env": name, "template": record.get("template"),
-                             "creator": record.get("creator"),
-                             "deploy_type": record.get("deploy_type"),
-                             "apps": len(statuses),
-                             "healthy": sum(1 for status in statuses if status == "healthy"),
-                             "updated_at": record.get("updated_at")})
+        environments.append(
+            {
+                "env": name,
+                "template": record.get("template"),
+                "creator": record.get("creator"),
+                "deploy_type": record.get("deploy_type"),
+                "apps": len(statuses),
+                "healthy": sum(1 for status in statuses if status == "healthy"),
+                "updated_at": record.get("updated_at"),
+            }
+        )
     return {"environments": environments}
 
 
@@ -117,14 +135,25 @@ def failed_apps(context, env, user=None):
     a user who may rebuild the environment)."""
     environment = authorize(context, env, user, "rebuild")
     records = context.state(env).apps()
-    broken = set(code for code in environment.get("apps") or []
-                 if (records.get(code) or {}).get("status") in ("failed", "skipped", None))
-    depends_on = {code: set((definition or {}).get("depends_on") or [])
-                  for code, definition in (environment.get("app_defs") or {}).items()}
+    broken = set(
+        code
+        for code in environment.get("apps") or []
+        if (records.get(code) or {}).get("status") in ("failed", "skipped", None)
+    )
+    depends_on = {
+        code: set((definition or {}).get("depends_on") or [])
+        for code, definition in (environment.get("app_defs") or {}).items()
+    }
     grown = True
     while grown:
-        dependents = set(code for code in environment.get("apps") or []
-                         if depends_on.get(code, set()) & broken) - broken
+        dependents = (
+            set(
+                code
+                for code in environment.get("apps") or []
+                if depends_on.get(code, set()) & broken
+            )
+            - broken
+        )
         broken |= dependents
         grown = bool(dependents)
     return {"env": env, "template": environment["template"], "apps": sorted(broken)}

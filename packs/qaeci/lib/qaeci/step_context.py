@@ -6,6 +6,7 @@ status, teardown, mysql_snapshots) is a module of functions taking a StepContext
 Also the small helpers those phases share: the app definitions a run recorded, the variables
 config templates see, one-line reasons and timestamps.
 """
+
 import time
 
 from qaeci.artifacts import store_for
@@ -51,8 +52,10 @@ class StepContext(object):
         """ENV's record; EnvironmentNotFound, saying FIX (default: bring it up), if it has none."""
         environment = self.state(env).environment()
         if environment is None:
-            raise EnvironmentNotFound("environment %s does not exist; fix: %s"
-                                      % (env, fix or "bring it up with env up %s" % env))
+            raise EnvironmentNotFound(
+                "environment %s does not exist; fix: %s"
+                % (env, fix or "bring it up with env up %s" % env)
+            )
         return environment
 
     def log_tail(self, env, app_code):
@@ -71,6 +74,7 @@ def recorded_app(environment, code):
 
 def render_variables(env, domain, deploy_type, code, addresses, services):
     from qaeci import render  # Jinja is imported only by the steps that render
+
     return render.template_variables(env, domain, deploy_type, code, addresses, services)
 
 

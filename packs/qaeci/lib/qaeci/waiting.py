@@ -2,6 +2,7 @@
 needs another's outcome polls for it. Every poll is a datastore read (an API call on
 StackStorm) and wakes a process, hence the pace: quick while things move, gentler while they
 do not."""
+
 import time
 
 # No step ever polls more often than this: it bounds the number of polls of a wait.

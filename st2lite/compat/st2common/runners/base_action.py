@@ -1,4 +1,5 @@
 """`from st2common.runners.base_action import Action`, as StackStorm's python runner provides it."""
+
 import abc
 import logging
 
@@ -18,8 +19,11 @@ class Action(object):
         self.config = config or {}
         self.action_service = action_service
         name = "%s.%s" % (type(self).__module__, type(self).__name__)
-        self.logger = (action_service.get_logger(name) if action_service is not None
-                       and hasattr(action_service, "get_logger") else logging.getLogger(name))
+        self.logger = (
+            action_service.get_logger(name)
+            if action_service is not None and hasattr(action_service, "get_logger")
+            else logging.getLogger(name)
+        )
 
     def run(self, **kwargs):
         raise NotImplementedError("%s must implement run()" % type(self).__name__)

@@ -1,5 +1,6 @@
 """The datastore service that StackStorm gives actions and sensors (`self.action_service`,
 `self.sensor_service`): keys local to pack.Class, or global with local=False."""
+
 from st2lite.store.datastore import SYSTEM_SCOPE
 
 DATASTORE_KEY_SEPARATOR = ":"

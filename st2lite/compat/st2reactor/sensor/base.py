@@ -1,5 +1,6 @@
 """`from st2reactor.sensor.base import Sensor, PollingSensor`, as on StackStorm: the same
 constructors, attributes and abstract methods, so pack sensors run unchanged."""
+
 import abc
 import time
 

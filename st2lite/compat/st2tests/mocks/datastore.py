@@ -3,6 +3,7 @@
 Keys are named as StackStorm names them: with local=True (the default) a key lives under
 "<pack>.<ClassName>:"; with local=False the name is used as given. As in StackStorm's mock,
 scope and encryption are accepted and not applied, and a ttl is recorded but never expires."""
+
 from st2lite.store.datastore import SYSTEM_SCOPE, KeyValuePair
 
 __all__ = ["MockDatastoreService", "DATASTORE_KEY_SEPARATOR"]
@@ -11,7 +12,6 @@ DATASTORE_KEY_SEPARATOR = ":"
 
 
 class MockDatastoreService(object):
-
     def __init__(self, logger, pack_name, class_name, api_username=None):
         self._logger = logger
         self._pack_name = pack_name
@@ -21,14 +21,19 @@ class MockDatastoreService(object):
 
     def get_user_info(self):
         """Who the service acts as, in the shape of StackStorm's /user endpoint."""
-        return {"username": self._username,
-                "rbac": {"is_admin": True, "enabled": True, "roles": ["admin"]},
-                "authentication": {"method": "authentication token", "location": "header"}}
+        return {
+            "username": self._username,
+            "rbac": {"is_admin": True, "enabled": True, "roles": ["admin"]},
+            "authentication": {"method": "authentication token", "location": "header"},
+        }
 
     def list_values(self, local=True, prefix=None):
         key_prefix = self._get_full_key_prefix(local=local, prefix=prefix)
-        return [pair for name, pair in self._datastore_items.items()
-                if not key_prefix or name.startswith(key_prefix)]
+        return [
+            pair
+            for name, pair in self._datastore_items.items()
+            if not key_prefix or name.startswith(key_prefix)
+        ]
 
     def get_value(self, name, local=True, scope=SYSTEM_SCOPE, decrypt=False):
         pair = self._datastore_items.get(self._get_full_key_name(name, local))

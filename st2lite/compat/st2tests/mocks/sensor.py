@@ -2,10 +2,12 @@
 recorded in `dispatched_triggers` (dicts of trigger, payload, trace_context) instead of being
 sent; the datastore is an in-memory MockDatastoreService; get_logger answers a Mock logger a
 test can assert calls on."""
+
 from logging import RootLogger
 from unittest.mock import Mock
 
 from st2tests.mocks.datastore import MockDatastoreService
+
 from st2lite.store.datastore import SYSTEM_SCOPE
 
 __all__ = ["MockSensorWrapper", "MockSensorService", "TraceContext"]
@@ -30,15 +32,16 @@ class MockSensorWrapper(object):
 
 
 class MockSensorService(object):
-
     def __init__(self, sensor_wrapper):
         self._sensor_wrapper = sensor_wrapper
         self._logger = Mock(spec=RootLogger)
         self.dispatched_triggers = []
-        self._datastore_service = MockDatastoreService(logger=self._logger,
-                                                       pack_name=sensor_wrapper._pack,
-                                                       class_name=sensor_wrapper._class_name,
-                                                       api_username="sensor_service")
+        self._datastore_service = MockDatastoreService(
+            logger=self._logger,
+            pack_name=sensor_wrapper._pack,
+            class_name=sensor_wrapper._class_name,
+            api_username="sensor_service",
+        )
 
     @property
     def datastore_service(self):
@@ -66,8 +69,9 @@ class MockSensorService(object):
         return self._datastore_service.get_value(name, local=local, scope=scope, decrypt=decrypt)
 
     def set_value(self, name, value, ttl=None, local=True, scope=SYSTEM_SCOPE, encrypt=False):
-        return self._datastore_service.set_value(name, value, ttl=ttl, local=local, scope=scope,
-                                                 encrypt=encrypt)
+        return self._datastore_service.set_value(
+            name, value, ttl=ttl, local=local, scope=scope, encrypt=encrypt
+        )
 
     def delete_value(self, name, local=True, scope=SYSTEM_SCOPE):
         return self._datastore_service.delete_value(name, local=local, scope=scope)

@@ -1,4 +1,5 @@
 """The artifact store interface: where built app packages (tar.gz) are kept, by build key."""
+
 import posixpath
 
 from qaeci.errors import ArtifactStoreError
@@ -43,7 +44,9 @@ def object_name(store_url, prefix, key):
     refuses keys that leave its directory."""
     segments = (key or "").split("/")
     if not key or key.startswith("/") or any(s in ("", ".", "..") for s in segments):
-        raise ArtifactStoreError("artifact key %r is not a plain relative name (in %s); fix: use "
-                                 "a key such as app/commit-recipe.tar.gz, without '..' or "
-                                 "empty segments" % (key, store_url))
+        raise ArtifactStoreError(
+            "artifact key %r is not a plain relative name (in %s); fix: use "
+            "a key such as app/commit-recipe.tar.gz, without '..' or "
+            "empty segments" % (key, store_url)
+        )
     return posixpath.join(prefix, key) if prefix else key

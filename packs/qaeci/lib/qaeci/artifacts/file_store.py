@@ -1,4 +1,5 @@
 """A file:// artifact store: a directory, written atomically (temporary file + rename)."""
+
 import os
 import shutil
 import tempfile
@@ -8,7 +9,6 @@ from qaeci.errors import ArtifactStoreError
 
 
 class FileStore(ArtifactStore):
-
     def __init__(self, root):
         self.root = os.path.abspath(os.path.expanduser(root))
         os.makedirs(self.root, exist_ok=True)
@@ -16,8 +16,9 @@ class FileStore(ArtifactStore):
     def _path(self, key):
         path = os.path.normpath(os.path.join(self.root, key))
         if not key or os.path.isabs(key) or not path.startswith(self.root + os.sep):
-            raise ArtifactStoreError("artifact key %r leaves the store; fix: use a relative key "
-                                     "without '..'" % (key,))
+            raise ArtifactStoreError(
+                "artifact key %r leaves the store; fix: use a relative key without '..'" % (key,)
+            )
         return path
 
     def exists(self, key):
@@ -39,8 +40,10 @@ class FileStore(ArtifactStore):
     def get(self, key, dest):
         source = self._path(key)
         if not os.path.isfile(source):
-            raise ArtifactStoreError("artifact %s is not in the store %s; fix: run env up to "
-                                     "build it" % (key, self.url("")))
+            raise ArtifactStoreError(
+                "artifact %s is not in the store %s; fix: run env up to "
+                "build it" % (key, self.url(""))
+            )
         os.makedirs(os.path.dirname(os.path.abspath(dest)), exist_ok=True)
         shutil.copyfile(source, dest)
         return dest

@@ -5,6 +5,7 @@ when this store is chosen), with temp URLs for readers without credentials (the 
 `auth_url` + `user` (`account:user`) + `key` (TempAuth v1.0), or `storage_url` + `token`.
 Temp URLs are signed with `temp_url_key`, or else with the account's own
 X-Account-Meta-Temp-URL-Key."""
+
 import contextlib
 import os
 import threading
@@ -12,8 +13,14 @@ import time
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from qaeci.artifacts.base import ArtifactStore, object_name
-from qaeci.artifacts.transfer import (CHUNK_SIZE, content_type, failure_reason, file_md5,
-                                      plain_md5_etag, write_chunks)
+from qaeci.artifacts.transfer import (
+    CHUNK_SIZE,
+    content_type,
+    failure_reason,
+    file_md5,
+    plain_md5_etag,
+    write_chunks,
+)
 from qaeci.errors import ArtifactStoreError
 
 TIMEOUT = 60  # seconds for one HTTP request to connect (and for each read)
@@ -25,6 +32,7 @@ PREFERRED_DIGESTS = ("sha256", "sha512", "sha1")
 def _swiftclient():
     import swiftclient
     import swiftclient.client
+
     # swiftclient logs failed requests at INFO with the first characters of tokens and keys;
     # 0 keeps only the "..." (a secret never reaches a log).
     swiftclient.client.logger_settings["reveal_sensitive_prefix"] = 0
@@ -32,13 +40,14 @@ def _swiftclient():
 
 
 class SwiftStore(ArtifactStore):
-
     def __init__(self, location, auth=None, retries=3):
         container, _, prefix = (location or "").partition("/")
         self.container, self.prefix = container, prefix.strip("/")
         if not container:
-            raise ArtifactStoreError("artifact_store swift://%s names no container; fix: write "
-                                     "swift://CONTAINER or swift://CONTAINER/prefix" % location)
+            raise ArtifactStoreError(
+                "artifact_store swift://%s names no container; fix: write "
+                "swift://CONTAINER or swift://CONTAINER/prefix" % location
+            )
         self._auth = dict(auth or {})
         self._options = self._connection_options(retries)
         self._local = threading.local()  # a swiftclient Connection is not thread-safe
@@ -51,8 +60,9 @@ class SwiftStore(ArtifactStore):
             self._require("storage_url", "token")
             return dict(common, preauthurl=auth["storage_url"], preauthtoken=auth["token"])
         self._require("auth_url", "user", "key")
-        return dict(common, authurl=auth["auth_url"], user=auth["user"], key=auth["key"],
-                    auth_version="1")
+        return dict(
+            common, authurl=auth["auth_url"], user=auth["user"], key=auth["key"], auth_version="1"
+        )
 
     def _require(self, *names):
         missing = [name for name in names if not self._auth.get(name)]
@@ -60,7 +70,8 @@ class SwiftStore(ArtifactStore):
             raise ArtifactStoreError(
                 "artifact store %s has no artifact_store_auth.%s; fix: set auth_url, user "
                 "(account:user) and key, or storage_url and token, under artifact_store_auth in "
-                "configs/qaeci.yaml" % (self.url(""), " or .".join(missing)))
+                "configs/qaeci.yaml" % (self.url(""), " or .".join(missing))
+            )
 
     def _connection(self):
         connection = getattr(self._local, "connection", None)
@@ -90,34 +101,44 @@ class SwiftStore(ArtifactStore):
         with open(path, "rb") as source, self._swift_errors(upload=key):
             # Swift stores an object whole or not at all, and checks the body against ETag.
             etag = self._connection().put_object(
-                self.container, name, source, content_length=os.path.getsize(path), etag=md5,
-                chunk_size=CHUNK_SIZE, content_type=content_type(key))
+                self.container,
+                name,
+                source,
+                content_length=os.path.getsize(path),
+                etag=md5,
+                chunk_size=CHUNK_SIZE,
+                content_type=content_type(key),
+            )
         if plain_md5_etag(etag) != md5:
-            raise ArtifactStoreError("Swift stored %s with ETag %s, not the MD5 %s of %s; fix: "
-                                     "run it again" % (self.url(key), etag, md5, path))
+            raise ArtifactStoreError(
+                "Swift stored %s with ETag %s, not the MD5 %s of %s; fix: "
+                "run it again" % (self.url(key), etag, md5, path)
+            )
 
     def get(self, key, dest):
         name = object_name(self.url(""), self.prefix, key)
         with self._swift_errors():
             try:
-                headers, body = self._connection().get_object(self.container, name,
-                                                              resp_chunk_size=CHUNK_SIZE)
+                headers, body = self._connection().get_object(
+                    self.container, name, resp_chunk_size=CHUNK_SIZE
+                )
             except _swiftclient().ClientException as error:
                 if error.http_status != 404:
                     raise
             else:
-                return write_chunks(body, dest, plain_md5_etag(headers.get("etag")),
-                                    self.url(key))
+                return write_chunks(body, dest, plain_md5_etag(headers.get("etag")), self.url(key))
         self._require_container()
-        raise ArtifactStoreError("artifact %s is not in the store %s; fix: run env up to build "
-                                 "it" % (key, self.url("")))
+        raise ArtifactStoreError(
+            "artifact %s is not in the store %s; fix: run env up to build it" % (key, self.url(""))
+        )
 
     def list(self, prefix=""):
         base = self.prefix + "/" if self.prefix else ""
         with self._swift_errors():
-            _, objects = self._connection().get_container(self.container, prefix=base + prefix,
-                                                          full_listing=True)
-        return sorted(entry["name"][len(base):] for entry in objects)
+            _, objects = self._connection().get_container(
+                self.container, prefix=base + prefix, full_listing=True
+            )
+        return sorted(entry["name"][len(base) :] for entry in objects)
 
     def url(self, key):
         path = "/".join(part for part in (self.container, self.prefix, key) if part)
@@ -128,8 +149,14 @@ class SwiftStore(ArtifactStore):
         the URL's last segment query string included: give Marathon's fetch a destPath."""
         name = object_name(self.url(""), self.prefix, key)
         temp_url_key, digest = self._temp_url_signing()
-        return signed_temp_url(self._storage_url(), self.container, name, temp_url_key, digest,
-                               int(time.time()) + int(expires))
+        return signed_temp_url(
+            self._storage_url(),
+            self.container,
+            name,
+            temp_url_key,
+            digest,
+            int(time.time()) + int(expires),
+        )
 
     # -- temp URLs
 
@@ -156,7 +183,8 @@ class SwiftStore(ArtifactStore):
         raise ArtifactStoreError(
             "artifact store %s cannot sign temp URLs: the Swift account has no Temp-URL-Key; "
             "fix: set one (swift post -m Temp-URL-Key:SECRET) or set "
-            "artifact_store_auth.temp_url_key" % self.url(""))
+            "artifact_store_auth.temp_url_key" % self.url("")
+        )
 
     def _temp_url_digest(self):
         """The best digest the cluster's tempurl middleware allows, from GET /info."""
@@ -168,7 +196,8 @@ class SwiftStore(ArtifactStore):
         if "tempurl" not in info:
             raise ArtifactStoreError(
                 "artifact store %s cannot hand out temp URLs: the Swift cluster has no tempurl "
-                "middleware; fix: add tempurl to the proxy pipeline" % self.url(""))
+                "middleware; fix: add tempurl to the proxy pipeline" % self.url("")
+            )
         allowed = info["tempurl"].get("allowed_digests") or ["sha1"]
         return next((name for name in PREFERRED_DIGESTS if name in allowed), "sha1")
 
@@ -183,6 +212,7 @@ class SwiftStore(ArtifactStore):
         """swiftclient's and requests' failures as one ArtifactStoreError line each."""
         swiftclient = _swiftclient()
         from requests.exceptions import RequestException, SSLError
+
         try:
             yield
         except swiftclient.ClientException as error:
@@ -191,40 +221,57 @@ class SwiftStore(ArtifactStore):
             raise ArtifactStoreError(
                 "artifact store %s: the TLS handshake with %s failed; fix: check the "
                 "certificate of the Swift endpoint (or use its http:// URL)"
-                % (self.url(""), self._endpoint())) from None
+                % (self.url(""), self._endpoint())
+            ) from None
         except RequestException as error:
             raise ArtifactStoreError(
                 "artifact store %s cannot reach Swift at %s (%s); fix: check %s and that Swift "
-                "is up" % (self.url(""), self._endpoint(), failure_reason(error),
-                           self._endpoint_option())) from None
+                "is up"
+                % (self.url(""), self._endpoint(), failure_reason(error), self._endpoint_option())
+            ) from None
 
     def _refusal(self, error, upload):
         status, store = error.http_status, self.url("")
         if status == 401:
             if self._auth.get("token"):
-                return ("artifact store %s: Swift refused the token (401); fix: renew "
-                        "artifact_store_auth.token" % store)
-            return ("artifact store %s: the Swift auth at %s refused user %r (401); fix: correct "
-                    "artifact_store_auth.user and key" % (store, self._auth["auth_url"],
-                                                          self._auth["user"]))
+                return (
+                    "artifact store %s: Swift refused the token (401); fix: renew "
+                    "artifact_store_auth.token" % store
+                )
+            return (
+                "artifact store %s: the Swift auth at %s refused user %r (401); fix: correct "
+                "artifact_store_auth.user and key"
+                % (store, self._auth["auth_url"], self._auth["user"])
+            )
         if status == 403:
-            return ("artifact store %s: Swift forbids this account the container %r (403); fix: "
-                    "grant it access (swift post --read-acl/--write-acl) or use a container "
-                    "of its own" % (store, self.container))
+            return (
+                "artifact store %s: Swift forbids this account the container %r (403); fix: "
+                "grant it access (swift post --read-acl/--write-acl) or use a container "
+                "of its own" % (store, self.container)
+            )
         if status == 404:
-            return ("artifact store %s: the container %r does not exist; fix: create it (swift "
-                    "post %s) or correct artifact_store" % (store, self.container, self.container))
+            return (
+                "artifact store %s: the container %r does not exist; fix: create it (swift "
+                "post %s) or correct artifact_store" % (store, self.container, self.container)
+            )
         if status == 422 and upload:
-            return ("artifact store %s: Swift refused the upload of %s: the bytes it received do "
-                    "not match their MD5 (422); fix: run it again" % (store, upload))
-        return ("artifact store %s: Swift answered %s %s to %s; fix: check the Swift cluster's "
-                "health, then run it again" % (store, status, error.http_reason or error.msg,
-                                               error.http_path or "a request"))
+            return (
+                "artifact store %s: Swift refused the upload of %s: the bytes it received do "
+                "not match their MD5 (422); fix: run it again" % (store, upload)
+            )
+        return (
+            "artifact store %s: Swift answered %s %s to %s; fix: check the Swift cluster's "
+            "health, then run it again"
+            % (store, status, error.http_reason or error.msg, error.http_path or "a request")
+        )
 
     def _endpoint(self):
         connection = getattr(self._local, "connection", None)
-        return (connection and connection.url) or self._auth.get("storage_url") \
+        return (
+            (connection and connection.url)
+            or self._auth.get("storage_url")
             or self._auth.get("auth_url")
+        )
 
     def _endpoint_option(self):
         connection = getattr(self._local, "connection", None)
@@ -240,8 +287,10 @@ def signed_temp_url(storage_url, container, name, key, digest, expires_at):
     accepts until EXPIRES_AT (a Unix time): its HMAC is over `GET\\n<expires>\\n<path>`, the path
     as Swift sees it (unquoted), while the URL carries the path quoted."""
     from swiftclient.utils import generate_temp_url
+
     scheme, netloc, account_path, _, _ = urlsplit(storage_url)
     path = "%s/%s/%s" % (unquote(account_path).rstrip("/"), container, name)
-    signed_path, _, query = generate_temp_url(path, expires_at, key, "GET", absolute=True,
-                                              digest=digest).partition("?")
+    signed_path, _, query = generate_temp_url(
+        path, expires_at, key, "GET", absolute=True, digest=digest
+    ).partition("?")
     return urlunsplit((scheme, netloc, quote(signed_path), query, ""))

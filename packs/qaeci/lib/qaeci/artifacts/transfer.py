@@ -1,6 +1,7 @@
 """What the object stores (Swift, S3) share around their uploads and downloads: the MD5 that
 both check against an object's ETag, streaming a download into place, and the short reason of a
 network failure (for one-line errors that never repeat a request's headers or secrets)."""
+
 import hashlib
 import mimetypes
 import os
@@ -52,9 +53,10 @@ def write_chunks(chunks, dest, expected_md5, what):
                 digest.update(chunk)
                 out.write(chunk)
         if expected_md5 and digest.hexdigest() != expected_md5:
-            raise ArtifactStoreError("the download of %s was corrupted (MD5 %s, the store's ETag "
-                                     "says %s); fix: run it again" % (what, digest.hexdigest(),
-                                                                      expected_md5))
+            raise ArtifactStoreError(
+                "the download of %s was corrupted (MD5 %s, the store's ETag "
+                "says %s); fix: run it again" % (what, digest.hexdigest(), expected_md5)
+            )
         os.replace(temporary, dest)
     except BaseException:
         if os.path.exists(temporary):
@@ -67,8 +69,12 @@ def failure_reason(error):
     """The system's reason for a network failure (`Connection refused`, `Name or service not
     known`), or the error's class name when it gives none."""
     # botocore keeps the underlying error in .kwargs["error"]; others chain it.
-    underlying = (error, (getattr(error, "kwargs", None) or {}).get("error"), error.__cause__,
-                  error.__context__)
+    underlying = (
+        error,
+        (getattr(error, "kwargs", None) or {}).get("error"),
+        error.__cause__,
+        error.__context__,
+    )
     for candidate in underlying:
         found = _ERRNO_REASON.search(str(candidate)) if candidate is not None else None
         if found:

@@ -22,9 +22,24 @@ class AppSpec(object):
     cluster), force (override other deployments holding the app).
     """
 
-    def __init__(self, env, app, workdir, command, port, environment=None,
-                 cpus=0.5, mem=256, instances=1, runtime=None, artifact_key=None, commit=None,
-                 config_files=(), deploy_type=None, force=False):
+    def __init__(
+        self,
+        env,
+        app,
+        workdir,
+        command,
+        port,
+        environment=None,
+        cpus=0.5,
+        mem=256,
+        instances=1,
+        runtime=None,
+        artifact_key=None,
+        commit=None,
+        config_files=(),
+        deploy_type=None,
+        force=False,
+    ):
         self.env = env
         self.app = app
         self.workdir = workdir
@@ -55,8 +70,14 @@ class AppState(object):
         self.detail = detail
 
     def as_dict(self):
-        return {"app": self.app, "state": self.state, "host": self.host, "port": self.port,
-                "log_path": self.log_path, "detail": self.detail}
+        return {
+            "app": self.app,
+            "state": self.state,
+            "host": self.host,
+            "port": self.port,
+            "log_path": self.log_path,
+            "detail": self.detail,
+        }
 
 
 class AppInfo(AppState):
@@ -73,8 +94,18 @@ class AppInfo(AppState):
     Give only those known; never a credential.
     """
 
-    def __init__(self, app, state, host=None, port=None, log_path=None, detail="",
-                 started_at=None, log_tail="", ids=None):
+    def __init__(
+        self,
+        app,
+        state,
+        host=None,
+        port=None,
+        log_path=None,
+        detail="",
+        started_at=None,
+        log_tail="",
+        ids=None,
+    ):
         super(AppInfo, self).__init__(app, state, host, port, log_path, detail)
         self.started_at = started_at
         self.log_tail = log_tail
@@ -83,13 +114,21 @@ class AppInfo(AppState):
     @classmethod
     def of(cls, app_state, **info):
         """An AppInfo carrying APP_STATE's fields and INFO's (started_at, log_tail, ids)."""
-        return cls(app_state.app, app_state.state, app_state.host, app_state.port,
-                   app_state.log_path, app_state.detail, **info)
+        return cls(
+            app_state.app,
+            app_state.state,
+            app_state.host,
+            app_state.port,
+            app_state.log_path,
+            app_state.detail,
+            **info,
+        )
 
     def as_dict(self):
         result = super(AppInfo, self).as_dict()
-        result.update({"started_at": self.started_at, "log_tail": self.log_tail,
-                       "ids": dict(self.ids)})
+        result.update(
+            {"started_at": self.started_at, "log_tail": self.log_tail, "ids": dict(self.ids)}
+        )
         return result
 
 
@@ -111,9 +150,16 @@ class Backend(object):
         """{code: {"host", "port", "url", "public_url"}}: where other apps reach each app (url,
         the direct http://HOST:PORT on this machine by default) and where a person opens it."""
         from qaeci.plan import public_url
-        return {code: {"host": "127.0.0.1", "port": port, "url": "http://127.0.0.1:%d" % port,
-                       "public_url": public_url(code, env, domain, router_port)}
-                for code, port in self.allocate_ports(env, codes).items()}
+
+        return {
+            code: {
+                "host": "127.0.0.1",
+                "port": port,
+                "url": "http://127.0.0.1:%d" % port,
+                "public_url": public_url(code, env, domain, router_port),
+            }
+            for code, port in self.allocate_ports(env, codes).items()
+        }
 
     def ensure_services(self, env, services, deploy_type=None):
         """Start the environment's base services. services: {name: options} from the template

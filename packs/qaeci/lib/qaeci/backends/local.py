@@ -21,8 +21,17 @@ from qaeci.backends.base import AppInfo, AppState, Backend, BackendError
 from qaeci.backends.local_files import write_json
 from qaeci.backends.local_locks import file_lock
 from qaeci.backends.local_ports import PortRegistry, port_is_free
-from qaeci.backends.local_supervisor import (BACKOFF, EXITED, FATAL, RUNNING, STARTING, STOPPED,
-                                             STOPPING, ProgramSpec, Supervisor)
+from qaeci.backends.local_supervisor import (
+    BACKOFF,
+    EXITED,
+    FATAL,
+    RUNNING,
+    STARTING,
+    STOPPED,
+    STOPPING,
+    ProgramSpec,
+    Supervisor,
+)
 from qaeci.router import NginxRouter
 from qaeci.services import service_for
 
@@ -30,8 +39,15 @@ HOST = "127.0.0.1"
 SERVICE_PREFIX = "svc-"
 ENV_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 APP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
-STATE_NAMES = {RUNNING: "running", STARTING: "starting", BACKOFF: "starting",
-               STOPPED: "stopped", STOPPING: "stopped", EXITED: "failed", FATAL: "failed"}
+STATE_NAMES = {
+    RUNNING: "running",
+    STARTING: "starting",
+    BACKOFF: "starting",
+    STOPPED: "stopped",
+    STOPPING: "stopped",
+    EXITED: "failed",
+    FATAL: "failed",
+}
 
 
 def _holds_port(info):
@@ -41,14 +57,18 @@ def _holds_port(info):
 
 def check_env(env):
     if not ENV_NAME.match(env or ""):
-        raise BackendError("environment name %r is not a DNS label: use lowercase letters, "
-                           "digits and '-' (at most 63)" % env)
+        raise BackendError(
+            "environment name %r is not a DNS label: use lowercase letters, "
+            "digits and '-' (at most 63)" % env
+        )
 
 
 def check_app(app):
     if not APP_NAME.match(app or "") or app.startswith(SERVICE_PREFIX):
-        raise BackendError("app name %r is not valid here: use letters, digits, '_' and '-', "
-                           "not starting with %r" % (app, SERVICE_PREFIX))
+        raise BackendError(
+            "app name %r is not valid here: use letters, digits, '_' and '-', "
+            "not starting with %r" % (app, SERVICE_PREFIX)
+        )
 
 
 class LocalBackend(Backend):
@@ -122,8 +142,10 @@ class LocalBackend(Backend):
         check_env(spec.env)
         check_app(spec.app)
         if not os.path.isdir(spec.workdir):
-            raise BackendError("working directory %s of %s.%s does not exist: unpack the "
-                               "artifact first" % (spec.workdir, spec.env, spec.app))
+            raise BackendError(
+                "working directory %s of %s.%s does not exist: unpack the "
+                "artifact first" % (spec.workdir, spec.env, spec.app)
+            )
         program, port = self._program(spec)
         info = self.supervisor.run(program, settle=settle)
         self.router.add_route(spec.env, spec.app, port)
@@ -133,11 +155,17 @@ class LocalBackend(Backend):
         """(the supervisor ProgramSpec that runs spec, its port)."""
         port = spec.port or self.allocate_port(spec.env, spec.app)
         environment = dict(spec.environment)
-        environment.update({"PORT0": str(port), "HOST": HOST, "QAECI_ENV": spec.env,
-                            "QAECI_APP": spec.app})
+        environment.update(
+            {"PORT0": str(port), "HOST": HOST, "QAECI_ENV": spec.env, "QAECI_APP": spec.app}
+        )
         os.makedirs(self.env_dir(spec.env), exist_ok=True)
-        program = ProgramSpec(self.program_name(spec.env, spec.app), spec.command, spec.workdir,
-                              environment, self.app_log_path(spec.env, spec.app))
+        program = ProgramSpec(
+            self.program_name(spec.env, spec.app),
+            spec.command,
+            spec.workdir,
+            environment,
+            self.app_log_path(spec.env, spec.app),
+        )
         return program, port
 
     def status(self, env):
@@ -148,19 +176,21 @@ class LocalBackend(Backend):
         ports = self.ports.of_env(env)
         states = {}
         for name in sorted(names):
-            app = name[len(prefix):]
+            app = name[len(prefix) :]
             if not name.startswith(prefix) or app.startswith(SERVICE_PREFIX):
                 continue
-            states[app] = self._app_state(app, infos.get(name), ports.get(app),
-                                          self.app_log_path(env, app))
+            states[app] = self._app_state(
+                app, infos.get(name), ports.get(app), self.app_log_path(env, app)
+            )
         return states
 
     def app_status(self, env, app):
         found = self._program_info(env, app)
         if found is None:
             return None
-        return self._app_state(app, found[1], self.ports.lookup(env, app),
-                               self.app_log_path(env, app))
+        return self._app_state(
+            app, found[1], self.ports.lookup(env, app), self.app_log_path(env, app)
+        )
 
     def app_info(self, env, app, log_lines=20):
         found = self._program_info(env, app)
@@ -170,8 +200,12 @@ class LocalBackend(Backend):
         log_path = self.app_log_path(env, app)
         app_state = self._app_state(app, info, self.ports.lookup(env, app), log_path)
         started = (info or {}).get("start") or 0  # supervisord's epoch seconds; 0: never
-        return AppInfo.of(app_state, started_at=_iso_utc(started) if started else None,
-                          log_tail=tail(log_path, log_lines), ids={"app_id": name})
+        return AppInfo.of(
+            app_state,
+            started_at=_iso_utc(started) if started else None,
+            log_tail=tail(log_path, log_lines),
+            ids={"app_id": name},
+        )
 
     def _program_info(self, env, app):
         """(program name, supervisor's process info or None), or None when ENV.APP is no
@@ -203,7 +237,7 @@ class LocalBackend(Backend):
     def log_tail(self, env, app, lines=20):
         check_env(env)
         if app.startswith(SERVICE_PREFIX):
-            name = app[len(SERVICE_PREFIX):]
+            name = app[len(SERVICE_PREFIX) :]
             path = os.path.join(self.service_data_dir(env, name), name + ".log")
         else:
             path = self.app_log_path(env, app)
@@ -237,8 +271,10 @@ class LocalBackend(Backend):
             return {}
         self.supervisor.ensure_running()
         with concurrent.futures.ThreadPoolExecutor(max_workers=len(wanted)) as pool:
-            futures = {name: pool.submit(self._ensure_service, env, name, options)
-                       for name, options in wanted.items()}
+            futures = {
+                name: pool.submit(self._ensure_service, env, name, options)
+                for name, options in wanted.items()
+            }
         results, failures = {}, []
         for name, future in sorted(futures.items()):
             try:
@@ -273,14 +309,18 @@ class LocalBackend(Backend):
         check_env(env)
         record = self._recorded_services(env).get("mysql")
         if record is None:
-            raise BackendError("environment %s has no mysql service to snapshot: add mysql to "
-                               "its template's services" % env)
+            raise BackendError(
+                "environment %s has no mysql service to snapshot: add mysql to "
+                "its template's services" % env
+            )
         service = service_for("mysql", self.supervisor, self.artifact_store)
-        return service.create_snapshot(env, self.service_data_dir(env, "mysql"), record["port"],
-                                       name)
+        return service.create_snapshot(
+            env, self.service_data_dir(env, "mysql"), record["port"], name
+        )
 
     def list_snapshots(self):
         from qaeci.services import snapshots
+
         if self.artifact_store is None:
             return []
         return snapshots.list_snapshots(self.artifact_store, with_metadata=True)

@@ -47,8 +47,10 @@ class LocalEventFeed(object):
     def _consuming(self):
         if self.reader.acquire():
             return True
-        self._say_once("another sensor is reading the event spool %s; this one waits until it "
-                       "stops" % self.reader.paths.root)
+        self._say_once(
+            "another sensor is reading the event spool %s; this one waits until it "
+            "stops" % self.reader.paths.root
+        )
         return False
 
     def _dispatch_lines(self, lines):

@@ -67,8 +67,11 @@ class _Paths(object):
             names = os.listdir(self.spool)
         except FileNotFoundError:
             return []
-        return sorted(int(name[:-len(SEGMENT_SUFFIX)]) for name in names
-                      if name.endswith(SEGMENT_SUFFIX) and name[:-len(SEGMENT_SUFFIX)].isdigit())
+        return sorted(
+            int(name[: -len(SEGMENT_SUFFIX)])
+            for name in names
+            if name.endswith(SEGMENT_SUFFIX) and name[: -len(SEGMENT_SUFFIX)].isdigit()
+        )
 
 
 class SpoolWriter(object):
@@ -106,7 +109,7 @@ class SpoolWriter(object):
         used = _size(self.paths.segment(newest))
         if used == 0 or used + size <= self.segment_bytes:
             return newest
-        for old in segments[:max(0, len(segments) + 1 - self.max_segments)]:
+        for old in segments[: max(0, len(segments) + 1 - self.max_segments)]:
             os.unlink(self.paths.segment(old))  # the bound on disk use: oldest events go first
         return newest + 1
 
@@ -122,7 +125,7 @@ def _append(path, data):
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         while data:
-            data = data[os.write(fd, data):]
+            data = data[os.write(fd, data) :]
     finally:
         os.close(fd)
 
@@ -203,12 +206,16 @@ class SpoolReader(object):
         if cursor is None or cursor.get("generation") != generation:
             if cursor is not None:
                 self.notices.append("the event spool was made anew; reading it from its start")
-            cursor = {"generation": generation, "segment": segments[0] if segments else 1,
-                      "offset": 0}
+            cursor = {
+                "generation": generation,
+                "segment": segments[0] if segments else 1,
+                "offset": 0,
+            }
         elif segments and cursor["segment"] < segments[0]:
             self.notices.append(
                 "%d spool segment(s) were dropped unread (the spool keeps at most %d): events "
-                "in them are lost" % (segments[0] - cursor["segment"], MAX_SEGMENTS))
+                "in them are lost" % (segments[0] - cursor["segment"], MAX_SEGMENTS)
+            )
             cursor = dict(cursor, segment=segments[0], offset=0)
         self._cursor = cursor
         return cursor["segment"], cursor["offset"]

@@ -57,10 +57,18 @@ def check_record(record):
         raise MalformedRecord("missing fields", ", ".join(missing))
     if record["v"] != 1:
         raise MalformedRecord("unknown record version", repr(record["v"]))
-    kinds = {"time": (int, float), "event": str, "process": (str, type(None)),
-             "port": (int, type(None)), "exit": (dict, type(None))}
-    wrong = [key for key, kind in sorted(kinds.items())
-             if not isinstance(record.get(key), kind) or isinstance(record.get(key), bool)]
+    kinds = {
+        "time": (int, float),
+        "event": str,
+        "process": (str, type(None)),
+        "port": (int, type(None)),
+        "exit": (dict, type(None)),
+    }
+    wrong = [
+        key
+        for key, kind in sorted(kinds.items())
+        if not isinstance(record.get(key), kind) or isinstance(record.get(key), bool)
+    ]
     if wrong:
         raise MalformedRecord("wrong field types", ", ".join(wrong))
     return record
@@ -71,7 +79,7 @@ def program_identity(program):
     service is app "svc.NAME", as the Marathon back end names it, so a rule matches on both."""
     env, _, app = (program or "").partition(".")
     if ENV_NAME.match(env) and APP_NAME.match(app):
-        return env, ("svc." + app[len("svc-"):] if app.startswith("svc-") else app)
+        return env, ("svc." + app[len("svc-") :] if app.startswith("svc-") else app)
     return None
 
 
@@ -90,17 +98,45 @@ def triggers_for(record):
         return []
     labels = {triggers.ENV_LABEL: identity[0], triggers.APP_LABEL: identity[1]}
     name, port, end = record["process"], record.get("port"), record.get("exit") or None
-    found = [("task_status", triggers.task_status(
-        CLUSTER, name, name, state, host=HOST, ports=[port] if port else [],
-        message=_message(record, end), timestamp=record["time"], labels=labels))]
+    found = [
+        (
+            "task_status",
+            triggers.task_status(
+                CLUSTER,
+                name,
+                name,
+                state,
+                host=HOST,
+                ports=[port] if port else [],
+                message=_message(record, end),
+                timestamp=record["time"],
+                labels=labels,
+            ),
+        )
+    ]
     if record["event"] in PROCESS_ENDS and (end or record["event"] != "PROCESS_STATE_BACKOFF"):
         pid = (end or {}).get("pid") or record.get("pid")
-        builder, kind = ((triggers.container_oom, "container_oom") if record.get("oom") is True
-                         else (triggers.container_exit, "container_exit"))
-        found.append((kind, builder(
-            CLUSTER, name, name, HOST, "%s:%s" % (name, pid) if pid else name,
-            container_name=name, exit_code=(end or {}).get("code"), timestamp=record["time"],
-            labels=labels)))
+        builder, kind = (
+            (triggers.container_oom, "container_oom")
+            if record.get("oom") is True
+            else (triggers.container_exit, "container_exit")
+        )
+        found.append(
+            (
+                kind,
+                builder(
+                    CLUSTER,
+                    name,
+                    name,
+                    HOST,
+                    "%s:%s" % (name, pid) if pid else name,
+                    container_name=name,
+                    exit_code=(end or {}).get("code"),
+                    timestamp=record["time"],
+                    labels=labels,
+                ),
+            )
+        )
     return found
 
 

@@ -51,8 +51,15 @@ class ProtocolError(Exception):
 
 def listener_argv(work_dir, supervisord_log, python=None):
     """The listener's command: this module, with the work_dir and supervisord's log file."""
-    return [python or sys.executable, "-m", __name__, "--work-dir", os.path.abspath(work_dir),
-            "--supervisord-log", supervisord_log]
+    return [
+        python or sys.executable,
+        "-m",
+        __name__,
+        "--work-dir",
+        os.path.abspath(work_dir),
+        "--supervisord-log",
+        supervisord_log,
+    ]
 
 
 def flushed_path(work_dir):
@@ -61,8 +68,9 @@ def flushed_path(work_dir):
 
 # -- the protocol ----------------------------------------------------------------------------
 
+
 def tokens(text):
-    """"a:1 b:2" -> {"a": "1", "b": "2"} (supervisord's header and payload format)."""
+    """ "a:1 b:2" -> {"a": "1", "b": "2"} (supervisord's header and payload format)."""
     pairs = {}
     for token in text.split():
         key, separator, value = token.partition(":")
@@ -100,6 +108,7 @@ def serve(stdin, stdout, handle, pause=FAIL_PAUSE):
 
 # -- events to spool records -----------------------------------------------------------------
 
+
 def _integer(value):
     return int(value) if value is not None and value.lstrip("-").isdigit() else None
 
@@ -108,13 +117,22 @@ def base_record(headers, payload, now):
     """The event as supervisord told it."""
     fields = tokens(payload)
     expected = fields.get("expected")
-    return {"v": RECORD_VERSION, "time": now, "event": headers["eventname"],
-            "serial": _integer(headers.get("serial")), "server": headers.get("server"),
-            "process": fields.get("processname"), "group": fields.get("groupname"),
-            "from_state": fields.get("from_state"), "pid": _integer(fields.get("pid")),
-            "tries": _integer(fields.get("tries")),
-            "expected": None if expected is None else expected == "1",
-            "port": None, "exit": None, "oom": None}
+    return {
+        "v": RECORD_VERSION,
+        "time": now,
+        "event": headers["eventname"],
+        "serial": _integer(headers.get("serial")),
+        "server": headers.get("server"),
+        "process": fields.get("processname"),
+        "group": fields.get("groupname"),
+        "from_state": fields.get("from_state"),
+        "pid": _integer(fields.get("pid")),
+        "tries": _integer(fields.get("tries")),
+        "expected": None if expected is None else expected == "1",
+        "port": None,
+        "exit": None,
+        "oom": None,
+    }
 
 
 class EventRecorder(object):
@@ -140,13 +158,17 @@ class EventRecorder(object):
         try:
             self._complete(record)
         except Exception:  # a missing detail must not cost the event itself
-            self.say("could not complete %s of %s:\n%s"
-                      % (name, record["process"], traceback.format_exc()))
+            self.say(
+                "could not complete %s of %s:\n%s"
+                % (name, record["process"], traceback.format_exc())
+            )
         try:
             self.writer.append(record)
         except OSError as error:
-            self.say("could not spool %s of %s: %s; supervisord will send it again"
-                      % (name, record["process"], error))
+            self.say(
+                "could not spool %s of %s: %s; supervisord will send it again"
+                % (name, record["process"], error)
+            )
             return False
         return True
 
@@ -193,12 +215,12 @@ class EventRecorder(object):
 
 # -- the back end's side: nothing lost at shutdown ---------------------------------------------
 
+
 def quiesce(rpc, work_dir, stop_timeout=60.0, flush_timeout=5.0):
     """Stop every program but the listener and wait until the listener has spooled every event
     sent before; True when it has. `rpc` is supervisord's `supervisor` XML-RPC namespace."""
     infos = rpc.getAllProcessInfo()
-    if not any(info["name"] == LISTENER_NAME and info["statename"] == "RUNNING"
-               for info in infos):
+    if not any(info["name"] == LISTENER_NAME and info["statename"] == "RUNNING" for info in infos):
         return False
     for info in infos:
         if info["group"] != LISTENER_NAME and info["statename"] in ACTIVE_STATES:
@@ -208,8 +230,9 @@ def quiesce(rpc, work_dir, stop_timeout=60.0, flush_timeout=5.0):
                 pass  # it stopped meanwhile
     deadline = time.monotonic() + stop_timeout
     while time.monotonic() < deadline and any(
-            info["group"] != LISTENER_NAME and info["statename"] in ACTIVE_STATES
-            for info in rpc.getAllProcessInfo()):
+        info["group"] != LISTENER_NAME and info["statename"] in ACTIVE_STATES
+        for info in rpc.getAllProcessInfo()
+    ):
         time.sleep(0.1)
     return flush(rpc, work_dir, flush_timeout)
 
@@ -233,13 +256,18 @@ def flush(rpc, work_dir, timeout=5.0):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="qaeci's supervisord event listener: spools "
-                                                 "process state changes for the local events "
-                                                 "sensor")
+    parser = argparse.ArgumentParser(
+        description="qaeci's supervisord event listener: spools "
+        "process state changes for the local events "
+        "sensor"
+    )
     parser.add_argument("--work-dir", required=True, help="the local back end's work_dir")
     parser.add_argument("--supervisord-log", required=True, help="supervisord's own log file")
-    parser.add_argument("--kernel-log", default=KERNEL_LOG,
-                        help="where to read kernel records for OOM kills (default /dev/kmsg)")
+    parser.add_argument(
+        "--kernel-log",
+        default=KERNEL_LOG,
+        help="where to read kernel records for OOM kills (default /dev/kmsg)",
+    )
     args = parser.parse_args(argv)
     recorder = EventRecorder(args.work_dir, args.supervisord_log, args.kernel_log)
     try:

@@ -48,8 +48,12 @@ class ProgramExit(object):
         self.code, self.signal = exit_code_of(description)
 
     def as_record(self):
-        return {"pid": self.pid, "description": self.description, "code": self.code,
-                "signal": self.signal}
+        return {
+            "pid": self.pid,
+            "description": self.description,
+            "code": self.code,
+            "signal": self.signal,
+        }
 
 
 def exit_code_of(description):

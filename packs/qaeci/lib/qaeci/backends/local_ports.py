@@ -50,9 +50,11 @@ class PortRegistry(object):
                 return json.load(handle)
         except FileNotFoundError:
             return {}
-        except ValueError:
-            raise BackendError("port registry %s is corrupt: fix or delete it (every app "
-                               "then gets a new port on its next deploy)" % self.path)
+        except ValueError as error:
+            raise BackendError(
+                "port registry %s is corrupt: fix or delete it (every app "
+                "then gets a new port on its next deploy)" % self.path
+            ) from error
 
     def _save(self, ports):
         write_json(self.path, ports)
@@ -70,8 +72,9 @@ class PortRegistry(object):
         for port in self._candidates():
             if port not in taken and port_is_free(port):
                 return port
-        raise PortExhaustedError("no free port left in %d-%d: destroy unused environments"
-                                 % (self.low, self.high))
+        raise PortExhaustedError(
+            "no free port left in %d-%d: destroy unused environments" % (self.low, self.high)
+        )
 
     def allocate(self, env, owner):
         key = "%s.%s" % (env, owner)
@@ -107,15 +110,16 @@ class PortRegistry(object):
     def of_env(self, env):
         """{owner: port} of every app and service of env, from one read."""
         prefix = env + "."
-        return {key[len(prefix):]: port for key, port in self._load().items()
-                if key.startswith(prefix)}
+        return {
+            key[len(prefix) :]: port for key, port in self._load().items() if key.startswith(prefix)
+        }
 
     def release(self, env, owners=None):
         """Forget the ports of env (all of them, or only those of `owners`)."""
         with self._locked() as ports:
             prefix = env + "."
             for key in list(ports):
-                if key.startswith(prefix) and (owners is None or key[len(prefix):] in owners):
+                if key.startswith(prefix) and (owners is None or key[len(prefix) :] in owners):
                     del ports[key]
             self._save(ports)
 

@@ -19,14 +19,21 @@ import time
 import xmlrpc.client
 
 from qaeci.backends import local_events
+from qaeci.backends.base import BackendError
 from qaeci.backends.local_files import write_atomically, write_json
 from qaeci.backends.local_locks import file_lock
 
-from qaeci.backends.base import BackendError
-
 # Supervisor's process states (supervisor.states.ProcessStates).
 STOPPED, STARTING, RUNNING, BACKOFF, STOPPING, EXITED, FATAL, UNKNOWN = (
-    0, 10, 20, 30, 40, 100, 200, 1000)
+    0,
+    10,
+    20,
+    30,
+    40,
+    100,
+    200,
+    1000,
+)
 TRANSIENT_STATES = (STARTING, BACKOFF, STOPPING)
 
 # Supervisor's XML-RPC fault codes (supervisor.xmlrpc.Faults).
@@ -88,22 +95,34 @@ def command_line(argv, environment):
     words = ["/usr/bin/env"] if environment else []
     for key in sorted(environment):
         if not key or not key.replace("_", "").isalnum() or key[0].isdigit():
-            raise SupervisorError("environment variable name %r is not valid: use letters, "
-                                  "digits and underscores" % key)
+            raise SupervisorError(
+                "environment variable name %r is not valid: use letters, "
+                "digits and underscores" % key
+            )
         words.append("%s=%s" % (key, environment[key]))
     words.extend(str(arg) for arg in argv)
     for word in words:
         if "\n" in word or "\r" in word:
-            raise SupervisorError("%r contains a line break, which a supervisor program cannot "
-                                  "take: remove it" % word)
+            raise SupervisorError(
+                "%r contains a line break, which a supervisor program cannot take: remove it" % word
+            )
     return supervisor_quote(" ".join(shlex.quote(word) for word in words))
 
 
 class ProgramSpec(object):
     """One supervised program: argv, working directory, environment, combined log file."""
 
-    def __init__(self, name, argv, directory, environment, log_path, stop_wait=10,
-                 start_secs=1, stop_signal="TERM"):
+    def __init__(
+        self,
+        name,
+        argv,
+        directory,
+        environment,
+        log_path,
+        stop_wait=10,
+        start_secs=1,
+        stop_signal="TERM",
+    ):
         self.name = name
         self.argv = list(argv)
         self.directory = directory
@@ -114,25 +133,27 @@ class ProgramSpec(object):
         self.stop_signal = stop_signal
 
     def config_text(self):
-        return "\n".join([
-            "[program:%s]" % self.name,
-            "command=%s" % command_line(self.argv, self.environment),
-            "directory=%s" % supervisor_quote(self.directory),
-            "autostart=true",
-            "autorestart=false",
-            # A failed program is left as it failed: no retries, no restarts.
-            "startretries=0",
-            "startsecs=%d" % self.start_secs,
-            "stopsignal=%s" % self.stop_signal,
-            "stopwaitsecs=%d" % self.stop_wait,
-            "stopasgroup=true",
-            "killasgroup=true",
-            "redirect_stderr=true",
-            "stdout_logfile=%s" % supervisor_quote(self.log_path),
-            "stdout_logfile_maxbytes=10MB",
-            "stdout_logfile_backups=1",
-            "",
-        ])
+        return "\n".join(
+            [
+                "[program:%s]" % self.name,
+                "command=%s" % command_line(self.argv, self.environment),
+                "directory=%s" % supervisor_quote(self.directory),
+                "autostart=true",
+                "autorestart=false",
+                # A failed program is left as it failed: no retries, no restarts.
+                "startretries=0",
+                "startsecs=%d" % self.start_secs,
+                "stopsignal=%s" % self.stop_signal,
+                "stopwaitsecs=%d" % self.stop_wait,
+                "stopasgroup=true",
+                "killasgroup=true",
+                "redirect_stderr=true",
+                "stdout_logfile=%s" % supervisor_quote(self.log_path),
+                "stdout_logfile_maxbytes=10MB",
+                "stdout_logfile_backups=1",
+                "",
+            ]
+        )
 
 
 def _supervisord_argv():
@@ -144,9 +165,11 @@ def _supervisord_argv():
         return [on_path]
     try:
         import supervisor  # noqa: F401  (only to know whether `-m` will work)
-    except ImportError:
-        raise SupervisorError("supervisord not found: `pip install supervisor` into the Python "
-                              "that runs the pack, or put supervisord on PATH")
+    except ImportError as error:
+        raise SupervisorError(
+            "supervisord not found: `pip install supervisor` into the Python "
+            "that runs the pack, or put supervisord on PATH"
+        ) from error
     return [sys.executable, "-m", "supervisor.supervisord"]
 
 
@@ -163,14 +186,17 @@ class Supervisor(object):
         self.reload_lock_path = os.path.join(self.root, "reload.lock")
         self.read_configs_path = os.path.join(self.root, "read-configs.json")
         if len(self.socket_path) > MAX_UNIX_SOCKET_PATH:
-            raise SupervisorError("work_dir %s is too deep for a unix socket path: choose a "
-                                  "shorter work_dir" % work_dir)
+            raise SupervisorError(
+                "work_dir %s is too deep for a unix socket path: choose a "
+                "shorter work_dir" % work_dir
+            )
 
     # -- daemon lifecycle -------------------------------------------------------------------
     def _rpc(self, timeout=RPC_TIMEOUT):
         transport = UnixSocketTransport(self.socket_path, timeout)
-        return xmlrpc.client.ServerProxy("http://localhost", transport=transport,
-                                         allow_none=True).supervisor
+        return xmlrpc.client.ServerProxy(
+            "http://localhost", transport=transport, allow_none=True
+        ).supervisor
 
     def is_running(self):
         try:
@@ -180,29 +206,31 @@ class Supervisor(object):
 
     def _write_config(self):
         os.makedirs(self.programs_dir, exist_ok=True)
-        text = "\n".join([
-            "[unix_http_server]",
-            "file=%s" % supervisor_quote(self.socket_path),
-            "chmod=0700",
-            "",
-            "[supervisord]",
-            "logfile=%s" % supervisor_quote(self.log_path),
-            "logfile_maxbytes=5MB",
-            "logfile_backups=1",
-            "pidfile=%s" % supervisor_quote(self.pid_path),
-            "childlogdir=%s" % supervisor_quote(self.root),
-            "directory=%s" % supervisor_quote(self.root),
-            "identifier=qaeci",
-            "nodaemon=false",
-            "",
-            "[rpcinterface:supervisor]",
-            "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
-            "",
-            "[include]",
-            "files = %s" % supervisor_quote(os.path.join(self.programs_dir, "*.conf")),
-            "",
-            self._event_listener_section(),
-        ])
+        text = "\n".join(
+            [
+                "[unix_http_server]",
+                "file=%s" % supervisor_quote(self.socket_path),
+                "chmod=0700",
+                "",
+                "[supervisord]",
+                "logfile=%s" % supervisor_quote(self.log_path),
+                "logfile_maxbytes=5MB",
+                "logfile_backups=1",
+                "pidfile=%s" % supervisor_quote(self.pid_path),
+                "childlogdir=%s" % supervisor_quote(self.root),
+                "directory=%s" % supervisor_quote(self.root),
+                "identifier=qaeci",
+                "nodaemon=false",
+                "",
+                "[rpcinterface:supervisor]",
+                "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+                "",
+                "[include]",
+                "files = %s" % supervisor_quote(os.path.join(self.programs_dir, "*.conf")),
+                "",
+                self._event_listener_section(),
+            ]
+        )
         with open(self.config_path, "w") as handle:
             handle.write(text)
 
@@ -212,20 +240,22 @@ class Supervisor(object):
         that outlasts a restart of it."""
         work_dir = os.path.dirname(self.root)
         argv = local_events.listener_argv(work_dir, self.log_path)
-        return "\n".join([
-            "[eventlistener:%s]" % local_events.LISTENER_NAME,
-            "command=%s" % command_line(argv, {"PYTHONPATH": local_events.LIB_DIR}),
-            "events=%s" % local_events.EVENTS,
-            "buffer_size=10000",
-            "priority=1",
-            "autostart=true",
-            "autorestart=true",
-            "stdout_logfile=NONE",  # stdout carries the protocol
-            "stderr_logfile=%s" % supervisor_quote(os.path.join(self.root, "events.log")),
-            "stderr_logfile_maxbytes=1MB",
-            "stderr_logfile_backups=1",
-            "",
-        ])
+        return "\n".join(
+            [
+                "[eventlistener:%s]" % local_events.LISTENER_NAME,
+                "command=%s" % command_line(argv, {"PYTHONPATH": local_events.LIB_DIR}),
+                "events=%s" % local_events.EVENTS,
+                "buffer_size=10000",
+                "priority=1",
+                "autostart=true",
+                "autorestart=true",
+                "stdout_logfile=NONE",  # stdout carries the protocol
+                "stderr_logfile=%s" % supervisor_quote(os.path.join(self.root, "events.log")),
+                "stderr_logfile_maxbytes=1MB",
+                "stderr_logfile_backups=1",
+                "",
+            ]
+        )
 
     def ensure_running(self, timeout=15.0):
         if self.is_running():
@@ -239,20 +269,27 @@ class Supervisor(object):
         self._write_config()
         if os.path.exists(self.socket_path):
             os.unlink(self.socket_path)  # stale socket of a supervisord that is gone
-        result = subprocess.run(_supervisord_argv() + ["-c", self.config_path],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                universal_newlines=True, timeout=timeout)
+        result = subprocess.run(
+            _supervisord_argv() + ["-c", self.config_path],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            universal_newlines=True,
+            timeout=timeout,
+        )
         if result.returncode != 0:
-            raise SupervisorError("supervisord failed to start: %s (see %s)"
-                                  % (result.stdout.strip().splitlines()[-1:] or ["no output"],
-                                     self.log_path))
+            raise SupervisorError(
+                "supervisord failed to start: %s (see %s)"
+                % (result.stdout.strip().splitlines()[-1:] or ["no output"], self.log_path)
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.is_running():
                 return
             time.sleep(0.1)
-        raise SupervisorError("supervisord did not answer on %s within %ds (see %s)"
-                              % (self.socket_path, timeout, self.log_path))
+        raise SupervisorError(
+            "supervisord did not answer on %s within %ds (see %s)"
+            % (self.socket_path, timeout, self.log_path)
+        )
 
     def shutdown(self, timeout=60.0):
         """Stop supervisord and, with it, every program it runs."""
@@ -294,8 +331,11 @@ class Supervisor(object):
         """Names of the programs that have a config file (whether or not they run)."""
         if not os.path.isdir(self.programs_dir):
             return []
-        return sorted(entry[:-len(".conf")] for entry in os.listdir(self.programs_dir)
-                      if entry.endswith(".conf"))
+        return sorted(
+            entry[: -len(".conf")]
+            for entry in os.listdir(self.programs_dir)
+            if entry.endswith(".conf")
+        )
 
     def stage(self, spec):
         """Make supervisord read spec's program config, without starting it: what `run` then
@@ -306,8 +346,10 @@ class Supervisor(object):
         """stage for several programs, with one config reload for all of them."""
         texts = {spec.name: spec.config_text() for spec in specs}
         read = self._read_configs()
-        if all(_read(self.program_config_path(name)) == text and read.get(name) == _digest(text)
-               for name, text in texts.items()):
+        if all(
+            _read(self.program_config_path(name)) == text and read.get(name) == _digest(text)
+            for name, text in texts.items()
+        ):
             return  # supervisord has read each of them already
         self.ensure_running()
         for spec in specs:
@@ -341,8 +383,7 @@ class Supervisor(object):
             write_atomically(self.applied_config_path(spec.name), text)
         elif self._add_group_reloading(rpc, spec.name) is False:
             self._stop(rpc, spec.name)
-            self._call_ignoring(rpc.startProcess, spec.name, False,
-                                ignore=(FAULT_ALREADY_STARTED,))
+            self._call_ignoring(rpc.startProcess, spec.name, False, ignore=(FAULT_ALREADY_STARTED,))
         return self.wait_settled(spec.name, timeout) if settle else self.info(spec.name)
 
     def start(self, name, timeout=30.0):
@@ -376,7 +417,7 @@ class Supervisor(object):
         except xmlrpc.client.Fault as fault:
             if fault.faultCode == FAULT_BAD_NAME:
                 return None
-            raise SupervisorError("supervisord: %s" % fault.faultString)
+            raise SupervisorError("supervisord: %s" % fault.faultString) from fault
         except (OSError, http.client.HTTPException):
             return None  # supervisord is not running, so neither is the program
 
@@ -397,8 +438,7 @@ class Supervisor(object):
         return info
 
     def _stop(self, rpc, name):
-        self._call_ignoring(rpc.stopProcess, name, True,
-                            ignore=(FAULT_NOT_RUNNING, FAULT_BAD_NAME))
+        self._call_ignoring(rpc.stopProcess, name, True, ignore=(FAULT_NOT_RUNNING, FAULT_BAD_NAME))
 
     def _reload_config(self, rpc, wanted=None):
         """reloadConfig, unless one since has read every config in WANTED ({program: text})
@@ -409,8 +449,10 @@ class Supervisor(object):
             read = self._read_configs()
             if wanted and all(read.get(name) == _digest(text) for name, text in wanted.items()):
                 return
-            before = {name: _digest(_read(self.program_config_path(name)) or "")
-                      for name in self.configured_programs()}
+            before = {
+                name: _digest(_read(self.program_config_path(name)) or "")
+                for name in self.configured_programs()
+            }
             self._call_ignoring(rpc.reloadConfig)
             write_json(self.read_configs_path, before)
 
@@ -434,8 +476,10 @@ class Supervisor(object):
                 return False
             if fault.faultCode == FAULT_BAD_NAME and retry_unknown:
                 return None
-            raise SupervisorError("supervisord could not add %s: %s (check %s)"
-                                  % (name, fault.faultString, self.program_config_path(name)))
+            raise SupervisorError(
+                "supervisord could not add %s: %s (check %s)"
+                % (name, fault.faultString, self.program_config_path(name))
+            ) from fault
 
     def _remove_group(self, rpc, name):
         self._stop(rpc, name)
@@ -449,7 +493,7 @@ class Supervisor(object):
         except xmlrpc.client.Fault as fault:
             if fault.faultCode in ignore:
                 return None
-            raise SupervisorError("supervisord: %s" % fault.faultString)
+            raise SupervisorError("supervisord: %s" % fault.faultString) from fault
 
 
 def _digest(text):

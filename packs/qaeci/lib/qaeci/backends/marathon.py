@@ -14,6 +14,7 @@ An app's log is its task's own stdout and stderr, read from the task's Mesos san
 cluster's Mesos master (clusters.NAME.mesos_url, mesos_sandbox.py); without one, or when Mesos
 cannot say, it is what Marathon knows of the app's tasks, after one line saying why.
 """
+
 import concurrent.futures
 import socket
 import time
@@ -22,8 +23,13 @@ from qaeci.backends import marathon_ids
 from qaeci.backends.base import AppInfo, AppState, Backend, BackendError
 from qaeci.backends.marathon_apps import AppDefinitions
 from qaeci.backends.marathon_client import MarathonClient
-from qaeci.backends.marathon_deployments import (DeploymentFailed, Deployments, current_failure,
-                                                 paced, running_tasks)
+from qaeci.backends.marathon_deployments import (
+    DeploymentFailed,
+    Deployments,
+    current_failure,
+    paced,
+    running_tasks,
+)
 from qaeci.backends.marathon_services import ServiceDefinitions
 from qaeci.backends.mesos_sandbox import MesosSandboxes, SandboxUnavailable
 
@@ -34,12 +40,25 @@ SERVICE_START_TIMEOUT = 120.0
 class MarathonBackend(Backend):
     name = "marathon"
 
-    def __init__(self, clients, store, work_dir, domain, images=None, service_images=None,
-                 haproxy_group="external", lb_port=80, lock_wait=60.0, deployment_timeout=600.0,
-                 sandboxes=None):
+    def __init__(
+        self,
+        clients,
+        store,
+        work_dir,
+        domain,
+        images=None,
+        service_images=None,
+        haproxy_group="external",
+        lb_port=80,
+        lock_wait=60.0,
+        deployment_timeout=600.0,
+        sandboxes=None,
+    ):
         if not clients:
-            raise BackendError("backend marathon has no clusters; fix: add clusters.DEPLOY_TYPE."
-                               "marathon_url to the pack config")
+            raise BackendError(
+                "backend marathon has no clusters; fix: add clusters.DEPLOY_TYPE."
+                "marathon_url to the pack config"
+            )
         self.clients = dict(clients)
         self.store = store
         self.domain = domain
@@ -55,18 +74,30 @@ class MarathonBackend(Backend):
     def from_config(cls, config, store):
         settings = config.marathon
         timeout = float(settings.get("request_timeout", 10))
-        clients = {name: MarathonClient(name, cluster.marathon_url, cluster.marathon_auth,
-                                        cluster.marathon_ca_file, timeout)
-                   for name, cluster in config.clusters.items()}
-        sandboxes = {name: MesosSandboxes(name, cluster.mesos_url, timeout)
-                     for name, cluster in config.clusters.items() if cluster.mesos_url}
-        return cls(clients, store, config.work_dir, config.domain,
-                   images=settings.get("images"), service_images=settings.get("service_images"),
-                   haproxy_group=settings.get("haproxy_group", "external"),
-                   lb_port=settings.get("lb_port", 80),
-                   lock_wait=float(settings.get("lock_wait", 60)),
-                   deployment_timeout=float(settings.get("deployment_timeout", 600)),
-                   sandboxes=sandboxes)
+        clients = {
+            name: MarathonClient(
+                name, cluster.marathon_url, cluster.marathon_auth, cluster.marathon_ca_file, timeout
+            )
+            for name, cluster in config.clusters.items()
+        }
+        sandboxes = {
+            name: MesosSandboxes(name, cluster.mesos_url, timeout)
+            for name, cluster in config.clusters.items()
+            if cluster.mesos_url
+        }
+        return cls(
+            clients,
+            store,
+            config.work_dir,
+            config.domain,
+            images=settings.get("images"),
+            service_images=settings.get("service_images"),
+            haproxy_group=settings.get("haproxy_group", "external"),
+            lb_port=settings.get("lb_port", 80),
+            lock_wait=float(settings.get("lock_wait", 60)),
+            deployment_timeout=float(settings.get("deployment_timeout", 600)),
+            sandboxes=sandboxes,
+        )
 
     # -- which Marathon ----------------------------------------------------------------------
 
@@ -74,21 +105,28 @@ class MarathonBackend(Backend):
         """The Marathon of ENV (see the module docstring); None when not required and unknown."""
         if deploy_type:
             if deploy_type not in self.clients:
-                raise BackendError("deploy type %s has no Marathon; fix: add clusters.%s."
-                                   "marathon_url to the pack config (configured: %s)"
-                                   % (deploy_type, deploy_type, ", ".join(sorted(self.clients))))
+                raise BackendError(
+                    "deploy type %s has no Marathon; fix: add clusters.%s."
+                    "marathon_url to the pack config (configured: %s)"
+                    % (deploy_type, deploy_type, ", ".join(sorted(self.clients)))
+                )
             self._env_clients[env] = self.clients[deploy_type]
         if env not in self._env_clients:
-            holders = [client for _, client in sorted(self.clients.items())
-                       if client.group(marathon_ids.env_group(env)) is not None]
+            holders = [
+                client
+                for _, client in sorted(self.clients.items())
+                if client.group(marathon_ids.env_group(env)) is not None
+            ]
             if holders:
                 self._env_clients[env] = holders[0]
             elif len(self.clients) == 1:
                 self._env_clients[env] = next(iter(self.clients.values()))
             elif required:
-                raise BackendError("environment %s is on none of the Marathons (%s) and its deploy "
-                                   "type was not given; fix: name the deploy type in its template"
-                                   % (env, ", ".join(sorted(self.clients))))
+                raise BackendError(
+                    "environment %s is on none of the Marathons (%s) and its deploy "
+                    "type was not given; fix: name the deploy type in its template"
+                    % (env, ", ".join(sorted(self.clients)))
+                )
             else:
                 return None
         return self._env_clients[env]
@@ -122,8 +160,10 @@ class MarathonBackend(Backend):
         app_id = definition["id"]
         deployments = self.deployments(client)
         deployment_id = deployments.change(
-            "app %s" % app_id, lambda force: client.put_app(app_id, definition, force),
-            force=spec.force)
+            "app %s" % app_id,
+            lambda force: client.put_app(app_id, definition, force),
+            force=spec.force,
+        )
         try:
             app = deployments.follow_app(deployment_id, app_id)
         except DeploymentFailed as failure:
@@ -160,11 +200,19 @@ class MarathonBackend(Backend):
         state = app_state(app, found)
         task, task_id, agent_id = _described_task(found, state)
         sandbox, log = self._sandbox_and_log(client, found, task_id, agent_id, log_lines)
-        ids = {"app_id": found["id"], "framework_id": (client.info() or {}).get("frameworkId"),
-               "task_id": task_id, "agent_id": agent_id,
-               "sandbox": sandbox and sandbox.directory}
-        return AppInfo.of(state, started_at=(task or {}).get("startedAt"), log_tail=log,
-                          ids={name: value for name, value in ids.items() if value})
+        ids = {
+            "app_id": found["id"],
+            "framework_id": (client.info() or {}).get("frameworkId"),
+            "task_id": task_id,
+            "agent_id": agent_id,
+            "sandbox": sandbox and sandbox.directory,
+        }
+        return AppInfo.of(
+            state,
+            started_at=(task or {}).get("startedAt"),
+            log_tail=log,
+            ids={name: value for name, value in ids.items() if value},
+        )
 
     def log_tail(self, env, app, lines=20):
         """The last lines of the output of the task app_info describes (see the module
@@ -187,24 +235,28 @@ class MarathonBackend(Backend):
             if lines <= 0:
                 return sandbox, ""
             marathon_view = self._marathon_log(app, lines)
-            return sandbox, "\n".join(["no sandbox output: %s" % why]
-                                      + ([marathon_view] if marathon_view else []))
+            return sandbox, "\n".join(
+                ["no sandbox output: %s" % why] + ([marathon_view] if marathon_view else [])
+            )
 
     def _sandbox(self, cluster, task_id, agent_id):
         sandboxes = self.sandboxes.get(cluster)
         if sandboxes is None:
-            raise SandboxUnavailable("clusters.%s has no mesos_url; fix: set it to the Mesos "
-                                     "master (http://HOST:5050) to see the task's own output"
-                                     % cluster)
+            raise SandboxUnavailable(
+                "clusters.%s has no mesos_url; fix: set it to the Mesos "
+                "master (http://HOST:5050) to see the task's own output" % cluster
+            )
         if not (task_id and agent_id):
             raise SandboxUnavailable("no task of the app has been placed on an agent yet")
         return sandboxes.locate(agent_id, task_id)
 
     @staticmethod
     def _marathon_log(app, lines):
-        report = ["%s %s on %s:%s" % (task["id"], task["state"], task.get("host"),
-                                      (task.get("ports") or ["-"])[0])
-                  for task in app.get("tasks", [])]
+        report = [
+            "%s %s on %s:%s"
+            % (task["id"], task["state"], task.get("host"), (task.get("ports") or ["-"])[0])
+            for task in app.get("tasks", [])
+        ]
         failure = current_failure(app)
         if failure:
             report.append("last failure: %s" % failure)
@@ -218,8 +270,10 @@ class MarathonBackend(Backend):
             return {}
         client = self.client_for(env, deploy_type)
         with concurrent.futures.ThreadPoolExecutor(max_workers=len(wanted)) as pool:
-            futures = {name: pool.submit(self._ensure_service, client, env, name, options)
-                       for name, options in wanted.items()}
+            futures = {
+                name: pool.submit(self._ensure_service, client, env, name, options)
+                for name, options in wanted.items()
+            }
         results, failures = {}, []
         for name, future in sorted(futures.items()):
             try:
@@ -238,11 +292,12 @@ class MarathonBackend(Backend):
             deployments = self.deployments(client)
             deployment_id = deployments.change(
                 "service %s" % service_id,
-                lambda force: client.put_app(service_id, definition, force))
+                lambda force: client.put_app(service_id, definition, force),
+            )
             try:
                 app = deployments.follow_app(deployment_id, service_id)
             except DeploymentFailed as failure:
-                raise BackendError(str(failure))
+                raise BackendError(str(failure)) from failure
         task = running_tasks(app)[0]
         host, port = task["host"], task["ports"][0]
         _wait_listening(host, port, SERVICE_START_TIMEOUT, service_id)
@@ -280,8 +335,11 @@ class MarathonBackend(Backend):
         for deployment_id in removals:
             deployments.follow(deployment_id)
         if apps is None:
-            deployments.follow(deployments.change(
-                "group %s" % group_id, lambda force: client.delete_group(group_id)))
+            deployments.follow(
+                deployments.change(
+                    "group %s" % group_id, lambda force: client.delete_group(group_id)
+                )
+            )
             self.services.forget(env)
             self._env_clients.pop(env, None)
 
@@ -343,5 +401,7 @@ def _wait_listening(host, port, timeout, what):
                 return
         except OSError as error:
             reason = error
-    raise BackendError("%s runs on %s:%s but does not accept connections after %ss (%s)"
-                       % (what, host, port, int(timeout), reason))
+    raise BackendError(
+        "%s runs on %s:%s but does not accept connections after %ss (%s)"
+        % (what, host, port, int(timeout), reason)
+    )

@@ -13,6 +13,7 @@ would keep a signed URL's query string in the file name.
 Host networking with one dynamic port: Marathon gives it as PORT0 (and HOST). No Marathon health
 checks: a failing app stays as it failed for people to inspect; qaeci checks its own URLs.
 """
+
 import hashlib
 import os
 import tarfile
@@ -41,11 +42,18 @@ def docker_container(image):
 
 def base_definition(marathon_id, args, image, cpus, mem, instances, environment, labels, fetch):
     definition = {
-        "id": marathon_id, "args": list(args), "instances": int(instances),
-        "cpus": float(cpus), "mem": float(mem), "disk": 0,
-        "container": docker_container(image), "networks": [{"mode": "host"}],
+        "id": marathon_id,
+        "args": list(args),
+        "instances": int(instances),
+        "cpus": float(cpus),
+        "mem": float(mem),
+        "disk": 0,
+        "container": docker_container(image),
+        "networks": [{"mode": "host"}],
         "portDefinitions": [{"port": 0, "protocol": "tcp", "name": "http"}],
-        "requirePorts": False, "env": dict(environment), "labels": dict(labels),
+        "requirePorts": False,
+        "env": dict(environment),
+        "labels": dict(labels),
     }
     if fetch:
         definition["fetch"] = fetch
@@ -58,8 +66,13 @@ def fetch_url(store, key):
 
 
 def fetch_item(uri, dest_path, extract):
-    return {"uri": uri, "extract": extract, "executable": False, "cache": False,
-            "destPath": dest_path}
+    return {
+        "uri": uri,
+        "extract": extract,
+        "executable": False,
+        "cache": False,
+        "destPath": dest_path,
+    }
 
 
 class AppDefinitions(object):
@@ -77,32 +90,50 @@ class AppDefinitions(object):
     def image_for(self, runtime):
         image = self.images.get(runtime or "command")
         if not image:
-            raise BackendError("no Docker image for runtime type %s; fix: set marathon.images.%s "
-                               "in the pack config" % (runtime, runtime))
+            raise BackendError(
+                "no Docker image for runtime type %s; fix: set marathon.images.%s "
+                "in the pack config" % (runtime, runtime)
+            )
         return image
 
     def definition(self, spec):
         if not os.path.isdir(spec.workdir):
-            raise BackendError("working directory %s of %s.%s does not exist: unpack the "
-                               "artifact first" % (spec.workdir, spec.env, spec.app))
+            raise BackendError(
+                "working directory %s of %s.%s does not exist: unpack the "
+                "artifact first" % (spec.workdir, spec.env, spec.app)
+            )
         fetch, config_hash = self._fetch_items(spec)
-        labels = {"qaeci.env": spec.env, "qaeci.app": spec.app, "qaeci.config": config_hash,
-                  "HAPROXY_GROUP": self.haproxy_group,
-                  "HAPROXY_0_VHOST": self.vhost(spec.env, spec.app)}
+        labels = {
+            "qaeci.env": spec.env,
+            "qaeci.app": spec.app,
+            "qaeci.config": config_hash,
+            "HAPROXY_GROUP": self.haproxy_group,
+            "HAPROXY_0_VHOST": self.vhost(spec.env, spec.app),
+        }
         if spec.commit:
             labels["qaeci.commit"] = spec.commit
-        environment = {key: value for key, value in spec.environment.items()
-                       if key not in MARATHON_PROVIDED}
-        return base_definition(marathon_ids.app_id(spec.env, spec.app), spec.command,
-                               self.image_for(spec.runtime), spec.cpus, spec.mem, spec.instances,
-                               environment, labels, fetch)
+        environment = {
+            key: value for key, value in spec.environment.items() if key not in MARATHON_PROVIDED
+        }
+        return base_definition(
+            marathon_ids.app_id(spec.env, spec.app),
+            spec.command,
+            self.image_for(spec.runtime),
+            spec.cpus,
+            spec.mem,
+            spec.instances,
+            environment,
+            labels,
+            fetch,
+        )
 
     def _fetch_items(self, spec):
         """(fetch items, hash of the rendered config). With the artifact's key, the artifact
         and a tarball of the rendered config files; without it, the whole release (artifact
         and rendered config as unpacked here) as one tarball."""
-        files = [path for path in spec.config_files
-                 if os.path.isfile(os.path.join(spec.workdir, path))]
+        files = [
+            path for path in spec.config_files if os.path.isfile(os.path.join(spec.workdir, path))
+        ]
         config_hash = _files_hash(spec.workdir, files)
         if spec.artifact_key:
             items = [fetch_item(fetch_url(self.store, spec.artifact_key), "artifact.tar.gz", True)]
@@ -124,8 +155,7 @@ class AppDefinitions(object):
         try:
             with tarfile.open(path, "w:gz") as archive:
                 for relative in relative_paths:
-                    archive.add(os.path.join(root, relative), arcname=relative,
-                                recursive=recursive)
+                    archive.add(os.path.join(root, relative), arcname=relative, recursive=recursive)
             self.store.put(key, path)
         finally:
             os.unlink(path)

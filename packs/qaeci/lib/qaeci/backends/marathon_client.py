@@ -9,6 +9,7 @@ writes answer `{deploymentId, version}` (POST /v2/apps answers the app) with a
 Configuration problems (unreachable, refused credentials, TLS) become one line that names the
 Marathon and the pack config key to fix.
 """
+
 import base64
 import json
 import socket
@@ -62,43 +63,61 @@ class MarathonClient(object):
         if self._auth_header:
             request.add_header("Authorization", self._auth_header)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout,
-                                        context=self._context) as reply:
+            with urllib.request.urlopen(
+                request, timeout=self.timeout, context=self._context
+            ) as reply:
                 return reply.status, _json(reply.read()), reply.headers
         except urllib.error.HTTPError as error:
-            raise self._http_error(method, path, error.code, _json(error.read()))
+            raise self._http_error(method, path, error.code, _json(error.read())) from error
         except (urllib.error.URLError, OSError) as error:
-            raise self._transport_error(getattr(error, "reason", error))
+            raise self._transport_error(getattr(error, "reason", error)) from error
 
     def _http_error(self, method, path, status, body):
         body = body if isinstance(body, dict) else {}
         if status == 401:
-            return MarathonError("%r refused the credentials (HTTP 401); fix: set "
-                                 "clusters.%s.marathon_auth to the right user:password"
-                                 % (self, self.name), status, body)
+            return MarathonError(
+                "%r refused the credentials (HTTP 401); fix: set "
+                "clusters.%s.marathon_auth to the right user:password" % (self, self.name),
+                status,
+                body,
+            )
         if status == 403:
-            return MarathonError("%r forbids this user to %s %s (HTTP 403); fix: grant the user "
-                                 "of clusters.%s.marathon_auth access to /%s"
-                                 % (self, method, path, self.name, "qaeci"), status, body)
+            return MarathonError(
+                "%r forbids this user to %s %s (HTTP 403); fix: grant the user "
+                "of clusters.%s.marathon_auth access to /%s"
+                % (self, method, path, self.name, "qaeci"),
+                status,
+                body,
+            )
         message = body.get("message") or "HTTP %d" % status
-        details = "; ".join("%s: %s" % (detail.get("path"), ", ".join(detail.get("errors", [])))
-                            for detail in body.get("details", []) if isinstance(detail, dict))
-        return MarathonError("%r answered %s %s with HTTP %d: %s%s"
-                             % (self, method, path, status, message,
-                                " (%s)" % details if details else ""), status, body)
+        details = "; ".join(
+            "%s: %s" % (detail.get("path"), ", ".join(detail.get("errors", [])))
+            for detail in body.get("details", [])
+            if isinstance(detail, dict)
+        )
+        return MarathonError(
+            "%r answered %s %s with HTTP %d: %s%s"
+            % (self, method, path, status, message, " (%s)" % details if details else ""),
+            status,
+            body,
+        )
 
     def _transport_error(self, reason):
         if isinstance(reason, ssl.SSLError) or isinstance(reason, ssl.CertificateError):
-            return MarathonError("%r: TLS failed (%s); fix: set clusters.%s.marathon_ca_file "
-                                 "to the CA certificate that signed Marathon's, or make "
-                                 "clusters.%s.marathon_url use the scheme and host name "
-                                 "Marathon serves" % (self, _short(reason), self.name, self.name))
+            return MarathonError(
+                "%r: TLS failed (%s); fix: set clusters.%s.marathon_ca_file "
+                "to the CA certificate that signed Marathon's, or make "
+                "clusters.%s.marathon_url use the scheme and host name "
+                "Marathon serves" % (self, _short(reason), self.name, self.name)
+            )
         if isinstance(reason, (socket.timeout, TimeoutError)):
             what = "did not answer within %ss" % self.timeout
         else:
             what = "is unreachable (%s)" % _short(reason)
-        return MarathonError("%r %s; fix: check clusters.%s.marathon_url in the pack config and "
-                             "that Marathon runs there" % (self, what, self.name))
+        return MarathonError(
+            "%r %s; fix: check clusters.%s.marathon_url in the pack config and "
+            "that Marathon runs there" % (self, what, self.name)
+        )
 
     # -- the endpoints qaeci uses -------------------------------------------------------------
 

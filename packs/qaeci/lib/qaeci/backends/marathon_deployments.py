@@ -12,6 +12,7 @@ has failed and nothing of it runs, our own deployment is cancelled where it stan
 (`DELETE /v2/deployments/{id}?force=true`, no rollback), so the app stays as it failed for people
 to inspect and the next change is not locked out by it.
 """
+
 import time
 
 from qaeci.backends.base import BackendError
@@ -65,8 +66,14 @@ class Deployments(object):
                 raise BackendError(
                     "%s is locked on %r by deployment %s, still running after %ss; fix: wait for "
                     "it to end (GET %s/v2/deployments) or cancel it there, then run env up again"
-                    % (what, self.client, ", ".join(holders), _seconds(self.lock_wait),
-                       self.client.url))
+                    % (
+                        what,
+                        self.client,
+                        ", ".join(holders),
+                        _seconds(self.lock_wait),
+                        self.client.url,
+                    )
+                )
 
     def _wait_gone(self, deployment_ids, deadline):
         for _ in paced(deadline):
@@ -83,8 +90,9 @@ class Deployments(object):
         for _ in paced(deadline):
             app = self.client.app(app_id)
             if app is None:
-                raise DeploymentFailed("app %s vanished from %r while being deployed"
-                                       % (app_id, self.client))
+                raise DeploymentFailed(
+                    "app %s vanished from %r while being deployed" % (app_id, self.client)
+                )
             running = self._still_running(deployment_id)
             # Only this deployment's failures: an unchanged app put again after a failure (its
             # cause fixed elsewhere) keeps its configuration, and the old failure with it.
@@ -96,21 +104,26 @@ class Deployments(object):
             if not running:
                 if len(running_tasks(app)) >= app.get("instances", 1):
                     return app
-                raise DeploymentFailed("the deployment of %s on %r ended without its tasks "
-                                       "running (cancelled or failed)" % (app_id, self.client))
-        raise BackendError("the deployment %s of %s on %r did not end within %ss; fix: look at "
-                           "its launch queue (%s/v2/queue) for missing resources"
-                           % (deployment_id, app_id, self.client, _seconds(self.timeout),
-                              self.client.url))
+                raise DeploymentFailed(
+                    "the deployment of %s on %r ended without its tasks "
+                    "running (cancelled or failed)" % (app_id, self.client)
+                )
+        raise BackendError(
+            "the deployment %s of %s on %r did not end within %ss; fix: look at "
+            "its launch queue (%s/v2/queue) for missing resources"
+            % (deployment_id, app_id, self.client, _seconds(self.timeout), self.client.url)
+        )
 
     def follow(self, deployment_id):
         """Wait (bounded) for a deployment with no app to read back (removals) to end."""
         if deployment_id is None:
             return
         if not self._wait_gone([deployment_id], time.monotonic() + self.timeout):
-            raise BackendError("the deployment %s on %r did not end within %ss; fix: look at it "
-                               "in %s/v2/deployments" % (deployment_id, self.client,
-                                                         _seconds(self.timeout), self.client.url))
+            raise BackendError(
+                "the deployment %s on %r did not end within %ss; fix: look at it "
+                "in %s/v2/deployments"
+                % (deployment_id, self.client, _seconds(self.timeout), self.client.url)
+            )
 
     def _still_running(self, deployment_id):
         return any(deployment["id"] == deployment_id for deployment in self.client.deployments())
@@ -130,8 +143,11 @@ def is_current(app, version):
 
 def running_tasks(app):
     """The app's tasks of its current configuration that run."""
-    return [task for task in app.get("tasks", []) if task.get("state") == "TASK_RUNNING"
-            and is_current(app, task.get("version"))]
+    return [
+        task
+        for task in app.get("tasks", [])
+        if task.get("state") == "TASK_RUNNING" and is_current(app, task.get("version"))
+    ]
 
 
 def current_failure(app, since=None):
@@ -143,18 +159,24 @@ def current_failure(app, since=None):
         return None
     if since and (failure.get("timestamp") or "") < since:
         return None
-    return "%s on %s: %s" % (failure.get("state"), failure.get("host"),
-                             failure.get("message") or "no message")
+    return "%s on %s: %s" % (
+        failure.get("state"),
+        failure.get("host"),
+        failure.get("message") or "no message",
+    )
 
 
 def _lock_holders(error):
     """The deployment ids of a 409 'app locked' answer, else None (other errors)."""
     if error.status != 409:
         return None
-    holders = [entry.get("id") for entry in error.body.get("deployments", [])
-               if isinstance(entry, dict) and entry.get("id")]
+    holders = [
+        entry.get("id")
+        for entry in error.body.get("deployments", [])
+        if isinstance(entry, dict) and entry.get("id")
+    ]
     return holders or None
 
 
 def _seconds(value):
-    return ("%g" % value)
+    return "%g" % value

@@ -11,14 +11,17 @@ Marathon before 0.16 mishandled ids that repeat a path segment (`/abc/test/abc/1
 empty deployment: mesosphere/marathon#2855); such ids are refused here so they never reach a
 Marathon that still has the defect.
 """
+
 import re
 
 from qaeci.backends.base import BackendError
 
 ROOT = "qaeci"
 SERVICE_PREFIX = "svc."
-ID_SEGMENT = re.compile(r"^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*"
-                        r"([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])$")
+ID_SEGMENT = re.compile(
+    r"^(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*"
+    r"([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])$"
+)
 RESERVED_LAST_SEGMENTS = ("restart", "tasks", "versions")
 APP_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
@@ -26,12 +29,16 @@ APP_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 def app_segment(code):
     """The Marathon segment of an app code (`f_tts_java` -> `f-tts-java`)."""
     if not APP_CODE.match(code or ""):
-        raise BackendError("app code %r cannot be deployed to Marathon: codes are a lower-case "
-                           "letter then 1-39 lower-case letters, digits or '_'" % (code,))
+        raise BackendError(
+            "app code %r cannot be deployed to Marathon: codes are a lower-case "
+            "letter then 1-39 lower-case letters, digits or '_'" % (code,)
+        )
     if code.endswith("_"):
-        raise BackendError("app code %r ends with '_', which becomes '-' in its Marathon id and "
-                           "Marathon refuses ids ending with '-'; fix: rename the app without the "
-                           "trailing '_'" % code)
+        raise BackendError(
+            "app code %r ends with '_', which becomes '-' in its Marathon id and "
+            "Marathon refuses ids ending with '-'; fix: rename the app without the "
+            "trailing '_'" % code
+        )
     return code.replace("_", "-")
 
 
@@ -70,19 +77,22 @@ def check_id(marathon_id):
     segments = marathon_id.strip("/").split("/")
     for segment in segments:
         if not ID_SEGMENT.match(segment):
-            raise BackendError("Marathon id %s is not valid: segment %r must be lower-case "
-                               "letters, digits, '-' and '.', starting and ending with a letter "
-                               "or digit; fix: rename the environment or app"
-                               % (marathon_id, segment))
+            raise BackendError(
+                "Marathon id %s is not valid: segment %r must be lower-case "
+                "letters, digits, '-' and '.', starting and ending with a letter "
+                "or digit; fix: rename the environment or app" % (marathon_id, segment)
+            )
     if segments[-1] in RESERVED_LAST_SEGMENTS:
-        raise BackendError("Marathon id %s ends with %r, which Marathon reserves (%s); fix: rename "
-                           "the app" % (marathon_id, segments[-1],
-                                        ", ".join(RESERVED_LAST_SEGMENTS)))
+        raise BackendError(
+            "Marathon id %s ends with %r, which Marathon reserves (%s); fix: rename "
+            "the app" % (marathon_id, segments[-1], ", ".join(RESERVED_LAST_SEGMENTS))
+        )
     repeated = sorted({segment for segment in segments if segments.count(segment) > 1})
     if repeated:
-        raise BackendError("Marathon id %s repeats the path segment %r, which Marathon mishandles "
-                           "(mesosphere/marathon#2855: the app is never created); fix: give the "
-                           "environment a name different from %r and from its apps' names"
-                           % (marathon_id, repeated[0], ROOT))
+        raise BackendError(
+            "Marathon id %s repeats the path segment %r, which Marathon mishandles "
+            "(mesosphere/marathon#2855: the app is never created); fix: give the "
+            "environment a name different from %r and from its apps' names"
+            % (marathon_id, repeated[0], ROOT)
+        )
     return marathon_id
-

@@ -9,6 +9,7 @@ an init file the task fetches from the store: the password is never in the app d
 anyone who may read Marathon can see. The password is kept on this host in
 WORK_DIR/marathon/ENV/mysql.json (0600), as the local back end keeps it beside the datadir.
 """
+
 import json
 import os
 import secrets
@@ -16,8 +17,7 @@ import tempfile
 
 from qaeci.backends import marathon_ids
 from qaeci.backends.base import BackendError
-from qaeci.backends.marathon_apps import CONFIG_PREFIX, base_definition, fetch_item, \
-    fetch_url
+from qaeci.backends.marathon_apps import CONFIG_PREFIX, base_definition, fetch_item, fetch_url
 
 DEFAULT_IMAGES = {
     "mysql": "mariadb:10.11",
@@ -25,24 +25,32 @@ DEFAULT_IMAGES = {
     "memcached": "memcached:1.6",
     "zookeeper": "zookeeper:3.8",
 }
-RESOURCES = {"mysql": (0.5, 1024), "redis": (0.25, 256), "memcached": (0.25, 128),
-             "zookeeper": (0.25, 512)}
+RESOURCES = {
+    "mysql": (0.5, 1024),
+    "redis": (0.25, 256),
+    "memcached": (0.25, 128),
+    "zookeeper": (0.25, 512),
+}
 APP_USER = "qaeci"
 DEFAULT_DATABASE = "qaeci"
 
 SHELL_ARGS = {
     "redis": 'exec redis-server --port "$PORT0" --protected-mode no --dir "$MESOS_SANDBOX"',
     "memcached": 'exec memcached -p "$PORT0" -m 64',
-    "zookeeper": ('mkdir -p "$MESOS_SANDBOX/zk" && printf "dataDir=%s/zk\\nclientPort=%s\\n'
-                  'admin.enableServer=false\\n" "$MESOS_SANDBOX" "$PORT0" '
-                  '> "$MESOS_SANDBOX/zoo.cfg" '
-                  '&& exec zkServer.sh start-foreground "$MESOS_SANDBOX/zoo.cfg"'),
-    "mysql": ('mkdir -p db tmp && if [ -f snapshot.tar.gz ]; then tar xzf snapshot.tar.gz -C db; '
-              'else mariadb-install-db --datadir="$MESOS_SANDBOX/db" --user=root '
-              '--auth-root-authentication-method=socket >/dev/null; fi && '
-              'exec mariadbd --no-defaults --datadir="$MESOS_SANDBOX/db" --user=root '
-              '--tmpdir="$MESOS_SANDBOX/tmp" --port="$PORT0" --bind-address=0.0.0.0 '
-              '--skip-name-resolve --skip-log-bin --init-file="$MESOS_SANDBOX/init.sql"'),
+    "zookeeper": (
+        'mkdir -p "$MESOS_SANDBOX/zk" && printf "dataDir=%s/zk\\nclientPort=%s\\n'
+        'admin.enableServer=false\\n" "$MESOS_SANDBOX" "$PORT0" '
+        '> "$MESOS_SANDBOX/zoo.cfg" '
+        '&& exec zkServer.sh start-foreground "$MESOS_SANDBOX/zoo.cfg"'
+    ),
+    "mysql": (
+        "mkdir -p db tmp && if [ -f snapshot.tar.gz ]; then tar xzf snapshot.tar.gz -C db; "
+        'else mariadb-install-db --datadir="$MESOS_SANDBOX/db" --user=root '
+        "--auth-root-authentication-method=socket >/dev/null; fi && "
+        'exec mariadbd --no-defaults --datadir="$MESOS_SANDBOX/db" --user=root '
+        '--tmpdir="$MESOS_SANDBOX/tmp" --port="$PORT0" --bind-address=0.0.0.0 '
+        '--skip-name-resolve --skip-log-bin --init-file="$MESOS_SANDBOX/init.sql"'
+    ),
 }
 
 
@@ -56,17 +64,29 @@ class ServiceDefinitions(object):
         """The Marathon app of service NAME in ENV (options from the template); uploader puts
         text in the store and gives its URL (for MariaDB's init file)."""
         if name not in SHELL_ARGS:
-            raise BackendError("unknown base service %r: use one of %s"
-                               % (name, ", ".join(sorted(SHELL_ARGS))))
+            raise BackendError(
+                "unknown base service %r: use one of %s" % (name, ", ".join(sorted(SHELL_ARGS)))
+            )
         image = self.images.get(name)
         if not image:
-            raise BackendError("no Docker image for base service %s; fix: set "
-                               "marathon.service_images.%s in the pack config" % (name, name))
+            raise BackendError(
+                "no Docker image for base service %s; fix: set "
+                "marathon.service_images.%s in the pack config" % (name, name)
+            )
         fetch = self._mysql_fetch(env, options, uploader) if name == "mysql" else []
         cpus, mem = RESOURCES[name]
         labels = {"qaeci.env": env, "qaeci.service": name}
-        return base_definition(marathon_ids.service_id(env, name), ["sh", "-c", SHELL_ARGS[name]],
-                               image, cpus, mem, 1, {"QAECI_ENV": env}, labels, fetch)
+        return base_definition(
+            marathon_ids.service_id(env, name),
+            ["sh", "-c", SHELL_ARGS[name]],
+            image,
+            cpus,
+            mem,
+            1,
+            {"QAECI_ENV": env},
+            labels,
+            fetch,
+        )
 
     def connection(self, env, name, host, port):
         """What apps are told about the service (mysql adds its account)."""
@@ -87,11 +107,14 @@ class ServiceDefinitions(object):
         snapshot = options.get("snapshot")
         if snapshot:
             from qaeci.services import snapshots
+
             archive = snapshots.archive_key(snapshot)
             if not self.store.exists(archive):
-                raise BackendError("snapshot %s is not in the artifact store (%s); fix: take it "
-                                   "with the snapshot action or correct services.mysql.snapshot"
-                                   % (snapshot, archive))
+                raise BackendError(
+                    "snapshot %s is not in the artifact store (%s); fix: take it "
+                    "with the snapshot action or correct services.mysql.snapshot"
+                    % (snapshot, archive)
+                )
             fetch.append(fetch_item(fetch_url(self.store, archive), "snapshot.tar.gz", False))
         fetch.append(fetch_item(uploader(key, init_sql), "init.sql", False))
         return fetch
@@ -108,8 +131,11 @@ class ServiceDefinitions(object):
 
     def _new_credentials(self, env, options):
         database = options.get("database") or self._snapshot_database(options) or DEFAULT_DATABASE
-        credentials = {"user": APP_USER, "password": secrets.token_urlsafe(18),
-                       "database": database}
+        credentials = {
+            "user": APP_USER,
+            "password": secrets.token_urlsafe(18),
+            "database": database,
+        }
         path = self._credentials_path(env)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         descriptor = os.open(path + ".new", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -122,8 +148,10 @@ class ServiceDefinitions(object):
         if not options.get("snapshot"):
             return None
         from qaeci.services import snapshots
-        return snapshots.read_metadata(self.store, options["snapshot"],
-                                       tempfile.gettempdir()).get("database")
+
+        return snapshots.read_metadata(self.store, options["snapshot"], tempfile.gettempdir()).get(
+            "database"
+        )
 
     def forget(self, env):
         """Drop what this host keeps for ENV's services (after they are destroyed)."""
@@ -137,11 +165,16 @@ class ServiceDefinitions(object):
 
 def _account_sql(credentials):
     from qaeci.services.mariadb_tools import quote_identifier, quote_string
+
     database = quote_identifier(credentials["database"])
     account = "%s@'%%'" % quote_string(credentials["user"])
     password = quote_string(credentials["password"])
-    return "\n".join([
-        "CREATE DATABASE IF NOT EXISTS %s;" % database,
-        "CREATE USER IF NOT EXISTS %s IDENTIFIED BY %s;" % (account, password),
-        "ALTER USER %s IDENTIFIED BY %s;" % (account, password),
-        "GRANT ALL PRIVILEGES ON %s.* TO %s;" % (database, account), ""])
+    return "\n".join(
+        [
+            "CREATE DATABASE IF NOT EXISTS %s;" % database,
+            "CREATE USER IF NOT EXISTS %s IDENTIFIED BY %s;" % (account, password),
+            "ALTER USER %s IDENTIFIED BY %s;" % (account, password),
+            "GRANT ALL PRIVILEGES ON %s.* TO %s;" % (database, account),
+            "",
+        ]
+    )

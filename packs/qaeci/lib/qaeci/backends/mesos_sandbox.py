@@ -13,6 +13,7 @@ the way the Mesos web UI does it (apache/mesos src/webui/app/controllers.js, jqu
 
 Each failure is SandboxUnavailable: one line saying what failed and the fix.
 """
+
 import json
 import urllib.parse
 
@@ -33,8 +34,9 @@ class MesosSandboxes(object):
         self.cluster = cluster
         self.timeout = timeout
         self._scheme = urllib.parse.urlsplit(mesos_url).scheme or "http"
-        self._master = Endpoint("Mesos master", mesos_url, "clusters.%s.mesos_url" % cluster,
-                                timeout=timeout)
+        self._master = Endpoint(
+            "Mesos master", mesos_url, "clusters.%s.mesos_url" % cluster, timeout=timeout
+        )
 
     def locate(self, agent_id, task_id):
         """The Sandbox of the task that ran on the agent."""
@@ -53,19 +55,22 @@ class MesosSandboxes(object):
         raise SandboxUnavailable(
             "agent %s of task %s is no longer registered with %s, so its sandbox cannot be read; "
             "fix: find the task's output on that machine under the agent's work_dir"
-            % (agent_id, task_id, self._master))
+            % (agent_id, task_id, self._master)
+        )
 
     def _directory(self, agent, process, task_id):
         state = _get(agent, "/%s/state" % (process or "slave(1)"))
         frameworks = (state.get("frameworks") or []) + (state.get("completed_frameworks") or [])
         for framework in frameworks:
-            for executor in ((framework.get("executors") or [])
-                             + (framework.get("completed_executors") or [])):
+            for executor in (framework.get("executors") or []) + (
+                framework.get("completed_executors") or []
+            ):
                 if executor.get("id") == task_id and executor.get("directory"):
                     return executor["directory"]
-        raise SandboxUnavailable("%s keeps no sandbox of task %s (garbage-collected, or the "
-                                 "task never reached it)" % (agent, task_id))
-
+        raise SandboxUnavailable(
+            "%s keeps no sandbox of task %s (garbage-collected, or the "
+            "task never reached it)" % (agent, task_id)
+        )
 
 
 class Sandbox(object):
@@ -78,8 +83,10 @@ class Sandbox(object):
     def tail(self, lines):
         """The last LINES lines of the task's stdout and stderr (shared between the two), each
         file's under a '==> NAME <==' heading as tail(1) writes it; "" when both are empty."""
-        return _sections({name: self._last_lines("%s/%s" % (self.directory, name), lines)
-                          for name in FILES}, lines)
+        return _sections(
+            {name: self._last_lines("%s/%s" % (self.directory, name), lines) for name in FILES},
+            lines,
+        )
 
     def _last_lines(self, path, lines):
         """The file's last LINES whole lines."""
@@ -94,7 +101,7 @@ class Sandbox(object):
             offset += len(chunk)
         found = bytes(data).decode("utf-8", "replace").splitlines()
         if start > 0:
-            found = found[1:]                     # the first line is cut
+            found = found[1:]  # the first line is cut
         return found[-lines:] if lines > 0 else []
 
 
@@ -105,8 +112,10 @@ def _sections(tails, lines):
     shown_out = min(len(out), max(lines - len(err), (lines + 1) // 2))
     shown_err = min(len(err), lines - shown_out)
     text = []
-    for name, shown in (("stdout", out[len(out) - shown_out:] if shown_out else []),
-                        ("stderr", err[len(err) - shown_err:] if shown_err else [])):
+    for name, shown in (
+        ("stdout", out[len(out) - shown_out :] if shown_out else []),
+        ("stderr", err[len(err) - shown_err :] if shown_err else []),
+    ):
         if shown:
             text += ["==> %s <==" % name] + shown
     return "\n".join(text)
@@ -116,10 +125,12 @@ def _get(endpoint, path):
     try:
         document = endpoint.get(path)
     except EndpointError as error:
-        raise SandboxUnavailable(str(error))
+        raise SandboxUnavailable(str(error)) from error
     if not isinstance(document, dict):
-        raise SandboxUnavailable("%s answered %s with a %s, not Mesos's JSON object"
-                                 % (endpoint, path, type(document).__name__))
+        raise SandboxUnavailable(
+            "%s answered %s with a %s, not Mesos's JSON object"
+            % (endpoint, path, type(document).__name__)
+        )
     return document
 
 
@@ -135,8 +146,9 @@ def _read(agent, path, offset, length=None):
         answer = json.loads(raw.decode("utf-8", "surrogateescape"))
         return answer["data"].encode("utf-8", "surrogateescape"), int(answer["offset"])
     except EndpointError as error:
-        raise SandboxUnavailable(str(error))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise SandboxUnavailable("%s answered /files/read with something that is not Mesos's "
-                                 "{data, offset}; fix: check that the agent runs Mesos 1.x"
-                                 % agent)
+        raise SandboxUnavailable(str(error)) from error
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise SandboxUnavailable(
+            "%s answered /files/read with something that is not Mesos's "
+            "{data, offset}; fix: check that the agent runs Mesos 1.x" % agent
+        ) from error

@@ -2,6 +2,7 @@
 answers. An agent is inactive when `active` is false (disconnected, drained or deactivated) or,
 on Mesos >= 1.9, when `deactivated` is true; an agent that is removed (or unreachable) is no
 longer listed in `slaves`."""
+
 import collections
 
 AgentState = collections.namedtuple("AgentState", "agent_id hostname active resources")
@@ -15,8 +16,11 @@ def agent_states(slaves_document):
         resources = agent.get("resources") or {}
         active = bool(agent.get("active", True)) and not agent.get("deactivated", False)
         states[agent["id"]] = AgentState(
-            agent["id"], agent.get("hostname"), active,
-            {name: float(resources[name]) for name in SCALARS if name in resources})
+            agent["id"],
+            agent.get("hostname"),
+            active,
+            {name: float(resources[name]) for name in SCALARS if name in resources},
+        )
     return states
 
 
@@ -41,5 +45,7 @@ def to_json(states):
 
 
 def from_json(document):
-    return {agent_id: AgentState(agent_id, value[0], bool(value[1]), dict(value[2]))
-            for agent_id, value in document.items()}
+    return {
+        agent_id: AgentState(agent_id, value[0], bool(value[1]), dict(value[2]))
+        for agent_id, value in document.items()
+    }

@@ -1,5 +1,6 @@
 """Reconnect delays: the first after `first` seconds, doubling up to `maximum`, each with jitter
 (a random 50-100 % of the step) so that many sensors do not retry in step after an outage."""
+
 import random
 
 

@@ -6,6 +6,7 @@ only when a new one holds for N polls in a row; leaving high (or low) needs the 
 back past the threshold by the hysteresis margin, so a ratio wobbling around a threshold does not
 fire trigger after trigger.
 """
+
 import collections
 
 RESOURCES = ("cpus", "mem", "disk")

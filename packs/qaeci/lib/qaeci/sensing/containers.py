@@ -7,6 +7,7 @@ Inspect answers are cached per container id (a container's labels and environmen
 when a container is already gone, its identity comes from the event's own attributes (Docker
 copies container labels, so MESOS_TASK_ID, into each event) and the task id's embedded app id.
 """
+
 import collections
 import re
 import threading
@@ -17,12 +18,14 @@ Identity = collections.namedtuple("Identity", "app_id task_id labels host name")
 
 # task ids embed the app id with "/" as "_" (Marathon ids never hold "_"): app_id_rules.json
 _TASK_ID = re.compile(r"^(?P<app>.+)\.(?:instance-|marathon-)[^.]+")
-_LABEL_ENV = {"MARATHON_APP_LABEL_QAECI_ENV": triggers.ENV_LABEL,
-              "MARATHON_APP_LABEL_QAECI_APP": triggers.APP_LABEL}
+_LABEL_ENV = {
+    "MARATHON_APP_LABEL_QAECI_ENV": triggers.ENV_LABEL,
+    "MARATHON_APP_LABEL_QAECI_APP": triggers.APP_LABEL,
+}
 
 
 def app_id_from_task_id(task_id):
-    """"qaeci_env1_web.instance-<uuid>._app.1" -> "/qaeci/env1/web"; None if not a Marathon id."""
+    """ "qaeci_env1_web.instance-<uuid>._app.1" -> "/qaeci/env1/web"; None if not a Marathon id."""
     match = _TASK_ID.match(task_id or "")
     return "/" + match.group("app").replace("_", "/") if match else None
 
@@ -36,12 +39,16 @@ def identity_from_inspect(inspect, attributes=None):
     config = inspect.get("Config") or {}
     env = _environment(inspect)
     container_labels = config.get("Labels") or {}
-    task_id = (container_labels.get("MESOS_TASK_ID") or env.get("MESOS_TASK_ID")
-               or (attributes or {}).get("MESOS_TASK_ID"))
+    task_id = (
+        container_labels.get("MESOS_TASK_ID")
+        or env.get("MESOS_TASK_ID")
+        or (attributes or {}).get("MESOS_TASK_ID")
+    )
     app_id = env.get("MARATHON_APP_ID") or app_id_from_task_id(task_id)
     labels = {label: env[name] for name, label in _LABEL_ENV.items() if env.get(name)}
-    return Identity(app_id, task_id, labels, env.get("HOST"),
-                    (inspect.get("Name") or "").lstrip("/") or None)
+    return Identity(
+        app_id, task_id, labels, env.get("HOST"), (inspect.get("Name") or "").lstrip("/") or None
+    )
 
 
 def identity_from_attributes(attributes, host=None):

@@ -5,6 +5,7 @@ Paths carry no /vX.Y prefix, so any daemon a Mesos agent runs (Docker 17 to 28) 
 own API version; the event parser reads only the fields every version writes (Type, Action,
 Actor, time, timeNano: api/docs/v1.41.yaml EventMessage; API >= 1.52 dropped status/id/from).
 """
+
 import http.client
 import json
 import socket
@@ -73,7 +74,7 @@ class DockerApi(object):
             response = connection.getresponse()
             return response.status, response.read()
         except (OSError, http.client.HTTPException) as error:
-            raise DockerApiError("Docker daemon %s: %s" % (self.address, _short(error)))
+            raise DockerApiError("Docker daemon %s: %s" % (self.address, _short(error))) from error
         finally:
             connection.close()
 
@@ -83,8 +84,10 @@ class DockerApi(object):
         if status == 404:
             return None
         if status != 200:
-            raise DockerApiError("Docker daemon %s: inspect %s answered HTTP %d: %s"
-                                 % (self.address, container_id[:12], status, _message(body)))
+            raise DockerApiError(
+                "Docker daemon %s: inspect %s answered HTTP %d: %s"
+                % (self.address, container_id[:12], status, _message(body))
+            )
         return json.loads(body.decode("utf-8"))
 
     def ping(self):
@@ -107,7 +110,7 @@ class DockerApi(object):
         try:
             sock = self.address.connect(self.timeout)
         except OSError as error:
-            raise DockerApiError("Docker daemon %s: %s" % (self.address, _short(error)))
+            raise DockerApiError("Docker daemon %s: %s" % (self.address, _short(error))) from error
         stream = EventStream(sock, self.address, idle_timeout, still_alive or self.ping)
         stream.send_request(path)
         return stream
@@ -134,14 +137,18 @@ class EventStream(object):
         self.status = None
 
     def send_request(self, path):
-        request = ("GET %s HTTP/1.1\r\nHost: docker\r\nUser-Agent: qaeci-sensor\r\n"
-                   "Accept: application/json\r\n\r\n" % path).encode("ascii")
+        request = (
+            "GET %s HTTP/1.1\r\nHost: docker\r\nUser-Agent: qaeci-sensor\r\n"
+            "Accept: application/json\r\n\r\n" % path
+        ).encode("ascii")
         try:
             self._sock.sendall(request)
             self._read_head()
         except (OSError, StreamEnded) as error:
             self.close()
-            raise DockerApiError("Docker daemon %s: /events: %s" % (self._address, _short(error)))
+            raise DockerApiError(
+                "Docker daemon %s: /events: %s" % (self._address, _short(error))
+            ) from error
         except DockerApiError:
             self.close()
             raise
@@ -151,12 +158,14 @@ class EventStream(object):
             try:
                 data = self._sock.recv(RECV_SIZE)
                 break
-            except socket.timeout:
+            except socket.timeout as error:
                 if self._closed.is_set() or not self._still_alive():
-                    raise StreamIdle("no event for %g s and the daemon does not answer /_ping"
-                                     % self._idle_timeout)
+                    raise StreamIdle(
+                        "no event for %g s and the daemon does not answer /_ping"
+                        % self._idle_timeout
+                    ) from error
             except OSError as error:
-                raise StreamEnded(_short(error))
+                raise StreamEnded(_short(error)) from error
         if not data:
             raise StreamEnded("the daemon closed the stream")
         self._buffer += data
@@ -167,19 +176,25 @@ class EventStream(object):
             self._fill()
         end = self._buffer.index(b"\r\n\r\n")
         lines = bytes(self._buffer[:end]).decode("latin-1").split("\r\n")
-        del self._buffer[:end + 4]
+        del self._buffer[: end + 4]
         try:
             self.status = int(lines[0].split()[1])
-        except (IndexError, ValueError):
-            raise StreamEnded("the answer is not HTTP (%.60r)" % lines[0])
-        headers = dict((name.strip().lower(), value.strip()) for name, _, value in
-                       (line.partition(":") for line in lines[1:]))
+        except (IndexError, ValueError) as error:
+            raise StreamEnded("the answer is not HTTP (%.60r)" % lines[0]) from error
+        headers = dict(
+            (name.strip().lower(), value.strip())
+            for name, _, value in (line.partition(":") for line in lines[1:])
+        )
         if self.status != 200:
-            raise DockerApiError("Docker daemon %s: /events answered HTTP %d: %s" % (
-                self._address, self.status, _message(self._rest_of_body(headers))))
+            raise DockerApiError(
+                "Docker daemon %s: /events answered HTTP %d: %s"
+                % (self._address, self.status, _message(self._rest_of_body(headers)))
+            )
         if "chunked" not in headers.get("transfer-encoding", "").lower():
-            raise DockerApiError("Docker daemon %s: /events answered without chunked encoding; "
-                                 "is it a Docker daemon?" % self._address)
+            raise DockerApiError(
+                "Docker daemon %s: /events answered without chunked encoding; "
+                "is it a Docker daemon?" % self._address
+            )
 
     def _rest_of_body(self, headers):
         length = int(headers.get("content-length") or 0)
@@ -201,16 +216,17 @@ class EventStream(object):
                 continue
             try:
                 size = int(bytes(buffer[:newline]).split(b";", 1)[0], 16)
-            except ValueError:
-                raise StreamEnded("the stream is not valid HTTP chunking (%.40r)"
-                                  % bytes(buffer[:newline]))
+            except ValueError as error:
+                raise StreamEnded(
+                    "the stream is not valid HTTP chunking (%.40r)" % bytes(buffer[:newline])
+                ) from error
             if size == 0:
                 raise StreamEnded("the daemon ended the stream")
             start = newline + 2
             while len(buffer) < start + size + 2:
                 self._fill()
-            pending += bytes(buffer[start:start + size])
-            del buffer[:start + size + 2]
+            pending += bytes(buffer[start : start + size])
+            del buffer[: start + size + 2]
             if b"\n" in pending:
                 *complete, pending = pending.split(b"\n")
                 for line in complete:

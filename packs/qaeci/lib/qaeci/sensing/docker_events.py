@@ -9,6 +9,7 @@
   qaeci.app_health with source docker.
 Other actions are ignored; events that are not well-formed are handed back as Malformed(kind).
 """
+
 import collections
 
 from qaeci import triggers
@@ -85,19 +86,39 @@ class DockerEventTranslator(object):
         oom = exit_code == OOM_EXIT_CODE and (marked or self._oom_killed(container_id))
         who = self._identify(container_id, attributes)
         build = triggers.container_oom if oom else triggers.container_exit
-        return Translation("container_oom" if oom else "container_exit", build(
-            self._cluster, who.app_id, who.task_id, who.host, container_id, who.name,
-            exit_code=exit_code, timestamp=time_nano / 1e9, labels=who.labels))
+        return Translation(
+            "container_oom" if oom else "container_exit",
+            build(
+                self._cluster,
+                who.app_id,
+                who.task_id,
+                who.host,
+                container_id,
+                who.name,
+                exit_code=exit_code,
+                timestamp=time_nano / 1e9,
+                labels=who.labels,
+            ),
+        )
 
     def _health(self, action, container_id, attributes, time_nano):
         status = action.partition(":")[2].strip()
         if status not in triggers.HEALTH_STATUSES:
             raise Malformed("unknown health status", "%r for %s" % (action, container_id[:12]))
         who = self._identify(container_id, attributes)
-        return Translation("app_health", triggers.app_health(
-            self._cluster, who.app_id, who.task_id, status, "docker",
-            message="container %s" % (who.name or container_id[:12]), timestamp=time_nano / 1e9,
-            labels=who.labels))
+        return Translation(
+            "app_health",
+            triggers.app_health(
+                self._cluster,
+                who.app_id,
+                who.task_id,
+                status,
+                "docker",
+                message="container %s" % (who.name or container_id[:12]),
+                timestamp=time_nano / 1e9,
+                labels=who.labels,
+            ),
+        )
 
 
 def _exit_code(attributes, container_id):
@@ -106,5 +127,5 @@ def _exit_code(attributes, container_id):
         return None
     try:
         return int(text)
-    except (TypeError, ValueError):
-        raise Malformed("bad exitCode", "exitCode %r for %s" % (text, container_id[:12]))
+    except (TypeError, ValueError) as error:
+        raise Malformed("bad exitCode", "exitCode %r for %s" % (text, container_id[:12])) from error

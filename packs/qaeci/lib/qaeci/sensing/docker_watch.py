@@ -6,6 +6,7 @@ The daemon replays its buffered events from `since` inclusive (daemon/events/eve
 last 256 and sends those with timeNano >= since), so the newest events seen before the cut come
 again: until the replay passes the resume point, a line already among the recent ones is skipped.
 """
+
 import collections
 import json
 import re
@@ -15,12 +16,11 @@ import time
 from qaeci.sensing.backoff import Backoff
 from qaeci.sensing.containers import IdentityCache, identity_from_attributes
 from qaeci.sensing.docker_api import DockerAddress, DockerApi, DockerApiError, StreamEnded
-from qaeci.sensing.docker_events import (SUBSCRIBED, DockerEventTranslator, Malformed,
-                                         event_fields)
+from qaeci.sensing.docker_events import SUBSCRIBED, DockerEventTranslator, Malformed, event_fields
 
-REPLAY_MEMORY = 512   # recent lines remembered to skip a replay (the daemon buffers 256 events)
-SAVE_EVERY = 1.0      # seconds between saves of the resume point
-IDLE_PING = 30.0      # seconds without a byte before asking /_ping whether the daemon lives
+REPLAY_MEMORY = 512  # recent lines remembered to skip a replay (the daemon buffers 256 events)
+SAVE_EVERY = 1.0  # seconds between saves of the resume point
+IDLE_PING = 30.0  # seconds without a byte before asking /_ping whether the daemon lives
 
 
 class RecentLines(object):
@@ -79,16 +79,23 @@ class DockerHostWatch(object):
             try:
                 self._follow()
             except DockerApiError as error:
-                self._problems.failed(str(self.address), "cluster %s: %s; fix: check clusters.%s."
-                                      "docker_hosts and that the daemon runs there"
-                                      % (self.cluster, error, self.cluster))
+                self._problems.failed(
+                    str(self.address),
+                    "cluster %s: %s; fix: check clusters.%s."
+                    "docker_hosts and that the daemon runs there"
+                    % (self.cluster, error, self.cluster),
+                )
             except StreamEnded as error:
                 if not self._stop.is_set():
-                    self._problems.failed(str(self.address), "%s: the /events stream ended (%s); "
-                                          "reconnecting" % (self, error))
+                    self._problems.failed(
+                        str(self.address),
+                        "%s: the /events stream ended (%s); reconnecting" % (self, error),
+                    )
             except Exception as error:  # a bug must not end the watch: name it and go on
-                self._problems.failed(str(self.address), "%s: unexpected %s: %s; reconnecting"
-                                      % (self, type(error).__name__, error))
+                self._problems.failed(
+                    str(self.address),
+                    "%s: unexpected %s: %s; reconnecting" % (self, type(error).__name__, error),
+                )
             finally:
                 self.connected.clear()
                 self._save_resume_point(force=True)

@@ -1,5 +1,6 @@
 """GET a JSON document from Mesos or Marathon, turning every way it can fail into one line that
 names the endpoint, the config key it came from and the fix."""
+
 import base64
 import json
 import socket
@@ -38,10 +39,12 @@ class Endpoint(object):
         body = self.get_bytes(path)
         try:
             return json.loads(body.decode("utf-8"))
-        except ValueError:
-            raise NotJson("%s answered %s with something that is not JSON; fix: check that "
-                                "%s points at the %s itself, not at a proxy or login page"
-                                % (self, path, self.config_key, self.what))
+        except ValueError as error:
+            raise NotJson(
+                "%s answered %s with something that is not JSON; fix: check that "
+                "%s points at the %s itself, not at a proxy or login page"
+                % (self, path, self.config_key, self.what)
+            ) from error
 
     def get_bytes(self, path):
         """The body of GET url+path as it came; EndpointError on any failure."""
@@ -50,30 +53,45 @@ class Endpoint(object):
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return response.read()
         except urllib.error.HTTPError as error:
-            raise EndpointError(self._status_line(error.code, path))
+            raise EndpointError(self._status_line(error.code, path)) from error
         except (urllib.error.URLError, OSError) as error:
-            raise EndpointError(self._transport_line(getattr(error, "reason", error)))
+            raise EndpointError(self._transport_line(getattr(error, "reason", error))) from error
 
     def _status_line(self, status, path):
         if status in (401, 403):
-            return ("%s refused the credentials (HTTP %d); fix: set the right \"user:password\" "
-                    "in the cluster's marathon_auth (%s)" % (self, status, self.config_key))
+            return (
+                '%s refused the credentials (HTTP %d); fix: set the right "user:password" '
+                "in the cluster's marathon_auth (%s)" % (self, status, self.config_key)
+            )
         if status == 404:
-            return ("%s has no %s (HTTP 404); fix: check that %s is the %s's base URL"
-                    % (self, path, self.config_key, self.what))
+            return "%s has no %s (HTTP 404); fix: check that %s is the %s's base URL" % (
+                self,
+                path,
+                self.config_key,
+                self.what,
+            )
         return "%s answered %s with HTTP %d; retrying" % (self, path, status)
 
     def _transport_line(self, reason):
         if isinstance(reason, ssl.SSLError):
-            return ("%s: TLS error (%s); fix: install its CA certificate, or use http:// in %s if "
-                    "it does not speak TLS" % (self, _short(reason), self.config_key))
+            return (
+                "%s: TLS error (%s); fix: install its CA certificate, or use http:// in %s if "
+                "it does not speak TLS" % (self, _short(reason), self.config_key)
+            )
         if isinstance(reason, socket.timeout):
             return "%s did not answer within %g s; fix: check that it is up" % (self, self.timeout)
         if isinstance(reason, socket.gaierror):
-            return ("%s: host name not found (%s); fix: correct the host in %s"
-                    % (self, _short(reason), self.config_key))
-        return ("%s is unreachable (%s); fix: check %s and that the %s is running"
-                % (self, _short(reason), self.config_key, self.what))
+            return "%s: host name not found (%s); fix: correct the host in %s" % (
+                self,
+                _short(reason),
+                self.config_key,
+            )
+        return "%s is unreachable (%s); fix: check %s and that the %s is running" % (
+            self,
+            _short(reason),
+            self.config_key,
+            self.what,
+        )
 
 
 def _short(reason):

@@ -1,12 +1,14 @@
 """Launches stalled in Marathon's queue (GET /v2/queue): entries waiting on offers (`delay.overdue`
 true; false means backed off after failures, not starved) since longer than the threshold, with
 the reasons Marathon's offer matcher declined offers for them."""
+
 import collections
 import datetime
 import re
 
 Stalled = collections.namedtuple(
-    "Stalled", "app_id labels waiting waiting_seconds since declined processed unused")
+    "Stalled", "app_id labels waiting waiting_seconds since declined processed unused"
+)
 
 
 def parse_time(text):
@@ -25,8 +27,9 @@ def parse_time(text):
 def declined_by_reason(summary):
     """{reason: offers declined} from processedOffersSummary, preferring rejectSummaryLastOffers
     (the last offer of each agent: why it cannot launch now) over the whole launch attempt."""
-    steps = (summary.get("rejectSummaryLastOffers") or summary.get("rejectSummaryLaunchAttempt")
-             or [])
+    steps = (
+        summary.get("rejectSummaryLastOffers") or summary.get("rejectSummaryLaunchAttempt") or []
+    )
     return {step["reason"]: int(step.get("declined", 0)) for step in steps}
 
 
@@ -45,8 +48,16 @@ def stalled_launches(queue_document, now, threshold_seconds):
             continue
         spec = _run_spec(entry)
         summary = entry.get("processedOffersSummary") or {}
-        found.append(Stalled(spec["id"], spec.get("labels") or {}, int(entry.get("count", 0)),
-                             waited, entry["since"], declined_by_reason(summary),
-                             int(summary.get("processedOffersCount", 0)),
-                             int(summary.get("unusedOffersCount", 0))))
+        found.append(
+            Stalled(
+                spec["id"],
+                spec.get("labels") or {},
+                int(entry.get("count", 0)),
+                waited,
+                entry["since"],
+                declined_by_reason(summary),
+                int(summary.get("processedOffersCount", 0)),
+                int(summary.get("unusedOffersCount", 0)),
+            )
+        )
     return found

@@ -1,6 +1,7 @@
 """One cluster as the capacity sensor sees it: on each poll, the Mesos master's allocation
 (qaeci.capacity on a sustained level change) and agents (qaeci.agent_change), and Marathon's
 launch queue (qaeci.launch_stalled once per stalled launch)."""
+
 import datetime
 
 from qaeci import triggers
@@ -25,12 +26,20 @@ class ClusterCapacityWatch(object):
         timeout = settings["request_timeout"]
         self._mesos = self._marathon = None
         if cluster.mesos_url:
-            self._mesos = Endpoint("Mesos master", cluster.mesos_url,
-                                   "clusters.%s.mesos_url" % cluster.name, timeout=timeout)
+            self._mesos = Endpoint(
+                "Mesos master",
+                cluster.mesos_url,
+                "clusters.%s.mesos_url" % cluster.name,
+                timeout=timeout,
+            )
         if cluster.marathon_url:
-            self._marathon = Endpoint("Marathon", cluster.marathon_url,
-                                      "clusters.%s.marathon_url" % cluster.name,
-                                      auth=cluster.marathon_auth, timeout=timeout)
+            self._marathon = Endpoint(
+                "Marathon",
+                cluster.marathon_url,
+                "clusters.%s.marathon_url" % cluster.name,
+                auth=cluster.marathon_auth,
+                timeout=timeout,
+            )
         self._schedules = {}
         self._trackers = self._load_trackers()
         self._agents = None  # loaded on the first successful /master/slaves
@@ -49,8 +58,9 @@ class ClusterCapacityWatch(object):
     def _fetch(self, endpoint, path, handle):
         """GET endpoint+path and hand the JSON on, unless the endpoint is backing off."""
         key = str(endpoint) + path
-        schedule = self._schedules.setdefault(key, RetrySchedule(
-            self._settings["retry_first"], self._settings["retry_max"]))
+        schedule = self._schedules.setdefault(
+            key, RetrySchedule(self._settings["retry_first"], self._settings["retry_max"])
+        )
         if not schedule.due():
             return
         try:
@@ -69,10 +79,14 @@ class ClusterCapacityWatch(object):
             if path == "/metrics/snapshot":
                 self._problems.succeeded(str(endpoint) + " leader", "%s as leader" % endpoint)
         except NotLeader:
-            self._problems.failed(str(endpoint) + " leader", (
-                "cluster %s: %s is not the leading master, so its allocation figures are empty; "
-                "fix: point clusters.%s.mesos_url at the leader (or at a name that follows it)"
-                % (self.cluster.name, endpoint, self.cluster.name)))
+            self._problems.failed(
+                str(endpoint) + " leader",
+                (
+                    "cluster %s: %s is not the leading master, so its allocation figures are empty; "
+                    "fix: point clusters.%s.mesos_url at the leader (or at a name that follows it)"
+                    % (self.cluster.name, endpoint, self.cluster.name)
+                ),
+            )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             self._malformed.skip(str(endpoint), path, "%s: %s" % (type(error).__name__, error))
 
@@ -84,10 +98,16 @@ class ClusterCapacityWatch(object):
     def _load_trackers(self):
         levels = self._store.load(self._state_key("capacity"), {})
         s = self._settings
-        return {resource: LevelTracker(s["capacity_high"], s["capacity_low"],
-                                       s["capacity_hysteresis"], int(s["capacity_polls"]),
-                                       level=levels.get(resource, "normal"))
-                for resource in triggers.CAPACITY_RESOURCES}
+        return {
+            resource: LevelTracker(
+                s["capacity_high"],
+                s["capacity_low"],
+                s["capacity_hysteresis"],
+                int(s["capacity_polls"]),
+                level=levels.get(resource, "normal"),
+            )
+            for resource in triggers.CAPACITY_RESOURCES
+        }
 
     def _on_metrics(self, metrics):
         changed = False
@@ -97,11 +117,17 @@ class ClusterCapacityWatch(object):
                 continue
             changed = True
             level, previous = change
-            self._dispatch("capacity", triggers.capacity(
-                self.cluster.name, resource, level, previous, allocation.used, allocation.total))
+            self._dispatch(
+                "capacity",
+                triggers.capacity(
+                    self.cluster.name, resource, level, previous, allocation.used, allocation.total
+                ),
+            )
         if changed:
-            self._store.save(self._state_key("capacity"),
-                             {name: tracker.level for name, tracker in self._trackers.items()})
+            self._store.save(
+                self._state_key("capacity"),
+                {name: tracker.level for name, tracker in self._trackers.items()},
+            )
 
     # Agents
 
@@ -115,9 +141,17 @@ class ClusterCapacityWatch(object):
                 return
         changes = agent_diff.agent_changes(self._agents, current)
         for change, agent in changes:
-            self._dispatch("agent_change", triggers.agent_change(
-                self.cluster.name, agent.agent_id, agent.hostname, change, agent.active,
-                agent.resources))
+            self._dispatch(
+                "agent_change",
+                triggers.agent_change(
+                    self.cluster.name,
+                    agent.agent_id,
+                    agent.hostname,
+                    change,
+                    agent.active,
+                    agent.resources,
+                ),
+            )
         self._agents = current
         if changes:
             self._store.save(self._state_key("agents"), agent_diff.to_json(current))
@@ -133,9 +167,20 @@ class ClusterCapacityWatch(object):
             waiting.add(key)
             if key in self._announced:
                 continue
-            self._dispatch("launch_stalled", triggers.launch_stalled(
-                self.cluster.name, stall.app_id, stall.waiting, stall.waiting_seconds, stall.since,
-                stall.declined, stall.processed, stall.unused, labels=stall.labels))
+            self._dispatch(
+                "launch_stalled",
+                triggers.launch_stalled(
+                    self.cluster.name,
+                    stall.app_id,
+                    stall.waiting,
+                    stall.waiting_seconds,
+                    stall.since,
+                    stall.declined,
+                    stall.processed,
+                    stall.unused,
+                    labels=stall.labels,
+                ),
+            )
         if waiting != self._announced:
             self._announced = waiting
             self._store.save(self._state_key("stalled"), sorted(waiting))

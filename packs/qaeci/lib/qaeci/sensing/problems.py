@@ -1,6 +1,7 @@
 """Log discipline for sensors that retry forever: a failing endpoint is logged once (and again only
 when its error changes), its recovery once; a malformed event is logged once per kind and
 counted after that."""
+
 import threading
 
 
@@ -17,15 +18,17 @@ class EndpointProblems(object):
             previous, attempts = self._failing.get(endpoint, (None, 0))
             self._failing[endpoint] = (line, attempts + 1)
         if line != previous:
-            self._logger.error("%s (retrying with back-off; logged again only if it changes)"
-                               % line)
+            self._logger.error(
+                "%s (retrying with back-off; logged again only if it changes)" % line
+            )
 
     def succeeded(self, endpoint, what):
         with self._lock:
             previous = self._failing.pop(endpoint, None)
         if previous is not None:
-            self._logger.info("%s is answering again after %d failed attempt(s)"
-                              % (what, previous[1]))
+            self._logger.info(
+                "%s is answering again after %d failed attempt(s)" % (what, previous[1])
+            )
 
     def is_failing(self, endpoint):
         with self._lock:
@@ -45,8 +48,10 @@ class MalformedEvents(object):
             count = self.counts.get(kind, 0) + 1
             self.counts[kind] = count
         if count == 1:
-            self._logger.warning("%s: skipped a malformed event (%s): %s; further ones of this "
-                                 "kind are counted, not logged" % (source, kind, detail))
+            self._logger.warning(
+                "%s: skipped a malformed event (%s): %s; further ones of this "
+                "kind are counted, not logged" % (source, kind, detail)
+            )
 
     def total(self):
         with self._lock:

@@ -1,5 +1,6 @@
 """When a polled endpoint may be asked again: right away while it answers, after a growing,
 jittered delay while it fails (so an unreachable master is not hammered every poll)."""
+
 import time
 
 from qaeci.sensing.backoff import Backoff

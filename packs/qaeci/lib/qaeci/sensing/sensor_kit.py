@@ -2,6 +2,7 @@
 settings read from the raw pack config (each problem one logged line), a qaeci trigger
 dispatcher, and one thread per watch until cleanup. Each sensor still subclasses StackStorm's
 Sensor or PollingSensor itself and says which watches it builds."""
+
 import collections
 import threading
 
@@ -28,8 +29,10 @@ def read_sensor_config(config, logger, sensor_name):
 
 def trigger_dispatcher(sensor_service):
     """dispatch(name, payload) of a qaeci trigger by its short name."""
+
     def dispatch(name, payload):
         sensor_service.dispatch(trigger=triggers.trigger_ref(name), payload=payload)
+
     return dispatch
 
 
@@ -39,12 +42,14 @@ class WatchThreads(object):
     JOIN_SECONDS = 10
 
     def __init__(self, thread_name):
-        self._thread_name = thread_name   # watch -> the thread's name
+        self._thread_name = thread_name  # watch -> the thread's name
         self._stopped = threading.Event()
 
     def run(self, watches):
-        threads = [threading.Thread(target=watch.run, name=self._thread_name(watch), daemon=True)
-                   for watch in watches]
+        threads = [
+            threading.Thread(target=watch.run, name=self._thread_name(watch), daemon=True)
+            for watch in watches
+        ]
         for thread in threads:
             thread.start()
         self._stopped.wait()

@@ -1,6 +1,7 @@
 """A sensor's memory across restarts, kept as JSON in its own datastore keys (StackStorm's
 sensor_service.get_value/set_value, local to the sensor), so a restarted sensor neither repeats
 triggers it already sent nor misses changes that happened while it was down."""
+
 import json
 
 
@@ -27,5 +28,7 @@ class StateStore(object):
     def _warn(self, what):
         if not self._warned:
             self._warned = True
-            self._logger.warning("datastore unavailable (%s); state is kept in memory only, so a "
-                                 "restart may repeat or miss a trigger" % what)
+            self._logger.warning(
+                "datastore unavailable (%s); state is kept in memory only, so a "
+                "restart may repeat or miss a trigger" % what
+            )

@@ -19,9 +19,10 @@ def service_for(name, supervisor, artifact_store=None):
     """The service object for a template's service name (mysql, redis, memcached, zookeeper)."""
     try:
         cls = SERVICE_CLASSES[name]
-    except KeyError:
-        raise ServiceError("unknown base service %r: use one of %s"
-                           % (name, ", ".join(sorted(SERVICE_CLASSES))))
+    except KeyError as error:
+        raise ServiceError(
+            "unknown base service %r: use one of %s" % (name, ", ".join(sorted(SERVICE_CLASSES)))
+        ) from error
     return cls(supervisor, artifact_store)
 
 

@@ -32,6 +32,7 @@ def tcp_exchange(port, request, timeout=2.0, limit=4096):
 
 def current_user():
     import pwd
+
     return pwd.getpwuid(os.geteuid()).pw_name
 
 
@@ -73,12 +74,21 @@ class BaseService(object):
         os.makedirs(data_dir, exist_ok=True)
         info = self.prepare(env, data_dir, port, options)
         if self.status(env, data_dir, port) != "healthy":
-            spec = ProgramSpec(self.program_name(env), self.argv(env, data_dir, port, options),
-                               data_dir, {"PORT0": str(port), "HOST": HOST, "QAECI_ENV": env,
-                                          "QAECI_APP": "svc-" + self.name},
-                               self.log_path(data_dir), stop_wait=self.stop_wait,
-                               # the health probe, not a fixed delay, says when it is up
-                               start_secs=0)
+            spec = ProgramSpec(
+                self.program_name(env),
+                self.argv(env, data_dir, port, options),
+                data_dir,
+                {
+                    "PORT0": str(port),
+                    "HOST": HOST,
+                    "QAECI_ENV": env,
+                    "QAECI_APP": "svc-" + self.name,
+                },
+                self.log_path(data_dir),
+                stop_wait=self.stop_wait,
+                # the health probe, not a fixed delay, says when it is up
+                start_secs=0,
+            )
             self.supervisor.run(spec)
             self._wait_healthy(env, data_dir, port)
         return self.after_start(env, data_dir, port, options, info)
@@ -110,9 +120,10 @@ class BaseService(object):
             if state in ("failed", "stopped"):
                 break
             time.sleep(0.1)
-        raise ServiceError("%s of %s is %s after start (waited at most %ds): %s"
-                           % (self.name, env, state or "unknown", self.start_timeout,
-                              self.last_log_line(data_dir)))
+        raise ServiceError(
+            "%s of %s is %s after start (waited at most %ds): %s"
+            % (self.name, env, state or "unknown", self.start_timeout, self.last_log_line(data_dir))
+        )
 
     def last_log_line(self, data_dir):
         try:

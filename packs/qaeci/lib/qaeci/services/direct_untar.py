@@ -29,8 +29,12 @@ PIPE_BYTES = 1 << 20
 # fcntl names F_SETPIPE_SZ from Python 3.10 on; the pack also runs on 3.8, where Linux's value
 # is used (elsewhere the call fails with OSError, which is allowed).
 LINUX_F_SETPIPE_SZ = 1031
-EXTENDED_HEADERS = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE,
-                    tarfile.XGLTYPE)
+EXTENDED_HEADERS = (
+    tarfile.GNUTYPE_LONGNAME,
+    tarfile.GNUTYPE_LONGLINK,
+    tarfile.XHDTYPE,
+    tarfile.XGLTYPE,
+)
 MAX_EXTENDED_HEADER = 1 << 20
 PAX_KEYS = {b"path": str, b"linkpath": str, b"size": int, b"mtime": float}  # what a datadir needs
 
@@ -155,11 +159,12 @@ def _unpack_members(reader, writer, target):
 
 def _read_extended(reader, member, overrides):
     if member.size > MAX_EXTENDED_HEADER:
-        raise UntarError("archive has an extended header of %d bytes: not a data directory's"
-                         % member.size)
+        raise UntarError(
+            "archive has an extended header of %d bytes: not a data directory's" % member.size
+        )
     data = bytearray(member.size + _padding(member.size))
     reader.exact(memoryview(data), "an extended header")
-    data = bytes(data[:member.size])
+    data = bytes(data[: member.size])
     if member.type == tarfile.GNUTYPE_LONGNAME:
         overrides["path"] = data.rstrip(b"\0").decode("utf-8", "surrogateescape")
     elif member.type == tarfile.GNUTYPE_LONGLINK:
@@ -172,14 +177,14 @@ def _pax_records(data):
     """pax records are "LENGTH KEY=VALUE\\n"; keep the ones a data directory needs."""
     records, offset = {}, 0
     while offset < len(data):
-        length_text, _, _ = data[offset:offset + 20].partition(b" ")
+        length_text, _, _ = data[offset : offset + 20].partition(b" ")
         try:
             length = int(length_text)
         except ValueError:
             length = 0
         if length <= len(length_text):
             raise UntarError("archive has a malformed pax header")
-        record = data[offset + len(length_text) + 1:offset + length - 1]
+        record = data[offset + len(length_text) + 1 : offset + length - 1]
         key, _, value = record.partition(b"=")
         if key in PAX_KEYS:
             try:
@@ -208,8 +213,10 @@ def _unpack_member(reader, writer, target, member, directories):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         os.symlink(member.linkname, path)
     else:
-        raise UntarError("archive member %s is of a kind a data directory never holds "
-                         "(tar type %r)" % (member.name, member.type))
+        raise UntarError(
+            "archive member %s is of a kind a data directory never holds "
+            "(tar type %r)" % (member.name, member.type)
+        )
 
 
 def _open_for_writing(path, mode):
@@ -246,7 +253,7 @@ def _copy_data(reader, writer, fd, member):
         buffer = writer.buffer()
         reader.exact(buffer[:step], member.name)
         if step % ALIGN:  # the file's tail: write whole blocks, cut to size once written
-            buffer[step:_aligned(step)] = bytes(_aligned(step) - step)
+            buffer[step : _aligned(step)] = bytes(_aligned(step) - step)
         writer.write(fd, _aligned(step))
         remaining -= step
 

@@ -47,43 +47,61 @@ class MariaDBService(BaseService):
             partial = self.datadir(data_dir) + ".partial"
             shutil.rmtree(partial, ignore_errors=True)
             database = self._new_datadir(data_dir, partial, options)
-            credentials = {"user": APP_USER, "password": secrets.token_urlsafe(18),
-                           "database": options.get("database") or database}
+            credentials = {
+                "user": APP_USER,
+                "password": secrets.token_urlsafe(18),
+                "database": options.get("database") or database,
+            }
             self._save_credentials(data_dir, credentials)
             os.rename(partial, self.datadir(data_dir))
         elif credentials is None:
-            raise ServiceError("MariaDB datadir %s has no credentials file %s: destroy the "
-                               "environment to start it afresh" %
-                               (self.datadir(data_dir), self.credentials_path(data_dir)))
-        return {"host": HOST, "port": port, "user": credentials["user"],
-                "password": credentials["password"], "database": credentials["database"],
-                "socket": self.socket_path(data_dir)}
+            raise ServiceError(
+                "MariaDB datadir %s has no credentials file %s: destroy the "
+                "environment to start it afresh"
+                % (self.datadir(data_dir), self.credentials_path(data_dir))
+            )
+        return {
+            "host": HOST,
+            "port": port,
+            "user": credentials["user"],
+            "password": credentials["password"],
+            "database": credentials["database"],
+            "socket": self.socket_path(data_dir),
+        }
 
     def _new_datadir(self, data_dir, target, options):
         """Fill target; return the database name the snapshot holds (or the default)."""
         snapshot = options.get("snapshot")
         if snapshot:
             if self.artifact_store is None:
-                raise ServiceError("mysql snapshot %r needs an artifact store: configure "
-                                   "artifact_store" % snapshot)
-            meta = snapshots.restore_snapshot(self.artifact_store, snapshot, target,
-                                              os.path.join(data_dir, "tmp"))
+                raise ServiceError(
+                    "mysql snapshot %r needs an artifact store: configure artifact_store" % snapshot
+                )
+            meta = snapshots.restore_snapshot(
+                self.artifact_store, snapshot, target, os.path.join(data_dir, "tmp")
+            )
             return meta.get("database") or DEFAULT_DATABASE
         self._install_fresh(target, data_dir)
         return DEFAULT_DATABASE
 
     def _install_fresh(self, target, data_dir):
         os.makedirs(target, exist_ok=True)
-        argv = [find_tool("mariadb-install-db", "mysql_install_db"), "--no-defaults",
-                "--datadir=%s" % target, "--user=%s" % current_user(),
-                "--auth-root-authentication-method=socket", "--skip-test-db",
-                "--skip-name-resolve"]
+        argv = [
+            find_tool("mariadb-install-db", "mysql_install_db"),
+            "--no-defaults",
+            "--datadir=%s" % target,
+            "--user=%s" % current_user(),
+            "--auth-root-authentication-method=socket",
+            "--skip-test-db",
+            "--skip-name-resolve",
+        ]
         log = self.log_path(data_dir)
         with open(log, "ab") as handle:
             result = subprocess.run(argv, stdout=handle, stderr=subprocess.STDOUT, timeout=300)
         if result.returncode != 0:
-            raise ServiceError("mariadb-install-db failed for %s: %s"
-                               % (target, self.last_log_line(data_dir)))
+            raise ServiceError(
+                "mariadb-install-db failed for %s: %s" % (target, self.last_log_line(data_dir))
+            )
 
     def _load_credentials(self, data_dir):
         try:
@@ -100,15 +118,21 @@ class MariaDBService(BaseService):
 
     # -- running -------------------------------------------------------------------------------
     def argv(self, env, data_dir, port, options):
-        argv = [find_tool("mariadbd", "mysqld"), "--no-defaults",
-                "--datadir=%s" % self.datadir(data_dir),
-                "--socket=%s" % self.socket_path(data_dir),
-                "--pid-file=%s" % os.path.join(data_dir, "run", "mysqld.pid"),
-                "--tmpdir=%s" % os.path.join(data_dir, "tmp"),
-                "--port=%d" % port, "--bind-address=%s" % HOST,
-                "--skip-name-resolve", "--skip-log-bin", "--log-warnings=1",
-                "--innodb-buffer-pool-size=%s" % options.get("buffer_pool", "128M"),
-                "--innodb-flush-log-at-trx-commit=%d" % int(options.get("flush_at_commit", 2))]
+        argv = [
+            find_tool("mariadbd", "mysqld"),
+            "--no-defaults",
+            "--datadir=%s" % self.datadir(data_dir),
+            "--socket=%s" % self.socket_path(data_dir),
+            "--pid-file=%s" % os.path.join(data_dir, "run", "mysqld.pid"),
+            "--tmpdir=%s" % os.path.join(data_dir, "tmp"),
+            "--port=%d" % port,
+            "--bind-address=%s" % HOST,
+            "--skip-name-resolve",
+            "--skip-log-bin",
+            "--log-warnings=1",
+            "--innodb-buffer-pool-size=%s" % options.get("buffer_pool", "128M"),
+            "--innodb-flush-log-at-trx-commit=%d" % int(options.get("flush_at_commit", 2)),
+        ]
         if os.geteuid() == 0:
             argv.append("--user=root")  # mariadbd refuses to run as root unless told so
         return argv
@@ -141,11 +165,14 @@ class MariaDBService(BaseService):
         """Take a standard snapshot of this environment's running MariaDB into the store."""
         snapshots.check_name(name)
         if self.artifact_store is None:
-            raise ServiceError("creating a snapshot needs an artifact store: configure "
-                               "artifact_store")
+            raise ServiceError(
+                "creating a snapshot needs an artifact store: configure artifact_store"
+            )
         if self.status(env, data_dir, port) != "healthy":
-            raise ServiceError("MariaDB of %s is not running: bring the environment up before "
-                               "taking a snapshot of it" % env)
+            raise ServiceError(
+                "MariaDB of %s is not running: bring the environment up before "
+                "taking a snapshot of it" % env
+            )
         credentials = self._load_credentials(data_dir) or {}
         work = os.path.join(data_dir, "tmp", "snapshot-%s" % name)
         shutil.rmtree(work, ignore_errors=True)
@@ -153,15 +180,21 @@ class MariaDBService(BaseService):
         archive = os.path.join(data_dir, "tmp", "snapshot-%s.tar.gz" % name)
         try:
             if snapshots.has_mariadb_backup():
-                snapshots.backup_running_server(self.socket_path(data_dir),
-                                                self.datadir(data_dir), work,
-                                                self.log_path(data_dir))
+                snapshots.backup_running_server(
+                    self.socket_path(data_dir),
+                    self.datadir(data_dir),
+                    work,
+                    self.log_path(data_dir),
+                )
                 snapshots.pack_datadir(work, archive)
             else:
                 self._pack_stopped(env, data_dir, archive)
-            return snapshots.publish(self.artifact_store, name, archive, {
-                "database": credentials.get("database", DEFAULT_DATABASE),
-                "source_env": env})
+            return snapshots.publish(
+                self.artifact_store,
+                name,
+                archive,
+                {"database": credentials.get("database", DEFAULT_DATABASE), "source_env": env},
+            )
         finally:
             shutil.rmtree(work, ignore_errors=True)
             if os.path.exists(archive):

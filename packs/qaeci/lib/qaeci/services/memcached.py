@@ -17,8 +17,17 @@ class MemcachedService(BaseService):
         binary = shutil.which("memcached") or "/usr/bin/memcached"
         if not shutil.which(binary):
             raise ServiceError("memcached not found: run scripts/install-system-deps.sh")
-        argv = [binary, "-l", HOST, "-p", str(port), "-U", "0",
-                "-m", str(int(options.get("memory_mb", 64)))]
+        argv = [
+            binary,
+            "-l",
+            HOST,
+            "-p",
+            str(port),
+            "-U",
+            "0",
+            "-m",
+            str(int(options.get("memory_mb", 64))),
+        ]
         if os.geteuid() == 0:
             argv += ["-u", current_user()]  # memcached refuses root unless told so
         return argv

@@ -16,10 +16,27 @@ class RedisService(BaseService):
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         if not shutil.which(binary):
             raise ServiceError("redis-server not found: run scripts/install-system-deps.sh")
-        return [binary, "--port", str(port), "--bind", HOST, "--dir", data_dir,
-                "--daemonize", "no", "--logfile", "", "--unixsocket", "",
-                "--save", "60 1000", "--appendonly", "no",
-                "--maxmemory", str(options.get("maxmemory", "128mb"))]
+        return [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            HOST,
+            "--dir",
+            data_dir,
+            "--daemonize",
+            "no",
+            "--logfile",
+            "",
+            "--unixsocket",
+            "",
+            "--save",
+            "60 1000",
+            "--appendonly",
+            "no",
+            "--maxmemory",
+            str(options.get("maxmemory", "128mb")),
+        ]
 
     def probe(self, data_dir, port):
         return tcp_exchange(port, b"PING\r\n").startswith(b"+PONG")

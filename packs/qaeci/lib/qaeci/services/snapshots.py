@@ -30,8 +30,10 @@ class SnapshotError(ServiceError):
 
 def check_name(name):
     if not NAME_PATTERN.match(name or ""):
-        raise SnapshotError("snapshot name %r is not valid: use letters, digits, '.', '_' and "
-                            "'-' (e.g. ttsdb-standard)" % name)
+        raise SnapshotError(
+            "snapshot name %r is not valid: use letters, digits, '.', '_' and "
+            "'-' (e.g. ttsdb-standard)" % name
+        )
     return name
 
 
@@ -51,9 +53,23 @@ def _gzip_tool(preferred):
 
 def pack_datadir(datadir, archive_path):
     result = subprocess.run(
-        ["tar", "-I", _gzip_tool(("pigz",)), "-C", datadir, "--exclude=./*.pid",
-         "--exclude=./*.sock", "-cf", archive_path, "."],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=3600)
+        [
+            "tar",
+            "-I",
+            _gzip_tool(("pigz",)),
+            "-C",
+            datadir,
+            "--exclude=./*.pid",
+            "--exclude=./*.sock",
+            "-cf",
+            archive_path,
+            ".",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        timeout=3600,
+    )
     if result.returncode != 0:
         raise SnapshotError("archiving %s failed: %s" % (datadir, result.stdout.strip()[:300]))
 
@@ -61,8 +77,11 @@ def pack_datadir(datadir, archive_path):
 def unpack_datadir(archive_path, datadir):
     """Unpack with direct I/O (see direct_untar): the files go to disk, not into memory."""
     os.makedirs(datadir, exist_ok=True)
-    inflate = subprocess.Popen([_gzip_tool(("igzip", "pigz")), "-dc", archive_path],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    inflate = subprocess.Popen(
+        [_gzip_tool(("igzip", "pigz")), "-dc", archive_path],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     problem = None
     try:
         direct_untar.untar(inflate.stdout.fileno(), datadir)
@@ -84,16 +103,24 @@ def backup_running_server(socket_path, datadir, target_dir, log_path):
     tool = find_tool("mariadb-backup", "mariabackup")
     common = [tool, "--no-defaults"]
     steps = [
-        common + ["--backup", "--target-dir=%s" % target_dir, "--socket=%s" % socket_path,
-                  "--user=%s" % current_user(), "--datadir=%s" % datadir],
+        common
+        + [
+            "--backup",
+            "--target-dir=%s" % target_dir,
+            "--socket=%s" % socket_path,
+            "--user=%s" % current_user(),
+            "--datadir=%s" % datadir,
+        ],
         common + ["--prepare", "--target-dir=%s" % target_dir],
     ]
     with open(log_path, "ab") as log:
         for argv in steps:
             result = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, timeout=3600)
             if result.returncode != 0:
-                raise SnapshotError("%s failed (exit %d): see %s"
-                                    % (" ".join(argv[:3]), result.returncode, log_path))
+                raise SnapshotError(
+                    "%s failed (exit %d): see %s"
+                    % (" ".join(argv[:3]), result.returncode, log_path)
+                )
 
 
 def has_mariadb_backup():
@@ -106,8 +133,12 @@ def has_mariadb_backup():
 
 def publish(store, name, archive_path, metadata):
     """Put the archive and its metadata into the artifact store."""
-    metadata = dict(metadata, name=name, size=os.path.getsize(archive_path),
-                    created=datetime.datetime.utcnow().replace(microsecond=0).isoformat() + "Z")
+    metadata = dict(
+        metadata,
+        name=name,
+        size=os.path.getsize(archive_path),
+        created=datetime.datetime.utcnow().replace(microsecond=0).isoformat() + "Z",
+    )
     store.put(archive_key(name), archive_path)
     meta_path = archive_path + ".json"
     with open(meta_path, "w") as handle:
@@ -121,9 +152,10 @@ def restore_snapshot(store, name, datadir, tmp_dir):
     """Unpack snapshot `name` from the store into datadir; return its metadata."""
     if not store.exists(archive_key(name)):
         available = ", ".join(item["name"] for item in list_snapshots(store)) or "none"
-        raise SnapshotError("mysql snapshot %r is not in the artifact store (available: %s): "
-                            "create it with the snapshot action or fix the template"
-                            % (name, available))
+        raise SnapshotError(
+            "mysql snapshot %r is not in the artifact store (available: %s): "
+            "create it with the snapshot action or fix the template" % (name, available)
+        )
     os.makedirs(tmp_dir, exist_ok=True)
     in_place = store.local_path(archive_key(name))
     if in_place:  # a store on this disk: unpack from it, no copy of a gigabyte first
@@ -162,7 +194,7 @@ def list_snapshots(store, with_metadata=False):
     found = []
     for key in sorted(_key_name(item) for item in store.list(PREFIX)):
         if key.startswith(PREFIX) and key.endswith(".tar.gz"):
-            name = key[len(PREFIX):-len(".tar.gz")]
+            name = key[len(PREFIX) : -len(".tar.gz")]
             entry = {"name": name, "key": key}
             if with_metadata:
                 entry = dict(read_metadata(store, name, tempfile.gettempdir()), **entry)

@@ -36,8 +36,9 @@ def _checked(member, target):
     # realpath follows the links unpacked so far: a member cannot escape through one of them.
     landing = os.path.realpath(os.path.join(root, name))
     if not _within(root, landing):
-        raise MemberRefused("%r would be extracted to %r, which is outside the destination"
-                            % (member.name, landing))
+        raise MemberRefused(
+            "%r would be extracted to %r, which is outside the destination" % (member.name, landing)
+        )
     mode = _safe_mode(member)
     if member.issym() or member.islnk():
         _check_link(member, root, name)
@@ -70,8 +71,9 @@ def _check_link(member, root, name):
     folder = os.path.dirname(name) if member.issym() else ""
     pointee = os.path.realpath(os.path.join(root, folder, member.linkname))
     if not _within(root, pointee):
-        raise MemberRefused("%r would link to %r, which is outside the destination"
-                            % (member.name, pointee))
+        raise MemberRefused(
+            "%r would link to %r, which is outside the destination" % (member.name, pointee)
+        )
 
 
 def _within(root, path):

@@ -14,8 +14,10 @@ MAIN_CLASS = "org.apache.zookeeper.server.quorum.QuorumPeerMain"
 def zookeeper_classpath():
     jar = os.path.join(JAVA_DIR, "zookeeper.jar")
     if not os.path.exists(jar):
-        raise ServiceError("ZooKeeper not found at %s: run scripts/install-system-deps.sh "
-                           "(Debian package zookeeper)" % jar)
+        raise ServiceError(
+            "ZooKeeper not found at %s: run scripts/install-system-deps.sh "
+            "(Debian package zookeeper)" % jar
+        )
     # zookeeper.jar's manifest names its dependencies; slf4j-simple gives it a console logger.
     extra = [path for path in glob.glob(os.path.join(JAVA_DIR, "slf4j-simple.jar"))]
     return ":".join([jar] + extra)
@@ -50,11 +52,19 @@ class ZooKeeperService(BaseService):
         java = shutil.which("java")
         if not java:
             raise ServiceError("java not found: run scripts/install-system-deps.sh")
-        return [java, "-Xms32m", "-Xmx%s" % options.get("heap", "256m"),
-                "-XX:+UseSerialGC", "-Dzookeeper.admin.enableServer=false",
-                "-Dorg.slf4j.simpleLogger.logFile=System.out",
-                "-Dzookeeper.jmx.log4j.disable=true",
-                "-cp", zookeeper_classpath(), MAIN_CLASS, self.config_path(data_dir)]
+        return [
+            java,
+            "-Xms32m",
+            "-Xmx%s" % options.get("heap", "256m"),
+            "-XX:+UseSerialGC",
+            "-Dzookeeper.admin.enableServer=false",
+            "-Dorg.slf4j.simpleLogger.logFile=System.out",
+            "-Dzookeeper.jmx.log4j.disable=true",
+            "-cp",
+            zookeeper_classpath(),
+            MAIN_CLASS,
+            self.config_path(data_dir),
+        ]
 
     def probe(self, data_dir, port):
         return tcp_exchange(port, b"ruok") == b"imok"

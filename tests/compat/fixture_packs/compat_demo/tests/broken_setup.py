@@ -1,4 +1,5 @@
 """Test cases set up wrongly: each must ERROR with a one-line message saying what to fix."""
+
 from st2tests.base import BaseActionAliasTestCase, BaseActionTestCase
 
 

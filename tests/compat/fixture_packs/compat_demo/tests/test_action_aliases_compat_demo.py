@@ -16,9 +16,14 @@ class GreetAliasTestCase(BaseActionAliasTestCase):
 
     def test_parameters_are_extracted_as_stackstorm_extracts_them(self):
         self.assertExtractedParametersMatch("greet {{ name }}", "greet bob", {"name": "bob"})
-        self.assertExtractedParametersMatch("hello {{ name }} {{ count=1 }} times",
-                                            "hello bob 3 times", {"name": "bob", "count": "3"})
-        self.assertExtractedParametersMatch("hello {{ name }} {{ count=1 }} times",
-                                            "hello bob times", {"name": "bob", "count": "1"})
-        self.assertExtractedParametersMatch("greet {{ name }}", "greet bob extra=x",
-                                            {"name": "bob", "extra": "x"})
+        self.assertExtractedParametersMatch(
+            "hello {{ name }} {{ count=1 }} times",
+            "hello bob 3 times",
+            {"name": "bob", "count": "3"},
+        )
+        self.assertExtractedParametersMatch(
+            "hello {{ name }} {{ count=1 }} times", "hello bob times", {"name": "bob", "count": "1"}
+        )
+        self.assertExtractedParametersMatch(
+            "greet {{ name }}", "greet bob extra=x", {"name": "bob", "extra": "x"}
+        )

@@ -1,8 +1,6 @@
 import yaml
-
-from st2tests.base import BaseActionTestCase
-
 from greet import GreetAction
+from st2tests.base import BaseActionTestCase
 
 
 class GreetActionTestCase(BaseActionTestCase):
@@ -25,16 +23,18 @@ class GreetActionTestCase(BaseActionTestCase):
         self.assertEqual(self.action_service.get_value("last_greeted"), "eve")
         names = [pair.name for pair in self.action_service.list_values()]
         self.assertEqual(names, ["tests.GreetAction:last_greeted"])
-        self.assertEqual(self.action_service.get_value("tests.GreetAction:last_greeted",
-                                                       local=False), "eve")
+        self.assertEqual(
+            self.action_service.get_value("tests.GreetAction:last_greeted", local=False), "eve"
+        )
 
     def test_each_test_starts_with_an_empty_datastore(self):
         self.assertEqual(list(self.action_service.list_values()), [])
 
     def test_refuses_a_count_below_one(self):
         action = self.get_action_instance(config=self.config)
-        self.assertEqual(action.run(name="bob", count=0),
-                         (False, "count must be at least 1, got 0"))
+        self.assertEqual(
+            action.run(name="bob", count=0), (False, "count must be at least 1, got 0")
+        )
 
     def test_config_is_passed_as_given(self):
         self.assertEqual(self.get_action_instance().config, {})

@@ -1,6 +1,5 @@
-from st2tests.base import BaseSensorTestCase
-
 from counter_sensor import CounterSensor
+from st2tests.base import BaseSensorTestCase
 
 
 class CounterSensorTestCase(BaseSensorTestCase):

@@ -1,8 +1,8 @@
 """Deliberately wrong assertions: each test here must FAIL (run explicitly by tests/compat)."""
-from st2tests.base import BaseActionAliasTestCase, BaseActionTestCase, BaseSensorTestCase
 
 from counter_sensor import CounterSensor
 from greet import GreetAction
+from st2tests.base import BaseActionAliasTestCase, BaseActionTestCase, BaseSensorTestCase
 
 
 class WrongActionTestCase(BaseActionTestCase):
@@ -37,7 +37,8 @@ class WrongAliasTestCase(BaseActionAliasTestCase):
 
     def test_command_matching_two_formats(self):
         self.assertCommandMatchesExactlyOneFormatString(
-            ["hi {{ name }}", "hi {{ name }} {{ mood=fine }}"], "hi bob")
+            ["hi {{ name }}", "hi {{ name }} {{ mood=fine }}"], "hi bob"
+        )
 
     def test_command_matching_no_format(self):
         self.assertCommandMatchesExactlyOneFormatString(["greet {{ name }}"], "wave at bob")

@@ -10,9 +10,10 @@ class BeaconSensor(PollingSensor):
             return
         self.sent += 1
         self.sensor_service.set_value("sent", str(self.sent))
-        self.sensor_service.dispatch(trigger="fx.event",
-                                     payload={"kind": "hello", "name": "beacon%d" % self.sent,
-                                              "times": 1})
+        self.sensor_service.dispatch(
+            trigger="fx.event",
+            payload={"kind": "hello", "name": "beacon%d" % self.sent, "times": 1},
+        )
 
     def cleanup(self):
         self.sensor_service.set_value("cleaned", "yes")
