@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from qaeci.backends.base import BackendError
+from qaeci.backends.marathon_deployments import Deployments
 
 from tests.marathon.marathon_helpers import make_backend
 
@@ -98,3 +99,38 @@ def test_a_deployment_that_never_ends_fails_at_its_timeout(marathon, store, tmp_
         backend.deploy(spec_for())
     assert "did not end within 0.3s" in str(stuck.value) and "/v2/queue" in str(stuck.value)
     assert backend.app_status("e1", "web").state == "starting"
+
+
+class DeploymentEndingDuringAnAppRead(object):
+    """A Marathon client whose deployment succeeds while the follower's first read of the app is
+    answered: that reply still shows the task staging, and from then on the deployment is gone
+    and the task runs (Marathon removes a deployment only once its tasks run)."""
+
+    url = "http://127.0.0.1:8080"
+    version = "2026-12-05T19:00:00.000Z"
+
+    def __init__(self):
+        self.ended = False
+
+    def deployments(self):
+        return [] if self.ended else [{"id": "d1"}]
+
+    def app(self, app_id):
+        state = "TASK_RUNNING" if self.ended else "TASK_STAGING"
+        self.ended = True
+        return {
+            "id": app_id,
+            "instances": 1,
+            "version": self.version,
+            "versionInfo": {"lastConfigChangeAt": self.version},
+            "tasks": [{"state": state, "version": self.version}],
+        }
+
+    def cancel_deployment(self, deployment_id):
+        raise AssertionError("a succeeding deployment was cancelled")
+
+
+def test_a_deployment_ending_while_the_app_is_read_is_a_success():
+    followed = Deployments(DeploymentEndingDuringAnAppRead(), timeout=5.0)
+    app = followed.follow_app("d1", "/qaeci/qa1/web")
+    assert [task["state"] for task in app["tasks"]] == ["TASK_RUNNING"]

@@ -88,12 +88,15 @@ class Deployments(object):
         running; BackendError when it outlasts the timeout."""
         deadline = time.monotonic() + self.timeout
         for _ in paced(deadline):
+            # The deployment first, then the app: Marathon removes a deployment only once its
+            # tasks run, so an app read after seeing it gone shows them; read before, it may
+            # show them still staging although the deployment succeeded meanwhile.
+            running = self._still_running(deployment_id)
             app = self.client.app(app_id)
             if app is None:
                 raise DeploymentFailed(
                     "app %s vanished from %r while being deployed" % (app_id, self.client)
                 )
-            running = self._still_running(deployment_id)
             # Only this deployment's failures: an unchanged app put again after a failure (its
             # cause fixed elsewhere) keeps its configuration, and the old failure with it.
             failure = current_failure(app, since=app.get("version"))
