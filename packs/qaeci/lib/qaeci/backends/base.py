@@ -5,6 +5,8 @@ Every method is idempotent: calling it again with the same arguments converges o
 so an `env up` interrupted half-way can simply be run again.
 """
 
+import concurrent.futures
+
 
 class BackendError(Exception):
     """A one-line, user-facing failure of the back end (what failed and how to fix it)."""
@@ -221,3 +223,19 @@ class Backend(object):
     def environments(self):
         """Names of environments that have anything running or on disk in this back end."""
         raise NotImplementedError
+
+
+def ensure_services_in_parallel(env, wanted, ensure_one):
+    """{name: ensure_one(name, options)} for every base service in WANTED, started side by side;
+    one BackendError naming each service that failed (the others are left running)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(wanted)) as pool:
+        futures = {name: pool.submit(ensure_one, name, options) for name, options in wanted.items()}
+    results, failures = {}, []
+    for name, future in sorted(futures.items()):
+        try:
+            results[name] = future.result()
+        except BackendError as error:
+            failures.append("%s: %s" % (name, error))
+    if failures:
+        raise BackendError("base services of %s failed: %s" % (env, "; ".join(failures)))
+    return results

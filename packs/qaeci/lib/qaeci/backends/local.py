@@ -10,14 +10,19 @@ Layout of work_dir:
 Programs are named ENV.APP and ENV.svc-NAME (supervisor allows dots in names).
 """
 
-import concurrent.futures
 import json
 import os
 import re
 import shutil
 import time
 
-from qaeci.backends.base import AppInfo, AppState, Backend, BackendError
+from qaeci.backends.base import (
+    AppInfo,
+    AppState,
+    Backend,
+    BackendError,
+    ensure_services_in_parallel,
+)
 from qaeci.backends.local_files import write_json
 from qaeci.backends.local_locks import file_lock
 from qaeci.backends.local_ports import PortRegistry, port_is_free
@@ -270,20 +275,9 @@ class LocalBackend(Backend):
         if not wanted:
             return {}
         self.supervisor.ensure_running()
-        with concurrent.futures.ThreadPoolExecutor(max_workers=len(wanted)) as pool:
-            futures = {
-                name: pool.submit(self._ensure_service, env, name, options)
-                for name, options in wanted.items()
-            }
-        results, failures = {}, []
-        for name, future in sorted(futures.items()):
-            try:
-                results[name] = future.result()
-            except BackendError as error:
-                failures.append("%s: %s" % (name, error))
-        if failures:
-            raise BackendError("base services of %s failed: %s" % (env, "; ".join(failures)))
-        return results
+        return ensure_services_in_parallel(
+            env, wanted, lambda name, options: self._ensure_service(env, name, options)
+        )
 
     def _ensure_service(self, env, name, options):
         port = self.ports.allocate(env, SERVICE_PREFIX + name)

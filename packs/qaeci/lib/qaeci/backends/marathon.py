@@ -15,12 +15,17 @@ cluster's Mesos master (clusters.NAME.mesos_url, mesos_sandbox.py); without one,
 cannot say, it is what Marathon knows of the app's tasks, after one line saying why.
 """
 
-import concurrent.futures
 import socket
 import time
 
 from qaeci.backends import marathon_ids
-from qaeci.backends.base import AppInfo, AppState, Backend, BackendError
+from qaeci.backends.base import (
+    AppInfo,
+    AppState,
+    Backend,
+    BackendError,
+    ensure_services_in_parallel,
+)
 from qaeci.backends.marathon_apps import AppDefinitions
 from qaeci.backends.marathon_client import MarathonClient
 from qaeci.backends.marathon_deployments import (
@@ -269,20 +274,9 @@ class MarathonBackend(Backend):
         if not wanted:
             return {}
         client = self.client_for(env, deploy_type)
-        with concurrent.futures.ThreadPoolExecutor(max_workers=len(wanted)) as pool:
-            futures = {
-                name: pool.submit(self._ensure_service, client, env, name, options)
-                for name, options in wanted.items()
-            }
-        results, failures = {}, []
-        for name, future in sorted(futures.items()):
-            try:
-                results[name] = future.result()
-            except BackendError as error:
-                failures.append("%s: %s" % (name, error))
-        if failures:
-            raise BackendError("base services of %s failed: %s" % (env, "; ".join(failures)))
-        return results
+        return ensure_services_in_parallel(
+            env, wanted, lambda name, options: self._ensure_service(client, env, name, options)
+        )
 
     def _ensure_service(self, client, env, name, options):
         service_id = marathon_ids.service_id(env, name)
