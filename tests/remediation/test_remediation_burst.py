@@ -26,7 +26,9 @@ def test_a_burst_of_oom_kills_gets_exactly_the_cap_of_remediations(site):
     kills = [oom_payload("qa1", "api", 40000 + number) for number in range(BURST)]  # processes
     remediations = site.fire_burst("qaeci.container_oom", kills, timeout=BURST_TIMEOUT)
     assert len(remediations) == BURST
-    assert all(execution["status"] == "succeeded" for execution in remediations)
+    assert all(execution["status"] == "succeeded" for execution in remediations), [
+        (e["status"], e.get("result")) for e in remediations if e["status"] != "succeeded"
+    ][:2]
     counts = collections.Counter(
         execution["result"]["output"]["decision"]["decision"] for execution in remediations
     )

@@ -58,6 +58,8 @@ class PolicyTestCase(unittest.TestCase):
                 ("qaeci.env_rebuild_failed", "action.concurrency.attr"),
                 ("qaeci.env_up", "action.concurrency.attr"),
                 ("qaeci.remediate_decide", "action.concurrency"),
+                ("qaeci.remediate_memory", "action.concurrency"),
+                ("qaeci.remediate_restart", "action.concurrency"),
             ],
         )
 
