@@ -397,7 +397,8 @@ class Runtime(object):
         if "core.st2.generic.actiontrigger" in listening:
             self.dispatch_trigger("core.st2.generic.actiontrigger", payload)
         if "core.st2.generic.notifytrigger" in listening:
-            for notice in notify_payloads(execution, action, effective_notify(execution, action)):
+            notify = effective_notify(execution, action)
+            for notice in notify_payloads(execution, action, notify, self.kv_lookup):
                 self.dispatch_trigger("core.st2.generic.notifytrigger", notice)
 
     # --- threads -------------------------------------------------------------------------

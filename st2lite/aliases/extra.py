@@ -10,16 +10,22 @@ from .jinja_env import make_environment
 _ENVIRONMENT = make_environment(strict_undefined=True)
 
 
-def render_extra(extra, context):
+def render_extra(extra, context, render_text=None):
     """The rendered mapping; jinja2.TemplateError or ValueError (a rendered mapping that no
-    longer reads as JSON) for one StackStorm could not render either."""
+    longer reads as JSON) for one StackStorm could not render either. render_text(text,
+    context), when given, renders each value instead of the alias environment."""
+    render_text = render_text or _render_alias_text
     rendered = {}
     for key, value in (extra or {}).items():
         structured = isinstance(value, (dict, list))
         text = json.dumps(value) if structured else str(value)
-        output = _ENVIRONMENT.from_string(text).render(dict(context, __context=context))
+        output = render_text(text, dict(context, __context=context))
         if output == text:
             rendered[key] = value
         else:
             rendered[key] = json.loads(output) if structured else output
     return rendered
+
+
+def _render_alias_text(text, context):
+    return _ENVIRONMENT.from_string(text).render(context)

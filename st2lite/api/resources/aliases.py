@@ -163,11 +163,12 @@ def _run_alias(app, request, alias, parameter_sets, body):
 
 
 def _notify(body):
-    """Where the result goes when the execution ends (StackStorm's on_complete notification):
-    the notification route (or channel), with the chat user, channel and context as data."""
+    """Where the result goes when the execution ends (StackStorm's _get_notify_field): an
+    on-complete notification to the notification route (or channel), with the chat user,
+    channel and context as data. Without either the route is null, as on StackStorm: the
+    notifytrigger still fires (with route and channel null), but no chatops rule matches it,
+    so nothing is said in chat."""
     route = body.get("notification_route") or body.get("notification_channel")
-    if not route:
-        return None
     return {
         "on-complete": {
             "routes": [route],
