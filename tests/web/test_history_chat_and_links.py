@@ -76,6 +76,9 @@ def test_chat_acks_then_answers_with_the_result_and_refusals_say_why(browser, se
     assert result.text.endswith("<script>window.injected=2</script>")  # shown, never run
     assert hrefs(result) == ["http://api.demo.localhost:8080/", "http://web.demo.localhost:8080/"]
     assert browser.execute_script("return window.injected === undefined;")
+    posted = [a for a in kept_announcements(server.state) if a["route"] == "web"]
+    assert posted[0]["payload"]["context"]["id"]  # the command's own id (result after ack)
+    assert posted[0]["delivered_at"]  # the page, a listener of its route, took it
     browser.shot("chat-ack-and-result")
 
     execution_id = ack.get_attribute("data-execution")

@@ -9,7 +9,9 @@ var Chat = (function () {
   var ROUTE = "web";
   var CHANNEL = "history-page";
   var HELP = /^help(\s+(.*))?$/i;
-  var state = {user: "", sent: [], recall: 0, onOpenExecution: null};
+  var TAB = Math.random().toString(36).slice(2);
+  var state = {user: "", sent: [], recall: 0, onOpenExecution: null, commands: 0,
+               acking: {}, early: {}};
 
   var $ = Dom.byId;
   var element = Dom.element;
@@ -55,12 +57,21 @@ var Chat = (function () {
     if (execution.id) openLink(line, execution.id);
   }
 
+  // The command goes with an id of its own as `source_context`, which comes back in the
+  // result's `context`: a result that overtakes its ack waits for it.
   function run(command) {
+    state.commands += 1;
+    var id = TAB + "-" + state.commands;
+    state.acking[id] = true;
     return St2Api.post("/aliasexecution/match_and_execute", {
       command: command, user: state.user, source_channel: CHANNEL,
-      notification_channel: CHANNEL, notification_route: ROUTE
+      notification_channel: CHANNEL, notification_route: ROUTE, source_context: {id: id}
     }).then(function (answer) {
       (answer.results || []).forEach(ack);
+    }).finally(function () {
+      delete state.acking[id];
+      (state.early[id] || []).forEach(showResult);
+      delete state.early[id];
     });
   }
 
@@ -110,6 +121,15 @@ var Chat = (function () {
   function onAnnouncement(data) {
     var payload = (data && data.payload) || {};
     if (payload.user && payload.user !== state.user) return;
+    var id = payload.context && payload.context.id;
+    if (id && state.acking[id]) {
+      (state.early[id] = state.early[id] || []).push(payload);
+      return;
+    }
+    showResult(payload);
+  }
+
+  function showResult(payload) {
     say("result", "st2", payload.message, payload.extra);
   }
 
@@ -123,6 +143,8 @@ var Chat = (function () {
     state.user = "";
     state.sent = [];
     state.recall = 0;
+    state.acking = {};
+    state.early = {};
     $("chat-log").textContent = "";
     $("chat-input").value = "";
   }
