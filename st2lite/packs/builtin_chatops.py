@@ -1,7 +1,8 @@
 """StackStorm's `chatops` pack, as st2lite ships it built in (StackStorm ships it in contrib/):
 post_message (the announcement runner), post_result (a workflow: format an execution's result
 with its alias's result format, then post it), format_execution_result, and the rules that post
-an execution's result when its notification route is `hubot` or `errbot`.
+an execution's result when its notification route is `hubot`, `errbot` or `web` (the chat panel
+of st2lite's history page).
 
 A pack named `chatops` on the packs path replaces these, as installing a pack over StackStorm's
 own does. StackStorm's match, match_and_execute and run actions call the REST API from the
@@ -94,6 +95,13 @@ def chatops_rules():
             "notify-errbot",
             "errbot",
             "Notification rule to send results of action executions to stream for errbot",
+            dict(parameters, route="{{ trigger.route }}"),
+        ),
+        _rule(
+            "notify-web",
+            "web",
+            "Notification rule to send results of action executions to the chat panel of "
+            "the history page of st2lite serve",
             dict(parameters, route="{{ trigger.route }}"),
         ),
     ]

@@ -33,6 +33,9 @@ def raw_get(base_url, path):
         ("/", "text/html; charset=utf-8"),
         ("/index.html", "text/html; charset=utf-8"),
         ("/web/history.js", "text/javascript; charset=utf-8"),
+        ("/web/chat.js", "text/javascript; charset=utf-8"),
+        ("/web/links.js", "text/javascript; charset=utf-8"),
+        ("/web/dom.js", "text/javascript; charset=utf-8"),
         ("/web/history.css", "text/css; charset=utf-8"),
     ],
 )

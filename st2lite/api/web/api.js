@@ -66,14 +66,31 @@ var St2Api = (function () {
     });
   }
 
-  // The stream of execution events (with auth off there is no token to send).
-  function executionEvents(onEvent, onState) {
-    var url = "/stream/v1/stream?events=st2.execution__create,st2.execution__update";
+  function send(method, url, body) {
+    var headers = {"Content-Type": "application/json"};
+    if (token()) headers["X-Auth-Token"] = token();
+    return fetch(url, {method: method, headers: headers, credentials: "omit",
+                       body: JSON.stringify(body)}).then(function (response) {
+      if (!response.ok) return faultOf(response);
+      return response.json();
+    });
+  }
+
+  // POST /api/v1<path> with a JSON body: the parsed answer.
+  function post(path, body) {
+    return send("POST", "/api/v1" + path, body);
+  }
+
+  // The stream of the events named in `handlers` ({event name: function (data)}) and only
+  // those; with auth off there is no token to send.
+  function events(handlers, onState) {
+    var names = Object.keys(handlers);
+    var url = "/stream/v1/stream?events=" + names.map(encodeURIComponent).join(",");
     if (token()) url += "&x-auth-token=" + encodeURIComponent(token());
     var source = new EventSource(url);
-    ["st2.execution__create", "st2.execution__update"].forEach(function (name) {
+    names.forEach(function (name) {
       source.addEventListener(name, function (event) {
-        onEvent(name, JSON.parse(event.data));
+        handlers[name](JSON.parse(event.data));
       });
     });
     source.onopen = function () { onState(true); };
@@ -81,6 +98,6 @@ var St2Api = (function () {
     return source;
   }
 
-  return {ApiError: ApiError, token: token, forgetToken: forgetToken, get: get, login: login,
-          executionEvents: executionEvents};
+  return {ApiError: ApiError, token: token, forgetToken: forgetToken, get: get, post: post,
+          login: login, events: events};
 })();

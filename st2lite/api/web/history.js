@@ -1,20 +1,18 @@
 // The history page: login, the executions list (newest first, top-level only, filtered through
-// the API's query parameters), one execution's detail with its children as a tree, and live
-// updates from the stream. Data is only ever written with textContent, never as HTML.
+// the API's query parameters, the filters kept in the page's URL), one execution's detail with
+// its children as a tree, live updates from the stream, and the chat panel (chat.js). Data is
+// only ever written with textContent, never as HTML.
 "use strict";
 
 (function () {
   var PAGE_SIZE = 50;
+  var RANGES = {"1h": 3600e3, "1d": 86400e3, "7d": 7 * 86400e3};
+  var FILTER_FIELDS = ["action", "status", "user", "range", "from", "to"];
+  var TIME_TEXT = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
   var state = {filters: {}, selectedId: null, stream: null, detailTimer: null, total: 0};
 
-  function $(id) { return document.getElementById(id); }
-
-  function element(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
+  var $ = Dom.byId;
+  var element = Dom.element;
 
   function statusNode(tag, status) {
     return element(tag, "status status-" + status, status);
@@ -54,6 +52,7 @@
     $("session").hidden = false;
     $("whoami").textContent = user;
     $("logout").hidden = !authOn;
+    Chat.start(user, openDetail);
     loadFilterMenus();
     loadList().then(startStream);
   }
@@ -86,6 +85,7 @@
 
   function onLogout() {
     St2Api.forgetToken();
+    Chat.stop();
     $("executions").tBodies[0].textContent = "";
     closeDetail();
     showLogin("Logged out.");
@@ -95,25 +95,66 @@
   function failed(where) {
     return function (error) {
       if (error.status === 401 && St2Api.token()) {
-        St2Api.forgetToken();
-        showLogin("Your session has ended (" + error.message + "): log in again.");
+        sessionEnded(error.message);
         return;
       }
       $(where).textContent = error.message;
     };
   }
 
+  function sessionEnded(reason) {
+    St2Api.forgetToken();
+    Chat.stop();
+    showLogin("Your session has ended (" + reason + "): log in again.");
+  }
+
   // --- list --------------------------------------------------------------------------------
+
+  // A time as typed (UTC unless it names a zone) as ISO 8601 for the API.
+  function isoTime(text) {
+    var iso = text.replace(" ", "T");
+    if (iso.length === 10) iso += "T00:00:00";
+    return /(Z|[+-]\d{2}:?\d{2})$/.test(iso) ? iso : iso + "Z";
+  }
+
+  // The API's timestamp_gt/timestamp_lt for the time filter: a quick range counts back from
+  // now (so a shared "last hour" link means the last hour when it is opened).
+  function timeQuery(filters) {
+    if (RANGES[filters.range]) {
+      return {timestamp_gt: new Date(Date.now() - RANGES[filters.range]).toISOString()};
+    }
+    if (filters.range !== "between") return {};
+    return {timestamp_gt: filters.from ? isoTime(filters.from) : undefined,
+            timestamp_lt: filters.to ? isoTime(filters.to) : undefined};
+  }
 
   function listQuery() {
     var query = {parent: "null", limit: PAGE_SIZE, sort_desc: "true",
-                 exclude_attributes: "result,trigger_instance"};
-    Object.keys(state.filters).forEach(function (name) { query[name] = state.filters[name]; });
+                 exclude_attributes: "result,trigger_instance",
+                 action: state.filters.action, status: state.filters.status,
+                 user: state.filters.user};
+    var times = timeQuery(state.filters);
+    Object.keys(times).forEach(function (name) { query[name] = times[name]; });
     return query;
+  }
+
+  function badTime(filters) {
+    if (filters.range !== "between") return "";
+    return [["From", filters.from], ["To", filters.to]].filter(function (pair) {
+      return pair[1] && !TIME_TEXT.test(pair[1]);
+    }).map(function (pair) {
+      return pair[0] + ": \"" + pair[1] + "\" is not a time; write it as YYYY-MM-DD HH:MM:SS"
+        + " (UTC), e.g. 2024-05-01 12:00:00";
+    }).join(" ");
   }
 
   function loadList() {
     $("list-error").textContent = "";
+    var problem = badTime(state.filters);
+    if (problem) {
+      $("list-error").textContent = problem;
+      return Promise.resolve();
+    }
     return St2Api.get("/executions", listQuery()).then(function (answer) {
       var body = $("executions").tBodies[0];
       body.textContent = "";
@@ -148,8 +189,10 @@
 
   function matchesFilters(execution) {
     var f = state.filters;
+    var before = timeQuery(f).timestamp_lt;
     return !execution.parent && (!f.action || f.action === actionOf(execution))
-      && (!f.status || f.status === execution.status) && (!f.user || f.user === userOf(execution));
+      && (!f.status || f.status === execution.status) && (!f.user || f.user === userOf(execution))
+      && (!before || Date.parse(execution.start_timestamp) < Date.parse(before));
   }
 
   function fillDatalist(id, values) {
@@ -169,23 +212,64 @@
     }, function () { /* the menus only help typing: the filters work without them */ });
   }
 
-  function onFilter(event) {
-    event.preventDefault();
-    state.filters = {};
-    [["action", "filter-action"], ["status", "filter-status"], ["user", "filter-user"]]
-      .forEach(function (pair) {
-        var value = $(pair[1]).value.trim();
-        if (value) state.filters[pair[0]] = value;
-      });
+  // --- filters, kept in the page's URL (?action=&status=&user=&range=&from=&to=) ----------
+
+  function filtersFromForm() {
+    var filters = {};
+    FILTER_FIELDS.forEach(function (name) {
+      var value = $("filter-" + name).value.trim();
+      if (value) filters[name] = value;
+    });
+    if (filters.range !== "between") {
+      delete filters.from;
+      delete filters.to;
+    }
+    return filters;
+  }
+
+  function showFilters(filters) {
+    FILTER_FIELDS.forEach(function (name) { $("filter-" + name).value = filters[name] || ""; });
+    showTimeInputs();
+  }
+
+  function showTimeInputs() {
+    var between = $("filter-range").value === "between";
+    $("filter-from-label").hidden = !between;
+    $("filter-to-label").hidden = !between;
+  }
+
+  function filtersFromUrl() {
+    var search = new URLSearchParams(window.location.search);
+    var filters = {};
+    FILTER_FIELDS.forEach(function (name) {
+      if (search.get(name)) filters[name] = search.get(name);
+    });
+    return filters;
+  }
+
+  function keepFiltersInUrl(filters) {
+    var search = new URLSearchParams();
+    FILTER_FIELDS.forEach(function (name) {
+      if (filters[name]) search.set(name, filters[name]);
+    });
+    var query = search.toString();
+    window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
+  }
+
+  function applyFilters(filters) {
+    state.filters = filters;
+    showFilters(filters);
+    keepFiltersInUrl(filters);
     loadList();
   }
 
+  function onFilter(event) {
+    event.preventDefault();
+    applyFilters(filtersFromForm());
+  }
+
   function onClearFilters() {
-    $("filter-action").value = "";
-    $("filter-status").value = "";
-    $("filter-user").value = "";
-    state.filters = {};
-    loadList();
+    applyFilters({});
   }
 
   // --- detail ------------------------------------------------------------------------------
@@ -224,11 +308,24 @@
     $("detail-elapsed").textContent = execution.elapsed_seconds === undefined ? "still running"
       : execution.elapsed_seconds.toFixed(2) + " s";
     $("detail-parameters").textContent = pretty(execution.parameters);
-    $("detail-result").textContent = pretty(execution.result);
+    showResult(execution.result);
     $("detail-children-block").hidden = children.length === 0;
     var tree = $("detail-children");
     tree.textContent = "";
     childTree(execution.id, children).forEach(function (node) { tree.appendChild(node); });
+  }
+
+  // The result as JSON with its http(s) URLs as links, and any environment report in it as a
+  // table of its apps (state, URL, checks, logs).
+  function showResult(result) {
+    var reports = $("detail-reports");
+    reports.textContent = "";
+    Links.reportsIn(result).forEach(function (report) {
+      reports.appendChild(Links.reportTable(report));
+    });
+    var shown = $("detail-result");
+    shown.textContent = "";
+    shown.appendChild(Links.textWithLinks(pretty(result)));
   }
 
   // The children list is flat (depth first); each one names its parent.
@@ -297,10 +394,32 @@
     }, 200);
   }
 
+  // Output as it is written, when the stream sends it (st2.execution.output__create).
+  function onOutputEvent(output) {
+    if (!output || output.execution_id !== state.selectedId) return;
+    $("detail-output").textContent += output.data || "";
+    $("detail-output-block").hidden = !$("detail-output").textContent;
+  }
+
+  // Execution events and this page's own chat route only: never a chat bot's route, whose
+  // kept results a listener of it would take.
+  function streamHandlers() {
+    var handlers = {};
+    handlers["st2.execution__create"] = function (data) {
+      onExecutionEvent("st2.execution__create", data);
+    };
+    handlers["st2.execution__update"] = function (data) {
+      onExecutionEvent("st2.execution__update", data);
+    };
+    handlers["st2.execution.output__create"] = onOutputEvent;
+    handlers[Chat.EVENT] = Chat.onAnnouncement;
+    return handlers;
+  }
+
   function startStream() {
     stopStream();
     if ($("history").hidden) return;
-    state.stream = St2Api.executionEvents(onExecutionEvent, function (connected) {
+    state.stream = St2Api.events(streamHandlers(), function (connected) {
       $("live").classList.toggle("on", connected);
       $("live").title = connected ? "live" : "reconnecting to the stream";
     });
@@ -316,5 +435,9 @@
   $("logout").addEventListener("click", onLogout);
   $("filters").addEventListener("submit", onFilter);
   $("filter-clear").addEventListener("click", onClearFilters);
+  $("filter-range").addEventListener("change", showTimeInputs);
+  window.addEventListener("st2lite:unauthorized", function (event) { sessionEnded(event.detail); });
+  state.filters = filtersFromUrl();
+  showFilters(state.filters);
   start();
 })();
