@@ -231,3 +231,15 @@ def test_a_user_the_inquiry_does_not_list_is_refused_and_it_waits_on(chat, site)
     chat.approve(inquiry, "alice")
     done = chat.status(workflow, ("succeeded", "failed"))
     assert done["result"]["output"]["decision"] == "approved", done["result"]
+
+
+def test_remediation_history_answers_in_chat_too(chat, site):
+    chat.say(
+        "remediation history web",
+        "carol",
+        "remediation_history",
+        'remediation history {{ app="" }}',
+    )
+    assert chat.posted("errbot", "remediation") == (
+        "No automatic remediation decision about web yet."
+    )
