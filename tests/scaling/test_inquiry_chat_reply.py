@@ -228,7 +228,15 @@ def test_a_user_the_inquiry_does_not_list_is_refused_and_it_waits_on(chat, site)
     )
     assert chat.status(workflow, ("paused", "succeeded", "failed"))["status"] == "paused"
     assert chat.pending_inquiries() == [inquiry]
-    chat.approve(inquiry, "alice")
+    chat.say(
+        'inquiry respond %s {"continue": true, "reason": "checked"}' % inquiry,
+        "alice",
+        "inquiry_respond",
+        "inquiry respond {{ inquiry_id }} {{ response }}",
+    )
+    assert chat.posted("errbot", "answered inquiry") == (
+        '✓ alice answered inquiry %s: {"continue": true, "reason": "checked"}' % inquiry
+    )
     done = chat.status(workflow, ("succeeded", "failed"))
     assert done["result"]["output"]["decision"] == "approved", done["result"]
 
