@@ -172,3 +172,42 @@ class ClusterScaleInAliasTestCase(QaeciAliasTestCase):
 
     def test_cluster_scale_in(self):
         self.check_alias()
+
+
+class InquiryApproveAliasTestCase(QaeciAliasTestCase):
+    action_alias_name = "inquiry_approve"
+    FORMAT = "approve {{ inquiry_id }}"
+    COMMANDS = {"approve 5f0c1d2e3a4b5c6d7e8f9a0b": {"inquiry_id": "5f0c1d2e3a4b5c6d7e8f9a0b"}}
+    NEAR_MISSES = ["approve", "approved 5f0c1d2e", "please approve 5f0c1d2e"]
+
+    def test_inquiry_approve(self):
+        self.check_alias()
+
+
+class InquiryDenyAliasTestCase(QaeciAliasTestCase):
+    action_alias_name = "inquiry_deny"
+    FORMAT = "deny {{ inquiry_id }}"
+    COMMANDS = {"deny 5f0c1d2e3a4b5c6d7e8f9a0b": {"inquiry_id": "5f0c1d2e3a4b5c6d7e8f9a0b"}}
+    NEAR_MISSES = ["deny", "denied 5f0c1d2e", "approve"]
+
+    def test_inquiry_deny(self):
+        self.check_alias()
+
+
+class InquiryRespondAliasTestCase(QaeciAliasTestCase):
+    action_alias_name = "inquiry_respond"
+    FORMAT = "inquiry respond {{ inquiry_id }} {{ response }}"
+    COMMANDS = {
+        'inquiry respond 5f0c1d2e {"approve": true}': {
+            "inquiry_id": "5f0c1d2e",
+            "response": '{"approve": true}',
+        },
+        'inquiry respond 5f0c1d2e {"ticket": "OPS-12", "approve": false}': {
+            "inquiry_id": "5f0c1d2e",
+            "response": '{"ticket": "OPS-12", "approve": false}',
+        },
+    }
+    NEAR_MISSES = ["inquiry respond", "inquiry 5f0c1d2e", "inquiry respond 5f0c1d2e"]
+
+    def test_inquiry_respond(self):
+        self.check_alias()
