@@ -188,8 +188,9 @@ def request_resume(runtime, execution_id, requester, resumer):
     while root["parent"]:  # paused parents go on too, so that they resume this one
         root = runtime.executions.get(root["parent"], with_children=False)
         runtime.executions.transition(root["id"], ("paused",), status="resuming")
+    asked = runtime.executions.get(execution_id, with_children=False)
     resumer(root["id"])
-    return runtime.executions.get(execution_id, with_children=False)
+    return asked  # as it was asked: the resumer may be running it already
 
 
 def _resume_down(runtime, record, requester):

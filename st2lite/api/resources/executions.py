@@ -194,21 +194,21 @@ def pause_or_resume(app, request, execution_id):
     requester = request.identity.user
     try:
         if status in ("pausing", "paused"):
-            execution_control.request_pause(app.runtime, execution_id, requester)
+            record = execution_control.request_pause(app.runtime, execution_id, requester)
         elif status == "resuming":
-            execution_control.request_resume(
+            record = execution_control.request_resume(
                 app.runtime, execution_id, requester, in_background(app.runtime)
             )
         elif status in ("canceling", "canceled"):
             _refuse_completed(app, execution_id)
-            execution_control.request_cancellation(app.runtime, execution_id, requester)
+            record = execution_control.request_cancellation(app.runtime, execution_id, requester)
         else:
             raise bad_request("Set status to pausing, resuming or canceling, got %r" % (status,))
     except (execution_control.AlreadyCompleted, execution_control.NotCancelable) as e:
         raise bad_request(str(e)) from e
     except execution_control.ControlRefused as e:
         raise bad_request("Failed updating execution. %s" % e) from e
-    return json_response(shaped_execution(app, execution_id))
+    return json_response(_shape_all(app, [record])[0])
 
 
 def _refuse_completed(app, execution_id):
