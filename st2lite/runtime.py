@@ -4,13 +4,16 @@
 to the rules engine and starts the actions of the rules that match.
 """
 
+import functools
 import json
 import os
 import threading
 import time
 import traceback
 
+from st2lite import execution_control
 from st2lite import params as parameters_mod
+from st2lite.control_watch import ControlWatch
 from st2lite.notifications import effective_notify, notify_payloads
 from st2lite.packs.config import PackConfigError, load_pack_config
 from st2lite.packs.loader import load_packs
@@ -32,6 +35,7 @@ ORPHANED = {
     "scheduled": NOT_STARTED,
     "delayed": NOT_STARTED,
     "running": ("abandoned", "the st2lite process running it died"),
+    "canceling": ("canceled", "the st2lite process running it died as it was being canceled"),
 }
 
 
@@ -50,6 +54,7 @@ class Runtime(object):
         self.sensor_datastore = GlobalKeys(self.datastore)
         self.runtimes = RuntimeRegistry(self.state_dir)
         self.registration = self.runtimes.register()
+        self.control = ControlWatch(self.db)
         self._content = None
         self._configs = {}
         self._threads = []
@@ -175,6 +180,9 @@ class Runtime(object):
                 MAX_POLICY_WAIT,
             )
             if claimed == "canceled":
+                if execution_control.canceled_before_start(self, execution_id):
+                    execution_control.start_running(self, execution_id)  # settles it
+                    return self.executions.get(execution_id)
                 self.executions.update(
                     execution_id,
                     status="canceled",
@@ -188,9 +196,8 @@ class Runtime(object):
         except (parameters_mod.ParameterError, PackConfigError) as e:
             self.executions.update(execution_id, status="failed", result={"error": str(e)})
             return self._finish(execution_id, action)
-        self.executions.update(
-            execution_id, status="running", pid=os.getpid(), runtime=self.registration.token
-        )
+        if not execution_control.start_running(self, execution_id):
+            return self.executions.get(execution_id)  # canceled before it started
         status, result = self._run_runner(runner_for(action), action, final, execution_id, context)
         return self._record_outcome(execution_id, action, status, result, final)
 
@@ -203,13 +210,12 @@ class Runtime(object):
         action = self.action(record["action"])
         saved = WorkflowStateStore(self.db).load(execution_id)
         resumer = resumer_for(action)
-        if (
-            saved is None
-            or resumer is None
-            or not self.executions.claim(
-                execution_id, "paused", self.registration.token, os.getpid()
-            )
-        ):
+        if saved is None or resumer is None:
+            return None
+        token = self.registration.token
+        if self.executions.claim(execution_id, "resuming", token, os.getpid()):
+            resumer = functools.partial(resumer, asked=True)  # a resume someone asked for
+        elif not self.executions.claim(execution_id, "paused", token, os.getpid()):
             return None
         status, result = self._run_runner(
             resumer, action, saved.parameters, execution_id, record["context"]
@@ -228,14 +234,19 @@ class Runtime(object):
         return self._finish(execution_id, action)
 
     def _run_runner(self, runner, action, final, execution_id, context):
-        try:
-            outcome = runner(ActionRequest(self, action, final, execution_id, context))
-            return outcome.status, outcome.result
-        except Exception as e:  # a fault in a runner must fail the execution, not the runtime
-            return "failed", {
-                "error": "%s: %s" % (type(e).__name__, e),
-                "traceback": traceback.format_exc(),
-            }
+        with self.control.watching(execution_id):
+            try:
+                outcome = runner(ActionRequest(self, action, final, execution_id, context))
+                status, result = outcome.status, outcome.result
+            except Exception as e:  # a fault in a runner must fail the execution, not the runtime
+                status, result = (
+                    "failed",
+                    {
+                        "error": "%s: %s" % (type(e).__name__, e),
+                        "traceback": traceback.format_exc(),
+                    },
+                )
+        return execution_control.outcome_after_requests(self, execution_id, status, result)
 
     def announce_end(self, execution_id):
         """What follows the end of an execution that was recorded elsewhere (an inquiry

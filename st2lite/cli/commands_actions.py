@@ -1,4 +1,5 @@
-"""`st2lite run` and `st2lite execution list|get|re-run|tail`."""
+"""`st2lite run` and `st2lite execution list|get|re-run|tail` (cancel|pause|resume:
+commands_control)."""
 
 import json
 import subprocess
@@ -6,7 +7,7 @@ import sys
 import time
 
 from st2lite import params as parameters_mod
-from st2lite.cli import live
+from st2lite.cli import commands_control, live
 from st2lite.cli.context import current_user, exit_code, runtime_for
 from st2lite.cli.errors import UsageError
 from st2lite.cli.output import execution_for_output, print_execution, print_json, print_table
@@ -44,6 +45,7 @@ def register(sub, common):
     tail.add_argument("id")
     tail.add_argument("--timeout", type=float, default=3600)
     tail.set_defaults(handler=cmd_tail)
+    commands_control.register_verbs(verbs, common)
 
     worker = sub.add_parser("_execute", parents=[common])
     worker.add_argument("id")

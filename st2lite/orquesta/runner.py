@@ -39,6 +39,7 @@ _EXECUTOR_STATUSES = {
     "paused": st.PAUSED,
 }
 _PARKED = (st.PENDING, st.PAUSED)
+_PAUSE_ASKED = (st.PAUSING, st.PAUSED)  # with nothing running or parked: a pause was asked
 
 NEWS_COMPLETED = "completed"  # the parked execution ended (an inquiry answered or timed out)
 NEWS_RESUMABLE = "resumable"  # a parked sub-workflow has news further down: resume it
@@ -67,6 +68,35 @@ class Parking(object):
     def show_status(self, status):
         """The run goes on `pausing` (other tasks finish first) or `running` again."""
         raise NotImplementedError
+
+
+class Requests(object):
+    """Status changes asked of the running workflow from outside (another thread): `canceling`,
+    `pausing`, `resuming`. The driver applies them between completions; `ask` wakes it."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._asked = []
+        self._wake = None
+
+    def ask(self, status):
+        with self._lock:
+            self._asked.append(status)
+            wake = self._wake
+        if wake is not None:
+            wake()
+
+    def bind(self, wake):
+        with self._lock:
+            self._wake = wake
+
+    def take(self):
+        with self._lock:
+            asked, self._asked = self._asked, []
+        return asked
+
+
+_WAKE = object()  # a completion that only wakes the driver up for a request
 
 
 class _Dispatch(object):
@@ -106,9 +136,17 @@ class _Dispatch(object):
 
 class Driver(object):
     def __init__(
-        self, conductor, executor, max_workers=None, actions=None, parking=None, saved=None
+        self,
+        conductor,
+        executor,
+        max_workers=None,
+        actions=None,
+        parking=None,
+        saved=None,
+        requests=None,
     ):
         self.conductor = conductor
+        self.requests = requests or Requests()
         self.executor = executor
         self.actions = actions
         self.parking = parking
@@ -154,17 +192,34 @@ class Driver(object):
             self._loop()
 
     def _loop(self):
+        self.requests.bind(lambda: self.completions.put(_WAKE))
+        self._apply_requests()
         self._dispatch_ready()
-        while self.in_flight or self.parked:
+        while self.in_flight or self.parked or self.conductor.status in _PAUSE_ASKED:
             if self.in_flight:
                 wait = PARKED_POLL_SECONDS if self.parked and self.parking else None
                 for dispatch, status, result in self._next_completions(wait):
                     self._report(dispatch, status, result)
             elif self.conductor.status in st.COMPLETED or self._pause():
                 return
+            self._apply_requests()
             self._unpark_news()
             self._dispatch_ready()
             self._show_status()
+
+    # -- requests from outside ----------------------------------------------------------------
+    def _apply_requests(self):
+        """As orquesta's conductor.request_workflow_status: a cancel or pause waits for the
+        running tasks (`canceling`, `pausing`) and no new task starts meanwhile; a resume goes
+        on with a paused run."""
+        for status in self.requests.take():
+            current = self.conductor.status
+            if status == st.CANCELING and current not in st.COMPLETED:
+                self.conductor.state.status = st.CANCELING if self.in_flight else st.CANCELED
+            elif status == st.PAUSING and current in st.STARTING:
+                self.conductor.state.status = st.PAUSING if self.in_flight else st.PAUSED
+            elif status == st.RESUMING:
+                self.conductor.resume(st.RESUMING)
 
     def _start(self, dispatch, resume=False):
         """On the pool when the caller bounded the workers, else on a thread of its own: an
@@ -182,8 +237,8 @@ class Driver(object):
     # -- parked executions --------------------------------------------------------------------
     def _show_status(self):
         status = self.conductor.status
-        shown = (
-            st.PAUSING if status == st.PAUSING else st.RUNNING if status in st.STARTING else None
+        shown = {st.PAUSING: st.PAUSING, st.CANCELING: st.CANCELING}.get(
+            status, st.RUNNING if status in st.STARTING else None
         )
         if self.parking is not None and shown not in (None, self.shown_status):
             self.shown_status = shown
@@ -346,6 +401,8 @@ class Driver(object):
             first = self.completions.get(timeout=timeout)
         except queue.Empty:
             return []
+        if first is _WAKE:
+            return []
         group = [first]
         siblings = {d.seq for d in self.in_flight.values() if d.batch == first[0].batch}
         siblings.discard(first[0].seq)
@@ -358,13 +415,17 @@ class Driver(object):
                 done = self.completions.get(timeout=remaining)
             except queue.Empty:
                 break
+            if done is _WAKE:
+                continue
             group.append(done)
             siblings.discard(done[0].seq)
         while True:
             try:
-                group.append(self.completions.get_nowait())
+                done = self.completions.get_nowait()
             except queue.Empty:
                 break
+            if done is not _WAKE:
+                group.append(done)
         return sorted(group, key=lambda c: c[0].seq)
 
     def _report(self, dispatch, status, result):
@@ -416,9 +477,11 @@ def drive(
     actions=None,
     parking=None,
     saved=None,
+    requests=None,
 ):
     """Run the workflow (or with `saved`, a Driver snapshot, go on with the run it was) to its
-    end or until it pauses; returns the Conductor."""
+    end or until it pauses; returns the Conductor. `requests` (Requests) carries cancel, pause
+    and resume requests from outside."""
     conductor = Conductor(
         spec,
         graph,
@@ -428,7 +491,7 @@ def drive(
         saved=saved and saved["conductor"],
     )
     try:
-        Driver(conductor, executor, max_workers, actions, parking, saved).run()
+        Driver(conductor, executor, max_workers, actions, parking, saved, requests).run()
     except RuntimeError as e:
         conductor.log_error(str(e))
         conductor.state.status = st.FAILED

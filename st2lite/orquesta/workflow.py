@@ -57,6 +57,7 @@ def run_workflow(
     actions=None,
     parking=None,
     saved=None,
+    requests=None,
 ):
     """Run the workflow to completion, calling `executor(task, item_index, action_ref, params)`
     for every action. An invalid definition gives a failed outcome listing its problems.
@@ -70,7 +71,8 @@ def run_workflow(
 
     An action that is `pending` or a sub-workflow `paused` pauses the workflow (see runner):
     with `parking`, the paused run is handed to `parking.pause`, and `saved` (what it was
-    handed) goes on with it; the outcome is `paused` until the workflow ends."""
+    handed) goes on with it; the outcome is `paused` until the workflow ends. `requests`
+    (runner.Requests) asks the run to cancel, pause or resume."""
     context = _context(st2_context)
     try:
         spec = spec_module.parse(definition, known_variables=tuple(context))
@@ -92,6 +94,7 @@ def run_workflow(
         actions=actions,
         parking=parking,
         saved=saved,
+        requests=requests,
     )
     status = _OUTCOME_STATUS.get(conductor.status, "failed")
     errors = [] if status in ("succeeded", "paused") else list(conductor.errors)

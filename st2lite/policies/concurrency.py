@@ -41,6 +41,8 @@ def claim(db, owner, execution_id, action_ref, parameters, policies, max_wait):
     marked_delayed = False
     while True:
         with db.transaction() as conn:
+            if _withdrawn(conn, execution_id):
+                return "canceled"  # by a request while it waited: the caller settles it
             blocking = _first_full(
                 conn, owner.is_alive, execution_id, action_ref, parameters, policies
             )
@@ -53,6 +55,11 @@ def claim(db, owner, execution_id, action_ref, parameters, policies, max_wait):
                 _mark(conn, execution_id, "delayed", owner)
                 marked_delayed = True
         time.sleep(POLL_SECONDS)
+
+
+def _withdrawn(conn, execution_id):
+    row = conn.execute("SELECT status FROM executions WHERE id=?", (execution_id,)).fetchone()
+    return row is not None and row["status"] in ("canceling", "canceled")
 
 
 def _mark(conn, execution_id, status, owner):

@@ -4,6 +4,8 @@ import os
 import signal
 import subprocess
 
+from st2lite.runners.process_tracking import track
+
 
 class RunnerOutcome(object):
     """status: succeeded | failed | timeout | canceled; result: the runner's result shape."""
@@ -35,6 +37,7 @@ def run_process(argv, timeout, cwd=None, env=None, stdin_text=None):
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
+    track(proc)  # a cancel of the execution kills its group
     try:
         out, err = proc.communicate(stdin_text.encode() if stdin_text else None, timeout=timeout)
         return proc.returncode, _text(out), _text(err), False

@@ -39,7 +39,10 @@ class StoreParking(Parking):
         return status, result
 
     def show_status(self, status):
-        self.runtime.executions.update(self.execution_id, status=status)
+        # never over a cancel someone asked for (execution_control)
+        self.runtime.executions.transition(
+            self.execution_id, ("running", "pausing", "resuming"), status=status
+        )
 
     def pause(self, snapshot):
         with self.runtime.db.transaction():
@@ -58,6 +61,8 @@ def parked_news(executions, states, execution_id):
     execution = executions.get(execution_id, with_children=False)
     if execution["status"] in FINAL_STATES:
         return NEWS_COMPLETED
+    if execution["status"] == "resuming":  # someone asked it to go on (execution_control)
+        return NEWS_RESUMABLE
     if execution["status"] == "paused":
         saved = states.load(execution_id)
         if saved is not None and any(

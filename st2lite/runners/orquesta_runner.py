@@ -30,15 +30,18 @@ def run(request):
     return _drive(request, definition)
 
 
-def resume(request):
-    """Go on with the paused run of request.execution_id (claimed by this process)."""
+def resume(request, asked=False):
+    """Go on with the paused run of request.execution_id (claimed by this process); ASKED: a
+    resume someone asked for (st2 execution resume), not news of a parked task."""
     saved = WorkflowStateStore(request.runtime.db).load(request.execution_id)
     if saved is None:
         return _failed("the state of paused workflow %s is missing" % request.execution_id)
-    return _drive(request, saved.definition, saved.snapshot)
+    return _drive(request, saved.definition, saved.snapshot, asked)
 
 
-def _drive(request, definition, saved=None):
+def _drive(request, definition, saved=None, asked=False):
+    """Cancel and pause requests reach the run through the runtime's control watch."""
+    from st2lite.orquesta.runner import Requests
     from st2lite.runners.python_script import warm_pack
 
     runtime, action = request.runtime, request.action
@@ -47,16 +50,21 @@ def _drive(request, definition, saved=None):
 
     chain = list(request.context.get("workflow_chain") or []) + [action["ref"]]
     parking = StoreParking(runtime, request.execution_id, definition, request.parameters)
-    outcome = run_workflow(
-        definition,
-        request.parameters,
-        _executor(runtime, request.execution_id, request.context, chain),
-        kv_get=_kv_get(runtime),
-        st2_context=_st2_context(request),
-        actions=RegisteredActions(runtime),
-        parking=parking,
-        saved=saved,
-    )
+    requests = Requests()
+    if asked:
+        requests.ask("resuming")
+    with runtime.control.listening(request.execution_id, requests.ask):
+        outcome = run_workflow(
+            definition,
+            request.parameters,
+            _executor(runtime, request.execution_id, request.context, chain),
+            kv_get=_kv_get(runtime),
+            st2_context=_st2_context(request),
+            actions=RegisteredActions(runtime),
+            parking=parking,
+            saved=saved,
+            requests=requests,
+        )
     if saved is not None and outcome.status != "paused":
         parking.states.delete(request.execution_id)
     result = {"output": outcome.output}

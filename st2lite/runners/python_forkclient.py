@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 
+from st2lite.runners.process_tracking import tracked
 from st2lite.runners.python_forkserver import HEADER
 
 SWITCH = "ST2LITE_PYTHON_FORK"
@@ -46,7 +47,8 @@ def run_action(spec, env, cwd, timeout, pack_dirs):
     if server.startup_env != startup_env(env):
         raise ForkServerUnavailable("the action's interpreter settings differ from the server's")
     child = _start_child(server, {"spec": spec, "env": env, "cwd": cwd})
-    return child.collect(timeout)
+    with tracked(child.pid):  # a cancel kills its group
+        return child.collect(timeout)
 
 
 def warm(specs, pack_dirs):

@@ -70,6 +70,18 @@ class ExecutionStore(object):
                 values + [execution_id],
             )
 
+    def transition(self, execution_id, from_statuses, **fields):
+        """Update the execution only while its status is one of FROM_STATUSES (checked and
+        written in one transaction); whether it was."""
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT status FROM executions WHERE id = ?", (execution_id,)
+            ).fetchone()
+            if row is None or row["status"] not in from_statuses:
+                return False
+            self.update(execution_id, **fields)
+        return True
+
     def claim(self, execution_id, from_status, runtime, pid):
         """Set an execution in `from_status` running in this process (a paused workflow that
         resumes); False when it is not in that status, as when another process took it first."""

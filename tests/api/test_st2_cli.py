@@ -2,7 +2,9 @@
 one port per service (9100/9101/9102 style) and one port with /auth/v1, /api/v1, /stream/v1."""
 
 import json
+import os
 import re
+import time
 
 import pytest
 from api_testkit import PASSWORD, USER, Http, St2, logged_in, st2lite, start_server
@@ -125,7 +127,85 @@ def test_cancel_of_a_finished_execution_says_it_cannot(st2):
     code, output = st2("execution", "cancel", run["id"])
     assert "Action cannot be canceled. State = succeeded." in output
     code, output = st2("execution", "pause", run["id"])
-    assert code != 0 and "st2lite cannot pause or resume executions" in output
+    assert code != 0 and "Execution is already in completed state." in output
+
+
+def _pid_when_written(pid_file):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if pid_file.exists() and pid_file.read_text().strip():
+            return int(pid_file.read_text())
+        time.sleep(0.1)
+    raise AssertionError("the command never wrote its pid")
+
+
+def _gone(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    with open("/proc/%d/stat" % pid) as f:
+        return f.read().split(") ", 1)[1][0] == "Z"
+
+
+def _wait_status(st2, execution_id, status):
+    """What `st2 execution get` shows once the execution is in STATUS."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        code, output = st2("execution", "get", execution_id)
+        if code == 0 and field(output, "status").split(" ")[0] == status:
+            return output
+        time.sleep(0.2)
+    raise AssertionError("%s never became %s" % (execution_id, status))
+
+
+def test_cancel_a_running_shell_command(st2, tmp_path):
+    pid_file = tmp_path / "pid"
+    code, output = st2("run", "core.local", "cmd=echo $$ > %s; exec sleep 60" % pid_file, "-a")
+    execution_id = re.search(r"st2 execution get (\w+)", output).group(1)
+    pid = _pid_when_written(pid_file)
+
+    code, output = st2("execution", "cancel", execution_id)
+
+    assert code == 0
+    assert "execution with id %s canceled." % execution_id in output
+    shown = _wait_status(st2, execution_id, "canceled")
+    assert field(shown, "  message") == "Action canceled by user."
+    assert _gone(pid)
+
+
+def test_cancel_a_running_orquesta_workflow(st2, tmp_path):
+    pid_file = tmp_path / "pid"
+    code, output = st2("run", "apitest.naps", "cmd=echo $$ > %s; exec sleep 60" % pid_file, "-a")
+    execution_id = re.search(r"st2 execution get (\w+)", output).group(1)
+    pid = _pid_when_written(pid_file)
+
+    code, output = st2("execution", "cancel", execution_id)
+
+    assert code == 0 and "execution with id %s canceled." % execution_id in output
+    output = _wait_status(st2, execution_id, "canceled")
+    tasks = re.findall(r"^\| \w{24} \| (\w+).*?\| (\w+)\s+\| ([\w.]+)", output, re.M)
+    assert tasks == [("canceled", "nap", "core.local")], output  # "after" never started
+    assert _gone(pid)
+
+
+def test_pause_then_resume_a_workflow(st2):
+    code, output = st2("run", "apitest.naps", "cmd=sleep 2", "-a")
+    execution_id = re.search(r"st2 execution get (\w+)", output).group(1)
+    _wait_status(st2, execution_id, "running")
+
+    code, output = st2("execution", "pause", execution_id)
+
+    assert code == 0, output
+    assert field(output, "status") == "pausing"
+    _wait_status(st2, execution_id, "paused")
+
+    code, output = st2("execution", "resume", execution_id)
+
+    assert code == 0, output
+    assert field(output, "status") == "resuming"
+    done = _wait_status(st2, execution_id, "succeeded")
+    assert field(done, "    said") == "after the nap"
 
 
 def test_keys_set_get_list_delete_with_encryption(st2):

@@ -6,16 +6,16 @@ the body says, as StackStorm sets it without RBAC.
 
 import json
 
+from st2lite import execution_control
 from st2lite import params as parameters_mod
 from st2lite.api import shapes
-from st2lite.api.errors import ApiError, bad_request, not_found
+from st2lite.api.errors import bad_request, not_found
 from st2lite.api.http import Response, json_response
 from st2lite.api.query import list_response, paging, select_attributes, timestamp_filter
+from st2lite.inquiries import in_background
 from st2lite.runtime import RuntimeError_
 from st2lite.store.execution_search import FILTERS, children_ids, distinct_values, search_executions
 from st2lite.store.executions import FINAL_STATES, ExecutionNotFound
-
-CANCELED = "canceled"
 
 
 def register(router):
@@ -177,28 +177,43 @@ def get_result(app, request, execution_id):
 
 
 def cancel_execution(app, request, execution_id):
-    """Finished executions answer as StackStorm does (200, with a faultstring when they cannot
-    be canceled); st2lite cannot stop a started execution yet and says so."""
-    execution = shaped_execution(app, execution_id)
-    if execution["status"] == CANCELED:
-        return json_response(execution)
-    if execution["status"] in FINAL_STATES:
-        return json_response(
-            {"faultstring": "Action cannot be canceled. State = %s." % execution["status"]}
-        )
-    raise ApiError(
-        501,
-        "Action cannot be canceled. State = %s. (st2lite cannot cancel an "
-        "execution once it is requested; it runs to its end)" % execution["status"],
-    )
+    """`canceling` (then `canceled` once it stopped) or `canceled` at once, as StackStorm
+    answers; one that cannot be canceled answers 200 with a faultstring."""
+    _known_id(app, execution_id)
+    try:
+        execution_control.request_cancellation(app.runtime, execution_id, request.identity.user)
+    except execution_control.NotCancelable as e:
+        return json_response({"faultstring": str(e)})
+    return json_response(shaped_execution(app, execution_id))
 
 
 def pause_or_resume(app, request, execution_id):
-    _known_id(app, execution_id)
-    status = request.json().get("status")
-    if status not in ("pausing", "resuming"):
-        raise bad_request("Set status to pausing or resuming, got %r" % (status,))
-    raise ApiError(501, "st2lite cannot pause or resume executions: %s is not possible" % status)
+    """PUT {"status": "pausing" | "resuming" | "canceling"}, as `st2 execution pause|resume`."""
+    execution_id = _known_id(app, execution_id)
+    status = _expect(request.json(), "status", str, "string", required=True)
+    requester = request.identity.user
+    try:
+        if status in ("pausing", "paused"):
+            record = execution_control.request_pause(app.runtime, execution_id, requester)
+        elif status == "resuming":
+            record = execution_control.request_resume(
+                app.runtime, execution_id, requester, in_background(app.runtime)
+            )
+        elif status in ("canceling", "canceled"):
+            _refuse_completed(app, execution_id)
+            record = execution_control.request_cancellation(app.runtime, execution_id, requester)
+        else:
+            raise bad_request("Set status to pausing, resuming or canceling, got %r" % (status,))
+    except (execution_control.AlreadyCompleted, execution_control.NotCancelable) as e:
+        raise bad_request(str(e)) from e
+    except execution_control.ControlRefused as e:
+        raise bad_request("Failed updating execution. %s" % e) from e
+    return json_response(_shape_all(app, [record])[0])
+
+
+def _refuse_completed(app, execution_id):
+    if app.runtime.executions.get(execution_id, with_children=False)["status"] in FINAL_STATES:
+        raise bad_request("Execution is already in completed state.")
 
 
 def re_run(app, request, execution_id):
