@@ -48,6 +48,19 @@ class OutputStore(object):
             args.append(output_type)
         return [_shape(row) for row in self.db.query(sql + " ORDER BY id", args)]
 
+    def of_executions(self, execution_ids, after_id, through_id):
+        """Chunks of these executions with after_id < id <= through_id, oldest first."""
+        execution_ids = list(execution_ids)
+        found = []
+        for start in range(0, len(execution_ids), 500):
+            part = execution_ids[start : start + 500]
+            found += self.db.query(
+                "SELECT * FROM execution_output WHERE execution_id IN (%s) AND id > ?"
+                " AND id <= ?" % ",".join("?" * len(part)),
+                part + [int(after_id), int(through_id)],
+            )
+        return [_shape(row) for row in sorted(found, key=lambda row: row["id"])]
+
     def after(self, after_id, limit=READ_LIMIT):
         """Chunks of every execution newer than after_id, oldest first, at most limit."""
         rows = self.db.query(
