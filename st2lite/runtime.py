@@ -23,6 +23,7 @@ from st2lite.runners.base import ActionRequest
 from st2lite.runners.registry import resumer_for, runner_for
 from st2lite.store.datastore import Datastore, GlobalKeys
 from st2lite.store.db import Database
+from st2lite.store.execution_output import OutputStore
 from st2lite.store.executions import ExecutionStore
 from st2lite.store.runtimes import RuntimeRegistry
 from st2lite.store.triggers import TriggerStore
@@ -49,6 +50,7 @@ class Runtime(object):
         self.state_dir = os.path.abspath(os.path.expanduser(state_dir))
         self.db = Database(self.state_dir)
         self.executions = ExecutionStore(self.db)
+        self.output = OutputStore(self.db)
         self.datastore = Datastore(self.db, self.state_dir)
         self.triggers = TriggerStore(self.db)
         self.sensor_datastore = GlobalKeys(self.datastore)

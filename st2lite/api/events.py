@@ -1,10 +1,11 @@
 """Execution changes as StackStorm's stream events, for the SSE clients connected now.
 
 `ExecutionEvents` wraps the runtime's execution store: every create and update of an
-execution run by this process (API, rules, sensors) becomes `st2.execution__create|update`,
-and the output of one that ends becomes `st2.execution.output__create` just before its last
-update. Events are shaped only when a subscriber wants them. Executions run by another
-st2lite process (a `st2lite run` in a terminal) are not seen here.
+execution run by this process (API, rules, sensors) becomes `st2.execution__create|update`.
+Events are shaped only when a subscriber wants them. Executions run by another st2lite process
+(a `st2lite run` in a terminal) are not seen here. It also wraps the output store: output
+stored by this process wakes the streams that want `st2.execution.output__create`, which read
+it from the store (api.output_feed).
 """
 
 import fnmatch
@@ -13,9 +14,10 @@ import queue
 import threading
 
 from st2lite.api import shapes
+from st2lite.api.output_feed import OUTPUT_EVENT
+from st2lite.store.execution_output import OutputStore
 from st2lite.store.execution_search import children_ids
-from st2lite.store.executions import FINAL_STATES, ExecutionStore
-from st2lite.store.ids import utc_now_iso
+from st2lite.store.executions import ExecutionStore
 
 SUBSCRIBER_QUEUE = 10000  # a client this far behind is dropped rather than held in memory
 
@@ -85,6 +87,18 @@ class NotifyingExecutionStore(ExecutionStore):
         self._on_change("update", execution_id, fields)
 
 
+class NotifyingOutputStore(OutputStore):
+    """The output store, telling `on_added(chunks)` what it stored."""
+
+    def __init__(self, db, on_added):
+        OutputStore.__init__(self, db)
+        self._on_added = on_added
+
+    def add(self, chunks):
+        OutputStore.add(self, chunks)
+        self._on_added(chunks)
+
+
 class ExecutionEvents(object):
     def __init__(self, runtime, bus):
         self.runtime = runtime
@@ -93,6 +107,7 @@ class ExecutionEvents(object):
     def install(self):
         """From now on the runtime's executions are published."""
         self.runtime.executions = NotifyingExecutionStore(self.runtime.db, self.changed)
+        self.runtime.output = NotifyingOutputStore(self.runtime.db, self.output_added)
 
     def shaped(self, execution_id):
         execution = self.runtime.executions.get(execution_id, with_children=False)
@@ -107,25 +122,13 @@ class ExecutionEvents(object):
                 cache["shaped"] = self.shaped(execution_id)
             return cache["shaped"]
 
-        if kind == "update" and fields.get("status") in FINAL_STATES:
-            self._publish_output(execution_id, data)
         self.bus.publish("st2.execution__%s" % kind, data)
 
-    def _publish_output(self, execution_id, execution_data):
-        if not self.bus.wanted("st2.execution.output__create"):
-            return
-        record = self.runtime.executions.get(execution_id, with_children=False)
-        for output_type, text in shapes.output_chunks(record):
+    def output_added(self, chunks):
+        """One wake-up per execution that has new output, with what the streams filter on."""
+        origins = dict((chunk["execution_id"], chunk["action_ref"]) for chunk in chunks)
+        for execution_id, action_ref in origins.items():
             self.bus.publish(
-                "st2.execution.output__create",
-                lambda t=output_type, d=text: {
-                    "id": execution_id + "-" + t,
-                    "execution_id": execution_id,
-                    "action_ref": record["action"],
-                    "runner_ref": record["runner"],
-                    "timestamp": utc_now_iso(),
-                    "output_type": t,
-                    "data": d,
-                    "delay": None,
-                },
+                OUTPUT_EVENT,
+                lambda e=execution_id, a=action_ref: {"execution_id": e, "action_ref": a},
             )

@@ -4,21 +4,27 @@ Frames are `id: <A>-<N>`, `event: <exchange>__<routing key>`, `data: <compact JS
 written in one piece (err-stackstorm's reader needs that); a bare newline right after
 connecting and every `heartbeat` seconds keeps proxies and clients from timing out. Execution
 events come from the event bus as they happen; announcements from the announcement store
-(st2lite.api.announcement_feed: kept ones, `Last-Event-ID`, the meaning of A and N), the bus
-only waking the stream when this process publishes one.
+(st2lite.api.announcement_feed: kept ones, `Last-Event-ID`, the meaning of A and N) and output
+from the output store (st2lite.api.output_feed), the bus only waking the stream when this
+process adds to them. An execution's output is sent before the event that ends it.
 """
 
-import fnmatch
 import itertools
 import json
 import queue
 import time
 
 from st2lite import announcements
-from st2lite.api import shapes
 from st2lite.api.announcement_feed import AnnouncementFeed, last_event_position
 from st2lite.api.errors import not_found
 from st2lite.api.http import StreamingResponse
+from st2lite.api.output_feed import (
+    OUTPUT_EVENT,
+    ExecutionOutput,
+    OutputFeed,
+    recorded,
+    wanted_type,
+)
 from st2lite.store.executions import FINAL_STATES, ExecutionNotFound
 
 DEFAULT_EVENTS = (
@@ -35,7 +41,6 @@ HEADERS = (
     ("Cache-Control", "no-cache"),
     ("X-Accel-Buffering", "no"),
 )
-OUTPUT_EVENT = "st2.execution.output__create"
 POLL_SECONDS = 0.5  # how often a quiet stream looks whether the server is stopping
 
 
@@ -83,6 +88,7 @@ class StreamRequest(object):
 def stream_response(app, request):
     wanted = StreamRequest(request.query)
     feed = AnnouncementFeed(app.runtime.db, wanted, request.identity, last_event_position(request))
+    outputs = OutputFeed(app.runtime.output, wanted)
     subscription = app.bus.subscribe(wanted.events, wanted.accept)
 
     def produce(write):
@@ -92,12 +98,19 @@ def stream_response(app, request):
                 return
             send_announcements = _announcer(feed, write)
             send_announcements(feed.kept() + feed.newer())
+
+            def send_output():
+                found = outputs.newer()
+                for data in found:
+                    write(frame(feed.next_id(), OUTPUT_EVENT, data))
+                return bool(found)
+
             _pump(
                 app,
                 subscription,
                 write,
-                _deliver_all(wanted, feed, write, send_announcements),
-                idle=lambda: send_announcements(feed.newer()),
+                _deliver_all(wanted, feed, write, send_announcements, send_output),
+                idle=lambda: any([send_announcements(feed.newer()), send_output()]),
             )
         finally:
             app.bus.unsubscribe(subscription)
@@ -136,9 +149,9 @@ def _already_ended(app, wanted, feed, write):
     if not wanted.ends_with(wanted.end_event, data):
         return False
     record = app.runtime.executions.get(wanted.end_execution_id, with_children=False)
-    if any(fnmatch.fnmatchcase(OUTPUT_EVENT, pattern) for pattern in wanted.events):
-        for output_type, text in shapes.output_chunks(record):
-            write(frame(feed.next_id(), OUTPUT_EVENT, _output_data(record, output_type, text)))
+    if OutputFeed(app.runtime.output, wanted).active:
+        for output in recorded(app.runtime, record):
+            write(frame(feed.next_id(), OUTPUT_EVENT, output))
     write(frame(feed.next_id(), wanted.end_event, data))
     return True
 
@@ -163,13 +176,17 @@ def _pump(app, subscription, write, deliver, idle=None):
             return
 
 
-def _deliver_all(wanted, feed, write, send_announcements):
-    """Execution events as they come; an announcement event is only a wake-up: what is new
-    is read from the store (in order, with what other processes published)."""
+def _deliver_all(wanted, feed, write, send_announcements, send_output):
+    """Execution events as they come, each after the output stored before it; announcement and
+    output events are only wake-ups: what is new is read from the stores (in order, with what
+    other processes added)."""
 
     def deliver(name, data):
         if name.startswith(announcements.EVENT_PREFIX):
             send_announcements(feed.newer())
+            return False
+        send_output()
+        if name == OUTPUT_EVENT:
             return False
         write(frame(feed.next_id(), name, data))
         return wanted.ends_with(name, data)
@@ -184,41 +201,65 @@ CLOSING_STATES = FINAL_STATES + ("pausing", "resuming")
 
 
 def execution_output_response(app, request, execution_id):
-    """What the execution wrote so far, then what it writes until it ends, then an EOF event.
-    st2lite records output when the action ends, so a running execution sends it all then."""
+    """What the execution wrote so far, then what it writes until it ends (or pauses), then an
+    EOF event. Followed in the output store, so also when another st2lite process runs it."""
     record = _execution_or_404(app, execution_id)
-    wanted_type = request.query.get("output_type") or "all"
-    ids = {record["id"]}
+    output = ExecutionOutput(app.runtime.output, record["id"], wanted_type(request.query))
     subscription = app.bus.subscribe(
         [OUTPUT_EVENT, "st2.execution__update"],
-        lambda name, data: (data.get("execution_id") or data.get("id")) in ids,
+        lambda name, data: (data.get("execution_id") or data.get("id")) == record["id"],
     )
-
-    def wanted(output_type):
-        return wanted_type == "all" or output_type == wanted_type
-
     event_ids = itertools.count(1)
 
     def produce(write):
+        def send(found):
+            for data in found:
+                write(frame(next(event_ids), OUTPUT_EVENT, data))
+            return bool(found)
+
         try:
             current = app.runtime.executions.get(record["id"], with_children=False)
             if current["status"] in CLOSING_STATES:
-                for output_type, text in shapes.output_chunks(current):
-                    if wanted(output_type):
-                        write(
-                            frame(
-                                next(event_ids),
-                                OUTPUT_EVENT,
-                                _output_data(current, output_type, text),
-                            )
-                        )
-                write(NO_MORE_DATA)
+                send(recorded(app.runtime, current, output.output_type))
+            elif not _follow(app, subscription, record["id"], output, send, write):
                 return
-            _pump(app, subscription, write, _deliver_output(wanted, write, event_ids))
+            write(NO_MORE_DATA)
         finally:
             app.bus.unsubscribe(subscription)
 
     return StreamingResponse(produce, HEADERS)
+
+
+def _follow(app, subscription, execution_id, output, send, write):
+    """Sends the execution's output as it is stored until the execution ends (then True), or
+    the server stops or this client falls behind (False). Woken by this process's events,
+    looking in the store every POLL_SECONDS otherwise."""
+    last_write = time.monotonic()
+    while not app.stopping.is_set() and not subscription.overflowed:
+        status = app.runtime.executions.get(execution_id, with_children=False)["status"]
+        if send(output.newer()):
+            last_write = time.monotonic()
+        if status in CLOSING_STATES:
+            return True
+        if time.monotonic() - last_write >= app.heartbeat_seconds:
+            write(b"\n")
+            last_write = time.monotonic()
+        _wait_for_events(subscription.queue)
+    return False
+
+
+def _wait_for_events(events):
+    """Up to POLL_SECONDS for an event, then takes any others already there (they are only
+    wake-ups: what they announce is read from the stores)."""
+    try:
+        events.get(timeout=POLL_SECONDS)
+    except queue.Empty:
+        return
+    while True:
+        try:
+            events.get_nowait()
+        except queue.Empty:
+            return
 
 
 def _execution_or_404(app, execution_id):
@@ -231,28 +272,3 @@ def _execution_or_404(app, execution_id):
         return app.runtime.executions.get(execution_id, with_children=False)
     except ExecutionNotFound as error:
         raise not_found('Execution with id "%s" not found.' % execution_id) from error
-
-
-def _output_data(record, output_type, text):
-    return {
-        "execution_id": record["id"],
-        "action_ref": record["action"],
-        "runner_ref": record["runner"],
-        "output_type": output_type,
-        "data": text,
-        "timestamp": record["end_timestamp"],
-    }
-
-
-def _deliver_output(wanted, write, event_ids):
-    def deliver(name, data):
-        if name == OUTPUT_EVENT:
-            if wanted(data.get("output_type")):
-                write(frame(next(event_ids), name, data))
-            return False
-        if data.get("status") in CLOSING_STATES:
-            write(NO_MORE_DATA)
-            return True
-        return False
-
-    return deliver

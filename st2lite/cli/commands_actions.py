@@ -4,14 +4,12 @@ commands_control)."""
 import json
 import subprocess
 import sys
-import time
 
 from st2lite import params as parameters_mod
-from st2lite.cli import commands_control, live
+from st2lite.cli import commands_control, live, tail
 from st2lite.cli.context import current_user, exit_code, runtime_for
 from st2lite.cli.errors import UsageError
 from st2lite.cli.output import execution_for_output, print_execution, print_json, print_table
-from st2lite.store.executions import FINAL_STATES
 
 
 def register(sub, common):
@@ -159,15 +157,6 @@ def cmd_rerun(args):
 
 
 def cmd_tail(args):
-    runtime = runtime_for(args)
-    deadline = time.time() + args.timeout
-    seen = set()
-    execution = runtime.executions.get(args.id)
-    while True:
-        live.print_new_task_lines(execution, seen)
-        if execution["status"] in FINAL_STATES or time.time() > deadline:
-            break
-        time.sleep(0.5)
-        execution = runtime.executions.get(args.id)
+    execution = tail.follow(runtime_for(args), args.id, args.timeout)
     print("execution %s %s" % (execution["id"], execution["status"]))
     return exit_code(execution)

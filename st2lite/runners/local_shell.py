@@ -4,6 +4,7 @@ import os
 
 from st2lite.packs.builtin import RUNNER_PARAMETERS
 from st2lite.runners.base import RunnerOutcome, run_process, strip_shell_chars
+from st2lite.runners.live_output import recorder_for
 
 
 def run_command(request):
@@ -43,9 +44,17 @@ def _run(request, argv):
         ST2_ACTION_EXECUTION_ID=request.execution_id,
         **dict((str(k), str(v)) for k, v in (params.get("env") or {}).items()),
     )
-    code, out, err, timed_out = run_process(
-        argv, timeout=params.get("timeout") or 60, cwd=params.get("cwd"), env=env
-    )
+    recorder = recorder_for(request)
+    try:
+        code, out, err, timed_out = run_process(
+            argv,
+            timeout=params.get("timeout") or 60,
+            cwd=params.get("cwd"),
+            env=env,
+            on_output=recorder.line,
+        )
+    finally:
+        recorder.close()
     result = {
         "failed": code != 0,
         "succeeded": code == 0,

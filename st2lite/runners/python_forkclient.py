@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 
+from st2lite.runners.base import LineSplitter
 from st2lite.runners.process_tracking import tracked
 from st2lite.runners.python_forkserver import HEADER
 
@@ -41,14 +42,15 @@ def enabled(env):
     return env.get(SWITCH, "1") != "0"
 
 
-def run_action(spec, env, cwd, timeout, pack_dirs):
-    """(return_code, stdout, stderr, timed_out) of the action run by a forked child."""
+def run_action(spec, env, cwd, timeout, pack_dirs, on_output=None):
+    """(return_code, stdout, stderr, timed_out) of the action run by a forked child;
+    on_output(output_type, line) as in base.run_process."""
     server = _POOL.server_for(tuple(pack_dirs))
     if server.startup_env != startup_env(env):
         raise ForkServerUnavailable("the action's interpreter settings differ from the server's")
     child = _start_child(server, {"spec": spec, "env": env, "cwd": cwd})
     with tracked(child.pid):  # a cancel kills its group
-        return child.collect(timeout)
+        return child.collect(timeout, on_output)
 
 
 def warm(specs, pack_dirs):
@@ -243,7 +245,11 @@ class _Child(object):
         self.out_r, self.err_r = out_r, err_r
         self.exit_code = None
 
-    def collect(self, timeout):
+    def collect(self, timeout, on_output=None):
+        self.lines = {
+            self.out_r: LineSplitter("stdout", on_output),
+            self.err_r: LineSplitter("stderr", on_output),
+        }
         selector = selectors.DefaultSelector()
         try:
             for fd in self.output:
@@ -254,6 +260,9 @@ class _Child(object):
                 self._kill_group()
                 self._read_until(selector, time.monotonic() + KILL_GRACE_SECONDS)
         finally:
+            for fd in self.output:
+                if fd in selector.get_map():
+                    self.lines[fd].end()  # what a timed-out action wrote last
             selector.close()
             self._close()
         code = -signal.SIGKILL if timed_out or self.exit_code is None else self.exit_code
@@ -277,8 +286,10 @@ class _Child(object):
         data = os.read(fd, CHUNK)
         if data:
             self.output[fd] += data
+            self.lines[fd].feed(data)
         else:
             selector.unregister(fd)
+            self.lines[fd].end()
 
     def _read_reply(self, selector):
         try:

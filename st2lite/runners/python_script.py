@@ -12,6 +12,7 @@ import tempfile
 from st2lite.packs.builtin import RUNNER_PARAMETERS
 from st2lite.runners import python_forkclient
 from st2lite.runners.base import RunnerOutcome, run_process
+from st2lite.runners.live_output import recorder_for
 
 
 def run(request):
@@ -23,6 +24,7 @@ def run(request):
     # goes with that directory when the next st2lite sweeps those of ended processes.
     fd, result_path = tempfile.mkstemp(prefix="result-", suffix=".json", dir=runtime.scratch_dir)
     os.close(fd)
+    recorder = recorder_for(request)
     try:
         spec = {
             "entry_point": action["entry_point_path"],
@@ -48,9 +50,11 @@ def run(request):
             cwd=os.path.dirname(action["entry_point_path"]),
             timeout=request.parameters.get("timeout") or 600,
             pack_dirs=_pack_dirs(runtime),
+            on_output=recorder.line,
         )
         returned = _read_result(result_path)
     finally:
+        recorder.close()
         os.unlink(result_path)
     result = {"result": returned.get("result"), "stdout": out, "stderr": err, "exit_code": code}
     if timed_out:
@@ -80,11 +84,11 @@ def _pack_dirs(runtime):
     return sorted(p.path for p in runtime.content.packs.values())
 
 
-def _run_wrapper(spec, env, cwd, timeout, pack_dirs):
+def _run_wrapper(spec, env, cwd, timeout, pack_dirs, on_output):
     """(return_code, stdout, stderr, timed_out) of the wrapper run for this spec."""
     if python_forkclient.enabled(env):
         try:
-            return python_forkclient.run_action(spec, env, cwd, timeout, pack_dirs)
+            return python_forkclient.run_action(spec, env, cwd, timeout, pack_dirs, on_output)
         except python_forkclient.ForkServerUnavailable:
             pass  # not started: a fresh process runs it, as it would without the server
     return run_process(
@@ -93,6 +97,7 @@ def _run_wrapper(spec, env, cwd, timeout, pack_dirs):
         env=env,
         cwd=cwd,
         stdin_text=json.dumps(spec, default=str),
+        on_output=on_output,
     )
 
 

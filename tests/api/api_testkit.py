@@ -191,12 +191,48 @@ class St2(object):
         )
         return proc.returncode, ANSI.sub("", proc.stdout + proc.stderr)
 
+    def start(self, *args):
+        """The command in the background, its stdout and stderr unbuffered (line by line, as
+        on a terminal)."""
+        return subprocess.Popen(
+            [ST2_CLI] + list(args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=dict(self.env, PYTHONUNBUFFERED="1"),
+            cwd=self.home,
+        )
+
     def json(self, *args):
         code, output = self(*(args + ("-j",)))
         try:
             return code, json.loads(output)
         except ValueError as error:
             raise AssertionError("not JSON (exit %d): %s" % (code, output)) from error
+
+
+class Lines(object):
+    """A process's output read line by line by a thread, each wait bounded by `timeout`."""
+
+    def __init__(self, stream, timeout=30):
+        self.timeout = timeout
+        self.queue = queue.Queue()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream):
+        for line in iter(stream.readline, ""):
+            self.queue.put(line)
+        self.queue.put(None)
+
+    def until(self, predicate):
+        """Lines up to and including the first one predicate(line) accepts."""
+        seen = []
+        while True:
+            line = self.queue.get(timeout=self.timeout)
+            assert line is not None, "the output ended after %r" % seen
+            seen.append(line)
+            if predicate(line):
+                return seen
 
 
 def _json_or_text(text):

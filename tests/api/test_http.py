@@ -409,7 +409,7 @@ def test_stream_sends_execution_and_output_events_with_ids(http):
     ]
     assert mine[0][0] == "st2.execution__create"
     output = [data for name, data in mine if name == "st2.execution.output__create"]
-    assert [(o["output_type"], o["data"]) for o in output] == [("stdout", "hello sse")]
+    assert [(o["output_type"], o["data"]) for o in output] == [("stdout", "hello sse\n")]
     ids = [event_id for event_id, _name, _data in events]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
 
@@ -519,14 +519,14 @@ def test_the_output_stream_of_one_execution(server, http):
     finally:
         stream.close()
     outputs = [(d["output_type"], d["data"]) for _i, name, d in events if name != "EOF"]
-    assert outputs == [("stdout", "out"), ("stderr", "err")]
+    assert sorted(outputs) == [("stderr", "err\n"), ("stdout", "out\n")]  # a line each
     finished = Sse((url % (created["id"], http.token)) + "&output_type=stderr")
     try:  # once it has ended: what it wrote, then EOF at once
         events = finished.events_until(lambda name, data: name == "EOF")
     finally:
         finished.close()
     assert [(name, d if name == "EOF" else d["data"]) for _i, name, d in events] == [
-        ("st2.execution.output__create", "err"),
+        ("st2.execution.output__create", "err\n"),
         ("EOF", "''"),
     ]
     assert Sse(url % ("f" * 24, http.token)).status == 404

@@ -7,7 +7,7 @@ import re
 import time
 
 import pytest
-from api_testkit import PASSWORD, USER, Http, St2, logged_in, st2lite, start_server
+from api_testkit import PASSWORD, USER, Http, Lines, St2, logged_in, st2lite, start_server
 
 
 @pytest.fixture(scope="module", params=["separate-ports", "single-port"])
@@ -113,13 +113,29 @@ def test_execution_tail_of_a_finished_execution_prints_its_output(st2):
     assert "has completed (status=succeeded)" in output
 
 
-def test_execution_tail_follows_a_running_execution_to_its_end(st2):
-    code, output = st2("run", "core.local", "cmd=sleep 1; echo tailed", "-a")
+def test_execution_tail_prints_lines_of_a_running_execution_before_it_ends(st2, tmp_path):
+    """The action prints until it is released; tail shows what is printed once it listens,
+    as on StackStorm (the stream does not replay what came before)."""
+    release = tmp_path / "release"
+    command = "until [ -e %s ]; do echo tick; sleep 0.1; done; echo second" % release
+    code, output = st2("run", "core.local", "cmd=%s" % command, "-a")
     execution_id = re.search(r"st2 execution get (\w+)", output).group(1)
-    code, output = st2("execution", "tail", execution_id)
-    assert code == 0, output
-    assert "tailed" in output
-    assert "Execution %s has completed (status=succeeded)." % execution_id in output
+    tail = st2.start("execution", "tail", execution_id)
+    try:
+        lines = Lines(tail.stdout)
+        lines.until(lambda line: line == "tick\n")
+        code, execution = st2.json("execution", "get", execution_id)
+        assert execution["status"] == "running" and tail.poll() is None
+        release.touch()
+        rest = lines.until(lambda line: "has completed" in line)
+        assert "second\n" in rest
+        assert rest[-1] == "Execution %s has completed (status=succeeded).\n" % execution_id
+        assert tail.wait(30) == 0
+    finally:
+        release.touch()
+        if tail.poll() is None:
+            tail.kill()
+        tail.communicate()
 
 
 def test_cancel_of_a_finished_execution_says_it_cannot(st2):

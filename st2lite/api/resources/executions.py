@@ -11,6 +11,7 @@ from st2lite import params as parameters_mod
 from st2lite.api import shapes
 from st2lite.api.errors import bad_request, not_found
 from st2lite.api.http import Response, json_response
+from st2lite.api.output_feed import recorded, wanted_type
 from st2lite.api.query import list_response, paging, select_attributes, timestamp_filter
 from st2lite.inquiries import in_background
 from st2lite.runtime import RuntimeError_
@@ -161,11 +162,10 @@ def _collect_descendants(app, parent_id, depth, found):
 
 
 def get_output(app, request, execution_id):
+    """All the execution wrote so far, also while it runs, as one text."""
     record = app.runtime.executions.get(_known_id(app, execution_id), with_children=False)
-    wanted = request.query.get("output_type")
-    text = "".join(
-        data for kind, data in shapes.output_chunks(record) if not wanted or kind == wanted
-    )
+    chunks = recorded(app.runtime, record, wanted_type(request.query))
+    text = "".join(chunk["data"] for chunk in chunks)
     return Response(200, text.encode("utf-8"), content_type="text/plain; charset=utf-8")
 
 
