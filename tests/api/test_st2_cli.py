@@ -281,7 +281,9 @@ def test_rule_list_and_trigger_instances(st2, server):
     assert fired.returncode == 0, fired.stderr
     code, instances = st2.json("trigger-instance", "list")
     assert code == 0
-    assert [(i["trigger"], i["status"]) for i in instances][:1] == [("apitest.event", "processed")]
+    # other tests' alias executions fire core.st2.generic.notifytrigger (a null route) meanwhile
+    fired_here = [i["status"] for i in instances if i["trigger"] == "apitest.event"]
+    assert fired_here[:1] == ["processed"], instances
 
 
 def test_an_api_key_works_without_login(server):
