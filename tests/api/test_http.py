@@ -365,7 +365,12 @@ def test_alias_match_help_and_executions(http):
 
 def test_content_resources(http):
     status, _, actions = http.api("GET", "/actions?pack=apitest&include_attributes=ref,pack")
-    assert [a["ref"] for a in actions] == ["apitest.approve", "apitest.flow", "apitest.greet"]
+    assert [a["ref"] for a in actions] == [
+        "apitest.approve",
+        "apitest.flow",
+        "apitest.greet",
+        "apitest.naps",
+    ]
     status, _, runners = http.api("GET", "/runnertypes/?name=local-shell-cmd")
     assert [r["name"] for r in runners] == ["local-shell-cmd"]
     assert "cmd" in runners[0]["runner_parameters"]
