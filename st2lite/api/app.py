@@ -4,7 +4,9 @@ import threading
 
 from st2lite import announcements
 from st2lite.api import auth, htpasswd, webui
+from st2lite.api.cors import CorsPolicy
 from st2lite.api.events import EventBus, ExecutionEvents
+from st2lite.api.http import Response
 from st2lite.api.resources import register_all
 from st2lite.api.routing import Router, split_path
 from st2lite.api.stream import execution_output_response, stream_response
@@ -14,8 +16,11 @@ HEARTBEAT_SECONDS = 25  # StackStorm's stream.heartbeat
 
 
 class ApiApp(object):
-    def __init__(self, runtime, auth_enabled=True, heartbeat_seconds=HEARTBEAT_SECONDS):
+    def __init__(
+        self, runtime, auth_enabled=True, heartbeat_seconds=HEARTBEAT_SECONDS, allow_origins=()
+    ):
         self.runtime = runtime
+        self.cors = CorsPolicy(allow_origins)
         self.auth_enabled = auth_enabled
         self.heartbeat_seconds = heartbeat_seconds
         self.credentials = CredentialStore(runtime.db)
@@ -41,6 +46,8 @@ class ApiApp(object):
         announcements.remove_listener(self._announced)
 
     def handle(self, request, listener_service):
+        if request.method == "OPTIONS":
+            return Response(200)  # a browser's preflight: CORS headers only, no credentials
         page = webui.page_response(request)  # the history page's files, before the API's paths
         if page is not None:
             return page

@@ -141,6 +141,7 @@ class Handler(BaseHTTPRequestHandler):
         except Exception:  # a fault of ours: logged, never shown
             LOG.exception("%s %s failed", self.command, self.path)
             response = error_response(500, "Internal Server Error")
+        response.headers.extend(self.app.cors.headers(self.headers.get("Origin")))
         if isinstance(response, StreamingResponse):
             self._stream(response)
         else:

@@ -3,6 +3,7 @@
 
 import logging
 import os
+import re
 import signal
 import threading
 
@@ -10,6 +11,7 @@ from st2lite.cli.context import runtime_for
 from st2lite.cli.errors import UsageError
 
 STOP_TIMEOUT_SECONDS = 10
+ORIGIN = re.compile(r"^https?://[^/\s]+$")
 
 
 def register(sub, common):
@@ -41,6 +43,15 @@ def register(sub, common):
         default=25,
         metavar="SECONDS",
         help="seconds between keep-alive lines on idle streams",
+    )
+    serve.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="an origin whose pages may call the API with credentials (CORS), e.g. "
+        "st2web's http://HOST:PORT; repeatable, * for any; http://127.0.0.1:8080, "
+        "http://localhost:8080 and http://127.0.0.1:3000 always may, as on StackStorm",
     )
     serve.set_defaults(handler=cmd_serve)
 
@@ -120,13 +131,24 @@ def _check_api_options(args):
             raise UsageError("invalid --%s-port %d: use 0 to 65535" % (service, port))
     if args.heartbeat <= 0:
         raise UsageError("--heartbeat must be a positive number of seconds")
+    for origin in args.allow_origin:
+        if origin != "*" and not ORIGIN.match(origin):
+            raise UsageError(
+                "invalid --allow-origin %r: write SCHEME://HOST[:PORT] without a path, "
+                "e.g. http://127.0.0.1:8080, or * for any origin" % origin
+            )
 
 
 def _start_api(args, runtime):
     from st2lite.api.app import ApiApp
     from st2lite.api.server import ApiServer, BindError
 
-    app = ApiApp(runtime, auth_enabled=not args.no_auth, heartbeat_seconds=args.heartbeat)
+    app = ApiApp(
+        runtime,
+        auth_enabled=not args.no_auth,
+        heartbeat_seconds=args.heartbeat,
+        allow_origins=args.allow_origin,
+    )
     server = ApiServer(
         app,
         bind=args.bind,

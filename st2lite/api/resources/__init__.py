@@ -9,9 +9,10 @@ from st2lite.api.resources import (
     packs,
     reactor,
     tokens,
+    views,
 )
 
-MODULES = (tokens, actions, executions, inquiries, keys, aliases, reactor, packs)
+MODULES = (views, tokens, actions, executions, inquiries, keys, aliases, reactor, packs)
 
 
 def register_all(router):

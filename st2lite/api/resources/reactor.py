@@ -20,12 +20,12 @@ def register(router):
     router.add("api", "GET", "/ruleenforcements/{enforcement_id}", get_rule_enforcement)
 
 
-def _rules(app):
+def all_rules(app):
     return [shapes.rule_api(rule) for rule in app.runtime.content.rules]
 
 
 def list_rules(app, request):
-    rules = filter_by(request, _rules(app), "pack", "name")
+    rules = filter_by(request, all_rules(app), "pack", "name")
     for name, field in (("action", "action"), ("trigger", "trigger")):
         wanted = request.query.get(name)
         if wanted:
@@ -37,7 +37,7 @@ def list_rules(app, request):
 
 
 def get_rule(app, request, ref_or_id):
-    return json_response(find_by_ref_or_id(_rules(app), ref_or_id, "Rule"))
+    return json_response(find_by_ref_or_id(all_rules(app), ref_or_id, "Rule"))
 
 
 def _trigger_types(app):
