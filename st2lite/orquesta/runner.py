@@ -385,7 +385,7 @@ class Driver(object):
         try:
             if resume:
                 outcome = self.parking.resume(dispatch.execution_id)
-            elif dispatch.delay and self.requests.canceled.wait(dispatch.delay):
+            elif dispatch.delay and _delay_canceled(dispatch.delay, self.requests.canceled):
                 # canceled while delayed: StackStorm cancels a delayed task's action
                 outcome = ("canceled", None)
             else:
@@ -459,6 +459,11 @@ class Driver(object):
             self.conductor.log_exception(e, task_id=task_id, route=route)
             self.conductor.state.status = st.FAILED
             return False
+
+
+def _delay_canceled(seconds, canceled):
+    """Wait out a task's delay; whether a cancel (the event CANCELED) ended it first."""
+    return canceled.wait(seconds)
 
 
 def _action_delay(task, action):
