@@ -78,6 +78,13 @@ class ControlWatch(object):
             if group in groups:
                 groups.remove(group)
 
+    def rearm(self, execution_id):
+        """The execution's driver shows it running again after a pause it had acted on: a new
+        pause request counts even if no poll saw `running` in between (call after writing)."""
+        with self._lock:
+            if self._seen.get(execution_id) == "pausing":
+                del self._seen[execution_id]
+
     # --- the watch -----------------------------------------------------------------------
 
     def _start_thread(self):

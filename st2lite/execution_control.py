@@ -5,8 +5,10 @@ status and the process running the execution acts on it (control_watch).
 
 - cancel: `canceling` when a live process runs it (or it is a workflow's task: the workflow
   reports its end), else `canceled` at once; its result is StackStorm's
-  {"message": "Action canceled by user.", "user": ...}. A workflow's active descendants are
-  canceled too, and canceling a sub-workflow cancels the root workflow, as on StackStorm.
+  {"message": "Action canceled by user.", "user": ...}. A workflow starts no new task and its
+  running tasks run to their end, as StackStorm's orquesta runner does: only its sub-workflows
+  and its delayed tasks are canceled with it (task_cancelable); canceling a sub-workflow cancels
+  the root workflow, as on StackStorm. A single action's process is killed (control_watch).
 - pause: only workflows; `pausing`, then `paused` once their running tasks end (running
   sub-workflows pause too).
 - resume: a paused workflow goes `resuming` (its paused sub-workflows too) and RESUMER(root id)
@@ -83,8 +85,16 @@ def _cancel(runtime, record, requester):
     for child in runtime.executions.children(record["id"]):
         if child["status"] == "pending":  # an inquiry of the workflow: nobody may answer it now
             _settle_canceled(runtime, child, requester)
-        else:
+        elif _task_cancelable(child):
             _cancel(runtime, child, requester)
+
+
+def _task_cancelable(record):
+    """As StackStorm's orquesta runner task_cancelable: a sub-workflow not yet ended, or an
+    action still delayed; a running shell or python task goes on to its end."""
+    if record["runner"] in WORKFLOW_RUNNERS:
+        return record["status"] in CANCELABLE
+    return record["status"] == "delayed"
 
 
 def _settle_canceled(runtime, record, requester):
@@ -108,11 +118,9 @@ def _forget_paused_state(runtime, execution_id):
 
 def start_running(runtime, execution_id):
     """Mark the execution running in this process unless a cancel came first (then it is
-    settled `canceled` here when it was left `canceling`); whether it may run."""
-    record = runtime.executions.get(execution_id, with_children=False)
-    if record["parent"] and _canceled_parent(runtime, record["parent"]):
-        runtime.executions.transition(execution_id, NOT_STARTED, status="canceling")
-    elif runtime.executions.transition(
+    settled `canceled` here when it was left `canceling`); whether it may run. A task its
+    workflow had requested before a cancel runs, as on StackStorm."""
+    if runtime.executions.transition(
         execution_id,
         NOT_STARTED,
         status="running",
@@ -124,13 +132,6 @@ def start_running(runtime, execution_id):
     if record["status"] == "canceling":
         _settle_canceled(runtime, record, record["context"].get("cancelled_by"))
     return False
-
-
-def _canceled_parent(runtime, parent_id):
-    return runtime.executions.get(parent_id, with_children=False)["status"] in (
-        "canceling",
-        "canceled",
-    )
 
 
 def outcome_after_requests(runtime, execution_id, status, result):

@@ -286,7 +286,6 @@ class Runtime(object):
         for policy in self._retry_policies(action["ref"]):
             context = policy.next_context(execution)
             while context is not None:
-                time.sleep(policy.delay)
                 execution_id = self.executions.create(
                     action["ref"],
                     action["runner_type"],
@@ -296,9 +295,26 @@ class Runtime(object):
                     task=execution.get("task"),
                     item=execution.get("item"),
                 )
+                self._hold_delayed(execution_id, policy.delay)
                 execution = self._run_once(execution_id, action, given)
                 context = policy.next_context(execution)
         return execution
+
+    def _hold_delayed(self, execution_id, seconds):
+        """Keep the requested execution `delayed` in this process for SECONDS, as StackStorm
+        holds a delayed action; a cancel (of it, or of its workflow) ends the wait at once, and
+        start_running then settles it canceled."""
+        if not seconds:
+            return
+        self.executions.transition(
+            execution_id,
+            ("requested",),
+            status="delayed",
+            pid=os.getpid(),
+            runtime=self.registration.token,
+        )
+        with self.control.watching(execution_id):
+            self.control.cancel_event(execution_id).wait(seconds)
 
     def _policies_for(self, ref):
         return [

@@ -72,17 +72,21 @@ class Parking(object):
 
 class Requests(object):
     """Status changes asked of the running workflow from outside (another thread): `canceling`,
-    `pausing`, `resuming`. The driver applies them between completions; `ask` wakes it."""
+    `pausing`, `resuming`. The driver applies them between completions; `ask` wakes it, and a
+    cancel also ends the waits of delayed tasks (`canceled` is set)."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._asked = []
         self._wake = None
+        self.canceled = threading.Event()
 
     def ask(self, status):
         with self._lock:
             self._asked.append(status)
             wake = self._wake
+        if status == st.CANCELING:
+            self.canceled.set()
         if wake is not None:
             wake()
 
@@ -381,9 +385,10 @@ class Driver(object):
         try:
             if resume:
                 outcome = self.parking.resume(dispatch.execution_id)
+            elif dispatch.delay and _delay_canceled(dispatch.delay, self.requests.canceled):
+                # canceled while delayed: StackStorm cancels a delayed task's action
+                outcome = ("canceled", None)
             else:
-                if dispatch.delay:
-                    time.sleep(dispatch.delay)
                 outcome = self.executor(
                     dispatch.task_id, dispatch.item_id, dispatch.action, dispatch.parameters
                 )
@@ -454,6 +459,11 @@ class Driver(object):
             self.conductor.log_exception(e, task_id=task_id, route=route)
             self.conductor.state.status = st.FAILED
             return False
+
+
+def _delay_canceled(seconds, canceled):
+    """Wait out a task's delay; whether a cancel (the event CANCELED) ended it first."""
+    return canceled.wait(seconds)
 
 
 def _action_delay(task, action):

@@ -40,9 +40,11 @@ class StoreParking(Parking):
 
     def show_status(self, status):
         # never over a cancel someone asked for (execution_control)
-        self.runtime.executions.transition(
+        shown = self.runtime.executions.transition(
             self.execution_id, ("running", "pausing", "resuming"), status=status
         )
+        if shown and status == "running":
+            self.runtime.control.rearm(self.execution_id)
 
     def pause(self, snapshot):
         with self.runtime.db.transaction():

@@ -159,6 +159,26 @@ def test_a_command_the_action_refuses_answers_with_the_refusal(http):
     assert (done["user"], done["channel"], done["message"]) == ("boss", "#ops", "env qa1 is down")
 
 
+def test_a_command_canceled_while_it_runs_answers_that_it_was_canceled(http, tmp_path):
+    bot = Bot(http)
+    try:
+        held = acked(bot.say("env hold demo until %s" % (tmp_path / "gate")))
+        execution_id = held["execution"]["id"]
+        wait_until(
+            "the command to run",
+            lambda: http.api("GET", "/executions/" + execution_id)[2]["status"] == "running",
+        )
+        assert http.api("DELETE", "/executions/" + execution_id)[0] == 200
+        _id, payload = bot.next_result()
+    finally:
+        bot.close()
+    assert held["message"] == "holding demo"
+    assert (payload["channel"], payload["user"]) == ("#qa", "dora")
+    assert payload["message"] == "env demo: canceled"
+    assert payload["extra"] == {"color": "danger"}
+    assert http.api("GET", "/executions/" + execution_id)[2]["status"] == "canceled"
+
+
 def test_a_command_the_api_refuses_gets_the_reason_and_starts_nothing(http):
     bot = Bot(http)
     try:

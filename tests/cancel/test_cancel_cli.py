@@ -60,57 +60,130 @@ def test_a_finished_execution_cannot_be_canceled(cli):
     assert cli.get(execution["id"])["status"] == "succeeded"
 
 
-def test_cancel_a_workflow_cancels_its_running_task_and_starts_no_other(cli, tmp_path):
-    pid_file, cmd = sleeper(tmp_path)
+def gated(tmp_path):
+    """(pid file, gate file, command): the command records its pid, then runs until the gate
+    file exists, so a test decides when it ends."""
+    pid_file, gate = tmp_path / "pid", tmp_path / "gate"
+    cmd = "echo $$ >> %s; while [ ! -e %s ]; do sleep 0.05; done; echo through" % (pid_file, gate)
+    return pid_file, gate, cmd
+
+
+def tasks_of(cli, execution_id):
+    return [(c["task"], c["status"]) for c in cli.get(execution_id)["children"]]
+
+
+def test_cancel_a_workflow_lets_its_running_task_end_and_starts_no_other(cli, tmp_path):
+    pid_file, gate, cmd = gated(tmp_path)
     run = cli.start("run", "cx.sleepy", "cmd=%s" % cmd)
     workflow = cli.wait_running("cx.sleepy", task="nap")
     pid = int(read_pid(cli, pid_file))
 
     assert cli.run("execution", "cancel", workflow["id"]).returncode == 0
 
+    # as on StackStorm: canceling until its running task ends, which goes on meanwhile
+    cli.wait_status(workflow["id"], "canceling")
+    assert tasks_of(cli, workflow["id"]) == [("nap", "running")]
+    assert process_alive(pid)
+    gate.touch()
     out, _ = run.communicate(timeout=30)
     ended = json.loads(out)
     assert ended["status"] == "canceled"
-    assert [(c["task"], c["status"]) for c in ended["children"]] == [("nap", "canceled")]
-    assert not process_alive(pid)
+    assert ended["result"]["message"] == "Action canceled by user."
+    assert [(c["task"], c["status"]) for c in ended["children"]] == [("nap", "succeeded")]
+    assert cli.get(ended["children"][0]["id"])["result"]["stdout"] == "through"
 
 
 def test_cancel_a_nested_workflow_cancels_the_whole_tree(cli, tmp_path):
-    pid_file, cmd = sleeper(tmp_path)
+    pid_file, gate, cmd = gated(tmp_path)
     run = cli.start("run", "cx.nested", "cmd=%s" % cmd)
     outer = cli.wait_running("cx.nested")
-    pid = int(read_pid(cli, pid_file))
+    read_pid(cli, pid_file)
     inner = cli.get(outer["id"])["children"][0]
 
     # canceling the sub-workflow cancels its root too, as on StackStorm
     assert cli.run("execution", "cancel", inner["id"]).returncode == 0
 
+    cli.wait_status(outer["id"], "canceling")
+    assert cli.get(inner["id"])["status"] == "canceling"
+    assert tasks_of(cli, inner["id"]) == [("nap", "running")]
+    gate.touch()
     out, _ = run.communicate(timeout=30)
     assert json.loads(out)["status"] == "canceled"
-    inner = cli.get(inner["id"])
-    assert inner["status"] == "canceled"
-    assert [(c["task"], c["status"]) for c in inner["children"]] == [("nap", "canceled")]
+    assert cli.get(inner["id"])["status"] == "canceled"
+    assert tasks_of(cli, inner["id"]) == [("nap", "succeeded")]
     assert [c["task"] for c in cli.get(outer["id"])["children"]] == ["inner"]
-    assert not process_alive(pid)
 
 
 def test_cancel_a_with_items_workflow_runs_no_further_item(cli, tmp_path):
-    pid_file = tmp_path / "pids"
-    run = cli.start("run", "cx.items", "pid_file=%s" % pid_file)
+    pid_file, gate, cmd = gated(tmp_path)
+    run = cli.start("run", "cx.items", "cmd=%s" % cmd)
     workflow = cli.wait_running("cx.items")
-    pids = cli.wait_for(
+    cli.wait_for(
         "two items to start",
-        lambda: pid_file.exists() and len(pid_file.read_text().split()) == 2 and pid_file,
+        lambda: pid_file.exists() and len(pid_file.read_text().split()) == 2,
     )
 
     assert cli.run("execution", "cancel", workflow["id"]).returncode == 0
 
+    cli.wait_status(workflow["id"], "canceling")
+    gate.touch()
     out, _ = run.communicate(timeout=30)
     ended = json.loads(out)
     assert ended["status"] == "canceled"
-    assert sorted(c["item"] for c in ended["children"]) == [0, 1]  # items 2 and 3 never ran
-    assert all(c["status"] == "canceled" for c in ended["children"])
-    assert not any(process_alive(int(p)) for p in pids.read_text().split())
+    # items 0 and 1 ran to their end; items 2 and 3 never started
+    assert sorted((c["item"], c["status"]) for c in ended["children"]) == [
+        (0, "succeeded"),
+        (1, "succeeded"),
+    ]
+    assert len(pid_file.read_text().split()) == 2
+
+
+def test_cancel_a_workflow_whose_task_is_delayed_ends_the_delay(cli):
+    run = cli.start("run", "cx.delayed")
+    workflow = cli.wait_running("cx.delayed")
+    cli.wait_for(
+        "the first task to end", lambda: tasks_of(cli, workflow["id"]) == [("first", "succeeded")]
+    )
+
+    assert cli.run("execution", "cancel", workflow["id"]).returncode == 0
+
+    out, _ = run.communicate(timeout=30)  # its 600 s delay did not hold it
+    ended = json.loads(out)
+    assert ended["status"] == "canceled"
+    assert [c["task"] for c in ended["children"]] == ["first"]  # "later" never started
+
+
+def test_cancel_a_workflow_cancels_a_task_waiting_to_be_retried(cli):
+    run = cli.start("run", "cx.retrying")
+    workflow = cli.wait_running("cx.retrying")
+    retry = cli.wait_for(
+        "the retry to wait",
+        lambda: [c for c in cli.get(workflow["id"])["children"] if c["status"] == "delayed"],
+    )[0]
+    assert retry["context"]["policies"]["retry"]["retry_count"] == 1
+
+    assert cli.run("execution", "cancel", workflow["id"]).returncode == 0
+
+    out, _ = run.communicate(timeout=30)  # its 600 s retry delay did not hold it
+    ended = json.loads(out)
+    assert ended["status"] == "canceled"
+    assert [(c["task"], c["status"]) for c in ended["children"]] == [
+        ("flake", "failed"),
+        ("flake", "canceled"),
+    ]
+
+
+def test_cancel_a_retry_that_waits_for_its_delay(cli):
+    run = cli.start("run", "cx.flaky")
+    retry = cli.wait_for(
+        "the retry to wait",
+        lambda: (lambda e: e if e and e["status"] == "delayed" else None)(cli.newest()),
+    )
+
+    assert cli.run("execution", "cancel", retry["id"]).returncode == 0
+
+    run.communicate(timeout=30)  # the run waits for its retries; the delay no longer holds it
+    assert cli.get(retry["id"])["status"] == "canceled"
 
 
 def test_cancel_a_workflow_paused_on_an_inquiry(cli):

@@ -25,6 +25,7 @@ class RecordingClock(object):
 def clock(monkeypatch):
     recording = RecordingClock()
     monkeypatch.setattr(runner, "time", recording)
+    monkeypatch.setattr(runner, "_delay_canceled", lambda seconds, _: recording.sleep(seconds))
     return recording
 
 
