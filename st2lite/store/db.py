@@ -2,6 +2,7 @@
 
 Every process and thread gets its own connection; writes are short transactions, so a second
 st2lite process on the same state directory waits on the busy timeout instead of failing.
+Writers of one process queue on a lock of their own instead (see _Transaction).
 """
 
 import os
@@ -79,6 +80,7 @@ CREATE TABLE IF NOT EXISTS workflow_states (
 """
 # Columns added since the first release: {table: [(column, definition)]}, added where missing.
 ADDED_COLUMNS = {"executions": [("runtime", "TEXT"), ("notify", "TEXT")]}
+BUSY_TIMEOUT_SECONDS = 30
 
 
 class Database(object):
@@ -89,6 +91,7 @@ class Database(object):
         self.path = os.path.join(state_dir, "st2lite.sqlite")
         self._local = threading.local()
         self._pid = os.getpid()
+        self.write_lock = threading.Lock()
         self.connection().executescript(SCHEMA)
         self._add_missing_columns()
 
@@ -96,13 +99,18 @@ class Database(object):
         conn = getattr(self._local, "conn", None)
         if conn is None or self._pid != os.getpid():
             conn = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
+                self.path,
+                timeout=BUSY_TIMEOUT_SECONDS,
+                isolation_level=None,
+                check_same_thread=False,
             )
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA busy_timeout=%d" % (BUSY_TIMEOUT_SECONDS * 1000))
             self._local.conn = conn
+            if self._pid != os.getpid():  # a forked child: the parent's lock is not its own
+                self.write_lock = threading.Lock()
             self._pid = os.getpid()
         return conn
 
@@ -124,7 +132,7 @@ class Database(object):
 
     def transaction(self):
         """A write transaction; inside another one of this thread it joins that one."""
-        return _Transaction(self.connection())
+        return _Transaction(self.connection(), self.write_lock)
 
     def query(self, sql, args=()):
         return self.connection().execute(sql, args).fetchall()
@@ -139,19 +147,39 @@ class Database(object):
 class _Transaction(object):
     """BEGIN IMMEDIATE ... COMMIT, rolled back on error: writers never interleave half-written rows.
     Nested in a transaction already open on the connection, it is part of that one, so that
-    several stores' writes can be made atomic together (as a workflow pausing is)."""
+    several stores' writes can be made atomic together (as a workflow pausing is).
 
-    def __init__(self, conn):
+    The outermost one first takes the process's write lock: SQLite makes a second writer poll
+    with growing sleeps (up to 100 ms) while a Python lock hands over at once, and st2lite serve
+    has many threads writing. Another process still waits on SQLite's busy timeout; after that
+    long a writer goes on to BEGIN without the lock, failing exactly as it did without one."""
+
+    def __init__(self, conn, write_lock):
         self.conn = conn
+        self.write_lock = write_lock
         self.outermost = False
+        self.locked = False
 
     def __enter__(self):
         if not self.conn.in_transaction:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self.locked = self.write_lock.acquire(timeout=BUSY_TIMEOUT_SECONDS)
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                self._unlock()
+                raise
             self.outermost = True
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
         if self.outermost:
-            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+            try:
+                self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+            finally:
+                self._unlock()
         return False
+
+    def _unlock(self):
+        if self.locked:
+            self.locked = False
+            self.write_lock.release()
