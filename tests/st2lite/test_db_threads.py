@@ -1,5 +1,6 @@
 """The state database under many threads, as `st2lite serve` uses it: every write of every thread
-is kept, and a failed transaction lets the next writer in."""
+is kept, a failed transaction lets the next writer in, and a thread that ended leaves its
+connection to the next thread instead of each thread opening one."""
 
 import threading
 
@@ -66,3 +67,17 @@ def test_a_nested_transaction_is_part_of_the_outer_one(tmp_path):
         pass
     with db.transaction() as conn:
         assert db.next_seq(conn, "n") == 1
+
+
+def test_a_thread_that_ended_leaves_its_connection_to_the_next(tmp_path):
+    db = Database(str(tmp_path))
+    used = []
+
+    def use():
+        used.append(db.connection())
+        db.query("SELECT 1")
+
+    for _ in range(5):
+        _run_threads(use, 1)
+    assert len(set(id(conn) for conn in used)) == 1
+    assert used[0].execute("SELECT 1").fetchone()[0] == 1  # handed over open
