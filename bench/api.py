@@ -45,7 +45,7 @@ from datetime import datetime, timezone
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
 
-from tests.api.api_testkit import Sse, logged_in, start_server  # noqa: E402
+from tests.api.api_testkit import ST2LITE, Sse, logged_in, start_server  # noqa: E402
 
 PACK = "apibench"
 CLIENTS = 8
@@ -403,6 +403,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", metavar="FILE", help="py-spy flame graph of the server")
     args = parser.parse_args(argv)
+    if not os.path.exists(ST2LITE):
+        print(
+            "api bench: no st2lite next to %s: run it with the project's .venv/bin/python"
+            % sys.executable,
+            file=sys.stderr,
+        )
+        return 2
     with tempfile.TemporaryDirectory(prefix="st2lite-api-bench-") as work:
         packs_dir = os.path.join(work, "packs")
         write_pack(packs_dir)
