@@ -59,3 +59,4 @@ bench: system venv
 	$(VENV)/bin/python bench/db_snapshot.py
 	$(VENV)/bin/python bench/sensors.py
 	$(VENV)/bin/python bench/autoscale.py
+	$(VENV)/bin/python bench/api.py

@@ -112,6 +112,10 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "st2lite"
     timeout = 120  # seconds a silent client may hold its connection (and thread)
+    # TCP_NODELAY: a response's headers and body, and an SSE stream's frames, are separate small
+    # writes; with Nagle's algorithm each one after the first waits for the client's delayed ACK
+    # (40 ms on Linux), which was the whole of a stream event's delivery time.
+    disable_nagle_algorithm = True
     app = None
     service = "api"
 

@@ -2,11 +2,15 @@
 
 Every process and thread gets its own connection; writes are short transactions, so a second
 st2lite process on the same state directory waits on the busy timeout instead of failing.
+Writers of one process queue on a lock of their own instead (see _Transaction), and a thread's
+connection goes back to a small pool when the thread ends: `st2lite serve` runs each execution
+in a new thread, which would otherwise open (and set up) a connection of its own every time.
 """
 
 import os
 import sqlite3
 import threading
+import weakref
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS executions (
@@ -79,6 +83,8 @@ CREATE TABLE IF NOT EXISTS workflow_states (
 """
 # Columns added since the first release: {table: [(column, definition)]}, added where missing.
 ADDED_COLUMNS = {"executions": [("runtime", "TEXT"), ("notify", "TEXT")]}
+BUSY_TIMEOUT_SECONDS = 30
+IDLE_CONNECTIONS = 8  # kept for the next threads; each holds its own page cache
 
 
 class Database(object):
@@ -87,23 +93,45 @@ class Database(object):
     def __init__(self, state_dir):
         os.makedirs(state_dir, exist_ok=True)
         self.path = os.path.join(state_dir, "st2lite.sqlite")
-        self._local = threading.local()
-        self._pid = os.getpid()
+        self._start_process_state()
         self.connection().executescript(SCHEMA)
         self._add_missing_columns()
 
+    def _start_process_state(self):
+        """Connections and locks belong to one process: a forked child starts with none."""
+        self._pid = os.getpid()
+        self._local = threading.local()
+        self._idle = []
+        self.write_lock = threading.Lock()
+
     def connection(self):
-        conn = getattr(self._local, "conn", None)
-        if conn is None or self._pid != os.getpid():
-            conn = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
-            )
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            self._local.conn = conn
-            self._pid = os.getpid()
+        """This thread's connection: a pooled one if any is idle, else a new one."""
+        if self._pid != os.getpid():
+            self._start_process_state()
+        lease = getattr(self._local, "lease", None)
+        if lease is None:
+            lease = self._local.lease = _Lease(self._take_idle() or self._open())
+            # the thread-local lease dies with its thread: its connection is reused
+            weakref.finalize(lease, _give_back, self._idle, lease.conn)
+        return lease.conn
+
+    def _take_idle(self):
+        try:
+            return self._idle.pop()
+        except IndexError:
+            return None
+
+    def _open(self):
+        conn = sqlite3.connect(
+            self.path,
+            timeout=BUSY_TIMEOUT_SECONDS,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=%d" % (BUSY_TIMEOUT_SECONDS * 1000))
         return conn
 
     def _add_missing_columns(self):
@@ -124,7 +152,7 @@ class Database(object):
 
     def transaction(self):
         """A write transaction; inside another one of this thread it joins that one."""
-        return _Transaction(self.connection())
+        return _Transaction(self.connection(), self.write_lock)
 
     def query(self, sql, args=()):
         return self.connection().execute(sql, args).fetchall()
@@ -136,22 +164,58 @@ class Database(object):
         return conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()[0]
 
 
-class _Transaction(object):
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on error: writers never interleave half-written rows.
-    Nested in a transaction already open on the connection, it is part of that one, so that
-    several stores' writes can be made atomic together (as a workflow pausing is)."""
+class _Lease(object):
+    """A thread's hold on a connection (weakly referenced to know when the thread has ended)."""
 
     def __init__(self, conn):
         self.conn = conn
+
+
+def _give_back(idle, conn):
+    if conn.in_transaction:  # never the case after a `with transaction()`; never reuse it
+        conn.close()
+    elif len(idle) < IDLE_CONNECTIONS:
+        idle.append(conn)
+    else:
+        conn.close()
+
+
+class _Transaction(object):
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error: writers never interleave half-written rows.
+    Nested in a transaction already open on the connection, it is part of that one, so that
+    several stores' writes can be made atomic together (as a workflow pausing is).
+
+    The outermost one first takes the process's write lock: SQLite makes a second writer poll
+    with growing sleeps (up to 100 ms) while a Python lock hands over at once, and st2lite serve
+    has many threads writing. Another process still waits on SQLite's busy timeout; after that
+    long a writer goes on to BEGIN without the lock, failing exactly as it did without one."""
+
+    def __init__(self, conn, write_lock):
+        self.conn = conn
+        self.write_lock = write_lock
         self.outermost = False
+        self.locked = False
 
     def __enter__(self):
         if not self.conn.in_transaction:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self.locked = self.write_lock.acquire(timeout=BUSY_TIMEOUT_SECONDS)
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                self._unlock()
+                raise
             self.outermost = True
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
         if self.outermost:
-            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+            try:
+                self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+            finally:
+                self._unlock()
         return False
+
+    def _unlock(self):
+        if self.locked:
+            self.locked = False
+            self.write_lock.release()
