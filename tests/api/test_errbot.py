@@ -25,7 +25,8 @@ WAIT_SECONDS = 60
 class Chat(object):
     """The bot's process; `type(user, text)` and `said()` as a chat room shows them."""
 
-    def __init__(self, urls):
+    def __init__(self, urls, wait_seconds=WAIT_SECONDS):
+        self.wait_seconds = wait_seconds
         if not os.path.exists(ERRBOT_PYTHON):
             raise AssertionError(
                 "Errbot is missing at %s: run `make errbot` (or set "
@@ -54,10 +55,10 @@ class Chat(object):
 
     def _next(self):
         try:
-            line = self.lines.get(timeout=WAIT_SECONDS)
+            line = self.lines.get(timeout=self.wait_seconds)
         except queue.Empty as error:
             raise AssertionError(
-                "the bot said nothing in %d s (its log: %s)" % (WAIT_SECONDS, self.log)
+                "the bot said nothing in %d s (its log: %s)" % (self.wait_seconds, self.log)
             ) from error
         assert line is not None, "the bot's process ended (its log: %s)" % self.log
         return line
