@@ -42,13 +42,18 @@ def select_attributes(request, item):
     include = _names(request.query.get("include_attributes"))
     exclude = _names(request.query.get("exclude_attributes"))
     if include:
-        kept = {}
-        for path in include + ["id"]:
-            _copy_path(item, kept, path.split("."))
-        item = kept
+        item = keep_attributes(item, include + ["id"])
     for path in exclude:
         _drop_path(item, path.split("."))
     return item
+
+
+def keep_attributes(item, paths):
+    """Only the given dotted paths of item (`action.ref`)."""
+    kept = {}
+    for path in paths:
+        _copy_path(item, kept, path.split("."))
+    return kept
 
 
 def _names(text):

@@ -6,6 +6,7 @@ a client may address it by ref or by id as on StackStorm.
 
 import calendar
 import json
+import os
 import time
 
 from st2lite.api.query import content_id
@@ -194,8 +195,21 @@ def pack_api(pack):
         "email": meta.get("email") or "",
         "keywords": meta.get("keywords") or [],
         "path": pack.path,
-        "files": [],
+        "files": pack_files(pack.path),
     }
+
+
+def pack_files(pack_path):
+    """The pack's files relative to it, as StackStorm records them (no `.git`, no `*.pyc`):
+    st2web counts a pack's actions, rules, sensors... from them."""
+    found = []
+    for folder, subfolders, names in os.walk(pack_path):
+        subfolders[:] = sorted(d for d in subfolders if d not in (".git", "__pycache__"))
+        relative = os.path.relpath(folder, pack_path)
+        for name in sorted(names):
+            if not name.endswith(".pyc"):
+                found.append(name if relative == "." else "%s/%s" % (relative, name))
+    return found
 
 
 def execution_api(execution, content, children_ids):

@@ -31,13 +31,30 @@ def config_schema(pack):
     return _read_mapping(os.path.join(pack.path, "config.schema.yaml"), "option name: schema")
 
 
-def load_pack_config(pack, config_dir, kv_lookup):
-    path = os.path.join(config_dir, "%s.yaml" % pack.ref)
-    values = _read_mapping(path, "option: value")
-    schema = config_schema(pack)
+def config_path(pack, config_dir):
+    return os.path.join(config_dir, "%s.yaml" % pack.ref)
+
+
+def stored_pack_config(pack, config_dir):
+    """The config file's values with the schema's defaults, `{{ st2kv... }}` left unrendered
+    (what StackStorm registers and its API shows); None when the pack has no config file."""
+    path = config_path(pack, config_dir)
+    if not os.path.isfile(path):
+        return None
+    return _with_defaults(_read_mapping(path, "option: value"), config_schema(pack))
+
+
+def _with_defaults(values, schema):
     for name, spec in schema.items():
         if name not in values and isinstance(spec, dict) and "default" in spec:
             values[name] = spec["default"]
+    return values
+
+
+def load_pack_config(pack, config_dir, kv_lookup):
+    path = config_path(pack, config_dir)
+    schema = config_schema(pack)
+    values = _with_defaults(_read_mapping(path, "option: value"), schema)
     try:
         values = render_values(values, {}, kv_lookup, {})
     except ParameterError as e:

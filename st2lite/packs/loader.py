@@ -199,6 +199,7 @@ def _load_sensors(content, pack):
                 "ref": "%s.%s" % (pack.ref, meta["class_name"]),
                 "pack": pack.ref,
                 "class_name": meta["class_name"],
+                "description": meta.get("description") or "",
                 "entry_point": os.path.abspath(entry_point),
                 "poll_interval": meta.get("poll_interval"),
                 "enabled": meta.get("enabled", True),

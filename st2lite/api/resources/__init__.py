@@ -1,4 +1,5 @@
-"""The API's resources, one module per family; each `register(router)` adds its routes."""
+"""The API's resources, one module per family; each `register(router)` adds its routes (a
+view or sub-collection before the collection whose `{ref_or_id}` would take its path)."""
 
 from st2lite.api.resources import (
     actions,
@@ -6,13 +7,31 @@ from st2lite.api.resources import (
     executions,
     inquiries,
     keys,
+    pack_configs,
+    pack_index,
     packs,
     reactor,
+    rule_enforcement_views,
+    sensor_types,
     tokens,
     views,
 )
 
-MODULES = (views, tokens, actions, executions, inquiries, keys, aliases, reactor, packs)
+MODULES = (
+    views,
+    tokens,
+    actions,
+    executions,
+    inquiries,
+    keys,
+    aliases,
+    rule_enforcement_views,
+    reactor,
+    pack_index,
+    packs,
+    pack_configs,
+    sensor_types,
+)
 
 
 def register_all(router):

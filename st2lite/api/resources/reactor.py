@@ -53,7 +53,7 @@ def get_trigger_type(app, request, ref_or_id):
     return json_response(find_by_ref_or_id(_trigger_types(app), ref_or_id, "TriggerType"))
 
 
-def _instance(row):
+def instance_api(row):
     return shapes.trigger_instance_api(
         {
             "id": row["id"],
@@ -79,14 +79,16 @@ def list_trigger_instances(app, request):
         after=timestamp_filter(request, "timestamp_gt"),
         before=timestamp_filter(request, "timestamp_lt"),
     )
-    return list_response(request, [_instance(row) for row in rows], total=total, already_paged=True)
+    return list_response(
+        request, [instance_api(row) for row in rows], total=total, already_paged=True
+    )
 
 
 def get_trigger_instance(app, request, instance_id):
     rows, _ = instance_page(app.runtime.db, "trigger_instances", {"id": instance_id})
     if not rows:
         raise not_found('TriggerInstance with id "%s" not found.' % instance_id)
-    return json_response(_instance(rows[0]))
+    return json_response(instance_api(rows[0]))
 
 
 def _enforcement(app, row):
@@ -105,7 +107,8 @@ def _enforcement(app, row):
     )
 
 
-def list_rule_enforcements(app, request):
+def enforcement_page(app, request):
+    """(the shaped enforcements of the page the query asks for, how many match in all)."""
     filters = {}
     for name, column in (
         ("rule_ref", "rule"),
@@ -116,13 +119,20 @@ def list_rule_enforcements(app, request):
             filters[column] = request.query[name]
     offset, limit = paging(request)
     rows, total = instance_page(app.runtime.db, "rule_enforcements", filters, offset, limit)
-    return list_response(
-        request, [_enforcement(app, row) for row in rows], total=total, already_paged=True
-    )
+    return [_enforcement(app, row) for row in rows], total
 
 
-def get_rule_enforcement(app, request, enforcement_id):
+def list_rule_enforcements(app, request):
+    enforcements, total = enforcement_page(app, request)
+    return list_response(request, enforcements, total=total, already_paged=True)
+
+
+def enforcement_by_id(app, enforcement_id):
     rows, _ = instance_page(app.runtime.db, "rule_enforcements", {"id": enforcement_id})
     if not rows:
         raise not_found('RuleEnforcement with id "%s" not found.' % enforcement_id)
-    return json_response(_enforcement(app, rows[0]))
+    return _enforcement(app, rows[0])
+
+
+def get_rule_enforcement(app, request, enforcement_id):
+    return json_response(enforcement_by_id(app, enforcement_id))
