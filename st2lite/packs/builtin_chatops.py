@@ -88,23 +88,22 @@ def chatops_rules():
     return [
         _rule(
             "notify",
-            "hubot",
+            _route_is("hubot"),
             "Notification rule to send results of action executions to stream for chatops",
             parameters,
         ),
         _rule(
             "notify-errbot",
-            "errbot",
+            _route_is("errbot"),
             "Notification rule to send results of action executions to stream for errbot",
             dict(parameters, route="{{ trigger.route }}"),
         ),
         _rule(
             "notify-web",
-            "web-",
+            _route_starts_with("web-"),
             "Notification rule to send results of action executions to the chat panel of "
             "the history page of st2lite serve (route web-USER: each user's page its own)",
             dict(parameters, route="{{ trigger.route }}"),
-            operator="startswith",
         ),
     ]
 
@@ -124,7 +123,21 @@ def _action(name, runner, description, parameters, entry_point_path=None):
     }
 
 
-def _rule(name, route, description, parameters, operator="equals"):
+def _route_is(route):
+    return {"trigger.route": {"type": "equals", "pattern": route}}
+
+
+def _route_starts_with(prefix):
+    # `exists` first: startswith on an absent route (an alias run without one) would be a
+    # failed criterion, recorded as a failed enforcement, instead of no match. The `#` suffix
+    # lets one key have two criteria, as StackStorm's rule filter allows.
+    return {
+        "trigger.route": {"type": "exists"},
+        "trigger.route#prefix": {"type": "startswith", "pattern": prefix},
+    }
+
+
+def _rule(name, criteria, description, parameters):
     return {
         "name": name,
         "pack": PACK,
@@ -132,7 +145,7 @@ def _rule(name, route, description, parameters, operator="equals"):
         "enabled": True,
         "description": description,
         "trigger": {"type": NOTIFY_TRIGGER},
-        "criteria": {"trigger.route": {"type": operator, "pattern": route}},
+        "criteria": criteria,
         "action": {"ref": PACK + ".post_result", "parameters": parameters},
         "metadata_file": None,
         "builtin": True,
