@@ -95,6 +95,7 @@ def cmd_serve(args):
         flush=True,
     )
     urls = server.urls()
+    runtime.runtimes.publish_api_url(runtime.registration, _reachable_here(urls["api"]))
     print(
         "st2lite serve: API %s, auth %s, stream %s%s"
         % (urls["api"], urls["auth"], urls["stream"], " (auth off)" if args.no_auth else ""),
@@ -159,6 +160,14 @@ def _start_api(args, runtime):
     except BindError as e:
         raise UsageError(str(e)) from e
     return server
+
+
+def _reachable_here(url):
+    """URL with a wildcard host (--bind 0.0.0.0:PORT) turned into loopback: the address actions
+    on this machine call."""
+    for wildcard, loopback in (("//0.0.0.0:", "//127.0.0.1:"), ("//[::]:", "//[::1]:")):
+        url = url.replace(wildcard, loopback, 1)
+    return url
 
 
 def _log_to_state(state_dir):

@@ -1,8 +1,9 @@
 """StackStorm's `chatops` pack, as st2lite ships it built in (StackStorm ships it in contrib/):
 post_message (the announcement runner), post_result (a workflow: format an execution's result
 with its alias's result format, then post it), format_execution_result, and the rules that post
-an execution's result when its notification route is `hubot`, `errbot` or `web` (the chat panel
-of st2lite's history page).
+an execution's result when its notification route is `hubot`, `errbot` or `web-USER` (the chat
+panel of st2lite's history page: a route per user, so a result kept while a user's page is closed
+waits for that user's page only).
 
 A pack named `chatops` on the packs path replaces these, as installing a pack over StackStorm's
 own does. StackStorm's match, match_and_execute and run actions call the REST API from the
@@ -87,21 +88,21 @@ def chatops_rules():
     return [
         _rule(
             "notify",
-            "hubot",
+            _route_is("hubot"),
             "Notification rule to send results of action executions to stream for chatops",
             parameters,
         ),
         _rule(
             "notify-errbot",
-            "errbot",
+            _route_is("errbot"),
             "Notification rule to send results of action executions to stream for errbot",
             dict(parameters, route="{{ trigger.route }}"),
         ),
         _rule(
             "notify-web",
-            "web",
+            _route_starts_with("web-"),
             "Notification rule to send results of action executions to the chat panel of "
-            "the history page of st2lite serve",
+            "the history page of st2lite serve (route web-USER: each user's page its own)",
             dict(parameters, route="{{ trigger.route }}"),
         ),
     ]
@@ -122,7 +123,21 @@ def _action(name, runner, description, parameters, entry_point_path=None):
     }
 
 
-def _rule(name, route, description, parameters):
+def _route_is(route):
+    return {"trigger.route": {"type": "equals", "pattern": route}}
+
+
+def _route_starts_with(prefix):
+    # `exists` first: startswith on an absent route (an alias run without one) would be a
+    # failed criterion, recorded as a failed enforcement, instead of no match. The `#` suffix
+    # lets one key have two criteria, as StackStorm's rule filter allows.
+    return {
+        "trigger.route": {"type": "exists"},
+        "trigger.route#prefix": {"type": "startswith", "pattern": prefix},
+    }
+
+
+def _rule(name, criteria, description, parameters):
     return {
         "name": name,
         "pack": PACK,
@@ -130,7 +145,7 @@ def _rule(name, route, description, parameters):
         "enabled": True,
         "description": description,
         "trigger": {"type": NOTIFY_TRIGGER},
-        "criteria": {"trigger.route": {"type": "equals", "pattern": route}},
+        "criteria": criteria,
         "action": {"ref": PACK + ".post_result", "parameters": parameters},
         "metadata_file": None,
         "builtin": True,

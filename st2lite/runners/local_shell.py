@@ -3,6 +3,7 @@
 import os
 
 from st2lite.packs.builtin import RUNNER_PARAMETERS
+from st2lite.runners.action_env import action_env
 from st2lite.runners.base import RunnerOutcome, run_process, strip_shell_chars
 from st2lite.runners.live_output import recorder_for
 
@@ -39,20 +40,17 @@ def _as_text(value):
 
 def _run(request, argv):
     params = request.parameters
-    env = dict(
-        os.environ,
-        ST2_ACTION_EXECUTION_ID=request.execution_id,
-        **dict((str(k), str(v)) for k, v in (params.get("env") or {}).items()),
-    )
+    timeout = params.get("timeout") or 60
     recorder = recorder_for(request)
     try:
-        code, out, err, timed_out = run_process(
-            argv,
-            timeout=params.get("timeout") or 60,
-            cwd=params.get("cwd"),
-            env=env,
-            on_output=recorder.line,
-        )
+        with action_env(request, timeout) as st2_variables:
+            env = dict(
+                os.environ, **dict((str(k), str(v)) for k, v in (params.get("env") or {}).items())
+            )
+            env.update(st2_variables)  # StackStorm's own win over the action's `env`, as there
+            code, out, err, timed_out = run_process(
+                argv, timeout=timeout, cwd=params.get("cwd"), env=env, on_output=recorder.line
+            )
     finally:
         recorder.close()
     result = {

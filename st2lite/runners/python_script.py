@@ -11,6 +11,7 @@ import tempfile
 
 from st2lite.packs.builtin import RUNNER_PARAMETERS
 from st2lite.runners import python_forkclient
+from st2lite.runners.action_env import action_env
 from st2lite.runners.base import RunnerOutcome, run_process
 from st2lite.runners.live_output import recorder_for
 
@@ -24,6 +25,7 @@ def run(request):
     # goes with that directory when the next st2lite sweeps those of ended processes.
     fd, result_path = tempfile.mkstemp(prefix="result-", suffix=".json", dir=runtime.scratch_dir)
     os.close(fd)
+    timeout = request.parameters.get("timeout") or 600
     recorder = recorder_for(request)
     try:
         spec = {
@@ -36,22 +38,19 @@ def run(request):
             "result_path": result_path,
             "parent_pid": os.getpid(),
         }
-        env = dict(
-            os.environ,
-            ST2_ACTION_EXECUTION_ID=request.execution_id,
-            ST2_ACTION_PACK_NAME=action["pack"],
-            ST2_ACTION_API_URL="",
-            PYTHONUNBUFFERED="1",
-            **_string_env(request.parameters.get("env")),
-        )
-        code, out, err, timed_out = _run_wrapper(
-            spec,
-            env,
-            cwd=os.path.dirname(action["entry_point_path"]),
-            timeout=request.parameters.get("timeout") or 600,
-            pack_dirs=_pack_dirs(runtime),
-            on_output=recorder.line,
-        )
+        with action_env(request, timeout) as st2_variables:
+            env = dict(
+                os.environ, PYTHONUNBUFFERED="1", **_string_env(request.parameters.get("env"))
+            )
+            env.update(st2_variables)  # StackStorm's own win over the action's `env`, as there
+            code, out, err, timed_out = _run_wrapper(
+                spec,
+                env,
+                cwd=os.path.dirname(action["entry_point_path"]),
+                timeout=timeout,
+                pack_dirs=_pack_dirs(runtime),
+                on_output=recorder.line,
+            )
         returned = _read_result(result_path)
     finally:
         recorder.close()

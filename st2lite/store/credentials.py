@@ -40,6 +40,10 @@ class CredentialStore(object):
         )
         return dict(rows[0]) if rows else None
 
+    def delete_token(self, token_id):
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM auth_tokens WHERE id = ?", (token_id,))
+
     # --- API keys ------------------------------------------------------------------------
 
     def create_api_key(self, user):

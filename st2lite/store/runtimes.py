@@ -6,7 +6,9 @@ them. The kernel drops the locks of a process however it ends, so a token is ali
 long as its process: unlike a pid, which after a reboot, a container restart or a wrap-around
 names another process (once, the very st2lite process asking). The directory also holds the
 runtime's scratch files (action results): a runtime killed mid-action leaves them there, and
-they go with the directory when a later st2lite sweeps the directories of dead runtimes.
+they go with the directory when a later st2lite sweeps the directories of dead runtimes. An
+`st2lite serve` also writes its API's URL there, so actions run by any st2lite of the same state
+directory can be given it while that serve lives (runners/action_env).
 """
 
 import contextlib
@@ -17,6 +19,7 @@ import shutil
 import weakref
 
 LOCK = "lock"
+API_URL_FILE = "api-url"
 GUARD = ".registry.lock"  # a file: sweeping removes directories only
 
 
@@ -55,6 +58,27 @@ class RuntimeRegistry(object):
         if not token or os.sep in token:
             return False
         return _held_by_another(os.path.join(self.root, token, LOCK))
+
+    def publish_api_url(self, registration, url):
+        """Record that the runtime of REGISTRATION serves StackStorm's API at URL."""
+        path = os.path.join(registration.directory, API_URL_FILE)
+        with open(path + ".new", "w") as handle:
+            handle.write(url)
+        os.replace(path + ".new", path)
+
+    def api_url(self):
+        """The API URL of a live `st2lite serve` of this state directory; None without one."""
+        if not os.path.isdir(self.root):
+            return None
+        for name in sorted(os.listdir(self.root)):
+            try:
+                with open(os.path.join(self.root, name, API_URL_FILE)) as handle:
+                    url = handle.read().strip()
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            if url and self.is_alive(name):
+                return url
+        return None
 
     def sweep(self):
         """Remove the directories of runtimes that have ended, with what they left in them."""

@@ -1,5 +1,6 @@
 """StackStorm's API as far as answering an inquiry goes: GET|PUT /v1/inquiries/{id}, GET
-/v1/user and GET /v1/rbac/role_assignments?user=, behind the St2-Api-Key header, with
+/v1/user and GET /v1/rbac/role_assignments?user=, behind the St2-Api-Key header (or an
+X-Auth-Token, as an action's ST2_ACTION_AUTH_TOKEN, when given one), with
 StackStorm's statuses and faultstrings (st2api's InquiriesController, st2common's inquiry
 service: the key's account is checked against `users`, and `roles` only count with RBAC on)."""
 
@@ -12,9 +13,10 @@ PREFIX = "/v1/inquiries/"
 
 
 class St2InquiriesDouble(LoopbackHttpDouble):
-    def __init__(self, api_key, key_user="qaeci-bot", rbac=False):
+    def __init__(self, api_key, key_user="qaeci-bot", rbac=False, auth_token=None):
         super(St2InquiriesDouble, self).__init__()
         self.api_key = api_key
+        self.auth_token = auth_token  # a token of key_user too
         self.key_user = key_user
         self.rbac = rbac
         self.role_assignments = {}  # {user: [role]}
@@ -35,7 +37,10 @@ class St2InquiriesDouble(LoopbackHttpDouble):
 
     def route(self, method, path, query, headers, body):
         self.requests.append((method, path))
-        if headers.get("St2-Api-Key") != self.api_key:
+        if self.auth_token and headers.get("X-Auth-Token") is not None:
+            if headers.get("X-Auth-Token") != self.auth_token:
+                return _fault(401, "Unauthorized - Token not found.")
+        elif headers.get("St2-Api-Key") != self.api_key:
             return _fault(401, "Unauthorized - ApiKey with key_hash=... not found.")
         if method == "GET" and path == "/v1/user":
             return json_response(200, {"username": self.key_user, "rbac": {"enabled": self.rbac}})

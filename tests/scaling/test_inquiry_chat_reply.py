@@ -1,13 +1,13 @@
 """A scale out waiting for approval is answered in chat, end to end: `st2lite serve` runs the
 qaeci pack; a chat bot sends `approve ID` or `deny ID` through /api/v1/aliasexecution; the pack's
-action answers the inquiry through the same API with its API key (pack config st2_api), and the
-workflow goes on. A chat user the inquiry does not list is refused, and the workflow waits on."""
+action answers the inquiry through the same API, with no pack config: with the URL and token
+StackStorm gives every action (ST2_ACTION_API_URL, ST2_ACTION_AUTH_TOKEN), or with an API key
+(st2_api.api_key) when one is set, and the workflow goes on. A chat user the inquiry does not list
+is refused, and the workflow waits on."""
 
 import json
 import os
-import socket
 import sys
-import threading
 import time
 
 import pytest
@@ -25,47 +25,6 @@ INQUIRY_PACKS = os.path.join(TESTS, "inquiries", "packs")  # inq.approve: core.a
 WAIT_SECONDS = 60
 KEY_USER = "qaeci-bot"
 TRIGGER = {"cluster": "dev", "level": "high"}
-
-
-class Relay(object):
-    """A loopback port forwarding each connection to `target` (host, port) once it is set: the
-    pack config must name the API's URL before `st2lite serve` starts and picks a free port."""
-
-    def __init__(self):
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.target = None
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return  # closed
-            threading.Thread(target=self._forward, args=(client,), daemon=True).start()
-
-    def _forward(self, client):
-        with client, socket.create_connection(self.target, timeout=WAIT_SECONDS) as upstream:
-            back = threading.Thread(target=_pipe, args=(upstream, client), daemon=True)
-            back.start()
-            _pipe(client, upstream)
-            back.join(WAIT_SECONDS)
-
-    def close(self):
-        self.listener.close()
-
-
-def _pipe(source, sink):
-    try:
-        while True:
-            data = source.recv(65536)
-            if not data:
-                break
-            sink.sendall(data)
-        sink.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
 
 
 class Chat(object):
@@ -155,28 +114,35 @@ def wait_for(what, check):
 
 @pytest.fixture
 def chat(site, tmp_path):
-    relay = Relay()
+    """`st2lite serve` with no st2_api in the pack config: actions use their own token."""
+    for chat in served_chat(site, tmp_path, st2_api=None):
+        yield chat
+
+
+@pytest.fixture
+def keyed_chat(site, tmp_path):
+    """`st2lite serve` with an API key of KEY_USER in st2_api (its URL still the action's)."""
+    for chat in served_chat(site, tmp_path, st2_api=KEY_USER):
+        yield chat
+
+
+def served_chat(site, tmp_path, st2_api):
     state = os.path.join(SCRATCH, "inquiry-chat-%s" % tmp_path.name)
     os.makedirs(os.path.join(state, "configs"))
     added = st2lite(state, "user", "add", USER, "--password", PASSWORD)
     assert added.returncode == 0, added.stderr
-    created = st2lite(state, "apikey", "create", "--user", KEY_USER, "--json")
-    assert created.returncode == 0, created.stderr
     config = site.config(approval_above=1, chat_channel="#qa-ops")
     config["work_dir"] = str(tmp_path / "work")
-    config["st2_api"] = {
-        "url": "http://127.0.0.1:%d" % relay.port,
-        "api_key": json.loads(created.stdout)["key"],
-    }
+    if st2_api:
+        created = st2lite(state, "apikey", "create", "--user", st2_api, "--json")
+        assert created.returncode == 0, created.stderr
+        config["st2_api"] = {"api_key": json.loads(created.stdout)["key"]}
     config["sensors"] = {"capacity_polls": 100000}  # no capacity event starts a scale in or out
     with open(os.path.join(state, "configs", "qaeci.yaml"), "w") as handle:
         yaml.safe_dump(config, handle)
     serve = Serve(state, "--packs", REPO_PACKS, "--packs", INQUIRY_PACKS, packs=REPO_PACKS)
-    api = serve.urls["api"].split("//", 1)[1].split("/", 1)[0]
-    relay.target = (api.rsplit(":", 1)[0], int(api.rsplit(":", 1)[1]))
     yield Chat(serve, logged_in(serve.urls))
     code, _out, err = serve.stop()
-    relay.close()
     assert code == 0, err
 
 
@@ -217,28 +183,46 @@ def test_deny_in_chat_stops_the_scale_out(chat, site):
     assert site.openstack.created == 0
 
 
-def test_a_user_the_inquiry_does_not_list_is_refused_and_it_waits_on(chat, site):
-    workflow = chat.start("inq.approve", {"approvers": ["alice", KEY_USER]})
+def test_a_user_the_inquiry_does_not_list_is_refused_and_it_waits_on(keyed_chat, site):
+    # the key's account answers: the bot's account (USER, whose token the action would have
+    # had) is not among the users, so only the key lets the answer through
+    chat = keyed_chat
+    workflow = chat.start("inq.approve", {"approvers": ["bob", KEY_USER]})
     inquiry = chat.inquiry_of(workflow)
     refused = chat.approve(inquiry, "mallory")
     assert chat.status(refused, ("succeeded", "failed"))["status"] == "failed"
     assert chat.posted("errbot", "mallory") == (
-        "✗ approve %s: mallory may not answer inquiry %s: only alice, %s may (its users); "
+        "✗ approve %s: mallory may not answer inquiry %s: only bob, %s may (its users); "
         "fix: ask one of them" % (inquiry, inquiry, KEY_USER)
     )
     assert chat.status(workflow, ("paused", "succeeded", "failed"))["status"] == "paused"
     assert chat.pending_inquiries() == [inquiry]
     chat.say(
         'inquiry respond %s {"continue": true, "reason": "checked"}' % inquiry,
-        "alice",
+        "bob",
         "inquiry_respond",
         "inquiry respond {{ inquiry_id }} {{ response }}",
     )
     assert chat.posted("errbot", "answered inquiry") == (
-        '✓ alice answered inquiry %s: {"continue": true, "reason": "checked"}' % inquiry
+        '✓ bob answered inquiry %s: {"continue": true, "reason": "checked"}' % inquiry
     )
     done = chat.status(workflow, ("succeeded", "failed"))
     assert done["result"]["output"]["decision"] == "approved", done["result"]
+
+
+def test_without_a_key_the_api_checks_the_account_of_the_actions_token(chat, site):
+    # as on StackStorm: the action's token is the execution's user's, the bot's account (USER)
+    workflow = chat.start("inq.approve", {"approvers": ["carol"]})
+    inquiry = chat.inquiry_of(workflow)
+    refused = chat.approve(inquiry, "carol")
+    assert chat.status(refused, ("succeeded", "failed"))["status"] == "failed"
+    assert chat.posted("errbot", "would not take") == (
+        "✗ approve %s: the StackStorm API would not take the answer from the account of the "
+        'action\'s token ST2_ACTION_AUTH_TOKEN (User "%s" does not have permission to respond '
+        'to inquiry "%s".); fix: add that account to the inquiry\'s users or roles, or set '
+        "st2_api.api_key to a key of one that may answer" % (inquiry, USER, inquiry)
+    )
+    assert chat.pending_inquiries() == [inquiry]
 
 
 def test_remediation_history_answers_in_chat_too(chat, site):

@@ -6,7 +6,7 @@ import os
 import tempfile
 
 import pytest
-from api_testkit import SCRATCH, USER, logged_in, start_server
+from api_testkit import SCRATCH, USER, logged_in, st2lite, start_server
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as seen
@@ -22,6 +22,7 @@ from test_history_page import (
     wait_for,
 )
 
+OTHER_USER, OTHER_PASSWORD = "bob", "builder of things"
 WEB_PACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "packs")
 
 
@@ -76,7 +77,7 @@ def test_chat_acks_then_answers_with_the_result_and_refusals_say_why(browser, se
     assert result.text.endswith("<script>window.injected=2</script>")  # shown, never run
     assert hrefs(result) == ["http://api.demo.localhost:8080/", "http://web.demo.localhost:8080/"]
     assert browser.execute_script("return window.injected === undefined;")
-    posted = [a for a in kept_announcements(server.state) if a["route"] == "web"]
+    posted = [a for a in kept_announcements(server.state) if a["route"] == "web-" + USER]
     assert posted[0]["payload"]["context"]["id"]  # the command's own id (result after ack)
     assert posted[0]["delivered_at"]  # the page, a listener of its route, took it
     browser.shot("chat-ack-and-result")
@@ -93,7 +94,7 @@ def test_chat_acks_then_answers_with_the_result_and_refusals_say_why(browser, se
     refusal = api.api(
         "POST",
         "/aliasexecution/match_and_execute",
-        {"command": "env explode demo", "user": USER, "notification_route": "web"},
+        {"command": "env explode demo", "user": USER, "notification_route": "web-" + USER},
     )
     assert refusal[0] == 400
     chat(browser, "env explode demo")
@@ -136,6 +137,47 @@ def test_the_page_takes_no_chat_bots_results(browser, server, api):
     assert kept[0]["payload"]["message"].startswith("qa9: api failed")
     assert kept[0]["delivered_at"] is None  # still kept for the bot
     assert chat_lines(browser, "result") == []
+
+
+def test_a_result_kept_while_its_users_page_is_closed_waits_for_that_user(browser, server, api):
+    """Each user's page listens on the user's own route (web-USER): a result that arrives while
+    its user has no page open is kept for that user, untouched by another user's open page, and
+    shown when its user opens the page again."""
+    added = st2lite(server.state, "user", "add", OTHER_USER, "--password", OTHER_PASSWORD)
+    assert added.returncode == 0, added.stderr
+    logged_in_page(browser, server, OTHER_USER, OTHER_PASSWORD)
+    wait_for(browser, seen.presence_of_element_located((By.CSS_SELECTOR, "#live.on")), "live")
+    status, _headers, body = api.api(  # as USER's page sends it; then USER's tab was closed
+        "POST",
+        "/aliasexecution/match_and_execute",
+        {
+            "command": "env up qa7",
+            "user": USER,
+            "source_channel": "history-page",
+            "notification_route": "web-" + USER,
+        },
+    )
+    assert status == 201, body
+    [kept] = wait_until(
+        "the result kept for %s" % USER,
+        lambda: [
+            a
+            for a in kept_announcements(server.state)
+            if a["route"] == "web-" + USER and a["payload"]["message"].startswith("qa7: ")
+        ],
+    )
+    assert kept["delivered_at"] is None  # the other user's open page did not take it
+    assert chat_lines(browser, "result") == []
+    browser.shot("chat-other-user-sees-nothing")
+
+    browser.find_element(By.ID, "logout").click()
+    wait_for(browser, seen.visibility_of_element_located((By.ID, "login")), "the login")
+    logged_in_page(browser, server)
+    shown = nth_line(browser, "result", 1).find_element(By.CSS_SELECTOR, ".chat-text")
+    assert shown.text.startswith("qa7: api failed http://api.qa7.localhost:8080/")
+    [taken] = [a for a in kept_announcements(server.state) if a["id"] == kept["id"]]
+    assert taken["delivered_at"]
+    browser.shot("chat-result-kept-for-its-user")
 
 
 def test_an_env_report_result_shows_its_apps_with_links(browser, server, api):

@@ -63,10 +63,10 @@ def wait_for(browser, condition, what):
     ).until(condition, message=what)
 
 
-def log_in(browser, server, password=PASSWORD):
+def log_in(browser, server, password=PASSWORD, user=USER):
     browser.get(page_url(server))
     wait_for(browser, seen.visibility_of_element_located((By.ID, "login")), "the login form")
-    browser.find_element(By.ID, "login-user").send_keys(USER)
+    browser.find_element(By.ID, "login-user").send_keys(user)
     browser.find_element(By.ID, "login-password").send_keys(password)
     browser.find_element(By.ID, "login-submit").click()
 
@@ -96,8 +96,8 @@ def listed_ids(browser):
     return [execution_id for execution_id, _status in listed(browser)]
 
 
-def logged_in_page(browser, server):
-    log_in(browser, server)
+def logged_in_page(browser, server, user=USER, password=PASSWORD):
+    log_in(browser, server, password, user)
     wait_for(browser, seen.visibility_of_element_located((By.ID, "history")), "the history")
     wait_for(
         browser,

@@ -2,7 +2,9 @@
 an inquiry goes through StackStorm's API (a double on loopback) only when the inquiry's users
 and roles let that user answer; every refusal is one line, and the API key is never shown."""
 
+import os
 import socket
+from unittest import mock
 
 from inquiry_respond import InquiryRespond
 from qaeci_pack_testkit import QaeciActionTestCase
@@ -10,6 +12,7 @@ from qaeci_pack_testkit import QaeciActionTestCase
 from tests.doubles.st2_inquiries import St2InquiriesDouble
 
 API_KEY = "NzQ1ZDk3ZWE4YTJhNDY0OTk5ZjQ2ZWM4"
+ACTION_TOKEN = "5e4b3a2f1d0c9b8a7f6e5d4c3b2a1f0e"
 YES_OR_NO = {
     "type": "object",
     "properties": {
@@ -17,6 +20,7 @@ YES_OR_NO = {
     },
 }
 ASKED = "5f0c1d2e3a4b5c6d7e8f9a0b"
+ACTION_ENV = ("ST2_ACTION_API_URL", "ST2_ACTION_AUTH_TOKEN")
 
 
 class InquiryRespondTestCase(QaeciActionTestCase):
@@ -24,17 +28,46 @@ class InquiryRespondTestCase(QaeciActionTestCase):
 
     def setUp(self):
         super(InquiryRespondTestCase, self).setUp()
-        self.api = St2InquiriesDouble(API_KEY).start()
+        self.api = St2InquiriesDouble(API_KEY, auth_token=ACTION_TOKEN).start()
         self.addCleanup(self.api.stop)
         self.api.add_inquiry(ASKED, YES_OR_NO)
 
-    def answer(self, inquiry_id=ASKED, user="carol", api=None, **parameters):
+    def answer(self, inquiry_id=ASKED, user="carol", api=None, environ=None, **parameters):
         settings = {"url": self.api.url, "api_key": API_KEY, "timeout": 5}
         settings.update(api or {})
         action = self.get_action_instance(config=self.config(st2_api=settings))
-        outcome = action.run(inquiry_id=inquiry_id, requested_by=user, **parameters)
+        with mock.patch.dict(os.environ, environ or {}):
+            for name in set(ACTION_ENV) - set(environ or {}):
+                os.environ.pop(name, None)
+            outcome = action.run(inquiry_id=inquiry_id, requested_by=user, **parameters)
         self.assertNotIn(API_KEY, repr(outcome))
+        self.assertNotIn(ACTION_TOKEN, repr(outcome))
         return outcome
+
+    def action_env(self, token=ACTION_TOKEN):
+        return {"ST2_ACTION_API_URL": self.api.url + "/v1", "ST2_ACTION_AUTH_TOKEN": token}
+
+    def test_without_a_key_it_answers_with_the_actions_url_and_token(self):
+        ok, result = self.answer(
+            api={"url": None, "api_key": None}, environ=self.action_env(), approve=True
+        )
+        self.assertTrue(ok, result)
+        self.assertEqual(self.api.answers, [(ASKED, {"approve": True}, "qaeci-bot")])
+        ok, result = self.answer(
+            api={"url": None, "api_key": None}, environ=self.action_env("ended"), approve=True
+        )
+        self.assertFalse(ok)
+        self.assertTrue(
+            result["error"].startswith(
+                "the StackStorm API at %s/v1 refused the action's token ST2_ACTION_AUTH_TOKEN "
+                "(HTTP 401: Unauthorized - Token not found.)" % self.api.url
+            ),
+            result["error"],
+        )
+
+    def test_a_configured_key_wins_over_the_actions_token(self):
+        ok, result = self.answer(environ=self.action_env("not-a-valid-token"), approve=True)
+        self.assertTrue(ok, result)
 
     def test_approve_and_deny_answer_the_yes_or_no_question(self):
         ok, result = self.answer(approve=True)
@@ -137,8 +170,10 @@ class InquiryRespondTestCase(QaeciActionTestCase):
     def test_config_and_api_failures_say_which_key_to_set(self):
         self.assertRefused(
             self.answer(api={"api_key": ""}, approve=True),
-            "pack config has no st2_api.api_key; fix: create one with `st2 apikey create -k` "
-            "(or `st2lite apikey create`) and set st2_api.api_key in configs/qaeci.yaml",
+            "pack config has no st2_api.api_key and the action was given no "
+            "ST2_ACTION_AUTH_TOKEN (StackStorm gives one to every action; st2lite while "
+            "`st2lite serve` runs); fix: create a key with `st2 apikey create -k` (or "
+            "`st2lite apikey create`) and set st2_api.api_key in configs/qaeci.yaml",
         )
         ok, result = self.answer(api={"api_key": "wrong-key"}, approve=True)
         self.assertFalse(ok)

@@ -1,12 +1,14 @@
 // The chat panel: commands go to the API as a chat bot sends them (POST
 // /aliasexecution/match_and_execute with the user, channel and this page's notification route),
 // the ack is the answer's message and extra (or the refusal's faultstring), and the result comes
-// back as `st2.announcement__web` on the page's stream. `help [TEXT]` lists the aliases
+// back as `st2.announcement__web-USER` on the page's stream. `help [TEXT]` lists the aliases
 // (GET /actionalias/help), as a bot's help command does. All text is shown as text.
+// The route is the user's own (`web-USER`; rule chatops.notify-web takes every `web-` route):
+// results kept while a user has no page open wait for that user's page, never another's.
 "use strict";
 
 var Chat = (function () {
-  var ROUTE = "web";
+  var ROUTE_PREFIX = "web-";
   var CHANNEL = "history-page";
   var HELP = /^help(\s+(.*))?$/i;
   var TAB = Math.random().toString(36).slice(2);
@@ -65,7 +67,7 @@ var Chat = (function () {
     state.acking[id] = true;
     return St2Api.post("/aliasexecution/match_and_execute", {
       command: command, user: state.user, source_channel: CHANNEL,
-      notification_channel: CHANNEL, notification_route: ROUTE, source_context: {id: id}
+      notification_channel: CHANNEL, notification_route: route(), source_context: {id: id}
     }).then(function (answer) {
       (answer.results || []).forEach(ack);
     }).finally(function () {
@@ -117,7 +119,7 @@ var Chat = (function () {
     $("chat-input").value = state.recall < state.sent.length ? state.sent[state.recall] : "";
   }
 
-  // A result posted to this page's route for this user (other users' are theirs).
+  // A result posted to this user's route (a payload naming another user is not for this page).
   function onAnnouncement(data) {
     var payload = (data && data.payload) || {};
     if (payload.user && payload.user !== state.user) return;
@@ -127,6 +129,15 @@ var Chat = (function () {
       return;
     }
     showResult(payload);
+  }
+
+  function route() {
+    return ROUTE_PREFIX + state.user;
+  }
+
+  // The stream event of this user's results (set once start() knows the user).
+  function event() {
+    return "st2.announcement__" + route();
   }
 
   function showResult(payload) {
@@ -152,6 +163,5 @@ var Chat = (function () {
   $("chat-form").addEventListener("submit", onSubmit);
   $("chat-input").addEventListener("keydown", onKey);
 
-  return {EVENT: "st2.announcement__" + ROUTE, start: start, stop: stop,
-          onAnnouncement: onAnnouncement};
+  return {event: event, start: start, stop: stop, onAnnouncement: onAnnouncement};
 })();

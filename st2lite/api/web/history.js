@@ -412,7 +412,7 @@
       onExecutionEvent("st2.execution__update", data);
     };
     handlers["st2.execution.output__create"] = onOutputEvent;
-    handlers[Chat.EVENT] = Chat.onAnnouncement;
+    handlers[Chat.event()] = Chat.onAnnouncement;
     return handlers;
   }
 

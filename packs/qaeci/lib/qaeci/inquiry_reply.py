@@ -105,9 +105,10 @@ def _send(api, inquiry_id, response):
     except ApiRefused as refused:
         if refused.status == 403:
             raise InquiryRefused(
-                "the StackStorm API would not take the answer from the account of "
-                "st2_api.api_key (%s); fix: add that account to the inquiry's users or roles, "
-                "or set st2_api.api_key to a key of one that may answer" % refused.faultstring
+                "the StackStorm API would not take the answer from the account of %s (%s); "
+                "fix: add that account to the inquiry's users or roles, or set st2_api.api_key "
+                "to a key of one that may answer"
+                % (api.credential_described_as, refused.faultstring)
             ) from refused
         if refused.status in (400, 404):
             raise InquiryRefused(

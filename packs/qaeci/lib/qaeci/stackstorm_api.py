@@ -1,9 +1,12 @@
 """StackStorm's REST API as the pack's own actions call it (on StackStorm or on `st2lite serve`):
-JSON over HTTP with the pack config's API key (st2_api), each request bounded by a timeout, and
-every way a call can fail turned into one line naming the config key to fix. The key goes in the
-St2-Api-Key header only: never into a message."""
+JSON over HTTP, each request bounded by a timeout, and every way a call can fail turned into one
+line naming what to fix. Credentials: the pack config's API key (st2_api.api_key) when set, else
+the token StackStorm gives the running action (ST2_ACTION_AUTH_TOKEN, valid while it runs; the
+URL then defaults to ST2_ACTION_API_URL), as StackStorm Exchange's st2 pack falls back to them.
+A key or token goes in its header only: never into a message."""
 
 import json
+import os
 import urllib.error
 import urllib.request
 
@@ -11,6 +14,25 @@ from qaeci.errors import ConfigError, QaeciError
 
 DEFAULT_URL = "http://127.0.0.1:9101"
 DEFAULT_TIMEOUT = 10.0
+ENV_API_URL = "ST2_ACTION_API_URL"
+ENV_AUTH_TOKEN = "ST2_ACTION_AUTH_TOKEN"
+
+
+class Credential(object):
+    """A secret, the header it goes in, and how a message names it (never by its value)."""
+
+    def __init__(self, header, secret, described_as):
+        self.header = header
+        self.secret = secret
+        self.described_as = described_as
+
+
+def api_key_credential(api_key):
+    return Credential("St2-Api-Key", api_key, "st2_api.api_key")
+
+
+def action_token_credential(token):
+    return Credential("X-Auth-Token", token, "the action's token %s" % ENV_AUTH_TOKEN)
 
 
 class ApiUnavailable(QaeciError):
@@ -27,34 +49,23 @@ class ApiRefused(QaeciError):
 
 
 class StackStormApi(object):
-    def __init__(self, url, api_key, timeout=DEFAULT_TIMEOUT):
+    def __init__(self, url, credential, timeout=DEFAULT_TIMEOUT):
         self.url = api_root(url)
-        self._api_key = api_key
+        self._credential = credential
         self.timeout = timeout
 
     @classmethod
-    def from_config(cls, values):
-        """From the pack config's st2_api section; ConfigError naming the key when one is
-        missing or wrong."""
+    def from_config(cls, values, environ=None):
+        """From the pack config's st2_api section, else from the action's environment;
+        ConfigError naming the key when one is missing or wrong."""
+        environ = os.environ if environ is None else environ
         section = values.get("st2_api") or {}
         if not isinstance(section, dict):
             raise ConfigError(
                 "st2_api is not a mapping; fix: set st2_api: {url: ..., api_key: ...}"
             )
-        api_key = section.get("api_key")
-        if not api_key:
-            raise ConfigError(
-                "pack config has no st2_api.api_key; fix: create one with `st2 apikey create -k` "
-                "(or `st2lite apikey create`) and set st2_api.api_key in configs/qaeci.yaml"
-            )
-        try:
-            timeout = float(section.get("timeout") or DEFAULT_TIMEOUT)
-        except (TypeError, ValueError) as error:
-            raise ConfigError(
-                "st2_api.timeout %r is not a number of seconds; fix: set e.g. 10"
-                % (section.get("timeout"),)
-            ) from error
-        return cls(section.get("url") or DEFAULT_URL, api_key, timeout)
+        url = section.get("url") or environ.get(ENV_API_URL) or DEFAULT_URL
+        return cls(url, _credential(section, environ), _timeout(section))
 
     def get(self, path):
         return self._call("GET", path)
@@ -70,7 +81,7 @@ class StackStormApi(object):
             headers={
                 "Accept": "application/json",
                 "Content-Type": "application/json",
-                "St2-Api-Key": self._api_key,
+                self._credential.header: self._credential.secret,
             },
         )
         try:
@@ -92,21 +103,48 @@ class StackStormApi(object):
                 "StackStorm's API, not a proxy or login page" % (method, self.url, path)
             ) from error
 
+    @property
+    def credential_described_as(self):
+        return self._credential.described_as
+
     def _refusal(self, method, path, status, payload):
         faultstring = _faultstring(payload)
         if status == 401:
             return ApiRefused(
                 status,
                 faultstring,
-                "the StackStorm API at %s refused st2_api.api_key (HTTP 401: %s); fix: create a "
-                "key with `st2 apikey create -k` (or `st2lite apikey create`) and set "
-                "st2_api.api_key" % (self.url, faultstring),
+                "the StackStorm API at %s refused %s (HTTP 401: %s); fix: create a key with "
+                "`st2 apikey create -k` (or `st2lite apikey create`) and set st2_api.api_key"
+                % (self.url, self._credential.described_as, faultstring),
             )
         return ApiRefused(
             status,
             faultstring,
             "%s %s: HTTP %d: %s" % (method, path, status, faultstring),
         )
+
+
+def _credential(section, environ):
+    if section.get("api_key"):
+        return api_key_credential(section["api_key"])
+    if environ.get(ENV_AUTH_TOKEN):
+        return action_token_credential(environ[ENV_AUTH_TOKEN])
+    raise ConfigError(
+        "pack config has no st2_api.api_key and the action was given no %s (StackStorm gives "
+        "one to every action; st2lite while `st2lite serve` runs); fix: create a key with "
+        "`st2 apikey create -k` (or `st2lite apikey create`) and set st2_api.api_key in "
+        "configs/qaeci.yaml" % ENV_AUTH_TOKEN
+    )
+
+
+def _timeout(section):
+    try:
+        return float(section.get("timeout") or DEFAULT_TIMEOUT)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(
+            "st2_api.timeout %r is not a number of seconds; fix: set e.g. 10"
+            % (section.get("timeout"),)
+        ) from error
 
 
 def api_root(url):
