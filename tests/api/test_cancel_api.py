@@ -1,11 +1,12 @@
 """DELETE /executions/{id} and PUT /executions/{id} {"status": ...} on running executions,
 with StackStorm's answers, and what the stream and the notify rules see."""
 
-import os
 import time
 
 import pytest
 from api_testkit import USER, logged_in, start_server
+
+from tests.testkit_process import process_alive
 
 WAIT_SECONDS = 30
 
@@ -54,15 +55,6 @@ def sleeper(tmp_path):
     return pid_file, "echo $$ > %s; exec sleep 60" % pid_file
 
 
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open("/proc/%d/stat" % pid) as f:
-        return f.read().split(") ", 1)[1][0] != "Z"
-
-
 def test_delete_answers_canceling_then_the_execution_ends_canceled(http, tmp_path):
     pid_file, cmd = sleeper(tmp_path)
     execution_id = start(http, "core.local", cmd=cmd)
@@ -76,7 +68,7 @@ def test_delete_answers_canceling_then_the_execution_ends_canceled(http, tmp_pat
     ended = wait_status(http, execution_id, "canceled")
     assert ended["result"]["message"] == "Action canceled by user."
     assert ended["result"]["user"] == USER
-    assert not alive(pid)
+    assert not process_alive(pid)
     # once canceled it answers with the execution again, as StackStorm does
     assert http.api("DELETE", "/executions/" + execution_id)[2]["status"] == "canceled"
 

@@ -2,12 +2,13 @@
 one port per service (9100/9101/9102 style) and one port with /auth/v1, /api/v1, /stream/v1."""
 
 import json
-import os
 import re
 import time
 
 import pytest
 from api_testkit import PASSWORD, USER, Http, Lines, St2, logged_in, st2lite, start_server
+
+from tests.testkit_process import process_alive
 
 
 @pytest.fixture(scope="module", params=["separate-ports", "single-port"])
@@ -155,15 +156,6 @@ def _pid_when_written(pid_file):
     raise AssertionError("the command never wrote its pid")
 
 
-def _gone(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    with open("/proc/%d/stat" % pid) as f:
-        return f.read().split(") ", 1)[1][0] == "Z"
-
-
 def _wait_status(st2, execution_id, status):
     """What `st2 execution get` shows once the execution is in STATUS."""
     deadline = time.monotonic() + 30
@@ -187,7 +179,7 @@ def test_cancel_a_running_shell_command(st2, tmp_path):
     assert "execution with id %s canceled." % execution_id in output
     shown = _wait_status(st2, execution_id, "canceled")
     assert field(shown, "  message") == "Action canceled by user."
-    assert _gone(pid)
+    assert not process_alive(pid)
 
 
 def test_cancel_a_running_orquesta_workflow(st2, tmp_path):
@@ -202,7 +194,7 @@ def test_cancel_a_running_orquesta_workflow(st2, tmp_path):
     assert code == 0 and "execution with id %s canceled." % execution_id in output
     # as on StackStorm: canceling while its running task goes on to its end
     _wait_status(st2, execution_id, "canceling")
-    assert not _gone(pid)
+    assert process_alive(pid)
     gate.touch()
     output = _wait_status(st2, execution_id, "canceled")
     tasks = re.findall(r"^\| \w{24} \| (\w+).*?\| (\w+)\s+\| ([\w.]+)", output, re.M)

@@ -81,15 +81,6 @@ class CancelCli(object):
         )
 
 
-def process_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open("/proc/%d/stat" % pid) as f:
-        return f.read().split(") ", 1)[1][0] != "Z"
-
-
 def processes_running(command_line):
     """pids of processes whose command line is exactly COMMAND_LINE (argv joined by spaces)."""
     found = []

@@ -3,7 +3,7 @@
 
 import json
 
-from cancel_cli import process_alive
+from tests.testkit_process import process_alive
 
 
 def sleeper(tmp_path, name="pid"):
