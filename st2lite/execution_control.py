@@ -162,16 +162,18 @@ def request_pause(runtime, execution_id, requester):
         raise ControlRefused(
             'Unable to pause liveaction "%s" because it is not in a running state.' % execution_id
         )
-    _pause(runtime, record, requester)
+    _move_tree(runtime, record, "running", "pausing", paused_by=requester)
     return runtime.executions.get(execution_id, with_children=False)
 
 
-def _pause(runtime, record, requester):
-    context = dict(record["context"], paused_by=requester)
-    runtime.executions.transition(record["id"], ("running",), status="pausing", context=context)
+def _move_tree(runtime, record, current, wanted, **asked_by):
+    """RECORD from CURRENT to WANTED, and each of its workflow children in CURRENT with it (a
+    pause or a resume reaches every nested workflow); ASKED_BY goes into each one's context."""
+    context = dict(record["context"], **asked_by)
+    runtime.executions.transition(record["id"], (current,), status=wanted, context=context)
     for child in runtime.executions.children(record["id"]):
-        if child["runner"] in WORKFLOW_RUNNERS and child["status"] == "running":
-            _pause(runtime, child, requester)
+        if child["runner"] in WORKFLOW_RUNNERS and child["status"] == current:
+            _move_tree(runtime, child, current, wanted, **asked_by)
 
 
 def request_resume(runtime, execution_id, requester, resumer):
@@ -184,7 +186,7 @@ def request_resume(runtime, execution_id, requester, resumer):
             'Unable to resume liveaction "%s" because it is in "%s" state and not in '
             '"paused" state.' % (execution_id, record["status"])
         )
-    _resume_down(runtime, record, requester)
+    _move_tree(runtime, record, "paused", "resuming", resumed_by=requester)
     root = record
     while root["parent"]:  # paused parents go on too, so that they resume this one
         root = runtime.executions.get(root["parent"], with_children=False)
@@ -192,14 +194,6 @@ def request_resume(runtime, execution_id, requester, resumer):
     asked = runtime.executions.get(execution_id, with_children=False)
     resumer(root["id"])
     return asked  # as it was asked: the resumer may be running it already
-
-
-def _resume_down(runtime, record, requester):
-    context = dict(record["context"], resumed_by=requester)
-    runtime.executions.transition(record["id"], ("paused",), status="resuming", context=context)
-    for child in runtime.executions.children(record["id"]):
-        if child["runner"] in WORKFLOW_RUNNERS and child["status"] == "paused":
-            _resume_down(runtime, child, requester)
 
 
 def _pausable(runtime, execution_id, verb):

@@ -6,7 +6,9 @@ route takes it."""
 
 import pytest
 from api_testkit import logged_in, start_server
-from test_chat_results import CHAT_PACKS, wait_until
+from test_chat_results import CHAT_PACKS, WAIT_SECONDS
+
+from tests.testkit_wait import wait_until
 
 NOTIFY_TRIGGER = "core.st2.generic.notifytrigger"
 FORMAT = "env status {{ name }}"
@@ -54,7 +56,7 @@ def processed_notice(http, execution_id):
             None,
         )
 
-    return wait_until("the notifytrigger of " + execution_id, find)
+    return wait_until("the notifytrigger of " + execution_id, find, WAIT_SECONDS)
 
 
 def enforced_rules(http, instance_id):

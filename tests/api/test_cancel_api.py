@@ -1,13 +1,11 @@
 """DELETE /executions/{id} and PUT /executions/{id} {"status": ...} on running executions,
 with StackStorm's answers, and what the stream and the notify rules see."""
 
-import os
-import time
-
 import pytest
 from api_testkit import USER, logged_in, start_server
 
-WAIT_SECONDS = 30
+from tests.testkit_process import process_alive
+from tests.testkit_wait import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -28,22 +26,12 @@ def start(http, action, **parameters):
     return body["id"]
 
 
-def wait_for(describe, probe):
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + describe)
-
-
 def execution(http, execution_id):
     return http.api("GET", "/executions/" + execution_id)[2]
 
 
 def wait_status(http, execution_id, status):
-    return wait_for(
+    return wait_until(
         "%s %s" % (execution_id, status),
         lambda: (lambda e: e if e["status"] == status else None)(execution(http, execution_id)),
     )
@@ -54,19 +42,10 @@ def sleeper(tmp_path):
     return pid_file, "echo $$ > %s; exec sleep 60" % pid_file
 
 
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open("/proc/%d/stat" % pid) as f:
-        return f.read().split(") ", 1)[1][0] != "Z"
-
-
 def test_delete_answers_canceling_then_the_execution_ends_canceled(http, tmp_path):
     pid_file, cmd = sleeper(tmp_path)
     execution_id = start(http, "core.local", cmd=cmd)
-    pid = int(wait_for("the pid", lambda: pid_file.exists() and pid_file.read_text()))
+    pid = int(wait_until("the pid", lambda: pid_file.exists() and pid_file.read_text()))
 
     status, _, body = http.api("DELETE", "/executions/" + execution_id)
 
@@ -76,7 +55,7 @@ def test_delete_answers_canceling_then_the_execution_ends_canceled(http, tmp_pat
     ended = wait_status(http, execution_id, "canceled")
     assert ended["result"]["message"] == "Action canceled by user."
     assert ended["result"]["user"] == USER
-    assert not alive(pid)
+    assert not process_alive(pid)
     # once canceled it answers with the execution again, as StackStorm does
     assert http.api("DELETE", "/executions/" + execution_id)[2]["status"] == "canceled"
 
@@ -98,7 +77,7 @@ def test_delete_of_an_unknown_execution_is_404(http):
 
 def test_pause_and_resume_a_workflow(http):
     execution_id = start(http, "apitest.naps", cmd="sleep 2")
-    wait_for(
+    wait_until(
         "the nap task",
         lambda: any(
             c["status"] == "running"
@@ -123,7 +102,7 @@ def test_pause_and_resume_a_workflow(http):
 def test_pause_of_an_action_that_is_not_a_workflow_is_refused(http, tmp_path):
     pid_file, cmd = sleeper(tmp_path)
     execution_id = start(http, "core.local", cmd=cmd)
-    wait_for("the pid", lambda: pid_file.exists() and pid_file.read_text())
+    wait_until("the pid", lambda: pid_file.exists() and pid_file.read_text())
 
     status, _, body = http.api("PUT", "/executions/" + execution_id, {"status": "pausing"})
 

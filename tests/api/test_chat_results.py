@@ -7,10 +7,11 @@ serve` restart, and `Last-Event-ID` resumes a stream where it stopped."""
 
 import json
 import os
-import time
 
 import pytest
 from api_testkit import HERE, Serve, Sse, logged_in, st2lite, start_server
+
+from tests.testkit_wait import wait_until
 
 CHAT_PACKS = os.path.join(HERE, "chat_packs")
 WAIT_SECONDS = 60
@@ -73,16 +74,6 @@ def say(http, text, user="dora", channel="#qa", route="errbot"):
             "notification_channel": channel,
         },
     )[::2]
-
-
-def wait_until(what, check):
-    deadline = time.time() + WAIT_SECONDS
-    while time.time() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError("gave up waiting for " + what)
 
 
 def kept_announcements(state):
@@ -167,6 +158,7 @@ def test_a_command_canceled_while_it_runs_answers_that_it_was_canceled(http, tmp
         wait_until(
             "the command to run",
             lambda: http.api("GET", "/executions/" + execution_id)[2]["status"] == "running",
+            WAIT_SECONDS,
         )
         assert http.api("DELETE", "/executions/" + execution_id)[0] == 200
         _id, payload = bot.next_result()
@@ -277,7 +269,9 @@ def test_a_result_ready_while_the_bot_was_away_is_delivered_when_it_reconnects_a
     first = start_server(packs=CHAT_PACKS)
     http = logged_in(first.urls)
     acked(say(http, "env status away"))  # no bot is connected
-    kept = wait_until("the result to be kept", lambda: kept_announcements(first.state))
+    kept = wait_until(
+        "the result to be kept", lambda: kept_announcements(first.state), WAIT_SECONDS
+    )
     assert first.stop()[0] == 0
 
     again = serve_again(first.state)
@@ -327,7 +321,11 @@ def test_last_event_id_resumes_where_the_stream_stopped_across_a_restart():
 def test_a_browser_stream_sees_results_but_leaves_kept_ones_for_the_bot(server, http):
     kept_before = len(kept_announcements(server.state))
     acked(say(http, "env status later"))
-    wait_until("the result to be kept", lambda: len(kept_announcements(server.state)) > kept_before)
+    wait_until(
+        "the result to be kept",
+        lambda: len(kept_announcements(server.state)) > kept_before,
+        WAIT_SECONDS,
+    )
     browser = Sse(server.urls["stream"] + "/stream", headers={"Cookie": "auth-token=" + http.token})
     assert browser.status == 200
     bot = Bot(http)

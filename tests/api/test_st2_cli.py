@@ -2,12 +2,13 @@
 one port per service (9100/9101/9102 style) and one port with /auth/v1, /api/v1, /stream/v1."""
 
 import json
-import os
 import re
-import time
 
 import pytest
 from api_testkit import PASSWORD, USER, Http, Lines, St2, logged_in, st2lite, start_server
+
+from tests.testkit_process import process_alive
+from tests.testkit_wait import wait_until
 
 
 @pytest.fixture(scope="module", params=["separate-ports", "single-port"])
@@ -147,32 +148,17 @@ def test_cancel_of_a_finished_execution_says_it_cannot(st2):
 
 
 def _pid_when_written(pid_file):
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if pid_file.exists() and pid_file.read_text().strip():
-            return int(pid_file.read_text())
-        time.sleep(0.1)
-    raise AssertionError("the command never wrote its pid")
-
-
-def _gone(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    with open("/proc/%d/stat" % pid) as f:
-        return f.read().split(") ", 1)[1][0] == "Z"
+    return int(wait_until("the command's pid", lambda: pid_file.exists() and pid_file.read_text()))
 
 
 def _wait_status(st2, execution_id, status):
     """What `st2 execution get` shows once the execution is in STATUS."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def shown():
         code, output = st2("execution", "get", execution_id)
-        if code == 0 and field(output, "status").split(" ")[0] == status:
-            return output
-        time.sleep(0.2)
-    raise AssertionError("%s never became %s" % (execution_id, status))
+        return code == 0 and field(output, "status").split(" ")[0] == status and output
+
+    return wait_until("%s to be %s" % (execution_id, status), shown)
 
 
 def test_cancel_a_running_shell_command(st2, tmp_path):
@@ -187,7 +173,7 @@ def test_cancel_a_running_shell_command(st2, tmp_path):
     assert "execution with id %s canceled." % execution_id in output
     shown = _wait_status(st2, execution_id, "canceled")
     assert field(shown, "  message") == "Action canceled by user."
-    assert _gone(pid)
+    assert not process_alive(pid)
 
 
 def test_cancel_a_running_orquesta_workflow(st2, tmp_path):
@@ -202,7 +188,7 @@ def test_cancel_a_running_orquesta_workflow(st2, tmp_path):
     assert code == 0 and "execution with id %s canceled." % execution_id in output
     # as on StackStorm: canceling while its running task goes on to its end
     _wait_status(st2, execution_id, "canceling")
-    assert not _gone(pid)
+    assert process_alive(pid)
     gate.touch()
     output = _wait_status(st2, execution_id, "canceled")
     tasks = re.findall(r"^\| \w{24} \| (\w+).*?\| (\w+)\s+\| ([\w.]+)", output, re.M)

@@ -5,12 +5,12 @@ import json
 import os
 import subprocess
 import sys
-import time
+
+from tests.testkit_wait import wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKS = os.path.join(HERE, "packs")
 ST2LITE = os.path.join(os.path.dirname(sys.executable), "st2lite")
-WAIT_SECONDS = 30
 
 
 class CancelCli(object):
@@ -48,16 +48,6 @@ class CancelCli(object):
         rows = json.loads(proc.stdout) if proc.returncode == 0 else []
         return rows[0] if rows else None
 
-    def wait_for(self, describe, probe):
-        """probe() until it returns something true, at most WAIT_SECONDS."""
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            found = probe()
-            if found:
-                return found
-            time.sleep(0.1)
-        raise AssertionError("timed out waiting for " + describe)
-
     def wait_running(self, action=None, task=None):
         """The newest top-level execution once it (or its task TASK) runs."""
 
@@ -72,22 +62,13 @@ class CancelCli(object):
                     return newest
             return None
 
-        return self.wait_for("a running execution", probe)
+        return wait_until("a running execution", probe)
 
     def wait_status(self, execution_id, status):
-        return self.wait_for(
+        return wait_until(
             "%s to be %s" % (execution_id, status),
             lambda: (lambda e: e if e["status"] == status else None)(self.get(execution_id)),
         )
-
-
-def process_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open("/proc/%d/stat" % pid) as f:
-        return f.read().split(") ", 1)[1][0] != "Z"
 
 
 def processes_running(command_line):

@@ -3,7 +3,8 @@
 
 import json
 
-from cancel_cli import process_alive
+from tests.testkit_process import process_alive
+from tests.testkit_wait import wait_until
 
 
 def sleeper(tmp_path, name="pid"):
@@ -13,7 +14,7 @@ def sleeper(tmp_path, name="pid"):
 
 
 def read_pid(cli, pid_file):
-    return cli.wait_for("the pid file", lambda: pid_file.exists() and pid_file.read_text())
+    return wait_until("the pid file", lambda: pid_file.exists() and pid_file.read_text())
 
 
 def test_cancel_a_running_shell_command_kills_it(cli, tmp_path):
@@ -118,7 +119,7 @@ def test_cancel_a_with_items_workflow_runs_no_further_item(cli, tmp_path):
     pid_file, gate, cmd = gated(tmp_path)
     run = cli.start("run", "cx.items", "cmd=%s" % cmd)
     workflow = cli.wait_running("cx.items")
-    cli.wait_for(
+    wait_until(
         "two items to start",
         lambda: pid_file.exists() and len(pid_file.read_text().split()) == 2,
     )
@@ -141,7 +142,7 @@ def test_cancel_a_with_items_workflow_runs_no_further_item(cli, tmp_path):
 def test_cancel_a_workflow_whose_task_is_delayed_ends_the_delay(cli):
     run = cli.start("run", "cx.delayed")
     workflow = cli.wait_running("cx.delayed")
-    cli.wait_for(
+    wait_until(
         "the first task to end", lambda: tasks_of(cli, workflow["id"]) == [("first", "succeeded")]
     )
 
@@ -156,7 +157,7 @@ def test_cancel_a_workflow_whose_task_is_delayed_ends_the_delay(cli):
 def test_cancel_a_workflow_cancels_a_task_waiting_to_be_retried(cli):
     run = cli.start("run", "cx.retrying")
     workflow = cli.wait_running("cx.retrying")
-    retry = cli.wait_for(
+    retry = wait_until(
         "the retry to wait",
         lambda: [c for c in cli.get(workflow["id"])["children"] if c["status"] == "delayed"],
     )[0]
@@ -175,7 +176,7 @@ def test_cancel_a_workflow_cancels_a_task_waiting_to_be_retried(cli):
 
 def test_cancel_a_retry_that_waits_for_its_delay(cli):
     run = cli.start("run", "cx.flaky")
-    retry = cli.wait_for(
+    retry = wait_until(
         "the retry to wait",
         lambda: (lambda e: e if e and e["status"] == "delayed" else None)(cli.newest()),
     )

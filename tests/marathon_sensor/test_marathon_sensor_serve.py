@@ -8,7 +8,8 @@ import yaml
 from qaeci.backends.marathon_client import MarathonClient
 
 from tests.marathon_sensor.stream_helpers import CREDENTIALS, check_schema
-from tests.sensors_qaeci.serve_site import st2lite_json, start_serve, wait_for
+from tests.sensors_qaeci.serve_site import st2lite_json, start_serve
+from tests.testkit_wait import wait_until
 
 
 def test_serve_runs_the_sensor_and_the_rules_on_its_triggers(tmp_path, marathon):
@@ -25,7 +26,7 @@ def test_serve_runs_the_sensor_and_the_rules_on_its_triggers(tmp_path, marathon)
     )
     serve = start_serve(state)
     try:
-        wait_for(lambda: marathon.events("event_stream_attached"), "event stream")
+        wait_until("event stream", lambda: marathon.events("event_stream_attached"))
         MarathonClient("dev", marathon.url, CREDENTIALS).put_app(
             "/qaeci/e1/web", {"id": "/qaeci/e1/web", "cmd": "serve"}
         )
@@ -39,20 +40,20 @@ def test_serve_runs_the_sensor_and_the_rules_on_its_triggers(tmp_path, marathon)
                 if i["payload"]["state"] == "TASK_RUNNING"
             ]
 
-        [instance] = wait_for(running, "TASK_RUNNING trigger instance")
-        enforcement = wait_for(
+        [instance] = wait_until("TASK_RUNNING trigger instance", running)
+        enforcement = wait_until(
+            "enforcement",
             lambda: st2lite_json(
                 state, "rule-enforcement", "list", "--rule", "qaeci.router_sync", "--json"
             ),
-            "enforcement",
         )
-        keys = wait_for(
+        keys = wait_until(
+            "saved view",
             lambda: [
                 k["name"]
                 for k in st2lite_json(state, "key", "list", "--json")
                 if "marathon_view" in k["name"]
             ],
-            "saved view",
         )
     finally:
         serve.send_signal(signal.SIGTERM)

@@ -5,10 +5,11 @@ with nobody firing anything by hand."""
 import os
 import signal
 import subprocess
-import time
 
 import pytest
 from remediation_site import PACKS, ST2LITE, TEST_PACKS, Site
+
+from tests.testkit_wait import wait_until
 
 pytestmark = pytest.mark.e2e
 DETECTED_WITHIN = 60  # seconds: a bound, not a measure
@@ -46,19 +47,9 @@ def served(tmp_path):
     site.close()
 
 
-def wait_for(condition, what):
-    deadline = time.monotonic() + DETECTED_WITHIN
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError("no %s within %d s" % (what, DETECTED_WITHIN))
-
-
 def test_a_killed_app_is_detected_restarted_and_announced(served):
     killed = served.kill("qa1", "api")
-    [posted] = wait_for(served.chat, "chat message")
+    [posted] = wait_until("chat message", served.chat, DETECTED_WITHIN)
     assert posted["message"] == (
         "qa1/api stopped (exit code 137): restarted once: healthy, its checks pass"
     )

@@ -8,7 +8,6 @@ is refused, and the workflow waits on."""
 import json
 import os
 import sys
-import time
 
 import pytest
 import yaml
@@ -18,6 +17,8 @@ TESTS = os.path.dirname(HERE)
 sys.path.append(os.path.join(TESTS, "api"))
 
 from api_testkit import PASSWORD, SCRATCH, USER, Serve, logged_in, st2lite  # noqa: E402
+
+from tests.testkit_wait import wait_until  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 REPO_PACKS = os.path.join(os.path.dirname(TESTS), "packs")
@@ -61,13 +62,14 @@ class Chat(object):
 
     def posted(self, route, wanted):
         """The message on ROUTE (kept: no stream listens) that contains WANTED."""
-        return wait_for(
+        return wait_until(
             "a %s message with %r" % (route, wanted),
             lambda: [
                 kept["payload"]["message"]
                 for kept in self._kept(route)
                 if wanted in kept["payload"]["message"]
             ],
+            WAIT_SECONDS,
         )[0]
 
     def _kept(self, route):
@@ -88,7 +90,7 @@ class Chat(object):
             assert status == 200, execution
             return execution if execution["status"] in wanted else None
 
-        return wait_for("execution %s to be %s" % (execution_id, wanted), reached)
+        return wait_until("execution %s to be %s" % (execution_id, wanted), reached, WAIT_SECONDS)
 
     def inquiry_of(self, workflow_id):
         self.status(workflow_id, ("paused",))
@@ -100,16 +102,6 @@ class Chat(object):
         status, _, inquiries = self.http.api("GET", "/inquiries")
         assert status == 200, inquiries
         return [inquiry["id"] for inquiry in inquiries]
-
-
-def wait_for(what, check):
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError("gave up waiting for " + what)
 
 
 @pytest.fixture

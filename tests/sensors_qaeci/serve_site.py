@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PACKS = os.path.join(REPO, "packs")
@@ -41,15 +40,3 @@ def start_serve(state, *args):
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def wait_for(condition, what, timeout=30):
-    """condition()'s first true value, polled every 0.2 s; AssertionError naming WHAT after
-    TIMEOUT seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("no %s within %d s" % (what, timeout))

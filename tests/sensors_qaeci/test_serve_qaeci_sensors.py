@@ -15,7 +15,8 @@ from st2lite.packs.loader import load_packs
 from tests.doubles.docker_engine import DockerEngineDouble
 from tests.doubles.marathon_queue import MarathonQueueDouble
 from tests.doubles.mesos import MesosMasterDouble
-from tests.sensors_qaeci.serve_site import PACKS, ST2LITE, st2lite, start_serve, wait_for
+from tests.sensors_qaeci.serve_site import PACKS, ST2LITE, st2lite, start_serve
+from tests.testkit_wait import wait_until
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(ST2LITE), reason="st2lite is not installed in .venv"
@@ -79,14 +80,15 @@ def test_serve_runs_both_sensors_against_the_doubles(tmp_path):
         _write_config(state, mesos, marathon, docker)
         serve = start_serve(state)
         try:
-            wait_for(lambda: docker.subscribers() >= 1, "Docker /events subscriber")
+            wait_until("Docker /events subscriber", lambda: docker.subscribers() >= 1)
             container = docker.run_task(
                 "/qaeci/env1/web",
                 "qaeci_env1_web.instance-7b4d2d2e._app.1",
                 labels={"qaeci.env": "env1", "qaeci.app": "web"},
             )
             docker.oom_kill(container)
-            found = wait_for(
+            found = wait_until(
+                "trigger instances",
                 lambda: (
                     {
                         i["trigger"]: i["payload"]
@@ -96,15 +98,14 @@ def test_serve_runs_both_sensors_against_the_doubles(tmp_path):
                     if len({i["trigger"] for i in _instances(state)}) >= 2
                     else None
                 ),
-                "trigger instances",
             )
-            keys = wait_for(
+            keys = wait_until(
+                "saved resume point",
                 lambda: {
                     k["name"]
                     for k in json.loads(st2lite(state, "key", "list", "--json"))
                     if "docker_since" in k["name"]
                 },
-                "saved resume point",
             )
         finally:
             serve.send_signal(signal.SIGTERM)

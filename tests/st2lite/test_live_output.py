@@ -5,27 +5,16 @@ import json
 import os
 import queue
 import threading
-import time
 
 import pytest
 
 from st2lite.runners import live_output
 from st2lite.runners.base import run_process
 from st2lite.runtime import Runtime
+from tests.testkit_wait import wait_until
 
 PACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "packs")
 WAIT_SECONDS = 30
-
-
-def wait_for(probe, what):
-    """probe()'s first true value, looked for until WAIT_SECONDS have passed."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("gave up waiting for %s" % what)
 
 
 def held_until(path):
@@ -86,8 +75,8 @@ def test_a_shell_actions_lines_are_stored_before_it_ends(tmp_path):
     release = tmp_path / "release"
     command = "echo a; echo warn >&2; %s; echo b" % held_until(release)
     worker, done = in_background(lambda: runtime.execute("core.local", {"cmd": command}))
-    running = wait_for(lambda: runtime.executions.running(), "the execution to start")[0]
-    wait_for(lambda: len(runtime.output.for_execution(running["id"])) == 2, "its first lines")
+    running = wait_until("the execution to start", lambda: runtime.executions.running())[0]
+    wait_until("its first lines", lambda: len(runtime.output.for_execution(running["id"])) == 2)
     assert runtime.executions.get(running["id"])["status"] == "running"
     assert by_type(runtime.output.for_execution(running["id"])) == {
         "stdout": ["a\n"],
@@ -112,13 +101,13 @@ def test_a_python_actions_prints_and_log_lines_are_stored_as_they_come(tmp_path,
     release = tmp_path / "release"
     parameters = {"release": str(release), "token": "s3cr3t-value"}
     worker, done = in_background(lambda: runtime.execute("fx.chatty", parameters))
-    running = wait_for(lambda: runtime.executions.running(), "the execution to start")[0]
+    running = wait_until("the execution to start", lambda: runtime.executions.running())[0]
 
     def first_lines():
         seen = by_type(runtime.output.for_execution(running["id"]))
         return len(seen.get("stdout", [])) == 1 and len(seen.get("stderr", [])) == 2 and seen
 
-    seen = wait_for(first_lines, "its first lines")
+    seen = wait_until("its first lines", first_lines)
     assert runtime.executions.get(running["id"])["status"] == "running"
     assert seen["stdout"] == ["first line\n"]
     logged, written = seen["stderr"]
