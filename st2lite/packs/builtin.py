@@ -34,7 +34,11 @@ RUNNER_PARAMETERS = {
     "python-script": {
         "env": {"type": "object"},
         "timeout": {"type": "integer", "default": 600},
-        "log_level": {"type": "string", "default": "DEBUG"},
+        "log_level": {
+            "type": "string",
+            "default": "DEBUG",
+            "enum": ["AUDIT", "CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"],
+        },
         "debug": {"type": "boolean", "default": False},
     },
     "http-request": {
