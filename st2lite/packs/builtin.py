@@ -26,6 +26,7 @@ RUNNER_PARAMETERS = {
     },
     "local-shell-script": {
         "cwd": {"type": "string"},
+        "debug": {"type": "boolean", "default": False},
         "env": {"type": "object"},
         "kwarg_op": {"type": "string", "default": "--"},
         "sudo": {"type": "boolean", "default": False},
