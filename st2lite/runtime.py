@@ -19,6 +19,7 @@ from st2lite.packs.config import PackConfigError, load_pack_config
 from st2lite.packs.loader import load_packs
 from st2lite.policies import concurrency
 from st2lite.policies.retry import RetryPolicy
+from st2lite.rules.engine import execution_context
 from st2lite.runners.base import ActionRequest
 from st2lite.runners.registry import resumer_for, runner_for
 from st2lite.store.datastore import Datastore, GlobalKeys
@@ -383,11 +384,9 @@ class Runtime(object):
             return self.triggers.add_enforcement(
                 decision.rule_ref, instance_id, None, "failed", decision.failure_reason
             ), None
-        context = {
-            "user": SYSTEM_USER,
-            "rule": {"ref": decision.rule_ref},
-            "trigger_instance": {"id": instance_id},
-        }
+        context = execution_context(
+            decision.rule_ref, instance_id, decision.action_ref, SYSTEM_USER
+        )
         try:
             execution_id, action, given = self.request(
                 decision.action_ref, decision.parameters or {}, context, cast=True

@@ -112,7 +112,8 @@ class ExecutionEvents(object):
     def shaped(self, execution_id):
         execution = self.runtime.executions.get(execution_id, with_children=False)
         children = children_ids(self.runtime.db, [execution["id"]])[execution["id"]]
-        return shapes.execution_api(execution, self.runtime.content, children)
+        instances = self.runtime.triggers.instances_by_id(shapes.trigger_instance_ids([execution]))
+        return shapes.execution_api(execution, self.runtime.content, children, instances)
 
     def changed(self, kind, execution_id, fields):
         cache = {}

@@ -212,8 +212,10 @@ def pack_files(pack_path):
     return found
 
 
-def execution_api(execution, content, children_ids):
-    """ActionExecutionAPI: the action and runner embedded, context with the tree links."""
+def execution_api(execution, content, children_ids, trigger_instances=None):
+    """ActionExecutionAPI: the action and runner embedded, context with the tree links; for an
+    execution a rule started, the rule, trigger, trigger type and trigger instance (one of
+    TRIGGER_INSTANCES, {id: instance}) embedded as StackStorm records them."""
     ref, runner = execution["action"], execution["runner"]
     action = content.actions.get(ref)
     action_shape = action_api(action) if action else unknown_action_api(ref, runner)
@@ -249,10 +251,48 @@ def execution_api(execution, content, children_ids):
         )
     if execution["parent"]:
         shaped["parent"] = execution["parent"]
-    for link in ("rule", "trigger_instance"):
-        if link in shaped["context"]:
-            shaped[link] = shaped["context"][link]
+    shaped.update(_rule_links(shaped["context"], content, trigger_instances or {}))
     return shaped
+
+
+def _rule_links(context, content, trigger_instances):
+    """rule, trigger, trigger_type and trigger_instance of a rule-started execution: what
+    st2web's History shows instead of "Manual"."""
+    links = {}
+    rule_ref = (context.get("rule") or {}).get("ref")
+    rule = next((r for r in content.rules if r["ref"] == rule_ref), None) if rule_ref else None
+    if rule_ref:
+        links["rule"] = rule_api(rule) if rule else dict(context["rule"])
+    instance = trigger_instances.get((context.get("trigger_instance") or {}).get("id"))
+    if instance is None:
+        return links
+    links["trigger_instance"] = trigger_instance_api(instance)
+    trigger_ref = instance["trigger"]
+    parameters = (rule or {}).get("trigger", {}).get("parameters") or {}
+    links["trigger"] = trigger_api(trigger_ref, parameters)
+    trigger_type = content.trigger_types.get(trigger_ref)
+    if trigger_type:
+        links["trigger_type"] = trigger_type_api(trigger_type)
+    return links
+
+
+def trigger_api(trigger_ref, parameters):
+    """TriggerAPI of a trigger type's trigger (st2lite keeps no separate trigger records)."""
+    pack, _, name = trigger_ref.partition(".")
+    return {
+        "id": content_id("trigger", trigger_ref),
+        "ref": trigger_ref,
+        "name": name,
+        "pack": pack,
+        "type": trigger_ref,
+        "parameters": parameters,
+        "description": "",
+    }
+
+
+def trigger_instance_ids(executions):
+    """The trigger instances the executions were started by, to look up for execution_api."""
+    return [((e["context"] or {}).get("trigger_instance") or {}).get("id") for e in executions]
 
 
 def _context(execution):

@@ -26,6 +26,7 @@ RUNNER_PARAMETERS = {
     },
     "local-shell-script": {
         "cwd": {"type": "string"},
+        "debug": {"type": "boolean", "default": False},
         "env": {"type": "object"},
         "kwarg_op": {"type": "string", "default": "--"},
         "sudo": {"type": "boolean", "default": False},
@@ -34,7 +35,11 @@ RUNNER_PARAMETERS = {
     "python-script": {
         "env": {"type": "object"},
         "timeout": {"type": "integer", "default": 600},
-        "log_level": {"type": "string", "default": "DEBUG"},
+        "log_level": {
+            "type": "string",
+            "default": "DEBUG",
+            "enum": ["AUDIT", "CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"],
+        },
         "debug": {"type": "boolean", "default": False},
     },
     "http-request": {

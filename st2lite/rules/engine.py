@@ -3,12 +3,13 @@
 Order, as StackStorm's RulesMatcher: standard rules in the order given, then `backstop` rules,
 which only apply when no standard rule matched."""
 
+from st2lite.api.query import content_id
 from st2lite.rules.criteria import CriteriaCheck
 from st2lite.rules.dispatch_scope import current_trigger_parameters
 from st2lite.rules.parameters import ParameterRenderError, render_parameters
 from st2lite.rules.templating import KeyValueLookup
 
-__all__ = ["RuleDecision", "evaluate_rules", "rule_applies_to"]
+__all__ = ["RuleDecision", "evaluate_rules", "execution_context", "rule_applies_to"]
 
 BACKSTOP = "backstop"
 
@@ -43,6 +44,19 @@ class RuleDecision(object):
             self.action_ref,
             self.failure_reason or "succeeded",
         )
+
+
+def execution_context(rule_ref, trigger_instance_id, action_ref, user):
+    """The context of an execution a rule starts, as StackStorm's rule enforcer writes it: the
+    rule and the trigger instance as {id, name} references (st2lite adds the rule's ref), the
+    system user and the action's pack."""
+    pack, _, name = rule_ref.partition(".")
+    return {
+        "user": user,
+        "rule": {"id": content_id("rule", rule_ref), "name": name, "ref": rule_ref},
+        "trigger_instance": {"id": trigger_instance_id, "name": None},
+        "pack": action_ref.partition(".")[0],
+    }
 
 
 def _rule_ref(rule):

@@ -1,6 +1,7 @@
 """The variables StackStorm's runner container gives every python and local-shell action
-(st2common's `_get_common_action_env_variables`): the pack, the execution id, the API's URL and
-an auth token of the execution's user, so an action can call the API as that user.
+(st2common's `_get_common_action_env_variables`): the pack, the execution id, the API's URL, an
+auth token of the execution's user, so an action can call the API as that user, and the
+`debug` runner parameter ("True" or "False").
 
 The URL is that of an `st2lite serve` of the same state directory while one runs (this process
 or another, told by the runtime registry); without one, URL and token are empty. The token is
@@ -16,6 +17,7 @@ PACK_NAME = "ST2_ACTION_PACK_NAME"
 EXECUTION_ID = "ST2_ACTION_EXECUTION_ID"
 API_URL = "ST2_ACTION_API_URL"
 AUTH_TOKEN = "ST2_ACTION_AUTH_TOKEN"
+DEBUG = "ST2_ACTION_DEBUG"
 
 
 @contextlib.contextmanager
@@ -28,6 +30,8 @@ def action_env(request, timeout):
         EXECUTION_ID: str(request.execution_id),
         API_URL: api_url,
         AUTH_TOKEN: "",
+        # the `debug` runner parameter, written as Python writes a bool, as StackStorm does
+        DEBUG: str(bool(request.parameters.get("debug", False))),
     }
     user = (request.context or {}).get("user")
     if not api_url or not user:

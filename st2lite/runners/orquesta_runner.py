@@ -10,8 +10,6 @@ A workflow waiting on an inquiry pauses: its run is kept in the store (orquesta_
 this process lets go of it. `resume` goes on with it, in whichever process claimed it: a
 paused sub-workflow is resumed by its parent's run, so every level again holds a thread."""
 
-import os
-
 from st2lite import params
 from st2lite.runners.base import RunnerOutcome
 from st2lite.runners.orquesta_parking import StoreParking
@@ -160,13 +158,23 @@ def _kv_get(runtime):
 
 
 def _st2_context(request):
-    return {
-        "user": request.context.get("user"),
+    """`ctx(st2)`, as StackStorm's orquesta runner builds it; api_url is the API (with `/v1`)
+    of the `st2lite serve` of this state directory, empty while none runs. st2lite has no
+    workflow execution records apart from the action execution, so both ids are the same."""
+    context = request.context
+    st2 = {
+        "user": context.get("user"),
         "action_execution_id": request.execution_id,
         "workflow_execution_id": request.execution_id,
-        "pack": request.action["pack"],
-        "api_url": os.environ.get("ST2_API_URL", ""),
+        "pack": context.get("pack") or request.action["pack"],
+        "action": request.action["ref"],
+        "runner": request.action["runner_type"],
+        "api_url": request.runtime.runtimes.api_url() or "",
     }
+    for chat_key in ("api_user", "source_channel"):
+        if context.get(chat_key):
+            st2[chat_key] = context[chat_key]
+    return st2
 
 
 def _failed(message):

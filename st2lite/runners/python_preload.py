@@ -19,6 +19,7 @@ import sys
 WRAPPER_MODULES = [
     "st2lite.runners.python_wrapper",
     "st2lite.compat",
+    "st2common.runners.utils",
     "st2common.runners.base_action",
     "st2common.services.datastore",
     "st2lite.store.db",

@@ -37,6 +37,7 @@ def run(request):
             "state_dir": runtime.state_dir,
             "result_path": result_path,
             "parent_pid": os.getpid(),
+            "log_level": request.parameters.get("log_level") or "DEBUG",
         }
         with action_env(request, timeout) as st2_variables:
             env = dict(

@@ -3,14 +3,14 @@
 The spec (JSON): entry_point, pack, parameters, config, lib_paths, state_dir, result_path, and
 parent_pid (the process whose end ends the action; if it is already gone, the action ends).
 `python -m st2lite.runners.python_wrapper` reads it on stdin; the fork server's children call
-`exit_code_of_action(spec)` instead. The action's own prints stay on stdout/stderr; the result
-goes to spec["result_path"] as JSON.
+`exit_code_of_action(spec)` instead. The action's own prints stay on stdout/stderr, and so do
+the lines of its `self.logger` from spec["log_level"] up (StackStorm's `log_level`); the result
+goes to spec["result_path"] as JSON. No root logging is set up, as in StackStorm's wrapper.
 """
 
 import importlib.util
 import inspect
 import json
-import logging
 import os
 import signal
 import sys
@@ -39,11 +39,6 @@ def run_action(spec):
     for path in [os.path.dirname(spec["entry_point"])] + list(spec["lib_paths"]):
         sys.path.insert(0, path)
     add_compat(COMPAT_DIR)
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     action_class = _load_action_class(spec["entry_point"])
     instance = action_class(
         config=spec["config"], action_service=_action_service(spec, action_class)
@@ -98,14 +93,18 @@ def _load_action_class(path):
 
 
 def _action_service(spec, action_class):
+    """The action's service; its logger is the action's `self.logger` (StackStorm gives the
+    datastore service the same one)."""
+    from st2common.runners.utils import get_logger_for_python_runner_action
     from st2common.services.datastore import ActionService
 
     from st2lite.store.datastore import Datastore
     from st2lite.store.db import Database
 
     datastore = Datastore(Database(spec["state_dir"]), spec["state_dir"])
-    logger = logging.getLogger("%s.%s" % (spec["pack"], action_class.__name__))
-    return ActionService(datastore, spec["pack"], action_class.__name__, logger)
+    name, log_level = action_class.__name__, spec.get("log_level") or "debug"
+    logger = get_logger_for_python_runner_action(name, log_level)
+    return ActionService(datastore, spec["pack"], name, logger, log_level)
 
 
 def main():

@@ -6,6 +6,13 @@ top-level executions only).
 
 from st2lite.store.executions import ExecutionStore
 
+# The rule's name, as StackStorm filters `rule` on; executions recorded before st2lite kept
+# the name in their context have only the rule's ref (pack.name).
+RULE_NAME = (
+    "COALESCE(json_extract(context, '$.rule.name'), substr(json_extract(context, '$.rule.ref'),"
+    " instr(json_extract(context, '$.rule.ref'), '.') + 1))"
+)
+
 # filter name -> SQL expression it compares with
 COLUMNS = {
     "id": "id",
@@ -14,7 +21,7 @@ COLUMNS = {
     "runner": "runner",
     "parent": "parent_id",
     "user": "json_extract(context, '$.user')",
-    "rule": "json_extract(context, '$.rule.ref')",
+    "rule": RULE_NAME,
     "trigger_instance": "json_extract(context, '$.trigger_instance.id')",
 }
 FILTERS = tuple(COLUMNS)
@@ -89,7 +96,7 @@ FILTER_VIEWS = {
     "status": "status",
     "runner": "runner",
     "user": "json_extract(context, '$.user')",
-    "rule": "json_extract(context, '$.rule.ref')",
+    "rule": RULE_NAME,
 }
 
 

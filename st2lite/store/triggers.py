@@ -57,16 +57,20 @@ class TriggerStore(object):
             sql += " WHERE trigger = ?"
             args.append(trigger)
         rows = self.db.query(sql + " ORDER BY seq DESC LIMIT ?", args + [int(limit)])
-        return [
-            {
-                "id": r["id"],
-                "trigger": r["trigger"],
-                "payload": json.loads(r["payload"]),
-                "occurrence_time": r["occurrence_time"],
-                "status": r["status"],
-            }
-            for r in rows
-        ]
+        return [_instance(r) for r in rows]
+
+    def instances_by_id(self, instance_ids):
+        """{id: trigger instance} of those of INSTANCE_IDS that exist."""
+        wanted = sorted(set(i for i in instance_ids if i))
+        found = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self.db.query(
+                "SELECT * FROM trigger_instances WHERE id IN (%s)" % ",".join("?" * len(chunk)),
+                chunk,
+            )
+            found.update((r["id"], _instance(r)) for r in rows)
+        return found
 
     def enforcements(self, rule=None, limit=50):
         sql, args = "SELECT * FROM rule_enforcements", []
@@ -86,3 +90,13 @@ class TriggerStore(object):
             }
             for r in rows
         ]
+
+
+def _instance(row):
+    return {
+        "id": row["id"],
+        "trigger": row["trigger"],
+        "payload": json.loads(row["payload"]),
+        "occurrence_time": row["occurrence_time"],
+        "status": row["status"],
+    }

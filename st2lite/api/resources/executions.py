@@ -68,7 +68,11 @@ def _known_id(app, execution_id):
 
 def _shape_all(app, executions):
     children = children_ids(app.runtime.db, [e["id"] for e in executions])
-    return [shapes.execution_api(e, app.runtime.content, children[e["id"]]) for e in executions]
+    instances = app.runtime.triggers.instances_by_id(shapes.trigger_instance_ids(executions))
+    return [
+        shapes.execution_api(e, app.runtime.content, children[e["id"]], instances)
+        for e in executions
+    ]
 
 
 def requester_context(app, request, body_user=None):

@@ -1,7 +1,8 @@
 """`from st2common.runners.base_action import Action`, as StackStorm's python runner provides it."""
 
 import abc
-import logging
+
+from st2common.runners.utils import get_logger_for_python_runner_action
 
 
 class Action(object):
@@ -18,11 +19,9 @@ class Action(object):
     def __init__(self, config=None, action_service=None):
         self.config = config or {}
         self.action_service = action_service
-        name = "%s.%s" % (type(self).__module__, type(self).__name__)
-        self.logger = (
-            action_service.get_logger(name)
-            if action_service is not None and hasattr(action_service, "get_logger")
-            else logging.getLogger(name)
+        wrapper = getattr(action_service, "_action_wrapper", None)
+        self.logger = get_logger_for_python_runner_action(
+            action_name=type(self).__name__, log_level=getattr(wrapper, "_log_level", "debug")
         )
 
     def run(self, **kwargs):

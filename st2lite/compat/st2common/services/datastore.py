@@ -36,11 +36,21 @@ class DatastoreService(object):
 class ActionService(DatastoreService):
     """What `self.action_service` is in a python-script action."""
 
-    def __init__(self, datastore, pack_name, class_name, logger):
+    def __init__(self, datastore, pack_name, class_name, logger, log_level="debug"):
         super(ActionService, self).__init__(datastore, pack_name, class_name, logger)
+        self._action_wrapper = ActionWrapperInfo(pack_name, class_name, log_level)
 
     def get_logger(self, name):
         return self._logger.getChild(name.split(".")[-1]) if self._logger else None
+
+
+class ActionWrapperInfo(object):
+    """What an Action reads of StackStorm's action wrapper through its action service."""
+
+    def __init__(self, pack, class_name, log_level):
+        self._pack = pack
+        self._class_name = class_name
+        self._log_level = log_level
 
 
 def _system_only(scope):

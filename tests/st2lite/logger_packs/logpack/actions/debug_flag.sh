@@ -1,0 +1,2 @@
+#!/bin/sh
+printf '%s' "$ST2_ACTION_DEBUG"
