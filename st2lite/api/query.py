@@ -1,17 +1,11 @@
 """What list endpoints share: paging, `X-Total-Count`, attribute selection, lookups by ref or id."""
 
 import datetime
-import hashlib
 
 from st2lite.api.errors import bad_request, not_found
 from st2lite.api.http import json_response
 
 DEFAULT_LIMIT = 100  # StackStorm's api.max_page_size
-
-
-def content_id(kind, ref):
-    """A stable, ObjectId-shaped id for content that lives in files (actions, rules...)."""
-    return hashlib.sha1(("%s:%s" % (kind, ref)).encode("utf-8")).hexdigest()[:24]
 
 
 def paging(request):

@@ -1,6 +1,6 @@
 """st2lite's records in the shapes of StackStorm's API models (ActionAPI, ActionExecutionAPI...).
 
-Content loaded from pack files gets stable ids derived from its ref (`query.content_id`), so
+Content loaded from pack files gets stable ids derived from its ref (`packs.content_ids`), so
 a client may address it by ref or by id as on StackStorm.
 """
 
@@ -9,8 +9,8 @@ import json
 import os
 import time
 
-from st2lite.api.query import content_id
 from st2lite.packs.builtin import RUNNER_PARAMETERS
+from st2lite.packs.content_ids import content_id
 
 WORKFLOW_RUNNERS = ("orquesta", "action-chain")
 RUNNER_DESCRIPTIONS = {

@@ -3,7 +3,7 @@
 Order, as StackStorm's RulesMatcher: standard rules in the order given, then `backstop` rules,
 which only apply when no standard rule matched."""
 
-from st2lite.api.query import content_id
+from st2lite.packs.content_ids import content_id
 from st2lite.rules.criteria import CriteriaCheck
 from st2lite.rules.dispatch_scope import current_trigger_parameters
 from st2lite.rules.parameters import ParameterRenderError, render_parameters

@@ -9,8 +9,9 @@ honours for admins, but st2lite shows no secret through its API.
 from st2lite import params as parameters_mod
 from st2lite.api.errors import bad_request, not_found
 from st2lite.api.http import json_response
-from st2lite.api.query import content_id, list_response
+from st2lite.api.query import list_response
 from st2lite.packs.config import PackConfigError, config_schema, stored_pack_config
+from st2lite.packs.content_ids import content_id
 
 
 def register(router):

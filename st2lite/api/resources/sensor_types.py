@@ -5,7 +5,8 @@ import os
 
 from st2lite.api import shapes
 from st2lite.api.http import json_response
-from st2lite.api.query import content_id, filter_by, find_by_ref_or_id, list_response
+from st2lite.api.query import filter_by, find_by_ref_or_id, list_response
+from st2lite.packs.content_ids import content_id
 
 
 def register(router):
