@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKS = os.path.join(HERE, "packs")
@@ -44,3 +45,11 @@ class Cli(object):
             text=True,
             env=dict(os.environ, ST2LITE_USER="tester"),
         )
+
+
+def wait_until(predicate, what, seconds=60):
+    """Poll PREDICATE until it is true; fail naming WHAT after SECONDS (a bound, not a pace)."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "gave up waiting: %s" % what
+        time.sleep(0.05)
