@@ -85,6 +85,13 @@ class ControlWatch(object):
             if self._seen.get(execution_id) == "pausing":
                 del self._seen[execution_id]
 
+    def look_now(self, execution_id):
+        """Act at once on a cancel or pause recorded for EXECUTION_ID, without waiting for the
+        next poll: a workflow's driver calls it before it starts the next tasks, so that none
+        starts after a request was answered `canceling` or `pausing`."""
+        for found_id, status in self._requested([execution_id]):
+            self._act(found_id, status)
+
     # --- the watch -----------------------------------------------------------------------
 
     def _start_thread(self):

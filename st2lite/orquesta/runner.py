@@ -73,9 +73,11 @@ class Parking(object):
 class Requests(object):
     """Status changes asked of the running workflow from outside (another thread): `canceling`,
     `pausing`, `resuming`. The driver applies them between completions; `ask` wakes it, and a
-    cancel also ends the waits of delayed tasks (`canceled` is set)."""
+    cancel also ends the waits of delayed tasks (`canceled` is set). `look`, if given, is
+    called by `take` first: it asks what was requested until then (the store, not a poll)."""
 
-    def __init__(self):
+    def __init__(self, look=None):
+        self._look = look
         self._lock = threading.Lock()
         self._asked = []
         self._wake = None
@@ -95,6 +97,8 @@ class Requests(object):
             self._wake = wake
 
     def take(self):
+        if self._look is not None:
+            self._look()
         with self._lock:
             asked, self._asked = self._asked, []
         return asked

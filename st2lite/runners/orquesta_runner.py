@@ -48,7 +48,7 @@ def _drive(request, definition, saved=None, asked=False):
 
     chain = list(request.context.get("workflow_chain") or []) + [action["ref"]]
     parking = StoreParking(runtime, request.execution_id, definition, request.parameters)
-    requests = Requests()
+    requests = Requests(look=lambda: runtime.control.look_now(request.execution_id))
     if asked:
         requests.ask("resuming")
     with runtime.control.listening(request.execution_id, requests.ask):

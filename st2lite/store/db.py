@@ -7,6 +7,8 @@ connection goes back to a small pool when the thread ends: `st2lite serve` runs 
 in a new thread, which would otherwise open (and set up) a connection of its own every time.
 """
 
+import contextlib
+import fcntl
 import os
 import sqlite3
 import threading
@@ -94,8 +96,9 @@ class Database(object):
         os.makedirs(state_dir, exist_ok=True)
         self.path = os.path.join(state_dir, "st2lite.sqlite")
         self._start_process_state()
-        self.connection().executescript(SCHEMA)
-        self._add_missing_columns()
+        with _setup_lock(self.path):
+            self.connection().executescript(SCHEMA)
+            self._add_missing_columns()
 
     def _start_process_state(self):
         """Connections and locks belong to one process: a forked child starts with none."""
@@ -162,6 +165,16 @@ class Database(object):
         conn.execute("INSERT OR IGNORE INTO counters(name, value) VALUES (?, 0)", (name,))
         conn.execute("UPDATE counters SET value = value + 1 WHERE name = ?", (name,))
         return conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()[0]
+
+
+@contextlib.contextmanager
+def _setup_lock(path):
+    """One process at a time opens and sets up the database: two connections switching a new
+    database to WAL together get `database is locked` at once, not after the busy timeout (two
+    st2lite commands started together on a new state directory)."""
+    with open(path + ".setup-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 class _Lease(object):

@@ -75,22 +75,20 @@ def test_delete_of_an_unknown_execution_is_404(http):
     assert "faultstring" in body
 
 
-def test_pause_and_resume_a_workflow(http):
-    execution_id = start(http, "apitest.naps", cmd="sleep 2")
-    wait_until(
-        "the nap task",
-        lambda: any(
-            c["status"] == "running"
-            for c in http.api("GET", "/executions/%s/children" % execution_id)[2]
-        ),
-    )
+def test_pause_and_resume_a_workflow(http, tmp_path):
+    pid_file, gate = tmp_path / "pid", tmp_path / "gate"
+    cmd = "echo $$ > %s; while [ ! -e %s ]; do sleep 0.05; done" % (pid_file, gate)
+    execution_id = start(http, "apitest.naps", cmd=cmd)
+    wait_until("the nap task", lambda: pid_file.exists() and pid_file.read_text())
 
     status, _, body = http.api("PUT", "/executions/" + execution_id, {"status": "pausing"})
 
     assert (status, body["status"]) == (200, "pausing")
+    gate.touch()  # the nap task ends: the workflow pauses before its next task
     wait_status(http, execution_id, "paused")
     tasks = http.api("GET", "/executions/%s/children" % execution_id)[2]
-    assert [t["context"]["orquesta"]["task_name"] for t in tasks] == ["nap"]
+    started = [(t["context"]["orquesta"]["task_name"], t["status"]) for t in tasks]
+    assert started == [("nap", "succeeded")]  # no task starts once the pause was answered
 
     status, _, body = http.api("PUT", "/executions/" + execution_id, {"status": "resuming"})
 

@@ -195,15 +195,18 @@ def test_cancel_a_running_orquesta_workflow(st2, tmp_path):
     assert tasks == [("succeeded", "nap", "core.local")], output  # "after" never started
 
 
-def test_pause_then_resume_a_workflow(st2):
-    code, output = st2("run", "apitest.naps", "cmd=sleep 2", "-a")
+def test_pause_then_resume_a_workflow(st2, tmp_path):
+    pid_file, gate = tmp_path / "pid", tmp_path / "gate"
+    cmd = "echo $$ > %s; while [ ! -e %s ]; do sleep 0.05; done" % (pid_file, gate)
+    code, output = st2("run", "apitest.naps", "cmd=%s" % cmd, "-a")
     execution_id = re.search(r"st2 execution get (\w+)", output).group(1)
-    _wait_status(st2, execution_id, "running")
+    _pid_when_written(pid_file)  # the nap task runs, and goes on until the gate opens
 
     code, output = st2("execution", "pause", execution_id)
 
     assert code == 0, output
     assert field(output, "status") == "pausing"
+    gate.touch()
     _wait_status(st2, execution_id, "paused")
 
     code, output = st2("execution", "resume", execution_id)

@@ -200,13 +200,20 @@ def test_cancel_a_workflow_paused_on_an_inquiry(cli):
     assert cli.run("inquiry", "list", "--json").stdout.strip() == "[]"
 
 
-def test_pause_then_resume_a_workflow(cli):
-    run = cli.start("run", "cx.steps", "first=sleep 2")
+def test_pause_then_resume_a_workflow(cli, tmp_path):
+    pid_file, gate = tmp_path / "pid", tmp_path / "gate"
+    run = cli.start(
+        "run",
+        "cx.steps",
+        "first=echo $$ > %s; until [ -e %s ]; do sleep 0.05; done" % (pid_file, gate),
+    )
+    read_pid(cli, pid_file)  # task one runs, and goes on until the gate opens
     workflow = cli.wait_running("cx.steps", task="one")
 
     paused = cli.run("execution", "pause", workflow["id"])
 
     assert paused.stdout == "execution with id %s pausing.\n" % workflow["id"]
+    gate.touch()
     out, _ = run.communicate(timeout=30)
     assert run.returncode == 0  # as `st2 run` ends on a paused workflow
     ended = json.loads(out)

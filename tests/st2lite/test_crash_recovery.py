@@ -7,19 +7,13 @@ import os
 import signal
 import sqlite3
 import subprocess
-import time
 
 import pytest
 from st2lite_cli import PACKS
 
+from tests.testkit_wait import wait_until
+
 WAIT_SECONDS = 60  # bound on each wait below: an event, or the test fails
-
-
-def _wait_until(predicate, what):
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not predicate():
-        assert time.monotonic() < deadline, "gave up waiting: %s" % what
-        time.sleep(0.05)
 
 
 def _rows(cli):
@@ -67,7 +61,7 @@ def _killed_while_running(cli, tmp_path):
     """The id of an fx.hold execution whose st2lite process was killed while it ran, and whose
     recorded pid is now that of a live process (this test's), as after a reboot."""
     proc, started, _released = _hold(cli, tmp_path, "killed")
-    _wait_until(started.exists, "the action to start")
+    wait_until("the action to start", started.exists, WAIT_SECONDS)
     _kill(proc)
     ((execution_id, (status, pid)),) = _rows(cli).items()
     assert status == "running" and pid == proc.pid
@@ -104,11 +98,12 @@ def test_a_dead_runs_pid_taken_by_the_runtime_itself_does_not_make_it_wait_on_it
 
 def test_a_run_killed_while_delayed_is_canceled_and_blocks_nothing(cli, tmp_path):
     first, first_started, first_release = _hold(cli, tmp_path, "first")
-    _wait_until(first_started.exists, "the first run to start")
+    wait_until("the first run to start", first_started.exists, WAIT_SECONDS)
     second, second_started, _ = _hold(cli, tmp_path, "second")
-    _wait_until(
-        lambda: "delayed" in [status for status, _pid in _rows(cli).values()],
+    wait_until(
         "the second run to be delayed behind the first",
+        lambda: "delayed" in [status for status, _pid in _rows(cli).values()],
+        WAIT_SECONDS,
     )
     _kill(second)
     first_release.touch()
@@ -129,7 +124,7 @@ def test_no_action_result_file_is_left_behind(cli, tmp_path, ending):
     env = {"TMPDIR": str(temp)}
     if ending == "st2lite killed":
         proc, started, _released = _hold(cli, tmp_path, "killed", env=env)
-        _wait_until(started.exists, "the action to start")
+        wait_until("the action to start", started.exists, WAIT_SECONDS)
         _kill(proc)
         cli.run("execution", "list", env=env)  # a later st2lite on the same state directory
     elif ending == "succeeded":

@@ -3,6 +3,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -541,22 +542,29 @@ def test_the_server_and_its_action_end_when_the_runtime_is_killed(fs, tmp_path):
         proc.kill()
 
 
-def test_the_server_is_closed_when_st2lite_exits(fs):
-    started = time.time() - 1
-    before = set(_fork_servers())
-    rc, ex = fs.json("run", "fs.probe", env=FORKED)
+def test_the_server_is_closed_when_st2lite_exits(fs, own_tmpdir):
+    # st2lite's fork server keeps its socket in a directory under TMPDIR: a private TMPDIR
+    # tells this run's server and directory from those of any other st2lite on the machine
+    rc, ex = fs.json("run", "fs.probe", env=dict(FORKED, TMPDIR=own_tmpdir))
     assert rc == 0 and ex["result"]["result"]["forked"]
-    assert _wait_for(lambda: not (set(_fork_servers()) - before), 5)
-    assert not [
-        d
-        for d in os.listdir(tempfile.gettempdir())
-        if d.startswith("st2lite-fork-")
-        and os.stat(os.path.join(tempfile.gettempdir(), d)).st_mtime > started
+    assert _wait_for(lambda: not _fork_servers_under(own_tmpdir), 5)
+    assert os.listdir(own_tmpdir) == []
+
+
+@pytest.fixture
+def own_tmpdir():
+    """A new directory with a short path (a unix socket path has at most 107 bytes)."""
+    path = tempfile.mkdtemp(prefix="fs-test-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _fork_servers_under(directory):
+    return [
+        pid
+        for pid, _, args in _processes()
+        if "python_forkserver" in args and " %s/" % directory in args
     ]
-
-
-def _fork_servers():
-    return [pid for pid, _, args in _processes() if "python_forkserver" in args]
 
 
 def _grandchildren(pid):

@@ -1,6 +1,9 @@
 """Rules, trigger instances, enforcements, policies and aliases through the command line."""
 
+import json
 import time
+
+from tests.testkit_wait import wait_until
 
 
 def test_trigger_fire_runs_matching_rule_with_rendered_parameters(cli):
@@ -60,12 +63,29 @@ def _command_span(execution):
     return float(times["started"]), float(times["ended"])
 
 
-def test_concurrency_cancel_policy(cli):
-    procs = [cli.start("run", "fx.only_one", "--json") for _ in range(2)]
-    for p in procs:
-        p.communicate(timeout=60)
-    rc, rows = cli.json("execution", "list", "--action", "fx.only_one")
-    assert sorted(r["status"] for r in rows) == ["canceled", "succeeded"]
+def test_concurrency_cancel_policy(cli, tmp_path):
+    started, release = tmp_path / "first.started", tmp_path / "first.release"
+    first = cli.start(*_only_one(started, "--json", release=release))
+    try:
+        wait_until("fx.only_one to start", lambda: started.exists() or first.poll() is not None)
+        assert first.poll() is None, first.communicate()
+        second_started = tmp_path / "second.started"
+        rc, second = cli.json(*_only_one(second_started))
+        assert second["status"] == "canceled", second
+        assert not second_started.exists()
+    finally:
+        release.touch()
+    out, err = first.communicate(timeout=60)
+    assert json.loads(out)["status"] == "succeeded", err
+
+
+def _only_one(started, *options, release=None):
+    """`st2lite run fx.only_one` arguments: the action creates STARTED, then holds until
+    RELEASE exists."""
+    args = ["run", "fx.only_one", "env_name=a", "started=%s" % started]
+    if release is not None:
+        args.append("release=%s" % release)
+    return args + list(options)
 
 
 def test_alias_execute_acks_runs_and_reports(cli):
