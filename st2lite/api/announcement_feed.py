@@ -18,6 +18,7 @@ announcement for its events after A, delivered to others or not: no gap and no d
 import fnmatch
 
 from st2lite import announcements
+from st2lite.store.reading import all_after
 
 COOKIE = "cookie"
 
@@ -62,13 +63,8 @@ class AnnouncementFeed(object):
         """The wanted announcements published since the last call, oldest first."""
         if not self.active:
             return []
-        wanted = []
-        found = self.store.after(self.position)
-        while found:
-            self.position = found[-1]["id"]
-            wanted += [a for a in found if self.wants(a)]
-            found = self.store.after(self.position)
-        return wanted
+        found, self.position = all_after(self.store, self.position)
+        return [a for a in found if self.wants(a)]
 
     def sent(self, announcement):
         if self.takes_kept:

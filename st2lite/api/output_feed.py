@@ -11,6 +11,7 @@ import fnmatch
 
 from st2lite.api import shapes
 from st2lite.store.executions import FINAL_STATES
+from st2lite.store.reading import all_after
 
 OUTPUT_EVENT = "st2.execution.output__create"
 
@@ -68,12 +69,8 @@ class OutputFeed(object):
         """Event data of the wanted chunks stored since the last call, oldest first."""
         if not self.active:
             return []
-        found = []
-        batch = self.store.after(self.position)
-        while batch:
-            self.position = batch[-1]["id"]
-            found += [event_data(chunk) for chunk in batch]
-            batch = self.store.after(self.position)
+        chunks, self.position = all_after(self.store, self.position)
+        found = [event_data(chunk) for chunk in chunks]
         return [data for data in found if self.wanted.accept(OUTPUT_EVENT, data)]
 
 
