@@ -2,7 +2,6 @@
 `name: value unit`, its exit code says whether the targets were met, and what it reads from
 /proc counts a server's child processes."""
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -10,7 +9,8 @@ import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.testkit_bench import load_bench
+
 NAMES = [
     "serve_idle_rss",
     "executions_per_second",
@@ -23,21 +23,16 @@ LINE = re.compile(r"^([a-z_0-9]+): (\d+\.\d+) (MB|/s|ms|s)$")
 
 @pytest.fixture
 def bench(monkeypatch):
-    spec = importlib.util.spec_from_file_location(
-        "st2lite_api_bench", os.path.join(REPO, "bench", "api.py")
+    return load_bench(
+        monkeypatch,
+        "api.py",
+        "st2lite_api_bench",
+        CLIENTS=2,
+        THROUGHPUT_EXECUTIONS=20,
+        LATENCY_EXECUTIONS=5,
+        WARMUP_EXECUTIONS=1,
+        BIG_RESULT_BYTES=300 * 1000,
     )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    # The same measurements on a small scale, so the suite stays quick on a shared machine.
-    for name, value in (
-        ("CLIENTS", 2),
-        ("THROUGHPUT_EXECUTIONS", 20),
-        ("LATENCY_EXECUTIONS", 5),
-        ("WARMUP_EXECUTIONS", 1),
-        ("BIG_RESULT_BYTES", 300 * 1000),
-    ):
-        monkeypatch.setattr(module, name, value)
-    return module
 
 
 def test_a_small_run_prints_the_five_figures(bench, capsys, monkeypatch):

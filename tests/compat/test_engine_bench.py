@@ -1,13 +1,12 @@
 """bench/st2lite_engine.py prints its three figures as `name: value unit` and its exit code says
 whether the targets were met; a run that did not do its work is an error, not a figure."""
 
-import importlib.util
-import os
 import re
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.testkit_bench import load_bench
+
 LINE = re.compile(
     r"^(orquesta_task_overhead: \d+\.\d\d ms|with_items_fanout_1000: \d+\.\d\d s|"
     r"rule_evaluations_per_second: \d+ /s)$"
@@ -16,22 +15,17 @@ LINE = re.compile(
 
 @pytest.fixture
 def bench(monkeypatch):
-    spec = importlib.util.spec_from_file_location(
-        "st2lite_engine_bench", os.path.join(REPO, "bench", "st2lite_engine.py")
+    return load_bench(
+        monkeypatch,
+        "st2lite_engine.py",
+        "st2lite_engine_bench",
+        SEQUENTIAL_TASKS=5,
+        FANOUT_ITEMS=20,
+        FANOUT_CONCURRENCY=5,
+        RULE_PAYLOADS=20,
+        RULE_ROUNDS=1,
+        REPEATS=1,
     )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    # The same measurements on a small scale, so the suite stays quick on a shared machine.
-    for name, value in (
-        ("SEQUENTIAL_TASKS", 5),
-        ("FANOUT_ITEMS", 20),
-        ("FANOUT_CONCURRENCY", 5),
-        ("RULE_PAYLOADS", 20),
-        ("RULE_ROUNDS", 1),
-        ("REPEATS", 1),
-    ):
-        monkeypatch.setattr(module, name, value)
-    return module
 
 
 def test_prints_exactly_the_three_figures(bench, capsys, monkeypatch):
