@@ -1,8 +1,6 @@
 """The workflow graph orquesta composes from a spec: task nodes (with join barriers and retry
 specs), transitions keyed per (source, destination), start tasks, cycles and split points."""
 
-from st2lite.orquesta.spec import ENGINE_COMMANDS
-
 
 class Transition(object):
     __slots__ = ("source", "target", "key", "criteria", "ref")
@@ -95,6 +93,3 @@ class WorkflowGraph(object):
 
     def retry_spec(self, name):
         return self.nodes[name]["retry"] if name in self.nodes else None
-
-    def is_engine_command(self, name):
-        return name in ENGINE_COMMANDS

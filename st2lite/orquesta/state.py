@@ -50,9 +50,6 @@ class WorkflowState(object):
         self.tasks[entry_key(entry["id"], entry["route"])] = len(self.sequence) - 1
         return entry
 
-    def latest_entries(self):
-        return [self.sequence[i] for i in sorted(self.tasks.values())]
-
     def has_task_in(self, wanted):
         return any(self.sequence[i].get("status") in wanted for i in self.tasks.values())
 

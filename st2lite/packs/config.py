@@ -89,7 +89,3 @@ def _validate(pack, path, schema, values):
             jsonschema.validate(values[name], rules, cls=jsonschema.Draft4Validator)
         except jsonschema.ValidationError as e:
             raise PackConfigError("%s: option %r: %s" % (path, name, e.message)) from e
-
-
-def secret_config_keys(pack):
-    return [n for n, s in config_schema(pack).items() if isinstance(s, dict) and s.get("secret")]

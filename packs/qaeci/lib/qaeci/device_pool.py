@@ -50,11 +50,6 @@ class DevicePool(object):
         """Every machine of the inventory ([] when there is no inventory file)."""
         return self._load()
 
-    def spare_count(self):
-        if not self.provision_command:
-            return 0
-        return sum(1 for machine in self._load() if machine.get("state") == SPARE)
-
     def take(self, cluster, count):
         """Mark up to COUNT spare machines in_use for CLUSTER and return them (none without a
         provision command: a spare machine could not become an agent)."""

@@ -51,7 +51,6 @@ class EventConnection(object):
         self._connection = None
         self._sock = None  # kept: http.client lets go of it once the answer says close
         self._response = None
-        self.leader_header = None  # X-Marathon-Leader of the answer, when Marathon sends it
 
     def __str__(self):
         return "Marathon %s (%s)" % (self.cluster, self.url)
@@ -156,7 +155,6 @@ class EventConnection(object):
                 "point clusters.%s.marathon_url at Marathon itself, not at a proxy "
                 "or login page" % (self._named(url), content_type or "no type", self.cluster)
             )
-        self.leader_header = response.getheader("X-Marathon-Leader")
 
     def _named(self, url):
         return "Marathon %s (%s)" % (self.cluster, url)

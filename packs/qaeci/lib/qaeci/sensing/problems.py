@@ -30,10 +30,6 @@ class EndpointProblems(object):
                 "%s is answering again after %d failed attempt(s)" % (what, previous[1])
             )
 
-    def is_failing(self, endpoint):
-        with self._lock:
-            return endpoint in self._failing
-
 
 class MalformedEvents(object):
     """Skipped input, counted per kind; the first of each kind is logged with its detail."""
