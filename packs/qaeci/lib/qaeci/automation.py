@@ -34,13 +34,12 @@ Keys (global scope):
 with <key> percent-encoded, so keys may hold "/" and never nest ("qa1" vs "qa1/web").
 """
 
-import json
 import time
 import uuid
 from urllib.parse import quote
 
 from qaeci.errors import ConfigError
-from qaeci.state import list_records
+from qaeci.state import list_records, read_record, write_record
 
 PREFIX = "qaeci.automation."
 LOG_PREFIX = PREFIX + "log."
@@ -164,7 +163,7 @@ class Guard(object):
                 )
             if again:
                 reason += "; next automatic action after %s" % again
-        self._write(budget_key, budget)
+        write_record(self.datastore, budget_key, budget)
         return self._log(key, outcome, reason, action, trigger, kind, env, app, now)
 
     def skip(self, key, reason, trigger=None, kind=None, env=None, app=None, action=None):
@@ -183,7 +182,7 @@ class Guard(object):
             record.update(result=result, detail=detail)
         if announcement is not None:
             record["announcement"] = announcement
-        self._write(_log_name(record["key"], decision.id), record)
+        write_record(self.datastore, _log_name(record["key"], decision.id), record)
         decision.record = record
         return decision
 
@@ -193,7 +192,7 @@ class Guard(object):
         return PREFIX + kind + _encode(key)
 
     def _budget(self, name, now):
-        record = _read(self.datastore, name) or {}
+        record = read_record(self.datastore, name) or {}
         acted = [moment for moment in record.get("acted") or [] if now - moment < HOUR]
         escalated = record.get("escalated")
         if escalated is not None and now - escalated >= HOUR:
@@ -220,7 +219,7 @@ class Guard(object):
             "result": None,
             "detail": None,
         }
-        self._write(name, record)
+        write_record(self.datastore, name, record)
         self._trim(key)
         return Decision(record)
 
@@ -232,13 +231,10 @@ class Guard(object):
             except Exception:  # already gone: trimming converges
                 pass
 
-    def _write(self, name, record):
-        self.datastore.set_value(name, json.dumps(record, sort_keys=True), local=False)
-
 
 def find(datastore, key, decision_id):
     """The logged Decision of KEY with DECISION_ID, or None."""
-    record = _read(datastore, _log_name(key, decision_id)) if decision_id else None
+    record = read_record(datastore, _log_name(key, decision_id)) if decision_id else None
     return Decision(record) if record else None
 
 
@@ -265,14 +261,6 @@ def _encode(key):
 
 def _log_name(key, stamp):
     return "%s%s:%s" % (LOG_PREFIX, _encode(key), stamp)
-
-
-def _read(datastore, name):
-    text = datastore.get_value(name, local=False)
-    try:
-        return json.loads(text) if text else None
-    except ValueError:
-        return None
 
 
 def iso_time(epoch):

@@ -13,23 +13,12 @@ Remediation decisions are serialised (qaeci.remediate_decide runs one at a time)
 read-modify-write never interleaves with another's.
 """
 
-import json
 from urllib.parse import quote
+
+from qaeci.state import read_record, write_record
 
 PREFIX = "qaeci.remediation."
 HANDLED_KEPT = 50
-
-
-def _read(datastore, name):
-    text = datastore.get_value(name, local=False)
-    try:
-        return json.loads(text) if text else None
-    except ValueError:
-        return None
-
-
-def _write(datastore, name, record):
-    datastore.set_value(name, json.dumps(record, sort_keys=True), local=False)
 
 
 def _encoded(key):
@@ -45,12 +34,12 @@ def _resources_key(env, app):
 
 def raised_memory(datastore, env, app):
     """The memory (MB) remediation gave the app in ENV, or None."""
-    record = _read(datastore, _resources_key(env, app)) or {}
+    record = read_record(datastore, _resources_key(env, app)) or {}
     return record.get("mem")
 
 
 def save_memory(datastore, env, app, mem, previous, reason, at):
-    _write(
+    write_record(
         datastore,
         _resources_key(env, app),
         {"mem": mem, "previous": previous, "reason": reason, "at": at},
@@ -84,7 +73,7 @@ def note_failure(datastore, key, now, threshold, window):
     """Count one failure of KEY at NOW; an app with THRESHOLD failures within WINDOW seconds is
     flapping, reported once per episode (an episode ends when the window holds fewer)."""
     name = PREFIX + "failures." + _encoded(key)
-    record = _read(datastore, name) or {}
+    record = read_record(datastore, name) or {}
     times = [moment for moment in record.get("times") or [] if now - moment < window]
     times.append(now)
     flapping = len(times) >= threshold
@@ -92,13 +81,13 @@ def note_failure(datastore, key, now, threshold, window):
     report = flapping and reported_at is None
     if report:
         reported_at = now
-    _write(datastore, name, {"times": times[-threshold:], "reported": reported_at})
+    write_record(datastore, name, {"times": times[-threshold:], "reported": reported_at})
     return Flapping(len(times), flapping, report, reported_at)
 
 
 def is_flapping(datastore, key, now, threshold, window):
     """Whether KEY is flapping now, without counting a failure."""
-    record = _read(datastore, PREFIX + "failures." + _encoded(key)) or {}
+    record = read_record(datastore, PREFIX + "failures." + _encoded(key)) or {}
     times = [moment for moment in record.get("times") or [] if now - moment < window]
     return len(times) >= threshold
 
@@ -111,10 +100,10 @@ def first_report_of(datastore, key, task_id, what="handled"):
     if not task_id:
         return True
     name = "%s%s.%s" % (PREFIX, what, _encoded(key))
-    tasks = (_read(datastore, name) or {}).get("tasks") or []
+    tasks = (read_record(datastore, name) or {}).get("tasks") or []
     if task_id in tasks:
         return False
-    _write(datastore, name, {"tasks": (tasks + [task_id])[-HANDLED_KEPT:]})
+    write_record(datastore, name, {"tasks": (tasks + [task_id])[-HANDLED_KEPT:]})
     return True
 
 
@@ -124,8 +113,8 @@ def first_report_of(datastore, key, task_id, what="handled"):
 def due_report(datastore, key, what, now, every):
     """True (and remembered) when WHAT about KEY was not reported in the last EVERY seconds."""
     name = "%sreported.%s.%s" % (PREFIX, _encoded(key), what)
-    last = _read(datastore, name)
+    last = read_record(datastore, name)
     if isinstance(last, (int, float)) and now - last < every:
         return False
-    _write(datastore, name, now)
+    write_record(datastore, name, now)
     return True

@@ -47,16 +47,10 @@ class EnvState(object):
 
     # -- raw JSON records -------------------------------------------------------------------
     def _get(self, key):
-        text = self.datastore.get_value(key, local=False)
-        if text in (None, ""):
-            return None
-        try:
-            return json.loads(text)
-        except ValueError:
-            return None
+        return read_record(self.datastore, key)
 
     def _set(self, key, record):
-        self.datastore.set_value(key, json.dumps(record, sort_keys=True), local=False)
+        write_record(self.datastore, key, record)
 
     def _delete(self, key):
         try:
@@ -127,6 +121,19 @@ class EnvState(object):
 
     def _list(self, prefix):
         return {name: record for name, record in list_records(self.datastore, prefix).items()}
+
+
+def read_record(datastore, name):
+    """The decoded JSON record stored under NAME; None when there is none or it is not JSON."""
+    text = datastore.get_value(name, local=False)
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
+
+
+def write_record(datastore, name, record):
+    datastore.set_value(name, json.dumps(record, sort_keys=True), local=False)
 
 
 def list_records(datastore, prefix):
