@@ -11,9 +11,7 @@ Node states: requested -> booting -> active (agent registered) -> draining -> go
 failed (the node never became an agent; detail says why and what was cleaned up).
 """
 
-import json
-
-from qaeci.state import list_records
+from qaeci.state import list_records, read_record, write_record
 
 PREFIX = "qaeci.scaling."
 REQUESTED, BOOTING, ACTIVE, DRAINING, FAILED = (
@@ -35,9 +33,7 @@ class ScalingRecords(object):
         return "%snode.%s.%s" % (PREFIX, self.cluster, name)
 
     def save(self, node):
-        self.datastore.set_value(
-            self._node_key(node["name"]), json.dumps(node, sort_keys=True), local=False
-        )
+        write_record(self.datastore, self._node_key(node["name"]), node)
         return node
 
     def update(self, node, **changes):
@@ -57,12 +53,12 @@ class ScalingRecords(object):
 
     def last(self, what):
         """Epoch of the last scale_out or scale_in (None: never)."""
-        text = self.datastore.get_value("%slast.%s" % (PREFIX, self.cluster), local=False)
-        return (json.loads(text) if text else {}).get(what)
+        return (read_record(self.datastore, self._last_key()) or {}).get(what)
 
     def mark(self, what, epoch):
-        key = "%slast.%s" % (PREFIX, self.cluster)
-        text = self.datastore.get_value(key, local=False)
-        record = json.loads(text) if text else {}
+        record = read_record(self.datastore, self._last_key()) or {}
         record[what] = epoch
-        self.datastore.set_value(key, json.dumps(record, sort_keys=True), local=False)
+        write_record(self.datastore, self._last_key(), record)
+
+    def _last_key(self):
+        return "%slast.%s" % (PREFIX, self.cluster)
